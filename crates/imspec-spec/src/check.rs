@@ -1,0 +1,1040 @@
+//! Semantic checks over decoded specs: references resolve, names make valid and distinct Rust
+//! identifiers, constraints fit their fields and name codes of the table, examples satisfy their
+//! spec. Every problem is reported; nothing stops at the first.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value as Json;
+
+use crate::decode::{Cx, Map, Scalar, Spanned};
+use crate::diag::{Diagnostic, Loc, did_you_mean};
+use crate::instance::{self, Options, UnknownFields};
+use crate::model::*;
+use crate::names::{ident_problem, pascal_case, snake_case, type_name_problem};
+use crate::{Api, SpecSet};
+
+/// Checks that a file sits where its ids say: `<vendor>/vendor.yaml` or `<vendor>/<api>.yaml`.
+pub(crate) fn file_identity(rel: &str, id: &Spanned<String>, vendor: Option<&Spanned<String>>, cx: &mut Cx) {
+    let parts: Vec<&str> = rel.split('/').collect();
+    let (dir, stem) = match parts.as_slice() {
+        [dir, file] => (*dir, file.trim_end_matches(".yaml").trim_end_matches(".yml")),
+        _ => {
+            cx.push(
+                Diagnostic::error(&id.loc, format!("`{rel}` is not at `<vendor>/<file>.yaml`"))
+                    .help("put vendor files at `<vendor>/vendor.yaml` and API files at `<vendor>/<api>.yaml`"),
+            );
+            return;
+        }
+    };
+    match vendor {
+        None => {
+            if stem != "vendor" {
+                cx.push(
+                    Diagnostic::error(&id.loc, format!("a vendor file is named `vendor.yaml`, not `{stem}.yaml`"))
+                        .help(format!("move it to `{dir}/vendor.yaml`")),
+                );
+            }
+            if id.value != dir {
+                cx.push(
+                    Diagnostic::error(&id.loc, format!("vendor id `{}` differs from its directory `{dir}`", id.value))
+                        .help(format!("write `id: {dir}` or rename the directory")),
+                );
+            }
+        }
+        Some(vendor) => {
+            if id.value != stem {
+                cx.push(
+                    Diagnostic::error(
+                        &id.loc,
+                        format!("API id `{}` differs from its file name `{stem}.yaml`", id.value),
+                    )
+                    .help(format!("write `id: {stem}` or rename the file")),
+                );
+            }
+            if vendor.value != dir {
+                cx.push(
+                    Diagnostic::error(
+                        &vendor.loc,
+                        format!("vendor `{}` differs from the directory `{dir}`", vendor.value),
+                    )
+                    .help(format!("write `vendor: {dir}` or move the file")),
+                );
+            }
+        }
+    }
+}
+
+/// Checks the whole set: ids, then each vendor, then each API against its vendor.
+pub(crate) fn check_set(set: &SpecSet, cx: &mut Cx) {
+    let mut seen: BTreeMap<String, Loc> = BTreeMap::new();
+    for v in &set.vendors {
+        if let Some(first) = seen.insert(v.id.value.clone(), v.id.loc.clone()) {
+            cx.push(
+                Diagnostic::error(&v.id.loc, format!("vendor `{}` is declared twice", v.id.value))
+                    .note(format!("first declared at {}", first.position())),
+            );
+        }
+        check_vendor(v, cx);
+    }
+    let vendor_ids: Vec<&str> = set.vendors.iter().map(|v| v.id.value.as_str()).collect();
+    for a in &set.apis {
+        match set.vendor(&a.vendor.value) {
+            Some(vendor) => check_api(Api { spec: a, vendor }, cx),
+            None => {
+                let d = Diagnostic::error(&a.vendor.loc, format!("no vendor file for `{}`", a.vendor.value));
+                cx.push(match did_you_mean(&a.vendor.value, vendor_ids.iter().copied()) {
+                    Some(h) => d.help(h),
+                    None => d.help(format!("add `{}/vendor.yaml`", a.vendor.value)),
+                });
+            }
+        }
+    }
+}
+
+/// The names a file can resolve: its own and, for an API, its vendor's.
+struct Scope<'a> {
+    types: Vec<&'a Map<TypeDef>>,
+    errors: Vec<&'a Map<ErrorEntry>>,
+    charsets: Vec<&'a Map<Charset>>,
+    sources: Vec<&'a Map<SourceDef>>,
+    /// The request root type, for `not_equal` paths.
+    request: Option<&'a str>,
+}
+
+impl<'a> Scope<'a> {
+    fn vendor(v: &'a VendorSpec) -> Self {
+        Scope {
+            types: vec![&v.types],
+            errors: vec![&v.errors],
+            charsets: vec![&v.charsets],
+            sources: vec![&v.sources],
+            request: None,
+        }
+    }
+
+    fn api(api: Api<'a>) -> Self {
+        Scope {
+            types: vec![&api.spec.types, &api.vendor.types],
+            errors: vec![&api.spec.errors, &api.vendor.errors],
+            charsets: vec![&api.spec.charsets, &api.vendor.charsets],
+            sources: vec![&api.spec.sources, &api.vendor.sources],
+            request: Some(&api.spec.request.value),
+        }
+    }
+
+    fn type_def(&self, name: &str) -> Option<&'a TypeDef> {
+        self.types.iter().find_map(|m| m.get(name))
+    }
+
+    fn type_names(&self) -> Vec<String> {
+        self.types.iter().flat_map(|m| m.keys()).collect()
+    }
+
+    fn has_code(&self, code: &Code) -> bool {
+        let key = code.to_string();
+        self.errors.iter().any(|m| m.get(&key).is_some())
+    }
+
+    fn code_names(&self) -> Vec<String> {
+        self.errors.iter().flat_map(|m| m.keys()).collect()
+    }
+
+    /// The fields of an object type reached by `ty`, or of its array element.
+    fn object_fields(&self, ty: &TypeExpr) -> Option<&'a Map<Field>> {
+        match ty {
+            TypeExpr::Named(n) => self.type_def(n)?.fields.as_ref(),
+            TypeExpr::Array(inner) => self.object_fields(inner),
+            _ => None,
+        }
+    }
+
+    /// Whether `ty` ends in a scalar (string, integer, boolean, string_or_integer, or string enum).
+    fn is_scalar(&self, ty: &TypeExpr) -> bool {
+        match ty {
+            TypeExpr::String | TypeExpr::Integer | TypeExpr::Boolean | TypeExpr::StringOrInteger => true,
+            TypeExpr::Named(n) => self.type_def(n).is_some_and(|d| d.variants.is_some()),
+            TypeExpr::Json | TypeExpr::Array(_) => false,
+        }
+    }
+
+    fn is_stringy(&self, ty: &TypeExpr) -> bool {
+        matches!(ty, TypeExpr::String | TypeExpr::StringOrInteger)
+    }
+
+    fn check_code(&self, code: &Spanned<Code>, what: &str, cx: &mut Cx) {
+        if !self.has_code(&code.value) {
+            let d =
+                Diagnostic::error(&code.loc, format!("{what} names code `{}`, which no error table lists", code.value));
+            let names = self.code_names();
+            cx.push(match did_you_mean(&code.value.to_string(), names.iter().map(String::as_str)) {
+                Some(h) => d.help(h),
+                None => {
+                    d.help(format!("add `{}` to `errors` (in the API or vendor file), or fix the code", code.value))
+                }
+            });
+        }
+    }
+
+    fn check_type_ref(&self, ty: &Spanned<TypeExpr>, cx: &mut Cx) {
+        let mut t = &ty.value;
+        while let TypeExpr::Array(inner) = t {
+            t = inner;
+        }
+        if let TypeExpr::Named(name) = t
+            && self.type_def(name).is_none()
+        {
+            let d = Diagnostic::error(&ty.loc, format!("unknown type `{name}`"));
+            let names = self.type_names();
+            cx.push(match did_you_mean(name, names.iter().map(String::as_str)) {
+                Some(h) => d.help(h),
+                None => d.help(
+                    "declare it under `types`, or use a primitive: string, integer, boolean, string_or_integer, json",
+                ),
+            });
+        }
+    }
+}
+
+fn check_sources(scope: &Scope<'_>, refs: &[SourceRef], file: &str, cx: &mut Cx) {
+    for r in refs.iter().filter(|r| r.loc.file.name == file) {
+        if !scope.sources.iter().any(|m| m.get(&r.id).is_some()) {
+            let ids: Vec<String> = scope.sources.iter().flat_map(|m| m.keys()).collect();
+            let d = Diagnostic::error(&r.loc, format!("unknown source `{}`", r.id));
+            cx.push(match did_you_mean(&r.id, ids.iter().map(String::as_str)) {
+                Some(h) => d.help(h),
+                None => d.help(format!("declare it under `sources`, or use one of: {}", ids.join(", "))),
+            });
+        }
+    }
+}
+
+fn check_vendor(v: &VendorSpec, cx: &mut Cx) {
+    let scope = Scope::vendor(v);
+    let refs = std::mem::take(&mut cx.source_refs);
+    check_sources(&scope, &refs, &v.loc.file.name, cx);
+    cx.source_refs = refs;
+
+    if let Some(hosts) = &v.hosts
+        && let Some(default) = &hosts.default
+        && hosts.regions.get(&default.value).is_none()
+    {
+        let keys: Vec<String> = hosts.regions.keys().collect();
+        let d = Diagnostic::error(&default.loc, format!("default region `{}` is not among `regions`", default.value));
+        cx.push(match did_you_mean(&default.value, keys.iter().map(String::as_str)) {
+            Some(h) => d.help(h),
+            None => d.help(format!("regions: {}", keys.join(", "))),
+        });
+    }
+    if let AuthParams::EasemobAppToken(p) = &v.auth.params {
+        for ty in [&p.token_request, &p.token_response] {
+            if v.types.get(&ty.value).and_then(|d| d.fields.as_ref()).is_none() {
+                cx.push(
+                    Diagnostic::error(&ty.loc, format!("`{}` is not an object type of this vendor", ty.value))
+                        .help("declare it under the vendor's `types`"),
+                );
+            }
+        }
+    }
+    if let Some(body) = &v.envelope.error_body {
+        match v.types.get(&body.value).and_then(|d| d.fields.as_ref()) {
+            None => cx.push(
+                Diagnostic::error(&body.loc, format!("`{}` is not an object type of this vendor", body.value))
+                    .help("declare it under the vendor's `types`"),
+            ),
+            Some(fields) => {
+                for f in [&v.envelope.code, &v.envelope.message] {
+                    if fields.get(&f.value).is_none() {
+                        cx.push(Diagnostic::error(&f.loc, format!("`{}` is not a field of `{}`", f.value, body.value)));
+                    }
+                }
+            }
+        }
+    }
+    check_charsets(&v.charsets, cx);
+    check_types(&scope, &v.types, cx);
+    check_errors(&v.errors, &BTreeMap::new(), cx);
+}
+
+fn check_charsets(charsets: &Map<Charset>, cx: &mut Cx) {
+    for (_, set) in charsets.iter() {
+        for r in &set.ranges {
+            if instance::parse_range(&r.value).is_none() {
+                cx.push(
+                    Diagnostic::error(&r.loc, format!("`{}` is not a character range", r.value))
+                        .help("write a range as `a-z`: first character, dash, last character"),
+                );
+            }
+        }
+    }
+}
+
+fn check_api(api: Api<'_>, cx: &mut Cx) {
+    let scope = Scope::api(api);
+    let spec = api.spec;
+    let refs = std::mem::take(&mut cx.source_refs);
+    check_sources(&scope, &refs, &spec.loc.file.name, cx);
+    cx.source_refs = refs;
+
+    for (name, _) in spec.types.iter() {
+        if let Some(shadowed) = api.vendor.types.get(&name.value.to_string()) {
+            cx.push(
+                Diagnostic::error(&name.loc, format!("type `{}` is also declared by the vendor", name.value))
+                    .note(format!("the vendor's is at {}", shadowed.loc.position()))
+                    .help("rename one of them: both become Rust types of the same module"),
+            );
+        }
+    }
+    check_charsets(&spec.charsets, cx);
+    check_types(&scope, &spec.types, cx);
+
+    let vendor_names: BTreeMap<String, (String, Loc)> = api
+        .vendor
+        .errors
+        .iter()
+        .map(|(code, e)| (e.name.value.clone(), (code.value.to_string(), e.name.loc.clone())))
+        .collect();
+    check_errors(&spec.errors, &vendor_names, cx);
+    scope.check_code(&spec.schema_error_code, "`schema_error_code`", cx);
+
+    for root in [&spec.request, &spec.response] {
+        if scope.type_def(&root.value).and_then(|d| d.fields.as_ref()).is_none() {
+            let names = scope.type_names();
+            let d = Diagnostic::error(&root.loc, format!("`{}` is not an object type", root.value));
+            cx.push(match did_you_mean(&root.value, names.iter().map(String::as_str)) {
+                Some(h) => d.help(h),
+                None => d.help("declare it under `types` with `fields`"),
+            });
+        }
+    }
+    check_endpoint(&scope, &spec.endpoint, cx);
+    check_batch(&scope, spec, cx);
+    if spec.rate_limit.per_second.value == 0 {
+        cx.push(Diagnostic::error(
+            &spec.rate_limit.per_second.loc,
+            "a rate limit of 0 calls per second allows no call",
+        ));
+    }
+    check_results(&scope, spec, cx);
+    if let Some(limits) = &spec.state_limits {
+        for limit in
+            [&limits.friends_per_user, &limits.peer_friends_per_user, &limits.groups_per_user, &limits.pending_per_user]
+                .into_iter()
+                .flatten()
+        {
+            scope.check_code(&limit.code, "this state limit", cx);
+        }
+    }
+    check_envelope(&scope, api, cx);
+    check_examples(api, cx);
+    check_unused_types(&scope, api, cx);
+}
+
+fn check_types(scope: &Scope<'_>, types: &Map<TypeDef>, cx: &mut Cx) {
+    for (name, def) in types.iter() {
+        let name_text = name.value.to_string();
+        if let Some(p) = type_name_problem(&name_text) {
+            cx.push(
+                Diagnostic::error(&name.loc, format!("type name: {p}"))
+                    .help("type names are PascalCase, e.g. `FriendInfo`"),
+            );
+        }
+        match (&def.fields, &def.variants) {
+            (Some(_), Some(_)) | (None, None) => cx.push(
+                Diagnostic::error(&def.loc, format!("type `{name_text}` needs exactly one of `fields` or `enum`"))
+                    .help("an object type has `fields`; a string enum has `enum`"),
+            ),
+            _ => {}
+        }
+        if let Some(variants) = &def.variants {
+            let mut rust: BTreeMap<String, Loc> = BTreeMap::new();
+            for (wire, v) in variants.iter() {
+                let rust_name = v
+                    .rust_name
+                    .as_ref()
+                    .map(|r| r.value.clone())
+                    .unwrap_or_else(|| pascal_case(&wire.value.to_string()));
+                let loc = v.rust_name.as_ref().map(|r| r.loc.clone()).unwrap_or_else(|| wire.loc.clone());
+                if let Some(p) = type_name_problem(&rust_name) {
+                    cx.push(
+                        Diagnostic::error(&loc, format!("enum value `{}` makes no Rust variant: {p}", wire.value))
+                            .help("set `rust_name`"),
+                    );
+                } else if rust_name == "Unknown" {
+                    cx.push(
+                        Diagnostic::error(&loc, "`Unknown` is reserved for values the spec does not list")
+                            .help("set another `rust_name`"),
+                    );
+                } else if let Some(first) = rust.insert(rust_name.clone(), loc.clone()) {
+                    cx.push(
+                        Diagnostic::error(
+                            &loc,
+                            format!("enum value `{}` collides with another as Rust variant `{rust_name}`", wire.value),
+                        )
+                        .note(format!("the other is at {}", first.position()))
+                        .help("set `rust_name` on one of them"),
+                    );
+                }
+            }
+            if let Some(default) = &def.default
+                && variants.get(&default.value).is_none()
+            {
+                let keys: Vec<String> = variants.keys().collect();
+                cx.push(
+                    Diagnostic::error(&default.loc, format!("default `{}` is not a value of this enum", default.value))
+                        .help(format!("values: {}", keys.join(", "))),
+                );
+            }
+        } else if let Some(default) = &def.default {
+            cx.push(
+                Diagnostic::error(&default.loc, "only an enum type has a type-level `default`")
+                    .help("put `default` on the field"),
+            );
+        }
+        if let Some(fields) = &def.fields {
+            check_fields(scope, &name_text, fields, cx);
+        }
+    }
+}
+
+fn check_fields(scope: &Scope<'_>, type_name: &str, fields: &Map<Field>, cx: &mut Cx) {
+    let mut rust: BTreeMap<String, Loc> = BTreeMap::new();
+    let mut wire: BTreeMap<String, Loc> = BTreeMap::new();
+    for (key, field) in fields.iter() {
+        let wire_name = key.value.to_string();
+        let rust_name = field.rust_name.as_ref().map(|r| r.value.clone()).unwrap_or_else(|| snake_case(&wire_name));
+        let rust_loc = field.rust_name.as_ref().map(|r| r.loc.clone()).unwrap_or_else(|| key.loc.clone());
+        if let Some(p) = ident_problem(&rust_name) {
+            cx.push(
+                Diagnostic::error(&rust_loc, format!("field `{wire_name}` makes no Rust field name: {p}"))
+                    .help("set `rust_name`"),
+            );
+        } else if let Some(first) = rust.insert(rust_name.clone(), rust_loc.clone()) {
+            cx.push(
+                Diagnostic::error(
+                    &rust_loc,
+                    format!("field `{wire_name}` of `{type_name}` collides with another as Rust field `{rust_name}`"),
+                )
+                .note(format!("the other is at {}", first.position()))
+                .help("set `rust_name` on one of them"),
+            );
+        }
+        for name in std::iter::once((wire_name.clone(), key.loc.clone()))
+            .chain(field.aliases.iter().map(|a| (a.value.clone(), a.loc.clone())))
+        {
+            if let Some(first) = wire.insert(name.0.clone(), name.1.clone()) {
+                cx.push(
+                    Diagnostic::error(&name.1, format!("wire name `{}` is used twice in `{type_name}`", name.0))
+                        .note(format!("first at {}", first.position())),
+                );
+            }
+        }
+        scope.check_type_ref(&field.ty, cx);
+        if let Some(unit) = &field.unit
+            && field.ty.value != TypeExpr::Integer
+        {
+            cx.push(
+                Diagnostic::error(&unit.loc, "`unit` is for integer timestamps")
+                    .help("remove it, or make the field `integer`"),
+            );
+        }
+        if let Some(default) = &field.default {
+            check_scalar_fits(scope, &field.ty.value, default, cx);
+        }
+        for c in &field.constraints {
+            check_constraint(scope, field, &field.ty.value, c, cx);
+        }
+        if !field.items.is_empty() {
+            match field.ty.value.element() {
+                Some(el) if scope.is_scalar(el) => {
+                    let el = el.clone();
+                    for c in &field.items {
+                        check_constraint(scope, field, &el, c, cx);
+                    }
+                }
+                _ => cx.push(
+                    Diagnostic::error(&field.items[0].loc, "`items` constrains the elements of an array of scalars")
+                        .help("put element rules on the element type's fields, or use `constraints`"),
+                ),
+            }
+        }
+    }
+}
+
+fn check_scalar_fits(scope: &Scope<'_>, ty: &TypeExpr, value: &Spanned<Scalar>, cx: &mut Cx) {
+    let fits = match (ty, &value.value) {
+        (TypeExpr::String, Scalar::Str(_))
+        | (TypeExpr::Integer, Scalar::Int(_))
+        | (TypeExpr::Boolean, Scalar::Bool(_)) => true,
+        (TypeExpr::StringOrInteger, Scalar::Str(_) | Scalar::Int(_)) => true,
+        (TypeExpr::Named(n), Scalar::Str(s)) => {
+            scope.type_def(n).and_then(|d| d.variants.as_ref()).is_some_and(|v| v.get(s).is_some())
+        }
+        _ => false,
+    };
+    if !fits {
+        cx.push(Diagnostic::error(&value.loc, format!("`{}` is not a value of type `{ty}`", value.value)));
+    }
+}
+
+fn check_constraint(scope: &Scope<'_>, field: &Field, ty: &TypeExpr, c: &Constraint, cx: &mut Cx) {
+    scope.check_code(&c.code, "this constraint", cx);
+    let kinds = c.kinds();
+    match kinds.len() {
+        0 => {
+            cx.push(
+                Diagnostic::error(&c.loc, "a constraint needs a kind")
+                    .help(format!("use exactly one of: {}", CONSTRAINT_KINDS.join(", "))),
+            );
+            return;
+        }
+        1 => {}
+        _ => {
+            cx.push(
+                Diagnostic::error(&c.loc, format!("a constraint has exactly one kind, found {}", kinds.join(", ")))
+                    .help("split it into one constraint per kind"),
+            );
+            return;
+        }
+    }
+    let kind = kinds[0];
+    let needs_unit =
+        matches!(kind, "max_len" | "min_len" | "max_total_len") || (kind == "prefix" && c.rest_max_len.is_some());
+    match (&c.unit, needs_unit) {
+        (None, true) => cx.push(
+            Diagnostic::error(&c.loc, format!("`{kind}` needs a `unit`"))
+                .help("say what is counted: `unit: bytes` (UTF-8 bytes) or `unit: chars` (characters)"),
+        ),
+        (Some(u), false) => {
+            cx.push(Diagnostic::error(&u.loc, format!("`unit` has no meaning on `{kind}`")).help("remove it"))
+        }
+        _ => {}
+    }
+    if c.by.is_some() && kind != "unique" {
+        cx.push(Diagnostic::error(&c.loc, "`by` goes with `unique`"));
+    }
+    if c.of.is_some() && kind != "max_total_len" {
+        cx.push(Diagnostic::error(&c.loc, "`of` goes with `max_total_len`"));
+    }
+    if c.rest_max_len.is_some() && kind != "prefix" {
+        cx.push(Diagnostic::error(&c.loc, "`rest_max_len` goes with `prefix`"));
+    }
+    let limit = c.max_len.or(c.max_items).or(c.max_total_len).or(c.max.and_then(|m| u64::try_from(m).ok()));
+    if let (Some(to), Some(limit)) = (c.raisable_to, limit)
+        && to <= limit
+    {
+        cx.push(Diagnostic::error(&c.loc, format!("`raisable_to: {to}` does not raise the limit of {limit}")));
+    }
+    let wrong_type = |cx: &mut Cx, what: &str| {
+        cx.push(
+            Diagnostic::error(&c.loc, format!("`{kind}` applies to {what}, but the field is `{ty}`"))
+                .help("move the rule to a field of the right type, or use `items` for array elements"),
+        );
+    };
+    match kind {
+        "max_len" | "min_len" | "prefix" | "charset" if !scope.is_stringy(ty) => wrong_type(cx, "strings"),
+        "max_items" | "min_items" | "unique" | "max_total_len" if ty.element().is_none() => wrong_type(cx, "arrays"),
+        "min" | "max" if *ty != TypeExpr::Integer => wrong_type(cx, "integers"),
+        "one_of" | "not_equal" if !scope.is_scalar(ty) => wrong_type(cx, "scalars"),
+        "not_after" => {
+            if *ty != TypeExpr::Integer {
+                wrong_type(cx, "integer timestamps");
+            } else if field.unit.is_none() {
+                cx.push(
+                    Diagnostic::error(&c.loc, "`not_after` needs the field's `unit` (`ms` or `s`)")
+                        .help("add `unit: ms` or `unit: s` to the field"),
+                );
+            }
+            if let Some(v) = &c.not_after
+                && v.value != "now"
+            {
+                cx.push(
+                    Diagnostic::error(&v.loc, format!("`not_after: {}` is not understood", v.value))
+                        .help("write `not_after: now`"),
+                );
+            }
+        }
+        "charset" => {
+            if let Some(name) = &c.charset
+                && !scope.charsets.iter().any(|m| m.get(&name.value).is_some())
+            {
+                let names: Vec<String> = scope.charsets.iter().flat_map(|m| m.keys()).collect();
+                let d = Diagnostic::error(&name.loc, format!("unknown charset `{}`", name.value));
+                cx.push(match did_you_mean(&name.value, names.iter().map(String::as_str)) {
+                    Some(h) => d.help(h),
+                    None => d.help("declare it under `charsets`"),
+                });
+            }
+        }
+        "unique" => {
+            let item_fields = scope.object_fields(ty);
+            match (&c.by, item_fields) {
+                (Some(by), Some(fields)) if fields.get(&by.value).is_none() => {
+                    let keys: Vec<String> = fields.keys().collect();
+                    let d = Diagnostic::error(&by.loc, format!("`{}` is not a field of the items", by.value));
+                    cx.push(match did_you_mean(&by.value, keys.iter().map(String::as_str)) {
+                        Some(h) => d.help(h),
+                        None => d.help(format!("fields: {}", keys.join(", "))),
+                    });
+                }
+                (None, Some(_)) => {
+                    cx.push(Diagnostic::error(&c.loc, "`unique` on an array of objects needs `by: <field>`"))
+                }
+                (Some(by), None) => cx.push(Diagnostic::error(&by.loc, "`by` needs an array of objects")),
+                _ => {}
+            }
+            if c.unique == Some(false) {
+                cx.push(Diagnostic::warning(&c.loc, "`unique: false` checks nothing").help("remove the constraint"));
+            }
+        }
+        "max_total_len" => match (scope.object_fields(ty), &c.of) {
+            (Some(fields), Some(of)) => {
+                for f in of {
+                    match fields.get(&f.value) {
+                        None => {
+                            cx.push(Diagnostic::error(&f.loc, format!("`{}` is not a field of the items", f.value)))
+                        }
+                        Some(field) if !scope.is_stringy(&field.ty.value) => {
+                            cx.push(Diagnostic::error(&f.loc, format!("`{}` is not a string field", f.value)))
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+            (_, None) => cx.push(Diagnostic::error(&c.loc, "`max_total_len` needs `of: [fields]`")),
+            (None, Some(_)) => cx.push(Diagnostic::error(&c.loc, "`max_total_len` sums fields of an array of objects")),
+        },
+        "one_of" => {
+            if let Some(values) = &c.one_of {
+                for v in values {
+                    check_scalar_fits(scope, ty, &Spanned { value: v.clone(), loc: c.loc.clone() }, cx);
+                }
+            }
+        }
+        "not_equal" => {
+            if let Some(path) = &c.not_equal {
+                check_request_path(scope, path, cx);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A `$.A.B` path must lead through the request's object types to a scalar.
+fn check_request_path(scope: &Scope<'_>, path: &Spanned<String>, cx: &mut Cx) {
+    let Some(rest) = path.value.strip_prefix("$.") else {
+        cx.push(
+            Diagnostic::error(&path.loc, format!("`{}` is not a `$.`-path", path.value))
+                .help("write e.g. `$.From_Account`"),
+        );
+        return;
+    };
+    let Some(root) = scope.request else {
+        cx.push(Diagnostic::error(&path.loc, "`not_equal` is only meaningful in an API's request types"));
+        return;
+    };
+    let mut ty = TypeExpr::Named(root.to_owned());
+    for key in rest.split('.') {
+        let Some(fields) = (match &ty {
+            TypeExpr::Named(n) => scope.type_def(n).and_then(|d| d.fields.as_ref()),
+            _ => None,
+        }) else {
+            cx.push(Diagnostic::error(&path.loc, format!("`{}` does not lead through objects", path.value)));
+            return;
+        };
+        match fields.get(key) {
+            Some(f) => ty = f.ty.value.clone(),
+            None => {
+                let keys: Vec<String> = fields.keys().collect();
+                let d = Diagnostic::error(&path.loc, format!("`{key}` in `{}` is not a field", path.value));
+                cx.push(match did_you_mean(key, keys.iter().map(String::as_str)) {
+                    Some(h) => d.help(h),
+                    None => d.help(format!("fields: {}", keys.join(", "))),
+                });
+                return;
+            }
+        }
+    }
+    if !scope.is_scalar(&ty) {
+        cx.push(Diagnostic::error(&path.loc, format!("`{}` is not a scalar field", path.value)));
+    }
+}
+
+fn check_errors(errors: &Map<ErrorEntry>, vendor_names: &BTreeMap<String, (String, Loc)>, cx: &mut Cx) {
+    let mut names: BTreeMap<String, (String, Loc)> = BTreeMap::new();
+    for (code, e) in errors.iter() {
+        let code_text = code.value.to_string();
+        if matches!(code.value, Scalar::Bool(_)) {
+            cx.push(Diagnostic::error(&code.loc, "a code is an integer or a string").help("quote it"));
+        }
+        if let Some(p) = type_name_problem(&e.name.value) {
+            cx.push(
+                Diagnostic::error(&e.name.loc, format!("error name: {p}"))
+                    .help("error names become enum variants, e.g. `AlreadyFriends`"),
+            );
+        }
+        if e.name.value == "Unknown" {
+            cx.push(
+                Diagnostic::error(&e.name.loc, "`Unknown` is reserved for codes the table does not list")
+                    .help("choose another name"),
+            );
+        }
+        if let Some(status) = e.http_status
+            && !(100..=599).contains(&status)
+        {
+            cx.push(Diagnostic::error(&e.loc, format!("HTTP status {status} does not exist")));
+        }
+        for (other_code, first) in [names.get(&e.name.value), vendor_names.get(&e.name.value)].into_iter().flatten() {
+            if *other_code != code_text {
+                cx.push(
+                    Diagnostic::error(
+                        &e.name.loc,
+                        format!("error name `{}` is used by code {other_code} too", e.name.value),
+                    )
+                    .note(format!("the other is at {}", first.position()))
+                    .help("names become variants of one enum; make them distinct"),
+                );
+            }
+        }
+        names.insert(e.name.value.clone(), (code_text, e.name.loc.clone()));
+    }
+}
+
+fn check_endpoint(scope: &Scope<'_>, ep: &Endpoint, cx: &mut Cx) {
+    if !ep.path.value.starts_with('/') {
+        cx.push(Diagnostic::error(&ep.path.loc, "a path template starts with `/`"));
+    }
+    let mut in_path = BTreeSet::new();
+    let mut rest = ep.path.value.as_str();
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            cx.push(Diagnostic::error(&ep.path.loc, "unclosed `{` in the path template"));
+            break;
+        };
+        in_path.insert(rest[open + 1..open + close].to_owned());
+        rest = &rest[open + close + 1..];
+    }
+    for (name, p) in ep.params.iter() {
+        let name = name.value.to_string();
+        let is_path = p.location.value == ParamIn::Path;
+        if is_path && !in_path.contains(&name) {
+            cx.push(Diagnostic::error(
+                &p.location.loc,
+                format!("path parameter `{name}` does not appear in `{}`", ep.path.value),
+            ));
+        }
+        if !scope.is_scalar(&p.ty.value) {
+            cx.push(Diagnostic::error(&p.ty.loc, "a path or query parameter is a scalar"));
+        }
+        if let Some(default) = &p.default {
+            check_scalar_fits(scope, &p.ty.value, default, cx);
+        }
+        let as_field = param_as_field(p);
+        for c in &p.constraints {
+            check_constraint(scope, &as_field, &p.ty.value, c, cx);
+        }
+    }
+    for name in in_path {
+        if !ep.params.iter().any(|(k, p)| k.value.to_string() == name && p.location.value == ParamIn::Path) {
+            cx.push(
+                Diagnostic::error(&ep.path.loc, format!("path segment `{{{name}}}` has no parameter"))
+                    .help(format!("declare `{name}: {{ in: path, type: string, required: true }}` under `params`")),
+            );
+        }
+    }
+}
+
+/// A parameter seen as a field, so that field rules (constraints, validation) apply to it unchanged.
+pub fn param_as_field(p: &Param) -> Field {
+    Field {
+        loc: p.loc.clone(),
+        ty: p.ty.clone(),
+        required: p.required,
+        doc: p.doc.clone(),
+        rust_name: None,
+        aliases: Vec::new(),
+        unit: None,
+        default: p.default.clone(),
+        sensitive: false,
+        constraints: p.constraints.clone(),
+        items: Vec::new(),
+        source: p.source.clone(),
+        notes: Vec::new(),
+    }
+}
+
+fn check_batch(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
+    let b = &spec.batch;
+    let root = scope.type_def(&spec.request.value).and_then(|d| d.fields.as_ref());
+    let Some(root) = root else { return };
+    let Some(field) = root.get(&b.field.value) else {
+        let keys: Vec<String> = root.keys().collect();
+        let d =
+            Diagnostic::error(&b.field.loc, format!("`{}` is not a field of `{}`", b.field.value, spec.request.value));
+        cx.push(match did_you_mean(&b.field.value, keys.iter().map(String::as_str)) {
+            Some(h) => d.help(h),
+            None => d.help(format!("fields: {}", keys.join(", "))),
+        });
+        return;
+    };
+    let Some(element) = field.ty.value.element() else {
+        cx.push(Diagnostic::error(&b.field.loc, format!("the batch field `{}` is not an array", b.field.value)));
+        return;
+    };
+    match (&b.item_id, scope.object_fields(element)) {
+        (Some(id), Some(fields)) => {
+            if fields.get(&id.value).is_none_or(|f| !scope.is_scalar(&f.ty.value)) {
+                cx.push(Diagnostic::error(&id.loc, format!("`{}` is not a scalar field of the batch items", id.value)));
+            }
+        }
+        (None, Some(_)) => cx.push(Diagnostic::error(
+            &b.loc,
+            "the batch items are objects: say which field names the user with `item_id`",
+        )),
+        (Some(id), None) => cx.push(Diagnostic::error(&id.loc, "the batch items are ids themselves: remove `item_id`")),
+        (None, None) => {}
+    }
+    match (&b.max_items, &b.code) {
+        (Some(_), None) => {
+            cx.push(Diagnostic::error(&b.loc, "`max_items` needs the `code` the service answers when it is exceeded"))
+        }
+        (_, Some(code)) => scope.check_code(code, "the batch", cx),
+        _ => {}
+    }
+    if let (Some(max), Some(to)) = (b.max_items, b.raisable_to)
+        && to <= max
+    {
+        cx.push(Diagnostic::error(&b.loc, format!("`raisable_to: {to}` does not raise `max_items: {max}`")));
+    }
+    if b.max_items == Some(0) {
+        cx.push(Diagnostic::error(&b.loc, "`max_items: 0` allows no item"));
+    }
+}
+
+/// The type reached by a dotted path of wire names from the response root.
+fn response_path<'a>(scope: &Scope<'a>, root: &str, path: &Spanned<String>, cx: &mut Cx) -> Option<TypeExpr> {
+    let mut ty = TypeExpr::Named(root.to_owned());
+    for key in path.value.split('.') {
+        let fields = match &ty {
+            TypeExpr::Named(n) => scope.type_def(n).and_then(|d| d.fields.as_ref()),
+            _ => None,
+        }?;
+        match fields.get(key) {
+            Some(f) => ty = f.ty.value.clone(),
+            None => {
+                let keys: Vec<String> = fields.keys().collect();
+                let d = Diagnostic::error(&path.loc, format!("`{key}` in `{}` is not a response field", path.value));
+                cx.push(match did_you_mean(key, keys.iter().map(String::as_str)) {
+                    Some(h) => d.help(h),
+                    None => d.help(format!("fields: {}", keys.join(", "))),
+                });
+                return None;
+            }
+        }
+    }
+    Some(ty)
+}
+
+fn check_results(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
+    let r = &spec.results;
+    let shapes = [r.per_item.is_some(), r.failures_only.is_some(), r.id_lists.is_some()].iter().filter(|x| **x).count();
+    if shapes != 1 {
+        cx.push(
+            Diagnostic::error(&r.loc, format!("`results` has exactly one shape, found {shapes}"))
+                .help("use one of `per_item`, `failures_only`, `id_lists`"),
+        );
+    }
+    let root = spec.response.value.as_str();
+    let item_fields = |list: &Spanned<String>, cx: &mut Cx| -> Option<&Map<Field>> {
+        let ty = response_path(scope, root, list, cx)?;
+        match ty.element() {
+            Some(el) => scope.object_fields(el),
+            None => {
+                cx.push(Diagnostic::error(&list.loc, format!("`{}` is not an array", list.value)));
+                None
+            }
+        }
+    };
+    let check_in = |fields: &Map<Field>, names: &[&Spanned<String>], cx: &mut Cx| {
+        for n in names {
+            if fields.get(&n.value).is_none() {
+                let keys: Vec<String> = fields.keys().collect();
+                cx.push(
+                    Diagnostic::error(&n.loc, format!("`{}` is not a field of the listed items", n.value))
+                        .help(format!("fields: {}", keys.join(", "))),
+                );
+            }
+        }
+    };
+    if let Some(p) = &r.per_item
+        && let Some(fields) = item_fields(&p.list, cx)
+    {
+        let mut names = vec![&p.id, &p.code];
+        names.extend(p.message.as_ref());
+        check_in(fields, &names, cx);
+    }
+    if let Some(p) = &r.failures_only
+        && let Some(fields) = item_fields(&p.list, cx)
+    {
+        let mut names = vec![&p.id, &p.code];
+        names.extend(p.message.as_ref());
+        check_in(fields, &names, cx);
+    }
+    if let Some(lists) = &r.id_lists {
+        for (path, outcome) in lists.iter() {
+            let path = Spanned { value: path.value.to_string(), loc: path.loc.clone() };
+            if let Some(ty) = response_path(scope, root, &path, cx)
+                && ty != TypeExpr::Array(Box::new(TypeExpr::String))
+            {
+                cx.push(Diagnostic::error(
+                    &path.loc,
+                    format!("`{}` is not an array of ids (array<string>)", path.value),
+                ));
+            }
+            if outcome.value != "ok" {
+                let code = Spanned { value: Code::Str(outcome.value.clone()), loc: outcome.loc.clone() };
+                scope.check_code(&code, "this result list", cx);
+            }
+        }
+    }
+}
+
+fn check_envelope(scope: &Scope<'_>, api: Api<'_>, cx: &mut Cx) {
+    let env = &api.vendor.envelope;
+    if env.ok.is_none() {
+        return; // HTTP status carries success; the envelope lives in `error_body`.
+    }
+    let Some(fields) = scope.type_def(&api.spec.response.value).and_then(|d| d.fields.as_ref()) else { return };
+    for f in [&env.code, &env.message] {
+        if fields.get(&f.value).is_none() {
+            cx.push(
+                Diagnostic::error(
+                    &api.spec.response.loc,
+                    format!("the response type lacks the vendor's envelope field `{}`", f.value),
+                )
+                .note(format!("the vendor's `envelope` names it at {}", f.loc.position())),
+            );
+        }
+    }
+}
+
+fn check_examples(api: Api<'_>, cx: &mut Cx) {
+    let spec = api.spec;
+    for (name, ex) in spec.examples.iter() {
+        let name = name.value.to_string();
+        if let Some(answers) = &ex.answers {
+            let target = spec.examples.get(&answers.value);
+            if ex.role.value != ExampleRole::Response {
+                cx.push(Diagnostic::error(&answers.loc, "only a response example answers a request"));
+            } else if target.is_none_or(|t| t.role.value != ExampleRole::Request) {
+                let keys: Vec<String> = spec.examples.keys().collect();
+                let d = Diagnostic::error(
+                    &answers.loc,
+                    format!("`{}` is not a request example of this API", answers.value),
+                );
+                cx.push(match did_you_mean(&answers.value, keys.iter().map(String::as_str)) {
+                    Some(h) => d.help(h),
+                    None => d.help(format!("examples: {}", keys.join(", "))),
+                });
+            }
+        }
+        for (param, _) in ex.params.iter() {
+            if spec.endpoint.params.get(&param.value.to_string()).is_none() {
+                cx.push(Diagnostic::error(&param.loc, format!("`{}` is not a parameter of the endpoint", param.value)));
+            }
+        }
+        let original = example_problem(api, ex.role.value, &ex.body);
+        match (&ex.erratum, original) {
+            (None, None) => {}
+            (None, Some(problem)) => cx.push(problem.note(format!("example `{name}` does not satisfy its spec")).help(
+                "fix the transcription, or, if the page itself is wrong, add an `erratum` with the problem and the corrected text",
+            )),
+            (Some(erratum), original) => {
+                if original.is_none() {
+                    cx.push(
+                        Diagnostic::error(&erratum.loc, format!("the erratum of example `{name}` is stale: the page's text now passes"))
+                            .help("the vendor fixed the page (or the spec changed): remove the erratum"),
+                    );
+                }
+                if let Some(problem) = example_problem(api, ex.role.value, &erratum.corrected) {
+                    cx.push(problem.note(format!("the corrected text of example `{name}` does not satisfy its spec")));
+                }
+            }
+        }
+    }
+}
+
+/// Parses an example's text and validates it: `None` when it satisfies the spec, else a
+/// diagnostic at the offending line listing every violation.
+pub fn example_problem(api: Api<'_>, role: ExampleRole, text: &Spanned<String>) -> Option<Diagnostic> {
+    let value: Json = match serde_json::from_str(&text.value) {
+        Ok(v) => v,
+        Err(e) => {
+            let loc = text_loc(text, e.line(), e.column());
+            return Some(Diagnostic::error(&loc, format!("not valid JSON: {e}")));
+        }
+    };
+    let opts = Options::now(UnknownFields::Reject);
+    let violations = match role {
+        ExampleRole::Request => instance::validate_request(api, &value, opts),
+        ExampleRole::Response => instance::validate_response(api, &value, opts),
+    };
+    if violations.is_empty() {
+        return None;
+    }
+    let count = match violations.len() {
+        1 => "1 violation".to_owned(),
+        n => format!("{n} violations"),
+    };
+    let mut d = Diagnostic::error(&text.loc, format!("the example does not satisfy its spec ({count})"));
+    for v in &violations {
+        d = d.note(format!("{}: {} [{}]", v.path, v.message, v.code));
+    }
+    Some(d)
+}
+
+/// The YAML position of line/column `line`:`col` (1-based) inside a block scalar.
+fn text_loc(text: &Spanned<String>, line: usize, col: usize) -> Loc {
+    let mut loc = text.loc.clone();
+    // The parser places a block scalar at its first content line.
+    let file_lines: Vec<&str> = loc.file.text.lines().collect();
+    let target = loc.line + line.saturating_sub(1);
+    if let Some(content_line) = file_lines.get(target - 1) {
+        let indent = content_line.chars().count() - content_line.trim_start().chars().count();
+        loc.line = target;
+        loc.col = indent + col.max(1);
+        loc.len = 1;
+    }
+    loc
+}
+
+fn check_unused_types(scope: &Scope<'_>, api: Api<'_>, cx: &mut Cx) {
+    let mut reached: BTreeSet<String> = BTreeSet::new();
+    let mut todo: Vec<String> = vec![api.spec.request.value.clone(), api.spec.response.value.clone()];
+    while let Some(name) = todo.pop() {
+        if !reached.insert(name.clone()) {
+            continue;
+        }
+        if let Some(fields) = scope.type_def(&name).and_then(|d| d.fields.as_ref()) {
+            for (_, f) in fields.iter() {
+                let mut t = &f.ty.value;
+                while let TypeExpr::Array(inner) = t {
+                    t = inner;
+                }
+                if let TypeExpr::Named(n) = t {
+                    todo.push(n.clone());
+                }
+            }
+        }
+    }
+    for (name, def) in api.spec.types.iter() {
+        if !reached.contains(&name.value.to_string()) {
+            cx.push(
+                Diagnostic::warning(
+                    &def.loc,
+                    format!("type `{}` is not reachable from the request or response", name.value),
+                )
+                .help("remove it, or reference it from a field"),
+            );
+        }
+    }
+}

@@ -1,0 +1,943 @@
+//! The spec model: what a vendor file and an API file say. Every type here is declared once and
+//! yields its decoder and its JSON Schema; `specs/README.md` documents the same format for people.
+
+use serde_json::{Value as Json, json};
+
+use crate::decode::{Cx, Decode, Fields, Map, Scalar, SchemaGen, Spanned};
+use crate::diag::{Diagnostic, Loc};
+use crate::yaml::{Node, Value};
+use crate::{spec_enum, spec_struct};
+
+spec_enum! {
+    /// Which kind of spec file this is.
+    pub enum FileKind {
+        /// What every API of one vendor shares.
+        "vendor" => Vendor,
+        /// One API.
+        "api" => Api,
+    }
+}
+
+spec_struct! {
+    /// A page the spec draws on.
+    pub struct SourceDef {
+        /// The page's title, as the vendor gives it.
+        "title" optional title: String,
+        /// Where the page is published.
+        "url" optional url: String,
+        /// A file under the shared material (`seeds/...`, `reference/...`).
+        "file" optional file: String,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+spec_struct! {
+    /// Something the data cannot say: a newer page's value, an ambiguity, a decision.
+    pub struct Note {
+        /// The note, in the words of whoever wrote it.
+        "text" required text: String,
+        /// Where it comes from (`<source id>` or `<source id> §<section>`).
+        "source" optional source: SourceRef,
+    }
+}
+
+/// A reference to a source: `seed` or `seed §2.7`.
+#[derive(Debug, Clone)]
+pub struct SourceRef {
+    pub id: String,
+    pub section: Option<String>,
+    pub loc: Loc,
+}
+
+impl Decode for SourceRef {
+    fn decode(node: &Node, cx: &mut Cx) -> Option<Self> {
+        let text = String::decode(node, cx)?;
+        let (id, section) = match text.split_once('§') {
+            Some((id, section)) => (id.trim().to_owned(), Some(section.trim().to_owned())),
+            None => (text.trim().to_owned(), None),
+        };
+        if id.is_empty() {
+            cx.push(
+                Diagnostic::error(&node.loc, "a source reference names a source")
+                    .help("write `<source id>` or `<source id> §<section>`"),
+            );
+            return None;
+        }
+        let r = SourceRef { id, section, loc: node.loc.clone() };
+        cx.source_refs.push(r.clone());
+        Some(r)
+    }
+    fn schema(_: &mut SchemaGen) -> Json {
+        json!({ "type": "string", "pattern": "^[^§]+(§.+)?$",
+                "description": "`<source id>` or `<source id> §<section>`" })
+    }
+}
+
+impl std::fmt::Display for SourceRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.section {
+            Some(s) => write!(f, "{} §{}", self.id, s),
+            None => f.write_str(&self.id),
+        }
+    }
+}
+
+spec_struct! {
+    /// One host of a vendor.
+    pub struct Region {
+        /// Host name, without scheme.
+        "host" required host: Spanned<String>,
+        "doc" optional doc: String,
+    }
+}
+
+spec_struct! {
+    /// The vendor's hosts by region name. A custom base URL is always allowed too.
+    pub struct Hosts {
+        /// The region used when none is configured; omit when every app has its own host.
+        "default" optional default: Spanned<String>,
+        "regions" default regions: Map<Region>,
+        "source" optional source: SourceRef,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+spec_enum! {
+    /// The runtime's signers.
+    pub enum AuthScheme {
+        /// Tencent TLSSigAPIv2 UserSig in the query string.
+        "tencent_usersig" => TencentUsersig,
+        /// Easemob app token (client credentials) as a bearer header.
+        "easemob_app_token" => EasemobAppToken,
+        /// ZEGO md5 signature over AppId, nonce, secret and timestamp in the query string.
+        "zego_md5" => ZegoMd5,
+    }
+}
+
+spec_struct! {
+    /// Parameters of `tencent_usersig`.
+    pub struct TencentUsersigParams {
+        /// Query parameter carrying the SDKAppID.
+        "app_id_param" required app_id_param: String,
+        /// Query parameter carrying the admin identifier.
+        "identifier_param" required identifier_param: String,
+        /// Query parameter carrying the UserSig.
+        "signature_param" required signature_param: String,
+        /// Query parameter carrying the per-call random number.
+        "nonce_param" required nonce_param: String,
+        /// Largest value the nonce may take.
+        "nonce_max" required nonce_max: u64,
+        /// Query parameters every call carries unchanged.
+        "fixed_query" default fixed_query: Map<Scalar>,
+        /// UserSig validity when none is configured, in seconds.
+        "default_validity_seconds" required default_validity_seconds: u64,
+    }
+}
+
+spec_struct! {
+    /// Parameters of `easemob_app_token`.
+    pub struct EasemobAppTokenParams {
+        /// Path template of the token endpoint.
+        "token_path" required token_path: Spanned<String>,
+        /// `grant_type` value for client credentials.
+        "grant_type" required grant_type: String,
+        /// Type of the token request body (in the vendor's `types`).
+        "token_request" required token_request: Spanned<String>,
+        /// Type of the token response body (in the vendor's `types`).
+        "token_response" required token_response: Spanned<String>,
+        /// Header carrying the token.
+        "header" required header: String,
+        /// Text before the token in that header.
+        "header_prefix" required header_prefix: String,
+        /// Rate limit of the token endpoint.
+        "token_rate_limit_per_second" optional token_rate_limit_per_second: u64,
+    }
+}
+
+spec_struct! {
+    /// Parameters of `zego_md5`.
+    pub struct ZegoMd5Params {
+        "app_id_param" required app_id_param: String,
+        "nonce_param" required nonce_param: String,
+        "timestamp_param" required timestamp_param: String,
+        "version_param" required version_param: String,
+        "signature_param" required signature_param: String,
+        /// Value of the version parameter.
+        "version" required version: String,
+        /// Largest accepted clock difference, in seconds.
+        "max_skew_seconds" required max_skew_seconds: u64,
+    }
+}
+
+/// A signer's parameters, by scheme.
+#[derive(Debug, Clone)]
+pub enum AuthParams {
+    TencentUsersig(TencentUsersigParams),
+    EasemobAppToken(EasemobAppTokenParams),
+    ZegoMd5(ZegoMd5Params),
+}
+
+/// How calls authenticate: a runtime signer by name and its parameters.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub loc: Loc,
+    pub scheme: Spanned<AuthScheme>,
+    pub params: AuthParams,
+    pub source: Option<SourceRef>,
+    pub notes: Vec<Note>,
+}
+
+impl Decode for Auth {
+    fn decode(node: &Node, cx: &mut Cx) -> Option<Self> {
+        let fields = Fields::open(node, cx, "Auth", &["scheme", "params", "source", "notes"])?;
+        let scheme = fields.required::<Spanned<AuthScheme>>(cx, "scheme");
+        let source = fields.optional::<SourceRef>(cx, "source");
+        let notes = fields.default::<Vec<Note>>(cx, "notes");
+        let params = match scheme.as_ref().map(|s| s.value) {
+            Some(AuthScheme::TencentUsersig) => {
+                fields.required::<TencentUsersigParams>(cx, "params").map(AuthParams::TencentUsersig)
+            }
+            Some(AuthScheme::EasemobAppToken) => {
+                fields.required::<EasemobAppTokenParams>(cx, "params").map(AuthParams::EasemobAppToken)
+            }
+            Some(AuthScheme::ZegoMd5) => fields.required::<ZegoMd5Params>(cx, "params").map(AuthParams::ZegoMd5),
+            None => None,
+        };
+        Some(Auth { loc: node.loc.clone(), scheme: scheme?, params: params?, source: source?, notes: notes? })
+    }
+
+    fn schema(sg: &mut SchemaGen) -> Json {
+        sg.reference("Auth", |sg| {
+            let source = SourceRef::schema(sg);
+            let notes = Vec::<Note>::schema(sg);
+            let variants: Vec<Json> = [
+                (AuthScheme::TencentUsersig, TencentUsersigParams::schema(sg)),
+                (AuthScheme::EasemobAppToken, EasemobAppTokenParams::schema(sg)),
+                (AuthScheme::ZegoMd5, ZegoMd5Params::schema(sg)),
+            ]
+            .into_iter()
+            .map(|(scheme, params)| {
+                json!({
+                    "type": "object",
+                    "properties": {
+                        "scheme": { "const": scheme.as_str() },
+                        "params": params,
+                        "source": source,
+                        "notes": notes,
+                    },
+                    "required": ["scheme", "params"],
+                    "additionalProperties": false,
+                })
+            })
+            .collect();
+            json!({ "description": "How calls authenticate: a runtime signer by name and its parameters.",
+                    "oneOf": variants })
+        })
+    }
+}
+
+spec_struct! {
+    /// How every response of the vendor says how it went.
+    pub struct Envelope {
+        /// Wire field carrying the vendor code.
+        "code" required code: Spanned<String>,
+        /// Wire field carrying the message.
+        "message" required message: Spanned<String>,
+        /// The success value of `code`; absent when HTTP 200 alone means success.
+        "ok" optional ok: Scalar,
+        /// Type of non-200 bodies, in the vendor's `types`.
+        "error_body" optional error_body: Spanned<String>,
+        "source" optional source: SourceRef,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+spec_struct! {
+    /// A named character set for `charset` constraints.
+    pub struct Charset {
+        "doc" optional doc: String,
+        /// Inclusive ranges such as `0-9`, `a-z`.
+        "ranges" default ranges: Vec<Spanned<String>>,
+        /// Single characters allowed besides the ranges.
+        "chars" default chars: String,
+        "source" optional source: SourceRef,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+/// A type expression: `string`, `integer`, `boolean`, `string_or_integer`, `json`,
+/// `array<T>` or the name of a declared type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeExpr {
+    String,
+    Integer,
+    Boolean,
+    StringOrInteger,
+    Json,
+    Array(Box<TypeExpr>),
+    Named(String),
+}
+
+impl TypeExpr {
+    /// The primitive type names.
+    pub const PRIMITIVES: &'static [&'static str] = &["string", "integer", "boolean", "string_or_integer", "json"];
+
+    pub fn parse(text: &str) -> Result<TypeExpr, String> {
+        let text = text.trim();
+        if let Some(inner) = text.strip_prefix("array<") {
+            let inner = inner.strip_suffix('>').ok_or_else(|| format!("`{text}` is missing its closing `>`"))?;
+            return Ok(TypeExpr::Array(Box::new(TypeExpr::parse(inner)?)));
+        }
+        Ok(match text {
+            "string" => TypeExpr::String,
+            "integer" => TypeExpr::Integer,
+            "boolean" => TypeExpr::Boolean,
+            "string_or_integer" => TypeExpr::StringOrInteger,
+            "json" => TypeExpr::Json,
+            name if is_type_name(name) => TypeExpr::Named(name.to_owned()),
+            other => {
+                return Err(format!(
+                    "`{other}` is not a type: expected one of {}, `array<T>` or a declared type name (PascalCase)",
+                    crate::diag::one_of_list(Self::PRIMITIVES.iter().copied())
+                ));
+            }
+        })
+    }
+
+    /// The element type, for arrays.
+    pub fn element(&self) -> Option<&TypeExpr> {
+        match self {
+            TypeExpr::Array(inner) => Some(inner),
+            _ => None,
+        }
+    }
+}
+
+/// A declared type name: PascalCase ASCII letters and digits.
+pub fn is_type_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && name.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+impl std::fmt::Display for TypeExpr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TypeExpr::String => f.write_str("string"),
+            TypeExpr::Integer => f.write_str("integer"),
+            TypeExpr::Boolean => f.write_str("boolean"),
+            TypeExpr::StringOrInteger => f.write_str("string_or_integer"),
+            TypeExpr::Json => f.write_str("json"),
+            TypeExpr::Array(inner) => write!(f, "array<{inner}>"),
+            TypeExpr::Named(n) => f.write_str(n),
+        }
+    }
+}
+
+impl Decode for TypeExpr {
+    fn decode(node: &Node, cx: &mut Cx) -> Option<Self> {
+        let text = String::decode(node, cx)?;
+        TypeExpr::parse(&text).map_err(|e| cx.push(Diagnostic::error(&node.loc, e))).ok()
+    }
+    fn schema(_: &mut SchemaGen) -> Json {
+        json!({
+            "type": "string",
+            "description": "string | integer | boolean | string_or_integer | json | array<T> | TypeName",
+            "pattern": "^(array<)*(string|integer|boolean|string_or_integer|json|[A-Z][A-Za-z0-9]*)>*$",
+        })
+    }
+}
+
+spec_enum! {
+    /// Unit of a length limit.
+    pub enum LenUnit {
+        /// UTF-8 bytes.
+        "bytes" => Bytes,
+        /// Unicode scalar values.
+        "chars" => Chars,
+    }
+}
+
+spec_enum! {
+    /// Unit of an integer timestamp.
+    pub enum TimeUnit {
+        /// Milliseconds since the Unix epoch.
+        "ms" => Millis,
+        /// Seconds since the Unix epoch.
+        "s" => Seconds,
+    }
+}
+
+/// A vendor code: an integer (Tencent, ZEGO) or a string (Easemob's `error`, result lists).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Code {
+    Int(i64),
+    Str(String),
+}
+
+impl Code {
+    pub fn from_scalar(s: &Scalar) -> Option<Code> {
+        match s {
+            Scalar::Int(i) => Some(Code::Int(*i)),
+            Scalar::Str(s) => Some(Code::Str(s.clone())),
+            Scalar::Bool(_) => None,
+        }
+    }
+
+    pub fn to_json(&self) -> Json {
+        match self {
+            Code::Int(i) => Json::from(*i),
+            Code::Str(s) => Json::String(s.clone()),
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Code::Int(i) => write!(f, "{i}"),
+            Code::Str(s) => f.write_str(s),
+        }
+    }
+}
+
+impl Decode for Code {
+    fn decode(node: &Node, cx: &mut Cx) -> Option<Self> {
+        match &node.value {
+            Value::Int(i) => Some(Code::Int(*i)),
+            Value::Str(s, _) => Some(Code::Str(s.clone())),
+            _ => {
+                cx.push(Diagnostic::error(
+                    &node.loc,
+                    format!("expected a vendor code (integer or string), found {}", node.describe()),
+                ));
+                None
+            }
+        }
+    }
+    fn schema(_: &mut SchemaGen) -> Json {
+        json!({ "type": ["integer", "string"], "description": "A vendor code from the error table." })
+    }
+}
+
+spec_struct! {
+    /// One rule a value must keep: exactly one kind key (`max_len`, `prefix`, ...) plus the code
+    /// the service answers when it is broken.
+    pub struct Constraint {
+        /// Longest allowed string, in `unit`.
+        "max_len" optional max_len: u64,
+        /// Shortest allowed string, in `unit`.
+        "min_len" optional min_len: u64,
+        /// Most items an array may hold.
+        "max_items" optional max_items: u64,
+        /// Fewest items an array may hold.
+        "min_items" optional min_items: u64,
+        /// The only values allowed.
+        "one_of" optional one_of: Vec<Scalar>,
+        /// Text the string must start with.
+        "prefix" optional prefix: String,
+        /// With `prefix`: longest allowed text after the prefix, in `unit`.
+        "rest_max_len" optional rest_max_len: u64,
+        /// Name of a declared charset every character must belong to.
+        "charset" optional charset: Spanned<String>,
+        /// Items of the array must be distinct (by `by`, for arrays of objects).
+        "unique" optional unique: bool,
+        /// With `unique`: the item field compared.
+        "by" optional by: Spanned<String>,
+        /// A `$.`-path (wire names) of another field this one must differ from.
+        "not_equal" optional not_equal: Spanned<String>,
+        /// `now`: the timestamp may not lie in the future.
+        "not_after" optional not_after: Spanned<String>,
+        /// Longest allowed sum of the lengths of the `of` fields over all items, in `unit`.
+        "max_total_len" optional max_total_len: u64,
+        /// With `max_total_len`: the item fields summed.
+        "of" optional of: Vec<Spanned<String>>,
+        /// Smallest allowed integer.
+        "min" optional min: i64,
+        /// Largest allowed integer.
+        "max" optional max: i64,
+        /// Unit of a length limit.
+        "unit" optional unit: Spanned<LenUnit>,
+        /// What the service answers when the rule is broken.
+        "code" required code: Spanned<Code>,
+        /// The vendor raises this limit on request.
+        "raisable" default raisable: bool,
+        /// The vendor raises this limit on request, up to this value.
+        "raisable_to" optional raisable_to: u64,
+        "source" optional source: SourceRef,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+/// The words that name a constraint's kind, in the order diagnostics list them.
+pub const CONSTRAINT_KINDS: &[&str] = &[
+    "max_len",
+    "min_len",
+    "max_items",
+    "min_items",
+    "one_of",
+    "prefix",
+    "charset",
+    "unique",
+    "not_equal",
+    "not_after",
+    "max_total_len",
+    "min",
+    "max",
+];
+
+/// A constraint's rule, once its kind is known.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rule {
+    MaxLen { max: u64, unit: LenUnit },
+    MinLen { min: u64, unit: LenUnit },
+    MaxItems(u64),
+    MinItems(u64),
+    OneOf(Vec<Scalar>),
+    Prefix { prefix: String, rest_max_len: Option<(u64, LenUnit)> },
+    Charset(String),
+    Unique { by: Option<String> },
+    NotEqual(String),
+    NotAfterNow,
+    MaxTotalLen { max: u64, unit: LenUnit, of: Vec<String> },
+    Min(i64),
+    Max(i64),
+}
+
+impl Constraint {
+    /// The kind keys present, by name.
+    pub fn kinds(&self) -> Vec<&'static str> {
+        let present = [
+            self.max_len.is_some(),
+            self.min_len.is_some(),
+            self.max_items.is_some(),
+            self.min_items.is_some(),
+            self.one_of.is_some(),
+            self.prefix.is_some(),
+            self.charset.is_some(),
+            self.unique.is_some(),
+            self.not_equal.is_some(),
+            self.not_after.is_some(),
+            self.max_total_len.is_some(),
+            self.min.is_some(),
+            self.max.is_some(),
+        ];
+        CONSTRAINT_KINDS.iter().zip(present).filter(|(_, p)| *p).map(|(k, _)| *k).collect()
+    }
+
+    /// The rule, when the constraint is well formed (exactly one kind, its companions present).
+    /// The checker reports why when it is not.
+    pub fn rule(&self) -> Option<Rule> {
+        let unit = self.unit.as_ref().map(|u| u.value);
+        let kinds = self.kinds();
+        if kinds.len() != 1 {
+            return None;
+        }
+        Some(match kinds[0] {
+            "max_len" => Rule::MaxLen { max: self.max_len?, unit: unit? },
+            "min_len" => Rule::MinLen { min: self.min_len?, unit: unit? },
+            "max_items" => Rule::MaxItems(self.max_items?),
+            "min_items" => Rule::MinItems(self.min_items?),
+            "one_of" => Rule::OneOf(self.one_of.clone()?),
+            "prefix" => Rule::Prefix {
+                prefix: self.prefix.clone()?,
+                rest_max_len: match self.rest_max_len {
+                    Some(n) => Some((n, unit?)),
+                    None => None,
+                },
+            },
+            "charset" => Rule::Charset(self.charset.as_ref()?.value.clone()),
+            "unique" => Rule::Unique { by: self.by.as_ref().map(|b| b.value.clone()) },
+            "not_equal" => Rule::NotEqual(self.not_equal.as_ref()?.value.clone()),
+            "not_after" => Rule::NotAfterNow,
+            "max_total_len" => Rule::MaxTotalLen {
+                max: self.max_total_len?,
+                unit: unit?,
+                of: self.of.as_ref()?.iter().map(|s| s.value.clone()).collect(),
+            },
+            "min" => Rule::Min(self.min?),
+            "max" => Rule::Max(self.max?),
+            _ => return None,
+        })
+    }
+}
+
+spec_struct! {
+    /// A field of an object type, keyed by its wire name.
+    pub struct Field {
+        /// `string | integer | boolean | string_or_integer | json | array<T> | TypeName`.
+        "type" required ty: Spanned<TypeExpr>,
+        /// The vendor marks it required (必填 / 是).
+        "required" default required: bool,
+        /// The vendor's description, verbatim.
+        "doc" optional doc: String,
+        /// The Rust name; default: the wire name in snake_case.
+        "rust_name" optional rust_name: Spanned<String>,
+        /// Other spellings accepted when decoding.
+        "aliases" default aliases: Vec<Spanned<String>>,
+        /// Unit of an integer timestamp.
+        "unit" optional unit: Spanned<TimeUnit>,
+        /// Value the service assumes when the field is absent.
+        "default" optional default: Spanned<Scalar>,
+        /// Never echoed in errors, `Debug` or logs.
+        "sensitive" default sensitive: bool,
+        /// Rules on the value.
+        "constraints" default constraints: Vec<Constraint>,
+        /// Rules on each element of an array of scalars.
+        "items" default items: Vec<Constraint>,
+        "source" optional source: SourceRef,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+spec_struct! {
+    /// One value of a string enum, keyed by its wire text.
+    pub struct EnumVariant {
+        "doc" optional doc: String,
+        /// The Rust variant name; default: the wire text in PascalCase.
+        "rust_name" optional rust_name: Spanned<String>,
+    }
+}
+
+spec_struct! {
+    /// A declared type: an object (`fields`) or a string enum (`enum`).
+    pub struct TypeDef {
+        "doc" optional doc: String,
+        "fields" optional fields: Map<Field>,
+        "enum" optional variants: Map<EnumVariant>,
+        /// For enums: the value the service assumes when absent.
+        "default" optional default: Spanned<String>,
+        "source" optional source: SourceRef,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+spec_enum! {
+    /// Where a parameter travels.
+    pub enum ParamIn {
+        "path" => Path,
+        "query" => Query,
+    }
+}
+
+spec_struct! {
+    /// A path or query parameter the caller (or the config) supplies.
+    pub struct Param {
+        "in" required location: Spanned<ParamIn>,
+        "type" required ty: Spanned<TypeExpr>,
+        "required" default required: bool,
+        "doc" optional doc: String,
+        "default" optional default: Spanned<Scalar>,
+        /// Filled from this key of the vendor's config (`org`, `app`) instead of by the caller.
+        "bind" optional bind: Spanned<String>,
+        "constraints" default constraints: Vec<Constraint>,
+        "source" optional source: SourceRef,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+spec_enum! {
+    /// HTTP method.
+    pub enum HttpMethod {
+        "GET" => Get,
+        "POST" => Post,
+        "PUT" => Put,
+        "DELETE" => Delete,
+    }
+}
+
+spec_struct! {
+    /// Method, path and parameters of an API.
+    pub struct Endpoint {
+        "method" required method: Spanned<HttpMethod>,
+        /// Path template; `{name}` segments are path parameters.
+        "path" required path: Spanned<String>,
+        /// Fixed query parameters.
+        "query" default query: Map<Scalar>,
+        /// Fixed headers the page requires.
+        "headers" default headers: Map<Scalar>,
+        /// Path and query parameters supplied per call.
+        "params" default params: Map<Param>,
+        "content_type" required content_type: String,
+        "source" optional source: SourceRef,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+spec_struct! {
+    /// The chunked dimension of the request.
+    pub struct Batch {
+        /// Wire name of the array field of the request root.
+        "field" required field: Spanned<String>,
+        /// Field of each item naming the target user; absent for arrays of ids.
+        "item_id" optional item_id: Spanned<String>,
+        /// Documented maximum per call; absent when the page states none.
+        "max_items" optional max_items: u64,
+        "raisable" default raisable: bool,
+        "raisable_to" optional raisable_to: u64,
+        /// What the service answers when `max_items` is exceeded.
+        "code" optional code: Spanned<Code>,
+        "source" optional source: SourceRef,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+spec_enum! {
+    /// What one rate-limit bucket covers.
+    pub enum RateScope {
+        /// One bucket per API per app (AppID / SDKAppID / App Key).
+        "app" => App,
+    }
+}
+
+spec_struct! {
+    /// The documented call rate.
+    pub struct RateLimit {
+        "per_second" required per_second: Spanned<u64>,
+        "scope" required scope: RateScope,
+        "raisable" default raisable: bool,
+        "source" optional source: SourceRef,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+spec_struct! {
+    /// Per-item results listed for every item (Tencent `ResultItem`).
+    pub struct PerItem {
+        "list" required list: Spanned<String>,
+        "id" required id: Spanned<String>,
+        "code" required code: Spanned<String>,
+        "message" optional message: Spanned<String>,
+        /// The success value of `code`.
+        "ok" required ok: Scalar,
+    }
+}
+
+spec_struct! {
+    /// Per-item results listed only for failures (ZEGO `ErrorList`).
+    pub struct FailuresOnly {
+        "list" required list: Spanned<String>,
+        "id" required id: Spanned<String>,
+        "code" required code: Spanned<String>,
+        "message" optional message: Spanned<String>,
+    }
+}
+
+spec_struct! {
+    /// How per-item outcomes are read from a successful response: exactly one shape.
+    pub struct Results {
+        "per_item" optional per_item: PerItem,
+        "failures_only" optional failures_only: FailuresOnly,
+        /// Lists of ids by outcome: `ok` or a code of the error table.
+        "id_lists" optional id_lists: Map<Spanned<String>>,
+        "source" optional source: SourceRef,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+spec_struct! {
+    /// A limit on what the service holds.
+    pub struct StateLimit {
+        /// Absent when the page names the limit but not its value.
+        "max" optional max: u64,
+        "code" required code: Spanned<Code>,
+        "source" optional source: SourceRef,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+spec_struct! {
+    /// Limits on what the service holds; the emulator enforces them.
+    pub struct StateLimits {
+        /// Friends one user may have (checked for the requester).
+        "friends_per_user" optional friends_per_user: StateLimit,
+        /// Friends the other side may have.
+        "peer_friends_per_user" optional peer_friends_per_user: StateLimit,
+        /// Friend groups one user may have.
+        "groups_per_user" optional groups_per_user: StateLimit,
+        /// Pending (unconfirmed) requests one user may have.
+        "pending_per_user" optional pending_per_user: StateLimit,
+    }
+}
+
+spec_enum! {
+    /// How a client handles a code.
+    pub enum ErrorClass {
+        /// Fix the request; never retried.
+        "caller_error" => CallerError,
+        /// Credentials are wrong or expired; never retried.
+        "auth" => Auth,
+        /// Back off and retry.
+        "rate_limited" => RateLimited,
+        /// Transient; retry.
+        "retryable" => Retryable,
+        /// Will not succeed; do not retry.
+        "permanent" => Permanent,
+        /// Accepted, awaiting the other side: a success of another kind.
+        "pending" => Pending,
+        /// Done before: a success.
+        "already_done" => AlreadyDone,
+    }
+}
+
+spec_struct! {
+    /// One row of an error table, keyed by the code.
+    pub struct ErrorEntry {
+        /// Rust variant name, PascalCase.
+        "name" required name: Spanned<String>,
+        "class" required class: Spanned<ErrorClass>,
+        /// What the code means, verbatim.
+        "meaning" required meaning: String,
+        /// The vendor's handling advice, verbatim.
+        "advice" optional advice: String,
+        /// The vendor's error text, when the page gives it.
+        "message" optional message: String,
+        /// HTTP status the code comes with (Easemob).
+        "http_status" optional http_status: u64,
+        "source" optional source: SourceRef,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+spec_enum! {
+    /// What an example shows.
+    pub enum ExampleRole {
+        "request" => Request,
+        "response" => Response,
+    }
+}
+
+spec_struct! {
+    /// What is wrong with a page's example, and the corrected text.
+    pub struct Erratum {
+        "problem" required problem: String,
+        "corrected" required corrected: Spanned<String>,
+        "source" optional source: SourceRef,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+spec_struct! {
+    /// An example from the page, verbatim.
+    pub struct Example {
+        "role" required role: Spanned<ExampleRole>,
+        "title" optional title: String,
+        /// Path and query parameters the example needs.
+        "params" default params: Map<Scalar>,
+        /// The body exactly as the page prints it.
+        "body" required body: Spanned<String>,
+        /// The page's whole command (a `curl` line, a URL), verbatim.
+        "command" optional command: String,
+        /// For a response: the request example it answers.
+        "answers" optional answers: Spanned<String>,
+        "erratum" optional erratum: Erratum,
+        "source" optional source: SourceRef,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+spec_struct! {
+    /// `<vendor>/vendor.yaml`: what every API of one vendor shares.
+    pub struct VendorSpec {
+        "kind" required kind: Spanned<FileKind>,
+        /// The directory name.
+        "id" required id: Spanned<String>,
+        "title" required title: String,
+        "sources" default sources: Map<SourceDef>,
+        /// The default source of every node in the file.
+        "source" optional source: SourceRef,
+        "hosts" optional hosts: Hosts,
+        "auth" required auth: Auth,
+        "envelope" required envelope: Envelope,
+        "charsets" default charsets: Map<Charset>,
+        "types" default types: Map<TypeDef>,
+        /// Codes shared by all APIs of the vendor.
+        "errors" default errors: Map<ErrorEntry>,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+spec_struct! {
+    /// `<vendor>/<api>.yaml`: one API.
+    pub struct ApiSpec {
+        "kind" required kind: Spanned<FileKind>,
+        /// The file name without `.yaml`.
+        "id" required id: Spanned<String>,
+        /// The vendor's directory name.
+        "vendor" required vendor: Spanned<String>,
+        "title" required title: String,
+        "summary" optional summary: String,
+        "sources" default sources: Map<SourceDef>,
+        /// The default source of every node in the file.
+        "source" optional source: SourceRef,
+        "endpoint" required endpoint: Endpoint,
+        /// Root type of the request body.
+        "request" required request: Spanned<String>,
+        /// Root type of the HTTP 200 response body.
+        "response" required response: Spanned<String>,
+        /// Code for schema problems (missing field, wrong type, value outside an enum).
+        "schema_error_code" required schema_error_code: Spanned<Code>,
+        "types" default types: Map<TypeDef>,
+        "charsets" default charsets: Map<Charset>,
+        "batch" required batch: Batch,
+        "rate_limit" required rate_limit: RateLimit,
+        "results" required results: Results,
+        "state_limits" optional state_limits: StateLimits,
+        "errors" default errors: Map<ErrorEntry>,
+        "examples" default examples: Map<Example>,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+/// A decoded spec file.
+#[derive(Debug, Clone)]
+pub enum SpecFile {
+    Vendor(Box<VendorSpec>),
+    Api(Box<ApiSpec>),
+}
+
+impl SpecFile {
+    /// Decodes a file's root node, choosing the file kind by its `kind` key.
+    pub fn decode(node: &Node, cx: &mut Cx) -> Option<SpecFile> {
+        let Value::Map(entries) = &node.value else {
+            cx.push(
+                Diagnostic::error(&node.loc, format!("a spec's top level is a mapping, found {}", node.describe()))
+                    .help("start with `kind: api` or `kind: vendor`"),
+            );
+            return None;
+        };
+        let kind_node = entries.iter().find(|(k, _)| k.key_text().as_deref() == Some("kind")).map(|(_, v)| v);
+        let Some(kind_node) = kind_node else {
+            cx.push(
+                Diagnostic::error(&node.loc, "missing key `kind` at the top level")
+                    .help("add `kind: api` or `kind: vendor`"),
+            );
+            return None;
+        };
+        match FileKind::decode(kind_node, cx)? {
+            FileKind::Vendor => VendorSpec::decode(node, cx).map(|v| SpecFile::Vendor(Box::new(v))),
+            FileKind::Api => ApiSpec::decode(node, cx).map(|a| SpecFile::Api(Box::new(a))),
+        }
+    }
+}
+
+/// The JSON Schema of the spec format (both file kinds).
+pub fn json_schema() -> Json {
+    let mut sg = SchemaGen::default();
+    let vendor = VendorSpec::schema(&mut sg);
+    let api = ApiSpec::schema(&mut sg);
+    // A constraint names exactly one kind; plain JSON Schema says so with a oneOf of `required`.
+    if let Some(Json::Object(def)) = sg.defs.get_mut("Constraint") {
+        let kinds: Vec<Json> = CONSTRAINT_KINDS.iter().map(|k| json!({ "required": [k] })).collect();
+        def.insert("oneOf".into(), Json::Array(kinds));
+    }
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://imspec.dev/schema/spec.json",
+        "title": "imspec spec file",
+        "description": "A vendor file (`kind: vendor`) or an API file (`kind: api`). Generated by `cargo xtask codegen`; see specs/README.md.",
+        "oneOf": [
+            { "allOf": [vendor], "properties": { "kind": { "const": "vendor" } } },
+            { "allOf": [api], "properties": { "kind": { "const": "api" } } },
+        ],
+        "$defs": sg.defs,
+    })
+}
