@@ -1,0 +1,987 @@
+//! IR -> tokens. Generated code is fully qualified (`::std::...`, `::imspec_runtime::...`) so a
+//! user's imports cannot break it, and documented from the spec.
+
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use imspec_spec::names::{KEYWORDS, snake_case};
+use imspec_spec::{Code, ErrorClass, Rule, TimeUnit};
+
+use crate::ir::*;
+
+/// A Rust identifier; keywords become raw identifiers (`r#type`).
+pub(crate) fn ident(name: &str) -> Ident {
+    if KEYWORDS.contains(&name) { Ident::new_raw(name, Span::call_site()) } else { Ident::new(name, Span::call_site()) }
+}
+
+fn docs(lines: &[String]) -> TokenStream {
+    let lines = lines.iter().map(|l| {
+        let l = if l.is_empty() { String::new() } else { format!(" {l}") };
+        quote!(#[doc = #l])
+    });
+    quote!(#(#lines)*)
+}
+
+fn code_tokens(code: &Code) -> TokenStream {
+    match code {
+        Code::Int(i) => {
+            let lit = Literal::i64_suffixed(*i);
+            quote!(::imspec_runtime::Code::Int(#lit))
+        }
+        Code::Str(s) => quote!(::imspec_runtime::Code::Str(::std::borrow::Cow::Borrowed(#s))),
+    }
+}
+
+fn u64_lit(n: u64) -> Literal {
+    Literal::u64_suffixed(n)
+}
+
+/// The whole content of a vendor module.
+pub fn vendor(v: &VendorIr) -> TokenStream {
+    let id = &v.id;
+    let hosts = v.hosts.iter().map(|(name, host)| quote!((#name, #host)));
+    let default_host = match &v.default_host {
+        Some(h) => quote!(::std::option::Option::Some(#h)),
+        None => quote!(::std::option::Option::None),
+    };
+    let types = v.types.iter().map(|t| type_def(t, &v.types, &[]));
+    let apis = v.apis.iter().map(|a| api(a, &v.types));
+    let title_doc = format!(" {}", v.title);
+    quote! {
+        #[doc = #title_doc]
+        pub const VENDOR_ID: &str = #id;
+        /// Documented hosts by region name. A custom base URL is always allowed too.
+        pub const HOSTS: &[(&str, &str)] = &[#(#hosts),*];
+        /// The host used when no region or base URL is configured; `None` when every app has its own.
+        pub const DEFAULT_HOST: ::std::option::Option<&str> = #default_host;
+        #(#types)*
+        #(#apis)*
+    }
+}
+
+fn api(a: &ApiIr, vendor_types: &[TypeIr]) -> TokenStream {
+    let module = ident(&a.module);
+    let doc = docs(&a.doc);
+    let info = api_info(a);
+    let types = a.types.iter().map(|t| type_def(t, &a.types, vendor_types));
+    let errors = error_enum(a);
+    let limits = limits(a);
+    let charsets = a.charsets.iter().map(|c| {
+        let name = format_ident!("CHARSET_{}", snake_case(&c.name).to_uppercase());
+        let set_name = &c.name;
+        let ranges = c.ranges.iter().map(|(lo, hi)| quote!((#lo, #hi)));
+        let chars = &c.chars;
+        quote! {
+            const #name: ::imspec_runtime::Charset =
+                ::imspec_runtime::Charset { name: #set_name, ranges: &[#(#ranges),*], chars: #chars };
+        }
+    });
+    let validators = validators(a, vendor_types);
+    quote! {
+        #doc
+        pub mod #module {
+            #info
+            #(#types)*
+            #errors
+            #limits
+            #(#charsets)*
+            #validators
+        }
+    }
+}
+
+fn api_info(a: &ApiIr) -> TokenStream {
+    let (id, method, path, content_type) = (&a.id, &a.method, &a.path, &a.content_type);
+    let query = a.query.iter().map(|(k, v)| quote!((#k, #v)));
+    let headers = a.headers.iter().map(|(k, v)| quote!((#k, #v)));
+    let per_second = Literal::u32_suffixed(u32::try_from(a.rate_per_second).unwrap_or(u32::MAX));
+    let rate_raisable = a.rate_raisable;
+    let b = &a.batch;
+    let field = &b.field;
+    let opt_str = |s: &Option<String>| match s {
+        Some(s) => quote!(::std::option::Option::Some(#s)),
+        None => quote!(::std::option::Option::None),
+    };
+    let opt_u64 = |n: Option<u64>| match n {
+        Some(n) => {
+            let n = u64_lit(n);
+            quote!(::std::option::Option::Some(#n))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    let item_id = opt_str(&b.item_id);
+    let max_items = opt_u64(b.max_items);
+    let raisable_to = opt_u64(b.raisable_to);
+    let batch_raisable = b.raisable;
+    let batch_code = match &b.code {
+        Some(c) => {
+            let c = code_tokens(c);
+            quote!(::std::option::Option::Some(#c))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    let schema_code = code_tokens(&a.schema_code);
+    let request = ident(&a.request);
+    let response = ident(&a.response);
+    quote! {
+        /// The endpoint, rate limit and batch dimension of this API, from its spec.
+        pub const INFO: ::imspec_runtime::ApiInfo = ::imspec_runtime::ApiInfo {
+            id: #id,
+            method: #method,
+            path: #path,
+            query: &[#(#query),*],
+            headers: &[#(#headers),*],
+            content_type: #content_type,
+            rate_limit: ::imspec_runtime::RateLimit {
+                per_second: #per_second,
+                scope: ::imspec_runtime::RateScope::App,
+                raisable: #rate_raisable,
+            },
+            batch: ::imspec_runtime::Batch {
+                field: #field,
+                item_id: #item_id,
+                max_items: #max_items,
+                raisable_to: #raisable_to,
+                raisable: #batch_raisable,
+                code: #batch_code,
+            },
+            schema_error_code: #schema_code,
+        };
+        /// The request body of this API.
+        pub type Request = #request;
+        /// The response body (HTTP 200) of this API.
+        pub type Response = #response;
+    }
+}
+
+/// The Rust type of a field value.
+fn rust_ty(ty: &Ty) -> TokenStream {
+    match ty {
+        Ty::Str => quote!(::std::string::String),
+        Ty::Int => quote!(i64),
+        Ty::Bool => quote!(bool),
+        Ty::StrOrInt => quote!(::imspec_runtime::StringOrInt),
+        Ty::Json => quote!(::imspec_runtime::__private::serde_json::Value),
+        Ty::Array(inner) => {
+            let inner = rust_ty(inner);
+            quote!(::std::vec::Vec<#inner>)
+        }
+        Ty::Struct(n, home) | Ty::Enum(n, home) => named(n, *home),
+    }
+}
+
+fn named(name: &str, home: Home) -> TokenStream {
+    let id = ident(name);
+    match home {
+        Home::Api => quote!(#id),
+        Home::Vendor => quote!(super::#id),
+    }
+}
+
+fn type_def(t: &TypeIr, _siblings: &[TypeIr], _vendor: &[TypeIr]) -> TokenStream {
+    match &t.kind {
+        TypeKind::Struct { fields } => struct_def(t, fields),
+        TypeKind::Enum { variants, default, open } => enum_def(t, variants, default.as_deref(), *open),
+    }
+}
+
+fn struct_def(t: &TypeIr, fields: &[FieldIr]) -> TokenStream {
+    let name = ident(&t.name);
+    let doc = docs(&t.doc);
+    let sensitive = fields.iter().any(|f| f.sensitive);
+    let field_defs = fields.iter().map(|f| {
+        let rust = ident(&f.rust);
+        let wire = &f.wire;
+        let doc = docs(&f.doc);
+        let ty = rust_ty(&f.ty);
+        let aliases = f.aliases.iter().map(|a| quote!(alias = #a,));
+        if f.required {
+            quote! {
+                #doc
+                #[serde(rename = #wire, #(#aliases)*)]
+                pub #rust: #ty,
+            }
+        } else {
+            quote! {
+                #doc
+                #[serde(rename = #wire, #(#aliases)* default, skip_serializing_if = "::std::option::Option::is_none")]
+                pub #rust: ::std::option::Option<#ty>,
+            }
+        }
+    });
+    let derive_debug = if sensitive { quote!() } else { quote!(::std::fmt::Debug,) };
+    let manual_debug = sensitive.then(|| {
+        let name_str = &t.name;
+        let entries = fields.iter().map(|f| {
+            let rust = ident(&f.rust);
+            let label = &f.rust;
+            if f.sensitive { quote!(.field(#label, &"<redacted>")) } else { quote!(.field(#label, &self.#rust)) }
+        });
+        quote! {
+            // Fields marked sensitive in the spec never reach `Debug` output.
+            impl ::std::fmt::Debug for #name {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.debug_struct(#name_str) #(#entries)* .finish()
+                }
+            }
+        }
+    });
+    quote! {
+        #doc
+        #[derive(#derive_debug ::std::clone::Clone, ::std::cmp::PartialEq,
+                 ::imspec_runtime::__private::serde::Serialize, ::imspec_runtime::__private::serde::Deserialize)]
+        #[serde(crate = "::imspec_runtime::__private::serde")]
+        pub struct #name {
+            #(#field_defs)*
+        }
+        #manual_debug
+    }
+}
+
+fn enum_def(t: &TypeIr, variants: &[VariantIr], default: Option<&str>, open: bool) -> TokenStream {
+    let name = ident(&t.name);
+    let mut doc_lines = t.doc.clone();
+    if open {
+        doc_lines.push(String::new());
+        doc_lines.push("A response value: one the spec does not list decodes as `Unknown`.".into());
+    }
+    let doc = docs(&doc_lines);
+    let defs = variants.iter().map(|v| {
+        let rust = ident(&v.rust);
+        let mut lines = vec![format!("`{}`", v.wire)];
+        if !v.doc.is_empty() {
+            lines.push(String::new());
+            lines.extend(v.doc.iter().cloned());
+        }
+        let doc = docs(&lines);
+        quote!(#doc #rust,)
+    });
+    let wires: Vec<&String> = variants.iter().map(|v| &v.wire).collect();
+    let to_str = variants.iter().map(|v| {
+        let rust = ident(&v.rust);
+        let wire = &v.wire;
+        quote!(#name::#rust => #wire,)
+    });
+    let from_str = variants.iter().map(|v| {
+        let rust = ident(&v.rust);
+        let wire = &v.wire;
+        quote!(#wire => #name::#rust,)
+    });
+    let (unknown_variant, unknown_to_str, from_wire, derive_copy) = if open {
+        (
+            quote! {
+                /// A value this spec does not list.
+                Unknown(::std::string::String),
+            },
+            quote!(#name::Unknown(s) => s.as_str(),),
+            quote! {
+                /// The value for a wire string; unlisted strings become `Unknown`.
+                pub fn from_wire(s: &str) -> Self {
+                    match s { #(#from_str)* other => #name::Unknown(other.to_owned()) }
+                }
+            },
+            quote!(),
+        )
+    } else {
+        (
+            quote!(),
+            quote!(),
+            quote! {
+                /// The value for a wire string, if the spec lists it.
+                pub fn from_wire(s: &str) -> ::std::option::Option<Self> {
+                    ::std::option::Option::Some(match s { #(#from_str)* _ => return ::std::option::Option::None })
+                }
+            },
+            quote!(::std::marker::Copy,),
+        )
+    };
+    let deserialize_body = if open {
+        quote!(::std::result::Result::Ok(#name::from_wire(&s)))
+    } else {
+        quote! {
+            #name::from_wire(&s).ok_or_else(|| {
+                <D::Error as ::imspec_runtime::__private::serde::de::Error>::unknown_variant(&s, #name::WIRE)
+            })
+        }
+    };
+    let default_impl = default.and_then(|d| variants.iter().find(|v| v.wire == d)).map(|v| {
+        let rust = ident(&v.rust);
+        quote! {
+            /// The value the service assumes when the field is absent.
+            impl ::std::default::Default for #name {
+                fn default() -> Self { #name::#rust }
+            }
+        }
+    });
+    quote! {
+        #doc
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, #derive_copy ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash)]
+        pub enum #name {
+            #(#defs)*
+            #unknown_variant
+        }
+
+        impl #name {
+            /// Every value the spec lists, as written on the wire.
+            pub const WIRE: &'static [&'static str] = &[#(#wires),*];
+
+            /// The value as written on the wire.
+            pub fn as_str(&self) -> &str {
+                match self { #(#to_str)* #unknown_to_str }
+            }
+
+            #from_wire
+        }
+
+        #default_impl
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::imspec_runtime::__private::serde::Serialize for #name {
+            fn serialize<S: ::imspec_runtime::__private::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::imspec_runtime::__private::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::imspec_runtime::__private::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                let s = <::std::string::String as ::imspec_runtime::__private::serde::Deserialize>::deserialize(d)?;
+                #deserialize_body
+            }
+        }
+    }
+}
+
+fn class_tokens(c: ErrorClass) -> TokenStream {
+    let v = match c {
+        ErrorClass::CallerError => quote!(CallerError),
+        ErrorClass::Auth => quote!(Auth),
+        ErrorClass::RateLimited => quote!(RateLimited),
+        ErrorClass::Retryable => quote!(Retryable),
+        ErrorClass::Permanent => quote!(Permanent),
+        ErrorClass::Pending => quote!(Pending),
+        ErrorClass::AlreadyDone => quote!(AlreadyDone),
+    };
+    quote!(::imspec_runtime::ErrorClass::#v)
+}
+
+fn error_enum(a: &ApiIr) -> TokenStream {
+    let variants = a.errors.iter().map(|e| {
+        let name = ident(&e.name);
+        let status = e.http_status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+        let mut lines = vec![format!("`{}`{status} — {}", e.code, e.meaning.lines().next().unwrap_or(""))];
+        lines.extend(e.meaning.lines().skip(1).map(str::to_owned));
+        if let Some(advice) = &e.advice {
+            lines.push(String::new());
+            lines.push(format!("Advice: {advice}"));
+        }
+        lines.push(String::new());
+        lines.push(format!("Class: `{}`.", e.class));
+        let doc = docs(&lines);
+        quote!(#doc #name,)
+    });
+    let from_code = a.errors.iter().map(|e| {
+        let name = ident(&e.name);
+        match &e.code {
+            Code::Int(i) => {
+                let lit = Literal::i64_suffixed(*i);
+                quote!(::imspec_runtime::Code::Int(#lit) => ErrorCode::#name,)
+            }
+            Code::Str(s) => quote!(::imspec_runtime::Code::Str(s) if s == #s => ErrorCode::#name,),
+        }
+    });
+    let to_code = a.errors.iter().map(|e| {
+        let name = ident(&e.name);
+        let code = code_tokens(&e.code);
+        quote!(ErrorCode::#name => #code,)
+    });
+    let classes = a.errors.iter().map(|e| {
+        let name = ident(&e.name);
+        let class = class_tokens(e.class);
+        quote!(ErrorCode::#name => ::std::option::Option::Some(#class),)
+    });
+    let meanings = a.errors.iter().map(|e| {
+        let name = ident(&e.name);
+        let m = &e.meaning;
+        quote!(ErrorCode::#name => #m,)
+    });
+    let advice = a.errors.iter().map(|e| {
+        let name = ident(&e.name);
+        match &e.advice {
+            Some(text) => quote!(ErrorCode::#name => ::std::option::Option::Some(#text),),
+            None => quote!(ErrorCode::#name => ::std::option::Option::None,),
+        }
+    });
+    let doc = format!(
+        " Every code this API can answer: its own error table and the vendor's shared codes ({} in all).",
+        a.errors.len()
+    );
+    quote! {
+        #[doc = #doc]
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::std::cmp::Eq, ::std::hash::Hash)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            #(#variants)*
+            /// A code the spec does not list.
+            Unknown(::imspec_runtime::Code),
+        }
+
+        impl ::imspec_runtime::VendorCode for ErrorCode {
+            fn from_code(code: &::imspec_runtime::Code) -> Self {
+                match code {
+                    #(#from_code)*
+                    other => ErrorCode::Unknown(other.clone()),
+                }
+            }
+
+            fn code(&self) -> ::imspec_runtime::Code {
+                match self {
+                    #(#to_code)*
+                    ErrorCode::Unknown(code) => code.clone(),
+                }
+            }
+
+            fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
+                match self {
+                    #(#classes)*
+                    ErrorCode::Unknown(_) => ::std::option::Option::None,
+                }
+            }
+
+            fn meaning(&self) -> &'static str {
+                match self {
+                    #(#meanings)*
+                    ErrorCode::Unknown(_) => "a code the spec does not list",
+                }
+            }
+
+            fn advice(&self) -> ::std::option::Option<&'static str> {
+                match self {
+                    #(#advice)*
+                    ErrorCode::Unknown(_) => ::std::option::Option::None,
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for ErrorCode {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                use ::imspec_runtime::VendorCode as _;
+                write!(f, "{} {}", self.code(), self.meaning())
+            }
+        }
+    }
+}
+
+fn limits(a: &ApiIr) -> TokenStream {
+    let fields = a.limits.iter().map(|l| {
+        let name = ident(&l.field);
+        let mut lines = vec![l.doc.clone(), String::new(), format!("Documented: {}.", l.documented)];
+        if let Some(to) = l.raisable_to {
+            lines.push(format!("The vendor raises it on request up to {to}."));
+        }
+        let doc = docs(&lines);
+        quote!(#doc pub #name: u64,)
+    });
+    let documented = a.limits.iter().map(|l| {
+        let name = ident(&l.field);
+        let n = u64_lit(l.documented);
+        quote!(#name: #n,)
+    });
+    let checks = a.limits.iter().filter_map(|l| {
+        let to = l.raisable_to?;
+        let name = ident(&l.field);
+        let label = &l.field;
+        let to_lit = u64_lit(to);
+        Some(quote! {
+            if self.#name > #to_lit {
+                return ::std::result::Result::Err(::std::format!("{} = {} is above {}, the most the vendor grants", #label, self.#name, #to_lit));
+            }
+        })
+    });
+    quote! {
+        /// Limits the vendor raises on request. Validation uses these instead of the documented
+        /// values, so a client is not stopped by a limit the vendor has relaxed for this app.
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy, ::std::cmp::PartialEq, ::std::cmp::Eq)]
+        pub struct Limits {
+            #(#fields)*
+        }
+
+        impl Limits {
+            /// The limits as the vendor's page documents them.
+            pub const DOCUMENTED: Limits = Limits { #(#documented)* };
+
+            /// Fails when a limit is raised beyond what the vendor says it grants.
+            pub fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+                #(#checks)*
+                ::std::result::Result::Ok(())
+            }
+        }
+
+        impl ::std::default::Default for Limits {
+            fn default() -> Self {
+                Limits::DOCUMENTED
+            }
+        }
+    }
+}
+
+/// Where a validator reads values from: a typed struct, or raw JSON.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Typed,
+    Json,
+}
+
+struct Types<'a> {
+    api: &'a [TypeIr],
+    vendor: &'a [TypeIr],
+}
+
+impl Types<'_> {
+    fn fields(&self, name: &str, home: Home) -> Option<&[FieldIr]> {
+        let list = match home {
+            Home::Api => self.api,
+            Home::Vendor => self.vendor,
+        };
+        list.iter().find(|t| t.name == name).and_then(|t| match &t.kind {
+            TypeKind::Struct { fields } => Some(fields.as_slice()),
+            TypeKind::Enum { .. } => None,
+        })
+    }
+}
+
+fn check_fn(name: &str, source: Source) -> Ident {
+    match source {
+        Source::Typed => format_ident!("validate_{}", snake_case(name)),
+        Source::Json => format_ident!("validate_{}_json", snake_case(name)),
+    }
+}
+
+fn validators(a: &ApiIr, vendor_types: &[TypeIr]) -> TokenStream {
+    let types = Types { api: &a.types, vendor: vendor_types };
+    let schema_code = code_tokens(&a.schema_code);
+    let request = ident(&a.request);
+    let mut fns = Vec::new();
+    for t in &a.checked {
+        let Some(fields) = types.fields(&t.name, t.home) else { continue };
+        let value_ty = named(&t.name, t.home);
+        let typed_name = check_fn(&t.name, Source::Typed);
+        let json_name = check_fn(&t.name, Source::Json);
+        let typed_body = fields.iter().map(|f| field_check(a, &types, f, Source::Typed));
+        let json_body = fields.iter().map(|f| field_check(a, &types, f, Source::Json));
+        let type_name = &t.name;
+        fns.push(quote! {
+            #[allow(unused_variables)]
+            fn #typed_name(value: &#value_ty, path: &::imspec_runtime::Path<'_>, root: &#request, limits: &Limits, v: &mut ::imspec_runtime::Violations) {
+                #(#typed_body)*
+            }
+
+            #[allow(unused_variables)]
+            fn #json_name(value: &::imspec_runtime::__private::serde_json::Value, path: &::imspec_runtime::Path<'_>, root: &::imspec_runtime::__private::serde_json::Value, limits: &Limits, v: &mut ::imspec_runtime::Violations) {
+                let ::std::option::Option::Some(object) = value.as_object() else {
+                    v.schema(path, ::imspec_runtime::Rule::Type, #schema_code,
+                        ::std::format!("expected an object ({}), found {}", #type_name, ::imspec_runtime::json_kind(value)));
+                    return;
+                };
+                #(#json_body)*
+            }
+        });
+    }
+    let root_typed = check_fn(&a.request, Source::Typed);
+    let root_json = check_fn(&a.request, Source::Json);
+    let (batch_typed, batch_json) = batch_checks(a, &types);
+    quote! {
+        #(#fns)*
+
+        impl #request {
+            /// Every violation of the spec's rules at the documented limits, each with its JSON
+            /// path and the code the vendor would answer. Empty when the request is valid.
+            pub fn validate(&self) -> ::std::vec::Vec<::imspec_runtime::Violation> {
+                let mut v = ::imspec_runtime::Violations::new();
+                self.validate_with(&Limits::DOCUMENTED, &mut v);
+                v.into_vec()
+            }
+
+            /// Validates against `limits` (raised ones included) into `v`; allocates nothing
+            /// when the request is valid.
+            pub fn validate_with(&self, limits: &Limits, v: &mut ::imspec_runtime::Violations) {
+                #root_typed(self, &::imspec_runtime::Path::Root, self, limits, v);
+                #batch_typed
+            }
+        }
+
+        /// Validates a request body given as JSON: schema problems (missing fields, wrong
+        /// types, values outside an enum) and every rule, all in one pass.
+        pub fn validate_json(value: &::imspec_runtime::__private::serde_json::Value, limits: &Limits, v: &mut ::imspec_runtime::Violations) {
+            #root_json(value, &::imspec_runtime::Path::Root, value, limits, v);
+            #batch_json
+        }
+    }
+}
+
+fn batch_checks(a: &ApiIr, types: &Types<'_>) -> (TokenStream, TokenStream) {
+    let b = &a.batch;
+    let (Some(max), Some(code)) = (b.max_items, &b.code) else { return (quote!(), quote!()) };
+    let limit = match &b.limit_field {
+        Some(f) => {
+            let f = ident(f);
+            quote!(limits.#f)
+        }
+        None => {
+            let n = u64_lit(max);
+            quote!(#n)
+        }
+    };
+    let code = code_tokens(code);
+    let wire = &b.field;
+    let field = types.fields(&a.request, Home::Api).and_then(|fs| fs.iter().find(|f| f.wire == *wire));
+    let Some(field) = field else { return (quote!(), quote!()) };
+    let rust = ident(&field.rust);
+    let typed_len = if field.required {
+        quote!(::std::option::Option::Some(self.#rust.len()))
+    } else {
+        quote!(self.#rust.as_ref().map(|x| x.len()))
+    };
+    let typed = quote! {
+        if let ::std::option::Option::Some(n) = #typed_len {
+            v.batch(&::imspec_runtime::Path::Root.field(#wire), n, #limit, #code);
+        }
+    };
+    let json = quote! {
+        if let ::std::option::Option::Some(items) = value.get(#wire).and_then(|x| x.as_array()) {
+            v.batch(&::imspec_runtime::Path::Root.field(#wire), items.len(), #limit, #code);
+        }
+    };
+    (typed, json)
+}
+
+fn field_check(a: &ApiIr, types: &Types<'_>, f: &FieldIr, source: Source) -> TokenStream {
+    let wire = &f.wire;
+    let schema_code = code_tokens(&a.schema_code);
+    match source {
+        Source::Typed => {
+            let body = value_check(a, types, f, &f.ty, &f.constraints, &f.items, source);
+            if body.is_empty() {
+                return quote!();
+            }
+            let rust = ident(&f.rust);
+            if f.required {
+                quote! { { let p = path.field(#wire); let x = &value.#rust; #body } }
+            } else {
+                quote! { if let ::std::option::Option::Some(x) = &value.#rust { let p = path.field(#wire); #body } }
+            }
+        }
+        Source::Json => {
+            let body = value_check(a, types, f, &f.ty, &f.constraints, &f.items, source);
+            let lookup = f
+                .aliases
+                .iter()
+                .fold(quote!(object.get(#wire)), |acc, alias| quote!(#acc.or_else(|| object.get(#alias))));
+            let missing = if f.required {
+                quote!(v.schema(&p, ::imspec_runtime::Rule::Required, #schema_code, "is required"))
+            } else {
+                quote!()
+            };
+            quote! {
+                {
+                    let p = path.field(#wire);
+                    match #lookup {
+                        ::std::option::Option::None => { #missing }
+                        ::std::option::Option::Some(x) => { #body }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Checks of one value `x` (typed: `&T`; JSON: `&Value`) at path `p`.
+fn value_check(
+    a: &ApiIr,
+    types: &Types<'_>,
+    f: &FieldIr,
+    ty: &Ty,
+    constraints: &[CheckIr],
+    items: &[CheckIr],
+    source: Source,
+) -> TokenStream {
+    let schema_code = code_tokens(&a.schema_code);
+    let type_error = |what: &str| {
+        let msg = format!("expected {what}, found {{}}");
+        quote!(v.schema(&p, ::imspec_runtime::Rule::Type, #schema_code, ::std::format!(#msg, ::imspec_runtime::json_kind(x))))
+    };
+    match ty {
+        Ty::Str => {
+            let checks = constraints.iter().map(|c| str_check(c, f, source));
+            let checks: Vec<TokenStream> = checks.collect();
+            match source {
+                Source::Typed if checks.is_empty() => quote!(),
+                Source::Typed => quote! { let s: &str = x.as_str(); #(#checks)* },
+                Source::Json => {
+                    let err = type_error("a string");
+                    quote! { match x.as_str() { ::std::option::Option::Some(s) => { #(#checks)* } ::std::option::Option::None => #err } }
+                }
+            }
+        }
+        Ty::Int => {
+            let checks: Vec<TokenStream> = constraints.iter().map(|c| int_check(c, f, source)).collect();
+            match source {
+                Source::Typed if checks.is_empty() => quote!(),
+                Source::Typed => quote! { let n: i64 = *x; #(#checks)* },
+                Source::Json => {
+                    let err = type_error("an integer");
+                    quote! { match x.as_i64() { ::std::option::Option::Some(n) => { #(#checks)* } ::std::option::Option::None => #err } }
+                }
+            }
+        }
+        Ty::Bool => match source {
+            Source::Typed => quote!(),
+            Source::Json => {
+                let err = type_error("a boolean");
+                quote! { if !x.is_boolean() { #err } }
+            }
+        },
+        Ty::StrOrInt => {
+            let checks: Vec<TokenStream> = constraints.iter().map(|c| str_check(c, f, source)).collect();
+            match source {
+                Source::Typed if checks.is_empty() => quote!(),
+                Source::Typed => quote! { if let ::std::option::Option::Some(s) = x.as_str() { #(#checks)* } },
+                Source::Json => {
+                    let err = type_error("a string or an integer");
+                    quote! {
+                        if let ::std::option::Option::Some(s) = x.as_str() { #(#checks)* }
+                        else if x.as_i64().is_none() { #err }
+                    }
+                }
+            }
+        }
+        Ty::Json => quote!(),
+        Ty::Enum(name, home) => match source {
+            Source::Typed => quote!(),
+            Source::Json => {
+                let ty = named(name, *home);
+                let err = type_error("a string");
+                let checks: Vec<TokenStream> = constraints.iter().map(|c| str_check(c, f, source)).collect();
+                quote! {
+                    match x.as_str() {
+                        ::std::option::Option::Some(s) => {
+                            if !#ty::WIRE.contains(&s) {
+                                v.schema(&p, ::imspec_runtime::Rule::Enum, #schema_code,
+                                    ::std::format!("`{}` is not one of {}", s, #ty::WIRE.join(", ")));
+                            }
+                            #(#checks)*
+                        }
+                        ::std::option::Option::None => #err
+                    }
+                }
+            }
+        },
+        Ty::Struct(name, _) => {
+            let func = check_fn(name, source);
+            quote!(#func(x, &p, root, limits, v);)
+        }
+        Ty::Array(el) => {
+            let array_checks: Vec<TokenStream> =
+                constraints.iter().map(|c| array_check(c, types, el, source)).collect();
+            let element = {
+                let inner = value_check(a, types, f, el, items, &[], source);
+                (!inner.is_empty()).then(|| {
+                    quote! {
+                        for (i, x) in items.iter().enumerate() {
+                            let p = p.index(i);
+                            #inner
+                        }
+                    }
+                })
+            };
+            if array_checks.is_empty() && element.is_none() && source == Source::Typed {
+                return quote!();
+            }
+            match source {
+                Source::Typed => quote! { let items = x.as_slice(); #(#array_checks)* #element },
+                Source::Json => {
+                    let err = type_error("an array");
+                    quote! {
+                        match x.as_array() {
+                            ::std::option::Option::Some(items) => { #(#array_checks)* #element }
+                            ::std::option::Option::None => #err
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn limit_expr(c: &CheckIr, documented: u64) -> TokenStream {
+    match &c.limit_field {
+        Some(f) => {
+            let f = ident(f);
+            quote!(limits.#f)
+        }
+        None => {
+            let n = u64_lit(documented);
+            quote!(#n)
+        }
+    }
+}
+
+fn unit_tokens(u: imspec_spec::LenUnit) -> TokenStream {
+    let u = format_ident!("{}", len_unit(u));
+    quote!(::imspec_runtime::LenUnit::#u)
+}
+
+/// A rule on a string `s` (the value `x`).
+fn str_check(c: &CheckIr, f: &FieldIr, source: Source) -> TokenStream {
+    let code = code_tokens(&c.code);
+    let sensitive = f.sensitive;
+    match &c.rule {
+        Rule::MaxLen { max, unit } => {
+            let (limit, unit) = (limit_expr(c, *max), unit_tokens(*unit));
+            quote!(v.max_len(&p, s, #limit, #unit, #code);)
+        }
+        Rule::MinLen { min, unit } => {
+            let (min, unit) = (u64_lit(*min), unit_tokens(*unit));
+            quote!(v.min_len(&p, s, #min, #unit, #code);)
+        }
+        Rule::OneOf(values) => {
+            let values = values.iter().map(|v| v.to_string());
+            quote!(v.one_of_str(&p, s, &[#(#values),*], #code, #sensitive);)
+        }
+        Rule::Prefix { prefix, rest_max_len } => {
+            let rest = match rest_max_len {
+                Some((n, u)) => {
+                    let (n, u) = (u64_lit(*n), unit_tokens(*u));
+                    quote!(::std::option::Option::Some((#n, #u)))
+                }
+                None => quote!(::std::option::Option::None),
+            };
+            quote!(v.prefix(&p, s, #prefix, #rest, #code);)
+        }
+        Rule::Charset(name) => {
+            let set = format_ident!("CHARSET_{}", snake_case(name).to_uppercase());
+            quote!(v.charset(&p, s, &#set, #code, #sensitive);)
+        }
+        Rule::NotEqual(path) => not_equal(c, path, source, &code),
+        _ => quote!(),
+    }
+}
+
+/// A rule on an integer `n` (the value `x`).
+fn int_check(c: &CheckIr, f: &FieldIr, source: Source) -> TokenStream {
+    let code = code_tokens(&c.code);
+    match &c.rule {
+        Rule::OneOf(values) => {
+            let values = values.iter().filter_map(|v| match v {
+                imspec_spec::decode::Scalar::Int(i) => Some(Literal::i64_suffixed(*i)),
+                _ => None,
+            });
+            quote!(v.one_of_int(&p, n, &[#(#values),*], #code);)
+        }
+        Rule::Min(min) => {
+            let min = Literal::i64_suffixed(*min);
+            quote!(v.min(&p, n, #min, #code);)
+        }
+        Rule::Max(max) => {
+            let max = Literal::i64_suffixed(*max);
+            quote!(v.max(&p, n, #max, #code);)
+        }
+        Rule::NotAfterNow => {
+            let unit = match f.unit {
+                Some(TimeUnit::Seconds) => quote!(::imspec_runtime::TimeUnit::Seconds),
+                _ => quote!(::imspec_runtime::TimeUnit::Millis),
+            };
+            quote!(v.not_after_now(&p, n, #unit, #code);)
+        }
+        Rule::NotEqual(path) => not_equal(c, path, source, &code),
+        _ => quote!(),
+    }
+}
+
+fn not_equal(c: &CheckIr, path: &str, source: Source, code: &TokenStream) -> TokenStream {
+    match source {
+        Source::Typed => {
+            let mut other = quote!(::std::option::Option::Some(root));
+            for (seg, required) in &c.other_rust {
+                let seg = ident(seg);
+                other = if *required {
+                    quote!(#other.map(|r| &r.#seg))
+                } else {
+                    quote!(#other.and_then(|r| r.#seg.as_ref()))
+                };
+            }
+            quote!(v.not_equal(&p, x, #other, #path, #code);)
+        }
+        Source::Json => {
+            let pointer = format!("/{}", path.trim_start_matches("$.").replace('.', "/"));
+            quote!(v.not_equal(&p, x, root.pointer(#pointer), #path, #code);)
+        }
+    }
+}
+
+/// A rule on an array `items` whose elements are `el`.
+fn array_check(c: &CheckIr, types: &Types<'_>, el: &Ty, source: Source) -> TokenStream {
+    let code = code_tokens(&c.code);
+    match &c.rule {
+        Rule::MaxItems(max) => {
+            let limit = limit_expr(c, *max);
+            quote!(v.max_items(&p, items.len(), #limit, #code);)
+        }
+        Rule::MinItems(min) => {
+            let min = u64_lit(*min);
+            quote!(v.min_items(&p, items.len(), #min, #code);)
+        }
+        Rule::Unique { by } => {
+            let keys = match (by, source) {
+                (None, _) => quote!(items.iter().map(::std::option::Option::Some)),
+                (Some(by), Source::Json) => quote!(items.iter().map(|i| i.get(#by))),
+                (Some(by), Source::Typed) => {
+                    let Some(field) = item_field(types, el, by) else { return quote!() };
+                    let rust = ident(&field.rust);
+                    if field.required {
+                        quote!(items.iter().map(|i| ::std::option::Option::Some(&i.#rust)))
+                    } else {
+                        quote!(items.iter().map(|i| i.#rust.as_ref()))
+                    }
+                }
+            };
+            let by = match by {
+                Some(b) => quote!(::std::option::Option::Some(#b)),
+                None => quote!(::std::option::Option::None),
+            };
+            quote!(v.unique(&p, #keys, #by, #code);)
+        }
+        Rule::MaxTotalLen { max, unit, of } => {
+            let limit = limit_expr(c, *max);
+            let unit = unit_tokens(*unit);
+            let label = of.join(" + ");
+            let parts: Vec<TokenStream> = of
+                .iter()
+                .filter_map(|name| match source {
+                    Source::Json => Some(quote!(i.get(#name).and_then(|x| x.as_str()))),
+                    Source::Typed => {
+                        let field = item_field(types, el, name)?;
+                        let rust = ident(&field.rust);
+                        Some(match (&field.ty, field.required) {
+                            (Ty::StrOrInt, true) => quote!(i.#rust.as_str()),
+                            (Ty::StrOrInt, false) => quote!(i.#rust.as_ref().and_then(|x| x.as_str())),
+                            (_, true) => quote!(::std::option::Option::Some(i.#rust.as_str())),
+                            (_, false) => quote!(i.#rust.as_deref()),
+                        })
+                    }
+                })
+                .collect();
+            quote!(v.max_total_len(&p, items.iter().flat_map(|i| [#(#parts),*]).flatten(), #limit, #unit, #label, #code);)
+        }
+        _ => quote!(),
+    }
+}
+
+fn item_field<'a>(types: &'a Types<'_>, el: &Ty, name: &str) -> Option<&'a FieldIr> {
+    let Ty::Struct(type_name, home) = el else { return None };
+    types.fields(type_name, *home)?.iter().find(|f| f.wire == name)
+}

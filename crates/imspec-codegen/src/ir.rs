@@ -1,0 +1,525 @@
+//! The IR: a vendor and its APIs lowered from the spec model into what the emitter needs —
+//! Rust names chosen, types resolved to where they live, enums marked open or closed, codes
+//! merged, raisable limits named. Nothing is emitted from raw spec structs.
+
+use std::collections::BTreeSet;
+
+use imspec_spec::decode::{Map, Scalar};
+use imspec_spec::names::{ident_problem, pascal_case, snake_case};
+use imspec_spec::reference::constraint_text;
+use imspec_spec::{
+    Api, ApiSpec, Code, Constraint, ErrorClass, Field, LenUnit, Rule, SpecSet, TimeUnit, TypeDef, TypeExpr, VendorSpec,
+};
+
+/// A vendor: its shared types and hosts, and every API.
+#[derive(Debug, Clone)]
+pub struct VendorIr {
+    pub id: String,
+    pub title: String,
+    pub types: Vec<TypeIr>,
+    pub hosts: Vec<(String, String)>,
+    pub default_host: Option<String>,
+    pub apis: Vec<ApiIr>,
+}
+
+/// One API, ready to emit.
+#[derive(Debug, Clone)]
+pub struct ApiIr {
+    /// `vendor/api`.
+    pub id: String,
+    pub module: String,
+    pub doc: Vec<String>,
+    pub method: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub content_type: String,
+    pub rate_per_second: u64,
+    pub rate_raisable: bool,
+    pub batch: BatchIr,
+    pub request: String,
+    pub response: String,
+    pub schema_code: Code,
+    pub types: Vec<TypeIr>,
+    pub errors: Vec<ErrorIr>,
+    pub charsets: Vec<CharsetIr>,
+    /// Request-side object types (validated), API's and vendor's.
+    pub checked: Vec<CheckedType>,
+    /// Limits the vendor raises on request: adjustable at run time.
+    pub limits: Vec<LimitIr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BatchIr {
+    pub field: String,
+    pub item_id: Option<String>,
+    pub max_items: Option<u64>,
+    pub raisable_to: Option<u64>,
+    pub raisable: bool,
+    pub code: Option<Code>,
+    /// The `Limits` field holding the (raisable) maximum.
+    pub limit_field: Option<String>,
+}
+
+/// Where a named type lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Home {
+    Api,
+    Vendor,
+}
+
+/// A resolved type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ty {
+    Str,
+    Int,
+    Bool,
+    StrOrInt,
+    Json,
+    Array(Box<Ty>),
+    Struct(String, Home),
+    Enum(String, Home),
+}
+
+impl Ty {
+    pub fn element(&self) -> Option<&Ty> {
+        match self {
+            Ty::Array(inner) => Some(inner),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TypeIr {
+    pub name: String,
+    pub doc: Vec<String>,
+    pub kind: TypeKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum TypeKind {
+    Struct {
+        fields: Vec<FieldIr>,
+    },
+    /// A string enum; `open` ones (response side) keep unknown values.
+    Enum {
+        variants: Vec<VariantIr>,
+        default: Option<String>,
+        open: bool,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct VariantIr {
+    pub wire: String,
+    pub rust: String,
+    pub doc: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldIr {
+    pub wire: String,
+    pub rust: String,
+    pub ty: Ty,
+    pub required: bool,
+    pub doc: Vec<String>,
+    pub aliases: Vec<String>,
+    pub sensitive: bool,
+    pub unit: Option<TimeUnit>,
+    pub constraints: Vec<CheckIr>,
+    pub items: Vec<CheckIr>,
+}
+
+/// A constraint, resolved.
+#[derive(Debug, Clone)]
+pub struct CheckIr {
+    pub rule: Rule,
+    pub code: Code,
+    /// The `Limits` field when the vendor raises this limit on request.
+    pub limit_field: Option<String>,
+    /// For `not_equal`: the Rust field names along the path from the request root.
+    pub other_rust: Vec<(String, bool)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ErrorIr {
+    pub code: Code,
+    pub name: String,
+    pub class: ErrorClass,
+    pub meaning: String,
+    pub advice: Option<String>,
+    pub http_status: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CharsetIr {
+    pub name: String,
+    pub ranges: Vec<(char, char)>,
+    pub chars: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckedType {
+    pub name: String,
+    pub home: Home,
+}
+
+#[derive(Debug, Clone)]
+pub struct LimitIr {
+    pub field: String,
+    pub documented: u64,
+    pub raisable_to: Option<u64>,
+    pub doc: String,
+}
+
+/// Lowers one vendor of a checked spec set. Errors name what could not be lowered; they do not
+/// happen for a set that loaded without errors.
+pub fn lower_vendor(set: &SpecSet, vendor_id: &str) -> Result<VendorIr, String> {
+    let vendor = set.vendor(vendor_id).ok_or_else(|| format!("no vendor `{vendor_id}` in the specs"))?;
+    let apis: Vec<Api<'_>> = set.apis().into_iter().filter(|a| a.vendor.id.value == vendor_id).collect();
+    // A vendor enum reachable from any response keeps unknown values.
+    let mut response_side = BTreeSet::new();
+    for api in &apis {
+        reach(*api, &api.spec.response.value, &mut response_side);
+    }
+    let mut types = Vec::new();
+    for (name, def) in vendor.types.iter() {
+        let name = name.value.to_string();
+        let open = response_side.contains(&name);
+        types.push(lower_type(&name, def, open, |n| resolve_vendor(vendor, n))?);
+    }
+    let hosts = vendor
+        .hosts
+        .as_ref()
+        .map(|h| h.regions.iter().map(|(k, r)| (k.value.to_string(), r.host.value.clone())).collect())
+        .unwrap_or_default();
+    let default_host = vendor.hosts.as_ref().and_then(|h| {
+        let d = h.default.as_ref()?;
+        Some(h.regions.get(&d.value)?.host.value.clone())
+    });
+    Ok(VendorIr {
+        id: vendor.id.value.clone(),
+        title: vendor.title.clone(),
+        types,
+        hosts,
+        default_host,
+        apis: apis.into_iter().map(lower_api).collect::<Result<_, _>>()?,
+    })
+}
+
+fn resolve_vendor(vendor: &VendorSpec, name: &str) -> Option<(Home, bool)> {
+    let def = vendor.types.get(name)?;
+    Some((Home::Vendor, def.variants.is_some()))
+}
+
+fn resolve(api: Api<'_>, name: &str) -> Option<(Home, bool)> {
+    if let Some(def) = api.spec.types.get(name) {
+        return Some((Home::Api, def.variants.is_some()));
+    }
+    resolve_vendor(api.vendor, name)
+}
+
+/// Every type name reachable from `root`.
+fn reach(api: Api<'_>, root: &str, out: &mut BTreeSet<String>) {
+    if !out.insert(root.to_owned()) {
+        return;
+    }
+    let Some(fields) = api.type_def(root).and_then(|d| d.fields.as_ref()) else { return };
+    for (_, f) in fields.iter() {
+        if let Some(n) = innermost_name(&f.ty.value) {
+            reach(api, n, out);
+        }
+    }
+}
+
+fn innermost_name(t: &TypeExpr) -> Option<&str> {
+    match t {
+        TypeExpr::Array(inner) => innermost_name(inner),
+        TypeExpr::Named(n) => Some(n),
+        _ => None,
+    }
+}
+
+fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
+    let spec: &ApiSpec = api.spec;
+    let mut response_side = BTreeSet::new();
+    reach(api, &spec.response.value, &mut response_side);
+    let mut request_side = BTreeSet::new();
+    reach(api, &spec.request.value, &mut request_side);
+
+    let mut limits = Vec::new();
+    let mut types = Vec::new();
+    for (name, def) in spec.types.iter() {
+        let name = name.value.to_string();
+        let mut t = lower_type(&name, def, response_side.contains(&name), |n| resolve(api, n))?;
+        if let TypeKind::Struct { fields } = &mut t.kind {
+            for f in fields.iter_mut() {
+                name_limits(&name, f, &mut limits);
+            }
+        }
+        types.push(t);
+    }
+    // Validators reach into the request through `not_equal` paths, resolved to Rust names.
+    for t in &mut types {
+        if let TypeKind::Struct { fields } = &mut t.kind {
+            for f in fields.iter_mut() {
+                for c in f.constraints.iter_mut().chain(f.items.iter_mut()) {
+                    if let Rule::NotEqual(path) = &c.rule {
+                        c.other_rust = request_path(api, path)?;
+                    }
+                }
+            }
+        }
+    }
+    let checked = request_side
+        .iter()
+        .filter_map(|n| {
+            let (home, is_enum) = resolve(api, n)?;
+            (!is_enum).then(|| CheckedType { name: n.clone(), home })
+        })
+        .collect();
+
+    let b = &spec.batch;
+    let batch_limit = match (b.max_items, b.raisable || b.raisable_to.is_some()) {
+        (Some(max), true) => {
+            let field = format!("{}_max_items", snake_case(&b.field.value));
+            limits.push(LimitIr {
+                field: field.clone(),
+                documented: max,
+                raisable_to: b.raisable_to,
+                doc: format!("Most items of `{}` per call.", b.field.value),
+            });
+            Some(field)
+        }
+        _ => None,
+    };
+
+    let mut errors: Vec<ErrorIr> = Vec::new();
+    for (table, _) in [(&spec.errors, ()), (&api.vendor.errors, ())] {
+        for (code, e) in table.iter() {
+            let Some(code) = scalar_code(&code.value) else { continue };
+            if errors.iter().any(|x| x.code == code) {
+                continue; // the API's wording wins over the vendor's
+            }
+            errors.push(ErrorIr {
+                code,
+                name: e.name.value.clone(),
+                class: e.class.value,
+                meaning: e.meaning.clone(),
+                advice: e.advice.clone(),
+                http_status: e.http_status,
+            });
+        }
+    }
+
+    let mut charsets = Vec::new();
+    for table in [&spec.charsets, &api.vendor.charsets] {
+        for (name, set) in table.iter() {
+            let name = name.value.to_string();
+            if charsets.iter().any(|c: &CharsetIr| c.name == name) {
+                continue;
+            }
+            let ranges = set.ranges.iter().filter_map(|r| imspec_spec::instance::parse_range(&r.value)).collect();
+            charsets.push(CharsetIr { name, ranges, chars: set.chars.clone() });
+        }
+    }
+
+    let mut doc = vec![format!("{} — `{}`", spec.title, api.id())];
+    if let Some(summary) = &spec.summary {
+        doc.push(String::new());
+        doc.push(summary.clone());
+    }
+    doc.push(String::new());
+    for (id, s) in spec.sources.iter() {
+        let r#where = s.url.clone().or_else(|| s.file.clone()).unwrap_or_default();
+        doc.push(
+            format!("- Source `{}`: {} {}", id.value, s.title.as_deref().unwrap_or(""), r#where).trim_end().to_owned(),
+        );
+    }
+
+    Ok(ApiIr {
+        id: api.id(),
+        module: spec.id.value.clone(),
+        doc,
+        method: spec.endpoint.method.value.to_string(),
+        path: spec.endpoint.path.value.clone(),
+        query: scalar_pairs(&spec.endpoint.query),
+        headers: scalar_pairs(&spec.endpoint.headers),
+        content_type: spec.endpoint.content_type.clone(),
+        rate_per_second: spec.rate_limit.per_second.value,
+        rate_raisable: spec.rate_limit.raisable,
+        batch: BatchIr {
+            field: b.field.value.clone(),
+            item_id: b.item_id.as_ref().map(|i| i.value.clone()),
+            max_items: b.max_items,
+            raisable_to: b.raisable_to,
+            raisable: b.raisable || b.raisable_to.is_some(),
+            code: b.code.as_ref().map(|c| c.value.clone()),
+            limit_field: batch_limit,
+        },
+        request: spec.request.value.clone(),
+        response: spec.response.value.clone(),
+        schema_code: spec.schema_error_code.value.clone(),
+        types,
+        errors,
+        charsets,
+        checked,
+        limits,
+    })
+}
+
+/// Gives each raisable constraint of a field a `Limits` field.
+fn name_limits(type_name: &str, f: &mut FieldIr, limits: &mut Vec<LimitIr>) {
+    for c in f.constraints.iter_mut().chain(f.items.iter_mut()) {
+        let Some(raisable_to) = c.limit_field.take().map(|t| t.parse::<u64>().ok()) else { continue };
+        let (kind, documented) = match &c.rule {
+            Rule::MaxLen { max, .. } => ("max_len", *max),
+            Rule::MaxItems(max) => ("max_items", *max),
+            Rule::MaxTotalLen { max, .. } => ("max_total_len", *max),
+            _ => continue,
+        };
+        let field = format!("{}_{}_{kind}", snake_case(type_name), f.rust.trim_start_matches("r#"));
+        limits.push(LimitIr {
+            field: field.clone(),
+            documented,
+            raisable_to,
+            doc: format!("`{}` of `{type_name}.{}`: the vendor raises it on request.", kind, f.wire),
+        });
+        c.limit_field = Some(field);
+    }
+}
+
+fn scalar_pairs(map: &Map<Scalar>) -> Vec<(String, String)> {
+    map.iter().map(|(k, v)| (k.value.to_string(), v.to_string())).collect()
+}
+
+fn scalar_code(s: &Scalar) -> Option<Code> {
+    Code::from_scalar(s)
+}
+
+fn lower_type(
+    name: &str,
+    def: &TypeDef,
+    open: bool,
+    resolve: impl Fn(&str) -> Option<(Home, bool)>,
+) -> Result<TypeIr, String> {
+    let mut doc = Vec::new();
+    if let Some(d) = &def.doc {
+        doc.extend(d.lines().map(str::to_owned));
+    }
+    if let Some(src) = &def.source {
+        if !doc.is_empty() {
+            doc.push(String::new());
+        }
+        doc.push(format!("Source: {src}"));
+    }
+    if let Some(variants) = &def.variants {
+        let variants = variants
+            .iter()
+            .map(|(wire, v)| {
+                let wire = wire.value.to_string();
+                let rust = v.rust_name.as_ref().map(|r| r.value.clone()).unwrap_or_else(|| pascal_case(&wire));
+                check_ident(&rust)?;
+                Ok(VariantIr { wire, rust, doc: v.doc.iter().flat_map(|d| d.lines().map(str::to_owned)).collect() })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let default = def.default.as_ref().map(|d| d.value.clone());
+        return Ok(TypeIr { name: name.to_owned(), doc, kind: TypeKind::Enum { variants, default, open } });
+    }
+    let fields = def.fields.as_ref().ok_or_else(|| format!("type `{name}` has neither fields nor enum"))?;
+    let fields = fields
+        .iter()
+        .map(|(wire, f)| lower_field(&wire.value.to_string(), f, &resolve))
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(TypeIr { name: name.to_owned(), doc, kind: TypeKind::Struct { fields } })
+}
+
+fn lower_field(wire: &str, f: &Field, resolve: &impl Fn(&str) -> Option<(Home, bool)>) -> Result<FieldIr, String> {
+    let rust = f.rust_name.as_ref().map(|r| r.value.clone()).unwrap_or_else(|| snake_case(wire));
+    check_ident(&rust)?;
+    let ty = lower_ty(&f.ty.value, resolve)?;
+    let mut doc: Vec<String> = f.doc.iter().flat_map(|d| d.lines().map(str::to_owned)).collect();
+    let limits: Vec<String> = f
+        .constraints
+        .iter()
+        .map(constraint_text)
+        .chain(f.items.iter().map(|c| format!("each item: {}", constraint_text(c))))
+        .collect();
+    if !limits.is_empty() {
+        doc.push(String::new());
+        doc.push(format!("Limits: {}.", limits.join("; ")));
+    }
+    if let Some(d) = &f.default {
+        doc.push(String::new());
+        doc.push(format!("Default (when absent): `{}`.", d.value));
+    }
+    Ok(FieldIr {
+        wire: wire.to_owned(),
+        rust,
+        ty,
+        required: f.required,
+        doc,
+        aliases: f.aliases.iter().map(|a| a.value.clone()).collect(),
+        sensitive: f.sensitive,
+        unit: f.unit.as_ref().map(|u| u.value),
+        constraints: f.constraints.iter().map(lower_check).collect::<Result<_, _>>()?,
+        items: f.items.iter().map(lower_check).collect::<Result<_, _>>()?,
+    })
+}
+
+fn lower_check(c: &Constraint) -> Result<CheckIr, String> {
+    let rule = c.rule().ok_or_else(|| format!("malformed constraint at {}", c.loc.position()))?;
+    // `limit_field` carries the raise marker until the field's limits are named.
+    let raisable =
+        (c.raisable || c.raisable_to.is_some()).then(|| c.raisable_to.map(|n| n.to_string()).unwrap_or_default());
+    Ok(CheckIr { rule, code: c.code.value.clone(), limit_field: raisable, other_rust: Vec::new() })
+}
+
+fn lower_ty(t: &TypeExpr, resolve: &impl Fn(&str) -> Option<(Home, bool)>) -> Result<Ty, String> {
+    Ok(match t {
+        TypeExpr::String => Ty::Str,
+        TypeExpr::Integer => Ty::Int,
+        TypeExpr::Boolean => Ty::Bool,
+        TypeExpr::StringOrInteger => Ty::StrOrInt,
+        TypeExpr::Json => Ty::Json,
+        TypeExpr::Array(inner) => Ty::Array(Box::new(lower_ty(inner, resolve)?)),
+        TypeExpr::Named(n) => match resolve(n) {
+            Some((home, true)) => Ty::Enum(n.clone(), home),
+            Some((home, false)) => Ty::Struct(n.clone(), home),
+            None => return Err(format!("unknown type `{n}`")),
+        },
+    })
+}
+
+/// `$.A.B` -> the Rust field names along the path, each with whether it is required.
+fn request_path(api: Api<'_>, path: &str) -> Result<Vec<(String, bool)>, String> {
+    let rest = path.strip_prefix("$.").ok_or_else(|| format!("`{path}` is not a `$.`-path"))?;
+    let mut ty = api.spec.request.value.clone();
+    let mut out = Vec::new();
+    for key in rest.split('.') {
+        let fields =
+            api.type_def(&ty).and_then(|d| d.fields.as_ref()).ok_or_else(|| format!("`{path}` leaves the objects"))?;
+        let f = fields.get(key).ok_or_else(|| format!("`{key}` of `{path}` is not a field"))?;
+        out.push((f.rust_name.as_ref().map(|r| r.value.clone()).unwrap_or_else(|| snake_case(key)), f.required));
+        if let TypeExpr::Named(n) = &f.ty.value {
+            ty = n.clone();
+        }
+    }
+    Ok(out)
+}
+
+fn check_ident(name: &str) -> Result<(), String> {
+    match ident_problem(name) {
+        Some(p) => Err(p),
+        None => Ok(()),
+    }
+}
+
+/// The unit of a length rule, for emitters.
+pub fn len_unit(u: LenUnit) -> &'static str {
+    match u {
+        LenUnit::Bytes => "Bytes",
+        LenUnit::Chars => "Chars",
+    }
+}

@@ -1,0 +1,73 @@
+//! The thin proc-macro: read a vendor's spec files, hand them to `imspec-codegen`, and turn
+//! every spec diagnostic into a compile error whose text points into the YAML
+//! (`file:line:col`, YAML path, help). Generation logic lives in the codegen crate.
+
+use std::path::{Path, PathBuf};
+
+use proc_macro::TokenStream;
+use quote::quote;
+use syn::LitStr;
+
+/// Expands the content of one vendor's module from `<dir>/vendor.yaml` and `<dir>/*.yaml`,
+/// where `dir` is relative to the invoking crate's `CARGO_MANIFEST_DIR`.
+///
+/// ```ignore
+/// pub mod zego_zim { imspec_macros::vendor!("specs/zego_zim"); }
+/// ```
+#[proc_macro]
+pub fn vendor(input: TokenStream) -> TokenStream {
+    let lit = match syn::parse::<LitStr>(input) {
+        Ok(l) => l,
+        Err(e) => return e.to_compile_error().into(),
+    };
+    match expand(&lit) {
+        Ok(tokens) => tokens.into(),
+        Err(message) => syn::Error::new(lit.span(), message).to_compile_error().into(),
+    }
+}
+
+fn expand(lit: &LitStr) -> Result<proc_macro2::TokenStream, String> {
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").map_err(|_| "CARGO_MANIFEST_DIR is not set".to_owned())?;
+    let dir = Path::new(&manifest).join(lit.value());
+    let vendor_id = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| format!("`{}` does not name a vendor directory", lit.value()))?;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("cannot read spec directory {}: {e}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    let mut sources = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        sources.push((format!("{vendor_id}/{name}"), text));
+    }
+    let display_root = lit.value();
+    let display_root = display_root.trim_end_matches('/').trim_end_matches(&vendor_id).trim_end_matches('/');
+    let loaded = imspec_spec::load_sources(display_root, &sources);
+    if loaded.has_errors() {
+        let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
+        let mut message = format!("the specs of `{vendor_id}` have {} error(s):\n\n", errors.len());
+        for d in errors {
+            message.push_str(&d.render());
+            message.push('\n');
+        }
+        return Err(message);
+    }
+    let body = imspec_codegen::vendor_module(&loaded.set, &vendor_id)?;
+    // Naming each file in `include_str!` makes cargo rebuild the crate when a spec changes.
+    let includes = files.iter().map(|p| {
+        let p = p.display().to_string();
+        quote!(
+            const _: &str = include_str!(#p);
+        )
+    });
+    Ok(quote! {
+        #(#includes)*
+        #body
+    })
+}

@@ -1,0 +1,20 @@
+//! The runtime of imspec's generated clients: what generated code calls. It owns policy
+//! (validation, error classes; signers, pacing, retries and chunking come next) and knows no
+//! vendor's field names, limits or codes — those arrive from generated code, which takes them
+//! from the specs.
+
+pub mod api;
+pub mod code;
+pub mod validate;
+pub mod value;
+
+pub use api::{ApiInfo, Batch, RateLimit, RateScope};
+pub use code::{Code, ErrorClass, VendorCode};
+pub use validate::{Charset, LenUnit, Path, Policy, Rule, TimeUnit, Violation, Violations, json_kind};
+pub use value::StringOrInt;
+
+/// Re-exported for generated code, so downstream crates need not depend on these themselves.
+pub mod __private {
+    pub use serde;
+    pub use serde_json;
+}

@@ -1,0 +1,523 @@
+//! Validation primitives the generated validators call. They know rules, never vendors: every
+//! limit, unit, code and field name arrives as an argument from generated code.
+//!
+//! Nothing here allocates unless a rule is broken: paths are built on the stack and rendered
+//! only into a [`Violation`].
+
+use std::fmt;
+
+use crate::code::Code;
+
+/// A JSON path built on the stack while validators descend: `$.FriendInfos[3].UserId`.
+#[derive(Debug, Clone, Copy)]
+pub enum Path<'a> {
+    Root,
+    Field(&'a Path<'a>, &'static str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl<'a> Path<'a> {
+    pub fn field(&'a self, name: &'static str) -> Path<'a> {
+        Path::Field(self, name)
+    }
+
+    pub fn index(&'a self, i: usize) -> Path<'a> {
+        Path::Index(self, i)
+    }
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Root => f.write_str("$"),
+            Path::Field(parent, name) => write!(f, "{parent}.{name}"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+/// Unit of a length limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LenUnit {
+    /// UTF-8 bytes.
+    Bytes,
+    /// Unicode scalar values.
+    Chars,
+}
+
+impl LenUnit {
+    pub fn measure(self, s: &str) -> u64 {
+        match self {
+            LenUnit::Bytes => s.len() as u64,
+            LenUnit::Chars => s.chars().count() as u64,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LenUnit::Bytes => "bytes",
+            LenUnit::Chars => "chars",
+        }
+    }
+}
+
+/// Unit of an integer timestamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeUnit {
+    Millis,
+    Seconds,
+}
+
+/// Which rule a violation broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Rule {
+    /// A required field is absent.
+    Required,
+    /// The value has the wrong JSON type.
+    Type,
+    /// A string is not one of the enum's values.
+    Enum,
+    MaxLen,
+    MinLen,
+    MaxItems,
+    MinItems,
+    OneOf,
+    Prefix,
+    Charset,
+    Unique,
+    NotEqual,
+    NotAfter,
+    MaxTotalLen,
+    Min,
+    Max,
+    /// More items than one call may carry.
+    Batch,
+}
+
+impl Rule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::Required => "required",
+            Rule::Type => "type",
+            Rule::Enum => "enum",
+            Rule::MaxLen => "max_len",
+            Rule::MinLen => "min_len",
+            Rule::MaxItems => "max_items",
+            Rule::MinItems => "min_items",
+            Rule::OneOf => "one_of",
+            Rule::Prefix => "prefix",
+            Rule::Charset => "charset",
+            Rule::Unique => "unique",
+            Rule::NotEqual => "not_equal",
+            Rule::NotAfter => "not_after",
+            Rule::MaxTotalLen => "max_total_len",
+            Rule::Min => "min",
+            Rule::Max => "max",
+            Rule::Batch => "batch",
+        }
+    }
+}
+
+/// One broken rule: where, which rule, the limit and the actual size, and what the vendor would
+/// answer. Never carries the value of a field marked sensitive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// JSON path, e.g. `$.FriendInfos[0].UserId`.
+    pub path: String,
+    pub rule: Rule,
+    /// The vendor code the service answers for it.
+    pub code: Code,
+    /// The documented (or raised) limit, when the rule has one.
+    pub limit: Option<i64>,
+    /// `bytes` / `chars` for lengths.
+    pub unit: Option<LenUnit>,
+    /// The measured size or value, when the rule has one.
+    pub actual: Option<i64>,
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} [{}]", self.path, self.message, self.code)
+    }
+}
+
+/// A set of characters: inclusive ranges plus single characters (from a spec's `charsets`).
+#[derive(Debug, Clone, Copy)]
+pub struct Charset {
+    pub name: &'static str,
+    pub ranges: &'static [(char, char)],
+    pub chars: &'static str,
+}
+
+impl Charset {
+    pub fn contains(&self, c: char) -> bool {
+        self.ranges.iter().any(|&(lo, hi)| (lo..=hi).contains(&c)) || self.chars.contains(c)
+    }
+}
+
+/// Collects violations. Starts empty without allocating.
+#[derive(Debug, Clone)]
+pub struct Violations {
+    list: Vec<Violation>,
+    now_ms: i64,
+}
+
+impl Violations {
+    /// Validation at "now" = the system clock.
+    pub fn new() -> Self {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(i64::MAX);
+        Violations::at(now_ms)
+    }
+
+    /// Validation at a fixed "now" (Unix milliseconds), for `not_after: now` rules.
+    pub fn at(now_ms: i64) -> Self {
+        Violations { list: Vec::new(), now_ms }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn as_slice(&self) -> &[Violation] {
+        &self.list
+    }
+
+    pub fn into_vec(self) -> Vec<Violation> {
+        self.list
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        path: &Path<'_>,
+        rule: Rule,
+        code: Code,
+        limit: Option<i64>,
+        unit: Option<LenUnit>,
+        actual: Option<i64>,
+        message: String,
+    ) {
+        self.list.push(Violation { path: path.to_string(), rule, code, limit, unit, actual, message });
+    }
+
+    /// Records a schema problem (missing field, wrong type, value outside an enum).
+    pub fn schema(&mut self, path: &Path<'_>, rule: Rule, code: Code, message: impl Into<String>) {
+        self.push(path, rule, code, None, None, None, message.into());
+    }
+
+    pub fn max_len(&mut self, path: &Path<'_>, s: &str, max: u64, unit: LenUnit, code: Code) {
+        // Bytes bound chars from above: a string short in bytes needs no char count.
+        if (s.len() as u64) <= max {
+            return;
+        }
+        let n = unit.measure(s);
+        if n > max {
+            let u = unit.as_str();
+            self.push(
+                path,
+                Rule::MaxLen,
+                code,
+                Some(max as i64),
+                Some(unit),
+                Some(n as i64),
+                format!("is {n} {u} long; at most {max} {u} allowed"),
+            );
+        }
+    }
+
+    pub fn min_len(&mut self, path: &Path<'_>, s: &str, min: u64, unit: LenUnit, code: Code) {
+        let n = unit.measure(s);
+        if n < min {
+            let u = unit.as_str();
+            self.push(
+                path,
+                Rule::MinLen,
+                code,
+                Some(min as i64),
+                Some(unit),
+                Some(n as i64),
+                format!("is {n} {u} long; at least {min} {u} required"),
+            );
+        }
+    }
+
+    pub fn max_items(&mut self, path: &Path<'_>, len: usize, max: u64, code: Code) {
+        if len as u64 > max {
+            self.push(
+                path,
+                Rule::MaxItems,
+                code,
+                Some(max as i64),
+                None,
+                Some(len as i64),
+                format!("holds {len} items; at most {max} allowed"),
+            );
+        }
+    }
+
+    pub fn min_items(&mut self, path: &Path<'_>, len: usize, min: u64, code: Code) {
+        if (len as u64) < min {
+            self.push(
+                path,
+                Rule::MinItems,
+                code,
+                Some(min as i64),
+                None,
+                Some(len as i64),
+                format!("holds {len} items; at least {min} required"),
+            );
+        }
+    }
+
+    /// More items than one call may carry (the batch dimension).
+    pub fn batch(&mut self, path: &Path<'_>, len: usize, max: u64, code: Code) {
+        if len as u64 > max {
+            self.push(
+                path,
+                Rule::Batch,
+                code,
+                Some(max as i64),
+                None,
+                Some(len as i64),
+                format!("holds {len} items; at most {max} per call"),
+            );
+        }
+    }
+
+    pub fn one_of_str(&mut self, path: &Path<'_>, s: &str, allowed: &[&str], code: Code, sensitive: bool) {
+        if !allowed.contains(&s) {
+            let shown = if sensitive { "the value".to_owned() } else { format!("`{s}`") };
+            self.push(
+                path,
+                Rule::OneOf,
+                code,
+                None,
+                None,
+                None,
+                format!("{shown} is not one of {}", allowed.join(", ")),
+            );
+        }
+    }
+
+    pub fn one_of_int(&mut self, path: &Path<'_>, n: i64, allowed: &[i64], code: Code) {
+        if !allowed.contains(&n) {
+            let list: Vec<String> = allowed.iter().map(i64::to_string).collect();
+            self.push(path, Rule::OneOf, code, None, None, Some(n), format!("`{n}` is not one of {}", list.join(", ")));
+        }
+    }
+
+    pub fn prefix(&mut self, path: &Path<'_>, s: &str, prefix: &str, rest_max: Option<(u64, LenUnit)>, code: Code) {
+        match s.strip_prefix(prefix) {
+            None => self.push(path, Rule::Prefix, code, None, None, None, format!("must start with `{prefix}`")),
+            Some(rest) => {
+                if let Some((max, unit)) = rest_max {
+                    let n = unit.measure(rest);
+                    if n > max {
+                        let u = unit.as_str();
+                        self.push(
+                            path,
+                            Rule::Prefix,
+                            code,
+                            Some(max as i64),
+                            Some(unit),
+                            Some(n as i64),
+                            format!("has {n} {u} after `{prefix}`; at most {max} {u} allowed"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn charset(&mut self, path: &Path<'_>, s: &str, set: &Charset, code: Code, sensitive: bool) {
+        if let Some((i, bad)) = s.chars().enumerate().find(|(_, c)| !set.contains(*c)) {
+            let what = if sensitive { "a character".to_owned() } else { format!("`{bad}`") };
+            self.push(
+                path,
+                Rule::Charset,
+                code,
+                None,
+                None,
+                None,
+                format!("contains {what} (at character {i}) outside the `{}` charset", set.name),
+            );
+        }
+    }
+
+    /// Items whose keys repeat an earlier item's; `key_of` returns `None` for items without one.
+    /// `item_path` names the repeated value (`[i]` or `[i].Key`).
+    pub fn unique<'k, K: PartialEq + ?Sized + 'k>(
+        &mut self,
+        path: &Path<'_>,
+        keys: impl Iterator<Item = Option<&'k K>> + Clone,
+        by: Option<&'static str>,
+        code: Code,
+    ) {
+        // Quadratic, and so allocation-free: batches are small (tens of items).
+        for (i, key) in keys.clone().enumerate() {
+            let Some(key) = key else { continue };
+            if let Some(first) = keys.clone().take(i).position(|k| k == Some(key)) {
+                let at = path.index(i);
+                let (p, what) = match by {
+                    Some(by) => (at.field(by), format!("`{by}`")),
+                    None => (at, "value".to_owned()),
+                };
+                self.push(
+                    &p,
+                    Rule::Unique,
+                    code.clone(),
+                    None,
+                    None,
+                    None,
+                    format!("repeats the {what} of item {first}"),
+                );
+            }
+        }
+    }
+
+    pub fn not_equal<T: PartialEq + ?Sized>(
+        &mut self,
+        path: &Path<'_>,
+        value: &T,
+        other: Option<&T>,
+        other_path: &str,
+        code: Code,
+    ) {
+        if other.is_some_and(|o| o == value) {
+            self.push(path, Rule::NotEqual, code, None, None, None, format!("must differ from {other_path}"));
+        }
+    }
+
+    pub fn not_after_now(&mut self, path: &Path<'_>, t: i64, unit: TimeUnit, code: Code) {
+        let now = match unit {
+            TimeUnit::Millis => self.now_ms,
+            TimeUnit::Seconds => self.now_ms / 1000,
+        };
+        if t > now {
+            self.push(
+                path,
+                Rule::NotAfter,
+                code,
+                Some(now),
+                None,
+                Some(t),
+                format!("{t} lies in the future (now is {now})"),
+            );
+        }
+    }
+
+    pub fn max_total_len<'s>(
+        &mut self,
+        path: &Path<'_>,
+        parts: impl Iterator<Item = &'s str>,
+        max: u64,
+        unit: LenUnit,
+        of: &str,
+        code: Code,
+    ) {
+        let total: u64 = parts.map(|s| unit.measure(s)).sum();
+        if total > max {
+            let u = unit.as_str();
+            self.push(
+                path,
+                Rule::MaxTotalLen,
+                code,
+                Some(max as i64),
+                Some(unit),
+                Some(total as i64),
+                format!("{of} total {total} {u}; at most {max} {u} allowed"),
+            );
+        }
+    }
+
+    pub fn min(&mut self, path: &Path<'_>, n: i64, min: i64, code: Code) {
+        if n < min {
+            self.push(path, Rule::Min, code, Some(min), None, Some(n), format!("is {n}; at least {min} required"));
+        }
+    }
+
+    pub fn max(&mut self, path: &Path<'_>, n: i64, max: i64, code: Code) {
+        if n > max {
+            self.push(path, Rule::Max, code, Some(max), None, Some(n), format!("is {n}; at most {max} allowed"));
+        }
+    }
+}
+
+impl Default for Violations {
+    fn default() -> Self {
+        Violations::new()
+    }
+}
+
+/// What a client does with violations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Policy {
+    /// Items that break a rule are reported `invalid` and not sent (the default).
+    #[default]
+    Strict,
+    /// Violations are reported, and everything is sent anyway.
+    Warn,
+    /// Nothing is checked.
+    Off,
+}
+
+/// The JSON kind of a value, in the words of a message.
+pub fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_count_in_their_unit() {
+        let mut v = Violations::at(0);
+        let root = Path::Root;
+        let p = root.field("Wording");
+        v.max_len(&p, "好友好友", 4, LenUnit::Chars, Code::Int(1));
+        assert!(v.is_empty());
+        v.max_len(&p, "好友好友", 11, LenUnit::Bytes, Code::Int(1));
+        assert_eq!(v.as_slice()[0].to_string(), "$.Wording: is 12 bytes long; at most 11 bytes allowed [1]");
+    }
+
+    #[test]
+    fn unique_reports_each_repeat_at_its_path() {
+        let mut v = Violations::at(0);
+        let ids = ["a", "b", "a", "a"];
+        v.unique(&Path::Root.field("FriendInfos"), ids.iter().map(|s| Some(*s)), Some("UserId"), Code::Int(2));
+        let paths: Vec<&str> = v.as_slice().iter().map(|x| x.path.as_str()).collect();
+        assert_eq!(paths, ["$.FriendInfos[2].UserId", "$.FriendInfos[3].UserId"]);
+    }
+
+    #[test]
+    fn sensitive_values_are_not_echoed() {
+        let mut v = Violations::at(0);
+        v.one_of_str(&Path::Root.field("secret"), "hunter2", &["a"], Code::Int(1), true);
+        v.charset(
+            &Path::Root.field("secret"),
+            "hunter2!",
+            &Charset { name: "x", ranges: &[('a', 'z')], chars: "" },
+            Code::Int(1),
+            true,
+        );
+        assert!(v.as_slice().iter().all(|x| !x.message.contains("hunter2") && !x.message.contains('!')));
+    }
+}

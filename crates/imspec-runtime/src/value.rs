@@ -1,0 +1,33 @@
+//! Value types the specs name that Rust lacks.
+
+use serde::{Deserialize, Serialize};
+
+/// A value the vendor accepts as a string or an integer (Tencent's custom-field `Value`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum StringOrInt {
+    Str(String),
+    Int(i64),
+}
+
+impl StringOrInt {
+    /// The string form, when it is a string (length limits apply to it).
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            StringOrInt::Str(s) => Some(s),
+            StringOrInt::Int(_) => None,
+        }
+    }
+}
+
+impl From<&str> for StringOrInt {
+    fn from(s: &str) -> Self {
+        StringOrInt::Str(s.to_owned())
+    }
+}
+
+impl From<i64> for StringOrInt {
+    fn from(i: i64) -> Self {
+        StringOrInt::Int(i)
+    }
+}

@@ -1,0 +1,40 @@
+//! Typed, validated clients for IM vendors' "add / import friends in bulk" APIs, generated at
+//! compile time from the YAML specs in `specs/` — one module and one cargo feature per vendor.
+//!
+//! Every type, field, limit, error code and constant here comes from a spec; see
+//! `docs/reference.md` for the same facts as a table.
+//!
+//! ```
+//! # #[cfg(feature = "zego-zim")] {
+//! use imspec::zego_zim::add_friends::{AddFriendsRequest, FriendInfo};
+//! let request = AddFriendsRequest {
+//!     from_user_id: "zego_user".into(),
+//!     friend_infos: vec![FriendInfo {
+//!         user_id: "zego_user".into(),   // adding oneself is not allowed
+//!         wording: None, friend_alias: None, friend_time: None, attributes: None,
+//!     }],
+//! };
+//! let violations = request.validate();
+//! assert_eq!(violations[0].path, "$.FriendInfos[0].UserId");
+//! # }
+//! ```
+
+pub use imspec_runtime as runtime;
+
+/// Tencent Cloud IM (TIM) REST API.
+#[cfg(feature = "tencent-im")]
+pub mod tencent_im {
+    imspec_macros::vendor!("specs/tencent_im");
+}
+
+/// Easemob (环信) IM RESTful API.
+#[cfg(feature = "easemob")]
+pub mod easemob {
+    imspec_macros::vendor!("specs/easemob");
+}
+
+/// ZEGO ZIM server API.
+#[cfg(feature = "zego-zim")]
+pub mod zego_zim {
+    imspec_macros::vendor!("specs/zego_zim");
+}
