@@ -1,7 +1,9 @@
 //! `imspec` — the operators' command line.
 //!
-//! For now: `imspec apis` loads and checks the specs embedded at build time (or a directory
-//! given with `--specs`) and prints a summary of every API.
+//! - `imspec apis`: load and check the specs embedded at build time (or `--specs DIR`) and
+//!   summarize every API.
+//! - `imspec validate <api> [FILE|-] [--param NAME=VALUE]... [--json]`: check a request as the
+//!   vendor would. Exit 0 valid, 1 not, 2 when the input cannot be read or is not JSON.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,6 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod summary;
+mod validate;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/specs.rs"));
@@ -29,6 +32,21 @@ enum Command {
         /// Read specs from this directory instead of the ones built into the binary.
         #[arg(long)]
         specs: Option<PathBuf>,
+    },
+    /// Check a request body (and its path/query parameters) as the vendor would: one line per
+    /// violation, `<json path>: <message> [<vendor code>]`. Exit 0 when valid, 1 when not.
+    Validate {
+        /// API id: `tencent_im/friend_import`, `tencent_im/friend_add`, `easemob/contacts_import`,
+        /// `zego_zim/add_friends`.
+        api: String,
+        /// The request body (JSON); `-` or nothing reads standard input.
+        file: Option<PathBuf>,
+        /// A path or query parameter, e.g. `--param username=alice` (repeatable).
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Print `{"valid": bool, "violations": [{"path", "code", "message"}]}`.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -51,5 +69,13 @@ fn main() -> ExitCode {
             print!("{}", summary::render(&loaded.set));
             ExitCode::SUCCESS
         }
+        Command::Validate { api, file, params, json } => match validate::run(&api, file.as_deref(), &params, json) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(validate::InputError(message)) => {
+                eprintln!("error: {message}");
+                ExitCode::from(2)
+            }
+        },
     }
 }

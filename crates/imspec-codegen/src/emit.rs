@@ -46,6 +46,12 @@ pub fn vendor(v: &VendorIr) -> TokenStream {
     };
     let types = v.types.iter().map(|t| type_def(t, &v.types, &[]));
     let apis = v.apis.iter().map(|a| api(a, &v.types));
+    let entries = v.apis.iter().map(|a| {
+        let m = ident(&a.module);
+        quote! {
+            ::imspec_runtime::ApiEntry { info: &#m::INFO, params: #m::PARAMS, validate_json: #m::validate_json_documented }
+        }
+    });
     let title_doc = format!(" {}", v.title);
     quote! {
         #[doc = #title_doc]
@@ -54,6 +60,8 @@ pub fn vendor(v: &VendorIr) -> TokenStream {
         pub const HOSTS: &[(&str, &str)] = &[#(#hosts),*];
         /// The host used when no region or base URL is configured; `None` when every app has its own.
         pub const DEFAULT_HOST: ::std::option::Option<&str> = #default_host;
+        /// Every API of this vendor, for callers that reach APIs by id (the command line, the emulator).
+        pub const APIS: &[::imspec_runtime::ApiEntry] = &[#(#entries),*];
         #(#types)*
         #(#apis)*
     }
@@ -123,6 +131,30 @@ fn api_info(a: &ApiIr) -> TokenStream {
     let schema_code = code_tokens(&a.schema_code);
     let request = ident(&a.request);
     let response = ident(&a.response);
+    let params = a.params.iter().map(|p| {
+        let name = &p.name;
+        let location = if p.in_path { quote!(Path) } else { quote!(Query) };
+        let ty = format_ident!("{}", p.ty);
+        let required = p.required;
+        let bind = match &p.bind {
+            Some(b) => quote!(::std::option::Option::Some(#b)),
+            None => quote!(::std::option::Option::None),
+        };
+        let default = match &p.default {
+            Some(d) => quote!(::std::option::Option::Some(#d)),
+            None => quote!(::std::option::Option::None),
+        };
+        quote! {
+            ::imspec_runtime::ParamInfo {
+                name: #name,
+                location: ::imspec_runtime::ParamIn::#location,
+                ty: ::imspec_runtime::ParamType::#ty,
+                required: #required,
+                bind: #bind,
+                default: #default,
+            }
+        }
+    });
     quote! {
         /// The endpoint, rate limit and batch dimension of this API, from its spec.
         pub const INFO: ::imspec_runtime::ApiInfo = ::imspec_runtime::ApiInfo {
@@ -147,6 +179,8 @@ fn api_info(a: &ApiIr) -> TokenStream {
             },
             schema_error_code: #schema_code,
         };
+        /// Path and query parameters of this API.
+        pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[#(#params),*];
         /// The request body of this API.
         pub type Request = #request;
         /// The response body (HTTP 200) of this API.
@@ -619,6 +653,11 @@ fn validators(a: &ApiIr, vendor_types: &[TypeIr]) -> TokenStream {
         pub fn validate_json(value: &::imspec_runtime::__private::serde_json::Value, limits: &Limits, v: &mut ::imspec_runtime::Violations) {
             #root_json(value, &::imspec_runtime::Path::Root, value, limits, v);
             #batch_json
+        }
+
+        /// [`validate_json`] at the documented limits.
+        pub fn validate_json_documented(value: &::imspec_runtime::__private::serde_json::Value, v: &mut ::imspec_runtime::Violations) {
+            validate_json(value, &Limits::DOCUMENTED, v);
         }
     }
 }

@@ -47,6 +47,19 @@ pub struct ApiIr {
     pub checked: Vec<CheckedType>,
     /// Limits the vendor raises on request: adjustable at run time.
     pub limits: Vec<LimitIr>,
+    pub params: Vec<ParamIr>,
+}
+
+/// A path or query parameter.
+#[derive(Debug, Clone)]
+pub struct ParamIr {
+    pub name: String,
+    pub in_path: bool,
+    /// `String`, `Integer` or `Boolean`.
+    pub ty: &'static str,
+    pub required: bool,
+    pub bind: Option<String>,
+    pub default: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -325,6 +338,30 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         }
     }
 
+    let params = spec
+        .endpoint
+        .params
+        .iter()
+        .map(|(name, p)| {
+            if !p.constraints.is_empty() {
+                return Err(format!("constraints on parameter `{}` are not generated yet", name.value));
+            }
+            let ty = match &p.ty.value {
+                TypeExpr::Integer => "Integer",
+                TypeExpr::Boolean => "Boolean",
+                _ => "String",
+            };
+            Ok(ParamIr {
+                name: name.value.to_string(),
+                in_path: p.location.value == imspec_spec::ParamIn::Path,
+                ty,
+                required: p.required,
+                bind: p.bind.as_ref().map(|b| b.value.clone()),
+                default: p.default.as_ref().map(|d| d.value.to_string()),
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+
     let mut doc = vec![format!("{} — `{}`", spec.title, api.id())];
     if let Some(summary) = &spec.summary {
         doc.push(String::new());
@@ -366,6 +403,7 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         charsets,
         checked,
         limits,
+        params,
     })
 }
 

@@ -54,3 +54,72 @@ pub struct ApiInfo {
     /// The code schema problems (missing field, wrong type, bad enum value) answer.
     pub schema_error_code: Code,
 }
+
+/// Where a parameter travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamIn {
+    Path,
+    Query,
+}
+
+/// The type of a path or query parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamType {
+    String,
+    Integer,
+    Boolean,
+}
+
+/// A path or query parameter of an API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParamInfo {
+    pub name: &'static str,
+    pub location: ParamIn,
+    pub ty: ParamType,
+    pub required: bool,
+    /// Filled from this key of the vendor's config instead of by the caller.
+    pub bind: Option<&'static str>,
+    /// Value the service assumes when absent.
+    pub default: Option<&'static str>,
+}
+
+/// An API as the command line and the emulator reach it, by id.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiEntry {
+    pub info: &'static ApiInfo,
+    pub params: &'static [ParamInfo],
+    /// Validates a JSON request body at the documented limits.
+    pub validate_json: fn(&serde_json::Value, &mut crate::Violations),
+}
+
+impl ApiEntry {
+    /// Checks caller-supplied parameters: required ones present (those bound to config are
+    /// not the caller's), values of the declared type. Unknown names are rejected by the caller.
+    pub fn validate_params(&self, given: &[(String, String)], v: &mut crate::Violations) {
+        for p in self.params {
+            let value = given.iter().rev().find(|(n, _)| n == p.name).map(|(_, value)| value.as_str());
+            let code = self.info.schema_error_code.clone();
+            match value {
+                None if p.required && p.bind.is_none() => {
+                    v.param(p.name, crate::Rule::Required, code, "is required".to_owned());
+                }
+                None => {}
+                Some(value) => {
+                    let ok = match p.ty {
+                        ParamType::String => true,
+                        ParamType::Integer => value.parse::<i64>().is_ok(),
+                        ParamType::Boolean => matches!(value, "true" | "false"),
+                    };
+                    if !ok {
+                        let want = match p.ty {
+                            ParamType::String => "a string",
+                            ParamType::Integer => "an integer",
+                            ParamType::Boolean => "`true` or `false`",
+                        };
+                        v.param(p.name, crate::Rule::Type, code, format!("expected {want}, found `{value}`"));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -8,7 +8,7 @@ pub mod code;
 pub mod validate;
 pub mod value;
 
-pub use api::{ApiInfo, Batch, RateLimit, RateScope};
+pub use api::{ApiEntry, ApiInfo, Batch, ParamIn, ParamInfo, ParamType, RateLimit, RateScope};
 pub use code::{Code, ErrorClass, VendorCode};
 pub use validate::{Charset, LenUnit, Path, Policy, Rule, TimeUnit, Violation, Violations, json_kind};
 pub use value::StringOrInt;

@@ -209,6 +209,19 @@ impl Violations {
         self.list.push(Violation { path: path.to_string(), rule, code, limit, unit, actual, message });
     }
 
+    /// Records a problem with a path or query parameter, at path `params.<name>`.
+    pub fn param(&mut self, name: &str, rule: Rule, code: Code, message: String) {
+        self.list.push(Violation {
+            path: format!("params.{name}"),
+            rule,
+            code,
+            limit: None,
+            unit: None,
+            actual: None,
+            message,
+        });
+    }
+
     /// Records a schema problem (missing field, wrong type, value outside an enum).
     pub fn schema(&mut self, path: &Path<'_>, rule: Rule, code: Code, message: impl Into<String>) {
         self.push(path, rule, code, None, None, None, message.into());

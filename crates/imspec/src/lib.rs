@@ -38,3 +38,20 @@ pub mod easemob {
 pub mod zego_zim {
     imspec_macros::vendor!("specs/zego_zim");
 }
+
+/// Every API compiled in (by the enabled features), for callers that reach APIs by id.
+pub fn apis() -> Vec<&'static runtime::ApiEntry> {
+    let mut all: Vec<&'static runtime::ApiEntry> = Vec::new();
+    #[cfg(feature = "easemob")]
+    all.extend(easemob::APIS);
+    #[cfg(feature = "tencent-im")]
+    all.extend(tencent_im::APIS);
+    #[cfg(feature = "zego-zim")]
+    all.extend(zego_zim::APIS);
+    all
+}
+
+/// The API with this id (`vendor/api`), if compiled in.
+pub fn api(id: &str) -> Option<&'static runtime::ApiEntry> {
+    apis().into_iter().find(|a| a.info.id == id)
+}

@@ -1,0 +1,84 @@
+//! `imspec validate <api> [FILE|-] [--param NAME=VALUE]... [--json]`: checks a request as the
+//! vendor would, with the generated validators.
+
+use std::io::Read as _;
+use std::path::Path;
+
+use imspec::runtime::{ApiEntry, Violations};
+use serde_json::json;
+
+/// Why the input could not even be checked (exit 2).
+#[derive(Debug)]
+pub struct InputError(pub String);
+
+/// Runs the check; `Ok(valid)` decides exit 0 or 1.
+pub fn run(api_id: &str, file: Option<&Path>, params: &[String], as_json: bool) -> Result<bool, InputError> {
+    let entry = find(api_id)?;
+    let params = parse_params(entry, params)?;
+    let text = read_input(file)?;
+    let body: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        let source = file.map(|p| p.display().to_string()).unwrap_or_else(|| "standard input".into());
+        InputError(format!("{source} is not JSON: {e}"))
+    })?;
+    let mut v = Violations::new();
+    (entry.validate_json)(&body, &mut v);
+    entry.validate_params(&params, &mut v);
+    let violations = v.into_vec();
+    if as_json {
+        let list: Vec<serde_json::Value> = violations
+            .iter()
+            .map(|x| json!({ "path": x.path, "code": x.code.to_json(), "message": x.message }))
+            .collect();
+        let out = json!({ "valid": violations.is_empty(), "violations": list });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    } else {
+        for x in &violations {
+            println!("{x}");
+        }
+        if violations.is_empty() {
+            eprintln!("valid {api_id} request");
+        }
+    }
+    Ok(violations.is_empty())
+}
+
+fn find(api_id: &str) -> Result<&'static ApiEntry, InputError> {
+    imspec::api(api_id).ok_or_else(|| {
+        let ids: Vec<&str> = imspec::apis().iter().map(|a| a.info.id).collect();
+        InputError(format!("unknown API `{api_id}`; the APIs are: {}", ids.join(", ")))
+    })
+}
+
+fn parse_params(entry: &ApiEntry, params: &[String]) -> Result<Vec<(String, String)>, InputError> {
+    params
+        .iter()
+        .map(|p| {
+            let (name, value) =
+                p.split_once('=').ok_or_else(|| InputError(format!("--param `{p}` is not NAME=VALUE")))?;
+            if !entry.params.iter().any(|q| q.name == name) {
+                let known: Vec<&str> = entry.params.iter().map(|q| q.name).collect();
+                let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
+                return Err(InputError(format!(
+                    "`{}` takes no parameter `{name}` (its parameters: {known})",
+                    entry.info.id
+                )));
+            }
+            Ok((name.to_owned(), value.to_owned()))
+        })
+        .collect()
+}
+
+fn read_input(file: Option<&Path>) -> Result<String, InputError> {
+    match file {
+        Some(path) if path != Path::new("-") => {
+            std::fs::read_to_string(path).map_err(|e| InputError(format!("cannot read {}: {e}", path.display())))
+        }
+        _ => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| InputError(format!("cannot read standard input: {e}")))?;
+            Ok(text)
+        }
+    }
+}
