@@ -22,19 +22,49 @@ pub fn vendor(input: TokenStream) -> TokenStream {
     };
     match expand(&lit) {
         Ok(tokens) => tokens.into(),
-        Err(message) => syn::Error::new(lit.span(), message).to_compile_error().into(),
+        Err(messages) => {
+            // One compile error per spec diagnostic, all at once. Spans can only point at Rust
+            // tokens, so each message carries its YAML `file:line:col`.
+            let mut errors = messages.into_iter().map(|m| syn::Error::new(lit.span(), m));
+            let mut all = errors.next().unwrap_or_else(|| syn::Error::new(lit.span(), "spec error"));
+            for e in errors {
+                all.combine(e);
+            }
+            all.to_compile_error().into()
+        }
     }
 }
 
-fn expand(lit: &LitStr) -> Result<proc_macro2::TokenStream, String> {
-    let manifest = std::env::var("CARGO_MANIFEST_DIR").map_err(|_| "CARGO_MANIFEST_DIR is not set".to_owned())?;
+fn expand(lit: &LitStr) -> Result<proc_macro2::TokenStream, Vec<String>> {
+    expand_inner(lit).map_err(|e| match e {
+        Failure::One(m) => vec![m],
+        Failure::Many(ms) => ms,
+    })
+}
+
+enum Failure {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl From<String> for Failure {
+    fn from(m: String) -> Self {
+        Failure::One(m)
+    }
+}
+
+fn expand_inner(lit: &LitStr) -> Result<proc_macro2::TokenStream, Failure> {
+    // trybuild compiles UI tests in a scratch crate; its test names the real crate dir here.
+    let manifest = std::env::var("IMSPEC_MANIFEST_DIR_OVERRIDE")
+        .or_else(|_| std::env::var("CARGO_MANIFEST_DIR"))
+        .map_err(|_| "CARGO_MANIFEST_DIR is not set".to_owned())?;
     let dir = Path::new(&manifest).join(lit.value());
     let vendor_id = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .ok_or_else(|| format!("`{}` does not name a vendor directory", lit.value()))?;
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| format!("cannot read spec directory {}: {e}", dir.display()))?
+        .map_err(|e| format!("cannot read spec directory `{}` (relative to the crate's Cargo.toml): {e}", lit.value()))?
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
@@ -42,7 +72,7 @@ fn expand(lit: &LitStr) -> Result<proc_macro2::TokenStream, String> {
     files.sort();
     let mut sources = Vec::new();
     for path in &files {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         sources.push((format!("{vendor_id}/{name}"), text));
     }
@@ -50,13 +80,17 @@ fn expand(lit: &LitStr) -> Result<proc_macro2::TokenStream, String> {
     let display_root = display_root.trim_end_matches('/').trim_end_matches(&vendor_id).trim_end_matches('/');
     let loaded = imspec_spec::load_sources(display_root, &sources);
     if loaded.has_errors() {
-        let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
-        let mut message = format!("the specs of `{vendor_id}` have {} error(s):\n\n", errors.len());
-        for d in errors {
-            message.push_str(&d.render());
-            message.push('\n');
-        }
-        return Err(message);
+        return Err(Failure::Many(
+            loaded
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| {
+                    let text = d.render();
+                    text.strip_prefix("error: ").unwrap_or(&text).trim_end().to_owned()
+                })
+                .collect(),
+        ));
     }
     let body = imspec_codegen::vendor_module(&loaded.set, &vendor_id)?;
     // Naming each file in `include_str!` makes cargo rebuild the crate when a spec changes.

@@ -1,0 +1,5 @@
+mod nowhere {
+    imspec_macros::vendor!("specs/nowhere");
+}
+
+fn main() {}

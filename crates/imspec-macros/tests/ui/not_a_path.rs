@@ -1,0 +1,5 @@
+mod wrong {
+    imspec_macros::vendor!(zego_zim);
+}
+
+fn main() {}
