@@ -235,6 +235,13 @@ fn struct_def(t: &TypeIr, fields: &[FieldIr]) -> TokenStream {
                 #[serde(rename = #wire, #(#aliases)*)]
                 pub #rust: #ty,
             }
+        } else if t.request_only {
+            quote! {
+                #doc
+                #[serde(rename = #wire, #(#aliases)* default, skip_serializing_if = "::std::option::Option::is_none",
+                        deserialize_with = "::imspec_runtime::deserialize_present")]
+                pub #rust: ::std::option::Option<#ty>,
+            }
         } else {
             quote! {
                 #doc

@@ -108,6 +108,8 @@ pub struct TypeIr {
     pub name: String,
     pub doc: Vec<String>,
     pub kind: TypeKind,
+    /// Reached from a request only: decoding refuses `null` in optional fields.
+    pub request_only: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -193,14 +195,18 @@ pub fn lower_vendor(set: &SpecSet, vendor_id: &str) -> Result<VendorIr, String> 
     let apis: Vec<Api<'_>> = set.apis().into_iter().filter(|a| a.vendor.id.value == vendor_id).collect();
     // A vendor enum reachable from any response keeps unknown values.
     let mut response_side = BTreeSet::new();
+    let mut request_side = BTreeSet::new();
     for api in &apis {
         reach(*api, &api.spec.response.value, &mut response_side);
+        reach(*api, &api.spec.request.value, &mut request_side);
     }
     let mut types = Vec::new();
     for (name, def) in vendor.types.iter() {
         let name = name.value.to_string();
         let open = response_side.contains(&name);
-        types.push(lower_type(&name, def, open, |n| resolve_vendor(vendor, n))?);
+        let mut t = lower_type(&name, def, open, |n| resolve_vendor(vendor, n))?;
+        t.request_only = request_side.contains(&name) && !open;
+        types.push(t);
     }
     let hosts = vendor
         .hosts
@@ -266,6 +272,7 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
     for (name, def) in spec.types.iter() {
         let name = name.value.to_string();
         let mut t = lower_type(&name, def, response_side.contains(&name), |n| resolve(api, n))?;
+        t.request_only = request_side.contains(&name) && !response_side.contains(&name);
         if let TypeKind::Struct { fields } = &mut t.kind {
             for f in fields.iter_mut() {
                 name_limits(&name, f, &mut limits);
@@ -463,14 +470,19 @@ fn lower_type(
             })
             .collect::<Result<Vec<_>, String>>()?;
         let default = def.default.as_ref().map(|d| d.value.clone());
-        return Ok(TypeIr { name: name.to_owned(), doc, kind: TypeKind::Enum { variants, default, open } });
+        return Ok(TypeIr {
+            name: name.to_owned(),
+            doc,
+            kind: TypeKind::Enum { variants, default, open },
+            request_only: false,
+        });
     }
     let fields = def.fields.as_ref().ok_or_else(|| format!("type `{name}` has neither fields nor enum"))?;
     let fields = fields
         .iter()
         .map(|(wire, f)| lower_field(&wire.value.to_string(), f, &resolve))
         .collect::<Result<Vec<_>, String>>()?;
-    Ok(TypeIr { name: name.to_owned(), doc, kind: TypeKind::Struct { fields } })
+    Ok(TypeIr { name: name.to_owned(), doc, kind: TypeKind::Struct { fields }, request_only: false })
 }
 
 fn lower_field(wire: &str, f: &Field, resolve: &impl Fn(&str) -> Option<(Home, bool)>) -> Result<FieldIr, String> {

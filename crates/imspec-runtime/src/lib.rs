@@ -11,7 +11,7 @@ pub mod value;
 pub use api::{ApiEntry, ApiInfo, Batch, ParamIn, ParamInfo, ParamType, RateLimit, RateScope};
 pub use code::{Code, ErrorClass, VendorCode};
 pub use validate::{Charset, LenUnit, Path, Policy, Rule, TimeUnit, Violation, Violations, json_kind};
-pub use value::StringOrInt;
+pub use value::{StringOrInt, deserialize_present};
 
 /// Re-exported for generated code, so downstream crates need not depend on these themselves.
 pub mod __private {

@@ -31,3 +31,13 @@ impl From<i64> for StringOrInt {
         StringOrInt::Int(i)
     }
 }
+
+/// For optional request fields: absent means `None`, but an explicit `null` is refused, as the
+/// vendors' own validation treats it as a value of the wrong type.
+pub fn deserialize_present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
