@@ -47,16 +47,8 @@ impl Rng {
 
 fn mutate(v: &mut Value, rng: &mut Rng) {
     match v {
-        Value::String(s) => {
-            if rng.below(3) == 0 {
-                *s = rng.string();
-            }
-        }
-        Value::Number(_) => {
-            if rng.below(3) == 0 {
-                *v = json!(rng.int());
-            }
-        }
+        Value::String(s) if rng.below(3) == 0 => *s = rng.string(),
+        Value::Number(_) if rng.below(3) == 0 => *v = json!(rng.int()),
         Value::Array(items) => {
             if !items.is_empty() && rng.below(3) == 0 {
                 let n = rng.below(60) as usize;
