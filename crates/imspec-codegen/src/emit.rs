@@ -80,8 +80,15 @@ fn api(a: &ApiIr, vendor_types: &[TypeIr]) -> TokenStream {
         let ranges = c.ranges.iter().map(|(lo, hi)| quote!((#lo, #hi)));
         let chars = &c.chars;
         quote! {
-            const #name: ::imspec_runtime::Charset =
-                ::imspec_runtime::Charset { name: #set_name, ranges: &[#(#ranges),*], chars: #chars };
+            const #name: ::imspec_runtime::Charset = {
+                const RANGES: &[(char, char)] = &[#(#ranges),*];
+                ::imspec_runtime::Charset {
+                    name: #set_name,
+                    ranges: RANGES,
+                    chars: #chars,
+                    ascii: ::imspec_runtime::Charset::ascii_table(RANGES, #chars),
+                }
+            };
         }
     });
     let validators = validators(a, vendor_types);
@@ -895,8 +902,14 @@ fn str_check(c: &CheckIr, f: &FieldIr, source: Source) -> TokenStream {
             quote!(v.min_len(&p, s, #min, #unit, #code);)
         }
         Rule::OneOf(values) => {
-            let values = values.iter().map(|v| v.to_string());
-            quote!(v.one_of_str(&p, s, &[#(#values),*], #code, #sensitive);)
+            let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+            // An inline `match` compiles to length-and-byte tests; the runtime records a miss.
+            quote! {
+                match s {
+                    #(#values)|* => {}
+                    _ => v.one_of_str(&p, s, &[#(#values),*], #code, #sensitive),
+                }
+            }
         }
         Rule::Prefix { prefix, rest_max_len } => {
             let rest = match rest_max_len {

@@ -5,6 +5,7 @@
 //! only into a [`Violation`].
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 use crate::code::Code;
 
@@ -143,16 +144,48 @@ impl fmt::Display for Violation {
     }
 }
 
-/// A set of characters: inclusive ranges plus single characters (from a spec's `charsets`).
+/// A set of characters: inclusive ranges plus single characters (from a spec's `charsets`),
+/// with the ASCII members precomputed as a table by the generator.
 #[derive(Debug, Clone, Copy)]
 pub struct Charset {
     pub name: &'static str,
     pub ranges: &'static [(char, char)],
     pub chars: &'static str,
+    /// `ascii[c]` tells whether ASCII character `c` belongs to the set.
+    pub ascii: [bool; 128],
 }
 
 impl Charset {
+    /// Builds the ASCII table of `ranges` and `chars` (usable in constants).
+    pub const fn ascii_table(ranges: &[(char, char)], chars: &str) -> [bool; 128] {
+        let mut table = [false; 128];
+        let mut c = 0u32;
+        while c < 128 {
+            let mut i = 0;
+            while i < ranges.len() {
+                if ranges[i].0 as u32 <= c && c <= ranges[i].1 as u32 {
+                    table[c as usize] = true;
+                }
+                i += 1;
+            }
+            c += 1;
+        }
+        let bytes = chars.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] < 128 {
+                table[bytes[i] as usize] = true;
+            }
+            i += 1;
+        }
+        table
+    }
+
+    #[inline]
     pub fn contains(&self, c: char) -> bool {
+        if c.is_ascii() {
+            return self.ascii[c as usize];
+        }
         self.ranges.iter().any(|&(lo, hi)| (lo..=hi).contains(&c)) || self.chars.contains(c)
     }
 }
@@ -227,6 +260,7 @@ impl Violations {
         self.push(path, rule, code, None, None, None, message.into());
     }
 
+    #[inline]
     pub fn max_len(&mut self, path: &Path<'_>, s: &str, max: u64, unit: LenUnit, code: Code) {
         // Bytes bound chars from above: a string short in bytes needs no char count.
         if (s.len() as u64) <= max {
@@ -263,6 +297,7 @@ impl Violations {
         }
     }
 
+    #[inline]
     pub fn max_items(&mut self, path: &Path<'_>, len: usize, max: u64, code: Code) {
         if len as u64 > max {
             self.push(
@@ -292,6 +327,7 @@ impl Violations {
     }
 
     /// More items than one call may carry (the batch dimension).
+    #[inline]
     pub fn batch(&mut self, path: &Path<'_>, len: usize, max: u64, code: Code) {
         if len as u64 > max {
             self.push(
@@ -328,6 +364,7 @@ impl Violations {
         }
     }
 
+    #[inline]
     pub fn prefix(&mut self, path: &Path<'_>, s: &str, prefix: &str, rest_max: Option<(u64, LenUnit)>, code: Code) {
         match s.strip_prefix(prefix) {
             None => self.push(path, Rule::Prefix, code, None, None, None, format!("must start with `{prefix}`")),
@@ -352,6 +389,10 @@ impl Violations {
     }
 
     pub fn charset(&mut self, path: &Path<'_>, s: &str, set: &Charset, code: Code, sensitive: bool) {
+        // The common case, all ASCII, is a table lookup per byte.
+        if s.bytes().all(|b| b < 128 && set.ascii[usize::from(b)]) {
+            return;
+        }
         if let Some((i, bad)) = s.chars().enumerate().find(|(_, c)| !set.contains(*c)) {
             let what = if sensitive { "a character".to_owned() } else { format!("`{bad}`") };
             self.push(
@@ -366,19 +407,42 @@ impl Violations {
         }
     }
 
-    /// Items whose keys repeat an earlier item's; `key_of` returns `None` for items without one.
-    /// `item_path` names the repeated value (`[i]` or `[i].Key`).
-    pub fn unique<'k, K: PartialEq + ?Sized + 'k>(
+    /// Items whose keys repeat an earlier item's; `keys` yields `None` for items without one.
+    /// `by` names the compared field (reported as `[i].by`), or `None` for arrays of scalars.
+    pub fn unique<'k, K: PartialEq + Hash + ?Sized + 'k>(
         &mut self,
         path: &Path<'_>,
         keys: impl Iterator<Item = Option<&'k K>> + Clone,
         by: Option<&'static str>,
         code: Code,
     ) {
-        // Quadratic, and so allocation-free: batches are small (tens of items).
+        // Each key is hashed into a stack array sized for the array at hand; keys are compared
+        // only when their hashes are equal. No allocation unless a repeat is reported.
+        match keys.clone().count() {
+            0..=8 => self.unique_with::<K, 8>(path, keys, by, code),
+            9..=64 => self.unique_with::<K, 64>(path, keys, by, code),
+            _ => self.unique_with::<K, 0>(path, keys, by, code),
+        }
+    }
+
+    fn unique_with<'k, K: PartialEq + Hash + ?Sized + 'k, const N: usize>(
+        &mut self,
+        path: &Path<'_>,
+        keys: impl Iterator<Item = Option<&'k K>> + Clone,
+        by: Option<&'static str>,
+        code: Code,
+    ) {
+        let mut hashes = [0u64; N];
         for (i, key) in keys.clone().enumerate() {
             let Some(key) = key else { continue };
-            if let Some(first) = keys.clone().take(i).position(|k| k == Some(key)) {
+            let earlier = if i < N {
+                let h = hash_of(key);
+                hashes[i] = h;
+                hashes[..i].iter().zip(keys.clone()).position(|(&eh, k)| eh == h && k == Some(key))
+            } else {
+                keys.clone().take(i).position(|k| k == Some(key))
+            };
+            if let Some(first) = earlier {
                 let at = path.index(i);
                 let (p, what) = match by {
                     Some(by) => (at.field(by), format!("`{by}`")),
@@ -397,6 +461,7 @@ impl Violations {
         }
     }
 
+    #[inline]
     pub fn not_equal<T: PartialEq + ?Sized>(
         &mut self,
         path: &Path<'_>,
@@ -410,6 +475,7 @@ impl Violations {
         }
     }
 
+    #[inline]
     pub fn not_after_now(&mut self, path: &Path<'_>, t: i64, unit: TimeUnit, code: Code) {
         let now = match unit {
             TimeUnit::Millis => self.now_ms,
@@ -428,6 +494,7 @@ impl Violations {
         }
     }
 
+    #[inline]
     pub fn max_total_len<'s>(
         &mut self,
         path: &Path<'_>,
@@ -452,12 +519,14 @@ impl Violations {
         }
     }
 
+    #[inline]
     pub fn min(&mut self, path: &Path<'_>, n: i64, min: i64, code: Code) {
         if n < min {
             self.push(path, Rule::Min, code, Some(min), None, Some(n), format!("is {n}; at least {min} required"));
         }
     }
 
+    #[inline]
     pub fn max(&mut self, path: &Path<'_>, n: i64, max: i64, code: Code) {
         if n > max {
             self.push(path, Rule::Max, code, Some(max), None, Some(n), format!("is {n}; at most {max} allowed"));
@@ -469,6 +538,26 @@ impl Default for Violations {
     fn default() -> Self {
         Violations::new()
     }
+}
+
+/// A fast, non-cryptographic hash (FNV-1a) for duplicate detection; keys are short ids.
+#[inline]
+fn hash_of<K: Hash + ?Sized>(key: &K) -> u64 {
+    struct Fnv(u64);
+    impl Hasher for Fnv {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        #[inline]
+        fn write(&mut self, bytes: &[u8]) {
+            for b in bytes {
+                self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+            }
+        }
+    }
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    key.hash(&mut h);
+    h.finish()
 }
 
 /// What a client does with violations.
@@ -527,7 +616,7 @@ mod tests {
         v.charset(
             &Path::Root.field("secret"),
             "hunter2!",
-            &Charset { name: "x", ranges: &[('a', 'z')], chars: "" },
+            &Charset { name: "x", ranges: &[('a', 'z')], chars: "", ascii: Charset::ascii_table(&[('a', 'z')], "") },
             Code::Int(1),
             true,
         );
