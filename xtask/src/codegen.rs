@@ -11,7 +11,7 @@ pub enum Mode {
 }
 
 pub fn run(root: &Path, mode: Mode) -> ExitCode {
-    let artifacts = match imspec_spec::reference::artifacts(&root.join("specs")) {
+    let artifacts = match imspec_codegen::artifacts(&root.join("specs")) {
         Ok(a) => a,
         Err(diagnostics) => {
             eprint!("{}", imspec_spec::render_all(&diagnostics));

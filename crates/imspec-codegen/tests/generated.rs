@@ -6,7 +6,7 @@ use std::path::Path;
 #[test]
 fn generated_files_are_fresh() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let artifacts = match imspec_spec::reference::artifacts(&root.join("specs")) {
+    let artifacts = match imspec_codegen::artifacts(&root.join("specs")) {
         Ok(a) => a,
         Err(d) => panic!("specs do not load:\n{}", imspec_spec::render_all(&d)),
     };
@@ -21,8 +21,8 @@ fn generated_files_are_fresh() {
 #[test]
 fn generating_twice_gives_identical_output() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let a = imspec_spec::reference::artifacts(&root.join("specs")).expect("specs load");
-    let b = imspec_spec::reference::artifacts(&root.join("specs")).expect("specs load");
+    let a = imspec_codegen::artifacts(&root.join("specs")).expect("specs load");
+    let b = imspec_codegen::artifacts(&root.join("specs")).expect("specs load");
     assert_eq!(a, b);
 }
 

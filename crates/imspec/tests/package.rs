@@ -1,0 +1,20 @@
+//! The published crate carries the specs it expands (through the `specs` symlink).
+
+#[test]
+fn cargo_package_includes_every_spec() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args(["package", "-p", "imspec", "--list", "--allow-dirty", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run cargo package");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed = String::from_utf8_lossy(&out.stdout);
+    let specs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
+    for vendor in std::fs::read_dir(&specs).expect("specs").flatten().filter(|e| e.path().is_dir()) {
+        for file in std::fs::read_dir(vendor.path()).expect("vendor").flatten() {
+            let rel = format!("specs/{}/{}", vendor.file_name().to_string_lossy(), file.file_name().to_string_lossy());
+            assert!(listed.lines().any(|l| l == rel), "{rel} is not packaged:\n{listed}");
+        }
+    }
+}
