@@ -679,16 +679,7 @@ fn validators(a: &ApiIr, vendor_types: &[TypeIr]) -> TokenStream {
 fn batch_checks(a: &ApiIr, types: &Types<'_>) -> (TokenStream, TokenStream) {
     let b = &a.batch;
     let (Some(max), Some(code)) = (b.max_items, &b.code) else { return (quote!(), quote!()) };
-    let limit = match &b.limit_field {
-        Some(f) => {
-            let f = ident(f);
-            quote!(limits.#f)
-        }
-        None => {
-            let n = u64_lit(max);
-            quote!(#n)
-        }
-    };
+    let limit = limit_expr(b.limit_field.as_deref(), max);
     let code = code_tokens(code);
     let wire = &b.field;
     let field = types.fields(&a.request, Home::Api).and_then(|fs| fs.iter().find(|f| f.wire == *wire));
@@ -870,8 +861,10 @@ fn value_check(
     }
 }
 
-fn limit_expr(c: &CheckIr, documented: u64) -> TokenStream {
-    match &c.limit_field {
+/// A limit as generated code reads it: the `Limits` field when the vendor raises it on
+/// request, else the documented value.
+fn limit_expr(limit_field: Option<&str>, documented: u64) -> TokenStream {
+    match limit_field {
         Some(f) => {
             let f = ident(f);
             quote!(limits.#f)
@@ -894,7 +887,7 @@ fn str_check(c: &CheckIr, f: &FieldIr, source: Source) -> TokenStream {
     let sensitive = f.sensitive;
     match &c.rule {
         Rule::MaxLen { max, unit } => {
-            let (limit, unit) = (limit_expr(c, *max), unit_tokens(*unit));
+            let (limit, unit) = (limit_expr(c.limit_field.as_deref(), *max), unit_tokens(*unit));
             quote!(v.max_len(&p, s, #limit, #unit, #code);)
         }
         Rule::MinLen { min, unit } => {
@@ -987,7 +980,7 @@ fn array_check(c: &CheckIr, types: &Types<'_>, el: &Ty, source: Source) -> Token
     let code = code_tokens(&c.code);
     match &c.rule {
         Rule::MaxItems(max) => {
-            let limit = limit_expr(c, *max);
+            let limit = limit_expr(c.limit_field.as_deref(), *max);
             quote!(v.max_items(&p, items.len(), #limit, #code);)
         }
         Rule::MinItems(min) => {
@@ -1015,7 +1008,7 @@ fn array_check(c: &CheckIr, types: &Types<'_>, el: &Ty, source: Source) -> Token
             quote!(v.unique(&p, #keys, #by, #code);)
         }
         Rule::MaxTotalLen { max, unit, of } => {
-            let limit = limit_expr(c, *max);
+            let limit = limit_expr(c.limit_field.as_deref(), *max);
             let unit = unit_tokens(*unit);
             let label = of.join(" + ");
             let parts: Vec<TokenStream> = of

@@ -268,17 +268,26 @@ impl Violations {
         }
         let n = unit.measure(s);
         if n > max {
-            let u = unit.as_str();
-            self.push(
-                path,
-                Rule::MaxLen,
-                code,
-                Some(max as i64),
-                Some(unit),
-                Some(n as i64),
-                format!("is {n} {u} long; at most {max} {u} allowed"),
-            );
+            self.too_long(path, Rule::MaxLen, code, n, max, unit, "is", " long");
         }
+    }
+
+    /// Reports a length over its limit: "{what} {n} {unit}{tail}; at most {max} {unit} allowed".
+    #[allow(clippy::too_many_arguments)]
+    fn too_long(
+        &mut self,
+        path: &Path<'_>,
+        rule: Rule,
+        code: Code,
+        n: u64,
+        max: u64,
+        unit: LenUnit,
+        what: &str,
+        tail: &str,
+    ) {
+        let u = unit.as_str();
+        let message = format!("{what} {n} {u}{tail}; at most {max} {u} allowed");
+        self.push(path, rule, code, Some(max as i64), Some(unit), Some(n as i64), message);
     }
 
     pub fn min_len(&mut self, path: &Path<'_>, s: &str, min: u64, unit: LenUnit, code: Code) {
@@ -372,16 +381,7 @@ impl Violations {
                 if let Some((max, unit)) = rest_max {
                     let n = unit.measure(rest);
                     if n > max {
-                        let u = unit.as_str();
-                        self.push(
-                            path,
-                            Rule::Prefix,
-                            code,
-                            Some(max as i64),
-                            Some(unit),
-                            Some(n as i64),
-                            format!("has {n} {u} after `{prefix}`; at most {max} {u} allowed"),
-                        );
+                        self.too_long(path, Rule::Prefix, code, n, max, unit, "has", &format!(" after `{prefix}`"));
                     }
                 }
             }
@@ -506,16 +506,7 @@ impl Violations {
     ) {
         let total: u64 = parts.map(|s| unit.measure(s)).sum();
         if total > max {
-            let u = unit.as_str();
-            self.push(
-                path,
-                Rule::MaxTotalLen,
-                code,
-                Some(max as i64),
-                Some(unit),
-                Some(total as i64),
-                format!("{of} total {total} {u}; at most {max} {u} allowed"),
-            );
+            self.too_long(path, Rule::MaxTotalLen, code, total, max, unit, &format!("{of} total"), "");
         }
     }
 
