@@ -4,6 +4,7 @@
 //! from the specs.
 
 pub mod api;
+pub mod auth;
 pub mod code;
 pub mod validate;
 pub mod value;

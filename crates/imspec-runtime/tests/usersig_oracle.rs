@@ -1,0 +1,91 @@
+//! Our UserSig against Tencent's official implementation (`tls-sig-api-v2` from PyPI, module
+//! `TLSSigAPIv2`): what it signs, we verify; what we sign, it agrees with.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use imspec_runtime::auth::usersig;
+use secrecy::{ExposeSecret as _, SecretString};
+
+const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
+const SDKAPPID: u64 = 1_400_000_000;
+
+/// A `python3` that can import the official library, installing it under cargo's test tmpdir
+/// when it is not installed already.
+fn python() -> (String, Option<PathBuf>) {
+    let has = |path: Option<&PathBuf>| {
+        let mut c = Command::new("python3");
+        c.args(["-c", "import TLSSigAPIv2"]);
+        if let Some(p) = path {
+            c.env("PYTHONPATH", p);
+        }
+        c.output().map(|o| o.status.success()).unwrap_or(false)
+    };
+    if has(None) {
+        return ("python3".into(), None);
+    }
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pyoracle");
+    if !has(Some(&dir)) {
+        let out = Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target"])
+            .arg(&dir)
+            .arg("tls-sig-api-v2")
+            .output()
+            .expect("python3 with pip is needed for the UserSig oracle");
+        assert!(out.status.success(), "pip install tls-sig-api-v2 failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    ("python3".into(), Some(dir))
+}
+
+fn run_python(script: &str) -> String {
+    let (py, path) = python();
+    let mut c = Command::new(py);
+    c.args(["-c", script]);
+    if let Some(p) = path {
+        c.env("PYTHONPATH", p);
+    }
+    let out = c.output().expect("run python3");
+    assert!(out.status.success(), "python failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+fn a_usersig_from_the_official_library_verifies() {
+    let script = format!(
+        "import TLSSigAPIv2, time\nprint(int(time.time()))\nprint(TLSSigAPIv2.TLSSigAPIv2({SDKAPPID}, '{KEY}').gen_sig('administrator', 3600))"
+    );
+    let out = run_python(&script);
+    let mut lines = out.lines();
+    let now: i64 = lines.next().and_then(|l| l.parse().ok()).expect("time");
+    let sig = lines.next().expect("usersig");
+    let key = SecretString::from(KEY);
+    let fields = usersig::verify(sig, &key, SDKAPPID, "administrator", now).expect("the official UserSig verifies");
+    assert_eq!(fields.expire, 3600);
+    // Another key, identifier or app: refused, as the official verifiers refuse them.
+    assert_eq!(
+        usersig::verify(sig, &SecretString::from("x"), SDKAPPID, "administrator", now).err(),
+        Some(usersig::Refusal::BadSignature)
+    );
+    assert_eq!(usersig::verify(sig, &key, SDKAPPID, "admin", now).err(), Some(usersig::Refusal::IdentifierMismatch));
+    assert_eq!(
+        usersig::verify(sig, &key, SDKAPPID, "administrator", now + 3601).err(),
+        Some(usersig::Refusal::Expired)
+    );
+}
+
+#[test]
+fn the_official_library_agrees_with_our_usersig() {
+    let key = SecretString::from(KEY);
+    let ours = usersig::generate(&key, SDKAPPID, "administrator", 1_700_000_000, 86_400);
+    // Decode ours with plain zlib/json and recompute TLS.sig with the library's own HMAC.
+    let script = format!(
+        "import TLSSigAPIv2, zlib, json\n\
+         raw = TLSSigAPIv2.base64_decode_url('{}'.encode())\n\
+         doc = json.loads(zlib.decompress(raw))\n\
+         api = TLSSigAPIv2.TLSSigAPIv2({SDKAPPID}, '{KEY}')\n\
+         sig = api._TLSSigAPIv2__hmacsha256(doc['TLS.identifier'], doc['TLS.time'], doc['TLS.expire']).decode()\n\
+         print(sig == doc['TLS.sig'], doc['TLS.sdkappid'], doc['TLS.ver'])",
+        ours.expose_secret()
+    );
+    assert_eq!(run_python(&script), format!("True {SDKAPPID} 2.0"));
+}
