@@ -9,7 +9,7 @@ use std::hash::{Hash, Hasher};
 
 use crate::code::Code;
 
-/// A JSON path built on the stack while validators descend: `$.FriendInfos[3].UserId`.
+/// A JSON path built on the stack while validators descend: `$.Items[3].Id`.
 #[derive(Debug, Clone, Copy)]
 pub enum Path<'a> {
     Root,
@@ -124,7 +124,7 @@ impl Rule {
 /// answer. Never carries the value of a field marked sensitive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
-    /// JSON path, e.g. `$.FriendInfos[0].UserId`.
+    /// JSON path, e.g. `$.Items[0].Id`.
     pub path: String,
     pub rule: Rule,
     /// The vendor code the service answers for it.
@@ -595,9 +595,9 @@ mod tests {
     fn unique_reports_each_repeat_at_its_path() {
         let mut v = Violations::at(0);
         let ids = ["a", "b", "a", "a"];
-        v.unique(&Path::Root.field("FriendInfos"), ids.iter().map(|s| Some(*s)), Some("UserId"), Code::Int(2));
+        v.unique(&Path::Root.field("Items"), ids.iter().map(|s| Some(*s)), Some("Id"), Code::Int(2));
         let paths: Vec<&str> = v.as_slice().iter().map(|x| x.path.as_str()).collect();
-        assert_eq!(paths, ["$.FriendInfos[2].UserId", "$.FriendInfos[3].UserId"]);
+        assert_eq!(paths, ["$.Items[2].Id", "$.Items[3].Id"]);
     }
 
     #[test]

@@ -624,7 +624,7 @@ fn check_request_path(scope: &Scope<'_>, path: &Spanned<String>, cx: &mut Cx) {
     let Some(rest) = path.value.strip_prefix("$.") else {
         cx.push(
             Diagnostic::error(&path.loc, format!("`{}` is not a `$.`-path", path.value))
-                .help("write e.g. `$.From_Account`"),
+                .help("write e.g. `$.Owner`"),
         );
         return;
     };

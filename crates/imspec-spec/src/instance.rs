@@ -13,7 +13,7 @@ use crate::{Api, decode::Scalar};
 /// One broken rule in a value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Violation {
-    /// JSON path of the offending value, e.g. `$.FriendInfos[0].UserId`.
+    /// JSON path of the offending value, e.g. `$.Items[0].Id`.
     pub path: String,
     /// What the vendor answers for it.
     pub code: Code,

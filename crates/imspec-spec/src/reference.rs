@@ -294,7 +294,7 @@ fn type_rows(out: &mut String, api: Api<'_>, name: &str, path: &str, seen: &mut 
     seen.pop();
 }
 
-/// A constraint in words: `≤ 96 bytes → 30801`.
+/// A constraint in words, e.g. `≤ 8 bytes → 1` for a `max_len` of 8 bytes with code 1.
 pub fn constraint_text(c: &Constraint) -> String {
     let raise = match (c.raisable_to, c.raisable) {
         (Some(to), _) => format!(" (raisable to {to})"),

@@ -44,7 +44,7 @@ impl Node {
         }
     }
 
-    /// The scalar's text as a mapping key is compared (`30801` and `"30801"` differ in kind, not text).
+    /// The scalar's text as a mapping key is compared (`12` and `"12"` differ in kind, not text).
     pub fn key_text(&self) -> Option<String> {
         match &self.value {
             Value::Str(s, _) => Some(s.clone()),
