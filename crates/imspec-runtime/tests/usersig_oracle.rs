@@ -1,52 +1,17 @@
 //! Our UserSig against Tencent's official implementation (`tls-sig-api-v2` from PyPI, module
 //! `TLSSigAPIv2`): what it signs, we verify; what we sign, it agrees with.
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use imspec_runtime::auth::usersig;
 use secrecy::{ExposeSecret as _, SecretString};
 
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
 const SDKAPPID: u64 = 1_400_000_000;
 
-/// A `python3` that can import the official library, installing it under cargo's test tmpdir
-/// when it is not installed already.
-fn python() -> (String, Option<PathBuf>) {
-    let has = |path: Option<&PathBuf>| {
-        let mut c = Command::new("python3");
-        c.args(["-c", "import TLSSigAPIv2"]);
-        if let Some(p) = path {
-            c.env("PYTHONPATH", p);
-        }
-        c.output().map(|o| o.status.success()).unwrap_or(false)
-    };
-    if has(None) {
-        return ("python3".into(), None);
-    }
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pyoracle");
-    if !has(Some(&dir)) {
-        let out = Command::new("python3")
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target"])
-            .arg(&dir)
-            .arg("tls-sig-api-v2")
-            .output()
-            .expect("python3 with pip is needed for the UserSig oracle");
-        assert!(out.status.success(), "pip install tls-sig-api-v2 failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    ("python3".into(), Some(dir))
-}
+#[path = "../../../tests/support/python.rs"]
+mod python;
 
 fn run_python(script: &str) -> String {
-    let (py, path) = python();
-    let mut c = Command::new(py);
-    c.args(["-c", script]);
-    if let Some(p) = path {
-        c.env("PYTHONPATH", p);
-    }
-    let out = c.output().expect("run python3");
-    assert!(out.status.success(), "python failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    python::run(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")), "TLSSigAPIv2", "tls-sig-api-v2", script, None)
 }
 
 #[test]

@@ -623,8 +623,7 @@ fn check_constraint(scope: &Scope<'_>, field: &Field, ty: &TypeExpr, c: &Constra
 fn check_request_path(scope: &Scope<'_>, path: &Spanned<String>, cx: &mut Cx) {
     let Some(rest) = path.value.strip_prefix("$.") else {
         cx.push(
-            Diagnostic::error(&path.loc, format!("`{}` is not a `$.`-path", path.value))
-                .help("write e.g. `$.Owner`"),
+            Diagnostic::error(&path.loc, format!("`{}` is not a `$.`-path", path.value)).help("write e.g. `$.Owner`"),
         );
         return;
     };

@@ -57,6 +57,24 @@ impl Node {
     }
 }
 
+impl Node {
+    /// The node as JSON (keys as their text): what a JSON Schema validator sees of a spec.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::Str(s, _) => J::String(s.clone()),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => {
+                J::Object(entries.iter().map(|(k, v)| (k.key_text().unwrap_or_default(), v.to_json())).collect())
+            }
+        }
+    }
+}
+
 /// Parses one file. Returns the root node, or `None` when the YAML is broken beyond repair
 /// (the diagnostics then say where).
 pub fn parse(file: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> Option<Node> {
