@@ -143,6 +143,9 @@ pub mod contacts_import {
             per_second: 100u32,
             scope: ::imspec_runtime::RateScope::App,
             raisable: false,
+            answer: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("reach_limit"),
+            ),
         },
         batch: ::imspec_runtime::Batch {
             field: "usernames",

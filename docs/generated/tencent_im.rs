@@ -118,6 +118,7 @@ pub mod friend_add {
             per_second: 200u32,
             scope: ::imspec_runtime::RateScope::App,
             raisable: false,
+            answer: ::imspec_runtime::Code::Int(60007i64),
         },
         batch: ::imspec_runtime::Batch {
             field: "AddFriendItem",
@@ -1552,6 +1553,7 @@ pub mod friend_import {
             per_second: 100u32,
             scope: ::imspec_runtime::RateScope::App,
             raisable: true,
+            answer: ::imspec_runtime::Code::Int(60007i64),
         },
         batch: ::imspec_runtime::Batch {
             field: "AddFriendItem",

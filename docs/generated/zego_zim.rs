@@ -44,6 +44,7 @@ pub mod add_friends {
             per_second: 20u32,
             scope: ::imspec_runtime::RateScope::App,
             raisable: false,
+            answer: ::imspec_runtime::Code::Int(660300005i64),
         },
         batch: ::imspec_runtime::Batch {
             field: "FriendInfos",

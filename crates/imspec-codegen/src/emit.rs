@@ -111,6 +111,7 @@ fn api_info(a: &ApiIr) -> TokenStream {
     let headers = a.headers.iter().map(|(k, v)| quote!((#k, #v)));
     let per_second = Literal::u32_suffixed(u32::try_from(a.rate_per_second).unwrap_or(u32::MAX));
     let rate_raisable = a.rate_raisable;
+    let rate_answer = code_tokens(&a.rate_answer);
     let b = &a.batch;
     let field = &b.field;
     let opt_str = |s: &Option<String>| match s {
@@ -175,6 +176,7 @@ fn api_info(a: &ApiIr) -> TokenStream {
                 per_second: #per_second,
                 scope: ::imspec_runtime::RateScope::App,
                 raisable: #rate_raisable,
+                answer: #rate_answer,
             },
             batch: ::imspec_runtime::Batch {
                 field: #field,

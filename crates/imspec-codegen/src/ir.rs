@@ -36,6 +36,7 @@ pub struct ApiIr {
     pub content_type: String,
     pub rate_per_second: u64,
     pub rate_raisable: bool,
+    pub rate_answer: Code,
     pub batch: BatchIr,
     pub request: String,
     pub response: String,
@@ -393,6 +394,7 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         content_type: spec.endpoint.content_type.clone(),
         rate_per_second: spec.rate_limit.per_second.value,
         rate_raisable: spec.rate_limit.raisable,
+        rate_answer: spec.rate_limit.answer.value.clone(),
         batch: BatchIr {
             field: b.field.value.clone(),
             item_id: b.item_id.as_ref().map(|i| i.value.clone()),

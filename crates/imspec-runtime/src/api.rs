@@ -11,12 +11,14 @@ pub enum RateScope {
 
 /// A documented call rate: N calls per second, read as a token bucket of capacity N refilled at
 /// N per second.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateLimit {
     pub per_second: u32,
     pub scope: RateScope,
     /// The vendor raises it on request.
     pub raisable: bool,
+    /// What the service answers for a call over the limit.
+    pub answer: Code,
 }
 
 /// The chunked dimension of a request.

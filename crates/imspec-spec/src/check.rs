@@ -253,6 +253,21 @@ fn check_vendor(v: &VendorSpec, cx: &mut Cx) {
     check_charsets(&v.charsets, cx);
     check_types(&scope, &v.types, cx);
     check_errors(&v.errors, &BTreeMap::new(), cx);
+    let roles = credential_roles(v.auth.scheme.value);
+    for (role, _) in v.auth.refusals.missing.iter() {
+        let role_text = role.value.to_string();
+        if !roles.contains(&role_text.as_str()) {
+            let d =
+                Diagnostic::error(&role.loc, format!("`{role_text}` is not a credential of `{}`", v.auth.scheme.value));
+            cx.push(match did_you_mean(&role_text, roles.iter().copied()) {
+                Some(h) => d.help(h),
+                None => d.help(format!("its credentials: {}", roles.join(", "))),
+            });
+        }
+    }
+    for (what, code) in v.auth.refusals.codes() {
+        scope.check_code(code, &format!("the `{what}` refusal"), cx);
+    }
 }
 
 fn check_charsets(charsets: &Map<Charset>, cx: &mut Cx) {
@@ -308,6 +323,18 @@ fn check_api(api: Api<'_>, cx: &mut Cx) {
     }
     check_endpoint(&scope, &spec.endpoint, cx);
     check_batch(&scope, spec, cx);
+    scope.check_code(&spec.rate_limit.answer, "the rate-limit answer", cx);
+    if let Some(e) = api.error(&spec.rate_limit.answer.value)
+        && e.class.value != ErrorClass::RateLimited
+    {
+        cx.push(
+            Diagnostic::error(
+                &spec.rate_limit.answer.loc,
+                format!("code {} is classed `{}`, not `rate_limited`", spec.rate_limit.answer.value, e.class.value),
+            )
+            .help("the answer to a call over the rate limit is a `rate_limited` code"),
+        );
+    }
     if spec.rate_limit.per_second.value == 0 {
         cx.push(Diagnostic::error(
             &spec.rate_limit.per_second.loc,

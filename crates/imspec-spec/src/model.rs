@@ -169,6 +169,69 @@ spec_struct! {
     }
 }
 
+spec_struct! {
+    /// What the service answers for each way a credential can fail, as the signer's verifier
+    /// finds it. Every code must be in the vendor's error table.
+    pub struct AuthRefusals {
+        /// A credential parameter is absent, by its role (`app_id`, `identifier`, `signature`,
+        /// `nonce`, `timestamp`, `version`, `token`).
+        "missing" default missing: Map<Spanned<Code>>,
+        /// The credential cannot be decoded (not base64/zlib/JSON, a corrupt token).
+        "undecodable" optional undecodable: Spanned<Code>,
+        /// The app id names no app.
+        "unknown_app" optional unknown_app: Spanned<Code>,
+        /// The credential was issued for another app.
+        "app_mismatch" optional app_mismatch: Spanned<Code>,
+        /// The credential was issued for another identifier than the one the call names.
+        "identifier_mismatch" optional identifier_mismatch: Spanned<Code>,
+        /// The identifier is not the app's administrator.
+        "not_admin" optional not_admin: Spanned<Code>,
+        /// The credential (or its timestamp window) has expired.
+        "expired" optional expired: Spanned<Code>,
+        /// The timestamp is not a valid time.
+        "bad_timestamp" optional bad_timestamp: Spanned<Code>,
+        /// The signature version is not supported.
+        "unsupported_version" optional unsupported_version: Spanned<Code>,
+        /// The signature or token does not match: another key, or forged.
+        "bad_signature" optional bad_signature: Spanned<Code>,
+        /// The token endpoint refuses the client id or secret.
+        "bad_credentials" optional bad_credentials: Spanned<Code>,
+        "source" optional source: SourceRef,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+impl AuthRefusals {
+    /// Every code named, with what it answers.
+    pub fn codes(&self) -> Vec<(String, &Spanned<Code>)> {
+        let mut out: Vec<(String, &Spanned<Code>)> =
+            self.missing.iter().map(|(role, c)| (format!("missing {role}", role = role.value), c)).collect();
+        let named = [
+            ("undecodable", &self.undecodable),
+            ("unknown_app", &self.unknown_app),
+            ("app_mismatch", &self.app_mismatch),
+            ("identifier_mismatch", &self.identifier_mismatch),
+            ("not_admin", &self.not_admin),
+            ("expired", &self.expired),
+            ("bad_timestamp", &self.bad_timestamp),
+            ("unsupported_version", &self.unsupported_version),
+            ("bad_signature", &self.bad_signature),
+            ("bad_credentials", &self.bad_credentials),
+        ];
+        out.extend(named.into_iter().filter_map(|(k, c)| Some((k.to_owned(), c.as_ref()?))));
+        out
+    }
+}
+
+/// The parameter roles of a scheme, as `refusals.missing` names them.
+pub fn credential_roles(scheme: AuthScheme) -> &'static [&'static str] {
+    match scheme {
+        AuthScheme::TencentUsersig => &["app_id", "identifier", "signature", "nonce"],
+        AuthScheme::EasemobAppToken => &["token"],
+        AuthScheme::ZegoMd5 => &["app_id", "nonce", "timestamp", "version", "signature"],
+    }
+}
+
 /// A signer's parameters, by scheme.
 #[derive(Debug, Clone)]
 pub enum AuthParams {
@@ -183,14 +246,17 @@ pub struct Auth {
     pub loc: Loc,
     pub scheme: Spanned<AuthScheme>,
     pub params: AuthParams,
+    /// What the service answers for each kind of credential failure.
+    pub refusals: AuthRefusals,
     pub source: Option<SourceRef>,
     pub notes: Vec<Note>,
 }
 
 impl Decode for Auth {
     fn decode(node: &Node, cx: &mut Cx) -> Option<Self> {
-        let fields = Fields::open(node, cx, "Auth", &["scheme", "params", "source", "notes"])?;
+        let fields = Fields::open(node, cx, "Auth", &["scheme", "params", "refusals", "source", "notes"])?;
         let scheme = fields.required::<Spanned<AuthScheme>>(cx, "scheme");
+        let refusals = fields.required::<AuthRefusals>(cx, "refusals");
         let source = fields.optional::<SourceRef>(cx, "source");
         let notes = fields.default::<Vec<Note>>(cx, "notes");
         let params = match scheme.as_ref().map(|s| s.value) {
@@ -203,13 +269,21 @@ impl Decode for Auth {
             Some(AuthScheme::ZegoMd5) => fields.required::<ZegoMd5Params>(cx, "params").map(AuthParams::ZegoMd5),
             None => None,
         };
-        Some(Auth { loc: node.loc.clone(), scheme: scheme?, params: params?, source: source?, notes: notes? })
+        Some(Auth {
+            loc: node.loc.clone(),
+            scheme: scheme?,
+            params: params?,
+            refusals: refusals?,
+            source: source?,
+            notes: notes?,
+        })
     }
 
     fn schema(sg: &mut SchemaGen) -> Json {
         sg.reference("Auth", |sg| {
             let source = SourceRef::schema(sg);
             let notes = Vec::<Note>::schema(sg);
+            let refusals = AuthRefusals::schema(sg);
             let variants: Vec<Json> = [
                 (AuthScheme::TencentUsersig, TencentUsersigParams::schema(sg)),
                 (AuthScheme::EasemobAppToken, EasemobAppTokenParams::schema(sg)),
@@ -222,10 +296,11 @@ impl Decode for Auth {
                     "properties": {
                         "scheme": { "const": scheme.as_str() },
                         "params": params,
+                        "refusals": refusals,
                         "source": source,
                         "notes": notes,
                     },
-                    "required": ["scheme", "params"],
+                    "required": ["scheme", "params", "refusals"],
                     "additionalProperties": false,
                 })
             })
@@ -693,6 +768,8 @@ spec_struct! {
     pub struct RateLimit {
         "per_second" required per_second: Spanned<u64>,
         "scope" required scope: RateScope,
+        /// The code the service answers for a call over the limit (classed `rate_limited`).
+        "answer" required answer: Spanned<Code>,
         "raisable" default raisable: bool,
         "source" optional source: SourceRef,
         "notes" default notes: Vec<Note>,

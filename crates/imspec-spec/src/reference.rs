@@ -79,7 +79,13 @@ fn batch_summary(b: &Batch) -> String {
 }
 
 fn rate_summary(r: &RateLimit) -> String {
-    format!("{}/s per {}{}", r.per_second.value, r.scope, if r.raisable { ", raisable" } else { "" })
+    format!(
+        "{}/s per {}{}, over it: {}",
+        r.per_second.value,
+        r.scope,
+        if r.raisable { ", raisable" } else { "" },
+        r.answer.value
+    )
 }
 
 fn api_section(out: &mut String, api: Api<'_>) {
@@ -113,6 +119,11 @@ fn api_section(out: &mut String, api: Api<'_>) {
         }
     }
     let _ = writeln!(out, "- Auth: `{}`", api.vendor.auth.scheme.value);
+    let refusals: Vec<String> =
+        api.vendor.auth.refusals.codes().iter().map(|(what, code)| format!("{what} → {}", code.value)).collect();
+    if !refusals.is_empty() {
+        let _ = writeln!(out, "- Credential refusals: {}", refusals.join(", "));
+    }
     let _ = writeln!(out, "- Rate limit: {}", rate_summary(&spec.rate_limit));
     let _ = writeln!(
         out,
