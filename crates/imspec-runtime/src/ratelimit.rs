@@ -1,0 +1,151 @@
+//! Rate limits, read as DESIGN says: a vendor's "N calls/s" is a token bucket of capacity N
+//! refilled at N per second, which never rejects a call it has a token for.
+//!
+//! - [`TokenBucket`]: that bucket, exactly — what the emulator enforces.
+//! - [`Pacer`]: the client side — GCRA (via `governor`) at a margin below N with a burst of at
+//!   most N/2, shared by every clone, so that such a bucket never rejects the client even when
+//!   the network delays calls unevenly.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{Quota, RateLimiter};
+
+use crate::api::RateLimit;
+
+const NANOS_PER_SEC: u128 = 1_000_000_000;
+
+/// A token bucket of capacity N refilled continuously at N tokens per second, starting full.
+/// Time is given in nanoseconds from any origin, so callers (and tests) choose the clock.
+#[derive(Debug, Clone)]
+pub struct TokenBucket {
+    per_second: u128,
+    /// Tokens, in billionths (exact integer arithmetic: N tokens/s = N billionths per ns).
+    nano_tokens: u128,
+    last_ns: u128,
+}
+
+impl TokenBucket {
+    pub fn new(per_second: u32) -> Self {
+        let per_second = u128::from(per_second);
+        TokenBucket { per_second, nano_tokens: per_second * NANOS_PER_SEC, last_ns: 0 }
+    }
+
+    /// Takes a token at `now_ns` if there is one; `false` means the call is over the limit.
+    /// Times earlier than the last one seen are treated as that time.
+    pub fn try_take(&mut self, now_ns: u128) -> bool {
+        let now = now_ns.max(self.last_ns);
+        let capacity = self.per_second * NANOS_PER_SEC;
+        self.nano_tokens = (self.nano_tokens + (now - self.last_ns) * self.per_second).min(capacity);
+        self.last_ns = now;
+        if self.nano_tokens >= NANOS_PER_SEC {
+            self.nano_tokens -= NANOS_PER_SEC;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// How far below a documented rate a client paces.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pacing {
+    /// Fraction of the rate kept in reserve (default 0.10: pace at 90% of N).
+    pub margin: f64,
+    /// Most calls sent back to back after a pause; at most N/2 whatever is set here.
+    pub max_burst: Option<u32>,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Pacing { margin: 0.10, max_burst: None }
+    }
+}
+
+impl Pacing {
+    /// The paced rate and burst for a documented limit: `max(1, ⌊N·(1−margin)⌋)` calls per
+    /// second, and a burst of `max(1, min(N/2, max_burst))`.
+    pub fn quota(&self, limit: &RateLimit) -> (u32, u32) {
+        let n = limit.per_second.max(1);
+        let margin = if self.margin.is_finite() { self.margin.clamp(0.0, 0.99) } else { 0.10 };
+        let rate = ((f64::from(n) * (1.0 - margin)).floor() as u32).max(1);
+        let burst = (n / 2).min(self.max_burst.unwrap_or(u32::MAX)).max(1);
+        (rate, burst)
+    }
+}
+
+type Gcra<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as Clock>::Instant>>;
+
+/// A client-side pacer for one API and scope. Clones share one state, so every task and clone
+/// of a client draws from the same allowance.
+#[derive(Debug, Clone)]
+pub struct Pacer<C: Clock + Clone = DefaultClock> {
+    limiter: Arc<Gcra<C>>,
+    clock: C,
+    rate: u32,
+    burst: u32,
+}
+
+impl Pacer<DefaultClock> {
+    pub fn new(limit: &RateLimit, pacing: Pacing) -> Self {
+        Pacer::with_clock(limit, pacing, DefaultClock::default())
+    }
+}
+
+impl<C: Clock + Clone> Pacer<C> {
+    /// A pacer on a given clock (tests pass governor's fake clock).
+    pub fn with_clock(limit: &RateLimit, pacing: Pacing, clock: C) -> Self {
+        let (rate, burst) = pacing.quota(limit);
+        let nz = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::with_period(Duration::from_nanos(1_000_000_000 / u64::from(rate)))
+            .unwrap_or_else(|| Quota::per_second(nz(rate)))
+            .allow_burst(nz(burst));
+        Pacer { limiter: Arc::new(RateLimiter::direct_with_clock(quota, clock.clone())), clock, rate, burst }
+    }
+
+    /// Calls per second and burst this pacer allows.
+    pub fn quota(&self) -> (u32, u32) {
+        (self.rate, self.burst)
+    }
+
+    /// Takes a slot now, or says how long to wait before asking again.
+    pub fn try_acquire(&self) -> Result<(), Duration> {
+        self.limiter.check().map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::RateScope;
+    use crate::code::Code;
+
+    fn limit(n: u32) -> RateLimit {
+        RateLimit { per_second: n, scope: RateScope::App, raisable: false, answer: Code::Int(1) }
+    }
+
+    #[test]
+    fn the_bucket_holds_n_and_refills_n_per_second() {
+        let mut b = TokenBucket::new(20);
+        assert!((0..20).all(|_| b.try_take(0)));
+        assert!(!b.try_take(0));
+        assert!(!b.try_take(49_999_999)); // 1/20 s is 50 ms
+        assert!(b.try_take(50_000_000));
+        assert!(!b.try_take(50_000_001));
+        // After a long pause it is full again, never fuller.
+        assert_eq!((0..25).filter(|_| b.try_take(10 * NANOS_PER_SEC)).count(), 20);
+    }
+
+    #[test]
+    fn pacing_is_90_percent_with_half_burst_by_default() {
+        assert_eq!(Pacing::default().quota(&limit(20)), (18, 10));
+        assert_eq!(Pacing::default().quota(&limit(100)), (90, 50));
+        assert_eq!(Pacing { margin: 0.02, max_burst: None }.quota(&limit(100)), (98, 50));
+        assert_eq!(Pacing { margin: 0.10, max_burst: Some(3) }.quota(&limit(200)), (180, 3));
+        assert_eq!(Pacing::default().quota(&limit(1)), (1, 1));
+    }
+}
