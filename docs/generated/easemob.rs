@@ -162,6 +162,40 @@ pub mod contacts_import {
         schema_error_code: ::imspec_runtime::Code::Str(
             ::std::borrow::Cow::Borrowed("illegal_argument"),
         ),
+        envelope: ::imspec_runtime::Envelope {
+            code: "error",
+            message: "error_description",
+            ok: ::std::option::Option::None,
+        },
+        results: ::imspec_runtime::Results::IdLists {
+            lists: &[
+                (&["data", "success"], ::std::option::Option::None),
+                (
+                    &["data", "UnKnowFailed"],
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::Code::Str(
+                            ::std::borrow::Cow::Borrowed("UnKnowFailed"),
+                        ),
+                    ),
+                ),
+                (
+                    &["data", "NotExistFailed"],
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::Code::Str(
+                            ::std::borrow::Cow::Borrowed("NotExistFailed"),
+                        ),
+                    ),
+                ),
+                (
+                    &["data", "maxLimitFailed"],
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::Code::Str(
+                            ::std::borrow::Cow::Borrowed("maxLimitFailed"),
+                        ),
+                    ),
+                ),
+            ],
+        },
     };
     /// Path and query parameters of this API.
     pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[

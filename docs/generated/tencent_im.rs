@@ -129,6 +129,17 @@ pub mod friend_add {
             code: ::std::option::Option::None,
         },
         schema_error_code: ::imspec_runtime::Code::Int(30001i64),
+        envelope: ::imspec_runtime::Envelope {
+            code: "ErrorCode",
+            message: "ErrorInfo",
+            ok: ::std::option::Option::Some(::imspec_runtime::Code::Int(0i64)),
+        },
+        results: ::imspec_runtime::Results::PerItem {
+            list: &["ResultItem"],
+            id: "To_Account",
+            code: "ResultCode",
+            ok: ::imspec_runtime::Code::Int(0i64),
+        },
     };
     /// Path and query parameters of this API.
     pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[];
@@ -1564,6 +1575,17 @@ pub mod friend_import {
             code: ::std::option::Option::None,
         },
         schema_error_code: ::imspec_runtime::Code::Int(30801i64),
+        envelope: ::imspec_runtime::Envelope {
+            code: "ErrorCode",
+            message: "ErrorInfo",
+            ok: ::std::option::Option::Some(::imspec_runtime::Code::Int(0i64)),
+        },
+        results: ::imspec_runtime::Results::PerItem {
+            list: &["ResultItem"],
+            id: "To_Account",
+            code: "ResultCode",
+            ok: ::imspec_runtime::Code::Int(0i64),
+        },
     };
     /// Path and query parameters of this API.
     pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[];

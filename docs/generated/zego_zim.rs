@@ -55,6 +55,16 @@ pub mod add_friends {
             code: ::std::option::Option::Some(::imspec_runtime::Code::Int(660800019i64)),
         },
         schema_error_code: ::imspec_runtime::Code::Int(660000002i64),
+        envelope: ::imspec_runtime::Envelope {
+            code: "Code",
+            message: "Message",
+            ok: ::std::option::Option::Some(::imspec_runtime::Code::Int(0i64)),
+        },
+        results: ::imspec_runtime::Results::FailuresOnly {
+            list: &["ErrorList"],
+            id: "UserId",
+            code: "SubCode",
+        },
     };
     /// Path and query parameters of this API.
     pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[];

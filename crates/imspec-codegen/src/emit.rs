@@ -139,6 +139,30 @@ fn api_info(a: &ApiIr) -> TokenStream {
     let schema_code = code_tokens(&a.schema_code);
     let request = ident(&a.request);
     let response = ident(&a.response);
+    let opt_code = |c: &Option<Code>| match c {
+        Some(c) => {
+            let c = code_tokens(c);
+            quote!(::std::option::Option::Some(#c))
+        }
+        None => quote!(::std::option::Option::None),
+    };
+    let (env_code, env_message, env_ok) = (&a.envelope.0, &a.envelope.1, opt_code(&a.envelope.2));
+    let results = match &a.results {
+        ResultsIr::PerItem { list, id, code, ok } => {
+            let ok = code_tokens(ok);
+            quote!(::imspec_runtime::Results::PerItem { list: &[#(#list),*], id: #id, code: #code, ok: #ok })
+        }
+        ResultsIr::FailuresOnly { list, id, code } => {
+            quote!(::imspec_runtime::Results::FailuresOnly { list: &[#(#list),*], id: #id, code: #code })
+        }
+        ResultsIr::IdLists { lists } => {
+            let entries = lists.iter().map(|(path, code)| {
+                let code = opt_code(code);
+                quote!((&[#(#path),*], #code))
+            });
+            quote!(::imspec_runtime::Results::IdLists { lists: &[#(#entries),*] })
+        }
+    };
     let params = a.params.iter().map(|p| {
         let name = &p.name;
         let location = if p.in_path { quote!(Path) } else { quote!(Query) };
@@ -187,6 +211,8 @@ fn api_info(a: &ApiIr) -> TokenStream {
                 code: #batch_code,
             },
             schema_error_code: #schema_code,
+            envelope: ::imspec_runtime::Envelope { code: #env_code, message: #env_message, ok: #env_ok },
+            results: #results,
         };
         /// Path and query parameters of this API.
         pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[#(#params),*];

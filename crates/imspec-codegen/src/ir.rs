@@ -37,6 +37,9 @@ pub struct ApiIr {
     pub rate_per_second: u64,
     pub rate_raisable: bool,
     pub rate_answer: Code,
+    /// The vendor envelope: code field, message field, success value.
+    pub envelope: (String, String, Option<Code>),
+    pub results: ResultsIr,
     pub batch: BatchIr,
     pub request: String,
     pub response: String,
@@ -49,6 +52,14 @@ pub struct ApiIr {
     /// Limits the vendor raises on request: adjustable at run time.
     pub limits: Vec<LimitIr>,
     pub params: Vec<ParamIr>,
+}
+
+/// Where a successful response reports each item (paths split into wire names).
+#[derive(Debug, Clone)]
+pub enum ResultsIr {
+    PerItem { list: Vec<String>, id: String, code: String, ok: Code },
+    FailuresOnly { list: Vec<String>, id: String, code: String },
+    IdLists { lists: Vec<(Vec<String>, Option<Code>)> },
 }
 
 /// A path or query parameter.
@@ -370,6 +381,29 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         })
         .collect::<Result<Vec<_>, String>>()?;
 
+    let split = |p: &str| p.split('.').map(str::to_owned).collect::<Vec<_>>();
+    let r = &spec.results;
+    let results = if let Some(p) = &r.per_item {
+        let ok = Code::from_scalar(&p.ok).ok_or("`results.per_item.ok` is not a code")?;
+        ResultsIr::PerItem { list: split(&p.list.value), id: p.id.value.clone(), code: p.code.value.clone(), ok }
+    } else if let Some(f) = &r.failures_only {
+        ResultsIr::FailuresOnly { list: split(&f.list.value), id: f.id.value.clone(), code: f.code.value.clone() }
+    } else if let Some(lists) = &r.id_lists {
+        ResultsIr::IdLists {
+            lists: lists
+                .iter()
+                .map(|(path, outcome)| {
+                    let code = (outcome.value != "ok").then(|| Code::Str(outcome.value.clone()));
+                    (split(&path.value.to_string()), code)
+                })
+                .collect(),
+        }
+    } else {
+        return Err(format!("`{}` has no `results` shape", api.id()));
+    };
+    let env = &api.vendor.envelope;
+    let envelope = (env.code.value.clone(), env.message.value.clone(), env.ok.as_ref().and_then(Code::from_scalar));
+
     let mut doc = vec![format!("{} — `{}`", spec.title, api.id())];
     if let Some(summary) = &spec.summary {
         doc.push(String::new());
@@ -395,6 +429,8 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         rate_per_second: spec.rate_limit.per_second.value,
         rate_raisable: spec.rate_limit.raisable,
         rate_answer: spec.rate_limit.answer.value.clone(),
+        envelope,
+        results,
         batch: BatchIr {
             field: b.field.value.clone(),
             item_id: b.item_id.as_ref().map(|i| i.value.clone()),

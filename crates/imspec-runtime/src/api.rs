@@ -55,6 +55,32 @@ pub struct ApiInfo {
     pub batch: Batch,
     /// The code schema problems (missing field, wrong type, bad enum value) answer.
     pub schema_error_code: Code,
+    /// How every response of the vendor says how it went.
+    pub envelope: Envelope,
+    /// Where a successful response reports each item.
+    pub results: Results,
+}
+
+/// The vendor's response envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    /// Wire field carrying the vendor code.
+    pub code: &'static str,
+    /// Wire field carrying the message.
+    pub message: &'static str,
+    /// The code's success value; `None` when HTTP 200 alone means success.
+    pub ok: Option<Code>,
+}
+
+/// Where a successful response reports each item (paths are wire names from the root).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Results {
+    /// Every item listed with its code (Tencent `ResultItem`).
+    PerItem { list: &'static [&'static str], id: &'static str, code: &'static str, ok: Code },
+    /// Only failures listed; absent items succeeded (ZEGO `ErrorList`).
+    FailuresOnly { list: &'static [&'static str], id: &'static str, code: &'static str },
+    /// Lists of ids, each meaning success (`None`) or a code (Easemob `data.*`).
+    IdLists { lists: &'static [(&'static [&'static str], Option<Code>)] },
 }
 
 /// Where a parameter travels.

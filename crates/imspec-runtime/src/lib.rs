@@ -6,12 +6,13 @@
 pub mod api;
 pub mod auth;
 pub mod code;
+pub mod outcome;
 pub mod ratelimit;
 pub mod retry;
 pub mod validate;
 pub mod value;
 
-pub use api::{ApiEntry, ApiInfo, Batch, ParamIn, ParamInfo, ParamType, RateLimit, RateScope};
+pub use api::{ApiEntry, ApiInfo, Batch, Envelope, ParamIn, ParamInfo, ParamType, RateLimit, RateScope, Results};
 pub use code::{Code, ErrorClass, VendorCode};
 pub use validate::{Charset, LenUnit, Path, Policy, Rule, TimeUnit, Violation, Violations, json_kind};
 pub use value::{StringOrInt, deserialize_present};
