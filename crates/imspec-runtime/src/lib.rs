@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod code;
 pub mod outcome;
+pub mod plan;
 pub mod ratelimit;
 pub mod retry;
 pub mod validate;

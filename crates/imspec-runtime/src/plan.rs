@@ -1,0 +1,101 @@
+//! From one request body to the calls that carry it: items that break a rule are set aside as
+//! `invalid` (strict policy) while the others are sent, and the batch is split into chunks no
+//! larger than the documented (or raised) maximum. A violation of a request-level field makes
+//! every item invalid and nothing is sent.
+
+use serde_json::Value;
+
+use crate::api::Batch;
+use crate::validate::{Policy, Rule, Violation};
+
+/// One call to make: its body and the items it carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chunk {
+    pub body: Value,
+    /// Each item's target id, in order.
+    pub users: Vec<String>,
+    /// Each item's index in the original batch.
+    pub indices: Vec<usize>,
+}
+
+/// An item not sent because it breaks a rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvalidItem {
+    pub index: usize,
+    pub user: String,
+    pub violations: Vec<Violation>,
+}
+
+/// The calls to make, and what is not sent.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Plan {
+    pub chunks: Vec<Chunk>,
+    pub invalid: Vec<InvalidItem>,
+    /// Violations of the request itself (outside any item), reported once.
+    pub request_violations: Vec<Violation>,
+}
+
+/// Plans the calls for `body`, given the violations its validation found. `max_items` is the
+/// per-call maximum in force (the documented one, or a raised one); `None` sends one call.
+pub fn plan(batch: &Batch, max_items: Option<u64>, policy: Policy, body: &Value, violations: &[Violation]) -> Plan {
+    let items: &[Value] = body.get(batch.field).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let user_of = |item: &Value| -> String {
+        let id = match batch.item_id {
+            Some(field) => item.get(field),
+            None => Some(item),
+        };
+        match id {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        }
+    };
+    let prefix = format!("$.{}[", batch.field);
+    // Which item a violation belongs to, if any. The batch-size rule is not an item's fault.
+    let item_of = |v: &Violation| -> Option<usize> {
+        let rest = v.path.strip_prefix(&prefix)?;
+        let (index, _) = rest.split_once(']')?;
+        index.parse().ok()
+    };
+    let mut plan = Plan::default();
+    let mut invalid_at = vec![false; items.len()];
+    if policy == Policy::Strict {
+        for v in violations.iter().filter(|v| v.rule != Rule::Batch) {
+            match item_of(v) {
+                Some(i) if i < items.len() => {
+                    invalid_at[i] = true;
+                    match plan.invalid.iter_mut().find(|x| x.index == i) {
+                        Some(x) => x.violations.push(v.clone()),
+                        None => plan.invalid.push(InvalidItem {
+                            index: i,
+                            user: user_of(&items[i]),
+                            violations: vec![v.clone()],
+                        }),
+                    }
+                }
+                _ => plan.request_violations.push(v.clone()),
+            }
+        }
+        if !plan.request_violations.is_empty() {
+            // The request itself is wrong: every item is invalid, nothing is sent.
+            for (i, item) in items.iter().enumerate().filter(|(i, _)| !invalid_at[*i]) {
+                plan.invalid.push(InvalidItem { index: i, user: user_of(item), violations: Vec::new() });
+            }
+            plan.invalid.sort_by_key(|x| x.index);
+            return plan;
+        }
+        plan.invalid.sort_by_key(|x| x.index);
+    }
+    let valid: Vec<usize> = (0..items.len()).filter(|i| !invalid_at[*i]).collect();
+    let size = max_items.map_or(valid.len().max(1), |m| usize::try_from(m).unwrap_or(usize::MAX).max(1));
+    for part in valid.chunks(size) {
+        let mut chunk_body = body.clone();
+        chunk_body[batch.field] = Value::Array(part.iter().map(|&i| items[i].clone()).collect());
+        plan.chunks.push(Chunk {
+            body: chunk_body,
+            users: part.iter().map(|&i| user_of(&items[i])).collect(),
+            indices: part.to_vec(),
+        });
+    }
+    plan
+}
