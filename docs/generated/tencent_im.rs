@@ -136,7 +136,7 @@ pub mod friend_add {
         },
         results: ::imspec_runtime::Results::PerItem {
             list: &["ResultItem"],
-            id: "To_Account",
+            ids: &["To_Account"],
             code: "ResultCode",
             ok: ::imspec_runtime::Code::Int(0i64),
         },
@@ -1582,7 +1582,7 @@ pub mod friend_import {
         },
         results: ::imspec_runtime::Results::PerItem {
             list: &["ResultItem"],
-            id: "To_Account",
+            ids: &["To_Account"],
             code: "ResultCode",
             ok: ::imspec_runtime::Code::Int(0i64),
         },

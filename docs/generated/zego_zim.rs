@@ -62,7 +62,7 @@ pub mod add_friends {
         },
         results: ::imspec_runtime::Results::FailuresOnly {
             list: &["ErrorList"],
-            id: "UserId",
+            ids: &["UserId", "UserID"],
             code: "SubCode",
         },
     };

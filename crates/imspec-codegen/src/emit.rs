@@ -148,12 +148,12 @@ fn api_info(a: &ApiIr) -> TokenStream {
     };
     let (env_code, env_message, env_ok) = (&a.envelope.0, &a.envelope.1, opt_code(&a.envelope.2));
     let results = match &a.results {
-        ResultsIr::PerItem { list, id, code, ok } => {
+        ResultsIr::PerItem { list, ids, code, ok } => {
             let ok = code_tokens(ok);
-            quote!(::imspec_runtime::Results::PerItem { list: &[#(#list),*], id: #id, code: #code, ok: #ok })
+            quote!(::imspec_runtime::Results::PerItem { list: &[#(#list),*], ids: &[#(#ids),*], code: #code, ok: #ok })
         }
-        ResultsIr::FailuresOnly { list, id, code } => {
-            quote!(::imspec_runtime::Results::FailuresOnly { list: &[#(#list),*], id: #id, code: #code })
+        ResultsIr::FailuresOnly { list, ids, code } => {
+            quote!(::imspec_runtime::Results::FailuresOnly { list: &[#(#list),*], ids: &[#(#ids),*], code: #code })
         }
         ResultsIr::IdLists { lists } => {
             let entries = lists.iter().map(|(path, code)| {

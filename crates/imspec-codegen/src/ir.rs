@@ -57,8 +57,8 @@ pub struct ApiIr {
 /// Where a successful response reports each item (paths split into wire names).
 #[derive(Debug, Clone)]
 pub enum ResultsIr {
-    PerItem { list: Vec<String>, id: String, code: String, ok: Code },
-    FailuresOnly { list: Vec<String>, id: String, code: String },
+    PerItem { list: Vec<String>, ids: Vec<String>, code: String, ok: Code },
+    FailuresOnly { list: Vec<String>, ids: Vec<String>, code: String },
     IdLists { lists: Vec<(Vec<String>, Option<Code>)> },
 }
 
@@ -383,11 +383,44 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
 
     let split = |p: &str| p.split('.').map(str::to_owned).collect::<Vec<_>>();
     let r = &spec.results;
+    // The id field's wire name and its aliases, from the listed items' type.
+    let ids = |list: &str, id: &str| -> Vec<String> {
+        let mut ty = TypeExpr::Named(spec.response.value.clone());
+        for key in list.split('.') {
+            let next = match &ty {
+                TypeExpr::Named(n) => api.type_def(n).and_then(|d| d.fields.as_ref()).and_then(|f| f.get(key)),
+                _ => None,
+            };
+            match next {
+                Some(f) => ty = f.ty.value.element().cloned().unwrap_or_else(|| f.ty.value.clone()),
+                None => break,
+            }
+        }
+        let aliases = match &ty {
+            TypeExpr::Named(n) => api
+                .type_def(n)
+                .and_then(|d| d.fields.as_ref())
+                .and_then(|f| f.get(id))
+                .map(|f| f.aliases.iter().map(|a| a.value.clone()).collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        std::iter::once(id.to_owned()).chain(aliases).collect()
+    };
     let results = if let Some(p) = &r.per_item {
         let ok = Code::from_scalar(&p.ok).ok_or("`results.per_item.ok` is not a code")?;
-        ResultsIr::PerItem { list: split(&p.list.value), id: p.id.value.clone(), code: p.code.value.clone(), ok }
+        ResultsIr::PerItem {
+            list: split(&p.list.value),
+            ids: ids(&p.list.value, &p.id.value),
+            code: p.code.value.clone(),
+            ok,
+        }
     } else if let Some(f) = &r.failures_only {
-        ResultsIr::FailuresOnly { list: split(&f.list.value), id: f.id.value.clone(), code: f.code.value.clone() }
+        ResultsIr::FailuresOnly {
+            list: split(&f.list.value),
+            ids: ids(&f.list.value, &f.id.value),
+            code: f.code.value.clone(),
+        }
     } else if let Some(lists) = &r.id_lists {
         ResultsIr::IdLists {
             lists: lists

@@ -76,9 +76,10 @@ pub struct Envelope {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Results {
     /// Every item listed with its code (Tencent `ResultItem`).
-    PerItem { list: &'static [&'static str], id: &'static str, code: &'static str, ok: Code },
+    /// `ids`: the id field's wire name and its other spellings.
+    PerItem { list: &'static [&'static str], ids: &'static [&'static str], code: &'static str, ok: Code },
     /// Only failures listed; absent items succeeded (ZEGO `ErrorList`).
-    FailuresOnly { list: &'static [&'static str], id: &'static str, code: &'static str },
+    FailuresOnly { list: &'static [&'static str], ids: &'static [&'static str], code: &'static str },
     /// Lists of ids, each meaning success (`None`) or a code (Easemob `data.*`).
     IdLists { lists: &'static [(&'static [&'static str], Option<Code>)] },
 }

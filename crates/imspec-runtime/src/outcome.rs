@@ -90,63 +90,99 @@ pub fn read(
             .collect()
     };
 
+    // Each entry of the answer serves one sent item: a user sent twice takes the first two
+    // entries for it, in order. Ids compare as text (a string, or a number's digits).
+    let entries = |list: &[&str], ids: &[&str], code: &str| -> Vec<(Option<String>, Option<Code>)> {
+        at(body, list)
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|i| (ids.iter().find_map(|k| i.get(*k)).and_then(id_text), i.get(code).and_then(code_of)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let take = |pool: &mut Vec<(Option<String>, Option<Code>)>, user: &str| -> Option<Option<Code>> {
+        let at = pool.iter().position(|(id, _)| id.as_deref() == Some(user))?;
+        Some(pool.remove(at).1)
+    };
+
     match results {
-        Results::PerItem { list, id, code, ok } => {
+        Results::PerItem { list, ids, code, ok } => {
             if request_failed {
                 return all_failed(request_code);
             }
-            let items = at(body, list).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            let mut pool = entries(list, ids, code);
             sent.iter()
-                .map(|u| match items.iter().find(|i| i.get(*id).and_then(Value::as_str) == Some(u)) {
-                    Some(item) => match item.get(*code).and_then(code_of) {
-                        Some(c) if &c == ok => added(u),
-                        Some(c) => of_code(u, c),
-                        None => unknown(u),
-                    },
-                    None => unknown(u),
+                .map(|u| match take(&mut pool, u) {
+                    Some(Some(c)) if &c == ok => added(u),
+                    Some(Some(c)) => of_code(u, c),
+                    Some(None) | None => unknown(u),
                 })
                 .collect()
         }
-        Results::FailuresOnly { list, id, code } => {
-            let failures = at(body, list).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        Results::FailuresOnly { list, ids, code } => {
+            let mut pool = entries(list, ids, code);
             // ZEGO: a failed request with an empty list failed as a whole; otherwise listed items
             // carry their own code and the others share the request's outcome.
-            if request_failed && failures.is_empty() {
+            if request_failed && pool.is_empty() {
                 return all_failed(request_code);
             }
-            sent.iter()
-                .map(|u| match failures.iter().find(|i| i.get(*id).and_then(Value::as_str) == Some(u)) {
-                    Some(item) => match item.get(*code).and_then(code_of) {
-                        Some(c) => of_code(u, c),
-                        None => unknown(u),
-                    },
+            let out: Vec<ItemOutcome> = sent
+                .iter()
+                .map(|u| match take(&mut pool, u) {
+                    Some(Some(c)) => of_code(u, c),
+                    Some(None) => unknown(u),
                     None if request_failed => match &request_code {
                         Some(c) => of_code(u, c.clone()),
                         None => unknown(u),
                     },
                     None => added(u),
                 })
-                .collect()
+                .collect();
+            // A failure we could not attribute (no readable id, or an id never sent) means an
+            // unlisted item may have failed: report those as failed, never as added.
+            if pool.is_empty() {
+                out
+            } else {
+                out.into_iter()
+                    .map(
+                        |o| if o.outcome == Outcome::Added { ItemOutcome { outcome: Outcome::Failed, ..o } } else { o },
+                    )
+                    .collect()
+            }
         }
         Results::IdLists { lists } => {
             if request_failed {
                 return all_failed(request_code);
             }
+            // Failure lists first: an id listed as both failed and succeeded counts as failed,
+            // which a retry can only confirm.
+            let mut pool: Vec<(Option<String>, Option<Code>)> = Vec::new();
+            for failures_first in [true, false] {
+                for (path, list_code) in lists.iter().filter(|(_, c)| c.is_some() == failures_first) {
+                    let ids = at(body, path).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+                    pool.extend(ids.iter().map(|i| (id_text(i), list_code.clone())));
+                }
+            }
             sent.iter()
-                .map(|u| {
-                    let listed = lists.iter().find(|(path, _)| {
-                        at(body, path)
-                            .and_then(Value::as_array)
-                            .is_some_and(|ids| ids.iter().any(|i| i.as_str() == Some(u)))
-                    });
-                    match listed {
-                        Some((_, None)) => added(u),
-                        Some((_, Some(c))) => of_code(u, c.clone()),
-                        None => unknown(u),
-                    }
+                .map(|u| match take(&mut pool, u) {
+                    Some(None) => added(u),
+                    Some(Some(c)) => of_code(u, c),
+                    None => unknown(u),
                 })
                 .collect()
         }
+    }
+}
+
+/// An id as text: a string, or a number's digits.
+fn id_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
     }
 }
 

@@ -60,7 +60,8 @@ pub fn plan(batch: &Batch, max_items: Option<u64>, policy: Policy, body: &Value,
     let mut plan = Plan::default();
     let mut invalid_at = vec![false; items.len()];
     if policy == Policy::Strict {
-        for v in violations.iter().filter(|v| v.rule != Rule::Batch) {
+        // Over-size batches are what chunking fixes; without a per-call maximum they stay errors.
+        for v in violations.iter().filter(|v| !(v.rule == Rule::Batch && max_items.is_some())) {
             match item_of(v) {
                 Some(i) if i < items.len() => {
                     invalid_at[i] = true;

@@ -40,7 +40,8 @@ impl TokenBucket {
     pub fn try_take(&mut self, now_ns: u128) -> bool {
         let now = now_ns.max(self.last_ns);
         let capacity = self.per_second * NANOS_PER_SEC;
-        self.nano_tokens = (self.nano_tokens + (now - self.last_ns) * self.per_second).min(capacity);
+        let refill = (now - self.last_ns).saturating_mul(self.per_second);
+        self.nano_tokens = self.nano_tokens.saturating_add(refill).min(capacity);
         self.last_ns = now;
         if self.nano_tokens >= NANOS_PER_SEC {
             self.nano_tokens -= NANOS_PER_SEC;

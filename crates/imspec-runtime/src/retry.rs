@@ -22,11 +22,12 @@ pub enum Failure {
 pub struct RetryPolicy {
     /// Attempts in all, the first included (default 8).
     pub max_attempts: u32,
-    /// Total time the waits between attempts may take (default 60 s).
+    /// Total time the waits between attempts may take (default 60 s). The caller also keeps a
+    /// per-chunk deadline, so that the calls' own durations count against the same budget.
     pub within: Duration,
     /// First wait (default 200 ms); each next one doubles, with jitter.
     pub min_delay: Duration,
-    /// Longest single wait (default 10 s).
+    /// Longest single wait before jitter (default 10 s); jitter adds up to as much again.
     pub max_delay: Duration,
 }
 

@@ -54,3 +54,16 @@ fn the_official_library_agrees_with_our_usersig() {
     );
     assert_eq!(run_python(&script), format!("True {SDKAPPID} 2.0"));
 }
+
+#[test]
+fn a_usersig_with_a_userbuf_from_the_official_library_verifies() {
+    let script = format!(
+        "import TLSSigAPIv2, time\nprint(int(time.time()))\nprint(TLSSigAPIv2.TLSSigAPIv2({SDKAPPID}, '{KEY}').gen_sig_with_userbuf('administrator', 3600, b'room-42'))"
+    );
+    let out = run_python(&script);
+    let mut lines = out.lines();
+    let now: i64 = lines.next().and_then(|l| l.parse().ok()).expect("time");
+    let sig = lines.next().expect("usersig");
+    let fields = usersig::verify(sig, &SecretString::from(KEY), SDKAPPID, "administrator", now).expect("verifies");
+    assert!(fields.userbuf.is_some());
+}

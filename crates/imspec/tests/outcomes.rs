@@ -42,6 +42,13 @@ fn tencent_friend_add_batch_example() {
             row("id3", Outcome::Failed, Some("30002"))
         ]
     );
+    // A user sent twice takes one entry each, in order.
+    let twice = json!({"ActionStatus":"OK","ErrorCode":0,"ResultItem":[
+        {"To_Account":"a","ResultCode":0,"ResultInfo":""},{"To_Account":"a","ResultCode":30001,"ResultInfo":"x"}]});
+    assert_eq!(
+        read::<ErrorCode>(&INFO, true, &twice, &["a", "a"]),
+        vec![row("a", Outcome::Added, None), row("a", Outcome::Failed, Some("30001"))]
+    );
     // 30539 is "pending approval": a success of another kind.
     let pending = json!({"ActionStatus":"OK","ErrorCode":0,"ResultItem":[{"To_Account":"id1","ResultCode":30539,"ResultInfo":""}]});
     assert_eq!(read::<ErrorCode>(&INFO, true, &pending, &["id1"]), vec![row("id1", Outcome::Pending, Some("30539"))]);
@@ -78,6 +85,19 @@ fn zego_example_and_its_code_semantics() {
         read::<ErrorCode>(&INFO, true, &again, &["a", "b"])[0],
         row("a", Outcome::AlreadyFriends, Some("660800027"))
     );
+    // The table's `UserID` spelling and a numeric id are read too.
+    let spelled = json!({"Code":0,"Message":"success","RequestId":"4","ErrorList":[{"UserID":"b","SubCode":660800028},{"UserId":7,"SubCode":660800028}]});
+    assert_eq!(
+        read::<ErrorCode>(&INFO, true, &spelled, &["a", "b", "7"]),
+        vec![
+            row("a", Outcome::Added, None),
+            row("b", Outcome::Failed, Some("660800028")),
+            row("7", Outcome::Failed, Some("660800028"))
+        ]
+    );
+    // A failure that names no item we sent: the unlisted items are not claimed as added.
+    let stray = json!({"Code":0,"Message":"success","RequestId":"5","ErrorList":[{"SubCode":660800028}]});
+    assert_eq!(read::<ErrorCode>(&INFO, true, &stray, &["a"]), vec![row("a", Outcome::Failed, None)]);
     // Code ≠ 0 with an empty list: the whole call failed.
     let total = json!({"Code":660300005,"Message":"qps","RequestId":"2","ErrorList":[]});
     assert_eq!(
@@ -111,6 +131,10 @@ fn easemob_example_lists_and_error_bodies() {
     });
     assert_eq!(out[1].class, Some(ErrorClass::Retryable));
     assert_eq!(out[2].outcome, Outcome::Failed);
+    // Listed as both succeeded and failed: failed, which a retry can only confirm.
+    let both =
+        json!({"status":"ok","data":{"success":["a"],"UnKnowFailed":["a"],"NotExistFailed":[],"maxLimitFailed":[]}});
+    assert_eq!(read::<ErrorCode>(&INFO, true, &both, &["a"]), vec![row("a", Outcome::Failed, Some("UnKnowFailed"))]);
     // HTTP 429 with Easemob's error body: every item failed, rate limited.
     let limited = json!({"error":"reach_limit","exception":"x","timestamp":1,"duration":0,"error_description":"This request has reached api limit"});
     let out =

@@ -12,9 +12,24 @@ type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
 /// The `TLS.sig` field: base64 of HMAC-SHA256, keyed by the secret key's UTF-8 bytes exactly as
 /// the console shows it (not hex-decoded).
-pub fn signature(key: &SecretString, sdkappid: u64, identifier: &str, time: i64, expire: i64) -> String {
-    let content =
+pub(crate) fn signature(key: &SecretString, sdkappid: u64, identifier: &str, time: i64, expire: i64) -> String {
+    signature_with_userbuf(key, sdkappid, identifier, time, expire, None)
+}
+
+/// The signed text ends with `TLS.userbuf:` when the UserSig carries one (the official libraries do).
+fn signature_with_userbuf(
+    key: &SecretString,
+    sdkappid: u64,
+    identifier: &str,
+    time: i64,
+    expire: i64,
+    userbuf: Option<&str>,
+) -> String {
+    let mut content =
         format!("TLS.identifier:{identifier}\nTLS.sdkappid:{sdkappid}\nTLS.time:{time}\nTLS.expire:{expire}\n");
+    if let Some(buf) = userbuf {
+        content.push_str(&format!("TLS.userbuf:{buf}\n"));
+    }
     // HMAC accepts keys of any length, so this cannot fail.
     let mut mac = match HmacSha256::new_from_slice(key.expose_secret().as_bytes()) {
         Ok(mac) => mac,
@@ -60,6 +75,8 @@ pub struct Fields {
     pub expire: i64,
     /// `TLS.sig`; compared, never logged.
     pub sig: SecretString,
+    /// `TLS.userbuf` (base64), when the UserSig carries one; it is part of the signed text.
+    pub userbuf: Option<String>,
 }
 
 /// Why a UserSig was refused, in the order the official verifiers check.
@@ -79,6 +96,10 @@ pub enum Refusal {
 
 /// Decodes a UserSig: any zlib stream, any JSON layout (official libraries differ in both).
 pub fn decode(usersig: &str) -> Result<Fields, Refusal> {
+    // Real UserSigs are a few hundred bytes; refuse anything absurd before decoding it.
+    if usersig.len() > 8 * 1024 {
+        return Err(Refusal::Undecodable);
+    }
     let b64: String = usersig
         .chars()
         .map(|c| match c {
@@ -103,6 +124,7 @@ pub fn decode(usersig: &str) -> Result<Fields, Refusal> {
         time: int_field("TLS.time")?,
         expire: int_field("TLS.expire")?,
         sig: SecretString::from(str_field("TLS.sig")?),
+        userbuf: doc.get("TLS.userbuf").and_then(|v| v.as_str()).map(str::to_owned),
     })
 }
 
@@ -118,7 +140,7 @@ pub fn verify(usersig: &str, key: &SecretString, sdkappid: u64, identifier: &str
     if now > f.time.saturating_add(f.expire) {
         return Err(Refusal::Expired);
     }
-    let expected = signature(key, f.sdkappid, &f.identifier, f.time, f.expire);
+    let expected = signature_with_userbuf(key, f.sdkappid, &f.identifier, f.time, f.expire, f.userbuf.as_deref());
     if !super::constant_time_eq(f.sig.expose_secret().as_bytes(), expected.as_bytes()) {
         return Err(Refusal::BadSignature);
     }
