@@ -7,17 +7,11 @@ use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
+/// One vendor's files, as the macro reads them.
 fn vendor_sources(vendor: &str) -> Vec<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs").join(vendor);
-    let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
-        .expect("vendor dir")
-        .flatten()
-        .map(|e| {
-            (format!("{vendor}/{}", e.file_name().to_string_lossy()), std::fs::read_to_string(e.path()).expect("spec"))
-        })
-        .collect();
-    files.sort();
-    files
+    let (sources, _) =
+        imspec_spec::read_sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs").join(vendor));
+    sources.into_iter().map(|(rel, text)| (format!("{vendor}/{rel}"), text)).collect()
 }
 
 fn expand(c: &mut Criterion) {

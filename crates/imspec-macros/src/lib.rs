@@ -63,19 +63,16 @@ fn expand_inner(lit: &LitStr) -> Result<proc_macro2::TokenStream, Failure> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .ok_or_else(|| format!("`{}` does not name a vendor directory", lit.value()))?;
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| format!("cannot read spec directory `{}` (relative to the crate's Cargo.toml): {e}", lit.value()))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
-    let mut sources = Vec::new();
-    for path in &files {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        sources.push((format!("{vendor_id}/{name}"), text));
+    std::fs::metadata(&dir).map_err(|e| {
+        format!("cannot read spec directory `{}` (relative to the crate's Cargo.toml): {e}", lit.value())
+    })?;
+    let (read, problems) = imspec_spec::read_sources(&dir);
+    if !problems.is_empty() {
+        return Err(Failure::Many(problems.iter().map(|d| d.render().trim_end().to_owned()).collect()));
     }
+    let files: Vec<PathBuf> = read.iter().map(|(rel, _)| dir.join(rel)).collect();
+    let sources: Vec<(String, String)> =
+        read.into_iter().map(|(rel, text)| (format!("{vendor_id}/{rel}"), text)).collect();
     let display_root = lit.value();
     let display_root = display_root.trim_end_matches('/').trim_end_matches(&vendor_id).trim_end_matches('/');
     let loaded = imspec_spec::load_sources(display_root, &sources);

@@ -110,11 +110,21 @@ pub fn load_dir(dir: &Path) -> Loaded {
 
 /// Like [`load_dir`], showing file names under `display_root` instead of `dir` (for stable test output).
 pub fn load_dir_as(dir: &Path, display_root: &str) -> Loaded {
+    let (sources, mut diagnostics) = read_sources(dir);
+    let mut loaded = load_sources(display_root, &sources);
+    diagnostics.append(&mut loaded.diagnostics);
+    loaded.diagnostics = diagnostics;
+    loaded
+}
+
+/// Every `*.yaml` / `*.yml` under `dir`, as `(path relative to dir with '/', text)`, sorted by
+/// path — the input of [`load_sources`]. Files or directories that cannot be read are reported.
+pub fn read_sources(dir: &Path) -> (Vec<(String, String)>, Vec<Diagnostic>) {
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
     collect_yaml(dir, dir, &mut files, &mut diagnostics);
     files.sort();
-    let sources: Vec<(String, String)> = files
+    let sources = files
         .into_iter()
         .filter_map(|rel| {
             let path = dir.join(&rel);
@@ -127,10 +137,7 @@ pub fn load_dir_as(dir: &Path, display_root: &str) -> Loaded {
             }
         })
         .collect();
-    let mut loaded = load_sources(display_root, &sources);
-    diagnostics.append(&mut loaded.diagnostics);
-    loaded.diagnostics = diagnostics;
-    loaded
+    (sources, diagnostics)
 }
 
 fn collect_yaml(root: &Path, dir: &Path, out: &mut Vec<String>, diags: &mut Vec<Diagnostic>) {

@@ -5,16 +5,9 @@ use std::path::Path;
 use proptest::prelude::*;
 
 fn real_specs() -> Vec<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs");
-    let mut out = Vec::new();
-    for vendor in std::fs::read_dir(&dir).expect("specs").flatten().filter(|e| e.path().is_dir()) {
-        for file in std::fs::read_dir(vendor.path()).expect("vendor dir").flatten() {
-            let rel = format!("{}/{}", vendor.file_name().to_string_lossy(), file.file_name().to_string_lossy());
-            out.push((rel, std::fs::read_to_string(file.path()).expect("spec text")));
-        }
-    }
-    out.sort();
-    out
+    let (sources, problems) = imspec_spec::read_sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs"));
+    assert!(problems.is_empty(), "{problems:?}");
+    sources
 }
 
 /// Text rich in what YAML gives meaning to.

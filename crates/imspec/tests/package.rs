@@ -10,11 +10,10 @@ fn cargo_package_includes_every_spec() {
         .expect("run cargo package");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let listed = String::from_utf8_lossy(&out.stdout);
-    let specs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
-    for vendor in std::fs::read_dir(&specs).expect("specs").flatten().filter(|e| e.path().is_dir()) {
-        for file in std::fs::read_dir(vendor.path()).expect("vendor").flatten() {
-            let rel = format!("specs/{}/{}", vendor.file_name().to_string_lossy(), file.file_name().to_string_lossy());
-            assert!(listed.lines().any(|l| l == rel), "{rel} is not packaged:\n{listed}");
-        }
+    let (specs, _) = imspec_spec::read_sources(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs"));
+    assert_eq!(specs.len(), 7);
+    for (rel, _) in specs {
+        let rel = format!("specs/{rel}");
+        assert!(listed.lines().any(|l| l == rel), "{rel} is not packaged:\n{listed}");
     }
 }
