@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value as Json;
 
 use crate::decode::{Cx, Map, Scalar, Spanned};
-use crate::diag::{Diagnostic, Loc, did_you_mean};
+use crate::diag::{Diagnostic, Loc};
 use crate::instance::{self, Options, UnknownFields};
 use crate::model::*;
 use crate::names::{ident_problem, pascal_case, snake_case, type_name_problem};
@@ -82,10 +82,11 @@ pub(crate) fn check_set(set: &SpecSet, cx: &mut Cx) {
             Some(vendor) => check_api(Api { spec: a, vendor }, cx),
             None => {
                 let d = Diagnostic::error(&a.vendor.loc, format!("no vendor file for `{}`", a.vendor.value));
-                cx.push(match did_you_mean(&a.vendor.value, vendor_ids.iter().copied()) {
-                    Some(h) => d.help(h),
-                    None => d.help(format!("add `{}/vendor.yaml`", a.vendor.value)),
-                });
+                cx.push(d.suggest(
+                    &a.vendor.value,
+                    vendor_ids.iter().copied(),
+                    format!("add `{}/vendor.yaml`", a.vendor.value),
+                ));
             }
         }
     }
@@ -166,12 +167,11 @@ impl<'a> Scope<'a> {
             let d =
                 Diagnostic::error(&code.loc, format!("{what} names code `{}`, which no error table lists", code.value));
             let names = self.code_names();
-            cx.push(match did_you_mean(&code.value.to_string(), names.iter().map(String::as_str)) {
-                Some(h) => d.help(h),
-                None => {
-                    d.help(format!("add `{}` to `errors` (in the API or vendor file), or fix the code", code.value))
-                }
-            });
+            cx.push(d.suggest(
+                &code.value.to_string(),
+                names.iter().map(String::as_str),
+                format!("add `{}` to `errors` (in the API or vendor file), or fix the code", code.value),
+            ));
         }
     }
 
@@ -185,12 +185,11 @@ impl<'a> Scope<'a> {
         {
             let d = Diagnostic::error(&ty.loc, format!("unknown type `{name}`"));
             let names = self.type_names();
-            cx.push(match did_you_mean(name, names.iter().map(String::as_str)) {
-                Some(h) => d.help(h),
-                None => d.help(
-                    "declare it under `types`, or use a primitive: string, integer, boolean, string_or_integer, json",
-                ),
-            });
+            cx.push(d.suggest(
+                name,
+                names.iter().map(String::as_str),
+                "declare it under `types`, or use a primitive: string, integer, boolean, string_or_integer, json",
+            ));
         }
     }
 }
@@ -200,10 +199,11 @@ fn check_sources(scope: &Scope<'_>, refs: &[SourceRef], file: &str, cx: &mut Cx)
         if !scope.sources.iter().any(|m| m.get(&r.id).is_some()) {
             let ids: Vec<String> = scope.sources.iter().flat_map(|m| m.keys()).collect();
             let d = Diagnostic::error(&r.loc, format!("unknown source `{}`", r.id));
-            cx.push(match did_you_mean(&r.id, ids.iter().map(String::as_str)) {
-                Some(h) => d.help(h),
-                None => d.help(format!("declare it under `sources`, or use one of: {}", ids.join(", "))),
-            });
+            cx.push(d.suggest(
+                &r.id,
+                ids.iter().map(String::as_str),
+                format!("declare it under `sources`, or use one of: {}", ids.join(", ")),
+            ));
         }
     }
 }
@@ -220,10 +220,7 @@ fn check_vendor(v: &VendorSpec, cx: &mut Cx) {
     {
         let keys: Vec<String> = hosts.regions.keys().collect();
         let d = Diagnostic::error(&default.loc, format!("default region `{}` is not among `regions`", default.value));
-        cx.push(match did_you_mean(&default.value, keys.iter().map(String::as_str)) {
-            Some(h) => d.help(h),
-            None => d.help(format!("regions: {}", keys.join(", "))),
-        });
+        cx.push(d.suggest(&default.value, keys.iter().map(String::as_str), format!("regions: {}", keys.join(", "))));
     }
     if let AuthParams::EasemobAppToken(p) = &v.auth.params {
         for ty in [&p.token_request, &p.token_response] {
@@ -259,10 +256,7 @@ fn check_vendor(v: &VendorSpec, cx: &mut Cx) {
         if !roles.contains(&role_text.as_str()) {
             let d =
                 Diagnostic::error(&role.loc, format!("`{role_text}` is not a credential of `{}`", v.auth.scheme.value));
-            cx.push(match did_you_mean(&role_text, roles.iter().copied()) {
-                Some(h) => d.help(h),
-                None => d.help(format!("its credentials: {}", roles.join(", "))),
-            });
+            cx.push(d.suggest(&role_text, roles.iter().copied(), format!("its credentials: {}", roles.join(", "))));
         }
     }
     for (what, code) in v.auth.refusals.codes() {
@@ -315,10 +309,7 @@ fn check_api(api: Api<'_>, cx: &mut Cx) {
         if scope.type_def(&root.value).and_then(|d| d.fields.as_ref()).is_none() {
             let names = scope.type_names();
             let d = Diagnostic::error(&root.loc, format!("`{}` is not an object type", root.value));
-            cx.push(match did_you_mean(&root.value, names.iter().map(String::as_str)) {
-                Some(h) => d.help(h),
-                None => d.help("declare it under `types` with `fields`"),
-            });
+            cx.push(d.suggest(&root.value, names.iter().map(String::as_str), "declare it under `types` with `fields`"));
         }
     }
     check_endpoint(&scope, &spec.endpoint, cx);
@@ -586,10 +577,7 @@ fn check_constraint(scope: &Scope<'_>, field: &Field, ty: &TypeExpr, c: &Constra
             {
                 let names: Vec<String> = scope.charsets.iter().flat_map(|m| m.keys()).collect();
                 let d = Diagnostic::error(&name.loc, format!("unknown charset `{}`", name.value));
-                cx.push(match did_you_mean(&name.value, names.iter().map(String::as_str)) {
-                    Some(h) => d.help(h),
-                    None => d.help("declare it under `charsets`"),
-                });
+                cx.push(d.suggest(&name.value, names.iter().map(String::as_str), "declare it under `charsets`"));
             }
         }
         "unique" => {
@@ -598,10 +586,11 @@ fn check_constraint(scope: &Scope<'_>, field: &Field, ty: &TypeExpr, c: &Constra
                 (Some(by), Some(fields)) if fields.get(&by.value).is_none() => {
                     let keys: Vec<String> = fields.keys().collect();
                     let d = Diagnostic::error(&by.loc, format!("`{}` is not a field of the items", by.value));
-                    cx.push(match did_you_mean(&by.value, keys.iter().map(String::as_str)) {
-                        Some(h) => d.help(h),
-                        None => d.help(format!("fields: {}", keys.join(", "))),
-                    });
+                    cx.push(d.suggest(
+                        &by.value,
+                        keys.iter().map(String::as_str),
+                        format!("fields: {}", keys.join(", ")),
+                    ));
                 }
                 (None, Some(_)) => {
                     cx.push(Diagnostic::error(&c.loc, "`unique` on an array of objects needs `by: <field>`"))
@@ -672,10 +661,7 @@ fn check_request_path(scope: &Scope<'_>, path: &Spanned<String>, cx: &mut Cx) {
             None => {
                 let keys: Vec<String> = fields.keys().collect();
                 let d = Diagnostic::error(&path.loc, format!("`{key}` in `{}` is not a field", path.value));
-                cx.push(match did_you_mean(key, keys.iter().map(String::as_str)) {
-                    Some(h) => d.help(h),
-                    None => d.help(format!("fields: {}", keys.join(", "))),
-                });
+                cx.push(d.suggest(key, keys.iter().map(String::as_str), format!("fields: {}", keys.join(", "))));
                 return;
             }
         }
@@ -796,10 +782,7 @@ fn check_batch(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
         let keys: Vec<String> = root.keys().collect();
         let d =
             Diagnostic::error(&b.field.loc, format!("`{}` is not a field of `{}`", b.field.value, spec.request.value));
-        cx.push(match did_you_mean(&b.field.value, keys.iter().map(String::as_str)) {
-            Some(h) => d.help(h),
-            None => d.help(format!("fields: {}", keys.join(", "))),
-        });
+        cx.push(d.suggest(&b.field.value, keys.iter().map(String::as_str), format!("fields: {}", keys.join(", "))));
         return;
     };
     let Some(element) = field.ty.value.element() else {
@@ -849,10 +832,7 @@ fn response_path<'a>(scope: &Scope<'a>, root: &str, path: &Spanned<String>, cx: 
             None => {
                 let keys: Vec<String> = fields.keys().collect();
                 let d = Diagnostic::error(&path.loc, format!("`{key}` in `{}` is not a response field", path.value));
-                cx.push(match did_you_mean(key, keys.iter().map(String::as_str)) {
-                    Some(h) => d.help(h),
-                    None => d.help(format!("fields: {}", keys.join(", "))),
-                });
+                cx.push(d.suggest(key, keys.iter().map(String::as_str), format!("fields: {}", keys.join(", "))));
                 return None;
             }
         }
@@ -957,10 +937,11 @@ fn check_examples(api: Api<'_>, cx: &mut Cx) {
                     &answers.loc,
                     format!("`{}` is not a request example of this API", answers.value),
                 );
-                cx.push(match did_you_mean(&answers.value, keys.iter().map(String::as_str)) {
-                    Some(h) => d.help(h),
-                    None => d.help(format!("examples: {}", keys.join(", "))),
-                });
+                cx.push(d.suggest(
+                    &answers.value,
+                    keys.iter().map(String::as_str),
+                    format!("examples: {}", keys.join(", ")),
+                ));
             }
         }
         for (param, _) in ex.params.iter() {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value as Json, json};
 
-use crate::diag::{Diagnostic, Loc, did_you_mean, one_of_list};
+use crate::diag::{Diagnostic, Loc, one_of_list};
 use crate::yaml::{Node, Value};
 
 /// Collects diagnostics while decoding.
@@ -280,12 +280,12 @@ impl<'n> Fields<'n> {
         for (k, _) in entries {
             let Some(text) = k.key_text() else { continue };
             if !keys.contains(&text.as_str()) {
-                let mut d = Diagnostic::error(&k.loc, format!("unknown key `{text}` in {type_name}"));
-                d = match did_you_mean(&text, keys.iter().copied()) {
-                    Some(hint) => d.help(hint),
-                    None => d.help(format!("allowed keys: {}", one_of_list(keys.iter().copied()))),
-                };
-                cx.push(d);
+                let d = Diagnostic::error(&k.loc, format!("unknown key `{text}` in {type_name}"));
+                cx.push(d.suggest(
+                    &text,
+                    keys.iter().copied(),
+                    format!("allowed keys: {}", one_of_list(keys.iter().copied())),
+                ));
             }
         }
         Some(Fields { node, entries, type_name })

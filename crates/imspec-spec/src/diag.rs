@@ -86,6 +86,20 @@ impl Diagnostic {
         self
     }
 
+    /// Help that says "did you mean `x`?" when one of `candidates` is close to `got`, and
+    /// `otherwise` when none is.
+    pub fn suggest<'a>(
+        self,
+        got: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+        otherwise: impl Into<String>,
+    ) -> Self {
+        match did_you_mean(got, candidates) {
+            Some(hint) => self.help(hint),
+            None => self.help(otherwise),
+        }
+    }
+
     pub fn note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
         self
