@@ -32,6 +32,14 @@ fn code_tokens(code: &Code) -> TokenStream {
     }
 }
 
+/// `Some(value)` or `None`, fully qualified.
+fn option(value: Option<impl quote::ToTokens>) -> TokenStream {
+    match value {
+        Some(v) => quote!(::std::option::Option::Some(#v)),
+        None => quote!(::std::option::Option::None),
+    }
+}
+
 fn u64_lit(n: u64) -> Literal {
     Literal::u64_suffixed(n)
 }
@@ -40,10 +48,7 @@ fn u64_lit(n: u64) -> Literal {
 pub fn vendor(v: &VendorIr) -> TokenStream {
     let id = &v.id;
     let hosts = v.hosts.iter().map(|(name, host)| quote!((#name, #host)));
-    let default_host = match &v.default_host {
-        Some(h) => quote!(::std::option::Option::Some(#h)),
-        None => quote!(::std::option::Option::None),
-    };
+    let default_host = option(v.default_host.as_ref());
     let types = v.types.iter().map(|t| type_def(t, &v.types, &[]));
     let apis = v.apis.iter().map(|a| api(a, &v.types));
     let entries = v.apis.iter().map(|a| {
@@ -114,39 +119,16 @@ fn api_info(a: &ApiIr) -> TokenStream {
     let rate_answer = code_tokens(&a.rate_answer);
     let b = &a.batch;
     let field = &b.field;
-    let opt_str = |s: &Option<String>| match s {
-        Some(s) => quote!(::std::option::Option::Some(#s)),
-        None => quote!(::std::option::Option::None),
-    };
-    let opt_u64 = |n: Option<u64>| match n {
-        Some(n) => {
-            let n = u64_lit(n);
-            quote!(::std::option::Option::Some(#n))
-        }
-        None => quote!(::std::option::Option::None),
-    };
-    let item_id = opt_str(&b.item_id);
-    let max_items = opt_u64(b.max_items);
-    let raisable_to = opt_u64(b.raisable_to);
+    let item_id = option(b.item_id.as_ref());
+    let max_items = option(b.max_items.map(u64_lit));
+    let raisable_to = option(b.raisable_to.map(u64_lit));
     let batch_raisable = b.raisable;
-    let batch_code = match &b.code {
-        Some(c) => {
-            let c = code_tokens(c);
-            quote!(::std::option::Option::Some(#c))
-        }
-        None => quote!(::std::option::Option::None),
-    };
+    let batch_code = option(b.code.as_ref().map(code_tokens));
     let schema_code = code_tokens(&a.schema_code);
     let request = ident(&a.request);
     let response = ident(&a.response);
-    let opt_code = |c: &Option<Code>| match c {
-        Some(c) => {
-            let c = code_tokens(c);
-            quote!(::std::option::Option::Some(#c))
-        }
-        None => quote!(::std::option::Option::None),
-    };
-    let (env_code, env_message, env_ok) = (&a.envelope.0, &a.envelope.1, opt_code(&a.envelope.2));
+    let (env_code, env_message, env_ok) =
+        (&a.envelope.0, &a.envelope.1, option(a.envelope.2.as_ref().map(code_tokens)));
     let results = match &a.results {
         ResultsIr::PerItem { list, ids, code, ok } => {
             let ok = code_tokens(ok);
@@ -157,7 +139,7 @@ fn api_info(a: &ApiIr) -> TokenStream {
         }
         ResultsIr::IdLists { lists } => {
             let entries = lists.iter().map(|(path, code)| {
-                let code = opt_code(code);
+                let code = option(code.as_ref().map(code_tokens));
                 quote!((&[#(#path),*], #code))
             });
             quote!(::imspec_runtime::Results::IdLists { lists: &[#(#entries),*] })
@@ -168,14 +150,8 @@ fn api_info(a: &ApiIr) -> TokenStream {
         let location = if p.in_path { quote!(Path) } else { quote!(Query) };
         let ty = format_ident!("{}", p.ty);
         let required = p.required;
-        let bind = match &p.bind {
-            Some(b) => quote!(::std::option::Option::Some(#b)),
-            None => quote!(::std::option::Option::None),
-        };
-        let default = match &p.default {
-            Some(d) => quote!(::std::option::Option::Some(#d)),
-            None => quote!(::std::option::Option::None),
-        };
+        let bind = option(p.bind.as_ref());
+        let default = option(p.default.as_ref());
         quote! {
             ::imspec_runtime::ParamInfo {
                 name: #name,
@@ -933,13 +909,10 @@ fn str_check(c: &CheckIr, f: &FieldIr, source: Source) -> TokenStream {
             }
         }
         Rule::Prefix { prefix, rest_max_len } => {
-            let rest = match rest_max_len {
-                Some((n, u)) => {
-                    let (n, u) = (u64_lit(*n), unit_tokens(*u));
-                    quote!(::std::option::Option::Some((#n, #u)))
-                }
-                None => quote!(::std::option::Option::None),
-            };
+            let rest = option(rest_max_len.map(|(n, u)| {
+                let (n, u) = (u64_lit(n), unit_tokens(u));
+                quote!((#n, #u))
+            }));
             quote!(v.prefix(&p, s, #prefix, #rest, #code);)
         }
         Rule::Charset(name) => {
@@ -1029,10 +1002,7 @@ fn array_check(c: &CheckIr, types: &Types<'_>, el: &Ty, source: Source) -> Token
                     }
                 }
             };
-            let by = match by {
-                Some(b) => quote!(::std::option::Option::Some(#b)),
-                None => quote!(::std::option::Option::None),
-            };
+            let by = option(by.as_ref());
             quote!(v.unique(&p, #keys, #by, #code);)
         }
         Rule::MaxTotalLen { max, unit, of } => {
