@@ -89,8 +89,14 @@ pub fn plan(batch: &Batch, max_items: Option<u64>, policy: Policy, body: &Value,
     }
     let valid: Vec<usize> = (0..items.len()).filter(|i| !invalid_at[*i]).collect();
     let size = max_items.map_or(valid.len().max(1), |m| usize::try_from(m).unwrap_or(usize::MAX).max(1));
+    // Each chunk is the request without its batch array, plus its own items: clone that
+    // template, not the whole batch, per chunk.
+    let mut template = body.clone();
+    if let Some(obj) = template.as_object_mut() {
+        obj.insert(batch.field.to_owned(), Value::Array(Vec::new()));
+    }
     for part in valid.chunks(size) {
-        let mut chunk_body = body.clone();
+        let mut chunk_body = template.clone();
         chunk_body[batch.field] = Value::Array(part.iter().map(|&i| items[i].clone()).collect());
         plan.chunks.push(Chunk {
             body: chunk_body,
