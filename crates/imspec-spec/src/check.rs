@@ -340,8 +340,24 @@ fn check_api(api: Api<'_>, cx: &mut Cx) {
                 .flatten()
         {
             scope.check_code(&limit.code, "this state limit", cx);
+            if let Some(code) = &limit.full_code {
+                scope.check_code(code, "this state limit", cx);
+            }
+            if let Some(field) = &limit.field {
+                let item = scope.object_fields(&TypeExpr::Named(spec.request.value.clone())).and_then(|root| {
+                    let batch = root.get(&spec.batch.field.value)?;
+                    scope.object_fields(&batch.ty.value)
+                });
+                if item.is_some_and(|fields| fields.get(&field.value).is_none()) {
+                    cx.push(Diagnostic::error(
+                        &field.loc,
+                        format!("`{}` is not a field of the batch items", field.value),
+                    ));
+                }
+            }
         }
     }
+    check_relation(&scope, spec, cx);
     check_envelope(&scope, api, cx);
     check_examples(api, cx);
     check_unused_types(&scope, api, cx);
@@ -884,6 +900,13 @@ fn check_results(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
         let mut names = vec![&p.id, &p.code];
         names.extend(p.message.as_ref());
         check_in(fields, &names, cx);
+        for (from, to) in p.all_failed.iter() {
+            match Code::from_scalar(&from.value) {
+                Some(code) => scope.check_code(&Spanned { value: code, loc: from.loc.clone() }, "`all_failed`", cx),
+                None => cx.push(Diagnostic::error(&from.loc, "`all_failed` is keyed by vendor codes")),
+            }
+            scope.check_code(to, "`all_failed`", cx);
+        }
     }
     if let Some(lists) = &r.id_lists {
         for (path, outcome) in lists.iter() {
@@ -904,13 +927,113 @@ fn check_results(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
     }
 }
 
+/// The keywords a `fill` value may name; any other value is sent as it is.
+pub const FILL_KEYWORDS: &[&str] = &["$now_ms", "$elapsed_ms", "$method", "$error_name"];
+
+fn check_fill(fill: &Map<Spanned<Scalar>>, fields: Option<&Map<Field>>, cx: &mut Cx) {
+    for (name, value) in fill.iter() {
+        if let Scalar::Str(text) = &value.value
+            && text.starts_with('$')
+            && !FILL_KEYWORDS.contains(&text.as_str())
+        {
+            let d = Diagnostic::error(&value.loc, format!("`{text}` is not a fill keyword"));
+            cx.push(d.suggest(text, FILL_KEYWORDS.iter().copied(), format!("use one of {}", FILL_KEYWORDS.join(", "))));
+        }
+        if let Some(fields) = fields
+            && fields.get(&name.value.to_string()).is_none()
+        {
+            let keys: Vec<String> = fields.keys().collect();
+            let d = Diagnostic::error(&name.loc, format!("`{}` is not a field of the answer", name.value));
+            cx.push(d.suggest(&name.value.to_string(), keys.iter().map(String::as_str), "declare it in the answer's type"));
+        }
+    }
+}
+
+fn check_relation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
+    let rel = &spec.relation;
+    let request = scope.object_fields(&TypeExpr::Named(spec.request.value.clone()));
+    match (&rel.requester_field, &rel.requester_param) {
+        (Some(field), None) => {
+            if let Some(fields) = request
+                && fields.get(&field.value).is_none()
+            {
+                let keys: Vec<String> = fields.keys().collect();
+                let d = Diagnostic::error(&field.loc, format!("`{}` is not a field of the request", field.value));
+                cx.push(d.suggest(&field.value, keys.iter().map(String::as_str), format!("fields: {}", keys.join(", "))));
+            }
+        }
+        (None, Some(param)) => {
+            if spec.endpoint.params.get(&param.value).is_none() {
+                let keys: Vec<String> = spec.endpoint.params.keys().collect();
+                let d = Diagnostic::error(&param.loc, format!("`{}` is not a parameter of the endpoint", param.value));
+                cx.push(d.suggest(&param.value, keys.iter().map(String::as_str), "declare it under `endpoint.params`"));
+            }
+        }
+        _ => cx.push(
+            Diagnostic::error(&rel.loc, "a relation names its requester exactly once")
+                .help("use `requester_field` (a request field) or `requester_param` (a path parameter)"),
+        ),
+    }
+    if let Some(df) = &rel.direction_field {
+        let variants = request
+            .and_then(|fields| fields.get(&df.field.value))
+            .and_then(|f| match &f.ty.value {
+                TypeExpr::Named(n) => scope.type_def(n)?.variants.as_ref(),
+                _ => None,
+            });
+        match variants {
+            None => cx.push(Diagnostic::error(
+                &df.field.loc,
+                format!("`{}` is not an enum field of the request", df.field.value),
+            )),
+            Some(variants) => {
+                for v in variants.keys() {
+                    if df.values.get(&v).is_none() {
+                        cx.push(Diagnostic::error(&df.field.loc, format!("`values` does not say what `{v}` means")));
+                    }
+                }
+                for (k, _) in df.values.iter() {
+                    if variants.get(&k.value.to_string()).is_none() {
+                        cx.push(Diagnostic::error(&k.loc, format!("`{}` is not a value of `{}`", k.value, df.field.value)));
+                    }
+                }
+            }
+        }
+    }
+    for code in [&rel.unknown_user, &rel.unknown_requester, &rel.already_friends].into_iter().flatten() {
+        scope.check_code(code, "the relation", cx);
+    }
+    if let Some(code) = &rel.already_friends
+        && let Some(e) = scope.errors.iter().find_map(|m| m.get(&code.value.to_string()))
+        && e.class.value != ErrorClass::AlreadyDone
+    {
+        cx.push(Diagnostic::error(
+            &code.loc,
+            format!("code {} is classed `{}`, not `already_done`", code.value, e.class.value),
+        ));
+    }
+}
+
 fn check_envelope(scope: &Scope<'_>, api: Api<'_>, cx: &mut Cx) {
     let env = &api.vendor.envelope;
+    if let Some(code) = &env.unreadable {
+        scope.check_code(code, "`envelope.unreadable`", cx);
+    }
+    let response = scope.type_def(&api.spec.response.value).and_then(|d| d.fields.as_ref());
+    check_fill(&api.spec.results.fill, response, cx);
+    let error_body = env.error_body.as_ref().and_then(|b| scope.type_def(&b.value)).and_then(|d| d.fields.as_ref());
+    check_fill(&env.fill, error_body.or(response), cx);
     if env.ok.is_none() {
         return; // HTTP status carries success; the envelope lives in `error_body`.
     }
-    let Some(fields) = scope.type_def(&api.spec.response.value).and_then(|d| d.fields.as_ref()) else { return };
-    for f in [&env.code, &env.message] {
+    let Some(fields) = response else { return };
+    let mut named = vec![&env.code, &env.message];
+    named.extend(env.status.as_ref().map(|s| &s.field));
+    named.extend(env.request_id.as_ref());
+    if let Some(p) = &api.spec.results.per_item {
+        named.extend([&p.failed_ids, &p.invalid_ids].into_iter().flatten().map(|l| &l.field));
+    }
+    for f in named {
         if fields.get(&f.value).is_none() {
             cx.push(
                 Diagnostic::error(

@@ -322,8 +322,79 @@ spec_struct! {
         "ok" optional ok: Scalar,
         /// Type of non-200 bodies, in the vendor's `types`.
         "error_body" optional error_body: Spanned<String>,
+        /// A second field restating success or failure (Tencent `ActionStatus`).
+        "status" optional status: StatusField,
+        /// Field carrying an id of the answer (ZEGO `RequestId`).
+        "request_id" optional request_id: Spanned<String>,
+        /// The code answered for a body that is not JSON; the API's `schema_error_code` when absent.
+        "unreadable" optional unreadable: Spanned<Code>,
+        /// Fields every answer carries: a literal, or `$now_ms`, `$elapsed_ms`, `$method`,
+        /// `$error_name` (the error table's name of the answered code).
+        "fill" default fill: Map<Spanned<Scalar>>,
         "source" optional source: SourceRef,
         "notes" default notes: Vec<Note>,
+    }
+}
+
+spec_struct! {
+    /// A field restating the envelope's code as success or failure.
+    pub struct StatusField {
+        "field" required field: Spanned<String>,
+        /// Its value when the code is the success value.
+        "ok" required ok: String,
+        /// Its value otherwise.
+        "fail" required fail: String,
+    }
+}
+
+spec_struct! {
+    /// A list of the ids of failed items in a per-item answer (Tencent `Fail_Account`).
+    pub struct IdList {
+        "field" required field: Spanned<String>,
+        /// Sent even when empty; otherwise only when some item is listed.
+        "always" default always: bool,
+        /// Only failures whose code has one of these classes; every failure when empty.
+        "classes" default classes: Vec<Spanned<ErrorClass>>,
+    }
+}
+
+spec_struct! {
+    /// Who adds friends in a call, and how the relation is stored.
+    pub struct Relation {
+        /// The request body field naming the user who adds (`From_Account`).
+        "requester_field" optional requester_field: Spanned<String>,
+        /// The path parameter naming the user who adds (`username`).
+        "requester_param" optional requester_param: Spanned<String>,
+        /// How a call links the two users when `direction_field` does not say.
+        "direction" required direction: Direction,
+        /// A request field choosing the direction by its value.
+        "direction_field" optional direction_field: DirectionField,
+        /// Per-item code when a target user does not exist.
+        "unknown_user" optional unknown_user: Spanned<Code>,
+        /// Code of the whole call when the requester does not exist.
+        "unknown_requester" optional unknown_requester: Spanned<Code>,
+        /// Per-item code for a target that is already a friend; absent when a re-add succeeds.
+        "already_friends" optional already_friends: Spanned<Code>,
+        "source" optional source: SourceRef,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+spec_enum! {
+    /// How a call links the two users.
+    pub enum Direction {
+        /// The requester gains the friend; the friend's list is unchanged.
+        "one_way" => OneWay,
+        /// Both users gain each other.
+        "both" => Both,
+    }
+}
+
+spec_struct! {
+    /// A request field whose value chooses the direction.
+    pub struct DirectionField {
+        "field" required field: Spanned<String>,
+        "values" required values: Map<Direction>,
     }
 }
 
@@ -785,6 +856,10 @@ spec_struct! {
         "message" optional message: Spanned<String>,
         /// The success value of `code`.
         "ok" required ok: Scalar,
+        /// Lists of the ids of failed items, besides the per-item list.
+        "failed_ids" optional failed_ids: IdList,
+        /// Ids of failed items whose class `classes` names, listed apart (Tencent `Invalid_Account`).
+        "invalid_ids" optional invalid_ids: IdList,
     }
 }
 
@@ -795,6 +870,9 @@ spec_struct! {
         "id" required id: Spanned<String>,
         "code" required code: Spanned<String>,
         "message" optional message: Spanned<String>,
+        /// When every item failed, the envelope carries the failure instead of success: the code
+        /// this map gives for the items' common code, else the first item's code.
+        "all_failed" default all_failed: Map<Spanned<Code>>,
     }
 }
 
@@ -805,6 +883,8 @@ spec_struct! {
         "failures_only" optional failures_only: FailuresOnly,
         /// Lists of ids by outcome: `ok` or a code of the error table.
         "id_lists" optional id_lists: Map<Spanned<String>>,
+        /// Fields a successful answer carries besides the results (as `envelope.fill`).
+        "fill" default fill: Map<Spanned<Scalar>>,
         "source" optional source: SourceRef,
         "notes" default notes: Vec<Note>,
     }
@@ -816,6 +896,10 @@ spec_struct! {
         /// Absent when the page names the limit but not its value.
         "max" optional max: u64,
         "code" required code: Spanned<Code>,
+        /// The item field whose distinct values are counted (friend groups).
+        "field" optional field: Spanned<String>,
+        /// Code of the whole call when the requester is already at the limit before it.
+        "full_code" optional full_code: Spanned<Code>,
         "source" optional source: SourceRef,
         "notes" default notes: Vec<Note>,
     }
@@ -957,6 +1041,8 @@ spec_struct! {
         "batch" required batch: Batch,
         "rate_limit" required rate_limit: RateLimit,
         "results" required results: Results,
+        /// Who adds whom: what the emulator stores.
+        "relation" required relation: Relation,
         "state_limits" optional state_limits: StateLimits,
         "errors" default errors: Map<ErrorEntry>,
         "examples" default examples: Map<Example>,
