@@ -6,6 +6,175 @@ pub const VENDOR_ID: &str = "easemob";
 pub const HOSTS: &[(&str, &str)] = &[];
 /// The host used when no region or base URL is configured; `None` when every app has its own.
 pub const DEFAULT_HOST: ::std::option::Option<&str> = ::std::option::Option::None;
+/// How this vendor authenticates and answers, and its shared error table.
+pub const VENDOR: ::imspec_runtime::VendorInfo = ::imspec_runtime::VendorInfo {
+    id: "easemob",
+    hosts: HOSTS,
+    default_host: DEFAULT_HOST,
+    auth: ::imspec_runtime::AuthInfo::EasemobAppToken(::imspec_runtime::AppTokenParams {
+        token_path: "/{org_name}/{app_name}/token",
+        grant_type: "client_credentials",
+        header: "Authorization",
+        header_prefix: "Bearer ",
+    }),
+    refusals: ::imspec_runtime::Refusals {
+        missing: &[
+            (
+                "token",
+                ::imspec_runtime::Code::Str(::std::borrow::Cow::Borrowed("unauthorized")),
+            ),
+        ],
+        undecodable: ::std::option::Option::Some(
+            ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("auth_bad_access_token"),
+            ),
+        ),
+        unknown_app: ::std::option::Option::None,
+        app_mismatch: ::std::option::Option::None,
+        identifier_mismatch: ::std::option::Option::None,
+        not_admin: ::std::option::Option::None,
+        expired: ::std::option::Option::Some(
+            ::imspec_runtime::Code::Str(::std::borrow::Cow::Borrowed("unauthorized")),
+        ),
+        bad_timestamp: ::std::option::Option::None,
+        unsupported_version: ::std::option::Option::None,
+        bad_signature: ::std::option::Option::Some(
+            ::imspec_runtime::Code::Str(::std::borrow::Cow::Borrowed("unauthorized")),
+        ),
+        bad_credentials: ::std::option::Option::Some(
+            ::imspec_runtime::Code::Str(::std::borrow::Cow::Borrowed("invalid_grant")),
+        ),
+    },
+    answer: ::imspec_runtime::VendorAnswer {
+        status: ::std::option::Option::None,
+        request_id: ::std::option::Option::None,
+        unreadable: ::std::option::Option::Some(
+            ::imspec_runtime::Code::Str(::std::borrow::Cow::Borrowed("json_parse")),
+        ),
+        error_body: true,
+        fill: &[
+            ("exception", ::imspec_runtime::Fill::ErrorName),
+            ("timestamp", ::imspec_runtime::Fill::NowMs),
+            ("duration", ::imspec_runtime::Fill::ElapsedMs),
+        ],
+    },
+    errors: &[
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("reach_limit"),
+            ),
+            name: "ReachLimit",
+            class: ::imspec_runtime::ErrorClass::RateLimited,
+            meaning: "Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented.",
+            message: ::std::option::Option::Some("This request has reached api limit"),
+            http_status: ::std::option::Option::Some(429u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("resource_limited"),
+            ),
+            name: "ResourceLimited",
+            class: ::imspec_runtime::ErrorClass::RateLimited,
+            meaning: "Rate limiting of the free (community) edition: its limits are exceeded.",
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::Some(429u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("illegal_argument"),
+            ),
+            name: "IllegalArgument",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "An argument of the request is illegal.",
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::Some(400u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("json_parse"),
+            ),
+            name: "JsonParse",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "The request body cannot be parsed as JSON.",
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::Some(400u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("invalid_grant"),
+            ),
+            name: "InvalidGrant",
+            class: ::imspec_runtime::ErrorClass::Auth,
+            meaning: "The token request was refused: its grant (grant_type, client_id, client_secret) is invalid.",
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::Some(400u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("unauthorized"),
+            ),
+            name: "Unauthorized",
+            class: ::imspec_runtime::ErrorClass::Auth,
+            meaning: "调用 RESTful 接口发送请求时使用的 App Token 过期或未传入 App Token。",
+            message: ::std::option::Option::Some(
+                "Unable to authenticate due to expired access token",
+            ),
+            http_status: ::std::option::Option::Some(401u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("auth_bad_access_token"),
+            ),
+            name: "AuthBadAccessToken",
+            class: ::imspec_runtime::ErrorClass::Auth,
+            meaning: "调用 RESTful 接口发送请求时使用的 App Token 格式错误。",
+            message: ::std::option::Option::Some(
+                "Unable to authenticate due to corrupt access token",
+            ),
+            http_status: ::std::option::Option::Some(401u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("forbidden_op"),
+            ),
+            name: "ForbiddenOp",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "The operation is forbidden (for example a service that is not enabled for the app).",
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::Some(403u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("exceed_limit"),
+            ),
+            name: "ExceedLimit",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "A limit of the app or of a user is exceeded.",
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::Some(403u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("organization_application_not_found"),
+            ),
+            name: "OrganizationApplicationNotFound",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "No app exists for the org_name / app_name of the request path.",
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::Some(404u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("service_resource_not_found"),
+            ),
+            name: "ServiceResourceNotFound",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "用户不存在。",
+            message: ::std::option::Option::Some("Service resource not found"),
+            http_status: ::std::option::Option::Some(404u16),
+        },
+    ],
+};
 /// Every API of this vendor, for callers that reach APIs by id (the command line, the emulator).
 pub const APIS: &[::imspec_runtime::ApiEntry] = &[
     ::imspec_runtime::ApiEntry {
@@ -195,6 +364,198 @@ pub mod contacts_import {
                     ),
                 ),
             ],
+        },
+        vendor: &super::VENDOR,
+        errors: &[
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("unauthorized"),
+                ),
+                name: "Unauthorized",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "token 不合法，可能过期或 token 错误。",
+                message: ::std::option::Option::Some("Unable to authenticate (OAuth)"),
+                http_status: ::std::option::Option::Some(401u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("service_resource_not_found"),
+                ),
+                name: "ServiceResourceNotFound",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "导入好友列表的用户 ID 不存在。",
+                message: ::std::option::Option::Some("Service resource not found"),
+                http_status: ::std::option::Option::Some(404u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("illegal_argument"),
+                ),
+                name: "IllegalArgument",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "请求 body 中传入的用户 ID 数量超过了 10。",
+                message: ::std::option::Option::Some("request user over flow limit:10."),
+                http_status: ::std::option::Option::Some(400u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("exceed_limit"),
+                ),
+                name: "ExceedLimit",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "调用该接口的用户的好友数量已达上限。单个用户的好友数上限与你购买的套餐包相关，详见 [IM 套餐包功能详情](/product/product_package_feature.html)。",
+                message: ::std::option::Option::Some("Inviter's contact max count."),
+                http_status: ::std::option::Option::Some(403u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("UnKnowFailed"),
+                ),
+                name: "UnknownFailed",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "因系统异常添加失败的好友的用户 ID。",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("NotExistFailed"),
+                ),
+                name: "NotExistFailed",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "不存在的好友的用户 ID。",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("maxLimitFailed"),
+                ),
+                name: "MaxLimitFailed",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "因导入的好友已达上限而导入失败的好友的用户 ID。",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("reach_limit"),
+                ),
+                name: "ReachLimit",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented.",
+                message: ::std::option::Option::Some(
+                    "This request has reached api limit",
+                ),
+                http_status: ::std::option::Option::Some(429u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("resource_limited"),
+                ),
+                name: "ResourceLimited",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "Rate limiting of the free (community) edition: its limits are exceeded.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::Some(429u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("json_parse"),
+                ),
+                name: "JsonParse",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "The request body cannot be parsed as JSON.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::Some(400u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("invalid_grant"),
+                ),
+                name: "InvalidGrant",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The token request was refused: its grant (grant_type, client_id, client_secret) is invalid.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::Some(400u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("auth_bad_access_token"),
+                ),
+                name: "AuthBadAccessToken",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "调用 RESTful 接口发送请求时使用的 App Token 格式错误。",
+                message: ::std::option::Option::Some(
+                    "Unable to authenticate due to corrupt access token",
+                ),
+                http_status: ::std::option::Option::Some(401u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("forbidden_op"),
+                ),
+                name: "ForbiddenOp",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "The operation is forbidden (for example a service that is not enabled for the app).",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::Some(403u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("organization_application_not_found"),
+                ),
+                name: "OrganizationApplicationNotFound",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "No app exists for the org_name / app_name of the request path.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::Some(404u16),
+            },
+        ],
+        answer: ::imspec_runtime::ApiAnswer {
+            item_message: ::std::option::Option::None,
+            failed_ids: ::std::option::Option::None,
+            invalid_ids: ::std::option::Option::None,
+            all_failed: &[],
+            fill: &[
+                ("status", ::imspec_runtime::Fill::Str("ok")),
+                ("action", ::imspec_runtime::Fill::Method),
+                ("timestamp", ::imspec_runtime::Fill::NowMs),
+                ("duration", ::imspec_runtime::Fill::ElapsedMs),
+            ],
+        },
+        relation: ::imspec_runtime::Relation {
+            requester: ::imspec_runtime::Requester::Param("username"),
+            direction: ::imspec_runtime::Direction::Both,
+            direction_field: ::std::option::Option::None,
+            unknown_user: ::std::option::Option::Some(
+                ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("NotExistFailed"),
+                ),
+            ),
+            unknown_requester: ::std::option::Option::Some(
+                ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("service_resource_not_found"),
+                ),
+            ),
+            already_friends: ::std::option::Option::None,
+        },
+        state: ::imspec_runtime::StateLimits {
+            friends_per_user: ::std::option::Option::Some(::imspec_runtime::StateLimit {
+                max: ::std::option::Option::None,
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("maxLimitFailed"),
+                ),
+                field: ::std::option::Option::None,
+                full_code: ::std::option::Option::Some(
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("exceed_limit"),
+                    ),
+                ),
+            }),
+            peer_friends_per_user: ::std::option::Option::None,
+            groups_per_user: ::std::option::Option::None,
+            pending_per_user: ::std::option::Option::None,
         },
     };
     /// Path and query parameters of this API.

@@ -58,6 +58,40 @@ pub fn vendor(v: &VendorIr) -> TokenStream {
         }
     });
     let title_doc = format!(" {}", v.title);
+    let auth = auth_info(v);
+    let missing = v.refusals_missing.iter().map(|(role, code)| {
+        let code = code_tokens(code);
+        quote!((#role, #code))
+    });
+    let refusal_fields = [
+        "undecodable",
+        "unknown_app",
+        "app_mismatch",
+        "identifier_mismatch",
+        "not_admin",
+        "expired",
+        "bad_timestamp",
+        "unsupported_version",
+        "bad_signature",
+        "bad_credentials",
+    ]
+    .into_iter()
+    .map(|name| {
+        let value = option(v.refusals.iter().find(|(k, _)| *k == name).map(|(_, c)| code_tokens(c)));
+        let name = ident(name);
+        quote!(#name: #value)
+    });
+    let a = &v.answer;
+    let status = option(
+        a.status
+            .as_ref()
+            .map(|(field, ok, fail)| quote!(::imspec_runtime::StatusField { field: #field, ok: #ok, fail: #fail })),
+    );
+    let request_id = option(a.request_id.as_ref());
+    let unreadable = option(a.unreadable.as_ref().map(code_tokens));
+    let error_body = a.error_body;
+    let fill = fill_tokens(&a.fill);
+    let errors = error_rows(&v.errors);
     quote! {
         #[doc = #title_doc]
         pub const VENDOR_ID: &str = #id;
@@ -65,10 +99,156 @@ pub fn vendor(v: &VendorIr) -> TokenStream {
         pub const HOSTS: &[(&str, &str)] = &[#(#hosts),*];
         /// The host used when no region or base URL is configured; `None` when every app has its own.
         pub const DEFAULT_HOST: ::std::option::Option<&str> = #default_host;
+        /// How this vendor authenticates and answers, and its shared error table.
+        pub const VENDOR: ::imspec_runtime::VendorInfo = ::imspec_runtime::VendorInfo {
+            id: #id,
+            hosts: HOSTS,
+            default_host: DEFAULT_HOST,
+            auth: #auth,
+            refusals: ::imspec_runtime::Refusals { missing: &[#(#missing),*], #(#refusal_fields),* },
+            answer: ::imspec_runtime::VendorAnswer {
+                status: #status,
+                request_id: #request_id,
+                unreadable: #unreadable,
+                error_body: #error_body,
+                fill: #fill,
+            },
+            errors: #errors,
+        };
         /// Every API of this vendor, for callers that reach APIs by id (the command line, the emulator).
         pub const APIS: &[::imspec_runtime::ApiEntry] = &[#(#entries),*];
         #(#types)*
         #(#apis)*
+    }
+}
+
+fn auth_info(v: &VendorIr) -> TokenStream {
+    let a = &v.auth;
+    let variant = format_ident!("{}", a.variant);
+    let params = format_ident!("{}", a.params_type);
+    let strings = a.strings.iter().map(|(k, v)| {
+        let k = ident(k);
+        quote!(#k: #v)
+    });
+    let numbers = a.numbers.iter().map(|(k, v)| {
+        let k = ident(k);
+        let v = u64_lit(*v);
+        quote!(#k: #v)
+    });
+    let pairs = a.pairs.iter().map(|(k, v)| {
+        let k = ident(k);
+        let v = v.iter().map(|(a, b)| quote!((#a, #b)));
+        quote!(#k: &[#(#v),*])
+    });
+    quote! {
+        ::imspec_runtime::AuthInfo::#variant(::imspec_runtime::#params { #(#strings,)* #(#numbers,)* #(#pairs,)* })
+    }
+}
+
+fn fill_tokens(fill: &[(String, FillIr)]) -> TokenStream {
+    let entries = fill.iter().map(|(field, f)| {
+        let value = match f {
+            FillIr::Keyword(k) => {
+                let k = format_ident!("{}", k);
+                quote!(::imspec_runtime::Fill::#k)
+            }
+            FillIr::Str(s) => quote!(::imspec_runtime::Fill::Str(#s)),
+            FillIr::Int(i) => {
+                let i = Literal::i64_suffixed(*i);
+                quote!(::imspec_runtime::Fill::Int(#i))
+            }
+            FillIr::Bool(b) => quote!(::imspec_runtime::Fill::Bool(#b)),
+        };
+        quote!((#field, #value))
+    });
+    quote!(&[#(#entries),*])
+}
+
+fn error_rows(errors: &[ErrorIr]) -> TokenStream {
+    let rows = errors.iter().map(|e| {
+        let code = code_tokens(&e.code);
+        let (name, meaning) = (&e.name, &e.meaning);
+        let class = class_tokens(e.class);
+        let message = option(e.message.as_ref());
+        let status = option(e.http_status.map(|s| Literal::u16_suffixed(u16::try_from(s).unwrap_or(u16::MAX))));
+        quote! {
+            ::imspec_runtime::ErrorRow { code: #code, name: #name, class: #class, meaning: #meaning, message: #message, http_status: #status }
+        }
+    });
+    quote!(&[#(#rows),*])
+}
+
+fn id_list_tokens(l: Option<&IdListIr>) -> TokenStream {
+    option(l.map(|l| {
+        let (field, always) = (&l.field, l.always);
+        let classes = l.classes.iter().map(|c| class_tokens(*c));
+        quote!(::imspec_runtime::IdList { field: #field, always: #always, classes: &[#(#classes),*] })
+    }))
+}
+
+fn direction(both: bool) -> TokenStream {
+    if both { quote!(::imspec_runtime::Direction::Both) } else { quote!(::imspec_runtime::Direction::OneWay) }
+}
+
+fn service_fields(a: &ApiIr) -> TokenStream {
+    let errors = error_rows(&a.errors);
+    let an = &a.answer;
+    let item_message = option(an.item_message.as_ref());
+    let failed_ids = id_list_tokens(an.failed_ids.as_ref());
+    let invalid_ids = id_list_tokens(an.invalid_ids.as_ref());
+    let all_failed = an.all_failed.iter().map(|(from, to)| {
+        let (from, to) = (code_tokens(from), code_tokens(to));
+        quote!((#from, #to))
+    });
+    let fill = fill_tokens(&an.fill);
+    let r = &a.relation;
+    let requester = {
+        let kind = format_ident!("{}", r.requester.0);
+        let name = &r.requester.1;
+        quote!(::imspec_runtime::Requester::#kind(#name))
+    };
+    let dir = direction(r.both);
+    let direction_field = option(r.direction_field.as_ref().map(|(field, values)| {
+        let values = values.iter().map(|(v, both)| {
+            let d = direction(*both);
+            quote!((#v, #d))
+        });
+        quote!((#field, &[#(#values),*]))
+    }));
+    let unknown_user = option(r.unknown_user.as_ref().map(code_tokens));
+    let unknown_requester = option(r.unknown_requester.as_ref().map(code_tokens));
+    let already_friends = option(r.already_friends.as_ref().map(code_tokens));
+    let state =
+        ["friends_per_user", "peer_friends_per_user", "groups_per_user", "pending_per_user"].into_iter().map(|name| {
+            let limit = option(a.state.iter().find(|(k, _)| *k == name).map(|(_, l)| {
+                let max = option(l.max.map(u64_lit));
+                let code = code_tokens(&l.code);
+                let field = option(l.field.as_ref());
+                let full_code = option(l.full_code.as_ref().map(code_tokens));
+                quote!(::imspec_runtime::StateLimit { max: #max, code: #code, field: #field, full_code: #full_code })
+            }));
+            let name = ident(name);
+            quote!(#name: #limit)
+        });
+    quote! {
+        vendor: &super::VENDOR,
+        errors: #errors,
+        answer: ::imspec_runtime::ApiAnswer {
+            item_message: #item_message,
+            failed_ids: #failed_ids,
+            invalid_ids: #invalid_ids,
+            all_failed: &[#(#all_failed),*],
+            fill: #fill,
+        },
+        relation: ::imspec_runtime::Relation {
+            requester: #requester,
+            direction: #dir,
+            direction_field: #direction_field,
+            unknown_user: #unknown_user,
+            unknown_requester: #unknown_requester,
+            already_friends: #already_friends,
+        },
+        state: ::imspec_runtime::StateLimits { #(#state),* },
     }
 }
 
@@ -145,6 +325,7 @@ fn api_info(a: &ApiIr) -> TokenStream {
             quote!(::imspec_runtime::Results::IdLists { lists: &[#(#entries),*] })
         }
     };
+    let service = service_fields(a);
     let params = a.params.iter().map(|p| {
         let name = &p.name;
         let location = if p.in_path { quote!(Path) } else { quote!(Query) };
@@ -189,6 +370,7 @@ fn api_info(a: &ApiIr) -> TokenStream {
             schema_error_code: #schema_code,
             envelope: ::imspec_runtime::Envelope { code: #env_code, message: #env_message, ok: #env_ok },
             results: #results,
+            #service
         };
         /// Path and query parameters of this API.
         pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[#(#params),*];

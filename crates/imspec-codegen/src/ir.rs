@@ -19,7 +19,79 @@ pub struct VendorIr {
     pub types: Vec<TypeIr>,
     pub hosts: Vec<(String, String)>,
     pub default_host: Option<String>,
+    pub auth: AuthIr,
+    /// `refusals`: credential role → code, then each other refusal by its runtime field name.
+    pub refusals_missing: Vec<(String, Code)>,
+    pub refusals: Vec<(&'static str, Code)>,
+    pub answer: VendorAnswerIr,
+    /// The vendor's shared error table.
+    pub errors: Vec<ErrorIr>,
     pub apis: Vec<ApiIr>,
+}
+
+/// A signer and its parameters, as the runtime's `AuthInfo` takes them.
+#[derive(Debug, Clone)]
+pub struct AuthIr {
+    /// The runtime's variant and parameter struct.
+    pub variant: &'static str,
+    pub params_type: &'static str,
+    pub strings: Vec<(&'static str, String)>,
+    pub numbers: Vec<(&'static str, u64)>,
+    pub pairs: Vec<(&'static str, Vec<(String, String)>)>,
+}
+
+/// A field's value in an answer.
+#[derive(Debug, Clone)]
+pub enum FillIr {
+    /// A runtime `Fill` variant without data.
+    Keyword(&'static str),
+    Str(String),
+    Int(i64),
+    Bool(bool),
+}
+
+#[derive(Debug, Clone)]
+pub struct VendorAnswerIr {
+    pub status: Option<(String, String, String)>,
+    pub request_id: Option<String>,
+    pub unreadable: Option<Code>,
+    pub error_body: bool,
+    pub fill: Vec<(String, FillIr)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IdListIr {
+    pub field: String,
+    pub always: bool,
+    pub classes: Vec<ErrorClass>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiAnswerIr {
+    pub item_message: Option<String>,
+    pub failed_ids: Option<IdListIr>,
+    pub invalid_ids: Option<IdListIr>,
+    pub all_failed: Vec<(Code, Code)>,
+    pub fill: Vec<(String, FillIr)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RelationIr {
+    /// `Field` or `Param`, and its name.
+    pub requester: (&'static str, String),
+    pub both: bool,
+    pub direction_field: Option<(String, Vec<(String, bool)>)>,
+    pub unknown_user: Option<Code>,
+    pub unknown_requester: Option<Code>,
+    pub already_friends: Option<Code>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StateLimitIr {
+    pub max: Option<u64>,
+    pub code: Code,
+    pub field: Option<String>,
+    pub full_code: Option<Code>,
 }
 
 /// One API, ready to emit.
@@ -52,6 +124,10 @@ pub struct ApiIr {
     /// Limits the vendor raises on request: adjustable at run time.
     pub limits: Vec<LimitIr>,
     pub params: Vec<ParamIr>,
+    pub answer: ApiAnswerIr,
+    pub relation: RelationIr,
+    /// By the runtime's `StateLimits` field name.
+    pub state: Vec<(&'static str, StateLimitIr)>,
 }
 
 /// Where a successful response reports each item (paths split into wire names).
@@ -176,6 +252,7 @@ pub struct ErrorIr {
     pub class: ErrorClass,
     pub meaning: String,
     pub advice: Option<String>,
+    pub message: Option<String>,
     pub http_status: Option<u64>,
 }
 
@@ -229,12 +306,42 @@ pub fn lower_vendor(set: &SpecSet, vendor_id: &str) -> Result<VendorIr, String> 
         let d = h.default.as_ref()?;
         Some(h.regions.get(&d.value)?.host.value.clone())
     });
+    let r = &vendor.auth.refusals;
+    let refusals_missing = r.missing.iter().map(|(role, c)| (role.value.to_string(), c.value.clone())).collect();
+    let refusals = [
+        ("undecodable", &r.undecodable),
+        ("unknown_app", &r.unknown_app),
+        ("app_mismatch", &r.app_mismatch),
+        ("identifier_mismatch", &r.identifier_mismatch),
+        ("not_admin", &r.not_admin),
+        ("expired", &r.expired),
+        ("bad_timestamp", &r.bad_timestamp),
+        ("unsupported_version", &r.unsupported_version),
+        ("bad_signature", &r.bad_signature),
+        ("bad_credentials", &r.bad_credentials),
+    ]
+    .into_iter()
+    .filter_map(|(k, c)| Some((k, c.as_ref()?.value.clone())))
+    .collect();
+    let env = &vendor.envelope;
+    let answer = VendorAnswerIr {
+        status: env.status.as_ref().map(|s| (s.field.value.clone(), s.ok.clone(), s.fail.clone())),
+        request_id: env.request_id.as_ref().map(|r| r.value.clone()),
+        unreadable: env.unreadable.as_ref().map(|c| c.value.clone()),
+        error_body: env.error_body.is_some(),
+        fill: fills(&env.fill),
+    };
     Ok(VendorIr {
         id: vendor.id.value.clone(),
         title: vendor.title.clone(),
         types,
         hosts,
         default_host,
+        auth: lower_auth(vendor),
+        refusals_missing,
+        refusals,
+        answer,
+        errors: error_table(&vendor.errors),
         apis: apis.into_iter().map(lower_api).collect::<Result<_, _>>()?,
     })
 }
@@ -327,21 +434,10 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         _ => None,
     };
 
-    let mut errors: Vec<ErrorIr> = Vec::new();
-    for (table, _) in [(&spec.errors, ()), (&api.vendor.errors, ())] {
-        for (code, e) in table.iter() {
-            let Some(code) = scalar_code(&code.value) else { continue };
-            if errors.iter().any(|x| x.code == code) {
-                continue; // the API's wording wins over the vendor's
-            }
-            errors.push(ErrorIr {
-                code,
-                name: e.name.value.clone(),
-                class: e.class.value,
-                meaning: e.meaning.clone(),
-                advice: e.advice.clone(),
-                http_status: e.http_status,
-            });
+    let mut errors = error_table(&spec.errors);
+    for e in error_table(&api.vendor.errors) {
+        if !errors.iter().any(|x| x.code == e.code) {
+            errors.push(e); // the API's wording wins over the vendor's
         }
     }
 
@@ -434,6 +530,62 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
     } else {
         return Err(format!("`{}` has no `results` shape", api.id()));
     };
+    let answer = ApiAnswerIr {
+        item_message: r
+            .per_item
+            .as_ref()
+            .and_then(|p| p.message.as_ref())
+            .or_else(|| r.failures_only.as_ref().and_then(|f| f.message.as_ref()))
+            .map(|m| m.value.clone()),
+        failed_ids: r.per_item.as_ref().and_then(|p| p.failed_ids.as_ref()).map(id_list),
+        invalid_ids: r.per_item.as_ref().and_then(|p| p.invalid_ids.as_ref()).map(id_list),
+        all_failed: r
+            .failures_only
+            .as_ref()
+            .map(|f| {
+                f.all_failed.iter().filter_map(|(k, v)| Some((Code::from_scalar(&k.value)?, v.value.clone()))).collect()
+            })
+            .unwrap_or_default(),
+        fill: fills(&r.fill),
+    };
+    let rel = &spec.relation;
+    let requester = match (&rel.requester_field, &rel.requester_param) {
+        (Some(f), _) => ("Field", f.value.clone()),
+        (None, Some(p)) => ("Param", p.value.clone()),
+        (None, None) => return Err(format!("`{}` names no requester", api.id())),
+    };
+    let both = |d: &imspec_spec::Direction| *d == imspec_spec::Direction::Both;
+    let relation = RelationIr {
+        requester,
+        both: both(&rel.direction),
+        direction_field: rel.direction_field.as_ref().map(|df| {
+            (df.field.value.clone(), df.values.iter().map(|(k, d)| (k.value.to_string(), both(d))).collect())
+        }),
+        unknown_user: rel.unknown_user.as_ref().map(|c| c.value.clone()),
+        unknown_requester: rel.unknown_requester.as_ref().map(|c| c.value.clone()),
+        already_friends: rel.already_friends.as_ref().map(|c| c.value.clone()),
+    };
+    let mut state = Vec::new();
+    if let Some(l) = &spec.state_limits {
+        for (name, limit) in [
+            ("friends_per_user", &l.friends_per_user),
+            ("peer_friends_per_user", &l.peer_friends_per_user),
+            ("groups_per_user", &l.groups_per_user),
+            ("pending_per_user", &l.pending_per_user),
+        ] {
+            if let Some(limit) = limit {
+                state.push((
+                    name,
+                    StateLimitIr {
+                        max: limit.max,
+                        code: limit.code.value.clone(),
+                        field: limit.field.as_ref().map(|f| f.value.clone()),
+                        full_code: limit.full_code.as_ref().map(|c| c.value.clone()),
+                    },
+                ));
+            }
+        }
+    }
     let env = &api.vendor.envelope;
     let envelope = (env.code.value.clone(), env.message.value.clone(), env.ok.as_ref().and_then(Code::from_scalar));
 
@@ -482,7 +634,94 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         checked,
         limits,
         params,
+        answer,
+        relation,
+        state,
     })
+}
+
+fn error_table(table: &Map<imspec_spec::ErrorEntry>) -> Vec<ErrorIr> {
+    table
+        .iter()
+        .filter_map(|(code, e)| {
+            Some(ErrorIr {
+                code: scalar_code(&code.value)?,
+                name: e.name.value.clone(),
+                class: e.class.value,
+                meaning: e.meaning.clone(),
+                advice: e.advice.clone(),
+                message: e.message.clone(),
+                http_status: e.http_status,
+            })
+        })
+        .collect()
+}
+
+fn id_list(l: &imspec_spec::IdList) -> IdListIr {
+    IdListIr { field: l.field.value.clone(), always: l.always, classes: l.classes.iter().map(|c| c.value).collect() }
+}
+
+fn fills(map: &Map<imspec_spec::decode::Spanned<Scalar>>) -> Vec<(String, FillIr)> {
+    map.iter()
+        .map(|(k, v)| {
+            let fill = match &v.value {
+                Scalar::Str(s) => match s.as_str() {
+                    "$now_ms" => FillIr::Keyword("NowMs"),
+                    "$elapsed_ms" => FillIr::Keyword("ElapsedMs"),
+                    "$method" => FillIr::Keyword("Method"),
+                    "$error_name" => FillIr::Keyword("ErrorName"),
+                    _ => FillIr::Str(s.clone()),
+                },
+                Scalar::Int(i) => FillIr::Int(*i),
+                Scalar::Bool(b) => FillIr::Bool(*b),
+            };
+            (k.value.to_string(), fill)
+        })
+        .collect()
+}
+
+fn lower_auth(vendor: &VendorSpec) -> AuthIr {
+    use imspec_spec::AuthParams;
+    match &vendor.auth.params {
+        AuthParams::TencentUsersig(p) => AuthIr {
+            variant: "TencentUsersig",
+            params_type: "UsersigParams",
+            strings: vec![
+                ("app_id", p.app_id_param.clone()),
+                ("identifier", p.identifier_param.clone()),
+                ("signature", p.signature_param.clone()),
+                ("nonce", p.nonce_param.clone()),
+            ],
+            numbers: vec![("nonce_max", p.nonce_max), ("default_validity_seconds", p.default_validity_seconds)],
+            pairs: vec![("fixed_query", scalar_pairs(&p.fixed_query))],
+        },
+        AuthParams::EasemobAppToken(p) => AuthIr {
+            variant: "EasemobAppToken",
+            params_type: "AppTokenParams",
+            strings: vec![
+                ("token_path", p.token_path.value.clone()),
+                ("grant_type", p.grant_type.clone()),
+                ("header", p.header.clone()),
+                ("header_prefix", p.header_prefix.clone()),
+            ],
+            numbers: vec![],
+            pairs: vec![],
+        },
+        AuthParams::ZegoMd5(p) => AuthIr {
+            variant: "ZegoMd5",
+            params_type: "ZegoMd5Params",
+            strings: vec![
+                ("app_id", p.app_id_param.clone()),
+                ("nonce", p.nonce_param.clone()),
+                ("timestamp", p.timestamp_param.clone()),
+                ("version_param", p.version_param.clone()),
+                ("signature", p.signature_param.clone()),
+                ("version", p.version.clone()),
+            ],
+            numbers: vec![("max_skew_seconds", p.max_skew_seconds)],
+            pairs: vec![],
+        },
+    }
 }
 
 /// Gives each raisable constraint of a field a `Limits` field.

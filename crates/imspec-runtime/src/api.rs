@@ -59,6 +59,25 @@ pub struct ApiInfo {
     pub envelope: Envelope,
     /// Where a successful response reports each item.
     pub results: Results,
+    /// What the API's vendor shares: auth, hosts, answer shape, shared codes.
+    pub vendor: &'static crate::VendorInfo,
+    /// The API's error table merged with the vendor's (the API's wording wins).
+    pub errors: &'static [crate::ErrorRow],
+    pub answer: crate::ApiAnswer,
+    pub relation: crate::Relation,
+    pub state: crate::StateLimits,
+}
+
+impl ApiInfo {
+    /// The error table's row of a code.
+    pub fn error(&self, code: &Code) -> Option<&'static crate::ErrorRow> {
+        self.errors.iter().find(|e| &e.code == code)
+    }
+
+    /// The class of a code, when the table lists it.
+    pub fn class(&self, code: &Code) -> Option<crate::ErrorClass> {
+        self.error(code).map(|e| e.class)
+    }
 }
 
 /// The vendor's response envelope.

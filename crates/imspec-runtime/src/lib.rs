@@ -10,11 +10,16 @@ pub mod outcome;
 pub mod plan;
 pub mod ratelimit;
 pub mod retry;
+pub mod service;
 pub mod validate;
 pub mod value;
 
 pub use api::{ApiEntry, ApiInfo, Batch, Envelope, ParamIn, ParamInfo, ParamType, RateLimit, RateScope, Results};
 pub use code::{Code, ErrorClass, VendorCode};
+pub use service::{
+    ApiAnswer, AppTokenParams, AuthInfo, Direction, ErrorRow, Fill, IdList, Refusals, Relation, Requester, StateLimit,
+    StateLimits, StatusField, UsersigParams, VendorAnswer, VendorInfo, ZegoMd5Params,
+};
 pub use validate::{Charset, LenUnit, Path, Policy, Rule, TimeUnit, Violation, Violations, json_kind};
 pub use value::{StringOrInt, deserialize_present};
 

@@ -944,7 +944,11 @@ fn check_fill(fill: &Map<Spanned<Scalar>>, fields: Option<&Map<Field>>, cx: &mut
         {
             let keys: Vec<String> = fields.keys().collect();
             let d = Diagnostic::error(&name.loc, format!("`{}` is not a field of the answer", name.value));
-            cx.push(d.suggest(&name.value.to_string(), keys.iter().map(String::as_str), "declare it in the answer's type"));
+            cx.push(d.suggest(
+                &name.value.to_string(),
+                keys.iter().map(String::as_str),
+                "declare it in the answer's type",
+            ));
         }
     }
 }
@@ -959,7 +963,11 @@ fn check_relation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
             {
                 let keys: Vec<String> = fields.keys().collect();
                 let d = Diagnostic::error(&field.loc, format!("`{}` is not a field of the request", field.value));
-                cx.push(d.suggest(&field.value, keys.iter().map(String::as_str), format!("fields: {}", keys.join(", "))));
+                cx.push(d.suggest(
+                    &field.value,
+                    keys.iter().map(String::as_str),
+                    format!("fields: {}", keys.join(", ")),
+                ));
             }
         }
         (None, Some(param)) => {
@@ -975,12 +983,10 @@ fn check_relation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
         ),
     }
     if let Some(df) = &rel.direction_field {
-        let variants = request
-            .and_then(|fields| fields.get(&df.field.value))
-            .and_then(|f| match &f.ty.value {
-                TypeExpr::Named(n) => scope.type_def(n)?.variants.as_ref(),
-                _ => None,
-            });
+        let variants = request.and_then(|fields| fields.get(&df.field.value)).and_then(|f| match &f.ty.value {
+            TypeExpr::Named(n) => scope.type_def(n)?.variants.as_ref(),
+            _ => None,
+        });
         match variants {
             None => cx.push(Diagnostic::error(
                 &df.field.loc,
@@ -994,7 +1000,10 @@ fn check_relation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
                 }
                 for (k, _) in df.values.iter() {
                     if variants.get(&k.value.to_string()).is_none() {
-                        cx.push(Diagnostic::error(&k.loc, format!("`{}` is not a value of `{}`", k.value, df.field.value)));
+                        cx.push(Diagnostic::error(
+                            &k.loc,
+                            format!("`{}` is not a value of `{}`", k.value, df.field.value),
+                        ));
                     }
                 }
             }

@@ -1,0 +1,232 @@
+//! What a service does with a call, as the specs say: how it authenticates, what it answers and
+//! what it stores. Generated code fills these from the specs; the emulator serves from them and
+//! the clients sign from them. No vendor's names or codes are written here.
+
+use crate::code::{Code, ErrorClass};
+
+/// What every API of a vendor shares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VendorInfo {
+    pub id: &'static str,
+    /// Documented hosts by region name.
+    pub hosts: &'static [(&'static str, &'static str)],
+    /// The host used when none is configured; `None` when every app has its own.
+    pub default_host: Option<&'static str>,
+    pub auth: AuthInfo,
+    pub refusals: Refusals,
+    pub answer: VendorAnswer,
+    /// The vendor's shared error table.
+    pub errors: &'static [ErrorRow],
+}
+
+impl VendorInfo {
+    /// The host of a documented region.
+    pub fn region(&self, name: &str) -> Option<&'static str> {
+        self.hosts.iter().find(|(n, _)| *n == name).map(|(_, h)| *h)
+    }
+}
+
+/// How calls authenticate: a signer and its parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthInfo {
+    TencentUsersig(UsersigParams),
+    EasemobAppToken(AppTokenParams),
+    ZegoMd5(ZegoMd5Params),
+}
+
+/// Query parameters of a Tencent UserSig call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsersigParams {
+    pub app_id: &'static str,
+    pub identifier: &'static str,
+    pub signature: &'static str,
+    pub nonce: &'static str,
+    pub fixed_query: &'static [(&'static str, &'static str)],
+    pub nonce_max: u64,
+    pub default_validity_seconds: u64,
+}
+
+/// An app token fetched with client credentials and sent as a header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppTokenParams {
+    /// Path template of the token endpoint (`{org_name}`-style segments).
+    pub token_path: &'static str,
+    pub grant_type: &'static str,
+    pub header: &'static str,
+    pub header_prefix: &'static str,
+}
+
+/// Query parameters of a ZEGO md5-signed call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZegoMd5Params {
+    pub app_id: &'static str,
+    pub nonce: &'static str,
+    pub timestamp: &'static str,
+    pub version_param: &'static str,
+    pub signature: &'static str,
+    pub version: &'static str,
+    pub max_skew_seconds: u64,
+}
+
+/// What the service answers for each way a credential fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusals {
+    /// By credential role: `app_id`, `identifier`, `signature`, `nonce`, `timestamp`, `version`, `token`.
+    pub missing: &'static [(&'static str, Code)],
+    pub undecodable: Option<Code>,
+    pub unknown_app: Option<Code>,
+    pub app_mismatch: Option<Code>,
+    pub identifier_mismatch: Option<Code>,
+    pub not_admin: Option<Code>,
+    pub expired: Option<Code>,
+    pub bad_timestamp: Option<Code>,
+    pub unsupported_version: Option<Code>,
+    pub bad_signature: Option<Code>,
+    pub bad_credentials: Option<Code>,
+}
+
+impl Refusals {
+    /// The code for a missing credential of `role`.
+    pub fn missing(&self, role: &str) -> Option<&Code> {
+        self.missing.iter().find(|(r, _)| *r == role).map(|(_, c)| c)
+    }
+}
+
+/// One row of an error table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorRow {
+    pub code: Code,
+    pub name: &'static str,
+    pub class: ErrorClass,
+    pub meaning: &'static str,
+    /// The vendor's error text, when the page gives it.
+    pub message: Option<&'static str>,
+    /// The HTTP status the code comes with, for vendors that answer errors with a status.
+    pub http_status: Option<u16>,
+}
+
+/// A field's value in an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fill {
+    /// The time of the answer, in Unix milliseconds.
+    NowMs,
+    /// The time spent on the call, in milliseconds.
+    ElapsedMs,
+    /// The request method, in lower case.
+    Method,
+    /// The error table's name of the answered code.
+    ErrorName,
+    Str(&'static str),
+    Int(i64),
+    Bool(bool),
+}
+
+/// A field restating success or failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusField {
+    pub field: &'static str,
+    pub ok: &'static str,
+    pub fail: &'static str,
+}
+
+/// How every answer of a vendor is shaped, besides the envelope's code and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VendorAnswer {
+    pub status: Option<StatusField>,
+    pub request_id: Option<&'static str>,
+    /// The code for a body that is not JSON; the API's schema code when `None`.
+    pub unreadable: Option<Code>,
+    /// Failures come as non-200 statuses with an error body (Easemob), not in a 200 envelope.
+    pub error_body: bool,
+    pub fill: &'static [(&'static str, Fill)],
+}
+
+/// A list of the ids of failed items in a per-item answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdList {
+    pub field: &'static str,
+    /// Sent even when empty.
+    pub always: bool,
+    /// Failures of these classes; every failure when empty.
+    pub classes: &'static [ErrorClass],
+}
+
+impl IdList {
+    pub fn takes(&self, class: Option<ErrorClass>) -> bool {
+        self.classes.is_empty() || class.is_some_and(|c| self.classes.contains(&c))
+    }
+}
+
+/// How an API's successful answer is shaped, besides where its results live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiAnswer {
+    /// Field of each per-item entry carrying a message.
+    pub item_message: Option<&'static str>,
+    pub failed_ids: Option<IdList>,
+    pub invalid_ids: Option<IdList>,
+    /// When every item failed: the envelope's code for the items' common code.
+    pub all_failed: &'static [(Code, Code)],
+    pub fill: &'static [(&'static str, Fill)],
+}
+
+/// Who adds friends in a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requester {
+    /// A field of the request body.
+    Field(&'static str),
+    /// A path parameter.
+    Param(&'static str),
+}
+
+/// How a call links the two users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    OneWay,
+    Both,
+}
+
+/// Who adds whom, and what the service answers about users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relation {
+    pub requester: Requester,
+    pub direction: Direction,
+    /// A request field whose value chooses the direction.
+    pub direction_field: Option<(&'static str, &'static [(&'static str, Direction)])>,
+    pub unknown_user: Option<Code>,
+    pub unknown_requester: Option<Code>,
+    /// `None`: a re-add succeeds.
+    pub already_friends: Option<Code>,
+}
+
+impl Relation {
+    /// The direction a request asks for.
+    pub fn direction_of(&self, body: &serde_json::Value) -> Direction {
+        self.direction_field
+            .and_then(|(field, values)| {
+                let value = body.get(field)?.as_str()?;
+                values.iter().find(|(v, _)| *v == value).map(|(_, d)| *d)
+            })
+            .unwrap_or(self.direction)
+    }
+}
+
+/// A limit on what the service holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateLimit {
+    /// `None` when the page names the limit but not its value.
+    pub max: Option<u64>,
+    pub code: Code,
+    /// The item field whose distinct values are counted.
+    pub field: Option<&'static str>,
+    /// The whole call's answer when the requester is at the limit before it.
+    pub full_code: Option<Code>,
+}
+
+/// Limits on what the service holds.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StateLimits {
+    pub friends_per_user: Option<StateLimit>,
+    pub peer_friends_per_user: Option<StateLimit>,
+    pub groups_per_user: Option<StateLimit>,
+    pub pending_per_user: Option<StateLimit>,
+}
