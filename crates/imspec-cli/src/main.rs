@@ -4,12 +4,15 @@
 //!   summarize every API.
 //! - `imspec validate <api> [FILE|-] [--param NAME=VALUE]... [--json]`: check a request as the
 //!   vendor would. Exit 0 valid, 1 not, 2 when the input cannot be read or is not JSON.
+//! - `imspec emulator [--config FILE] [--listen ADDR]`: serve every API locally; the first line
+//!   printed is `listening on http://ADDR`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod config;
 mod summary;
 mod validate;
 
@@ -48,6 +51,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve all four APIs on one port (Tencent under /v4/sns/..., Easemob under
+    /// /{org}/{app}/... including /token, ZEGO at /?Action=...), with the control API under
+    /// /_emulator/. The first line printed is `listening on http://ADDR`.
+    Emulator {
+        /// Credentials and `[emulator]` settings (TOML); the built-in demo file when absent.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Address to listen on; overrides the file's `listen` (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -68,6 +82,55 @@ fn main() -> ExitCode {
             }
             print!("{}", summary::render(&loaded.set));
             ExitCode::SUCCESS
+        }
+        Command::Emulator { config, listen } => {
+            let config = match config::load(config.as_deref()) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let emulator = match imspec_emulator::Emulator::new(&config) {
+                Ok(e) => e,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let addr = listen.or(config.listen.clone()).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+            let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("error: cannot start the async runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            runtime.block_on(async move {
+                let listener = match tokio::net::TcpListener::bind(&addr).await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        eprintln!("error: cannot listen on {addr}: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                };
+                match listener.local_addr() {
+                    Ok(bound) => println!("listening on http://{bound}"),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+                use std::io::Write as _;
+                let _ = std::io::stdout().flush();
+                match emulator.serve(listener).await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        ExitCode::FAILURE
+                    }
+                }
+            })
         }
         Command::Validate { api, file, params, json } => match validate::run(&api, file.as_deref(), &params, json) {
             Ok(true) => ExitCode::SUCCESS,

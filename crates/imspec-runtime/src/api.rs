@@ -38,6 +38,28 @@ pub struct Batch {
     pub code: Option<Code>,
 }
 
+impl Batch {
+    /// The target id of an item, as text (`""` when it has none).
+    pub fn user_of(&self, item: &serde_json::Value) -> String {
+        let id = match self.item_id {
+            Some(field) => item.get(field),
+            None => Some(item),
+        };
+        match id {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        }
+    }
+
+    /// The index of the item a JSON path (`$.Items[3].Id`) points into, if it points into one.
+    pub fn item_index(&self, path: &str) -> Option<usize> {
+        let rest = path.strip_prefix("$.")?.strip_prefix(self.field)?.strip_prefix('[')?;
+        let (index, _) = rest.split_once(']')?;
+        index.parse().ok()
+    }
+}
+
 /// An API's endpoint and the facts the runtime needs to call it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiInfo {

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod auth;
 pub mod code;
+pub mod config;
 pub mod outcome;
 pub mod plan;
 pub mod ratelimit;
@@ -16,6 +17,7 @@ pub mod value;
 
 pub use api::{ApiEntry, ApiInfo, Batch, Envelope, ParamIn, ParamInfo, ParamType, RateLimit, RateScope, Results};
 pub use code::{Code, ErrorClass, VendorCode};
+pub use config::{Config, ConfigError, Credentials};
 pub use service::{
     ApiAnswer, AppTokenParams, AuthInfo, Direction, ErrorRow, Fill, IdList, Refusals, Relation, Requester, StateLimit,
     StateLimits, StatusField, UsersigParams, VendorAnswer, VendorInfo, ZegoMd5Params,

@@ -39,24 +39,9 @@ pub struct Plan {
 /// per-call maximum in force (the documented one, or a raised one); `None` sends one call.
 pub fn plan(batch: &Batch, max_items: Option<u64>, policy: Policy, body: &Value, violations: &[Violation]) -> Plan {
     let items: &[Value] = body.get(batch.field).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    let user_of = |item: &Value| -> String {
-        let id = match batch.item_id {
-            Some(field) => item.get(field),
-            None => Some(item),
-        };
-        match id {
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
-            None => String::new(),
-        }
-    };
-    let prefix = format!("$.{}[", batch.field);
+    let user_of = |item: &Value| batch.user_of(item);
     // Which item a violation belongs to, if any. The batch-size rule is not an item's fault.
-    let item_of = |v: &Violation| -> Option<usize> {
-        let rest = v.path.strip_prefix(&prefix)?;
-        let (index, _) = rest.split_once(']')?;
-        index.parse().ok()
-    };
+    let item_of = |v: &Violation| batch.item_index(&v.path);
     let mut plan = Plan::default();
     let mut invalid_at = vec![false; items.len()];
     if policy == Policy::Strict {

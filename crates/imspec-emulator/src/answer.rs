@@ -1,0 +1,214 @@
+//! Answers in each vendor's own shape, composed from the spec's `envelope`, `results` and
+//! answer facts — never from vendor-specific code.
+
+use std::time::Instant;
+
+use imspec_runtime::{ApiInfo, Code, Fill, Results};
+use serde_json::{Map, Value};
+
+/// An HTTP answer: status and JSON body (or text for a gateway error).
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Body,
+    /// Do the work, then drop the connection instead of answering.
+    pub drop: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum Body {
+    Json(Value),
+    Text(&'static str),
+}
+
+impl Reply {
+    pub fn json(status: u16, body: Value) -> Reply {
+        Reply { status, body: Body::Json(body), drop: false }
+    }
+}
+
+/// What an answer's `fill` keywords resolve to.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub method: &'a str,
+    pub started: Instant,
+    pub request_id: u64,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn fill(obj: &mut Map<String, Value>, fills: &[(&str, Fill)], cx: &Context<'_>, error_name: Option<&str>) {
+    for (field, f) in fills {
+        let value = match f {
+            Fill::NowMs => Value::from(now_ms()),
+            Fill::ElapsedMs => Value::from(u64::try_from(cx.started.elapsed().as_millis()).unwrap_or(u64::MAX)),
+            Fill::Method => Value::from(cx.method.to_ascii_lowercase()),
+            Fill::ErrorName => match error_name {
+                Some(name) => Value::from(name),
+                None => continue,
+            },
+            Fill::Str(s) => Value::from(*s),
+            Fill::Int(i) => Value::from(*i),
+            Fill::Bool(b) => Value::from(*b),
+        };
+        obj.insert((*field).to_owned(), value);
+    }
+}
+
+/// The text an answer gives for a code: the vendor's own error text, else its meaning.
+pub fn message_of(info: &ApiInfo, code: &Code) -> String {
+    match info.error(code) {
+        Some(row) => row.message.unwrap_or(row.meaning).to_owned(),
+        None => String::new(),
+    }
+}
+
+/// The answer to a call that failed as a whole.
+pub fn failure(info: &ApiInfo, code: &Code, message: Option<String>, cx: &Context<'_>) -> Reply {
+    let vendor = info.vendor;
+    let row = info.error(code);
+    let message = message.unwrap_or_else(|| message_of(info, code));
+    let mut obj = Map::new();
+    if vendor.answer.error_body {
+        obj.insert(info.envelope.code.to_owned(), code.to_json());
+        fill(&mut obj, vendor.answer.fill, cx, row.map(|r| r.name));
+        obj.insert(info.envelope.message.to_owned(), Value::from(message));
+        return Reply::json(row.and_then(|r| r.http_status).unwrap_or(400), Value::Object(obj));
+    }
+    envelope(&mut obj, info, code, message, false, cx, row.map(|r| r.name));
+    Reply::json(200, Value::Object(obj))
+}
+
+fn envelope(
+    obj: &mut Map<String, Value>,
+    info: &ApiInfo,
+    code: &Code,
+    message: String,
+    ok: bool,
+    cx: &Context<'_>,
+    error_name: Option<&str>,
+) {
+    let answer = &info.vendor.answer;
+    if let Some(status) = &answer.status {
+        obj.insert(status.field.to_owned(), Value::from(if ok { status.ok } else { status.fail }));
+    }
+    obj.insert(info.envelope.code.to_owned(), code.to_json());
+    obj.insert(info.envelope.message.to_owned(), Value::from(message));
+    if let Some(field) = answer.request_id {
+        obj.insert(field.to_owned(), Value::from(cx.request_id.to_string()));
+    }
+    fill(obj, answer.fill, cx, error_name);
+}
+
+/// Sets `value` at a dotted path of wire names, creating objects on the way.
+fn set_path(obj: &mut Map<String, Value>, path: &[&str], value: Value) {
+    let Some((last, parents)) = path.split_last() else { return };
+    let mut here = obj;
+    for key in parents {
+        let next = here.entry((*key).to_owned()).or_insert_with(|| Value::Object(Map::new()));
+        if !next.is_object() {
+            *next = Value::Object(Map::new());
+        }
+        let Value::Object(map) = next else { return };
+        here = map;
+    }
+    here.insert((*last).to_owned(), value);
+}
+
+/// The answer to a call whose items were each handled: `results` holds each item's target id
+/// and its code (`None`: done). `Err` carries a code no result list of the spec can hold.
+pub fn success(info: &ApiInfo, results: &[(String, Option<Code>)], cx: &Context<'_>) -> Result<Reply, Code> {
+    let answer = &info.answer;
+    let mut obj = Map::new();
+    let ok_code = info.envelope.ok.clone();
+    let item_message = |code: &Option<Code>| code.as_ref().map(|c| message_of(info, c)).unwrap_or_default();
+    match &info.results {
+        Results::PerItem { list, ids, code, ok } => {
+            let entries: Vec<Value> = results
+                .iter()
+                .map(|(user, c)| {
+                    let mut e = Map::new();
+                    e.insert(ids[0].to_owned(), Value::from(user.as_str()));
+                    e.insert((*code).to_owned(), c.as_ref().unwrap_or(ok).to_json());
+                    if let Some(m) = answer.item_message {
+                        e.insert(m.to_owned(), Value::from(item_message(c)));
+                    }
+                    Value::Object(e)
+                })
+                .collect();
+            set_path(&mut obj, list, Value::Array(entries));
+            let mut invalid = Vec::new();
+            let mut failed = Vec::new();
+            for (user, c) in results {
+                let Some(c) = c else { continue };
+                let class = info.class(c);
+                if answer.invalid_ids.as_ref().is_some_and(|l| l.takes(class)) {
+                    invalid.push(Value::from(user.as_str()));
+                } else if answer.failed_ids.as_ref().is_some_and(|l| l.takes(class)) {
+                    failed.push(Value::from(user.as_str()));
+                }
+            }
+            for (list, ids) in [(&answer.failed_ids, failed), (&answer.invalid_ids, invalid)] {
+                if let Some(list) = list
+                    && (list.always || !ids.is_empty())
+                {
+                    obj.insert(list.field.to_owned(), Value::Array(ids));
+                }
+            }
+            if let Some(ok) = &ok_code {
+                envelope(&mut obj, info, ok, String::new(), true, cx, None);
+            }
+        }
+        Results::FailuresOnly { list, ids, code } => {
+            let failures: Vec<&(String, Option<Code>)> = results.iter().filter(|(_, c)| c.is_some()).collect();
+            let all_failed = !results.is_empty() && failures.len() == results.len();
+            let top = if all_failed {
+                let first = failures.first().and_then(|(_, c)| c.clone());
+                let common = first.as_ref().filter(|f| failures.iter().all(|(_, c)| c.as_ref() == Some(*f)));
+                let mapped =
+                    common.and_then(|c| answer.all_failed.iter().find(|(from, _)| from == c).map(|(_, to)| to));
+                mapped.cloned().or(first)
+            } else {
+                ok_code.clone()
+            };
+            if let Some(top) = &top {
+                let ok = Some(top) == ok_code.as_ref();
+                let message = if ok { String::new() } else { message_of(info, top) };
+                let name = info.error(top).map(|r| r.name);
+                envelope(&mut obj, info, top, message, ok, cx, if ok { None } else { name });
+            }
+            let entries: Vec<Value> = failures
+                .iter()
+                .map(|(user, c)| {
+                    let mut e = Map::new();
+                    e.insert(ids[0].to_owned(), Value::from(user.as_str()));
+                    e.insert((*code).to_owned(), c.as_ref().map(Code::to_json).unwrap_or(Value::Null));
+                    if let Some(m) = answer.item_message {
+                        e.insert(m.to_owned(), Value::from(item_message(c)));
+                    }
+                    Value::Object(e)
+                })
+                .collect();
+            set_path(&mut obj, list, Value::Array(entries));
+        }
+        Results::IdLists { lists } => {
+            if let Some((_, c)) = results.iter().find(|(_, c)| !lists.iter().any(|(_, code)| code == c)) {
+                return Err(c.clone().unwrap_or_else(|| info.schema_error_code.clone()));
+            }
+            fill(&mut obj, answer.fill, cx, None);
+            for (path, code) in *lists {
+                let ids: Vec<Value> =
+                    results.iter().filter(|(_, c)| c == code).map(|(u, _)| Value::from(u.as_str())).collect();
+                set_path(&mut obj, path, Value::Array(ids));
+            }
+            return Ok(Reply::json(200, Value::Object(obj)));
+        }
+    }
+    fill(&mut obj, answer.fill, cx, None);
+    Ok(Reply::json(200, Value::Object(obj)))
+}

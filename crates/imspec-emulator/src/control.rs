@@ -1,0 +1,77 @@
+//! The control API (`/_emulator/...`): what tests and people see of the service's state. It is
+//! never subject to faults or rate limits.
+
+use std::sync::atomic::Ordering;
+
+use axum::http::Method;
+use serde_json::{Map, Value, json};
+
+use crate::Inner;
+use crate::answer::Reply;
+use crate::auth::lock;
+
+pub fn handle(em: &Inner, method: &Method, rest: &str, body: &[u8]) -> Reply {
+    let parts: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    match (method.as_str(), parts.as_slice()) {
+        ("GET", ["friends", vendor, user]) => {
+            let user = crate::percent_decode(user, false);
+            let Some(v) = em.vendors.iter().find(|v| v.info.id == *vendor) else { return no_vendor(em, vendor) };
+            let graph = lock(&v.graph);
+            let friends: Vec<Value> = graph
+                .friends(&user)
+                .map(|f| f.iter().map(|(id, fields)| json!({ "id": id, "fields": fields })).collect())
+                .unwrap_or_default();
+            Reply::json(200, json!({ "user": user, "friends": friends }))
+        }
+        ("GET", ["stats"]) => {
+            let mut out = Map::new();
+            for api in &em.apis {
+                out.insert(api.entry.info.id.to_owned(), api.stats.json());
+            }
+            if let Some(v) =
+                em.vendors.iter().find(|v| matches!(v.info.auth, imspec_runtime::AuthInfo::EasemobAppToken(_)))
+            {
+                out.insert(format!("{}/token", v.info.id), em.token_stats.json());
+            }
+            Reply::json(200, Value::Object(out))
+        }
+        ("POST", ["users", vendor]) => {
+            let Some(v) = em.vendors.iter().find(|v| v.info.id == *vendor) else { return no_vendor(em, vendor) };
+            let users = serde_json::from_slice::<Value>(body).ok().and_then(|b| {
+                b.get("users")?.as_array()?.iter().map(|u| u.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>()
+            });
+            let Some(users) = users else {
+                return Reply::json(400, json!({ "error": "expected {\"users\": [\"id\", ...]}" }));
+            };
+            let mut graph = lock(&v.graph);
+            for u in &users {
+                graph.register(u);
+            }
+            Reply::json(200, json!({ "registered": users.len() }))
+        }
+        ("POST", ["reset"]) => {
+            for v in &em.vendors {
+                *lock(&v.graph) = Default::default();
+            }
+            for api in &em.apis {
+                api.stats.reset();
+                *lock(&api.bucket) = api.rate.map(imspec_runtime::ratelimit::TokenBucket::new);
+            }
+            em.token_stats.reset();
+            lock(&em.seen).clear();
+            em.request_ids.store(0, Ordering::Relaxed);
+            Reply::json(200, json!({ "reset": true }))
+        }
+        _ => Reply::json(
+            404,
+            json!({ "error": "unknown control call", "known": [
+                "GET /_emulator/friends/{vendor}/{user}", "GET /_emulator/stats",
+                "POST /_emulator/users/{vendor}", "POST /_emulator/reset"] }),
+        ),
+    }
+}
+
+fn no_vendor(em: &Inner, vendor: &str) -> Reply {
+    let known: Vec<&str> = em.vendors.iter().map(|v| v.info.id).collect();
+    Reply::json(404, json!({ "error": format!("no vendor `{vendor}`"), "known": known }))
+}

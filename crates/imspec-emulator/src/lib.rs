@@ -1,0 +1,572 @@
+//! A local emulator of the IM vendors' friend APIs — what LocalStack is for AWS — served from the
+//! same specs and generated validators as imspec's clients, so the two cannot drift apart.
+//!
+//! One port serves every API compiled into `imspec` at the vendor's own path, verifies
+//! credentials as the vendor does, validates with the generated validators, keeps a friend graph
+//! per vendor, rate-limits at the documented rates and injects faults reproducibly. Tests see
+//! what it holds only through its HTTP control API (`/_emulator/...`).
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let config = imspec_runtime::Config::parse(include_str!("../default.toml"), "default.toml").unwrap();
+//! let emulator = imspec_emulator::Emulator::new(&config).unwrap();
+//! let running = emulator.spawn("127.0.0.1:0").await?;
+//! println!("listening on http://{}", running.addr());
+//! # Ok(()) }
+//! ```
+
+mod answer;
+mod auth;
+mod control;
+mod faults;
+mod settings;
+mod state;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::body::Body as AxumBody;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use imspec_runtime::ratelimit::TokenBucket;
+use imspec_runtime::{ApiEntry, AuthInfo, Code, ConfigError, Credentials, Requester, Results, VendorInfo, Violations};
+use serde_json::{Map, Value};
+
+pub use answer::Reply;
+pub use settings::{Faults, RateLimits, Settings};
+
+use answer::{Body, Context};
+use auth::{Tokens, lock};
+use state::{Added, Graph, Limits};
+
+/// The configuration the command line uses when given none: demo credentials for every vendor.
+pub const DEFAULT_CONFIG: &str = include_str!("../default.toml");
+
+/// A configured emulator, ready to serve.
+#[derive(Debug, Clone)]
+pub struct Emulator {
+    inner: std::sync::Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    settings: Settings,
+    vendors: Vec<VendorState>,
+    apis: Vec<Served>,
+    tokens: Tokens,
+    origin: Instant,
+    /// How many times each request body was seen (by hash), for fault decisions.
+    seen: Mutex<HashMap<u64, u64>>,
+    token_stats: Stats,
+    request_ids: AtomicU64,
+}
+
+#[derive(Debug)]
+struct VendorState {
+    info: &'static VendorInfo,
+    creds: Credentials,
+    /// Values of the configuration keys that parameters bind to (`org`, `app`).
+    binds: HashMap<&'static str, String>,
+    graph: Mutex<Graph>,
+}
+
+#[derive(Debug, Default)]
+struct Stats {
+    calls: AtomicU64,
+    rate_limited: AtomicU64,
+    rejected: AtomicU64,
+}
+
+impl Stats {
+    fn json(&self) -> Value {
+        serde_json::json!({
+            "calls": self.calls.load(Ordering::Relaxed),
+            "rate_limited": self.rate_limited.load(Ordering::Relaxed),
+            "rejected": self.rejected.load(Ordering::Relaxed),
+        })
+    }
+
+    fn reset(&self) {
+        for n in [&self.calls, &self.rate_limited, &self.rejected] {
+            n.store(0, Ordering::Relaxed);
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Served {
+    entry: &'static ApiEntry,
+    vendor: usize,
+    segments: Vec<Segment>,
+    /// Calls per second in force; `None`: not limited.
+    rate: Option<u32>,
+    bucket: Mutex<Option<TokenBucket>>,
+    stats: Stats,
+    friends_override: Option<u64>,
+    /// Per-item codes the API's own table classes as retryable (fault injection).
+    retryable: Vec<Code>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Segment {
+    Lit(&'static str),
+    Param(&'static str),
+}
+
+fn segments(template: &'static str) -> Vec<Segment> {
+    template
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(name) => Segment::Param(name),
+            None => Segment::Lit(s),
+        })
+        .collect()
+}
+
+/// Matches a request path against a template, returning the path parameters.
+fn match_path(template: &[Segment], path: &str) -> Option<Vec<(&'static str, String)>> {
+    let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    if parts.len() != template.len() {
+        return None;
+    }
+    let mut params = Vec::new();
+    for (seg, part) in template.iter().zip(parts) {
+        match seg {
+            Segment::Lit(lit) if *lit == part => {}
+            Segment::Lit(_) => return None,
+            Segment::Param(name) => params.push((*name, percent_decode(part, false))),
+        }
+    }
+    Some(params)
+}
+
+fn percent_decode(s: &str, plus_is_space: bool) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%' && i + 3 <= bytes.len())
+            .then(|| std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .flatten();
+        match (escaped, bytes[i]) {
+            (Some(b), _) => {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+            (None, b'+') if plus_is_space => out.push(b' '),
+            (None, b) => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn parse_query(query: Option<&str>) -> Vec<(String, String)> {
+    query
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(k, true), percent_decode(v, true))
+        })
+        .collect()
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+impl Emulator {
+    /// An emulator of every API compiled into `imspec` whose vendor has a section in `config`.
+    pub fn new(config: &imspec_runtime::Config) -> Result<Emulator, ConfigError> {
+        let settings = Settings::from_table(&config.emulator, &config.origin)?;
+        let mut vendors: Vec<VendorState> = Vec::new();
+        let mut apis = Vec::new();
+        for entry in imspec::apis() {
+            let info = entry.info;
+            let vendor_id = info.vendor.id;
+            let index = match vendors.iter().position(|v| v.info.id == vendor_id) {
+                Some(i) => i,
+                None => {
+                    let Ok(section) = config.vendor(vendor_id) else { continue };
+                    let creds = section.credentials(&info.vendor.auth)?;
+                    let mut binds = HashMap::new();
+                    for p in entry.params.iter() {
+                        if let Some(key) = p.bind {
+                            binds.insert(key, section.text(key)?);
+                        }
+                    }
+                    vendors.push(VendorState { info: info.vendor, creds, binds, graph: Mutex::new(Graph::default()) });
+                    vendors.len() - 1
+                }
+            };
+            for p in entry.params.iter().filter_map(|p| p.bind) {
+                if !vendors[index].binds.contains_key(p) {
+                    let section = config.vendor(vendor_id)?;
+                    vendors[index].binds.insert(p, section.text(p)?);
+                }
+            }
+            let rate = match &settings.rate_limits {
+                RateLimits::Documented => Some(info.rate_limit.per_second),
+                RateLimits::Off => None,
+                RateLimits::Overrides(o) => Some(o.get(info.id).copied().unwrap_or(info.rate_limit.per_second)),
+            };
+            let own = |row: &&imspec_runtime::ErrorRow| !info.vendor.errors.contains(row);
+            let retryable = info
+                .errors
+                .iter()
+                .filter(own)
+                .filter(|r| r.class == imspec_runtime::ErrorClass::Retryable)
+                .map(|r| r.code.clone())
+                .collect();
+            apis.push(Served {
+                entry,
+                vendor: index,
+                segments: segments(info.path),
+                rate,
+                bucket: Mutex::new(rate.map(TokenBucket::new)),
+                stats: Stats::default(),
+                friends_override: settings.friend_limits.get(vendor_id).copied(),
+                retryable,
+            });
+        }
+        if let RateLimits::Overrides(o) = &settings.rate_limits
+            && let Some(unknown) = o.keys().find(|k| !apis.iter().any(|a| a.entry.info.id == k.as_str()))
+        {
+            return Err(ConfigError(format!("{}: [emulator] `rate_limits`: no API `{unknown}`", config.origin)));
+        }
+        Ok(Emulator {
+            inner: std::sync::Arc::new(Inner {
+                settings,
+                vendors,
+                apis,
+                tokens: Tokens::default(),
+                origin: Instant::now(),
+                seen: Mutex::new(HashMap::new()),
+                token_stats: Stats::default(),
+                request_ids: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    /// The ids of the APIs served.
+    pub fn api_ids(&self) -> Vec<&'static str> {
+        self.inner.apis.iter().map(|a| a.entry.info.id).collect()
+    }
+
+    /// The HTTP service, for embedding in another server.
+    pub fn router(&self) -> axum::Router {
+        axum::Router::new().fallback(handle).with_state(self.inner.clone())
+    }
+
+    /// Serves on `listener` until the task is dropped.
+    pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+        axum::serve(listener, self.router()).await
+    }
+
+    /// Binds `addr` and serves in a background task.
+    pub async fn spawn(self, addr: &str) -> std::io::Result<Running> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(self.serve(listener));
+        Ok(Running { addr, task })
+    }
+}
+
+/// An emulator serving in the background; stops when dropped.
+#[derive(Debug)]
+pub struct Running {
+    addr: SocketAddr,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn handle(
+    State(em): State<std::sync::Arc<Inner>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    let path = uri.path();
+    let reply = if let Some(rest) = path.strip_prefix("/_emulator/") {
+        control::handle(&em, &method, rest, &body)
+    } else if let Some(reply) = em.token(&method, path, &body, started) {
+        reply
+    } else {
+        let query = parse_query(uri.query());
+        match em.route(&method, path, &query) {
+            Some((api, params)) => {
+                if em.settings.latency_ms > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(em.settings.latency_ms)).await;
+                }
+                let auth_header = match &em.vendors[api.vendor].info.auth {
+                    AuthInfo::EasemobAppToken(p) => headers.get(p.header).and_then(|h| h.to_str().ok()),
+                    _ => None,
+                };
+                em.call(api, &params, &query, auth_header, &body, method.as_str(), started)
+            }
+            None => Reply::json(404, serde_json::json!({ "error": "not found", "path": path })),
+        }
+    };
+    if em.settings.log_requests {
+        eprintln!("{method} {uri} -> {} ({} µs)", reply.status, started.elapsed().as_micros());
+    }
+    respond(reply)
+}
+
+fn respond(reply: Reply) -> Response {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if reply.drop {
+        // The work is done; the connection breaks before the answer completes.
+        let broken =
+            futures_util::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::other("dropped")) });
+        return (status, [(header::CONTENT_TYPE, "application/json")], AxumBody::from_stream(broken)).into_response();
+    }
+    match reply.body {
+        Body::Json(v) => {
+            let bytes = serde_json::to_vec(&v).unwrap_or_default();
+            (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response()
+        }
+        Body::Text(t) => (status, [(header::CONTENT_TYPE, "text/plain")], t).into_response(),
+    }
+}
+
+impl Inner {
+    fn now_ns(&self) -> u128 {
+        self.origin.elapsed().as_nanos()
+    }
+
+    fn route(
+        &self,
+        method: &Method,
+        path: &str,
+        query: &[(String, String)],
+    ) -> Option<(&Served, Vec<(&'static str, String)>)> {
+        self.apis.iter().find_map(|api| {
+            let info = api.entry.info;
+            if !info.method.eq_ignore_ascii_case(method.as_str()) {
+                return None;
+            }
+            let params = match_path(&api.segments, path)?;
+            let fixed = info.query.iter().all(|(k, v)| query.iter().any(|(qk, qv)| qk == k && qv == v));
+            fixed.then_some((api, params))
+        })
+    }
+
+    /// The Easemob-style token endpoint, when `path` is one.
+    fn token(&self, method: &Method, path: &str, body: &[u8], started: Instant) -> Option<Reply> {
+        let (vendor, p) = self.vendors.iter().find_map(|v| match &v.info.auth {
+            AuthInfo::EasemobAppToken(p) => Some((v, p)),
+            _ => None,
+        })?;
+        let params = match_path(&segments(p.token_path), path)?;
+        if method != Method::POST {
+            return None;
+        }
+        self.token_stats.calls.fetch_add(1, Ordering::Relaxed);
+        // Answers come in the vendor's shape: borrow the first of its APIs for the envelope.
+        let info = self.apis.iter().find(|a| std::ptr::eq(self.vendors[a.vendor].info, vendor.info))?.entry.info;
+        let cx =
+            Context { method: method.as_str(), started, request_id: self.request_ids.fetch_add(1, Ordering::Relaxed) };
+        let refusals = &vendor.info.refusals;
+        let refuse = |code: Option<&Code>, message: Option<String>| {
+            self.token_stats.rejected.fetch_add(1, Ordering::Relaxed);
+            answer::failure(info, code.unwrap_or(&info.schema_error_code), message, &cx)
+        };
+        // The path's org and app must be the configured ones.
+        let api = self.apis.iter().find(|a| std::ptr::eq(a.entry.info, info))?;
+        for (name, value) in &params {
+            let bound = api.entry.params.iter().find(|q| q.name == *name).and_then(|q| q.bind);
+            if let Some(key) = bound
+                && vendor.binds.get(key) != Some(value)
+            {
+                return Some(refuse(refusals.unknown_app.as_ref(), None));
+            }
+        }
+        let Ok(request) = serde_json::from_slice::<Value>(body) else {
+            return Some(refuse(vendor.info.answer.unreadable.as_ref(), Some("request body is not JSON".into())));
+        };
+        let text = |k: &str| request.get(k).and_then(Value::as_str).unwrap_or("");
+        if text("grant_type") != p.grant_type
+            || !auth::client_credentials(&vendor.creds, text("client_id"), text("client_secret"))
+        {
+            return Some(refuse(refusals.bad_credentials.as_ref(), None));
+        }
+        // `ttl` is documented as a number but sent as a string by the page's own examples.
+        let ttl = match request.get("ttl") {
+            None | Some(Value::Null) => Some(self.settings.token_ttl_seconds),
+            Some(Value::Number(n)) => n.as_u64(),
+            Some(Value::String(s)) => s.parse().ok(),
+            Some(_) => None,
+        };
+        let Some(ttl) = ttl else {
+            return Some(refuse(Some(&info.schema_error_code), Some("`ttl` must be a number of seconds".into())));
+        };
+        let app = vendor.binds.values().cloned().collect::<Vec<_>>().join("#");
+        let token = self.tokens.issue(&app, ttl, unix_now());
+        let application =
+            format!("{:032x}", u128::from(auth::fnv(app.as_bytes())) << 64 | u128::from(auth::fnv(b"app")));
+        Some(Reply::json(
+            200,
+            serde_json::json!({ "access_token": token, "expires_in": ttl, "application": application }),
+        ))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn call(
+        &self,
+        api: &Served,
+        path_params: &[(&'static str, String)],
+        query: &[(String, String)],
+        auth_header: Option<&str>,
+        body: &[u8],
+        method: &str,
+        started: Instant,
+    ) -> Reply {
+        let info = api.entry.info;
+        let vendor = &self.vendors[api.vendor];
+        let cx = Context { method, started, request_id: self.request_ids.fetch_add(1, Ordering::Relaxed) };
+        api.stats.calls.fetch_add(1, Ordering::Relaxed);
+        let reject = |code: Option<Code>, message: Option<String>| {
+            api.stats.rejected.fetch_add(1, Ordering::Relaxed);
+            answer::failure(info, code.as_ref().unwrap_or(&info.schema_error_code), message, &cx)
+        };
+
+        if api.rate.is_some() {
+            let allowed = lock(&api.bucket).as_mut().is_none_or(|b| b.try_take(self.now_ns()));
+            if !allowed {
+                api.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
+                return answer::failure(info, &info.rate_limit.answer, None, &cx);
+            }
+        }
+        if let Err(code) = auth::check(
+            &vendor.info.auth,
+            &vendor.info.refusals,
+            &vendor.creds,
+            &self.tokens,
+            query,
+            auth_header,
+            unix_now(),
+        ) {
+            return reject(code, None);
+        }
+        for (name, value) in path_params {
+            let bound = api.entry.params.iter().find(|p| p.name == *name).and_then(|p| p.bind);
+            if let Some(key) = bound
+                && vendor.binds.get(key) != Some(value)
+            {
+                return reject(vendor.info.refusals.unknown_app.clone(), None);
+            }
+        }
+
+        let fault = faults::decide(&self.settings.faults, body, &self.seen);
+        if fault.http_error {
+            return Reply { status: 502, body: Body::Text("502 Bad Gateway"), drop: false };
+        }
+
+        let Ok(json) = serde_json::from_slice::<Value>(body) else {
+            return reject(vendor.info.answer.unreadable.clone(), Some("request body is not JSON".into()));
+        };
+        let mut violations = Violations::new();
+        let given: Vec<(String, String)> = path_params
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .chain(query.iter().filter(|(k, _)| api.entry.params.iter().any(|p| p.name == k)).cloned())
+            .collect();
+        api.entry.validate_params(&given, &mut violations);
+        (api.entry.validate_json)(&json, &mut violations);
+        let batch = &info.batch;
+        let per_item = !matches!(info.results, Results::IdLists { .. });
+        let mut item_codes: HashMap<usize, Code> = HashMap::new();
+        for v in violations.into_vec() {
+            match batch.item_index(&v.path).filter(|_| per_item) {
+                Some(i) => {
+                    item_codes.entry(i).or_insert(v.code);
+                }
+                None => return reject(Some(v.code), Some(format!("{}: {}", v.path, v.message))),
+            }
+        }
+
+        let requester = match info.relation.requester {
+            Requester::Field(f) => json.get(f).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)),
+            Requester::Param(p) => path_params.iter().find(|(k, _)| *k == p).map(|(_, v)| v.clone()),
+        }
+        .unwrap_or_default();
+        let items: &[Value] = json.get(batch.field).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        let direction = info.relation.direction_of(&json);
+        let limits = Limits { state: &info.state, friends_override: api.friends_override };
+
+        let mut graph = lock(&vendor.graph);
+        if !graph.is_registered(&requester) {
+            if self.settings.auto_register {
+                graph.register(&requester);
+            } else {
+                return reject(info.relation.unknown_requester.clone(), None);
+            }
+        }
+        if let Some(code) = limits.full(&graph, &requester) {
+            return reject(Some(code), None);
+        }
+        let mut results = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let target = batch.user_of(item);
+            let code = if let Some(code) = item_codes.remove(&i) {
+                Some(code)
+            } else if let Some(code) = fault.item_code(i, &api.retryable) {
+                Some(code)
+            } else if !graph.is_registered(&target) && !self.settings.auto_register {
+                Some(info.relation.unknown_user.clone().unwrap_or_else(|| info.schema_error_code.clone()))
+            } else {
+                graph.register(&target);
+                let fields = match (item, batch.item_id) {
+                    (Value::Object(obj), Some(id)) => {
+                        obj.iter().filter(|(k, _)| k.as_str() != id).map(|(k, v)| (k.clone(), v.clone())).collect()
+                    }
+                    _ => Map::new(),
+                };
+                match graph.add(&requester, &target, fields, direction, limits) {
+                    Added::New => None,
+                    Added::Already => info.relation.already_friends.clone(),
+                    Added::Refused(code) => Some(code),
+                }
+            };
+            results.push((target, code));
+        }
+        drop(graph);
+        let mut reply = match answer::success(info, &results, &cx) {
+            Ok(reply) => reply,
+            Err(code) => return reject(Some(code), None),
+        };
+        reply.drop = fault.drop_after_apply;
+        reply
+    }
+}

@@ -1,0 +1,134 @@
+//! What the service holds: registered users and each user's friends, with every field the
+//! request carried.
+
+use std::collections::{HashMap, HashSet};
+
+use imspec_runtime::{Code, Direction, StateLimits};
+use serde_json::{Map, Value};
+
+/// One vendor's users and friend lists.
+#[derive(Debug, Default)]
+pub struct Graph {
+    registered: HashSet<String>,
+    /// User → friend id → stored fields (insertion order kept).
+    friends: HashMap<String, Map<String, Value>>,
+}
+
+/// The limits in force for one API: the documented ones, with a configured friend limit.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits<'a> {
+    pub state: &'a StateLimits,
+    /// Replaces the documented friends-per-user maximum (and the peer's).
+    pub friends_override: Option<u64>,
+}
+
+impl Limits<'_> {
+    fn friends_max(&self) -> Option<(u64, &Code)> {
+        let l = self.state.friends_per_user.as_ref()?;
+        Some((self.friends_override.or(l.max)?, &l.code))
+    }
+
+    fn peer_max(&self) -> Option<(u64, &Code)> {
+        let l = self.state.peer_friends_per_user.as_ref()?;
+        Some((self.friends_override.or(l.max)?, &l.code))
+    }
+
+    /// The code of the whole call when the requester is already at the limit.
+    pub fn full(&self, graph: &Graph, requester: &str) -> Option<Code> {
+        let l = self.state.friends_per_user.as_ref()?;
+        let max = self.friends_override.or(l.max)?;
+        (graph.count(requester) as u64 >= max).then(|| l.full_code.clone()).flatten()
+    }
+}
+
+/// What adding one friend came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Added {
+    /// Stored now.
+    New,
+    /// Stored before; nothing changed.
+    Already,
+    /// Refused with this code.
+    Refused(Code),
+}
+
+impl Graph {
+    pub fn is_registered(&self, user: &str) -> bool {
+        self.registered.contains(user)
+    }
+
+    pub fn register(&mut self, user: &str) {
+        if !self.registered.contains(user) {
+            self.registered.insert(user.to_owned());
+        }
+    }
+
+    pub fn count(&self, user: &str) -> usize {
+        self.friends.get(user).map_or(0, Map::len)
+    }
+
+    /// A user's friends and their stored fields, in the order they were added.
+    pub fn friends(&self, user: &str) -> Option<&Map<String, Value>> {
+        self.friends.get(user)
+    }
+
+    /// Adds `target` to `requester`'s friends (and the reverse for `Direction::Both`), storing
+    /// `fields` on the requester's side, within the limits.
+    pub fn add(
+        &mut self,
+        requester: &str,
+        target: &str,
+        fields: Map<String, Value>,
+        direction: Direction,
+        limits: Limits<'_>,
+    ) -> Added {
+        let has = |g: &Graph, a: &str, b: &str| g.friends.get(a).is_some_and(|f| f.contains_key(b));
+        if has(self, requester, target) {
+            if direction == Direction::Both && !has(self, target, requester) {
+                self.friends
+                    .entry(target.to_owned())
+                    .or_default()
+                    .insert(requester.to_owned(), Value::Object(Map::new()));
+            }
+            return Added::Already;
+        }
+        if let Some((max, code)) = limits.friends_max()
+            && self.count(requester) as u64 >= max
+        {
+            return Added::Refused(code.clone());
+        }
+        if direction == Direction::Both
+            && !has(self, target, requester)
+            && let Some((max, code)) = limits.peer_max()
+            && self.count(target) as u64 >= max
+        {
+            return Added::Refused(code.clone());
+        }
+        if let Some(groups) = &limits.state.groups_per_user
+            && let (Some(field), Some(max)) = (groups.field, groups.max)
+        {
+            let mut names: HashSet<&str> = HashSet::new();
+            for stored in self.friends.get(requester).into_iter().flat_map(|f| f.values()) {
+                names.extend(group_names(stored.get(field)));
+            }
+            names.extend(group_names(fields.get(field)));
+            if names.len() as u64 > max {
+                return Added::Refused(groups.code.clone());
+            }
+        }
+        self.friends.entry(requester.to_owned()).or_default().insert(target.to_owned(), Value::Object(fields));
+        if direction == Direction::Both && !has(self, target, requester) {
+            self.friends.entry(target.to_owned()).or_default().insert(requester.to_owned(), Value::Object(Map::new()));
+        }
+        Added::New
+    }
+}
+
+/// The group names a field holds: one string, or an array of strings.
+fn group_names(value: Option<&Value>) -> Vec<&str> {
+    match value {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,195 @@
+//! The credentials and settings file (TOML) that clients and the emulator share. Each vendor has
+//! a section named by its id; which keys a section needs depends on the vendor's auth scheme:
+//!
+//! | scheme | keys |
+//! |---|---|
+//! | `tencent_usersig` | `sdkappid`, `secret_key`, `admin` |
+//! | `easemob_app_token` | `client_id`, `client_secret` (and the keys parameters bind to, e.g. `org`, `app`) |
+//! | `zego_md5` | `app_id`, `server_secret` |
+//!
+//! Clients also read `region` or `base_url`. `[emulator]` belongs to the emulator.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use secrecy::SecretString;
+
+use crate::service::AuthInfo;
+
+/// A problem with the configuration, naming the file, the key and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The whole file.
+#[derive(Clone, Default)]
+pub struct Config {
+    /// Where the file came from, for messages.
+    pub origin: String,
+    /// The emulator's listen address.
+    pub listen: Option<String>,
+    /// Each vendor's section, by vendor id.
+    pub vendors: BTreeMap<String, toml::Table>,
+    /// The `[emulator]` table, for the emulator to read.
+    pub emulator: toml::Table,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Sections hold secrets: name them, never print their values.
+        f.debug_struct("Config")
+            .field("origin", &self.origin)
+            .field("listen", &self.listen)
+            .field("vendors", &self.vendors.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// Parses the file's text; `origin` names it in messages.
+    pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        let mut table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| ConfigError(format!("{origin}: {}", e.to_string().trim_end())))?;
+        let mut config = Config { origin: origin.to_owned(), ..Config::default() };
+        if let Some(listen) = table.remove("listen") {
+            match listen {
+                toml::Value::String(s) => config.listen = Some(s),
+                other => {
+                    return Err(ConfigError(format!(
+                        "{origin}: `listen` must be a string, found {}",
+                        other.type_str()
+                    )));
+                }
+            }
+        }
+        if let Some(emulator) = table.remove("emulator") {
+            match emulator {
+                toml::Value::Table(t) => config.emulator = t,
+                other => {
+                    return Err(ConfigError(format!(
+                        "{origin}: `emulator` must be a table, found {}",
+                        other.type_str()
+                    )));
+                }
+            }
+        }
+        for (key, value) in table {
+            match value {
+                toml::Value::Table(t) => {
+                    config.vendors.insert(key, t);
+                }
+                other => {
+                    return Err(ConfigError(format!(
+                        "{origin}: top-level key `{key}` must be a vendor table, found {}",
+                        other.type_str()
+                    )));
+                }
+            }
+        }
+        Ok(config)
+    }
+
+    /// A vendor's section, or an error naming what is missing.
+    pub fn vendor(&self, id: &str) -> Result<Section<'_>, ConfigError> {
+        match self.vendors.get_key_value(id) {
+            Some((vendor, table)) => Ok(Section { origin: &self.origin, vendor, table }),
+            None => Err(ConfigError(format!("{}: no `[{id}]` section", self.origin))),
+        }
+    }
+}
+
+/// One vendor's section.
+#[derive(Clone, Copy)]
+pub struct Section<'a> {
+    origin: &'a str,
+    vendor: &'a str,
+    table: &'a toml::Table,
+}
+
+impl fmt::Debug for Section<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Section").field("vendor", &self.vendor).finish_non_exhaustive()
+    }
+}
+
+impl<'a> Section<'a> {
+    fn error(&self, key: &str, why: &str) -> ConfigError {
+        ConfigError(format!("{}: [{}] `{key}`: {why}", self.origin, self.vendor))
+    }
+
+    /// A string value, if present.
+    pub fn opt_str(&self, key: &str) -> Result<Option<&'a str>, ConfigError> {
+        match self.table.get(key) {
+            None => Ok(None),
+            Some(toml::Value::String(s)) => Ok(Some(s)),
+            Some(other) => Err(self.error(key, &format!("expected a string, found {}", other.type_str()))),
+        }
+    }
+
+    pub fn str(&self, key: &str) -> Result<&'a str, ConfigError> {
+        self.opt_str(key)?.ok_or_else(|| self.error(key, "is required"))
+    }
+
+    /// A non-negative integer value, if present.
+    pub fn opt_u64(&self, key: &str) -> Result<Option<u64>, ConfigError> {
+        match self.table.get(key) {
+            None => Ok(None),
+            Some(toml::Value::Integer(i)) => {
+                u64::try_from(*i).map(Some).map_err(|_| self.error(key, "must not be negative"))
+            }
+            Some(other) => Err(self.error(key, &format!("expected an integer, found {}", other.type_str()))),
+        }
+    }
+
+    pub fn u64(&self, key: &str) -> Result<u64, ConfigError> {
+        self.opt_u64(key)?.ok_or_else(|| self.error(key, "is required"))
+    }
+
+    /// A value as text, for parameters bound to configuration (`org`, `app`).
+    pub fn text(&self, key: &str) -> Result<String, ConfigError> {
+        match self.table.get(key) {
+            Some(toml::Value::String(s)) => Ok(s.clone()),
+            Some(toml::Value::Integer(i)) => Ok(i.to_string()),
+            Some(other) => Err(self.error(key, &format!("expected a string, found {}", other.type_str()))),
+            None => Err(self.error(key, "is required")),
+        }
+    }
+
+    /// The vendor's credentials, read by its auth scheme.
+    pub fn credentials(&self, auth: &AuthInfo) -> Result<Credentials, ConfigError> {
+        Ok(match auth {
+            AuthInfo::TencentUsersig(_) => Credentials::Usersig {
+                sdkappid: self.u64("sdkappid")?,
+                secret_key: SecretString::from(self.str("secret_key")?.to_owned()),
+                admin: self.str("admin")?.to_owned(),
+            },
+            AuthInfo::EasemobAppToken(_) => Credentials::AppToken {
+                client_id: self.str("client_id")?.to_owned(),
+                client_secret: SecretString::from(self.str("client_secret")?.to_owned()),
+            },
+            AuthInfo::ZegoMd5(_) => {
+                let app_id = self.u64("app_id")?;
+                Credentials::ZegoMd5 {
+                    app_id: u32::try_from(app_id).map_err(|_| self.error("app_id", "must fit in 32 bits"))?,
+                    server_secret: SecretString::from(self.str("server_secret")?.to_owned()),
+                }
+            }
+        })
+    }
+}
+
+/// A vendor's credentials; `Debug` never shows a secret.
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    Usersig { sdkappid: u64, secret_key: SecretString, admin: String },
+    AppToken { client_id: String, client_secret: SecretString },
+    ZegoMd5 { app_id: u32, server_secret: SecretString },
+}
