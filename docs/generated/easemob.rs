@@ -29,7 +29,11 @@ pub const VENDOR: ::imspec_runtime::VendorInfo = ::imspec_runtime::VendorInfo {
                 ::std::borrow::Cow::Borrowed("auth_bad_access_token"),
             ),
         ),
-        unknown_app: ::std::option::Option::None,
+        unknown_app: ::std::option::Option::Some(
+            ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("organization_application_not_found"),
+            ),
+        ),
         app_mismatch: ::std::option::Option::None,
         identifier_mismatch: ::std::option::Option::None,
         not_admin: ::std::option::Option::None,

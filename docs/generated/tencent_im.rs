@@ -2717,7 +2717,7 @@ pub mod friend_import {
                 classes: &[::imspec_runtime::ErrorClass::CallerError],
             }),
             all_failed: &[],
-            fill: &[],
+            fill: &[("ErrorDisplay", ::imspec_runtime::Fill::Str(""))],
         },
         relation: ::imspec_runtime::Relation {
             requester: ::imspec_runtime::Requester::Field("From_Account"),

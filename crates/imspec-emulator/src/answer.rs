@@ -166,7 +166,9 @@ pub fn success(info: &ApiInfo, results: &[(String, Option<Code>)], cx: &Context<
         }
         Results::FailuresOnly { list, ids, code } => {
             let failures: Vec<&(String, Option<Code>)> = results.iter().filter(|(_, c)| c.is_some()).collect();
-            let all_failed = !results.is_empty() && failures.len() == results.len();
+            // Listed items of a success class (already friends, pending) did not fail.
+            let failed = |c: &Option<Code>| c.as_ref().is_some_and(|c| !info.class(c).is_some_and(|k| k.is_success()));
+            let all_failed = !results.is_empty() && results.iter().all(|(_, c)| failed(c));
             let top = if all_failed {
                 let first = failures.first().and_then(|(_, c)| c.clone());
                 let common = first.as_ref().filter(|f| failures.iter().all(|(_, c)| c.as_ref() == Some(*f)));

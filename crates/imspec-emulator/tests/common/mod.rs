@@ -1,0 +1,153 @@
+//! An independent client of the emulator: plain HTTP (reqwest), UserSigs from Tencent's official
+//! Python library, ZEGO signatures made here by hand with md5, Easemob tokens fetched from the
+//! emulator's token endpoint.
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+use md5::Digest as _;
+use serde_json::Value;
+
+#[path = "../../../../tests/support/python.rs"]
+mod python;
+
+pub const SDKAPPID: u64 = 1_400_000_000;
+pub const TENCENT_KEY: &str = "imspec-demo-tencent-secret-key";
+pub const ADMIN: &str = "administrator";
+pub const ZEGO_APP: u32 = 12345;
+pub const ZEGO_SECRET: &str = "imspec0demo0zego0server0secret00";
+pub const ORG: &str = "demo-org";
+pub const APP: &str = "demo-app";
+pub const CLIENT_ID: &str = "imspec-demo-client-id";
+pub const CLIENT_SECRET: &str = "imspec-demo-client-secret";
+
+/// The demo credentials (the emulator's built-in file) plus `extra` TOML (an `[emulator]` table).
+pub fn config(extra: &str) -> imspec_runtime::Config {
+    let base = imspec_emulator::DEFAULT_CONFIG.split("[emulator]").next().unwrap_or_default();
+    imspec_runtime::Config::parse(&format!("{base}\n{extra}"), "test.toml").expect("test config")
+}
+
+pub struct Harness {
+    pub running: imspec_emulator::Running,
+    pub url: String,
+    pub http: reqwest::Client,
+}
+
+/// Starts an emulator on a free loopback port.
+pub async fn start(extra: &str) -> Harness {
+    // reqwest is built without a TLS provider; loopback HTTP needs none, but building a client does.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let emulator = imspec_emulator::Emulator::new(&config(extra)).expect("emulator");
+    let running = emulator.spawn("127.0.0.1:0").await.expect("bind");
+    let url = running.url();
+    Harness { running, url, http: reqwest::Client::new() }
+}
+
+/// UserSigs made by Tencent's official library (`tls-sig-api-v2`), by name.
+pub fn usersigs() -> &'static Value {
+    static SIGS: OnceLock<Value> = OnceLock::new();
+    SIGS.get_or_init(|| {
+        let script = format!(
+            r#"
+import json, time, TLSSigAPIv2
+api = TLSSigAPIv2.TLSSigAPIv2({SDKAPPID}, "{TENCENT_KEY}")
+out = {{
+    "admin": api.gen_sig("{ADMIN}", 86400),
+    "alice": api.gen_sig("alice", 86400),
+    "wrong_key": TLSSigAPIv2.TLSSigAPIv2({SDKAPPID}, "another-key").gen_sig("{ADMIN}", 86400),
+    "other_app": TLSSigAPIv2.TLSSigAPIv2({other}, "{TENCENT_KEY}").gen_sig("{ADMIN}", 86400),
+}}
+real = time.time
+time.time = lambda: real() - 10 * 86400
+out["expired"] = api.gen_sig("{ADMIN}", 86400)
+print(json.dumps(out))
+"#,
+            other = SDKAPPID + 1
+        );
+        let tmp = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let out = python::run(tmp, "TLSSigAPIv2", "tls-sig-api-v2", &script, None);
+        serde_json::from_str(&out).expect("python printed JSON")
+    })
+}
+
+pub fn usersig(name: &str) -> String {
+    usersigs()[name].as_str().expect("a UserSig").to_owned()
+}
+
+/// The query of a Tencent call made with `sig` as `identifier`.
+pub fn tencent_query(identifier: &str, sig: &str) -> String {
+    format!("sdkappid={SDKAPPID}&identifier={identifier}&usersig={sig}&random=12345&contenttype=json")
+}
+
+/// ZEGO's signature, by hand: md5 of AppId, nonce, secret and timestamp, in lowercase hex.
+pub fn zego_signature(app: u32, nonce: &str, secret: &str, ts: i64) -> String {
+    md5::Md5::digest(format!("{app}{nonce}{secret}{ts}").as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64
+}
+
+pub fn zego_query_at(ts: i64) -> String {
+    let nonce = format!("{:016x}", ts as u64 ^ 0x5eed);
+    let sig = zego_signature(ZEGO_APP, &nonce, ZEGO_SECRET, ts);
+    format!(
+        "Action=AddFriends&AppId={ZEGO_APP}&SignatureNonce={nonce}&Timestamp={ts}&SignatureVersion=2.0&Signature={sig}"
+    )
+}
+
+impl Harness {
+    pub async fn post(&self, path_and_query: &str, headers: &[(&str, &str)], body: &str) -> (u16, Value) {
+        let mut req = self.http.post(format!("{}{path_and_query}", self.url)).body(body.to_owned());
+        req = req.header("Content-Type", "application/json");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.send().await.expect("the emulator answers");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("a body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
+        let resp = self.http.get(format!("{}{path}", self.url)).send().await.expect("answer");
+        resp.json().await.expect("json")
+    }
+
+    pub async fn token(&self) -> String {
+        let body = serde_json::json!({"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET});
+        let (status, json) = self.post(&format!("/{ORG}/{APP}/token"), &[], &body.to_string()).await;
+        assert_eq!(status, 200, "{json}");
+        json["access_token"].as_str().expect("token").to_owned()
+    }
+
+    /// Calls an API with valid credentials. `param` is Easemob's `username`.
+    pub async fn call(&self, api: &str, body: &Value, username: Option<&str>) -> (u16, Value) {
+        let text = body.to_string();
+        match api {
+            "tencent_im/friend_import" | "tencent_im/friend_add" => {
+                let cmd = api.trim_start_matches("tencent_im/");
+                self.post(&format!("/v4/sns/{cmd}?{}", tencent_query(ADMIN, &usersig("admin"))), &[], &text).await
+            }
+            "zego_zim/add_friends" => self.post(&format!("/?{}", zego_query_at(unix_now())), &[], &text).await,
+            "easemob/contacts_import" => {
+                let token = self.token().await;
+                let user = username.expect("Easemob calls name a username");
+                let auth = format!("Bearer {token}");
+                self.post(&format!("/{ORG}/{APP}/users/{user}/contacts/import"), &[("Authorization", &auth)], &text)
+                    .await
+            }
+            other => panic!("no API {other}"),
+        }
+    }
+
+    /// The ids of a user's friends, in the order added.
+    pub async fn friends(&self, vendor: &str, user: &str) -> Vec<String> {
+        let json = self.get(&format!("/_emulator/friends/{vendor}/{user}")).await;
+        json["friends"].as_array().expect("friends").iter().map(|f| f["id"].as_str().unwrap_or("").to_owned()).collect()
+    }
+
+    pub async fn stats(&self, api: &str) -> Value {
+        self.get("/_emulator/stats").await[api].clone()
+    }
+}
