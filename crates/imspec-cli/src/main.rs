@@ -4,6 +4,9 @@
 //!   summarize every API.
 //! - `imspec validate <api> [FILE|-] [--param NAME=VALUE]... [--json]`: check a request as the
 //!   vendor would. Exit 0 valid, 1 not, 2 when the input cannot be read or is not JSON.
+//! - `imspec send <api> [FILE|-] [--param NAME=VALUE]... [--config FILE] [--endpoint URL]`:
+//!   send one request with the client and print one outcome per item; an embedded emulator
+//!   serves it when no endpoint is given. Exit 0 when every item succeeded, 1 otherwise.
 //! - `imspec emulator [--config FILE] [--listen ADDR]`: serve every API locally; the first line
 //!   printed is `listening on http://ADDR`.
 
@@ -13,6 +16,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod config;
+mod send;
 mod summary;
 mod validate;
 
@@ -51,6 +55,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Send one request body with the client (validation, chunking, pacing, retries) and print
+    /// `{"calls", "items": [{"user", "outcome", "code"}]}`, one item per input item. Without
+    /// --endpoint an embedded emulator serves it. Exit 0 when every item is added,
+    /// already_friends or pending, 1 otherwise, 2 for unreadable input or config.
+    Send {
+        /// API id, as for `validate`.
+        api: String,
+        /// The request body (JSON); `-` or nothing reads standard input.
+        file: Option<PathBuf>,
+        /// A path or query parameter, e.g. `--param username=alice` (repeatable).
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Credentials (TOML); the built-in demo file when absent.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Base URL of the service (e.g. the emulator's `http://127.0.0.1:8080`).
+        #[arg(long)]
+        endpoint: Option<String>,
+    },
     /// Serve all four APIs on one port (Tencent under /v4/sns/..., Easemob under
     /// /{org}/{app}/... including /token, ZEGO at /?Action=...), with the control API under
     /// /_emulator/. The first line printed is `listening on http://ADDR`.
@@ -82,6 +105,16 @@ fn main() -> ExitCode {
             }
             print!("{}", summary::render(&loaded.set));
             ExitCode::SUCCESS
+        }
+        Command::Send { api, file, params, config, endpoint } => {
+            match send::run(&api, file.as_deref(), &params, config.as_deref(), endpoint.as_deref()) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(validate::InputError(message)) => {
+                    eprintln!("error: {message}");
+                    ExitCode::from(2)
+                }
+            }
         }
         Command::Emulator { config, listen } => {
             let config = match config::load(config.as_deref()) {

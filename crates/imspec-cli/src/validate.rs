@@ -15,11 +15,7 @@ pub struct InputError(pub String);
 pub fn run(api_id: &str, file: Option<&Path>, params: &[String], as_json: bool) -> Result<bool, InputError> {
     let entry = find(api_id)?;
     let params = parse_params(entry, params)?;
-    let text = read_input(file)?;
-    let body: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        let source = file.map(|p| p.display().to_string()).unwrap_or_else(|| "standard input".into());
-        InputError(format!("{source} is not JSON: {e}"))
-    })?;
+    let body = read_body(file)?;
     let mut v = Violations::new();
     (entry.validate_json)(&body, &mut v);
     entry.validate_params(&params, &mut v);
@@ -42,14 +38,23 @@ pub fn run(api_id: &str, file: Option<&Path>, params: &[String], as_json: bool) 
     Ok(violations.is_empty())
 }
 
-fn find(api_id: &str) -> Result<&'static ApiEntry, InputError> {
+/// The request body in `file` (or standard input), as JSON.
+pub fn read_body(file: Option<&Path>) -> Result<serde_json::Value, InputError> {
+    let text = read_input(file)?;
+    serde_json::from_str(&text).map_err(|e| {
+        let source = file.map(|p| p.display().to_string()).unwrap_or_else(|| "standard input".into());
+        InputError(format!("{source} is not JSON: {e}"))
+    })
+}
+
+pub fn find(api_id: &str) -> Result<&'static ApiEntry, InputError> {
     imspec::api(api_id).ok_or_else(|| {
         let ids: Vec<&str> = imspec::apis().iter().map(|a| a.info.id).collect();
         InputError(format!("unknown API `{api_id}`; the APIs are: {}", ids.join(", ")))
     })
 }
 
-fn parse_params(entry: &ApiEntry, params: &[String]) -> Result<Vec<(String, String)>, InputError> {
+pub fn parse_params(entry: &ApiEntry, params: &[String]) -> Result<Vec<(String, String)>, InputError> {
     params
         .iter()
         .map(|p| {

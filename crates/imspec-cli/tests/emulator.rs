@@ -32,7 +32,8 @@ fn the_first_line_is_the_address_and_the_emulator_answers_there() {
     assert!(addr.parse::<std::net::SocketAddr>().is_ok(), "{addr}");
     let stats = stats.unwrap_or_default();
     assert!(stats.starts_with("HTTP/1.1 200"), "{stats}");
-    for api in ["tencent_im/friend_import", "tencent_im/friend_add", "easemob/contacts_import", "zego_zim/add_friends"] {
+    for api in ["tencent_im/friend_import", "tencent_im/friend_add", "easemob/contacts_import", "zego_zim/add_friends"]
+    {
         assert!(stats.contains(api), "{api} is served: {stats}");
     }
 }
@@ -52,7 +53,8 @@ fn a_bad_config_is_refused_with_exit_2() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("[zego_zim] `app_id`: expected an integer, found string"), "{err}");
     std::fs::write(&file, "[emulator]\nrate_limit = \"off\"\n").expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_imspec")).args(["emulator", "--config"]).arg(&file).output().expect("run");
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_imspec")).args(["emulator", "--config"]).arg(&file).output().expect("run");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("[emulator] `rate_limit`: unknown key"), "{err}");

@@ -163,6 +163,18 @@ impl<'a> Section<'a> {
         }
     }
 
+    /// Every string or integer value as text, for parameters bound to configuration keys.
+    pub fn texts(&self) -> std::collections::HashMap<String, String> {
+        self.table
+            .iter()
+            .filter_map(|(k, v)| match v {
+                toml::Value::String(s) => Some((k.clone(), s.clone())),
+                toml::Value::Integer(i) => Some((k.clone(), i.to_string())),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The vendor's credentials, read by its auth scheme.
     pub fn credentials(&self, auth: &AuthInfo) -> Result<Credentials, ConfigError> {
         Ok(match auth {

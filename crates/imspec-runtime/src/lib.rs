@@ -1,10 +1,11 @@
 //! The runtime of imspec's generated clients: what generated code calls. It owns policy
-//! (validation, error classes; signers, pacing, retries and chunking come next) and knows no
-//! vendor's field names, limits or codes — those arrive from generated code, which takes them
-//! from the specs.
+//! (validation, error classes, signers, pacing, retries, chunking, outcomes, the HTTP client)
+//! and knows no vendor's field names, limits or codes — those arrive from generated code,
+//! which takes them from the specs.
 
 pub mod api;
 pub mod auth;
+pub mod client;
 pub mod code;
 pub mod config;
 pub mod outcome;
@@ -12,10 +13,12 @@ pub mod plan;
 pub mod ratelimit;
 pub mod retry;
 pub mod service;
+pub mod signer;
 pub mod validate;
 pub mod value;
 
 pub use api::{ApiEntry, ApiInfo, Batch, Envelope, ParamIn, ParamInfo, ParamType, RateLimit, RateScope, Results};
+pub use client::{ClientError, ClientOptions, Report, VendorClient};
 pub use code::{Code, ErrorClass, VendorCode};
 pub use config::{Config, ConfigError, Credentials};
 pub use service::{

@@ -1,0 +1,590 @@
+//! The HTTP client every generated vendor client wraps: it validates, filters invalid items,
+//! chunks to the batch maximum, paces each API below its documented rate, signs, sends chunks
+//! concurrently, retries what a retry can fix within a per-chunk budget, and reads one outcome
+//! per input item. Everything vendor-specific arrives as generated constants (`ApiEntry`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt as _;
+use secrecy::ExposeSecret as _;
+use serde_json::Value;
+use tracing::Instrument as _;
+
+use crate::api::{ApiEntry, ParamIn};
+use crate::code::ErrorClass;
+use crate::config::{Config, ConfigError};
+use crate::outcome::{self, ItemOutcome, Outcome};
+use crate::plan::{self, Chunk};
+use crate::ratelimit::{Pacer, Pacing};
+use crate::retry::{Failure, RetryPolicy};
+use crate::service::VendorInfo;
+use crate::signer::{SignError, Signer};
+use crate::validate::{Policy, Violation, Violations};
+
+/// How a client behaves; every field has the default a serious SDK would choose.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Pace each API at `1 - margin` of its documented rate (default 10%), burst at most N/2.
+    pub pacing: Pacing,
+    /// Retries per chunk (default 8 attempts within 60 s).
+    pub retry: RetryPolicy,
+    /// What to do with items that break a documented rule (default: filter them out).
+    pub policy: Policy,
+    /// Per-request timeout (default 30 s).
+    pub timeout: Duration,
+    /// Connection timeout (default 10 s).
+    pub connect_timeout: Duration,
+    /// Chunks in flight at once (default 16); pacing still bounds the rate.
+    pub concurrency: usize,
+    /// UserSig validity (default: the spec's).
+    pub usersig_validity: Option<Duration>,
+    /// Raised batch maxima by API id, for limits the vendor raised for this app.
+    pub max_items: BTreeMap<String, u64>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            pacing: Pacing::default(),
+            retry: RetryPolicy::default(),
+            policy: Policy::Strict,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            concurrency: 16,
+            usersig_validity: None,
+            max_items: BTreeMap::new(),
+        }
+    }
+}
+
+/// What a client could not do at all (per-item failures are outcomes, not errors).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientError {
+    Config(ConfigError),
+    /// The API belongs to another vendor than this client's.
+    WrongVendor {
+        api: &'static str,
+        client: &'static str,
+    },
+    /// A parameter the URL needs is missing.
+    MissingParam(&'static str),
+}
+
+impl std::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientError::Config(e) => e.fmt(f),
+            ClientError::WrongVendor { api, client } => write!(f, "`{api}` is not an API of `{client}`"),
+            ClientError::MissingParam(p) => write!(f, "parameter `{p}` is required"),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {}
+
+impl From<ConfigError> for ClientError {
+    fn from(e: ConfigError) -> Self {
+        ClientError::Config(e)
+    }
+}
+
+/// What became of one request: one outcome per input item, in input order.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Requests sent to the API endpoint, retries included, token fetches not.
+    pub calls: u64,
+    pub items: Vec<ItemOutcome>,
+    /// Every rule the request broke (the items reported `invalid` break some of them).
+    pub violations: Vec<Violation>,
+    /// Every answer body the service gave, in the order received.
+    pub responses: Vec<Value>,
+}
+
+impl Report {
+    /// Whether every item was added, already a friend, or pending.
+    pub fn all_succeeded(&self) -> bool {
+        self.items.iter().all(|i| i.outcome.is_success())
+    }
+
+    /// The answers decoded into a response type (answers that do not decode are skipped).
+    pub fn typed_responses<R: serde::de::DeserializeOwned>(&self) -> Vec<R> {
+        self.responses.iter().filter_map(|v| R::deserialize(v).ok()).collect()
+    }
+
+    /// The outcome as the command line prints it: `{"calls", "items": [{"user", "outcome", "code"}]}`.
+    pub fn to_json(&self) -> Value {
+        let items: Vec<Value> = self
+            .items
+            .iter()
+            .map(|i| {
+                let mut o = serde_json::json!({ "user": i.user, "outcome": i.outcome.as_str() });
+                if let Some(code) = &i.code {
+                    o["code"] = code.to_json();
+                }
+                o
+            })
+            .collect();
+        serde_json::json!({ "calls": self.calls, "items": items })
+    }
+}
+
+/// A client of one vendor: clones share the signer, pacers and connection pool.
+#[derive(Debug, Clone)]
+pub struct VendorClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    vendor: &'static VendorInfo,
+    base: reqwest::Url,
+    binds: HashMap<String, String>,
+    signer: Signer,
+    http: reqwest::Client,
+    options: ClientOptions,
+    pacers: std::sync::Mutex<HashMap<&'static str, Pacer>>,
+    calls: AtomicU64,
+}
+
+/// Makes ring the process's TLS provider, which reqwest (built without one) needs.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl VendorClient {
+    /// A client configured from the vendor's section of `config`: credentials, and `base_url`
+    /// or `region` (else the vendor's default host).
+    pub fn new(vendor: &'static VendorInfo, config: &Config, options: ClientOptions) -> Result<Self, ClientError> {
+        let section = config.vendor(vendor.id)?;
+        let base = match (section.opt_str("base_url")?, section.opt_str("region")?) {
+            (Some(url), _) => url.to_owned(),
+            (None, Some(region)) => match vendor.region(region) {
+                Some(host) => format!("https://{host}"),
+                None => {
+                    let known: Vec<&str> = vendor.hosts.iter().map(|(n, _)| *n).collect();
+                    return Err(ConfigError(format!(
+                        "{}: [{}] `region`: no region `{region}`; documented: {}",
+                        config.origin,
+                        vendor.id,
+                        if known.is_empty() { "none (set `base_url`)".to_owned() } else { known.join(", ") }
+                    ))
+                    .into());
+                }
+            },
+            (None, None) => match vendor.default_host {
+                Some(host) => format!("https://{host}"),
+                None => {
+                    return Err(ConfigError(format!(
+                        "{}: [{}] needs `base_url`: the vendor gives every app its own host",
+                        config.origin, vendor.id
+                    ))
+                    .into());
+                }
+            },
+        };
+        let creds = section.credentials(&vendor.auth)?;
+        let binds = section.texts();
+        Self::build(vendor, &base, binds, creds, options).map_err(|e| {
+            ClientError::Config(ConfigError(format!("{}: [{}] `base_url`: {e}", config.origin, vendor.id)))
+        })
+    }
+
+    /// The same client talking to another base URL (an emulator, a proxy).
+    pub fn with_base_url(&self, base: &str) -> Result<Self, String> {
+        let inner = &self.inner;
+        let creds = inner.signer.credentials().clone();
+        Self::build(inner.vendor, base, inner.binds.clone(), creds, inner.options.clone())
+    }
+
+    fn build(
+        vendor: &'static VendorInfo,
+        base: &str,
+        binds: HashMap<String, String>,
+        creds: crate::config::Credentials,
+        options: ClientOptions,
+    ) -> Result<Self, String> {
+        let base = reqwest::Url::parse(base).map_err(|e| format!("`{base}` is not a URL: {e}"))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(format!("`{base}` is not an http(s) URL"));
+        }
+        install_tls_provider();
+        let http = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .connect_timeout(options.connect_timeout)
+            .build()
+            .map_err(|e| e.without_url().to_string())?;
+        let signer = Signer::new(vendor.auth.clone(), creds, options.usersig_validity);
+        Ok(VendorClient {
+            inner: Arc::new(Inner {
+                vendor,
+                base,
+                binds,
+                signer,
+                http,
+                options,
+                pacers: std::sync::Mutex::new(HashMap::new()),
+                calls: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    pub fn vendor(&self) -> &'static VendorInfo {
+        self.inner.vendor
+    }
+
+    /// Requests sent to API endpoints by this client and its clones (token fetches not counted).
+    pub fn calls(&self) -> u64 {
+        self.inner.calls.load(Ordering::Relaxed)
+    }
+
+    /// App tokens fetched by this client and its clones.
+    pub fn token_fetches(&self) -> u64 {
+        self.inner.signer.token_fetches()
+    }
+
+    /// Sends one request body (with its path and query parameters): validated, filtered,
+    /// chunked, paced, signed and retried, with one outcome per input item.
+    pub async fn send(
+        &self,
+        api: &'static ApiEntry,
+        body: &Value,
+        params: &[(String, String)],
+    ) -> Result<Report, ClientError> {
+        let info = api.info;
+        if !std::ptr::eq(info.vendor, self.inner.vendor) && info.vendor.id != self.inner.vendor.id {
+            return Err(ClientError::WrongVendor { api: info.id, client: self.inner.vendor.id });
+        }
+        let mut v = Violations::new();
+        api.validate_params(params, &mut v);
+        (api.validate_json)(body, &mut v);
+        let violations = v.into_vec();
+        let max_items = self.inner.options.max_items.get(info.id).copied().or(info.batch.max_items);
+        let plan = plan::plan(&info.batch, max_items, self.inner.options.policy, body, &violations);
+
+        let items_len = body.get(info.batch.field).and_then(Value::as_array).map_or(0, Vec::len);
+        let mut slots: Vec<Option<ItemOutcome>> = vec![None; items_len];
+        for inv in &plan.invalid {
+            let code = inv.violations.first().or(plan.request_violations.first()).map(|v| v.code.clone());
+            let class = code.as_ref().and_then(|c| info.class(c));
+            slots[inv.index] = Some(ItemOutcome { user: inv.user.clone(), outcome: Outcome::Invalid, code, class });
+        }
+        let mut report = Report { violations, ..Report::default() };
+        if !plan.request_violations.is_empty() {
+            report.items = slots.into_iter().flatten().collect();
+            return Ok(report);
+        }
+
+        let concurrency = self.inner.options.concurrency.max(1);
+        let mut runs = futures_util::stream::iter(plan.chunks.into_iter().enumerate())
+            .map(|(n, chunk)| self.run_chunk(api, chunk, params, n as u64))
+            .buffer_unordered(concurrency);
+        while let Some(done) = runs.next().await {
+            let done = done?;
+            report.calls += done.calls;
+            report.responses.extend(done.responses);
+            for (index, o) in done.outcomes {
+                slots[index] = Some(o);
+            }
+        }
+        report.items = slots
+            .into_iter()
+            .enumerate()
+            .map(|(i, o)| {
+                o.unwrap_or_else(|| ItemOutcome {
+                    user: body[info.batch.field].get(i).map(|it| info.batch.user_of(it)).unwrap_or_default(),
+                    outcome: Outcome::NotAttempted,
+                    code: None,
+                    class: None,
+                })
+            })
+            .collect();
+        Ok(report)
+    }
+
+    fn pacer(&self, api: &'static ApiEntry) -> Pacer {
+        let mut pacers = self.inner.pacers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        pacers.entry(api.info.id).or_insert_with(|| Pacer::new(&api.info.rate_limit, self.inner.options.pacing)).clone()
+    }
+
+    async fn run_chunk(
+        &self,
+        api: &'static ApiEntry,
+        chunk: Chunk,
+        params: &[(String, String)],
+        seed: u64,
+    ) -> Result<ChunkDone, ClientError> {
+        let info = api.info;
+        let policy = self.inner.options.retry;
+        let deadline = Instant::now() + policy.within;
+        let mut delays = policy.delays(seed);
+        let pacer = self.pacer(api);
+        let mut pending: Vec<usize> = (0..chunk.users.len()).collect();
+        let mut finished: Vec<Option<ItemOutcome>> = vec![None; chunk.users.len()];
+        let mut last: Vec<Option<ItemOutcome>> = vec![None; chunk.users.len()];
+        let mut done = ChunkDone::default();
+        let mut refetched = false;
+        let mut attempt = 0u32;
+        while !pending.is_empty() {
+            attempt += 1;
+            let body = if pending.len() == chunk.users.len() {
+                chunk.body.clone()
+            } else {
+                let mut b = chunk.body.clone();
+                let all = b[info.batch.field].as_array().cloned().unwrap_or_default();
+                b[info.batch.field] = Value::Array(pending.iter().filter_map(|&p| all.get(p).cloned()).collect());
+                b
+            };
+            let users: Vec<&str> = pending.iter().map(|&p| chunk.users[p].as_str()).collect();
+            loop {
+                match pacer.try_acquire() {
+                    Ok(()) => break,
+                    Err(wait) => tokio::time::sleep(wait).await,
+                }
+            }
+            let span = tracing::info_span!("imspec.call", api = info.id, attempt, items = users.len());
+            let answer = self.call_once(api, &body, params).instrument(span).await?;
+            let outcomes: Vec<ItemOutcome> = match answer {
+                Answer::Sent { status, body } => {
+                    done.calls += 1;
+                    let outcomes =
+                        outcome::read(&info.envelope, &info.results, status == 200, &body, &users, |c| info.class(c));
+                    done.responses.push(body);
+                    outcomes
+                }
+                Answer::Transport(why) => {
+                    done.calls += 1;
+                    tracing::debug!(api = info.id, attempt, %why, "no usable answer");
+                    users.iter().map(|u| transport_failure(u)).collect()
+                }
+                Answer::NotSent(e) => {
+                    tracing::debug!(api = info.id, %e, "no credential");
+                    let (code, transport) = match &e {
+                        SignError::Refused { code, .. } => (code.clone(), false),
+                        SignError::Transport(_) => (None, true),
+                    };
+                    let class = if transport { None } else { code.as_ref().and_then(|c| info.class(c)) };
+                    let o = |u: &str| ItemOutcome {
+                        user: u.to_owned(),
+                        outcome: Outcome::Failed,
+                        code: code.clone(),
+                        class,
+                    };
+                    let outcomes: Vec<ItemOutcome> = users.iter().map(|u| o(u)).collect();
+                    if !transport {
+                        // Bad client credentials: no retry can fix them.
+                        for (&p, o) in pending.iter().zip(outcomes) {
+                            finished[p] = Some(o);
+                        }
+                        break;
+                    }
+                    outcomes
+                }
+            };
+            // A refused token is fetched again once, and the call repeated at once.
+            let auth_refused = outcomes.iter().all(|o| o.class == Some(ErrorClass::Auth));
+            if auth_refused && self.inner.signer.refetches_on_refusal() && !refetched {
+                refetched = true;
+                self.inner.signer.invalidate_token().await;
+                for (&p, o) in pending.iter().zip(outcomes) {
+                    last[p] = Some(o);
+                }
+                continue;
+            }
+            let mut still = Vec::new();
+            for (&p, o) in pending.iter().zip(outcomes) {
+                // No code and no class: no usable answer for this item (a transport failure, or
+                // an answer that does not account for it). A retry settles it: a re-add is
+                // answered as done.
+                let failure = if is_transport(&o) { Failure::Transport } else { Failure::Code(o.class) };
+                let retry = o.outcome == Outcome::Failed && policy.retries(failure);
+                if retry {
+                    last[p] = Some(o);
+                    still.push(p);
+                } else {
+                    finished[p] = Some(o);
+                }
+            }
+            pending = still;
+            if pending.is_empty() {
+                break;
+            }
+            match delays.next() {
+                Some(d) if Instant::now() + d < deadline => tokio::time::sleep(d).await,
+                _ => break,
+            }
+        }
+        for p in pending {
+            finished[p] = last[p].take();
+        }
+        done.outcomes = chunk
+            .indices
+            .iter()
+            .zip(finished)
+            .zip(&chunk.users)
+            .map(|((&i, o), user)| {
+                (
+                    i,
+                    o.unwrap_or_else(|| ItemOutcome {
+                        user: user.clone(),
+                        outcome: Outcome::Failed,
+                        code: None,
+                        class: None,
+                    }),
+                )
+            })
+            .collect();
+        Ok(done)
+    }
+
+    async fn call_once(
+        &self,
+        api: &'static ApiEntry,
+        body: &Value,
+        params: &[(String, String)],
+    ) -> Result<Answer, ClientError> {
+        let inner = &self.inner;
+        let info = api.info;
+        let mut url = inner.base.clone();
+        let path = self.fill_path(info.path, api, params)?;
+        url.set_path(&format!("{}{}", inner.base.path().trim_end_matches('/'), path));
+        let signed = match inner.signer.sign(|path, body| self.fetch_token(api, path, body, params)).await {
+            Ok(s) => s,
+            Err(e) => return Ok(Answer::NotSent(e)),
+        };
+        {
+            let mut q = url.query_pairs_mut();
+            for (k, v) in info.query {
+                q.append_pair(k, v);
+            }
+            for p in api.params.iter().filter(|p| p.location == ParamIn::Query) {
+                if let Some((_, value)) = params.iter().rev().find(|(n, _)| n == p.name) {
+                    q.append_pair(p.name, value);
+                }
+            }
+            for (k, v) in &signed.query {
+                q.append_pair(k, v.expose_secret());
+            }
+        }
+        let mut req = inner.http.request(method(info.method), url).header("Content-Type", info.content_type);
+        for (k, v) in info.headers {
+            req = req.header(*k, *v);
+        }
+        if let Some((name, value)) = &signed.header {
+            let mut value = reqwest::header::HeaderValue::from_str(value.expose_secret())
+                .map_err(|_| ClientError::MissingParam("a valid credential header"))?;
+            value.set_sensitive(true);
+            req = req.header(*name, value);
+        }
+        inner.calls.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
+        let resp = match req.body(body.to_string()).send().await {
+            Ok(r) => r,
+            Err(e) => return Ok(Answer::Transport(e.without_url().to_string())),
+        };
+        let status = resp.status().as_u16();
+        let bytes = match resp.bytes().await {
+            Ok(b) => b,
+            Err(e) => return Ok(Answer::Transport(e.without_url().to_string())),
+        };
+        tracing::debug!(status, elapsed_ms = started.elapsed().as_millis() as u64, "answered");
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(json) if status < 500 => Ok(Answer::Sent { status, body: json }),
+            Ok(_) | Err(_) if status >= 500 => Ok(Answer::Transport(format!("HTTP {status}"))),
+            _ => Ok(Answer::Transport(format!("HTTP {status} with a body that is not JSON ({} bytes)", bytes.len()))),
+        }
+    }
+
+    async fn fetch_token(
+        &self,
+        api: &'static ApiEntry,
+        path: String,
+        body: Value,
+        params: &[(String, String)],
+    ) -> Result<(u16, Value), String> {
+        let inner = &self.inner;
+        let path = self.fill_path(&path, api, params).map_err(|e| e.to_string())?;
+        let mut url = inner.base.clone();
+        url.set_path(&format!("{}{}", inner.base.path().trim_end_matches('/'), path));
+        let resp = inner.http.post(url).json(&body).send().await.map_err(|e| e.without_url().to_string())?;
+        let status = resp.status().as_u16();
+        let json = resp.json::<Value>().await.map_err(|e| e.without_url().to_string())?;
+        Ok((status, json))
+    }
+
+    /// A path template with its `{name}` segments filled from the caller's parameters or the
+    /// configuration keys they bind to, each percent-encoded.
+    fn fill_path(
+        &self,
+        template: &str,
+        api: &'static ApiEntry,
+        params: &[(String, String)],
+    ) -> Result<String, ClientError> {
+        let mut out = String::new();
+        for seg in template.split('/').filter(|s| !s.is_empty()) {
+            out.push('/');
+            match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => {
+                    let given = params.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+                    let bound = api.params.iter().find(|p| p.name == name).and_then(|p| p.bind);
+                    let value = given.or_else(|| bound.and_then(|key| self.inner.binds.get(key).cloned())).ok_or_else(
+                        || {
+                            ClientError::MissingParam(
+                                api.params.iter().find(|p| p.name == name).map_or("a path parameter", |p| p.name),
+                            )
+                        },
+                    )?;
+                    out.extend(url_encode_segment(&value));
+                }
+                None => out.push_str(seg),
+            }
+        }
+        if template.is_empty() || template == "/" {
+            out.push('/');
+        }
+        Ok(out)
+    }
+}
+
+fn url_encode_segment(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.bytes().flat_map(|b| {
+        let keep = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+        let chars: Vec<char> = if keep { vec![b as char] } else { format!("%{b:02X}").chars().collect() };
+        chars.into_iter()
+    })
+}
+
+fn method(m: &str) -> reqwest::Method {
+    reqwest::Method::from_bytes(m.as_bytes()).unwrap_or(reqwest::Method::POST)
+}
+
+/// What one attempt came to.
+enum Answer {
+    Sent {
+        status: u16,
+        body: Value,
+    },
+    /// No usable answer: the work may or may not have been done.
+    Transport(String),
+    /// No credential could be had.
+    NotSent(SignError),
+}
+
+#[derive(Default)]
+struct ChunkDone {
+    calls: u64,
+    responses: Vec<Value>,
+    /// By index in the input batch.
+    outcomes: Vec<(usize, ItemOutcome)>,
+}
+
+/// The outcome of an item whose call got no usable answer.
+fn transport_failure(user: &str) -> ItemOutcome {
+    ItemOutcome { user: user.to_owned(), outcome: Outcome::Failed, code: None, class: None }
+}
+
+fn is_transport(o: &ItemOutcome) -> bool {
+    o.outcome == Outcome::Failed && o.code.is_none() && o.class.is_none()
+}
