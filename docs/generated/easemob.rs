@@ -179,14 +179,68 @@ pub const VENDOR: ::imspec_runtime::VendorInfo = ::imspec_runtime::VendorInfo {
         },
     ],
 };
+static VENDOR_REF: &::imspec_runtime::VendorInfo = &VENDOR;
+/// A client of every API of Easemob (环信) IM RESTful API: typed requests in, one typed outcome per item out.
+///
+/// Clones share credentials, pacing and connections.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: ::imspec_runtime::VendorClient,
+}
+impl Client {
+    /// A client configured from this vendor's section of the credentials file.
+    pub fn new(
+        config: &::imspec_runtime::Config,
+    ) -> ::std::result::Result<Self, ::imspec_runtime::ClientError> {
+        Self::with_options(config, ::std::default::Default::default())
+    }
+    /// The same, with pacing, retry, policy and timeout options.
+    pub fn with_options(
+        config: &::imspec_runtime::Config,
+        options: ::imspec_runtime::ClientOptions,
+    ) -> ::std::result::Result<Self, ::imspec_runtime::ClientError> {
+        ::std::result::Result::Ok(Client {
+            inner: ::imspec_runtime::VendorClient::new(VENDOR_REF, config, options)?,
+        })
+    }
+    /// The same client talking to another base URL (the emulator, a proxy).
+    pub fn with_base_url(
+        &self,
+        base: &str,
+    ) -> ::std::result::Result<Self, ::std::string::String> {
+        ::std::result::Result::Ok(Client {
+            inner: self.inner.with_base_url(base)?,
+        })
+    }
+    /// The runtime client underneath (call counts, token fetches, untyped sends).
+    pub fn runtime(&self) -> &::imspec_runtime::VendorClient {
+        &self.inner
+    }
+    /// 导入好友列表 — `easemob/contacts_import`
+    ///
+    /// 支持批量导入好友，一次最多可导入 10 个。
+    ///
+    /// - Source `seed`: 导入好友列表 seeds/002_d5c9c8a45b1a35b5.txt
+    /// - Source `providers`: Provider facts docs/providers.md
+    ///
+    /// Validates the request (invalid items are reported, the others sent), chunks it to
+    /// the batch maximum, paces, signs and retries; one outcome per item.
+    pub async fn contacts_import(
+        &self,
+        params: &contacts_import::Params,
+        request: &contacts_import::Request,
+    ) -> ::std::result::Result<
+        ::imspec_runtime::Outcomes<
+            contacts_import::Response,
+            contacts_import::ErrorCode,
+        >,
+        ::imspec_runtime::ClientError,
+    > {
+        self.inner.send_typed(&contacts_import::ENTRY, request, &params.to_pairs()).await
+    }
+}
 /// Every API of this vendor, for callers that reach APIs by id (the command line, the emulator).
-pub const APIS: &[::imspec_runtime::ApiEntry] = &[
-    ::imspec_runtime::ApiEntry {
-        info: &contacts_import::INFO,
-        params: contacts_import::PARAMS,
-        validate_json: contacts_import::validate_json_documented,
-    },
-];
+pub static APIS: &[&::imspec_runtime::ApiEntry] = &[&contacts_import::ENTRY];
 /// Source: app_token
 #[derive(
     ::std::clone::Clone,
@@ -597,6 +651,42 @@ pub mod contacts_import {
             default: ::std::option::Option::Some("false"),
         },
     ];
+    /// This API as the runtime client and the emulator reach it.
+    pub static ENTRY: ::imspec_runtime::ApiEntry = ::imspec_runtime::ApiEntry {
+        info: &INFO,
+        params: PARAMS,
+        validate_json: validate_json_documented,
+    };
+    /// The path and query parameters of this API that the caller gives.
+    #[derive(Debug, Clone, PartialEq, Default)]
+    pub struct Params {
+        /// 为哪个用户导入好友列表。
+        /// `username`, in the path.
+        pub username: ::std::string::String,
+        /// 好友导入后是否向 SDK 发送通知：<br/> - `true`：是；<br/> -（默认）`false`：否。
+        /// `isSendNotice`, in the query.
+        /// The service assumes `false` when absent.
+        pub is_send_notice: ::std::option::Option<bool>,
+    }
+    impl Params {
+        /// As `(name, value)` pairs, the way the runtime takes them.
+        pub fn to_pairs(
+            &self,
+        ) -> ::std::vec::Vec<(::std::string::String, ::std::string::String)> {
+            let mut out = ::std::vec::Vec::new();
+            out.push((
+                ::std::string::String::from("username"),
+                ::std::string::ToString::to_string(&self.username),
+            ));
+            if let ::std::option::Option::Some(value) = &self.is_send_notice {
+                out.push((
+                    ::std::string::String::from("isSendNotice"),
+                    ::std::string::ToString::to_string(value),
+                ));
+            }
+            out
+        }
+    }
     /// The request body of this API.
     pub type Request = ImportContactsRequest;
     /// The response body (HTTP 200) of this API.

@@ -307,18 +307,87 @@ pub const VENDOR: ::imspec_runtime::VendorInfo = ::imspec_runtime::VendorInfo {
         },
     ],
 };
+static VENDOR_REF: &::imspec_runtime::VendorInfo = &VENDOR;
+/// A client of every API of Tencent Cloud IM (TIM) REST API: typed requests in, one typed outcome per item out.
+///
+/// Clones share credentials, pacing and connections.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: ::imspec_runtime::VendorClient,
+}
+impl Client {
+    /// A client configured from this vendor's section of the credentials file.
+    pub fn new(
+        config: &::imspec_runtime::Config,
+    ) -> ::std::result::Result<Self, ::imspec_runtime::ClientError> {
+        Self::with_options(config, ::std::default::Default::default())
+    }
+    /// The same, with pacing, retry, policy and timeout options.
+    pub fn with_options(
+        config: &::imspec_runtime::Config,
+        options: ::imspec_runtime::ClientOptions,
+    ) -> ::std::result::Result<Self, ::imspec_runtime::ClientError> {
+        ::std::result::Result::Ok(Client {
+            inner: ::imspec_runtime::VendorClient::new(VENDOR_REF, config, options)?,
+        })
+    }
+    /// The same client talking to another base URL (the emulator, a proxy).
+    pub fn with_base_url(
+        &self,
+        base: &str,
+    ) -> ::std::result::Result<Self, ::std::string::String> {
+        ::std::result::Result::Ok(Client {
+            inner: self.inner.with_base_url(base)?,
+        })
+    }
+    /// The runtime client underneath (call counts, token fetches, untyped sends).
+    pub fn runtime(&self) -> &::imspec_runtime::VendorClient {
+        &self.inner
+    }
+    /// 添加好友 — `tencent_im/friend_add`
+    ///
+    /// 添加好友，支持批量添加好友。
+    ///
+    /// - Source `seed`: 添加好友 seeds/001_08c38fb0787eb343.txt
+    /// - Source `friend_fields`: 关系链系统 标配好友字段 https://cloud.tencent.com/document/product/269/1501
+    /// - Source `rest_intro`: REST API 简介 https://cloud.tencent.com/document/product/269/1519
+    /// - Source `providers`: Provider facts docs/providers.md
+    ///
+    /// Validates the request (invalid items are reported, the others sent), chunks it to
+    /// the batch maximum, paces, signs and retries; one outcome per item.
+    pub async fn friend_add(
+        &self,
+        request: &friend_add::Request,
+    ) -> ::std::result::Result<
+        ::imspec_runtime::Outcomes<friend_add::Response, friend_add::ErrorCode>,
+        ::imspec_runtime::ClientError,
+    > {
+        self.inner.send_typed(&friend_add::ENTRY, request, &[]).await
+    }
+    /// 导入好友 — `tencent_im/friend_import`
+    ///
+    /// 支持批量添加好友。
+    ///
+    /// - Source `seed`: 导入好友 seeds/000_f40b817d19dc639d.txt
+    /// - Source `providers`: Provider facts docs/providers.md
+    /// - Source `friend_fields`: 关系链系统 标配好友字段 https://cloud.tencent.com/document/product/269/1501
+    ///
+    /// Validates the request (invalid items are reported, the others sent), chunks it to
+    /// the batch maximum, paces, signs and retries; one outcome per item.
+    pub async fn friend_import(
+        &self,
+        request: &friend_import::Request,
+    ) -> ::std::result::Result<
+        ::imspec_runtime::Outcomes<friend_import::Response, friend_import::ErrorCode>,
+        ::imspec_runtime::ClientError,
+    > {
+        self.inner.send_typed(&friend_import::ENTRY, request, &[]).await
+    }
+}
 /// Every API of this vendor, for callers that reach APIs by id (the command line, the emulator).
-pub const APIS: &[::imspec_runtime::ApiEntry] = &[
-    ::imspec_runtime::ApiEntry {
-        info: &friend_add::INFO,
-        params: friend_add::PARAMS,
-        validate_json: friend_add::validate_json_documented,
-    },
-    ::imspec_runtime::ApiEntry {
-        info: &friend_import::INFO,
-        params: friend_import::PARAMS,
-        validate_json: friend_import::validate_json_documented,
-    },
+pub static APIS: &[&::imspec_runtime::ApiEntry] = &[
+    &friend_add::ENTRY,
+    &friend_import::ENTRY,
 ];
 /// 请求处理的结果，“OK”表示处理成功，“FAIL”表示失败。
 ///
@@ -879,6 +948,12 @@ pub mod friend_add {
     };
     /// Path and query parameters of this API.
     pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[];
+    /// This API as the runtime client and the emulator reach it.
+    pub static ENTRY: ::imspec_runtime::ApiEntry = ::imspec_runtime::ApiEntry {
+        info: &INFO,
+        params: PARAMS,
+        validate_json: validate_json_documented,
+    };
     /// The request body of this API.
     pub type Request = FriendAddRequest;
     /// The response body (HTTP 200) of this API.
@@ -2750,6 +2825,12 @@ pub mod friend_import {
     };
     /// Path and query parameters of this API.
     pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[];
+    /// This API as the runtime client and the emulator reach it.
+    pub static ENTRY: ::imspec_runtime::ApiEntry = ::imspec_runtime::ApiEntry {
+        info: &INFO,
+        params: PARAMS,
+        validate_json: validate_json_documented,
+    };
     /// The request body of this API.
     pub type Request = FriendImportRequest;
     /// The response body (HTTP 200) of this API.

@@ -227,14 +227,65 @@ pub const VENDOR: ::imspec_runtime::VendorInfo = ::imspec_runtime::VendorInfo {
         },
     ],
 };
+static VENDOR_REF: &::imspec_runtime::VendorInfo = &VENDOR;
+/// A client of every API of ZEGO ZIM server API: typed requests in, one typed outcome per item out.
+///
+/// Clones share credentials, pacing and connections.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: ::imspec_runtime::VendorClient,
+}
+impl Client {
+    /// A client configured from this vendor's section of the credentials file.
+    pub fn new(
+        config: &::imspec_runtime::Config,
+    ) -> ::std::result::Result<Self, ::imspec_runtime::ClientError> {
+        Self::with_options(config, ::std::default::Default::default())
+    }
+    /// The same, with pacing, retry, policy and timeout options.
+    pub fn with_options(
+        config: &::imspec_runtime::Config,
+        options: ::imspec_runtime::ClientOptions,
+    ) -> ::std::result::Result<Self, ::imspec_runtime::ClientError> {
+        ::std::result::Result::Ok(Client {
+            inner: ::imspec_runtime::VendorClient::new(VENDOR_REF, config, options)?,
+        })
+    }
+    /// The same client talking to another base URL (the emulator, a proxy).
+    pub fn with_base_url(
+        &self,
+        base: &str,
+    ) -> ::std::result::Result<Self, ::std::string::String> {
+        ::std::result::Result::Ok(Client {
+            inner: self.inner.with_base_url(base)?,
+        })
+    }
+    /// The runtime client underneath (call counts, token fetches, untyped sends).
+    pub fn runtime(&self) -> &::imspec_runtime::VendorClient {
+        &self.inner
+    }
+    /// 批量添加好友 — `zego_zim/add_friends`
+    ///
+    /// 调用此接口，可为用户直接批量添加至多 20 名好友，无需对方同意。
+    ///
+    /// - Source `seed`: 批量添加好友 seeds/003_1c4dfcfb89ee9064.txt
+    /// - Source `return_codes`: 全局返回码 https://www.zegocloud.com/docs/zim-server/return-codes
+    /// - Source `providers`: Provider facts docs/providers.md
+    ///
+    /// Validates the request (invalid items are reported, the others sent), chunks it to
+    /// the batch maximum, paces, signs and retries; one outcome per item.
+    pub async fn add_friends(
+        &self,
+        request: &add_friends::Request,
+    ) -> ::std::result::Result<
+        ::imspec_runtime::Outcomes<add_friends::Response, add_friends::ErrorCode>,
+        ::imspec_runtime::ClientError,
+    > {
+        self.inner.send_typed(&add_friends::ENTRY, request, &[]).await
+    }
+}
 /// Every API of this vendor, for callers that reach APIs by id (the command line, the emulator).
-pub const APIS: &[::imspec_runtime::ApiEntry] = &[
-    ::imspec_runtime::ApiEntry {
-        info: &add_friends::INFO,
-        params: add_friends::PARAMS,
-        validate_json: add_friends::validate_json_documented,
-    },
-];
+pub static APIS: &[&::imspec_runtime::ApiEntry] = &[&add_friends::ENTRY];
 /// 批量添加好友 — `zego_zim/add_friends`
 ///
 /// 调用此接口，可为用户直接批量添加至多 20 名好友，无需对方同意。
@@ -591,6 +642,12 @@ pub mod add_friends {
     };
     /// Path and query parameters of this API.
     pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[];
+    /// This API as the runtime client and the emulator reach it.
+    pub static ENTRY: ::imspec_runtime::ApiEntry = ::imspec_runtime::ApiEntry {
+        info: &INFO,
+        params: PARAMS,
+        validate_json: validate_json_documented,
+    };
     /// The request body of this API.
     pub type Request = AddFriendsRequest;
     /// The response body (HTTP 200) of this API.

@@ -53,9 +53,7 @@ pub fn vendor(v: &VendorIr) -> TokenStream {
     let apis = v.apis.iter().map(|a| api(a, &v.types));
     let entries = v.apis.iter().map(|a| {
         let m = ident(&a.module);
-        quote! {
-            ::imspec_runtime::ApiEntry { info: &#m::INFO, params: #m::PARAMS, validate_json: #m::validate_json_documented }
-        }
+        quote!(&#m::ENTRY)
     });
     let title_doc = format!(" {}", v.title);
     let auth = auth_info(v);
@@ -92,6 +90,7 @@ pub fn vendor(v: &VendorIr) -> TokenStream {
     let error_body = a.error_body;
     let fill = fill_tokens(&a.fill);
     let errors = error_rows(&v.errors);
+    let client = client(v);
     quote! {
         #[doc = #title_doc]
         pub const VENDOR_ID: &str = #id;
@@ -115,8 +114,9 @@ pub fn vendor(v: &VendorIr) -> TokenStream {
             },
             errors: #errors,
         };
+        #client
         /// Every API of this vendor, for callers that reach APIs by id (the command line, the emulator).
-        pub const APIS: &[::imspec_runtime::ApiEntry] = &[#(#entries),*];
+        pub static APIS: &[&::imspec_runtime::ApiEntry] = &[#(#entries),*];
         #(#types)*
         #(#apis)*
     }
@@ -252,6 +252,119 @@ fn service_fields(a: &ApiIr) -> TokenStream {
     }
 }
 
+/// The parameters the caller gives (not those bound to configuration), as a struct.
+fn caller_params(a: &ApiIr) -> TokenStream {
+    let given: Vec<&ParamIr> = a.params.iter().filter(|p| p.bind.is_none()).collect();
+    if given.is_empty() {
+        return TokenStream::new();
+    }
+    let fields = given.iter().map(|p| {
+        let name = ident(&snake_case(&p.name));
+        let ty = match p.ty {
+            "Integer" => quote!(i64),
+            "Boolean" => quote!(bool),
+            _ => quote!(::std::string::String),
+        };
+        let ty = if p.required { ty } else { quote!(::std::option::Option<#ty>) };
+        let mut doc = vec![p.doc.clone().unwrap_or_default()];
+        doc.push(format!("`{}`, in the {}.", p.name, if p.in_path { "path" } else { "query" }));
+        if let Some(d) = &p.default {
+            doc.push(format!("The service assumes `{d}` when absent."));
+        }
+        let doc = docs(&doc);
+        quote! { #doc pub #name: #ty }
+    });
+    let pairs = given.iter().map(|p| {
+        let (name, wire) = (ident(&snake_case(&p.name)), &p.name);
+        if p.required {
+            quote! { out.push((::std::string::String::from(#wire), ::std::string::ToString::to_string(&self.#name))); }
+        } else {
+            quote! {
+                if let ::std::option::Option::Some(value) = &self.#name {
+                    out.push((::std::string::String::from(#wire), ::std::string::ToString::to_string(value)));
+                }
+            }
+        }
+    });
+    quote! {
+        /// The path and query parameters of this API that the caller gives.
+        #[derive(Debug, Clone, PartialEq, Default)]
+        pub struct Params { #(#fields,)* }
+        impl Params {
+            /// As `(name, value)` pairs, the way the runtime takes them.
+            pub fn to_pairs(&self) -> ::std::vec::Vec<(::std::string::String, ::std::string::String)> {
+                let mut out = ::std::vec::Vec::new();
+                #(#pairs)*
+                out
+            }
+        }
+    }
+}
+
+/// The vendor's client: one method per API.
+fn client(v: &VendorIr) -> TokenStream {
+    let methods = v.apis.iter().map(|a| {
+        let m = ident(&a.module);
+        let doc = docs(&a.doc);
+        let has_params = a.params.iter().any(|p| p.bind.is_none());
+        let (arg, pairs) = if has_params {
+            (quote!(params: &#m::Params,), quote!(&params.to_pairs()))
+        } else {
+            (quote!(), quote!(&[]))
+        };
+        quote! {
+            #doc
+            ///
+            /// Validates the request (invalid items are reported, the others sent), chunks it to
+            /// the batch maximum, paces, signs and retries; one outcome per item.
+            pub async fn #m(&self, #arg request: &#m::Request)
+                -> ::std::result::Result<::imspec_runtime::Outcomes<#m::Response, #m::ErrorCode>, ::imspec_runtime::ClientError>
+            {
+                self.inner.send_typed(&#m::ENTRY, request, #pairs).await
+            }
+        }
+    });
+    let doc = format!(" A client of every API of {}: typed requests in, one typed outcome per item out.", v.title);
+    quote! {
+        static VENDOR_REF: &::imspec_runtime::VendorInfo = &VENDOR;
+
+        #[doc = #doc]
+        ///
+        /// Clones share credentials, pacing and connections.
+        #[derive(Debug, Clone)]
+        pub struct Client {
+            inner: ::imspec_runtime::VendorClient,
+        }
+
+        impl Client {
+            /// A client configured from this vendor's section of the credentials file.
+            pub fn new(config: &::imspec_runtime::Config) -> ::std::result::Result<Self, ::imspec_runtime::ClientError> {
+                Self::with_options(config, ::std::default::Default::default())
+            }
+
+            /// The same, with pacing, retry, policy and timeout options.
+            pub fn with_options(
+                config: &::imspec_runtime::Config,
+                options: ::imspec_runtime::ClientOptions,
+            ) -> ::std::result::Result<Self, ::imspec_runtime::ClientError> {
+                ::std::result::Result::Ok(Client { inner: ::imspec_runtime::VendorClient::new(VENDOR_REF, config, options)? })
+            }
+
+            /// The same client talking to another base URL (the emulator, a proxy).
+            pub fn with_base_url(&self, base: &str) -> ::std::result::Result<Self, ::std::string::String> {
+                ::std::result::Result::Ok(Client { inner: self.inner.with_base_url(base)? })
+            }
+
+            /// The runtime client underneath (call counts, token fetches, untyped sends).
+            pub fn runtime(&self) -> &::imspec_runtime::VendorClient {
+                &self.inner
+            }
+
+            #(#methods)*
+        }
+    }
+}
+
 fn api(a: &ApiIr, vendor_types: &[TypeIr]) -> TokenStream {
     let module = ident(&a.module);
     let doc = docs(&a.doc);
@@ -326,6 +439,7 @@ fn api_info(a: &ApiIr) -> TokenStream {
         }
     };
     let service = service_fields(a);
+    let caller_params = caller_params(a);
     let params = a.params.iter().map(|p| {
         let name = &p.name;
         let location = if p.in_path { quote!(Path) } else { quote!(Query) };
@@ -374,6 +488,13 @@ fn api_info(a: &ApiIr) -> TokenStream {
         };
         /// Path and query parameters of this API.
         pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[#(#params),*];
+        /// This API as the runtime client and the emulator reach it.
+        pub static ENTRY: ::imspec_runtime::ApiEntry = ::imspec_runtime::ApiEntry {
+            info: &INFO,
+            params: PARAMS,
+            validate_json: validate_json_documented,
+        };
+        #caller_params
         /// The request body of this API.
         pub type Request = #request;
         /// The response body (HTTP 200) of this API.

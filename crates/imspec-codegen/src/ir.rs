@@ -148,6 +148,7 @@ pub struct ParamIr {
     pub required: bool,
     pub bind: Option<String>,
     pub default: Option<String>,
+    pub doc: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -473,6 +474,7 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
                 required: p.required,
                 bind: p.bind.as_ref().map(|b| b.value.clone()),
                 default: p.default.as_ref().map(|d| d.value.to_string()),
+                doc: p.doc.clone(),
             })
         })
         .collect::<Result<Vec<_>, String>>()?;

@@ -394,7 +394,8 @@ impl Inner {
         }
         self.token_stats.calls.fetch_add(1, Ordering::Relaxed);
         // Answers come in the vendor's shape: borrow the first of its APIs for the envelope.
-        let info = self.apis.iter().find(|a| std::ptr::eq(self.vendors[a.vendor].info, vendor.info))?.entry.info;
+        let api = self.apis.iter().find(|a| self.vendors[a.vendor].info.id == vendor.info.id)?;
+        let info = api.entry.info;
         let cx =
             Context { method: method.as_str(), started, request_id: self.request_ids.fetch_add(1, Ordering::Relaxed) };
         let refusals = &vendor.info.refusals;
@@ -403,7 +404,6 @@ impl Inner {
             answer::failure(info, code.unwrap_or(&info.schema_error_code), message, &cx)
         };
         // The path's org and app must be the configured ones.
-        let api = self.apis.iter().find(|a| std::ptr::eq(a.entry.info, info))?;
         for (name, value) in &params {
             let bound = api.entry.params.iter().find(|q| q.name == *name).and_then(|q| q.bind);
             if let Some(key) = bound

@@ -71,6 +71,8 @@ pub enum ClientError {
     },
     /// A parameter the URL needs is missing.
     MissingParam(&'static str),
+    /// A typed request could not be encoded as JSON.
+    Encode(String),
 }
 
 impl std::fmt::Display for ClientError {
@@ -79,6 +81,7 @@ impl std::fmt::Display for ClientError {
             ClientError::Config(e) => e.fmt(f),
             ClientError::WrongVendor { api, client } => write!(f, "`{api}` is not an API of `{client}`"),
             ClientError::MissingParam(p) => write!(f, "parameter `{p}` is required"),
+            ClientError::Encode(why) => write!(f, "the request cannot be encoded: {why}"),
         }
     }
 }
@@ -128,6 +131,51 @@ impl Report {
             })
             .collect();
         serde_json::json!({ "calls": self.calls, "items": items })
+    }
+}
+
+/// One item's outcome with its code as the API's typed error enum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item<E> {
+    pub user: String,
+    pub outcome: Outcome,
+    /// The vendor's code, typed; `None` for success or when no code was answered.
+    pub error: Option<E>,
+}
+
+/// A report with typed answers and typed codes.
+#[derive(Debug, Clone)]
+pub struct Outcomes<R, E> {
+    pub calls: u64,
+    pub items: Vec<Item<E>>,
+    pub violations: Vec<Violation>,
+    /// The answers decoded into the API's response type (answers that do not decode are
+    /// kept only in `raw`).
+    pub responses: Vec<R>,
+    pub raw: Report,
+}
+
+impl<R, E> Outcomes<R, E> {
+    /// Whether every item was added, already a friend, or pending.
+    pub fn all_succeeded(&self) -> bool {
+        self.items.iter().all(|i| i.outcome.is_success())
+    }
+}
+
+impl Report {
+    /// The same report with the API's response type and error enum.
+    pub fn typed<R: serde::de::DeserializeOwned, E: crate::VendorCode>(self) -> Outcomes<R, E> {
+        Outcomes {
+            calls: self.calls,
+            items: self
+                .items
+                .iter()
+                .map(|i| Item { user: i.user.clone(), outcome: i.outcome, error: i.code.as_ref().map(E::from_code) })
+                .collect(),
+            violations: self.violations.clone(),
+            responses: self.typed_responses(),
+            raw: self,
+        }
     }
 }
 
@@ -245,6 +293,17 @@ impl VendorClient {
         self.inner.signer.token_fetches()
     }
 
+    /// Sends a typed request: the generated clients' methods call this.
+    pub async fn send_typed<Q: serde::Serialize, R: serde::de::DeserializeOwned, E: crate::VendorCode>(
+        &self,
+        api: &'static ApiEntry,
+        request: &Q,
+        params: &[(String, String)],
+    ) -> Result<Outcomes<R, E>, ClientError> {
+        let body = serde_json::to_value(request).map_err(|e| ClientError::Encode(e.to_string()))?;
+        Ok(self.send(api, &body, params).await?.typed())
+    }
+
     /// Sends one request body (with its path and query parameters): validated, filtered,
     /// chunked, paced, signed and retried, with one outcome per input item.
     pub async fn send(
@@ -254,7 +313,7 @@ impl VendorClient {
         params: &[(String, String)],
     ) -> Result<Report, ClientError> {
         let info = api.info;
-        if !std::ptr::eq(info.vendor, self.inner.vendor) && info.vendor.id != self.inner.vendor.id {
+        if info.vendor.id != self.inner.vendor.id {
             return Err(ClientError::WrongVendor { api: info.id, client: self.inner.vendor.id });
         }
         let mut v = Violations::new();

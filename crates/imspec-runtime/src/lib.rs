@@ -18,9 +18,13 @@ pub mod validate;
 pub mod value;
 
 pub use api::{ApiEntry, ApiInfo, Batch, Envelope, ParamIn, ParamInfo, ParamType, RateLimit, RateScope, Results};
-pub use client::{ClientError, ClientOptions, Report, VendorClient};
+pub use client::{ClientError, ClientOptions, Item, Outcomes, Report, VendorClient};
 pub use code::{Code, ErrorClass, VendorCode};
+pub use config::Section;
 pub use config::{Config, ConfigError, Credentials};
+pub use outcome::{ItemOutcome, Outcome};
+pub use ratelimit::Pacing;
+pub use retry::RetryPolicy;
 pub use service::{
     ApiAnswer, AppTokenParams, AuthInfo, Direction, ErrorRow, Fill, IdList, Refusals, Relation, Requester, StateLimit,
     StateLimits, StatusField, UsersigParams, VendorAnswer, VendorInfo, ZegoMd5Params,

@@ -43,11 +43,11 @@ pub mod zego_zim {
 pub fn apis() -> Vec<&'static runtime::ApiEntry> {
     let mut all: Vec<&'static runtime::ApiEntry> = Vec::new();
     #[cfg(feature = "easemob")]
-    all.extend(easemob::APIS);
+    all.extend(easemob::APIS.iter().copied());
     #[cfg(feature = "tencent-im")]
-    all.extend(tencent_im::APIS);
+    all.extend(tencent_im::APIS.iter().copied());
     #[cfg(feature = "zego-zim")]
-    all.extend(zego_zim::APIS);
+    all.extend(zego_zim::APIS.iter().copied());
     all
 }
 
