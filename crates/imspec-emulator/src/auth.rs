@@ -26,6 +26,12 @@ pub struct Tokens {
 const TOKEN_PREFIX: &str = "YWMt";
 
 impl Tokens {
+    /// Forgets every issued token and verified UserSig (a restarted service).
+    pub fn clear(&self) {
+        lock(&self.issued).clear();
+        lock(&self.verified).clear();
+    }
+
     /// Issues a token valid for `ttl` seconds (0: forever).
     pub fn issue(&self, app: &str, ttl: u64, now: i64) -> String {
         let n = self.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -58,6 +58,7 @@ pub fn handle(em: &Inner, method: &Method, rest: &str, body: &[u8]) -> Reply {
                 *lock(&api.bucket) = api.rate.map(imspec_runtime::ratelimit::TokenBucket::new);
             }
             em.token_stats.reset();
+            em.tokens.clear();
             lock(&em.seen).clear();
             em.request_ids.store(0, Ordering::Relaxed);
             Reply::json(200, json!({ "reset": true }))

@@ -180,12 +180,23 @@ impl Report {
 }
 
 /// A client of one vendor: clones share the signer, pacers and connection pool.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct VendorClient {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
+impl std::fmt::Debug for VendorClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The configuration section holds secrets: show what identifies the client, nothing more.
+        f.debug_struct("VendorClient")
+            .field("vendor", &self.inner.vendor.id)
+            .field("base", &self.inner.base.as_str())
+            .field("calls", &self.calls())
+            .field("token_fetches", &self.token_fetches())
+            .finish_non_exhaustive()
+    }
+}
+
 struct Inner {
     vendor: &'static VendorInfo,
     base: reqwest::Url,
@@ -437,6 +448,7 @@ impl VendorClient {
                         for (&p, o) in pending.iter().zip(outcomes) {
                             finished[p] = Some(o);
                         }
+                        pending.clear();
                         break;
                     }
                     outcomes

@@ -1,0 +1,296 @@
+//! The generated clients against the emulator over real HTTP: every documented request shape,
+//! chunking, pacing, faults (nothing lost, nothing doubled), wrong credentials (fail fast), the
+//! app-token cache, and no secret in logs.
+
+mod emulated;
+
+use emulated::{config, emulator, quick};
+use imspec::runtime::{ClientOptions, Config, Outcome, RetryPolicy};
+use imspec::{easemob, tencent_im, zego_zim};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+fn specs() -> imspec_spec::SpecSet {
+    let loaded = imspec_spec::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs"));
+    assert!(!loaded.has_errors(), "{}", imspec_spec::render_all(&loaded.diagnostics));
+    loaded.set
+}
+
+#[tokio::test]
+async fn every_documented_request_shape_is_imported_through_the_typed_clients() {
+    let s = emulator("").await;
+    let cfg = s.config();
+    let tencent = tencent_im::Client::new(&cfg).expect("client");
+    let easemob = easemob::Client::new(&cfg).expect("client");
+    let zego = zego_zim::Client::new(&cfg).expect("client");
+    let set = specs();
+    let mut sent = 0;
+    for api in set.apis() {
+        for (name, ex) in api.spec.examples.iter().filter(|(_, e)| e.role.value == imspec_spec::ExampleRole::Request) {
+            let text = ex.erratum.as_ref().map(|e| &e.corrected.value).unwrap_or(&ex.body.value);
+            let body: Value = serde_json::from_str(text).expect("json");
+            let (users, requester, vendor): (Vec<String>, String, &str) = match api.id().as_str() {
+                "tencent_im/friend_import" | "tencent_im/friend_add" => {
+                    let (ok, users, typed) = if api.id() == "tencent_im/friend_import" {
+                        let request = serde_json::from_value(body.clone()).expect("typed");
+                        let o = tencent.friend_import(&request).await.expect("sent");
+                        (o.all_succeeded(), o.items.iter().map(|i| i.user.clone()).collect(), o.responses.len())
+                    } else {
+                        let request = serde_json::from_value(body.clone()).expect("typed");
+                        let o = tencent.friend_add(&request).await.expect("sent");
+                        (o.all_succeeded(), o.items.iter().map(|i| i.user.clone()).collect(), o.responses.len())
+                    };
+                    assert!(ok, "{} `{}`", api.id(), name.value);
+                    assert!(typed > 0, "typed responses are kept");
+                    (users, body["From_Account"].as_str().unwrap_or_default().to_owned(), "tencent_im")
+                }
+                "easemob/contacts_import" => {
+                    let username =
+                        ex.params.iter().find(|(k, _)| k.value.to_string() == "username").map(|(_, v)| v.to_string());
+                    let params = easemob::contacts_import::Params {
+                        username: username.clone().unwrap_or_default(),
+                        is_send_notice: None,
+                    };
+                    let request = serde_json::from_value(body.clone()).expect("typed");
+                    let outcomes = easemob.contacts_import(&params, &request).await.expect("sent");
+                    assert!(outcomes.all_succeeded(), "{:?}", outcomes.items);
+                    (outcomes.items.iter().map(|i| i.user.clone()).collect(), username.unwrap_or_default(), "easemob")
+                }
+                "zego_zim/add_friends" => {
+                    let request = serde_json::from_value(body.clone()).expect("typed");
+                    let outcomes = zego.add_friends(&request).await.expect("sent");
+                    assert!(outcomes.all_succeeded(), "{:?}", outcomes.items);
+                    (
+                        outcomes.items.iter().map(|i| i.user.clone()).collect(),
+                        body["FromUserId"].as_str().unwrap_or_default().to_owned(),
+                        "zego_zim",
+                    )
+                }
+                other => panic!("unexpected API {other}"),
+            };
+            let held = s.friends(vendor, &requester).await;
+            for u in users {
+                assert!(held.contains(&u), "{} `{}`: {u} not held by {requester}: {held:?}", api.id(), name.value);
+            }
+            sent += 1;
+        }
+    }
+    assert!(sent >= 7, "{sent} examples sent");
+}
+
+#[tokio::test]
+async fn batches_are_chunked_to_the_documented_maximum() {
+    let s = emulator("[emulator]\nrate_limits = \"off\"\n").await;
+    let cfg = s.config();
+    let easemob = easemob::Client::new(&cfg).expect("client");
+    let usernames: Vec<String> = (0..45).map(|i| format!("e{i}")).collect();
+    let params = easemob::contacts_import::Params { username: "importer".into(), is_send_notice: Some(false) };
+    let request = easemob::contacts_import::ImportContactsRequest { usernames: usernames.clone() };
+    let out = easemob.contacts_import(&params, &request).await.expect("sent");
+    assert_eq!(out.calls, 5, "45 usernames, 10 per call");
+    assert!(out.items.iter().all(|i| i.outcome == Outcome::Added));
+    assert_eq!(s.stats("easemob/contacts_import").await["calls"], 5, "token fetches are not API calls");
+    assert_eq!(easemob.runtime().token_fetches(), 1, "one token for all five concurrent calls");
+    let mut held = s.friends("easemob", "importer").await;
+    held.sort();
+    let mut expected = usernames;
+    expected.sort();
+    assert_eq!(held, expected);
+
+    let zego = zego_zim::Client::new(&cfg).expect("client");
+    let friends: Vec<zego_zim::add_friends::FriendInfo> = (0..100)
+        .map(|i| zego_zim::add_friends::FriendInfo {
+            user_id: format!("z{i}"),
+            wording: None,
+            friend_alias: None,
+            friend_time: None,
+            attributes: None,
+        })
+        .collect();
+    let request = zego_zim::add_friends::AddFriendsRequest { from_user_id: "zz".into(), friend_infos: friends };
+    let out = zego.add_friends(&request).await.expect("sent");
+    assert_eq!(out.calls, 5, "100 friends, 20 per call");
+    assert_eq!(s.friends("zego_zim", "zz").await.len(), 100);
+}
+
+#[tokio::test]
+async fn invalid_items_are_reported_and_the_valid_ones_still_sent() {
+    let s = emulator("").await;
+    let zego = zego_zim::Client::new(&s.config()).expect("client");
+    let body =
+        json!({"FromUserId": "me", "FriendInfos": [{"UserId": "ok"}, {"UserId": "me"}, {"UserId": "x".repeat(40)}]});
+    let report = zego.runtime().send(&zego_zim::add_friends::ENTRY, &body, &[]).await.expect("sent");
+    let outcomes: Vec<(&str, Outcome)> = report.items.iter().map(|i| (i.user.as_str(), i.outcome)).collect();
+    assert_eq!(outcomes, [("ok", Outcome::Added), ("me", Outcome::Invalid), (&*"x".repeat(40), Outcome::Invalid)]);
+    assert_eq!(report.calls, 1);
+    assert_eq!(s.friends("zego_zim", "me").await, ["ok"]);
+    // A request-level violation sends nothing.
+    let body = json!({"FromUserId": "m".repeat(33), "FriendInfos": [{"UserId": "ok"}]});
+    let report = zego.runtime().send(&zego_zim::add_friends::ENTRY, &body, &[]).await.expect("sent");
+    assert_eq!((report.calls, report.items[0].outcome), (0, Outcome::Invalid));
+}
+
+#[tokio::test]
+async fn a_thousand_friend_import_is_paced_below_the_rate_limit() {
+    let s = emulator("").await; // documented rate limits: ZEGO 20 calls/s
+    let zego = zego_zim::Client::new(&s.config()).expect("client");
+    let friends: Vec<Value> = (0..1000).map(|i| json!({"UserId": format!("p{i}")})).collect();
+    let body = json!({"FromUserId": "pacer", "FriendInfos": friends});
+    let started = std::time::Instant::now();
+    let report = zego.runtime().send(&zego_zim::add_friends::ENTRY, &body, &[]).await.expect("sent");
+    let elapsed = started.elapsed();
+    assert_eq!(report.calls, 50);
+    assert!(report.all_succeeded());
+    let stats = s.stats("zego_zim/add_friends").await;
+    assert_eq!(stats, json!({"calls": 50, "rate_limited": 0, "rejected": 0}), "not one rate-limit rejection");
+    // 50 calls at 90% of 20/s with a burst of 10: at least (50 - 10) / 18 s.
+    assert!(elapsed >= Duration::from_millis(2100), "paced: {elapsed:?}");
+    assert_eq!(s.friends("zego_zim", "pacer").await.len(), 1000);
+}
+
+/// Imports under faults; every item ends with exactly one outcome, all succeed, and the emulator
+/// holds exactly the friends sent.
+#[tokio::test]
+async fn under_faults_nothing_is_lost_and_nothing_doubled() {
+    let s = emulator(
+        "[emulator]\nrate_limits = \"off\"\n[emulator.faults]\nseed = 11\nhttp_error_rate = 0.15\ndrop_after_apply_rate = 0.15\nitem_error_rate = 0.15\n",
+    )
+    .await;
+    let cfg = config(&s.url, "");
+    // A budget deep enough that every item gets through these fault rates (the run is seeded,
+    // so it repeats); what is checked is that nothing is lost or doubled on the way.
+    let options = ClientOptions { retry: RetryPolicy { max_attempts: 20, ..quick().retry }, ..quick() };
+    let tencent = tencent_im::Client::with_options(&cfg, options.clone()).expect("client");
+    let easemob = easemob::Client::with_options(&cfg, options.clone()).expect("client");
+    let zego = zego_zim::Client::with_options(&cfg, options).expect("client");
+
+    let users: Vec<String> = (0..300).map(|i| format!("f{i}")).collect();
+    let items: Vec<Value> =
+        users.iter().map(|u| json!({"To_Account": u, "AddSource": "AddSource_Type_Test"})).collect();
+    let report = tencent
+        .runtime()
+        .send(&tencent_im::friend_add::ENTRY, &json!({"From_Account": "t", "AddFriendItem": items}), &[])
+        .await
+        .expect("sent");
+    check(&report, &users, 1);
+    let mut held = s.friends("tencent_im", "t").await;
+    held.sort();
+    let mut expected = users.clone();
+    expected.sort();
+    assert_eq!(held, expected, "Tencent holds exactly the friends sent");
+
+    let users: Vec<String> = (0..200).map(|i| format!("u{i}")).collect();
+    let report = easemob
+        .runtime()
+        .send(&easemob::contacts_import::ENTRY, &json!({"usernames": users}), &[("username".into(), "e".into())])
+        .await
+        .expect("sent");
+    check(&report, &users, 20);
+    let mut held = s.friends("easemob", "e").await;
+    held.sort();
+    let mut expected = users.clone();
+    expected.sort();
+    assert_eq!(held, expected, "Easemob holds exactly the friends sent");
+
+    let users: Vec<String> = (0..200).map(|i| format!("z{i}")).collect();
+    let items: Vec<Value> = users.iter().map(|u| json!({"UserId": u})).collect();
+    let report = zego
+        .runtime()
+        .send(&zego_zim::add_friends::ENTRY, &json!({"FromUserId": "z", "FriendInfos": items}), &[])
+        .await
+        .expect("sent");
+    check(&report, &users, 10);
+    // A retry after a dropped connection finds the work done: ZEGO says already friends.
+    assert!(report.items.iter().any(|i| i.outcome == Outcome::AlreadyFriends), "some retry re-added after a drop");
+    assert_eq!(s.friends("zego_zim", "z").await.len(), 200);
+
+    /// `chunks`: the calls a run without faults makes.
+    fn check(report: &imspec::runtime::Report, users: &[String], chunks: u64) {
+        let got: Vec<&str> = report.items.iter().map(|i| i.user.as_str()).collect();
+        assert_eq!(got, users.iter().map(String::as_str).collect::<Vec<_>>(), "one outcome per item, in order");
+        let failed: Vec<_> = report.items.iter().filter(|i| !i.outcome.is_success()).collect();
+        assert!(failed.is_empty(), "{failed:?}");
+        assert!(report.calls > chunks, "faults forced retries ({} calls for {chunks} chunks)", report.calls);
+    }
+}
+
+#[tokio::test]
+async fn wrong_credentials_fail_fast_with_the_vendor_code() {
+    let s = emulator("").await;
+    let bad = |find: &str, replace: &str| {
+        let text = imspec_emulator::DEFAULT_CONFIG.replace(find, replace);
+        let base = text.split("[emulator]").next().unwrap_or_default().to_owned();
+        Config::parse(&base, "bad.toml").expect("config")
+    };
+    let zego_cfg = bad("imspec0demo0zego0server0secret00", "wrong-secret");
+    let zego = zego_zim::Client::new(&zego_cfg).expect("client").with_base_url(&s.url).expect("url");
+    let body = json!({"FromUserId": "a", "FriendInfos": [{"UserId": "b"}]});
+    let report = zego.runtime().send(&zego_zim::add_friends::ENTRY, &body, &[]).await.expect("sent");
+    assert_eq!(report.calls, 1, "no retry storm");
+    assert_eq!(report.items[0].outcome, Outcome::Failed);
+    assert_eq!(report.items[0].code.as_ref().map(ToString::to_string).as_deref(), Some("100000005"));
+
+    let tencent_cfg = bad("imspec-demo-tencent-secret-key", "wrong-key");
+    let tencent = tencent_im::Client::new(&tencent_cfg).expect("client").with_base_url(&s.url).expect("url");
+    let body = json!({"From_Account": "a", "AddFriendItem": [{"To_Account": "b", "AddSource": "AddSource_Type_X"}]});
+    let report = tencent.runtime().send(&tencent_im::friend_add::ENTRY, &body, &[]).await.expect("sent");
+    assert_eq!(report.calls, 1);
+    assert_eq!(report.items[0].code.as_ref().map(ToString::to_string).as_deref(), Some("70009"));
+
+    let easemob_cfg = {
+        let mut c = bad("imspec-demo-client-secret", "wrong-secret");
+        c.vendors.retain(|k, _| k == "easemob");
+        c
+    };
+    let easemob = config_with_url(&easemob_cfg, &s.url);
+    let report = easemob
+        .runtime()
+        .send(&easemob::contacts_import::ENTRY, &json!({"usernames": ["b"]}), &[("username".into(), "a".into())])
+        .await
+        .expect("sent");
+    assert_eq!(report.calls, 0, "the token fetch failed; no API call was made");
+    assert_eq!(report.items[0].code.as_ref().map(ToString::to_string).as_deref(), Some("invalid_grant"), "{report:?}");
+    assert_eq!(easemob.runtime().token_fetches(), 1, "fetched once, not retried");
+    assert_eq!(s.stats("zego_zim/add_friends").await["calls"], 1);
+
+    fn config_with_url(cfg: &Config, url: &str) -> easemob::Client {
+        let text = format!(
+            "[easemob]\nbase_url = \"{url}\"\norg = \"demo-org\"\napp = \"demo-app\"\nclient_id = \"imspec-demo-client-id\"\nclient_secret = \"wrong-secret\"\n"
+        );
+        let _ = cfg;
+        easemob::Client::new(&Config::parse(&text, "bad.toml").expect("config")).expect("client")
+    }
+}
+
+#[tokio::test]
+async fn a_refused_app_token_is_fetched_again_once() {
+    let s = emulator("").await;
+    let easemob = easemob::Client::new(&s.config()).expect("client");
+    let params = easemob::contacts_import::Params { username: "a".into(), is_send_notice: None };
+    let request = easemob::contacts_import::ImportContactsRequest { usernames: vec!["b".into()] };
+    assert!(easemob.contacts_import(&params, &request).await.expect("sent").all_succeeded());
+    // The service forgets its tokens (a restart): the cached one is refused with a 401.
+    let reset = s.http.post(format!("{}/_emulator/reset", s.url)).send().await.expect("reset");
+    assert_eq!(reset.status(), 200);
+    let out = easemob.contacts_import(&params, &request).await.expect("sent");
+    assert!(out.all_succeeded(), "{:?}", out.items);
+    assert_eq!(out.calls, 2, "the refused call and its repeat");
+    assert_eq!(easemob.runtime().token_fetches(), 2);
+}
+
+#[tokio::test]
+async fn concurrent_calls_share_one_token_fetch() {
+    let s = emulator("[emulator]\nrate_limits = \"off\"\n").await;
+    let easemob = easemob::Client::new(&s.config()).expect("client");
+    let calls = (0..20).map(|i| {
+        let c = easemob.clone();
+        async move {
+            let params = easemob::contacts_import::Params { username: format!("u{i}"), is_send_notice: None };
+            let request = easemob::contacts_import::ImportContactsRequest { usernames: vec!["x".into()] };
+            c.contacts_import(&params, &request).await.expect("sent").all_succeeded()
+        }
+    });
+    assert!(futures_util::future::join_all(calls).await.into_iter().all(|ok| ok));
+    assert_eq!(easemob.runtime().token_fetches(), 1);
+    assert_eq!(s.stats("easemob/token").await["calls"], 1);
+}
