@@ -242,7 +242,10 @@ async fn easemob_tokens_are_issued_and_checked() {
     };
     assert_eq!(call(Some(format!("Bearer {token}"))).await, (200, String::new()));
     assert_eq!(call(None).await, (401, "unauthorized".into()));
-    assert_eq!(call(Some(format!("Bearer {}", token.replace('a', "b")))).await.0, 401, "forged");
+    // Forged: well-formed, but never issued (the last hex digit changed).
+    let last = token.chars().last().unwrap_or('0');
+    let forged = format!("{}{}", &token[..token.len() - 1], if last == '0' { '1' } else { '0' });
+    assert_eq!(call(Some(format!("Bearer {forged}"))).await, (401, "unauthorized".into()), "forged");
     assert_eq!(call(Some("Bearer not a token".into())).await, (401, "auth_bad_access_token".into()));
 
     let (_, short) = h.post(&token_path, &[], &ask(CLIENT_SECRET, Some(json!(1)))).await;
