@@ -42,7 +42,10 @@ pub fn run(api_id: &str, file: Option<&Path>, params: &[String], as_json: bool) 
 pub fn read_body(file: Option<&Path>) -> Result<serde_json::Value, InputError> {
     let text = read_input(file)?;
     serde_json::from_str(&text).map_err(|e| {
-        let source = file.map(|p| p.display().to_string()).unwrap_or_else(|| "standard input".into());
+        let source = match file {
+            Some(p) if p != Path::new("-") => p.display().to_string(),
+            _ => "standard input".into(),
+        };
         InputError(format!("{source} is not JSON: {e}"))
     })
 }

@@ -1,0 +1,103 @@
+//! `imspec send` as a user runs it: outcome JSON naming every input item once, exit codes,
+//! `--param`, the embedded emulator, and `--endpoint` against a running one.
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{Value, json};
+
+fn imspec(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_imspec"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run imspec");
+    if let Some(input) = stdin {
+        let _ = child.stdin.take().expect("stdin").write_all(input.as_bytes());
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("imspec finishes")
+}
+
+fn json_out(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
+}
+
+#[test]
+fn the_readme_example_is_sent_to_the_embedded_emulator() {
+    let o = imspec(&["send", "zego_zim/add_friends", "examples/requests/zego_add_friends_valid.json"], None);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        json_out(&o),
+        json!({"calls": 1, "items": [{"user": "usera1", "outcome": "added"}, {"user": "usera2", "outcome": "added"}]})
+    );
+}
+
+#[test]
+fn invalid_items_are_named_and_the_exit_code_is_1() {
+    let body = json!({"FromUserId": "me", "FriendInfos": [{"UserId": "ok"}, {"UserId": "me"}]}).to_string();
+    let o = imspec(&["send", "zego_zim/add_friends", "-"], Some(&body));
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        json_out(&o),
+        json!({"calls": 1, "items": [
+            {"user": "ok", "outcome": "added"},
+            {"user": "me", "outcome": "invalid", "code": 660800020}
+        ]})
+    );
+}
+
+#[test]
+fn easemob_takes_its_username_as_a_param_and_is_chunked() {
+    let names: Vec<String> = (0..45).map(|i| format!("n{i}")).collect();
+    let body = json!({ "usernames": names }).to_string();
+    let o = imspec(&["send", "easemob/contacts_import", "--param", "username=alice"], Some(&body));
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = json_out(&o);
+    assert_eq!(out["calls"], 5, "45 usernames at 10 per call; the token fetch is not a call");
+    assert_eq!(out["items"].as_array().map(Vec::len), Some(45));
+    // Without the username the request itself is invalid: nothing is sent.
+    let o = imspec(&["send", "easemob/contacts_import"], Some(&body));
+    assert_eq!(o.status.code(), Some(1));
+    let out = json_out(&o);
+    assert_eq!(out["calls"], 0);
+    assert!(out["items"].as_array().is_some_and(|i| i.iter().all(|x| x["outcome"] == "invalid" && x["code"] == "illegal_argument")));
+}
+
+#[test]
+fn unreadable_input_or_config_exits_2() {
+    let o = imspec(&["send", "zego_zim/add_friends", "-"], Some("{not json"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("standard input is not JSON"));
+    let o = imspec(&["send", "zego_zim/add_friends", "--config", "no/such/file.toml", "-"], Some("{}"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read no/such/file.toml"));
+    let o = imspec(&["send", "zego_zim/add_friends", "--endpoint", "not a url", "-"], Some("{}"));
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn an_endpoint_is_used_instead_of_the_embedded_emulator() {
+    let mut emulator = Command::new(env!("CARGO_BIN_EXE_imspec"))
+        .args(["emulator", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("emulator");
+    let mut first = String::new();
+    BufReader::new(emulator.stdout.take().expect("stdout")).read_line(&mut first).expect("line");
+    let url = first.trim().strip_prefix("listening on ").unwrap_or_default().to_owned();
+    let body = json!({"From_Account": "a", "AddFriendItem": [{"To_Account": "b", "AddSource": "AddSource_Type_Cli"}]}).to_string();
+    let o = imspec(&["send", "tencent_im/friend_add", "--endpoint", &url], Some(&body));
+    let again = imspec(&["send", "tencent_im/friend_add", "--endpoint", &url], Some(&body));
+    let _ = emulator.kill();
+    let _ = emulator.wait();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(json_out(&o), json!({"calls": 1, "items": [{"user": "b", "outcome": "added"}]}));
+    // The same emulator kept the friend: a re-add is a success (Tencent documents no code for it).
+    assert_eq!(json_out(&again)["items"][0]["outcome"], "added");
+}
