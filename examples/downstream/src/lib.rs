@@ -1,0 +1,51 @@
+//! A downstream crate's use of imspec: import one user's friends into ZEGO ZIM and decide what
+//! to do with each one.
+
+use imspec::runtime::{ClientError, Outcome};
+use imspec::zego_zim::{self, add_friends};
+
+/// What the application does next with one friend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// Done: added now, or already a friend.
+    Done(String),
+    /// The request was wrong for this friend (say, an id over 32 bytes); fix the data.
+    Fix { user: String, why: String },
+    /// The service refused it for good, or it still failed after the retries; report it.
+    Report { user: String, why: String },
+}
+
+/// Imports `friends` for `user`, however many there are: the client validates them, splits
+/// them into calls of at most 20, paces the calls below ZEGO's 20 calls/s and retries what a
+/// retry can fix. Each friend comes back exactly once.
+pub async fn import(client: &zego_zim::Client, user: &str, friends: &[&str]) -> Result<Vec<Next>, ClientError> {
+    let request = add_friends::AddFriendsRequest {
+        from_user_id: user.to_owned(),
+        friend_infos: friends
+            .iter()
+            .map(|id| add_friends::FriendInfo {
+                user_id: (*id).to_owned(),
+                wording: Some("imported".to_owned()),
+                friend_alias: None,
+                friend_time: None,
+                attributes: None,
+            })
+            .collect(),
+    };
+    let outcomes = client.add_friends(&request).await?;
+    Ok(outcomes
+        .items
+        .into_iter()
+        .map(|item| {
+            // `error` is the API's typed error enum, documented from the spec.
+            let why = item.error.as_ref().map(|e| format!("{e:?}: {}", imspec::runtime::VendorCode::meaning(e)));
+            match item.outcome {
+                Outcome::Added | Outcome::AlreadyFriends | Outcome::Pending => Next::Done(item.user),
+                Outcome::Invalid => Next::Fix { user: item.user, why: why.unwrap_or_default() },
+                Outcome::Failed | Outcome::NotAttempted => {
+                    Next::Report { user: item.user, why: why.unwrap_or_else(|| "no answer after retries".into()) }
+                }
+            }
+        })
+        .collect())
+}
