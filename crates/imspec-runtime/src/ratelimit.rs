@@ -68,12 +68,12 @@ impl Default for Pacing {
 }
 
 impl Pacing {
-    /// The paced rate and burst for a documented limit: `max(1, ⌊N·(1−margin)⌋)` calls per
-    /// second, and a burst of `max(1, min(N/2, max_burst))`.
-    pub fn quota(&self, limit: &RateLimit) -> (u32, u32) {
+    /// The paced rate and burst for a documented limit: `N·(1−margin)` calls per second (not
+    /// rounded: 98% of 20 is 19.6), and a burst of `max(1, min(N/2, max_burst))`.
+    pub fn quota(&self, limit: &RateLimit) -> (f64, u32) {
         let n = limit.per_second.max(1);
         let margin = if self.margin.is_finite() { self.margin.clamp(0.0, 0.99) } else { 0.10 };
-        let rate = ((f64::from(n) * (1.0 - margin)).floor() as u32).max(1);
+        let rate = f64::from(n) * (1.0 - margin);
         let burst = (n / 2).min(self.max_burst.unwrap_or(u32::MAX)).max(1);
         (rate, burst)
     }
@@ -87,7 +87,7 @@ type Gcra<C> = RateLimiter<NotKeyed, InMemoryState, C, NoOpMiddleware<<C as Cloc
 pub struct Pacer<C: Clock + Clone = DefaultClock> {
     limiter: Arc<Gcra<C>>,
     clock: C,
-    rate: u32,
+    rate: f64,
     burst: u32,
 }
 
@@ -102,14 +102,13 @@ impl<C: Clock + Clone> Pacer<C> {
     pub fn with_clock(limit: &RateLimit, pacing: Pacing, clock: C) -> Self {
         let (rate, burst) = pacing.quota(limit);
         let nz = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
-        let quota = Quota::with_period(Duration::from_nanos(1_000_000_000 / u64::from(rate)))
-            .unwrap_or_else(|| Quota::per_second(nz(rate)))
-            .allow_burst(nz(burst));
+        let period = Duration::from_nanos((1e9 / rate).ceil() as u64);
+        let quota = Quota::with_period(period).unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN)).allow_burst(nz(burst));
         Pacer { limiter: Arc::new(RateLimiter::direct_with_clock(quota, clock.clone())), clock, rate, burst }
     }
 
     /// Calls per second and burst this pacer allows.
-    pub fn quota(&self) -> (u32, u32) {
+    pub fn quota(&self) -> (f64, u32) {
         (self.rate, self.burst)
     }
 
@@ -143,10 +142,15 @@ mod tests {
 
     #[test]
     fn pacing_is_90_percent_with_half_burst_by_default() {
-        assert_eq!(Pacing::default().quota(&limit(20)), (18, 10));
-        assert_eq!(Pacing::default().quota(&limit(100)), (90, 50));
-        assert_eq!(Pacing { margin: 0.02, max_burst: None }.quota(&limit(100)), (98, 50));
-        assert_eq!(Pacing { margin: 0.10, max_burst: Some(3) }.quota(&limit(200)), (180, 3));
-        assert_eq!(Pacing::default().quota(&limit(1)), (1, 1));
+        let q = |p: Pacing, n: u32| {
+            let (rate, burst) = p.quota(&limit(n));
+            ((rate * 1000.0).round() / 1000.0, burst)
+        };
+        assert_eq!(q(Pacing::default(), 20), (18.0, 10));
+        assert_eq!(q(Pacing::default(), 100), (90.0, 50));
+        assert_eq!(q(Pacing { margin: 0.02, max_burst: None }, 100), (98.0, 50));
+        assert_eq!(q(Pacing { margin: 0.02, max_burst: None }, 20), (19.6, 10), "not rounded down to 19");
+        assert_eq!(q(Pacing { margin: 0.10, max_burst: Some(3) }, 200), (180.0, 3));
+        assert_eq!(q(Pacing::default(), 1), (0.9, 1), "the margin holds at N = 1 too");
     }
 }
