@@ -23,8 +23,13 @@ fn imspec(args: &[&str], stdin: Option<&str>) -> Output {
 }
 
 fn json_out(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
 }
 
 #[test]
@@ -65,7 +70,11 @@ fn easemob_takes_its_username_as_a_param_and_is_chunked() {
     assert_eq!(o.status.code(), Some(1));
     let out = json_out(&o);
     assert_eq!(out["calls"], 0);
-    assert!(out["items"].as_array().is_some_and(|i| i.iter().all(|x| x["outcome"] == "invalid" && x["code"] == "illegal_argument")));
+    assert!(
+        out["items"]
+            .as_array()
+            .is_some_and(|i| i.iter().all(|x| x["outcome"] == "invalid" && x["code"] == "illegal_argument"))
+    );
 }
 
 #[test]
@@ -91,7 +100,8 @@ fn an_endpoint_is_used_instead_of_the_embedded_emulator() {
     let mut first = String::new();
     BufReader::new(emulator.stdout.take().expect("stdout")).read_line(&mut first).expect("line");
     let url = first.trim().strip_prefix("listening on ").unwrap_or_default().to_owned();
-    let body = json!({"From_Account": "a", "AddFriendItem": [{"To_Account": "b", "AddSource": "AddSource_Type_Cli"}]}).to_string();
+    let body = json!({"From_Account": "a", "AddFriendItem": [{"To_Account": "b", "AddSource": "AddSource_Type_Cli"}]})
+        .to_string();
     let o = imspec(&["send", "tencent_im/friend_add", "--endpoint", &url], Some(&body));
     let again = imspec(&["send", "tencent_im/friend_add", "--endpoint", &url], Some(&body));
     let _ = emulator.kill();

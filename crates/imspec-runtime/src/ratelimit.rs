@@ -103,7 +103,8 @@ impl<C: Clock + Clone> Pacer<C> {
         let (rate, burst) = pacing.quota(limit);
         let nz = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
         let period = Duration::from_nanos((1e9 / rate).ceil() as u64);
-        let quota = Quota::with_period(period).unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN)).allow_burst(nz(burst));
+        let quota =
+            Quota::with_period(period).unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN)).allow_burst(nz(burst));
         Pacer { limiter: Arc::new(RateLimiter::direct_with_clock(quota, clock.clone())), clock, rate, burst }
     }
 
