@@ -1,9 +1,12 @@
 //! `imspec emulator` as a user runs it: the first line names the address, the APIs and the
 //! control API answer there, and a bad config is refused with exit 2 and a clear message.
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+mod common;
+
+use common::Emulator;
+use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// A raw HTTP/1.1 GET on loopback: no client library between the test and the wire.
 fn get(addr: &str, path: &str) -> String {
@@ -16,18 +19,11 @@ fn get(addr: &str, path: &str) -> String {
 
 #[test]
 fn the_first_line_is_the_address_and_the_emulator_answers_there() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_imspec"))
-        .args(["emulator", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run imspec emulator");
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut first).expect("a first line");
-    let addr = first.trim().strip_prefix("listening on http://").map(str::to_owned);
+    let emulator = Emulator::start();
+    let addr = emulator.url().and_then(|u| u.strip_prefix("http://")).map(str::to_owned);
     let stats = addr.as_deref().map(|a| get(a, "/_emulator/stats"));
-    let _ = child.kill();
-    let _ = child.wait();
+    let first = emulator.first_line.clone();
+    drop(emulator);
     let addr = addr.unwrap_or_else(|| panic!("first line was {first:?}"));
     assert!(addr.parse::<std::net::SocketAddr>().is_ok(), "{addr}");
     let stats = stats.unwrap_or_default();

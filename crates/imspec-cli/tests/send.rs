@@ -1,26 +1,12 @@
 //! `imspec send` as a user runs it: outcome JSON naming every input item once, exit codes,
 //! `--param`, the embedded emulator, and `--endpoint` against a running one.
 
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use common::{Emulator, imspec};
+use std::process::Output;
 
 use serde_json::{Value, json};
-
-fn imspec(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_imspec"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run imspec");
-    if let Some(input) = stdin {
-        let _ = child.stdin.take().expect("stdin").write_all(input.as_bytes());
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().expect("imspec finishes")
-}
 
 fn json_out(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
@@ -91,21 +77,13 @@ fn unreadable_input_or_config_exits_2() {
 
 #[test]
 fn an_endpoint_is_used_instead_of_the_embedded_emulator() {
-    let mut emulator = Command::new(env!("CARGO_BIN_EXE_imspec"))
-        .args(["emulator", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("emulator");
-    let mut first = String::new();
-    BufReader::new(emulator.stdout.take().expect("stdout")).read_line(&mut first).expect("line");
-    let url = first.trim().strip_prefix("listening on ").unwrap_or_default().to_owned();
+    let emulator = Emulator::start();
+    let url = emulator.url().unwrap_or_default().to_owned();
     let body = json!({"From_Account": "a", "AddFriendItem": [{"To_Account": "b", "AddSource": "AddSource_Type_Cli"}]})
         .to_string();
     let o = imspec(&["send", "tencent_im/friend_add", "--endpoint", &url], Some(&body));
     let again = imspec(&["send", "tencent_im/friend_add", "--endpoint", &url], Some(&body));
-    let _ = emulator.kill();
-    let _ = emulator.wait();
+    drop(emulator);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(json_out(&o), json!({"calls": 1, "items": [{"user": "b", "outcome": "added"}]}));
     // The same emulator kept the friend: a re-add is a success (Tencent documents no code for it).

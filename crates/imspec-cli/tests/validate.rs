@@ -1,24 +1,9 @@
 //! `imspec validate` as a user runs it: exit codes, one line per violation, the JSON shape.
 
-use std::io::Write as _;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn imspec(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_imspec"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run imspec");
-    if let Some(input) = stdin {
-        // imspec may exit before reading (a bad argument): a closed pipe is not a test failure.
-        let _ = child.stdin.take().expect("stdin").write_all(input.as_bytes());
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().expect("imspec finishes")
-}
+use common::imspec;
+use std::process::Output;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

@@ -61,21 +61,8 @@ pub fn vendor(v: &VendorIr) -> TokenStream {
         let code = code_tokens(code);
         quote!((#role, #code))
     });
-    let refusal_fields = [
-        "undecodable",
-        "unknown_app",
-        "app_mismatch",
-        "identifier_mismatch",
-        "not_admin",
-        "expired",
-        "bad_timestamp",
-        "unsupported_version",
-        "bad_signature",
-        "bad_credentials",
-    ]
-    .into_iter()
-    .map(|name| {
-        let value = option(v.refusals.iter().find(|(k, _)| *k == name).map(|(_, c)| code_tokens(c)));
+    let refusal_fields = v.refusals.iter().map(|(name, code)| {
+        let value = option(code.as_ref().map(code_tokens));
         let name = ident(name);
         quote!(#name: #value)
     });
@@ -218,18 +205,23 @@ fn service_fields(a: &ApiIr) -> TokenStream {
     let unknown_user = option(r.unknown_user.as_ref().map(code_tokens));
     let unknown_requester = option(r.unknown_requester.as_ref().map(code_tokens));
     let already_friends = option(r.already_friends.as_ref().map(code_tokens));
-    let state =
-        ["friends_per_user", "peer_friends_per_user", "groups_per_user", "pending_per_user"].into_iter().map(|name| {
-            let limit = option(a.state.iter().find(|(k, _)| *k == name).map(|(_, l)| {
-                let max = option(l.max.map(u64_lit));
-                let code = code_tokens(&l.code);
-                let field = option(l.field.as_ref());
-                let full_code = option(l.full_code.as_ref().map(code_tokens));
-                quote!(::imspec_runtime::StateLimit { max: #max, code: #code, field: #field, full_code: #full_code })
-            }));
-            let name = ident(name);
-            quote!(#name: #limit)
-        });
+    let limits = a.state.iter().map(|(name, limit)| {
+        let limit = option(limit.as_ref().map(|l| {
+            let max = option(l.max.map(u64_lit));
+            let code = code_tokens(&l.code);
+            let field = option(l.field.as_ref());
+            let full_code = option(l.full_code.as_ref().map(code_tokens));
+            quote!(::imspec_runtime::StateLimit { max: #max, code: #code, field: #field, full_code: #full_code })
+        }));
+        let name = ident(name);
+        quote!(#name: #limit)
+    });
+    // Without `state_limits` every limit is absent.
+    let state = if a.state.is_empty() {
+        quote!(::std::default::Default::default())
+    } else {
+        quote!(::imspec_runtime::StateLimits { #(#limits),* })
+    };
     quote! {
         vendor: &super::VENDOR,
         errors: #errors,
@@ -248,7 +240,7 @@ fn service_fields(a: &ApiIr) -> TokenStream {
             unknown_requester: #unknown_requester,
             already_friends: #already_friends,
         },
-        state: ::imspec_runtime::StateLimits { #(#state),* },
+        state: #state,
     }
 }
 

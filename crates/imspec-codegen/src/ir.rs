@@ -22,7 +22,7 @@ pub struct VendorIr {
     pub auth: AuthIr,
     /// `refusals`: credential role → code, then each other refusal by its runtime field name.
     pub refusals_missing: Vec<(String, Code)>,
-    pub refusals: Vec<(&'static str, Code)>,
+    pub refusals: Vec<(&'static str, Option<Code>)>,
     pub answer: VendorAnswerIr,
     /// The vendor's shared error table.
     pub errors: Vec<ErrorIr>,
@@ -126,8 +126,8 @@ pub struct ApiIr {
     pub params: Vec<ParamIr>,
     pub answer: ApiAnswerIr,
     pub relation: RelationIr,
-    /// By the runtime's `StateLimits` field name.
-    pub state: Vec<(&'static str, StateLimitIr)>,
+    /// By the runtime's `StateLimits` field name (all of them when the spec has `state_limits`).
+    pub state: Vec<(&'static str, Option<StateLimitIr>)>,
 }
 
 /// Where a successful response reports each item (paths split into wire names).
@@ -309,21 +309,7 @@ pub fn lower_vendor(set: &SpecSet, vendor_id: &str) -> Result<VendorIr, String> 
     });
     let r = &vendor.auth.refusals;
     let refusals_missing = r.missing.iter().map(|(role, c)| (role.value.to_string(), c.value.clone())).collect();
-    let refusals = [
-        ("undecodable", &r.undecodable),
-        ("unknown_app", &r.unknown_app),
-        ("app_mismatch", &r.app_mismatch),
-        ("identifier_mismatch", &r.identifier_mismatch),
-        ("not_admin", &r.not_admin),
-        ("expired", &r.expired),
-        ("bad_timestamp", &r.bad_timestamp),
-        ("unsupported_version", &r.unsupported_version),
-        ("bad_signature", &r.bad_signature),
-        ("bad_credentials", &r.bad_credentials),
-    ]
-    .into_iter()
-    .filter_map(|(k, c)| Some((k, c.as_ref()?.value.clone())))
-    .collect();
+    let refusals = r.named().into_iter().map(|(k, c)| (k, c.map(|c| c.value.clone()))).collect();
     let env = &vendor.envelope;
     let answer = VendorAnswerIr {
         status: env.status.as_ref().map(|s| (s.field.value.clone(), s.ok.clone(), s.fail.clone())),
@@ -567,27 +553,11 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         unknown_requester: rel.unknown_requester.as_ref().map(|c| c.value.clone()),
         already_friends: rel.already_friends.as_ref().map(|c| c.value.clone()),
     };
-    let mut state = Vec::new();
-    if let Some(l) = &spec.state_limits {
-        for (name, limit) in [
-            ("friends_per_user", &l.friends_per_user),
-            ("peer_friends_per_user", &l.peer_friends_per_user),
-            ("groups_per_user", &l.groups_per_user),
-            ("pending_per_user", &l.pending_per_user),
-        ] {
-            if let Some(limit) = limit {
-                state.push((
-                    name,
-                    StateLimitIr {
-                        max: limit.max,
-                        code: limit.code.value.clone(),
-                        field: limit.field.as_ref().map(|f| f.value.clone()),
-                        full_code: limit.full_code.as_ref().map(|c| c.value.clone()),
-                    },
-                ));
-            }
-        }
-    }
+    let state = spec
+        .state_limits
+        .as_ref()
+        .map(|l| l.named().map(|(name, limit)| (name, limit.map(lower_state_limit))).to_vec())
+        .unwrap_or_default();
     let env = &api.vendor.envelope;
     let envelope = (env.code.value.clone(), env.message.value.clone(), env.ok.as_ref().and_then(Code::from_scalar));
 
@@ -640,6 +610,15 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         relation,
         state,
     })
+}
+
+fn lower_state_limit(limit: &imspec_spec::StateLimit) -> StateLimitIr {
+    StateLimitIr {
+        max: limit.max,
+        code: limit.code.value.clone(),
+        field: limit.field.as_ref().map(|f| f.value.clone()),
+        full_code: limit.full_code.as_ref().map(|c| c.value.clone()),
+    }
 }
 
 fn error_table(table: &Map<imspec_spec::ErrorEntry>) -> Vec<ErrorIr> {

@@ -334,11 +334,7 @@ fn check_api(api: Api<'_>, cx: &mut Cx) {
     }
     check_results(&scope, spec, cx);
     if let Some(limits) = &spec.state_limits {
-        for limit in
-            [&limits.friends_per_user, &limits.peer_friends_per_user, &limits.groups_per_user, &limits.pending_per_user]
-                .into_iter()
-                .flatten()
-        {
+        for limit in limits.named().into_iter().filter_map(|(_, l)| l) {
             scope.check_code(&limit.code, "this state limit", cx);
             if let Some(code) = &limit.full_code {
                 scope.check_code(code, "this state limit", cx);

@@ -202,23 +202,27 @@ spec_struct! {
 }
 
 impl AuthRefusals {
+    /// Each refusal other than `missing`, by its key (the runtime's field name), named or not.
+    pub fn named(&self) -> [(&'static str, Option<&Spanned<Code>>); 10] {
+        [
+            ("undecodable", self.undecodable.as_ref()),
+            ("unknown_app", self.unknown_app.as_ref()),
+            ("app_mismatch", self.app_mismatch.as_ref()),
+            ("identifier_mismatch", self.identifier_mismatch.as_ref()),
+            ("not_admin", self.not_admin.as_ref()),
+            ("expired", self.expired.as_ref()),
+            ("bad_timestamp", self.bad_timestamp.as_ref()),
+            ("unsupported_version", self.unsupported_version.as_ref()),
+            ("bad_signature", self.bad_signature.as_ref()),
+            ("bad_credentials", self.bad_credentials.as_ref()),
+        ]
+    }
+
     /// Every code named, with what it answers.
     pub fn codes(&self) -> Vec<(String, &Spanned<Code>)> {
         let mut out: Vec<(String, &Spanned<Code>)> =
             self.missing.iter().map(|(role, c)| (format!("missing {role}", role = role.value), c)).collect();
-        let named = [
-            ("undecodable", &self.undecodable),
-            ("unknown_app", &self.unknown_app),
-            ("app_mismatch", &self.app_mismatch),
-            ("identifier_mismatch", &self.identifier_mismatch),
-            ("not_admin", &self.not_admin),
-            ("expired", &self.expired),
-            ("bad_timestamp", &self.bad_timestamp),
-            ("unsupported_version", &self.unsupported_version),
-            ("bad_signature", &self.bad_signature),
-            ("bad_credentials", &self.bad_credentials),
-        ];
-        out.extend(named.into_iter().filter_map(|(k, c)| Some((k.to_owned(), c.as_ref()?))));
+        out.extend(self.named().into_iter().filter_map(|(k, c)| Some((k.to_owned(), c?))));
         out
     }
 }
@@ -1047,6 +1051,18 @@ spec_struct! {
         "errors" default errors: Map<ErrorEntry>,
         "examples" default examples: Map<Example>,
         "notes" default notes: Vec<Note>,
+    }
+}
+
+impl StateLimits {
+    /// Each limit by its key (the runtime's field name), present or not.
+    pub fn named(&self) -> [(&'static str, Option<&StateLimit>); 4] {
+        [
+            ("friends_per_user", self.friends_per_user.as_ref()),
+            ("peer_friends_per_user", self.peer_friends_per_user.as_ref()),
+            ("groups_per_user", self.groups_per_user.as_ref()),
+            ("pending_per_user", self.pending_per_user.as_ref()),
+        ]
     }
 }
 

@@ -1,0 +1,56 @@
+//! Running the real `imspec` binary as a user does.
+#![allow(dead_code)]
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::process::{Child, Command, Output, Stdio};
+
+/// Runs `imspec ARGS` from the repository root, feeding `stdin`.
+pub fn imspec(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_imspec"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run imspec");
+    if let Some(input) = stdin {
+        // imspec may exit before reading (a bad argument): a closed pipe is not a test failure.
+        let _ = child.stdin.take().expect("stdin").write_all(input.as_bytes());
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("imspec finishes")
+}
+
+/// A running `imspec emulator` on a free port; killed when dropped.
+pub struct Emulator {
+    child: Child,
+    /// The first line it printed.
+    pub first_line: String,
+}
+
+impl Emulator {
+    pub fn start() -> Emulator {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_imspec"))
+            .args(["emulator", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run imspec emulator");
+        let mut first_line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut first_line).expect("a first line");
+        Emulator { child, first_line }
+    }
+
+    /// `http://ADDR` from `listening on http://ADDR`, if the first line says so.
+    pub fn url(&self) -> Option<&str> {
+        self.first_line.trim().strip_prefix("listening on ")
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
