@@ -97,6 +97,24 @@ impl Config {
         Ok(config)
     }
 
+    /// A configuration built in code rather than read from a file: `value` set at `key` of the
+    /// vendor's section.
+    ///
+    /// ```
+    /// let config = imspec_runtime::Config::default()
+    ///     .with("zego_zim", "app_id", 12345)
+    ///     .with("zego_zim", "server_secret", "…")
+    ///     .with("zego_zim", "region", "singapore");
+    /// assert!(config.vendor("zego_zim").is_ok());
+    /// ```
+    pub fn with(mut self, vendor: &str, key: &str, value: impl Into<toml::Value>) -> Config {
+        if self.origin.is_empty() {
+            self.origin = "<configuration built in code>".into();
+        }
+        self.vendors.entry(vendor.to_owned()).or_default().insert(key.to_owned(), value.into());
+        self
+    }
+
     /// A vendor's section, or an error naming what is missing.
     pub fn vendor(&self, id: &str) -> Result<Section<'_>, ConfigError> {
         match self.vendors.get_key_value(id) {

@@ -67,3 +67,40 @@ fn a_usersig_with_a_userbuf_from_the_official_library_verifies() {
     let fields = usersig::verify(sig, &SecretString::from(KEY), SDKAPPID, "administrator", now).expect("verifies");
     assert!(fields.userbuf.is_some());
 }
+
+/// The client's signer: the UserSig it sends is reused from call to call (not made per call),
+/// carries the configured validity, and the official library accepts its HMAC.
+#[tokio::test]
+async fn the_signers_usersig_is_reused_and_the_official_library_accepts_it() {
+    use imspec_runtime::signer::Signer;
+    use imspec_runtime::{AuthInfo, Credentials, UsersigParams};
+
+    let params = UsersigParams {
+        app_id: "sdkappid",
+        identifier: "identifier",
+        signature: "usersig",
+        nonce: "random",
+        fixed_query: &[],
+        nonce_max: u64::from(u32::MAX),
+        default_validity_seconds: 180 * 86_400,
+    };
+    let creds =
+        Credentials::Usersig { sdkappid: SDKAPPID, secret_key: SecretString::from(KEY), admin: "administrator".into() };
+    let signer = Signer::new(AuthInfo::TencentUsersig(params), creds, Some(std::time::Duration::from_secs(7200)));
+    let no_token = |_: String, _: serde_json::Value| async { Err::<(u16, serde_json::Value), String>("unused".into()) };
+    let usersig_of = |signed: imspec_runtime::signer::Signed| {
+        let (_, value) = signed.query.into_iter().find(|(k, _)| *k == "usersig").expect("a usersig parameter");
+        value.expose_secret().to_owned()
+    };
+    let first = usersig_of(signer.sign(no_token).await.expect("signed"));
+    let second = usersig_of(signer.sign(no_token).await.expect("signed"));
+    assert_eq!(first, second, "reused, not made per call");
+    let script = format!(
+        "import TLSSigAPIv2, zlib, json\n\
+         doc = json.loads(zlib.decompress(TLSSigAPIv2.base64_decode_url('{first}'.encode())))\n\
+         api = TLSSigAPIv2.TLSSigAPIv2({SDKAPPID}, '{KEY}')\n\
+         sig = api._TLSSigAPIv2__hmacsha256(doc['TLS.identifier'], doc['TLS.time'], doc['TLS.expire']).decode()\n\
+         print(sig == doc['TLS.sig'], doc['TLS.identifier'], doc['TLS.expire'])"
+    );
+    assert_eq!(run_python(&script), "True administrator 7200");
+}

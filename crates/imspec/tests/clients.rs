@@ -294,3 +294,38 @@ async fn concurrent_calls_share_one_token_fetch() {
     assert_eq!(easemob.runtime().token_fetches(), 1);
     assert_eq!(s.stats("easemob/token").await["calls"], 1);
 }
+
+#[tokio::test]
+async fn a_client_is_configured_in_code_and_regions_name_documented_hosts() {
+    let s = emulator("").await;
+    let base = Config::default().with("zego_zim", "app_id", 12345).with(
+        "zego_zim",
+        "server_secret",
+        "imspec0demo0zego0server0secret00",
+    );
+    // The documented default host, a documented region, and an undocumented one.
+    let default = zego_zim::Client::new(&base).expect("client");
+    assert!(format!("{default:?}").contains("https://zim-api.zego.im/"), "{default:?}");
+    let singapore = zego_zim::Client::new(&base.clone().with("zego_zim", "region", "singapore")).expect("client");
+    assert!(format!("{singapore:?}").contains("https://zim-api-sgp.zego.im/"), "{singapore:?}");
+    let err = zego_zim::Client::new(&base.clone().with("zego_zim", "region", "mars")).expect_err("no such region");
+    assert!(err.to_string().contains("no region `mars`; documented: unified, shanghai"), "{err}");
+    // Easemob gives each app its own host: without a base URL there is none to use.
+    let easemob_cfg = Config::default().with("easemob", "client_id", "i").with("easemob", "client_secret", "s");
+    let err = easemob::Client::new(&easemob_cfg).expect_err("no host");
+    assert!(err.to_string().contains("needs `base_url`"), "{err}");
+    // A custom base URL reaches the emulator.
+    let local = zego_zim::Client::new(&base.with("zego_zim", "base_url", s.url.as_str())).expect("client");
+    let request = zego_zim::add_friends::AddFriendsRequest {
+        from_user_id: "code".into(),
+        friend_infos: vec![zego_zim::add_friends::FriendInfo {
+            user_id: "configured".into(),
+            wording: None,
+            friend_alias: None,
+            friend_time: None,
+            attributes: None,
+        }],
+    };
+    assert!(local.add_friends(&request).await.expect("sent").all_succeeded());
+    assert_eq!(s.friends("zego_zim", "code").await, ["configured"]);
+}
