@@ -12,14 +12,23 @@ use secrecy::ExposeSecret;
 /// caller answers with a generic auth failure of its choosing).
 pub type Refused = Option<Code>;
 
-/// Issued app tokens and verified UserSigs.
-#[derive(Debug, Default)]
+/// Issued app tokens and verified UserSigs (credentials: `Debug` shows counts only).
+#[derive(Default)]
 pub struct Tokens {
     /// Token → expiry (Unix seconds; `None` never expires).
     issued: Mutex<HashMap<String, Option<i64>>>,
     /// UserSig → (SDKAppID, identifier, expiry): its HMAC was checked once.
     verified: Mutex<HashMap<String, (u64, String, i64)>>,
     counter: std::sync::atomic::AtomicU64,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("issued", &lock(&self.issued).len())
+            .field("verified_usersigs", &lock(&self.verified).len())
+            .finish()
+    }
 }
 
 /// The prefix of the emulator's app tokens; anything else is not a token at all.

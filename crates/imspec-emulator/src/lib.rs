@@ -338,7 +338,8 @@ async fn handle(
         }
     };
     if em.settings.log_requests {
-        eprintln!("{method} {uri} -> {} ({} µs)", reply.status, started.elapsed().as_micros());
+        // The path only: the query carries credentials (UserSigs, signatures).
+        eprintln!("{method} {path} -> {} ({} µs)", reply.status, started.elapsed().as_micros());
     }
     respond(reply)
 }

@@ -4,6 +4,7 @@
 //! per input item. Everything vendor-specific arrives as generated constants (`ApiEntry`).
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -206,6 +207,8 @@ struct Inner {
     options: ClientOptions,
     pacers: std::sync::Mutex<HashMap<&'static str, Pacer>>,
     calls: AtomicU64,
+    /// Seeds each chunk's retry jitter, so that clients and sends do not back off in lockstep.
+    seeds: std::collections::hash_map::RandomState,
 }
 
 /// Makes ring the process's TLS provider, which reqwest (built without one) needs.
@@ -286,6 +289,7 @@ impl VendorClient {
                 options,
                 pacers: std::sync::Mutex::new(HashMap::new()),
                 calls: AtomicU64::new(0),
+                seeds: std::collections::hash_map::RandomState::new(),
             }),
         })
     }
@@ -349,10 +353,9 @@ impl VendorClient {
 
         let concurrency = self.inner.options.concurrency.max(1);
         let mut runs = futures_util::stream::iter(plan.chunks.into_iter().enumerate())
-            .map(|(n, chunk)| self.run_chunk(api, chunk, params, n as u64))
+            .map(|(n, chunk)| self.run_chunk(api, chunk, params, self.inner.seeds.hash_one((self.calls(), n))))
             .buffer_unordered(concurrency);
         while let Some(done) = runs.next().await {
-            let done = done?;
             report.calls += done.calls;
             report.responses.extend(done.responses);
             for (index, o) in done.outcomes {
@@ -385,7 +388,7 @@ impl VendorClient {
         chunk: Chunk,
         params: &[(String, String)],
         seed: u64,
-    ) -> Result<ChunkDone, ClientError> {
+    ) -> ChunkDone {
         let info = api.info;
         let policy = self.inner.options.retry;
         let deadline = Instant::now() + policy.within;
@@ -415,13 +418,31 @@ impl VendorClient {
                 }
             }
             let span = tracing::info_span!("imspec.call", api = info.id, attempt, items = users.len());
-            let answer = self.call_once(api, &body, params).instrument(span).await?;
+            let answer = match self.call_once(api, &body, params, deadline).instrument(span).await {
+                Ok(answer) => answer,
+                Err(e) => {
+                    // Nothing was sent: the request cannot be made at all (a missing parameter).
+                    tracing::debug!(api = info.id, %e, "not sent");
+                    for &p in &pending {
+                        last[p] = None;
+                    }
+                    break;
+                }
+            };
+            // An answer without a readable code to a request the service would not take as it
+            // is (4xx other than 408/429: a wrong URL, a proxy's page) is final, not transient.
+            let mut final_http = false;
+            let mut generation = None;
             let outcomes: Vec<ItemOutcome> = match answer {
-                Answer::Sent { status, body } => {
+                Answer::Sent { status, body, token } => {
                     done.calls += 1;
+                    generation = token;
+                    final_http = (400..500).contains(&status) && status != 408 && status != 429;
                     let outcomes =
                         outcome::read(&info.envelope, &info.results, status == 200, &body, &users, |c| info.class(c));
-                    done.responses.push(body);
+                    if !body.is_null() {
+                        done.responses.push(body);
+                    }
                     outcomes
                 }
                 Answer::Transport(why) => {
@@ -431,11 +452,18 @@ impl VendorClient {
                 }
                 Answer::NotSent(e) => {
                     tracing::debug!(api = info.id, %e, "no credential");
+                    // A refusal of the credentials is final; a busy or failing token endpoint
+                    // (5xx, 429, a retryable or rate-limited code) is retried like any call.
                     let (code, transport) = match &e {
-                        SignError::Refused { code, .. } => (code.clone(), false),
+                        SignError::Refused { code, status } => {
+                            let class = code.as_ref().and_then(|c| info.class(c));
+                            let transient =
+                                *status >= 500 || *status == 429 || class.is_some_and(ErrorClass::is_retryable);
+                            (code.clone(), transient)
+                        }
                         SignError::Transport(_) => (None, true),
                     };
-                    let class = if transport { None } else { code.as_ref().and_then(|c| info.class(c)) };
+                    let class = code.as_ref().and_then(|c| info.class(c));
                     let o = |u: &str| ItemOutcome {
                         user: u.to_owned(),
                         outcome: Outcome::Failed,
@@ -458,7 +486,10 @@ impl VendorClient {
             let auth_refused = outcomes.iter().all(|o| o.class == Some(ErrorClass::Auth));
             if auth_refused && self.inner.signer.refetches_on_refusal() && !refetched {
                 refetched = true;
-                self.inner.signer.invalidate_token().await;
+                // Only the token this call used: another chunk may have fetched a new one already.
+                if let Some(generation) = generation {
+                    self.inner.signer.invalidate_token(generation).await;
+                }
                 for (&p, o) in pending.iter().zip(outcomes) {
                     last[p] = Some(o);
                 }
@@ -470,7 +501,8 @@ impl VendorClient {
                 // an answer that does not account for it). A retry settles it: a re-add is
                 // answered as done.
                 let failure = if is_transport(&o) { Failure::Transport } else { Failure::Code(o.class) };
-                let retry = o.outcome == Outcome::Failed && policy.retries(failure);
+                let retry =
+                    o.outcome == Outcome::Failed && policy.retries(failure) && !(final_http && is_transport(&o));
                 if retry {
                     last[p] = Some(o);
                     still.push(p);
@@ -507,7 +539,7 @@ impl VendorClient {
                 )
             })
             .collect();
-        Ok(done)
+        done
     }
 
     async fn call_once(
@@ -515,15 +547,21 @@ impl VendorClient {
         api: &'static ApiEntry,
         body: &Value,
         params: &[(String, String)],
+        deadline: Instant,
     ) -> Result<Answer, ClientError> {
         let inner = &self.inner;
         let info = api.info;
         let mut url = inner.base.clone();
         let path = self.fill_path(info.path, api, params)?;
         url.set_path(&format!("{}{}", inner.base.path().trim_end_matches('/'), path));
-        let signed = match inner.signer.sign(|path, body| self.fetch_token(api, path, body, params)).await {
-            Ok(s) => s,
-            Err(e) => return Ok(Answer::NotSent(e)),
+        let sign = inner.signer.sign(|path, body| self.fetch_token(api, path, body, params));
+        let signed = match tokio::time::timeout_at(deadline.into(), sign).await {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => return Ok(Answer::NotSent(e)),
+            Err(_) => {
+                let why = "no credential within the chunk's time budget".to_owned();
+                return Ok(Answer::NotSent(SignError::Transport(why)));
+            }
         };
         {
             let mut q = url.query_pairs_mut();
@@ -562,9 +600,10 @@ impl VendorClient {
         };
         tracing::debug!(status, elapsed_ms = started.elapsed().as_millis() as u64, "answered");
         match serde_json::from_slice::<Value>(&bytes) {
-            Ok(json) if status < 500 => Ok(Answer::Sent { status, body: json }),
+            Ok(json) if status < 500 => Ok(Answer::Sent { status, body: json, token: signed.token }),
             Ok(_) | Err(_) if status >= 500 => Ok(Answer::Transport(format!("HTTP {status}"))),
-            _ => Ok(Answer::Transport(format!("HTTP {status} with a body that is not JSON ({} bytes)", bytes.len()))),
+            // Not JSON: a gateway's or proxy's page. The status says whether to try again.
+            _ => Ok(Answer::Sent { status, body: Value::Null, token: signed.token }),
         }
     }
 
@@ -633,10 +672,8 @@ fn method(m: &str) -> reqwest::Method {
 
 /// What one attempt came to.
 enum Answer {
-    Sent {
-        status: u16,
-        body: Value,
-    },
+    /// `token`: the generation of the app token the call carried.
+    Sent { status: u16, body: Value, token: Option<u64> },
     /// No usable answer: the work may or may not have been done.
     Transport(String),
     /// No credential could be had.

@@ -16,6 +16,9 @@ use secrecy::SecretString;
 
 use crate::service::AuthInfo;
 
+/// The keys holding secrets, by scheme: UserSig key, app-token client secret, ZEGO server secret.
+const SECRET_KEYS: [&str; 3] = ["secret_key", "client_secret", "server_secret"];
+
 /// A problem with the configuration, naming the file, the key and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError(pub String);
@@ -55,9 +58,17 @@ impl fmt::Debug for Config {
 impl Config {
     /// Parses the file's text; `origin` names it in messages.
     pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
-        let mut table: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| ConfigError(format!("{origin}: {}", e.to_string().trim_end())))?;
+        // toml's own message quotes the offending line, which may hold a secret: give the
+        // position and the reason only.
+        let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+            let at = e.span().map(|span| {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                format!(":{line}:{col}")
+            });
+            ConfigError(format!("{origin}{}: {}", at.unwrap_or_default(), e.message()))
+        })?;
         let mut config = Config { origin: origin.to_owned(), ..Config::default() };
         if let Some(listen) = table.remove("listen") {
             match listen {
@@ -181,10 +192,12 @@ impl<'a> Section<'a> {
         }
     }
 
-    /// Every string or integer value as text, for parameters bound to configuration keys.
+    /// Every string or integer value as text, for parameters bound to configuration keys;
+    /// the credential keys are left out (they are read only by [`Section::credentials`]).
     pub fn texts(&self) -> std::collections::HashMap<String, String> {
         self.table
             .iter()
+            .filter(|(k, _)| !SECRET_KEYS.contains(&k.as_str()))
             .filter_map(|(k, v)| match v {
                 toml::Value::String(s) => Some((k.clone(), s.clone())),
                 toml::Value::Integer(i) => Some((k.clone(), i.to_string())),
@@ -195,21 +208,22 @@ impl<'a> Section<'a> {
 
     /// The vendor's credentials, read by its auth scheme.
     pub fn credentials(&self, auth: &AuthInfo) -> Result<Credentials, ConfigError> {
+        let [usersig_key, client_secret, server_secret] = SECRET_KEYS;
         Ok(match auth {
             AuthInfo::TencentUsersig(_) => Credentials::Usersig {
                 sdkappid: self.u64("sdkappid")?,
-                secret_key: SecretString::from(self.str("secret_key")?.to_owned()),
+                secret_key: SecretString::from(self.str(usersig_key)?.to_owned()),
                 admin: self.str("admin")?.to_owned(),
             },
             AuthInfo::EasemobAppToken(_) => Credentials::AppToken {
                 client_id: self.str("client_id")?.to_owned(),
-                client_secret: SecretString::from(self.str("client_secret")?.to_owned()),
+                client_secret: SecretString::from(self.str(client_secret)?.to_owned()),
             },
             AuthInfo::ZegoMd5(_) => {
                 let app_id = self.u64("app_id")?;
                 Credentials::ZegoMd5 {
                     app_id: u32::try_from(app_id).map_err(|_| self.error("app_id", "must fit in 32 bits"))?,
-                    server_secret: SecretString::from(self.str("server_secret")?.to_owned()),
+                    server_secret: SecretString::from(self.str(server_secret)?.to_owned()),
                 }
             }
         })
@@ -222,4 +236,28 @@ pub enum Credentials {
     Usersig { sdkappid: u64, secret_key: SecretString, admin: String },
     AppToken { client_id: String, client_secret: SecretString },
     ZegoMd5 { app_id: u32, server_secret: SecretString },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_broken_file_is_named_with_its_position_but_never_its_text() {
+        let err = Config::parse("[easemob]\nclient_id = \"i\"\nclient_secret = hunter2-unquoted\n", "my.toml")
+            .expect_err("broken");
+        assert!(err.0.starts_with("my.toml:3:"), "{err}");
+        assert!(!err.0.contains("hunter2"), "the secret is in the message: {err}");
+    }
+
+    #[test]
+    fn bound_texts_leave_the_secrets_out() {
+        let config = Config::parse(
+            "[v]\norg = \"o\"\nsecret_key = \"s1\"\nclient_secret = \"s2\"\nserver_secret = \"s3\"\n",
+            "t",
+        )
+        .expect("config");
+        let texts = config.vendor("v").expect("section").texts();
+        assert_eq!(texts.into_iter().collect::<Vec<_>>(), [("org".to_owned(), "o".to_owned())]);
+    }
 }

@@ -36,6 +36,8 @@ pub struct Signed {
     pub query: Vec<(&'static str, SecretString)>,
     /// A header and its value.
     pub header: Option<(&'static str, SecretString)>,
+    /// Which app token the call carries (its fetch number), to refuse exactly that one.
+    pub token: Option<u64>,
 }
 
 /// Why a credential could not be obtained.
@@ -66,6 +68,14 @@ struct Cached {
     value: SecretString,
     /// When to get a new one (before the real expiry).
     renew_at: Instant,
+    /// Which fetch (or generation) produced it.
+    generation: u64,
+}
+
+/// `now + after`, or a year from now when that overflows or is further.
+fn later(after: Duration) -> Instant {
+    let cap = Duration::from_secs(365 * 24 * 3600);
+    Instant::now() + after.min(cap)
 }
 
 /// Signs calls for one vendor.
@@ -119,9 +129,13 @@ impl Signer {
         self.token_fetches.load(Ordering::Relaxed)
     }
 
-    /// Forgets the cached app token (after the service refused it).
-    pub async fn invalidate_token(&self) {
-        *self.token.lock().await = None;
+    /// Forgets the cached app token after the service refused the one with this `generation`;
+    /// a newer one (fetched after another call's refusal) is kept.
+    pub async fn invalidate_token(&self, generation: u64) {
+        let mut cached = self.token.lock().await;
+        if cached.as_ref().is_some_and(|c| c.generation == generation) {
+            *cached = None;
+        }
     }
 
     /// Whether a refusal can be cured by fetching a new token.
@@ -143,10 +157,11 @@ impl Signer {
                     match cached.as_ref().filter(|c| Instant::now() < c.renew_at) {
                         Some(c) => c.value.clone(),
                         None => {
-                            let validity = self.usersig_validity.as_secs().max(1);
+                            // At most ten years: TLS.expire is a signed 64-bit number of seconds.
+                            let validity = self.usersig_validity.as_secs().clamp(1, 10 * 365 * 86_400);
                             let fresh = usersig::generate(secret_key, *sdkappid, admin, unix_now(), validity as i64);
-                            let renew_at = Instant::now() + renew_after(Duration::from_secs(validity));
-                            *cached = Some(Cached { value: fresh.clone(), renew_at });
+                            let renew_at = later(renew_after(Duration::from_secs(validity)));
+                            *cached = Some(Cached { value: fresh.clone(), renew_at, generation: 0 });
                             fresh
                         }
                     }
@@ -159,7 +174,7 @@ impl Signer {
                     (p.nonce, SecretString::from(nonce.to_string())),
                 ];
                 query.extend(p.fixed_query.iter().map(|(k, v)| (*k, SecretString::from(*v))));
-                Ok(Signed { query, header: None })
+                Ok(Signed { query, header: None, token: None })
             }
             (AuthInfo::ZegoMd5(p), Credentials::ZegoMd5 { app_id, server_secret }) => {
                 let nonce = zego::nonce(self.nonces.next());
@@ -172,20 +187,20 @@ impl Signer {
                     (p.version_param, SecretString::from(p.version)),
                     (p.signature, SecretString::from(sig)),
                 ];
-                Ok(Signed { query, header: None })
+                Ok(Signed { query, header: None, token: None })
             }
             (AuthInfo::EasemobAppToken(p), Credentials::AppToken { client_id, client_secret }) => {
                 // Holding the lock across the fetch makes concurrent callers share one fetch.
                 let mut cached = self.token.lock().await;
-                let token = match cached.as_ref().filter(|c| Instant::now() < c.renew_at) {
-                    Some(c) => c.value.clone(),
+                let (token, generation) = match cached.as_ref().filter(|c| Instant::now() < c.renew_at) {
+                    Some(c) => (c.value.clone(), c.generation),
                     None => {
                         let body = serde_json::json!({
                             "grant_type": p.grant_type,
                             "client_id": client_id,
                             "client_secret": client_secret.expose_secret(),
                         });
-                        self.token_fetches.fetch_add(1, Ordering::Relaxed);
+                        let generation = self.token_fetches.fetch_add(1, Ordering::Relaxed) + 1;
                         let (status, answer) =
                             fetch_token(p.token_path.to_owned(), body).await.map_err(SignError::Transport)?;
                         let token = answer.get("access_token").and_then(|t| t.as_str());
@@ -197,16 +212,16 @@ impl Signer {
                         // `expires_in` 0 (or absent) means the token does not expire.
                         let lifetime = answer.get("expires_in").and_then(serde_json::Value::as_u64).unwrap_or(0);
                         let renew_at = match lifetime {
-                            0 => Instant::now() + Duration::from_secs(365 * 24 * 3600),
-                            s => Instant::now() + renew_after(Duration::from_secs(s)),
+                            0 => later(Duration::MAX),
+                            s => later(renew_after(Duration::from_secs(s))),
                         };
                         let value = SecretString::from(token.to_owned());
-                        *cached = Some(Cached { value: value.clone(), renew_at });
-                        value
+                        *cached = Some(Cached { value: value.clone(), renew_at, generation });
+                        (value, generation)
                     }
                 };
                 let header = SecretString::from(format!("{}{}", p.header_prefix, token.expose_secret()));
-                Ok(Signed { query: Vec::new(), header: Some((p.header, header)) })
+                Ok(Signed { query: Vec::new(), header: Some((p.header, header)), token: Some(generation) })
             }
             _ => Err(SignError::Transport("the credentials do not fit the vendor's auth scheme".into())),
         }

@@ -329,3 +329,15 @@ async fn a_client_is_configured_in_code_and_regions_name_documented_hosts() {
     assert!(local.add_friends(&request).await.expect("sent").all_succeeded());
     assert_eq!(s.friends("zego_zim", "code").await, ["configured"]);
 }
+
+#[tokio::test]
+async fn an_answer_without_a_code_to_a_wrong_url_is_final_not_retried() {
+    let s = emulator("").await;
+    // A base URL with a path prefix the service does not know: 404 with no vendor code.
+    let wrong = format!("{}/prefix", s.url);
+    let zego = zego_zim::Client::new(&config(&wrong, "")).expect("client");
+    let body = json!({"FromUserId": "a", "FriendInfos": [{"UserId": "b"}]});
+    let report = zego.runtime().send(&zego_zim::add_friends::ENTRY, &body, &[]).await.expect("sent");
+    assert_eq!(report.calls, 1, "a 404 is not retried");
+    assert_eq!(report.items[0].outcome, Outcome::Failed);
+}
