@@ -84,6 +84,9 @@ enum Command {
         /// Address to listen on; overrides the file's `listen` (default 127.0.0.1:8080).
         #[arg(long)]
         listen: Option<String>,
+        /// Print one line per request on standard error (method, path, status, time).
+        #[arg(long)]
+        log_requests: bool,
     },
 }
 
@@ -116,8 +119,9 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Emulator { config, listen } => {
+        Command::Emulator { config, listen, log_requests } => {
             let config = match config::load(config.as_deref()) {
+                Ok(c) if log_requests => c.with_emulator("log_requests", true),
                 Ok(c) => c,
                 Err(e) => {
                     eprintln!("error: {e}");

@@ -126,6 +126,12 @@ impl Config {
         self
     }
 
+    /// The same with `value` set at `key` of the `[emulator]` table.
+    pub fn with_emulator(mut self, key: &str, value: impl Into<toml::Value>) -> Config {
+        self.emulator.insert(key.to_owned(), value.into());
+        self
+    }
+
     /// A vendor's section, or an error naming what is missing.
     pub fn vendor(&self, id: &str) -> Result<Section<'_>, ConfigError> {
         match self.vendors.get_key_value(id) {
