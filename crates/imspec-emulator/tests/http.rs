@@ -506,3 +506,26 @@ async fn the_control_api_resets_and_reports() {
     let (status, answer) = h.post("/_emulator/users/nowhere", &[], "{}").await;
     assert_eq!(status, 404, "{answer}");
 }
+
+#[tokio::test]
+async fn per_api_rate_overrides_and_added_latency() {
+    let h = start("[emulator]\nlatency_ms = 120\n[emulator.rate_limits]\n\"zego_zim/add_friends\" = 2\n").await;
+    let started = std::time::Instant::now();
+    let answers = futures_util::future::join_all((0..5).map(|i| {
+        let body = json!({"FromUserId": "a", "FriendInfos": [{"UserId": format!("b{i}")}]});
+        let h = &h;
+        async move { h.call("zego_zim/add_friends", &body, None).await }
+    }))
+    .await;
+    assert!(started.elapsed() >= std::time::Duration::from_millis(120), "the latency is added");
+    let limited = answers.iter().filter(|(_, a)| a["Code"] == 660300005).count();
+    // A bucket of 2 refilled at 2/s: 3 of 5 are refused (2 if the burst spread over 500 ms).
+    assert!((2..=3).contains(&limited), "{answers:?}");
+    // Other APIs keep their documented rate.
+    let body = json!({"From_Account": "a", "AddFriendItem": [{"To_Account": "b", "AddSource": "AddSource_Type_Web"}]});
+    let answers = futures_util::future::join_all((0..5).map(|_| h.call("tencent_im/friend_add", &body, None))).await;
+    assert!(answers.iter().all(|(_, a)| a["ErrorCode"] == 0));
+    // An override naming no API is a configuration error.
+    let bad = imspec_emulator::Emulator::new(&config("[emulator.rate_limits]\n\"zego_zim/add_friend\" = 2\n"));
+    assert!(bad.expect_err("unknown API").to_string().contains("no API `zego_zim/add_friend`"));
+}
