@@ -385,6 +385,7 @@ pub mod contacts_import {
                     ::std::borrow::Cow::Borrowed("illegal_argument"),
                 ),
             ),
+            limit: ::std::option::Option::None,
         },
         schema_error_code: ::imspec_runtime::Code::Str(
             ::std::borrow::Cow::Borrowed("illegal_argument"),
@@ -656,6 +657,8 @@ pub mod contacts_import {
         info: &INFO,
         params: PARAMS,
         validate_json: validate_json_documented,
+        limits: LIMITS,
+        validate_json_raised,
     };
     /// The path and query parameters of this API that the caller gives.
     #[derive(Debug, Clone, PartialEq, Default)]
@@ -1139,6 +1142,8 @@ pub mod contacts_import {
             write!(f, "{} {}", self.code(), self.meaning())
         }
     }
+    /// The limits the vendor raises on request, by name, as the runtime lists them.
+    pub const LIMITS: &[::imspec_runtime::LimitInfo] = &[];
     /// Limits the vendor raises on request. Validation uses these instead of the documented
     /// values, so a client is not stopped by a limit the vendor has relaxed for this app.
     #[derive(
@@ -1155,6 +1160,14 @@ pub mod contacts_import {
         /// Fails when a limit is raised beyond what the vendor says it grants.
         pub fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
             ::std::result::Result::Ok(())
+        }
+        /// The documented limits with the named ones raised; names not in [`LIMITS`] are
+        /// ignored here (`ApiEntry::check_raised` refuses them).
+        pub fn raised(raised: &::imspec_runtime::Raised) -> Limits {
+            #[allow(unused_mut)]
+            let mut limits = Limits::DOCUMENTED;
+            let _ = raised;
+            limits
         }
     }
     impl ::std::default::Default for Limits {
@@ -1316,5 +1329,14 @@ pub mod contacts_import {
         v: &mut ::imspec_runtime::Violations,
     ) {
         validate_json(value, &Limits::DOCUMENTED, v);
+    }
+    /// [`validate_json`] with the named limits raised (names as in [`LIMITS`]; others stay
+    /// documented).
+    pub fn validate_json_raised(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        raised: &::imspec_runtime::Raised,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::raised(raised), v);
     }
 }

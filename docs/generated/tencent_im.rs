@@ -486,6 +486,7 @@ pub mod friend_add {
             raisable_to: ::std::option::Option::None,
             raisable: false,
             code: ::std::option::Option::None,
+            limit: ::std::option::Option::None,
         },
         schema_error_code: ::imspec_runtime::Code::Int(30001i64),
         envelope: ::imspec_runtime::Envelope {
@@ -953,6 +954,8 @@ pub mod friend_add {
         info: &INFO,
         params: PARAMS,
         validate_json: validate_json_documented,
+        limits: LIMITS,
+        validate_json_raised,
     };
     /// The request body of this API.
     pub type Request = FriendAddRequest;
@@ -1882,6 +1885,8 @@ pub mod friend_add {
             write!(f, "{} {}", self.code(), self.meaning())
         }
     }
+    /// The limits the vendor raises on request, by name, as the runtime lists them.
+    pub const LIMITS: &[::imspec_runtime::LimitInfo] = &[];
     /// Limits the vendor raises on request. Validation uses these instead of the documented
     /// values, so a client is not stopped by a limit the vendor has relaxed for this app.
     #[derive(
@@ -1898,6 +1903,14 @@ pub mod friend_add {
         /// Fails when a limit is raised beyond what the vendor says it grants.
         pub fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
             ::std::result::Result::Ok(())
+        }
+        /// The documented limits with the named ones raised; names not in [`LIMITS`] are
+        /// ignored here (`ApiEntry::check_raised` refuses them).
+        pub fn raised(raised: &::imspec_runtime::Raised) -> Limits {
+            #[allow(unused_mut)]
+            let mut limits = Limits::DOCUMENTED;
+            let _ = raised;
+            limits
         }
     }
     impl ::std::default::Default for Limits {
@@ -2354,6 +2367,15 @@ pub mod friend_add {
     ) {
         validate_json(value, &Limits::DOCUMENTED, v);
     }
+    /// [`validate_json`] with the named limits raised (names as in [`LIMITS`]; others stay
+    /// documented).
+    pub fn validate_json_raised(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        raised: &::imspec_runtime::Raised,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::raised(raised), v);
+    }
 }
 /// 导入好友 — `tencent_im/friend_import`
 ///
@@ -2384,6 +2406,7 @@ pub mod friend_import {
             raisable_to: ::std::option::Option::None,
             raisable: false,
             code: ::std::option::Option::None,
+            limit: ::std::option::Option::None,
         },
         schema_error_code: ::imspec_runtime::Code::Int(30801i64),
         envelope: ::imspec_runtime::Envelope {
@@ -2830,6 +2853,8 @@ pub mod friend_import {
         info: &INFO,
         params: PARAMS,
         validate_json: validate_json_documented,
+        limits: LIMITS,
+        validate_json_raised,
     };
     /// The request body of this API.
     pub type Request = FriendImportRequest;
@@ -3739,6 +3764,8 @@ pub mod friend_import {
             write!(f, "{} {}", self.code(), self.meaning())
         }
     }
+    /// The limits the vendor raises on request, by name, as the runtime lists them.
+    pub const LIMITS: &[::imspec_runtime::LimitInfo] = &[];
     /// Limits the vendor raises on request. Validation uses these instead of the documented
     /// values, so a client is not stopped by a limit the vendor has relaxed for this app.
     #[derive(
@@ -3755,6 +3782,14 @@ pub mod friend_import {
         /// Fails when a limit is raised beyond what the vendor says it grants.
         pub fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
             ::std::result::Result::Ok(())
+        }
+        /// The documented limits with the named ones raised; names not in [`LIMITS`] are
+        /// ignored here (`ApiEntry::check_raised` refuses them).
+        pub fn raised(raised: &::imspec_runtime::Raised) -> Limits {
+            #[allow(unused_mut)]
+            let mut limits = Limits::DOCUMENTED;
+            let _ = raised;
+            limits
         }
     }
     impl ::std::default::Default for Limits {
@@ -4335,5 +4370,14 @@ pub mod friend_import {
         v: &mut ::imspec_runtime::Violations,
     ) {
         validate_json(value, &Limits::DOCUMENTED, v);
+    }
+    /// [`validate_json`] with the named limits raised (names as in [`LIMITS`]; others stay
+    /// documented).
+    pub fn validate_json_raised(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        raised: &::imspec_runtime::Raised,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::raised(raised), v);
     }
 }

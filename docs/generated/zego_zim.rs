@@ -315,6 +315,7 @@ pub mod add_friends {
             raisable_to: ::std::option::Option::Some(50u64),
             raisable: true,
             code: ::std::option::Option::Some(::imspec_runtime::Code::Int(660800019i64)),
+            limit: ::std::option::Option::Some("friend_infos_max_items"),
         },
         schema_error_code: ::imspec_runtime::Code::Int(660000002i64),
         envelope: ::imspec_runtime::Envelope {
@@ -647,6 +648,8 @@ pub mod add_friends {
         info: &INFO,
         params: PARAMS,
         validate_json: validate_json_documented,
+        limits: LIMITS,
+        validate_json_raised,
     };
     /// The request body of this API.
     pub type Request = AddFriendsRequest;
@@ -1437,6 +1440,19 @@ pub mod add_friends {
             write!(f, "{} {}", self.code(), self.meaning())
         }
     }
+    /// The limits the vendor raises on request, by name, as the runtime lists them.
+    pub const LIMITS: &[::imspec_runtime::LimitInfo] = &[
+        ::imspec_runtime::LimitInfo {
+            name: "friend_info_attributes_max_total_len",
+            documented: 1024u64,
+            raisable_to: ::std::option::Option::None,
+        },
+        ::imspec_runtime::LimitInfo {
+            name: "friend_infos_max_items",
+            documented: 20u64,
+            raisable_to: ::std::option::Option::Some(50u64),
+        },
+    ];
     /// Limits the vendor raises on request. Validation uses these instead of the documented
     /// values, so a client is not stopped by a limit the vendor has relaxed for this app.
     #[derive(
@@ -1474,6 +1490,22 @@ pub mod add_friends {
                 );
             }
             ::std::result::Result::Ok(())
+        }
+        /// The documented limits with the named ones raised; names not in [`LIMITS`] are
+        /// ignored here (`ApiEntry::check_raised` refuses them).
+        pub fn raised(raised: &::imspec_runtime::Raised) -> Limits {
+            #[allow(unused_mut)]
+            let mut limits = Limits::DOCUMENTED;
+            for (name, value) in raised {
+                match name.as_str() {
+                    "friend_info_attributes_max_total_len" => {
+                        limits.friend_info_attributes_max_total_len = *value;
+                    }
+                    "friend_infos_max_items" => limits.friend_infos_max_items = *value,
+                    _ => {}
+                }
+            }
+            limits
         }
     }
     impl ::std::default::Default for Limits {
@@ -2140,5 +2172,14 @@ pub mod add_friends {
         v: &mut ::imspec_runtime::Violations,
     ) {
         validate_json(value, &Limits::DOCUMENTED, v);
+    }
+    /// [`validate_json`] with the named limits raised (names as in [`LIMITS`]; others stay
+    /// documented).
+    pub fn validate_json_raised(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        raised: &::imspec_runtime::Raised,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::raised(raised), v);
     }
 }

@@ -409,6 +409,7 @@ fn api_info(a: &ApiIr) -> TokenStream {
     let raisable_to = option(b.raisable_to.map(u64_lit));
     let batch_raisable = b.raisable;
     let batch_code = option(b.code.as_ref().map(code_tokens));
+    let batch_limit = option(b.limit_field.as_ref());
     let schema_code = code_tokens(&a.schema_code);
     let request = ident(&a.request);
     let response = ident(&a.response);
@@ -472,6 +473,7 @@ fn api_info(a: &ApiIr) -> TokenStream {
                 raisable_to: #raisable_to,
                 raisable: #batch_raisable,
                 code: #batch_code,
+                limit: #batch_limit,
             },
             schema_error_code: #schema_code,
             envelope: ::imspec_runtime::Envelope { code: #env_code, message: #env_message, ok: #env_ok },
@@ -485,6 +487,8 @@ fn api_info(a: &ApiIr) -> TokenStream {
             info: &INFO,
             params: PARAMS,
             validate_json: validate_json_documented,
+            limits: LIMITS,
+            validate_json_raised,
         };
         #caller_params
         /// The request body of this API.
@@ -849,7 +853,30 @@ fn limits(a: &ApiIr) -> TokenStream {
             }
         })
     });
+    let infos = a.limits.iter().map(|l| {
+        let (name, documented, to) = (&l.field, u64_lit(l.documented), option(l.raisable_to.map(u64_lit)));
+        quote!(::imspec_runtime::LimitInfo { name: #name, documented: #documented, raisable_to: #to })
+    });
+    let raise = if a.limits.is_empty() {
+        quote!(let _ = raised;)
+    } else {
+        let arms = a.limits.iter().map(|l| {
+            let (label, name) = (&l.field, ident(&l.field));
+            quote!(#label => limits.#name = *value,)
+        });
+        quote! {
+            for (name, value) in raised {
+                match name.as_str() {
+                    #(#arms)*
+                    _ => {}
+                }
+            }
+        }
+    };
     quote! {
+        /// The limits the vendor raises on request, by name, as the runtime lists them.
+        pub const LIMITS: &[::imspec_runtime::LimitInfo] = &[#(#infos),*];
+
         /// Limits the vendor raises on request. Validation uses these instead of the documented
         /// values, so a client is not stopped by a limit the vendor has relaxed for this app.
         #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::marker::Copy, ::std::cmp::PartialEq, ::std::cmp::Eq)]
@@ -865,6 +892,15 @@ fn limits(a: &ApiIr) -> TokenStream {
             pub fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
                 #(#checks)*
                 ::std::result::Result::Ok(())
+            }
+
+            /// The documented limits with the named ones raised; names not in [`LIMITS`] are
+            /// ignored here (`ApiEntry::check_raised` refuses them).
+            pub fn raised(raised: &::imspec_runtime::Raised) -> Limits {
+                #[allow(unused_mut)]
+                let mut limits = Limits::DOCUMENTED;
+                #raise
+                limits
             }
         }
 
@@ -971,6 +1007,16 @@ fn validators(a: &ApiIr, vendor_types: &[TypeIr]) -> TokenStream {
         /// [`validate_json`] at the documented limits.
         pub fn validate_json_documented(value: &::imspec_runtime::__private::serde_json::Value, v: &mut ::imspec_runtime::Violations) {
             validate_json(value, &Limits::DOCUMENTED, v);
+        }
+
+        /// [`validate_json`] with the named limits raised (names as in [`LIMITS`]; others stay
+        /// documented).
+        pub fn validate_json_raised(
+            value: &::imspec_runtime::__private::serde_json::Value,
+            raised: &::imspec_runtime::Raised,
+            v: &mut ::imspec_runtime::Violations,
+        ) {
+            validate_json(value, &Limits::raised(raised), v);
         }
     }
 }

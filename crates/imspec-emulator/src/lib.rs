@@ -108,6 +108,8 @@ struct Served {
     bucket: Mutex<Option<TokenBucket>>,
     stats: Stats,
     friends_override: Option<u64>,
+    /// Limits raised for this app.
+    raised: Vec<(String, u64)>,
     /// Per-item codes the API's own table classes as retryable (fault injection).
     retryable: Vec<Code>,
 }
@@ -238,8 +240,20 @@ impl Emulator {
                 bucket: Mutex::new(rate.map(TokenBucket::new)),
                 stats: Stats::default(),
                 friends_override: settings.friend_limits.get(vendor_id).copied(),
+                raised: {
+                    let raised = settings.raised_limits.get(info.id).cloned().unwrap_or_default();
+                    entry
+                        .check_raised(&raised)
+                        .map_err(|why| ConfigError(format!("{}: [emulator] `raised_limits`: {why}", config.origin)))?;
+                    raised
+                },
                 retryable,
             });
+        }
+        if let Some(unknown) =
+            settings.raised_limits.keys().find(|k| !apis.iter().any(|a| a.entry.info.id == k.as_str()))
+        {
+            return Err(ConfigError(format!("{}: [emulator] `raised_limits`: no API `{unknown}`", config.origin)));
         }
         if let RateLimits::Overrides(o) = &settings.rate_limits
             && let Some(unknown) = o.keys().find(|k| !apis.iter().any(|a| a.entry.info.id == k.as_str()))
@@ -504,7 +518,7 @@ impl Inner {
             .chain(query.iter().filter(|(k, _)| api.entry.params.iter().any(|p| p.name == k)).cloned())
             .collect();
         api.entry.validate_params(&given, &mut violations);
-        (api.entry.validate_json)(&json, &mut violations);
+        (api.entry.validate_json_raised)(&json, &api.raised, &mut violations);
         let batch = &info.batch;
         let per_item = !matches!(info.results, Results::IdLists { .. });
         let mut item_codes: HashMap<usize, Code> = HashMap::new();

@@ -38,6 +38,8 @@ pub struct Settings {
     pub latency_ms: u64,
     /// Friends per user, by vendor id, replacing (or supplying) the documented maximum.
     pub friend_limits: BTreeMap<String, u64>,
+    /// Limits the vendor raised for this app, by API id: `(limit name, value)`.
+    pub raised_limits: BTreeMap<String, Vec<(String, u64)>>,
     /// Validity of an app token when the request gives no `ttl`, in seconds.
     pub token_ttl_seconds: u64,
     pub faults: Faults,
@@ -52,6 +54,7 @@ impl Default for Settings {
             rate_limits: RateLimits::Documented,
             latency_ms: 0,
             friend_limits: BTreeMap::new(),
+            raised_limits: BTreeMap::new(),
             token_ttl_seconds: 60 * 24 * 3600,
             faults: Faults::default(),
             log_requests: false,
@@ -105,12 +108,29 @@ impl Settings {
                     }
                 }
                 ("faults", toml::Value::Table(t)) => s.faults = faults(t, origin)?,
+                ("raised_limits", toml::Value::Table(t)) => {
+                    for (api, limits) in t {
+                        let toml::Value::Table(limits) = limits else {
+                            return Err(err(&format!("raised_limits.{api}"), expected("a table of limits", limits)));
+                        };
+                        let mut raised = Vec::new();
+                        for (name, v) in limits {
+                            let n = non_negative(v).ok_or_else(|| {
+                                err(&format!("raised_limits.{api}.{name}"), expected("an integer ≥ 0", v))
+                            })?;
+                            raised.push((name.clone(), n));
+                        }
+                        s.raised_limits.insert(api.clone(), raised);
+                    }
+                }
                 ("auto_register" | "log_requests", v) => return Err(err(key, expected("true or false", v))),
-                ("rate_limits" | "friend_limits" | "faults", v) => return Err(err(key, expected("a table", v))),
+                ("rate_limits" | "friend_limits" | "faults" | "raised_limits", v) => {
+                    return Err(err(key, expected("a table", v)));
+                }
                 (other, _) => {
                     return Err(err(
                         other,
-                        "unknown key; known: auto_register, rate_limits, latency_ms, friend_limits, token_ttl_seconds, faults, log_requests".into(),
+                        "unknown key; known: auto_register, rate_limits, latency_ms, friend_limits, raised_limits, token_ttl_seconds, faults, log_requests".into(),
                     ));
                 }
             }

@@ -36,6 +36,8 @@ pub struct Batch {
     pub raisable: bool,
     /// What the service answers when `max_items` is exceeded.
     pub code: Option<Code>,
+    /// The raisable limit (in [`ApiEntry::limits`]) holding `max_items`, when it is raisable.
+    pub limit: Option<&'static str>,
 }
 
 impl Batch {
@@ -153,6 +155,19 @@ pub struct ParamInfo {
     pub default: Option<&'static str>,
 }
 
+/// A limit the vendor raises for an app on request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitInfo {
+    /// Its name (the field of the API's generated `Limits`).
+    pub name: &'static str,
+    pub documented: u64,
+    /// How far the vendor raises it, when the page says.
+    pub raisable_to: Option<u64>,
+}
+
+/// Limits raised for an app, by name: `(name, value)`.
+pub type Raised = [(String, u64)];
+
 /// An API as the command line and the emulator reach it, by id.
 #[derive(Debug, Clone, Copy)]
 pub struct ApiEntry {
@@ -160,9 +175,39 @@ pub struct ApiEntry {
     pub params: &'static [ParamInfo],
     /// Validates a JSON request body at the documented limits.
     pub validate_json: fn(&serde_json::Value, &mut crate::Violations),
+    /// The limits the vendor raises on request.
+    pub limits: &'static [LimitInfo],
+    /// Validates a JSON request body with some limits raised (checked by [`ApiEntry::check_raised`]).
+    pub validate_json_raised: fn(&serde_json::Value, &Raised, &mut crate::Violations),
 }
 
 impl ApiEntry {
+    /// Refuses a raised limit the API does not have, or one above what the vendor grants.
+    pub fn check_raised(&self, raised: &Raised) -> Result<(), String> {
+        for (name, value) in raised {
+            let Some(limit) = self.limits.iter().find(|l| l.name == name) else {
+                let known: Vec<&str> = self.limits.iter().map(|l| l.name).collect();
+                let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
+                return Err(format!(
+                    "`{}` has no raisable limit `{name}` (its raisable limits: {known})",
+                    self.info.id
+                ));
+            };
+            if let Some(to) = limit.raisable_to
+                && *value > to
+            {
+                return Err(format!("{}: {name} = {value} is above {to}, the most the vendor grants", self.info.id));
+            }
+        }
+        Ok(())
+    }
+
+    /// The most items per call with these limits raised.
+    pub fn max_items(&self, raised: &Raised) -> Option<u64> {
+        let batch = &self.info.batch;
+        batch.limit.and_then(|l| raised.iter().rev().find(|(n, _)| n == l).map(|(_, v)| *v)).or(batch.max_items)
+    }
+
     /// Checks caller-supplied parameters: required ones present (those bound to config are
     /// not the caller's), values of the declared type. Unknown names are rejected by the caller.
     pub fn validate_params(&self, given: &[(String, String)], v: &mut crate::Violations) {

@@ -42,8 +42,9 @@ pub struct ClientOptions {
     pub concurrency: usize,
     /// UserSig validity (default: the spec's).
     pub usersig_validity: Option<Duration>,
-    /// Raised batch maxima by API id, for limits the vendor raised for this app.
-    pub max_items: BTreeMap<String, u64>,
+    /// Limits the vendor raised for this app, by API id: `(limit name, value)` (names as in
+    /// each API's `LIMITS`; the batch maximum is one of them). Checked before anything is sent.
+    pub raised_limits: BTreeMap<String, Vec<(String, u64)>>,
 }
 
 impl Default for ClientOptions {
@@ -56,7 +57,7 @@ impl Default for ClientOptions {
             connect_timeout: Duration::from_secs(10),
             concurrency: 16,
             usersig_validity: None,
-            max_items: BTreeMap::new(),
+            raised_limits: BTreeMap::new(),
         }
     }
 }
@@ -74,6 +75,8 @@ pub enum ClientError {
     MissingParam(&'static str),
     /// A typed request could not be encoded as JSON.
     Encode(String),
+    /// A raised limit the API does not have, or above what the vendor grants.
+    Limit(String),
 }
 
 impl std::fmt::Display for ClientError {
@@ -83,6 +86,7 @@ impl std::fmt::Display for ClientError {
             ClientError::WrongVendor { api, client } => write!(f, "`{api}` is not an API of `{client}`"),
             ClientError::MissingParam(p) => write!(f, "parameter `{p}` is required"),
             ClientError::Encode(why) => write!(f, "the request cannot be encoded: {why}"),
+            ClientError::Limit(why) => f.write_str(why),
         }
     }
 }
@@ -331,11 +335,13 @@ impl VendorClient {
         if info.vendor.id != self.inner.vendor.id {
             return Err(ClientError::WrongVendor { api: info.id, client: self.inner.vendor.id });
         }
+        let raised: &[(String, u64)] = self.inner.options.raised_limits.get(info.id).map_or(&[], Vec::as_slice);
+        api.check_raised(raised).map_err(ClientError::Limit)?;
         let mut v = Violations::new();
         api.validate_params(params, &mut v);
-        (api.validate_json)(body, &mut v);
+        (api.validate_json_raised)(body, raised, &mut v);
         let violations = v.into_vec();
-        let max_items = self.inner.options.max_items.get(info.id).copied().or(info.batch.max_items);
+        let max_items = api.max_items(raised);
         let plan = plan::plan(&info.batch, max_items, self.inner.options.policy, body, &violations);
 
         let items_len = body.get(info.batch.field).and_then(Value::as_array).map_or(0, Vec::len);

@@ -17,7 +17,9 @@ pub mod signer;
 pub mod validate;
 pub mod value;
 
-pub use api::{ApiEntry, ApiInfo, Batch, Envelope, ParamIn, ParamInfo, ParamType, RateLimit, RateScope, Results};
+pub use api::{
+    ApiEntry, ApiInfo, Batch, Envelope, LimitInfo, ParamIn, ParamInfo, ParamType, Raised, RateLimit, RateScope, Results,
+};
 pub use client::{ClientError, ClientOptions, Item, Outcomes, Report, VendorClient};
 pub use code::{Code, ErrorClass, VendorCode};
 pub use config::Section;

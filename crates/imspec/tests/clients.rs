@@ -341,3 +341,24 @@ async fn an_answer_without_a_code_to_a_wrong_url_is_final_not_retried() {
     assert_eq!(report.calls, 1, "a 404 is not retried");
     assert_eq!(report.items[0].outcome, Outcome::Failed);
 }
+
+#[tokio::test]
+async fn a_limit_the_vendor_raised_is_used_by_the_client_and_the_emulator() {
+    let s = emulator("[emulator.raised_limits.\"zego_zim/add_friends\"]\nfriend_infos_max_items = 50\n").await;
+    let raised = |n: u64| ClientOptions {
+        raised_limits: [("zego_zim/add_friends".to_owned(), vec![("friend_infos_max_items".to_owned(), n)])].into(),
+        ..ClientOptions::default()
+    };
+    let zego = zego_zim::Client::with_options(&s.config(), raised(50)).expect("client");
+    let friends: Vec<Value> = (0..100).map(|i| json!({"UserId": format!("r{i}")})).collect();
+    let body = json!({"FromUserId": "raised", "FriendInfos": friends});
+    let report = zego.runtime().send(&zego_zim::add_friends::ENTRY, &body, &[]).await.expect("sent");
+    assert_eq!(report.calls, 2, "100 friends at the raised 50 per call");
+    assert!(report.all_succeeded(), "{:?}", report.items.iter().find(|i| !i.outcome.is_success()));
+    assert_eq!(s.friends("zego_zim", "raised").await.len(), 100);
+    // Beyond what the vendor grants (50), or a limit the API does not have: refused before sending.
+    let too_far = zego_zim::Client::with_options(&s.config(), raised(51)).expect("client");
+    let err = too_far.runtime().send(&zego_zim::add_friends::ENTRY, &body, &[]).await.expect_err("refused");
+    assert!(err.to_string().contains("friend_infos_max_items = 51 is above 50"), "{err}");
+    assert_eq!(too_far.runtime().calls(), 0);
+}
