@@ -598,6 +598,8 @@ pub mod contacts_import {
                 ),
             ),
             already_friends: ::std::option::Option::None,
+            pending: ::std::option::Option::None,
+            force: ::std::option::Option::None,
         },
         state: ::imspec_runtime::StateLimits {
             friends_per_user: ::std::option::Option::Some(::imspec_runtime::StateLimit {

@@ -919,6 +919,8 @@ pub mod friend_add {
                 ::imspec_runtime::Code::Int(30003i64),
             ),
             already_friends: ::std::option::Option::None,
+            pending: ::std::option::Option::Some(::imspec_runtime::Code::Int(30539i64)),
+            force: ::std::option::Option::Some(("ForceAddFlags", "1")),
         },
         state: ::imspec_runtime::StateLimits {
             friends_per_user: ::std::option::Option::Some(::imspec_runtime::StateLimit {
@@ -936,7 +938,7 @@ pub mod friend_add {
             groups_per_user: ::std::option::Option::Some(::imspec_runtime::StateLimit {
                 max: ::std::option::Option::Some(32u64),
                 code: ::imspec_runtime::Code::Int(30011i64),
-                field: ::std::option::Option::None,
+                field: ::std::option::Option::Some("GroupName"),
                 full_code: ::std::option::Option::None,
             }),
             pending_per_user: ::std::option::Option::Some(::imspec_runtime::StateLimit {
@@ -2828,6 +2830,8 @@ pub mod friend_import {
                 ::imspec_runtime::Code::Int(70107i64),
             ),
             already_friends: ::std::option::Option::None,
+            pending: ::std::option::Option::None,
+            force: ::std::option::Option::None,
         },
         state: ::imspec_runtime::StateLimits {
             friends_per_user: ::std::option::Option::Some(::imspec_runtime::StateLimit {

@@ -628,6 +628,8 @@ pub mod add_friends {
             already_friends: ::std::option::Option::Some(
                 ::imspec_runtime::Code::Int(660800027i64),
             ),
+            pending: ::std::option::Option::None,
+            force: ::std::option::Option::None,
         },
         state: ::imspec_runtime::StateLimits {
             friends_per_user: ::std::option::Option::Some(::imspec_runtime::StateLimit {

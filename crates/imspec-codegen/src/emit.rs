@@ -205,6 +205,8 @@ fn service_fields(a: &ApiIr) -> TokenStream {
     let unknown_user = option(r.unknown_user.as_ref().map(code_tokens));
     let unknown_requester = option(r.unknown_requester.as_ref().map(code_tokens));
     let already_friends = option(r.already_friends.as_ref().map(code_tokens));
+    let pending = option(r.pending.as_ref().map(code_tokens));
+    let force = option(r.force.as_ref().map(|(field, value)| quote!((#field, #value))));
     let limits = a.state.iter().map(|(name, limit)| {
         let limit = option(limit.as_ref().map(|l| {
             let max = option(l.max.map(u64_lit));
@@ -239,6 +241,8 @@ fn service_fields(a: &ApiIr) -> TokenStream {
             unknown_user: #unknown_user,
             unknown_requester: #unknown_requester,
             already_friends: #already_friends,
+            pending: #pending,
+            force: #force,
         },
         state: #state,
     }

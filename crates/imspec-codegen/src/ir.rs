@@ -84,6 +84,9 @@ pub struct RelationIr {
     pub unknown_user: Option<Code>,
     pub unknown_requester: Option<Code>,
     pub already_friends: Option<Code>,
+    pub pending: Option<Code>,
+    /// The field and its value as JSON text.
+    pub force: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -552,6 +555,8 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         unknown_user: rel.unknown_user.as_ref().map(|c| c.value.clone()),
         unknown_requester: rel.unknown_requester.as_ref().map(|c| c.value.clone()),
         already_friends: rel.already_friends.as_ref().map(|c| c.value.clone()),
+        pending: rel.pending.as_ref().map(|c| c.value.clone()),
+        force: rel.force.as_ref().map(|f| (f.field.value.clone(), f.value.to_json().to_string())),
     };
     let state = spec
         .state_limits

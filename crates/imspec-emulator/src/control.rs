@@ -17,11 +17,16 @@ pub fn handle(em: &Inner, method: &Method, rest: &str, body: &[u8]) -> Reply {
             let user = crate::percent_decode(user, false);
             let Some(v) = em.vendors.iter().find(|v| v.info.id == *vendor) else { return no_vendor(em, vendor) };
             let graph = lock(&v.graph);
-            let friends: Vec<Value> = graph
-                .friends(&user)
-                .map(|f| f.iter().map(|(id, fields)| json!({ "id": id, "fields": fields })).collect())
-                .unwrap_or_default();
-            Reply::json(200, json!({ "user": user, "friends": friends }))
+            let list = |m: Option<&serde_json::Map<String, Value>>| -> Vec<Value> {
+                m.map(|f| f.iter().map(|(id, fields)| json!({ "id": id, "fields": fields })).collect())
+                    .unwrap_or_default()
+            };
+            let mut out = json!({ "user": user, "friends": list(graph.friends(&user)) });
+            // Requests awaiting the other side's confirmation, when there are any.
+            if let Some(pending) = graph.pending(&user) {
+                out["pending"] = Value::Array(list(Some(pending)));
+            }
+            Reply::json(200, out)
         }
         ("GET", ["stats"]) => {
             let mut out = Map::new();
@@ -37,15 +42,22 @@ pub fn handle(em: &Inner, method: &Method, rest: &str, body: &[u8]) -> Reply {
         }
         ("POST", ["users", vendor]) => {
             let Some(v) = em.vendors.iter().find(|v| v.info.id == *vendor) else { return no_vendor(em, vendor) };
-            let users = serde_json::from_slice::<Value>(body).ok().and_then(|b| {
+            let request = serde_json::from_slice::<Value>(body).ok();
+            let users = request.as_ref().and_then(|b| {
                 b.get("users")?.as_array()?.iter().map(|u| u.as_str().map(str::to_owned)).collect::<Option<Vec<_>>>()
             });
             let Some(users) = users else {
-                return Reply::json(400, json!({ "error": "expected {\"users\": [\"id\", ...]}" }));
+                return Reply::json(400, json!({ "error": "expected {\"users\": [\"id\", ...], \"confirm\": false}" }));
             };
+            // `confirm: true`: these users confirm every friend request (where the API documents
+            // a pending answer, such requests are held as pending).
+            let confirm = request.as_ref().and_then(|b| b.get("confirm")).and_then(Value::as_bool).unwrap_or(false);
             let mut graph = lock(&v.graph);
             for u in &users {
                 graph.register(u);
+                if confirm {
+                    graph.confirm_requests(u);
+                }
             }
             Reply::json(200, json!({ "registered": users.len() }))
         }

@@ -568,7 +568,13 @@ impl Inner {
                     }
                     _ => Map::new(),
                 };
-                match graph.add(&requester, &target, fields, direction, limits) {
+                let held = match &info.relation.pending {
+                    Some(code) if graph.confirms(&target) && !info.relation.forced(&json) => {
+                        Some(graph.hold(&requester, &target, fields.clone(), code, limits))
+                    }
+                    _ => None,
+                };
+                match held.unwrap_or_else(|| graph.add(&requester, &target, fields, direction, limits)) {
                     Added::New => None,
                     Added::Already => info.relation.already_friends.clone(),
                     Added::Refused(code) => Some(code),

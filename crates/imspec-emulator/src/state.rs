@@ -12,6 +12,10 @@ pub struct Graph {
     registered: HashSet<String>,
     /// User → friend id → stored fields (insertion order kept).
     friends: HashMap<String, Map<String, Value>>,
+    /// Users who confirm each friend request (registered with `confirm`).
+    confirming: HashSet<String>,
+    /// User → requested friend id → stored fields, awaiting the other side's confirmation.
+    pending: HashMap<String, Map<String, Value>>,
 }
 
 /// The limits in force for one API: the documented ones, with a configured friend limit.
@@ -61,6 +65,45 @@ impl Graph {
         if !self.registered.contains(user) {
             self.registered.insert(user.to_owned());
         }
+    }
+
+    /// Marks a user as confirming every friend request.
+    pub fn confirm_requests(&mut self, user: &str) {
+        self.confirming.insert(user.to_owned());
+    }
+
+    pub fn confirms(&self, user: &str) -> bool {
+        self.confirming.contains(user)
+    }
+
+    /// A user's requests awaiting confirmation.
+    pub fn pending(&self, user: &str) -> Option<&Map<String, Value>> {
+        self.pending.get(user).filter(|p| !p.is_empty())
+    }
+
+    /// Holds a request from `requester` to `target` until the target confirms; `code` answers
+    /// it, unless the requester's pending limit is reached or the two are friends already.
+    pub fn hold(
+        &mut self,
+        requester: &str,
+        target: &str,
+        fields: Map<String, Value>,
+        code: &Code,
+        limits: Limits<'_>,
+    ) -> Added {
+        if self.friends.get(requester).is_some_and(|f| f.contains_key(target)) {
+            return Added::Already;
+        }
+        let held = self.pending.get(requester).map_or(0, Map::len) as u64;
+        if let Some(limit) = &limits.state.pending_per_user
+            && let Some(max) = limit.max
+            && held >= max
+            && !self.pending.get(requester).is_some_and(|p| p.contains_key(target))
+        {
+            return Added::Refused(limit.code.clone());
+        }
+        self.pending.entry(requester.to_owned()).or_default().insert(target.to_owned(), Value::Object(fields));
+        Added::Refused(code.clone())
     }
 
     pub fn count(&self, user: &str) -> usize {

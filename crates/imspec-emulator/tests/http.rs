@@ -529,3 +529,27 @@ async fn per_api_rate_overrides_and_added_latency() {
     let bad = imspec_emulator::Emulator::new(&config("[emulator.rate_limits]\n\"zego_zim/add_friend\" = 2\n"));
     assert!(bad.expect_err("unknown API").to_string().contains("no API `zego_zim/add_friend`"));
 }
+
+#[tokio::test]
+async fn a_target_who_confirms_gets_a_pending_request_unless_forced() {
+    let h = start("").await;
+    let (status, _) =
+        h.post("/_emulator/users/tencent_im", &[], &json!({"users": ["shy"], "confirm": true}).to_string()).await;
+    assert_eq!(status, 200);
+    let body = json!({"From_Account": "a", "AddFriendItem": [{"To_Account": "shy", "AddSource": "AddSource_Type_Web", "AddWording": "hi"}]});
+    let (_, answer) = h.call("tencent_im/friend_add", &body, None).await;
+    assert_eq!(answer["ResultItem"][0]["ResultCode"], 30539, "{answer}");
+    assert!(answer.get("Fail_Account").is_none(), "pending is a success of another kind: {answer}");
+    let held = h.get("/_emulator/friends/tencent_im/a").await;
+    assert_eq!(held["friends"], json!([]));
+    assert_eq!(
+        held["pending"],
+        json!([{"id": "shy", "fields": {"AddSource": "AddSource_Type_Web", "AddWording": "hi"}}])
+    );
+    // The administrator's ForceAddFlags = 1 adds without confirmation.
+    let mut forced = body.clone();
+    forced["ForceAddFlags"] = json!(1);
+    let (_, answer) = h.call("tencent_im/friend_add", &forced, None).await;
+    assert_eq!(answer["ResultItem"][0]["ResultCode"], 0, "{answer}");
+    assert_eq!(h.friends("tencent_im", "a").await, ["shy"]);
+}

@@ -147,13 +147,19 @@ pub struct IdList {
     pub field: &'static str,
     /// Sent even when empty.
     pub always: bool,
-    /// Failures of these classes; every failure when empty.
+    /// Failures of these classes; every failure (not pending or already done) when empty.
     pub classes: &'static [ErrorClass],
 }
 
 impl IdList {
+    /// Whether a failure of this class is listed. Codes of a success class (pending, already
+    /// done) are not failures and are listed only when `classes` names their class.
     pub fn takes(&self, class: Option<ErrorClass>) -> bool {
-        self.classes.is_empty() || class.is_some_and(|c| self.classes.contains(&c))
+        match class {
+            Some(c) if self.classes.contains(&c) => true,
+            Some(c) if c.is_success() => false,
+            _ => self.classes.is_empty(),
+        }
     }
 }
 
@@ -196,9 +202,21 @@ pub struct Relation {
     pub unknown_requester: Option<Code>,
     /// `None`: a re-add succeeds.
     pub already_friends: Option<Code>,
+    /// Per-item code when the target must confirm first (the request is held as pending).
+    pub pending: Option<Code>,
+    /// A request field and the value (as JSON text) that adds without confirmation.
+    pub force: Option<(&'static str, &'static str)>,
 }
 
 impl Relation {
+    /// Whether a request asks to add without the target's confirmation.
+    pub fn forced(&self, body: &serde_json::Value) -> bool {
+        self.force.is_some_and(|(field, value)| {
+            let want = serde_json::from_str::<serde_json::Value>(value).ok();
+            body.get(field).is_some_and(|v| Some(v) == want.as_ref())
+        })
+    }
+
     /// The direction a request asks for.
     pub fn direction_of(&self, body: &serde_json::Value) -> Direction {
         self.direction_field

@@ -1005,8 +1005,25 @@ fn check_relation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
             }
         }
     }
-    for code in [&rel.unknown_user, &rel.unknown_requester, &rel.already_friends].into_iter().flatten() {
+    for code in [&rel.unknown_user, &rel.unknown_requester, &rel.already_friends, &rel.pending].into_iter().flatten() {
         scope.check_code(code, "the relation", cx);
+    }
+    if let Some(code) = &rel.pending
+        && let Some(e) = scope.errors.iter().find_map(|m| m.get(&code.value.to_string()))
+        && e.class.value != ErrorClass::Pending
+    {
+        cx.push(Diagnostic::error(
+            &code.loc,
+            format!("code {} is classed `{}`, not `pending`", code.value, e.class.value),
+        ));
+    }
+    if let Some(force) = &rel.force
+        && let Some(fields) = request
+        && fields.get(&force.field.value).is_none()
+    {
+        let keys: Vec<String> = fields.keys().collect();
+        let d = Diagnostic::error(&force.field.loc, format!("`{}` is not a field of the request", force.field.value));
+        cx.push(d.suggest(&force.field.value, keys.iter().map(String::as_str), format!("fields: {}", keys.join(", "))));
     }
     if let Some(code) = &rel.already_friends
         && let Some(e) = scope.errors.iter().find_map(|m| m.get(&code.value.to_string()))

@@ -379,6 +379,11 @@ spec_struct! {
         "unknown_requester" optional unknown_requester: Spanned<Code>,
         /// Per-item code for a target that is already a friend; absent when a re-add succeeds.
         "already_friends" optional already_friends: Spanned<Code>,
+        /// Per-item code for a target who must confirm first (class `pending`): the request is
+        /// held as pending, not as a friend.
+        "pending" optional pending: Spanned<Code>,
+        /// A request field that, at this value, adds without the target's confirmation.
+        "force" optional force: ForceField,
         "source" optional source: SourceRef,
         "notes" default notes: Vec<Note>,
     }
@@ -391,6 +396,14 @@ spec_enum! {
         "one_way" => OneWay,
         /// Both users gain each other.
         "both" => Both,
+    }
+}
+
+spec_struct! {
+    /// A request field that skips the target's confirmation at one value.
+    pub struct ForceField {
+        "field" required field: Spanned<String>,
+        "value" required value: Scalar,
     }
 }
 

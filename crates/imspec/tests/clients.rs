@@ -362,3 +362,24 @@ async fn a_limit_the_vendor_raised_is_used_by_the_client_and_the_emulator() {
     assert!(err.to_string().contains("friend_infos_max_items = 51 is above 50"), "{err}");
     assert_eq!(too_far.runtime().calls(), 0);
 }
+
+#[tokio::test]
+async fn a_request_awaiting_confirmation_is_pending() {
+    let s = emulator("").await;
+    let register = json!({"users": ["shy"], "confirm": true}).to_string();
+    let resp =
+        s.http.post(format!("{}/_emulator/users/tencent_im", s.url)).body(register).send().await.expect("register");
+    assert_eq!(resp.status(), 200);
+    let tencent = tencent_im::Client::new(&s.config()).expect("client");
+    let body = json!({"From_Account": "a", "AddFriendItem": [
+        {"To_Account": "shy", "AddSource": "AddSource_Type_Web"},
+        {"To_Account": "open", "AddSource": "AddSource_Type_Web"}
+    ]});
+    let request = serde_json::from_value(body).expect("typed");
+    let out = tencent.friend_add(&request).await.expect("sent");
+    let outcomes: Vec<(&str, Outcome)> = out.items.iter().map(|i| (i.user.as_str(), i.outcome)).collect();
+    assert_eq!(outcomes, [("shy", Outcome::Pending), ("open", Outcome::Added)]);
+    assert_eq!(out.items[0].error, Some(tencent_im::friend_add::ErrorCode::PendingApproval));
+    assert!(out.all_succeeded(), "pending is a success of another kind");
+    assert_eq!(out.calls, 1, "not retried");
+}
