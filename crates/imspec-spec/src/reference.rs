@@ -134,18 +134,22 @@ fn api_section(out: &mut String, api: Api<'_>) {
     let _ = writeln!(out, "- Schema problems answer code {}", spec.schema_error_code.value);
     let _ = writeln!(out, "- Per-item results: {}", results_summary(&spec.results));
     if let Some(limits) = &spec.state_limits {
-        for (name, limit) in [
-            ("friends per user", &limits.friends_per_user),
-            ("friends of the other side", &limits.peer_friends_per_user),
-            ("groups per user", &limits.groups_per_user),
-            ("pending requests per user", &limits.pending_per_user),
-        ] {
+        for (name, limit) in limits.named() {
             if let Some(l) = limit {
                 let max = l.max.map(|m| format!("≤ {m}")).unwrap_or_else(|| "limit not documented".into());
-                let _ = writeln!(out, "- State limit, {name}: {max} — code {}", l.code.value);
+                let counted = l.field.as_ref().map(|f| format!(" (distinct `{}` values)", f.value)).unwrap_or_default();
+                let full =
+                    l.full_code.as_ref().map(|c| format!("; already full: code {}", c.value)).unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "- State limit, {}: {max}{counted} — code {}{full}",
+                    name.replace('_', " "),
+                    l.code.value
+                );
             }
         }
     }
+    let _ = writeln!(out, "- Relation: {}", relation_summary(&spec.relation));
 
     if !ep.params.is_empty() {
         let _ = writeln!(out, "\n### Parameters\n");
@@ -230,6 +234,35 @@ fn sources(api: Api<'_>) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+fn relation_summary(r: &crate::model::Relation) -> String {
+    let who = match (&r.requester_field, &r.requester_param) {
+        (Some(f), _) => format!("field `{}`", f.value),
+        (None, Some(p)) => format!("parameter `{}`", p.value),
+        (None, None) => "?".into(),
+    };
+    let mut parts = vec![format!("requester {who}"), format!("{} by default", r.direction.as_str().replace('_', "-"))];
+    if let Some(df) = &r.direction_field {
+        parts.push(format!("`{}` chooses the direction", df.field.value));
+    }
+    for (what, code) in [
+        ("unknown target", &r.unknown_user),
+        ("unknown requester", &r.unknown_requester),
+        ("already friends", &r.already_friends),
+        ("awaiting confirmation", &r.pending),
+    ] {
+        if let Some(code) = code {
+            parts.push(format!("{what}: code {}", code.value));
+        }
+    }
+    if r.already_friends.is_none() {
+        parts.push("a re-add succeeds".into());
+    }
+    if let Some(f) = &r.force {
+        parts.push(format!("`{}` = {} adds without confirmation", f.field.value, f.value));
+    }
+    parts.join("; ")
 }
 
 fn results_summary(r: &Results) -> String {
