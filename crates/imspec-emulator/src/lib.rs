@@ -22,7 +22,7 @@ mod faults;
 mod settings;
 mod state;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -64,6 +64,8 @@ struct Inner {
     seen: Mutex<HashMap<u64, u64>>,
     token_stats: Stats,
     request_ids: AtomicU64,
+    /// The token endpoint: its vendor (index) and path template.
+    token_route: Option<(usize, Vec<Segment>)>,
 }
 
 #[derive(Debug)]
@@ -71,8 +73,18 @@ struct VendorState {
     info: &'static VendorInfo,
     creds: Credentials,
     /// Values of the configuration keys that parameters bind to (`org`, `app`).
-    binds: HashMap<&'static str, String>,
+    binds: BTreeMap<&'static str, String>,
     graph: Mutex<Graph>,
+}
+
+impl VendorState {
+    /// Whether the path parameters bound to configuration (`org`, `app`) name this app.
+    fn binds_match(&self, entry: &ApiEntry, params: &[(&'static str, String)]) -> bool {
+        params.iter().all(|(name, value)| {
+            let bound = entry.params.iter().find(|p| p.name == *name).and_then(|p| p.bind);
+            bound.is_none_or(|key| self.binds.get(key) == Some(value))
+        })
+    }
 }
 
 #[derive(Debug, Default)]
@@ -131,16 +143,20 @@ fn segments(template: &'static str) -> Vec<Segment> {
         .collect()
 }
 
-/// Matches a request path against a template, returning the path parameters.
-fn match_path(template: &[Segment], path: &str) -> Option<Vec<(&'static str, String)>> {
-    let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+/// A request path's non-empty segments, split once per request.
+fn path_parts(path: &str) -> Vec<&str> {
+    path.split('/').filter(|s| !s.is_empty()).collect()
+}
+
+/// Matches a request path (its segments) against a template, returning the path parameters.
+fn match_path(template: &[Segment], parts: &[&str]) -> Option<Vec<(&'static str, String)>> {
     if parts.len() != template.len() {
         return None;
     }
     let mut params = Vec::new();
     for (seg, part) in template.iter().zip(parts) {
         match seg {
-            Segment::Lit(lit) if *lit == part => {}
+            Segment::Lit(lit) if lit == part => {}
             Segment::Lit(_) => return None,
             Segment::Param(name) => params.push((*name, percent_decode(part, false))),
         }
@@ -203,21 +219,15 @@ impl Emulator {
                 None => {
                     let Ok(section) = config.vendor(vendor_id) else { continue };
                     let creds = section.credentials(&info.vendor.auth)?;
-                    let mut binds = HashMap::new();
-                    for p in entry.params.iter() {
-                        if let Some(key) = p.bind {
-                            binds.insert(key, section.text(key)?);
-                        }
-                    }
+                    let binds = BTreeMap::new();
                     vendors.push(VendorState { info: info.vendor, creds, binds, graph: Mutex::new(Graph::default()) });
                     vendors.len() - 1
                 }
             };
-            for p in entry.params.iter().filter_map(|p| p.bind) {
-                if !vendors[index].binds.contains_key(p) {
-                    let section = config.vendor(vendor_id)?;
-                    vendors[index].binds.insert(p, section.text(p)?);
-                }
+            // The configuration values this API's parameters bind to (`org`, `app`).
+            let section = config.vendor(vendor_id)?;
+            for key in entry.params.iter().filter_map(|p| p.bind) {
+                vendors[index].binds.insert(key, section.text(key)?);
             }
             let rate = match &settings.rate_limits {
                 RateLimits::Documented => Some(info.rate_limit.per_second),
@@ -250,16 +260,23 @@ impl Emulator {
                 retryable,
             });
         }
-        if let Some(unknown) =
-            settings.raised_limits.keys().find(|k| !apis.iter().any(|a| a.entry.info.id == k.as_str()))
-        {
-            return Err(ConfigError(format!("{}: [emulator] `raised_limits`: no API `{unknown}`", config.origin)));
+        // Tables keyed by API id must name served APIs.
+        let overrides = match &settings.rate_limits {
+            RateLimits::Overrides(o) => o.keys().collect(),
+            _ => Vec::new(),
+        };
+        for (table, keys) in [("raised_limits", settings.raised_limits.keys().collect()), ("rate_limits", overrides)] {
+            if let Some(unknown) =
+                keys.into_iter().find(|k| !apis.iter().any(|a: &Served| a.entry.info.id == k.as_str()))
+            {
+                return Err(ConfigError(format!("{}: [emulator] `{table}`: no API `{unknown}`", config.origin)));
+            }
         }
-        if let RateLimits::Overrides(o) = &settings.rate_limits
-            && let Some(unknown) = o.keys().find(|k| !apis.iter().any(|a| a.entry.info.id == k.as_str()))
-        {
-            return Err(ConfigError(format!("{}: [emulator] `rate_limits`: no API `{unknown}`", config.origin)));
-        }
+        // The token endpoint of the vendor whose scheme has one, matched once per request.
+        let token_route = vendors.iter().enumerate().find_map(|(i, v)| match &v.info.auth {
+            AuthInfo::EasemobAppToken(p) => Some((i, segments(p.token_path))),
+            _ => None,
+        });
         Ok(Emulator {
             inner: std::sync::Arc::new(Inner {
                 settings,
@@ -270,6 +287,7 @@ impl Emulator {
                 seen: Mutex::new(HashMap::new()),
                 token_stats: Stats::default(),
                 request_ids: AtomicU64::new(0),
+                token_route,
             }),
         })
     }
@@ -333,11 +351,11 @@ async fn handle(
     let path = uri.path();
     let reply = if let Some(rest) = path.strip_prefix("/_emulator/") {
         control::handle(&em, &method, rest, &body)
-    } else if let Some(reply) = em.token(&method, path, &body, started) {
+    } else if let Some(reply) = em.token(&method, &path_parts(path), &body, started) {
         reply
     } else {
         let query = parse_query(uri.query());
-        match em.route(&method, path, &query) {
+        match em.route(&method, &path_parts(path), &query) {
             Some((api, params)) => {
                 if em.settings.latency_ms > 0 {
                     tokio::time::sleep(std::time::Duration::from_millis(em.settings.latency_ms)).await;
@@ -383,7 +401,7 @@ impl Inner {
     fn route(
         &self,
         method: &Method,
-        path: &str,
+        parts: &[&str],
         query: &[(String, String)],
     ) -> Option<(&Served, Vec<(&'static str, String)>)> {
         self.apis.iter().find_map(|api| {
@@ -391,25 +409,24 @@ impl Inner {
             if !info.method.eq_ignore_ascii_case(method.as_str()) {
                 return None;
             }
-            let params = match_path(&api.segments, path)?;
+            let params = match_path(&api.segments, parts)?;
             let fixed = info.query.iter().all(|(k, v)| query.iter().any(|(qk, qv)| qk == k && qv == v));
             fixed.then_some((api, params))
         })
     }
 
     /// The Easemob-style token endpoint, when `path` is one.
-    fn token(&self, method: &Method, path: &str, body: &[u8], started: Instant) -> Option<Reply> {
-        let (vendor, p) = self.vendors.iter().find_map(|v| match &v.info.auth {
-            AuthInfo::EasemobAppToken(p) => Some((v, p)),
-            _ => None,
-        })?;
-        let params = match_path(&segments(p.token_path), path)?;
+    fn token(&self, method: &Method, parts: &[&str], body: &[u8], started: Instant) -> Option<Reply> {
+        let (index, template) = self.token_route.as_ref()?;
+        let params = match_path(template, parts)?;
         if method != Method::POST {
             return None;
         }
+        let vendor = &self.vendors[*index];
+        let AuthInfo::EasemobAppToken(p) = &vendor.info.auth else { return None };
         self.token_stats.calls.fetch_add(1, Ordering::Relaxed);
         // Answers come in the vendor's shape: borrow the first of its APIs for the envelope.
-        let api = self.apis.iter().find(|a| self.vendors[a.vendor].info.id == vendor.info.id)?;
+        let api = self.apis.iter().find(|a| a.vendor == *index)?;
         let info = api.entry.info;
         let cx =
             Context { method: method.as_str(), started, request_id: self.request_ids.fetch_add(1, Ordering::Relaxed) };
@@ -419,13 +436,8 @@ impl Inner {
             answer::failure(info, code.unwrap_or(&info.schema_error_code), message, &cx)
         };
         // The path's org and app must be the configured ones.
-        for (name, value) in &params {
-            let bound = api.entry.params.iter().find(|q| q.name == *name).and_then(|q| q.bind);
-            if let Some(key) = bound
-                && vendor.binds.get(key) != Some(value)
-            {
-                return Some(refuse(refusals.unknown_app.as_ref(), None));
-            }
+        if !vendor.binds_match(api.entry, &params) {
+            return Some(refuse(refusals.unknown_app.as_ref(), None));
         }
         let Ok(request) = serde_json::from_slice::<Value>(body) else {
             return Some(refuse(vendor.info.answer.unreadable.as_ref(), Some("request body is not JSON".into())));
@@ -494,13 +506,8 @@ impl Inner {
         ) {
             return reject(code, None);
         }
-        for (name, value) in path_params {
-            let bound = api.entry.params.iter().find(|p| p.name == *name).and_then(|p| p.bind);
-            if let Some(key) = bound
-                && vendor.binds.get(key) != Some(value)
-            {
-                return reject(vendor.info.refusals.unknown_app.clone(), None);
-            }
+        if !vendor.binds_match(api.entry, path_params) {
+            return reject(vendor.info.refusals.unknown_app.clone(), None);
         }
 
         let fault = faults::decide(&self.settings.faults, body, &self.seen);
