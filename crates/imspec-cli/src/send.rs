@@ -27,41 +27,21 @@ pub fn run(
     runtime.block_on(async {
         // Without an endpoint, an emulator of the same configuration serves the call.
         let (base, _embedded) = match endpoint {
-            Some(url) => (Some(url.to_owned()), None),
+            Some(url) => (url.to_owned(), None),
             None => {
                 let emulator = imspec_emulator::Emulator::new(&config).map_err(|e| InputError(e.to_string()))?;
                 let running = emulator
                     .spawn("127.0.0.1:0")
                     .await
                     .map_err(|e| InputError(format!("cannot start the embedded emulator: {e}")))?;
-                (Some(running.url()), Some(running))
+                (running.url(), Some(running))
             }
         };
-        let client = VendorClient::new(entry.info.vendor, &config, ClientOptions::default())
-            .or_else(|e| match &base {
-                // An emulator needs no host from the file (Easemob has no default one).
-                Some(_) => with_placeholder_host(entry.info.vendor, &config),
-                None => Err(e),
-            })
-            .map_err(|e| InputError(e.to_string()))?;
-        let client = match &base {
-            Some(url) => client.with_base_url(url).map_err(|e| InputError(format!("--endpoint: {e}")))?,
-            None => client,
-        };
+        // The endpoint (or the embedded emulator) is the host, whatever the file names or lacks.
+        let client = VendorClient::at(entry.info.vendor, &config, &base, ClientOptions::default())
+            .map_err(|e| InputError(format!("--endpoint: {e}")))?;
         let report = client.send(entry, &body, &params).await.map_err(|e| InputError(e.to_string()))?;
         println!("{}", serde_json::to_string_pretty(&report.to_json()).unwrap_or_default());
         Ok(report.all_succeeded())
     })
-}
-
-/// A client whose host is set later (`with_base_url`), for a vendor section without one.
-fn with_placeholder_host(
-    vendor: &'static imspec::runtime::VendorInfo,
-    config: &imspec::runtime::Config,
-) -> Result<VendorClient, imspec::runtime::ClientError> {
-    let mut config = config.clone();
-    if let Some(section) = config.vendors.get_mut(vendor.id) {
-        section.insert("base_url".into(), toml::Value::String("http://127.0.0.1".into()));
-    }
-    VendorClient::new(vendor, &config, ClientOptions::default())
 }

@@ -251,11 +251,21 @@ impl VendorClient {
                 }
             },
         };
+        Self::at(vendor, config, &base, options)
+    }
+
+    /// A client of the vendor's credentials in `config` talking to `base` (an emulator, a
+    /// proxy), whatever host the section names or lacks.
+    pub fn at(
+        vendor: &'static VendorInfo,
+        config: &Config,
+        base: &str,
+        options: ClientOptions,
+    ) -> Result<Self, ClientError> {
+        let section = config.vendor(vendor.id)?;
         let creds = section.credentials(&vendor.auth)?;
-        let binds = section.texts();
-        Self::build(vendor, &base, binds, creds, options).map_err(|e| {
-            ClientError::Config(ConfigError(format!("{}: [{}] `base_url`: {e}", config.origin, vendor.id)))
-        })
+        Self::build(vendor, base, section.texts(), creds, options)
+            .map_err(|e| ClientError::Config(ConfigError(format!("{}: [{}] base URL: {e}", config.origin, vendor.id))))
     }
 
     /// The same client talking to another base URL (an emulator, a proxy).
