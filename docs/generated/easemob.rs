@@ -1276,13 +1276,6 @@ pub mod contacts_import {
             limits: &Limits,
             v: &mut ::imspec_runtime::Violations,
         ) {
-            validate_import_contacts_request(
-                self,
-                &::imspec_runtime::Path::Root,
-                self,
-                limits,
-                v,
-            );
             if let ::std::option::Option::Some(n) = ::std::option::Option::Some(
                 self.usernames.len(),
             ) {
@@ -1295,22 +1288,23 @@ pub mod contacts_import {
                     ),
                 );
             }
+            validate_import_contacts_request(
+                self,
+                &::imspec_runtime::Path::Root,
+                self,
+                limits,
+                v,
+            );
         }
     }
     /// Validates a request body given as JSON: schema problems (missing fields, wrong
-    /// types, values outside an enum) and every rule, all in one pass.
+    /// types, values outside an enum) and every rule, all in one pass. The batch maximum
+    /// comes first, so that a bounded [`::imspec_runtime::Violations`] always keeps it.
     pub fn validate_json(
         value: &::imspec_runtime::__private::serde_json::Value,
         limits: &Limits,
         v: &mut ::imspec_runtime::Violations,
     ) {
-        validate_import_contacts_request_json(
-            value,
-            &::imspec_runtime::Path::Root,
-            value,
-            limits,
-            v,
-        );
         if let ::std::option::Option::Some(items) = value
             .get("usernames")
             .and_then(|x| x.as_array())
@@ -1324,6 +1318,13 @@ pub mod contacts_import {
                 ),
             );
         }
+        validate_import_contacts_request_json(
+            value,
+            &::imspec_runtime::Path::Root,
+            value,
+            limits,
+            v,
+        );
     }
     /// [`validate_json`] at the documented limits.
     pub fn validate_json_documented(

@@ -352,6 +352,7 @@ impl Client {
     /// - Source `friend_fields`: 关系链系统 标配好友字段 https://cloud.tencent.com/document/product/269/1501
     /// - Source `rest_intro`: REST API 简介 https://cloud.tencent.com/document/product/269/1519
     /// - Source `providers`: Provider facts docs/providers.md
+    /// - Source `newer_page`: Add Friends (international page, versions of 2024-09-25 and 2025-10-23) https://www.tencentcloud.com/document/product/1047/34902
     ///
     /// Validates the request (invalid items are reported, the others sent), chunks it to
     /// the batch maximum, paces, signs and retries; one outcome per item.
@@ -371,6 +372,7 @@ impl Client {
     /// - Source `seed`: 导入好友 seeds/000_f40b817d19dc639d.txt
     /// - Source `providers`: Provider facts docs/providers.md
     /// - Source `friend_fields`: 关系链系统 标配好友字段 https://cloud.tencent.com/document/product/269/1501
+    /// - Source `newer_page`: Import Friends (international page, updated 2024-09-25) https://www.tencentcloud.com/document/product/1047/34903
     ///
     /// Validates the request (invalid items are reported, the others sent), chunks it to
     /// the batch maximum, paces, signs and retries; one outcome per item.
@@ -464,6 +466,7 @@ impl<'de> ::imspec_runtime::__private::serde::Deserialize<'de> for ActionStatus 
 /// - Source `friend_fields`: 关系链系统 标配好友字段 https://cloud.tencent.com/document/product/269/1501
 /// - Source `rest_intro`: REST API 简介 https://cloud.tencent.com/document/product/269/1519
 /// - Source `providers`: Provider facts docs/providers.md
+/// - Source `newer_page`: Add Friends (international page, versions of 2024-09-25 and 2025-10-23) https://www.tencentcloud.com/document/product/1047/34902
 pub mod friend_add {
     /// The endpoint, rate limit and batch dimension of this API, from its spec.
     pub const INFO: ::imspec_runtime::ApiInfo = ::imspec_runtime::ApiInfo {
@@ -482,10 +485,10 @@ pub mod friend_add {
         batch: ::imspec_runtime::Batch {
             field: "AddFriendItem",
             item_id: ::std::option::Option::Some("To_Account"),
-            max_items: ::std::option::Option::None,
+            max_items: ::std::option::Option::Some(1000u64),
             raisable_to: ::std::option::Option::None,
             raisable: false,
-            code: ::std::option::Option::None,
+            code: ::std::option::Option::Some(::imspec_runtime::Code::Int(30001i64)),
             limit: ::std::option::Option::None,
         },
         schema_error_code: ::imspec_runtime::Code::Int(30001i64),
@@ -2338,6 +2341,16 @@ pub mod friend_add {
             limits: &Limits,
             v: &mut ::imspec_runtime::Violations,
         ) {
+            if let ::std::option::Option::Some(n) = ::std::option::Option::Some(
+                self.add_friend_item.len(),
+            ) {
+                v.batch(
+                    &::imspec_runtime::Path::Root.field("AddFriendItem"),
+                    n,
+                    1000u64,
+                    ::imspec_runtime::Code::Int(30001i64),
+                );
+            }
             validate_friend_add_request(
                 self,
                 &::imspec_runtime::Path::Root,
@@ -2348,12 +2361,24 @@ pub mod friend_add {
         }
     }
     /// Validates a request body given as JSON: schema problems (missing fields, wrong
-    /// types, values outside an enum) and every rule, all in one pass.
+    /// types, values outside an enum) and every rule, all in one pass. The batch maximum
+    /// comes first, so that a bounded [`::imspec_runtime::Violations`] always keeps it.
     pub fn validate_json(
         value: &::imspec_runtime::__private::serde_json::Value,
         limits: &Limits,
         v: &mut ::imspec_runtime::Violations,
     ) {
+        if let ::std::option::Option::Some(items) = value
+            .get("AddFriendItem")
+            .and_then(|x| x.as_array())
+        {
+            v.batch(
+                &::imspec_runtime::Path::Root.field("AddFriendItem"),
+                items.len(),
+                1000u64,
+                ::imspec_runtime::Code::Int(30001i64),
+            );
+        }
         validate_friend_add_request_json(
             value,
             &::imspec_runtime::Path::Root,
@@ -2386,6 +2411,7 @@ pub mod friend_add {
 /// - Source `seed`: 导入好友 seeds/000_f40b817d19dc639d.txt
 /// - Source `providers`: Provider facts docs/providers.md
 /// - Source `friend_fields`: 关系链系统 标配好友字段 https://cloud.tencent.com/document/product/269/1501
+/// - Source `newer_page`: Import Friends (international page, updated 2024-09-25) https://www.tencentcloud.com/document/product/1047/34903
 pub mod friend_import {
     /// The endpoint, rate limit and batch dimension of this API, from its spec.
     pub const INFO: ::imspec_runtime::ApiInfo = ::imspec_runtime::ApiInfo {
@@ -2404,10 +2430,10 @@ pub mod friend_import {
         batch: ::imspec_runtime::Batch {
             field: "AddFriendItem",
             item_id: ::std::option::Option::Some("To_Account"),
-            max_items: ::std::option::Option::None,
+            max_items: ::std::option::Option::Some(1000u64),
             raisable_to: ::std::option::Option::None,
             raisable: false,
-            code: ::std::option::Option::None,
+            code: ::std::option::Option::Some(::imspec_runtime::Code::Int(30801i64)),
             limit: ::std::option::Option::None,
         },
         schema_error_code: ::imspec_runtime::Code::Int(30801i64),
@@ -4344,6 +4370,16 @@ pub mod friend_import {
             limits: &Limits,
             v: &mut ::imspec_runtime::Violations,
         ) {
+            if let ::std::option::Option::Some(n) = ::std::option::Option::Some(
+                self.add_friend_item.len(),
+            ) {
+                v.batch(
+                    &::imspec_runtime::Path::Root.field("AddFriendItem"),
+                    n,
+                    1000u64,
+                    ::imspec_runtime::Code::Int(30801i64),
+                );
+            }
             validate_friend_import_request(
                 self,
                 &::imspec_runtime::Path::Root,
@@ -4354,12 +4390,24 @@ pub mod friend_import {
         }
     }
     /// Validates a request body given as JSON: schema problems (missing fields, wrong
-    /// types, values outside an enum) and every rule, all in one pass.
+    /// types, values outside an enum) and every rule, all in one pass. The batch maximum
+    /// comes first, so that a bounded [`::imspec_runtime::Violations`] always keeps it.
     pub fn validate_json(
         value: &::imspec_runtime::__private::serde_json::Value,
         limits: &Limits,
         v: &mut ::imspec_runtime::Violations,
     ) {
+        if let ::std::option::Option::Some(items) = value
+            .get("AddFriendItem")
+            .and_then(|x| x.as_array())
+        {
+            v.batch(
+                &::imspec_runtime::Path::Root.field("AddFriendItem"),
+                items.len(),
+                1000u64,
+                ::imspec_runtime::Code::Int(30801i64),
+            );
+        }
         validate_friend_import_request_json(
             value,
             &::imspec_runtime::Path::Root,

@@ -2123,13 +2123,6 @@ pub mod add_friends {
             limits: &Limits,
             v: &mut ::imspec_runtime::Violations,
         ) {
-            validate_add_friends_request(
-                self,
-                &::imspec_runtime::Path::Root,
-                self,
-                limits,
-                v,
-            );
             if let ::std::option::Option::Some(n) = ::std::option::Option::Some(
                 self.friend_infos.len(),
             ) {
@@ -2140,22 +2133,23 @@ pub mod add_friends {
                     ::imspec_runtime::Code::Int(660800019i64),
                 );
             }
+            validate_add_friends_request(
+                self,
+                &::imspec_runtime::Path::Root,
+                self,
+                limits,
+                v,
+            );
         }
     }
     /// Validates a request body given as JSON: schema problems (missing fields, wrong
-    /// types, values outside an enum) and every rule, all in one pass.
+    /// types, values outside an enum) and every rule, all in one pass. The batch maximum
+    /// comes first, so that a bounded [`::imspec_runtime::Violations`] always keeps it.
     pub fn validate_json(
         value: &::imspec_runtime::__private::serde_json::Value,
         limits: &Limits,
         v: &mut ::imspec_runtime::Violations,
     ) {
-        validate_add_friends_request_json(
-            value,
-            &::imspec_runtime::Path::Root,
-            value,
-            limits,
-            v,
-        );
         if let ::std::option::Option::Some(items) = value
             .get("FriendInfos")
             .and_then(|x| x.as_array())
@@ -2167,6 +2161,13 @@ pub mod add_friends {
                 ::imspec_runtime::Code::Int(660800019i64),
             );
         }
+        validate_add_friends_request_json(
+            value,
+            &::imspec_runtime::Path::Root,
+            value,
+            limits,
+            v,
+        );
     }
     /// [`validate_json`] at the documented limits.
     pub fn validate_json_documented(

@@ -43,8 +43,7 @@ enum Command {
     /// Check a request body (and its path/query parameters) as the vendor would: one line per
     /// violation, `<json path>: <message> [<vendor code>]`. Exit 0 when valid, 1 when not.
     Validate {
-        /// API id: `tencent_im/friend_import`, `tencent_im/friend_add`, `easemob/contacts_import`,
-        /// `zego_zim/add_friends`.
+        #[arg(help = api_help())]
         api: String,
         /// The request body (JSON); `-` or nothing reads standard input.
         file: Option<PathBuf>,
@@ -57,10 +56,11 @@ enum Command {
     },
     /// Send one request body with the client (validation, chunking, pacing, retries) and print
     /// `{"calls", "items": [{"user", "outcome", "code"}]}`, one item per input item. Without
-    /// --endpoint an embedded emulator serves it. Exit 0 when every item is added,
-    /// already_friends or pending, 1 otherwise, 2 for unreadable input or config.
+    /// --endpoint an embedded emulator serves it. Exit 0 when every item succeeded, 1
+    /// otherwise (a request refused by validation included), 2 for unreadable input or config.
+    /// `RUST_LOG=debug` shows retries, waits and refused answers on standard error.
     Send {
-        /// API id, as for `validate`.
+        #[arg(help = api_help())]
         api: String,
         /// The request body (JSON); `-` or nothing reads standard input.
         file: Option<PathBuf>,
@@ -74,9 +74,8 @@ enum Command {
         #[arg(long)]
         endpoint: Option<String>,
     },
-    /// Serve all four APIs on one port (Tencent under /v4/sns/..., Easemob under
-    /// /{org}/{app}/... including /token, ZEGO at /?Action=...), with the control API under
-    /// /_emulator/. The first line printed is `listening on http://ADDR`.
+    /// Serve every API on one port at the vendors' own paths (Easemob's /token included), with
+    /// the control API under /_emulator/. The first line printed is `listening on http://ADDR`.
     Emulator {
         /// Credentials and `[emulator]` settings (TOML); the built-in demo file when absent.
         #[arg(long)]
@@ -90,8 +89,26 @@ enum Command {
     },
 }
 
+/// The API ids, from the generated registry.
+fn api_help() -> String {
+    let ids: Vec<&str> = imspec::apis().iter().map(|a| a.info.id).collect();
+    format!("API id: {}", ids.join(", "))
+}
+
+/// Logs to standard error, filtered by `RUST_LOG` (warnings only by default).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::builder()
+        .with_default_directive(tracing_subscriber::filter::LevelFilter::WARN.into())
+        .from_env_lossy();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The emulator's first line comes before any log line: it starts logging once it has it.
+    if !matches!(cli.command, Command::Emulator { .. }) {
+        init_logging();
+    }
     match cli.command {
         Command::Apis { specs } => {
             let loaded = match &specs {
@@ -151,15 +168,23 @@ fn main() -> ExitCode {
                         return ExitCode::FAILURE;
                     }
                 };
-                match listener.local_addr() {
-                    Ok(bound) => println!("listening on http://{bound}"),
+                let bound = match listener.local_addr() {
+                    Ok(bound) => bound,
                     Err(e) => {
                         eprintln!("error: {e}");
                         return ExitCode::FAILURE;
                     }
-                }
+                };
+                println!("listening on http://{bound}");
                 use std::io::Write as _;
                 let _ = std::io::stdout().flush();
+                init_logging();
+                if !bound.ip().is_loopback() {
+                    eprintln!(
+                        "warning: listening on {bound}, reachable from other machines: the emulator's demo \
+                         credentials and its control API (/_emulator/) are open to them"
+                    );
+                }
                 match emulator.serve(listener).await {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(e) => {

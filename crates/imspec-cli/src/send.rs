@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use imspec::runtime::{ClientOptions, VendorClient};
+use std::collections::BTreeMap;
+
+use imspec::runtime::{ApiEntry, ClientOptions, Report, VendorClient};
 
 use crate::validate::{InputError, find, parse_params, read_body};
 
@@ -42,6 +44,30 @@ pub fn run(
             .map_err(|e| InputError(format!("--endpoint: {e}")))?;
         let report = client.send(entry, &body, &params).await.map_err(|e| InputError(e.to_string()))?;
         println!("{}", serde_json::to_string_pretty(&report.to_json()).unwrap_or_default());
-        Ok(report.all_succeeded())
+        explain(entry, &report);
+        Ok(report.all_succeeded() && !report.items.is_empty())
     })
+}
+
+/// Says on standard error why the request or some items did not go through: the request's own
+/// violations (nothing was sent), an empty batch, and each transport reason with its count.
+fn explain(entry: &ApiEntry, report: &Report) {
+    if !report.rejected.is_empty() {
+        eprintln!("error: the request is invalid, nothing was sent:");
+        for v in &report.rejected {
+            eprintln!("  {v}");
+        }
+    } else if report.items.is_empty() {
+        eprintln!("error: the request carries no items in `{}`; nothing was sent", entry.info.batch.field);
+    }
+    let mut reasons: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for item in &report.items {
+        if let Some(reason) = &item.reason {
+            *reasons.entry((item.outcome.as_str(), reason.as_str())).or_default() += 1;
+        }
+    }
+    for ((outcome, reason), n) in reasons {
+        let items = if n == 1 { "item" } else { "items" };
+        eprintln!("{n} {items} {outcome}: {reason}");
+    }
 }

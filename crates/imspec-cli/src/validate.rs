@@ -7,6 +7,9 @@ use std::path::Path;
 use imspec::runtime::{ApiEntry, Violations};
 use serde_json::json;
 
+/// Violations listed at most; the others are counted.
+const SHOWN: usize = 1000;
+
 /// Why the input could not even be checked (exit 2).
 #[derive(Debug)]
 pub struct InputError(pub String);
@@ -16,26 +19,35 @@ pub fn run(api_id: &str, file: Option<&Path>, params: &[String], as_json: bool) 
     let entry = find(api_id)?;
     let params = parse_params(entry, params)?;
     let body = read_body(file)?;
-    let mut v = Violations::new();
+    // A huge, badly broken body is reported by its first violations and a count of the rest.
+    let mut v = Violations::new().bounded(SHOWN);
     (entry.validate_json)(&body, &mut v);
     entry.validate_params(&params, &mut v);
+    let omitted = v.dropped();
     let violations = v.into_vec();
+    let valid = violations.is_empty();
     if as_json {
         let list: Vec<serde_json::Value> = violations
             .iter()
             .map(|x| json!({ "path": x.path, "code": x.code.to_json(), "message": x.message }))
             .collect();
-        let out = json!({ "valid": violations.is_empty(), "violations": list });
+        let mut out = json!({ "valid": valid, "violations": list });
+        if omitted > 0 {
+            out["omitted"] = json!(omitted);
+        }
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
         for x in &violations {
             println!("{x}");
         }
-        if violations.is_empty() {
+        if omitted > 0 {
+            println!("... and {omitted} more violations");
+        }
+        if valid {
             eprintln!("valid {api_id} request");
         }
     }
-    Ok(violations.is_empty())
+    Ok(valid)
 }
 
 /// The request body in `file` (or standard input), as JSON.

@@ -996,16 +996,17 @@ fn validators(a: &ApiIr, vendor_types: &[TypeIr]) -> TokenStream {
             /// Validates against `limits` (raised ones included) into `v`; allocates nothing
             /// when the request is valid.
             pub fn validate_with(&self, limits: &Limits, v: &mut ::imspec_runtime::Violations) {
-                #root_typed(self, &::imspec_runtime::Path::Root, self, limits, v);
                 #batch_typed
+                #root_typed(self, &::imspec_runtime::Path::Root, self, limits, v);
             }
         }
 
         /// Validates a request body given as JSON: schema problems (missing fields, wrong
-        /// types, values outside an enum) and every rule, all in one pass.
+        /// types, values outside an enum) and every rule, all in one pass. The batch maximum
+        /// comes first, so that a bounded [`::imspec_runtime::Violations`] always keeps it.
         pub fn validate_json(value: &::imspec_runtime::__private::serde_json::Value, limits: &Limits, v: &mut ::imspec_runtime::Violations) {
-            #root_json(value, &::imspec_runtime::Path::Root, value, limits, v);
             #batch_json
+            #root_json(value, &::imspec_runtime::Path::Root, value, limits, v);
         }
 
         /// [`validate_json`] at the documented limits.

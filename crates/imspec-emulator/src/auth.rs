@@ -15,11 +15,11 @@ pub type Refused = Option<Code>;
 /// Issued app tokens and verified UserSigs (credentials: `Debug` shows counts only).
 #[derive(Default)]
 pub struct Tokens {
-    /// Token → expiry (Unix seconds; `None` never expires).
-    issued: Mutex<HashMap<String, Option<i64>>>,
+    /// A token's public selector → (its secret verifier, expiry in Unix seconds; `None`
+    /// never expires). The selector finds the entry; the verifier is compared in constant time.
+    issued: Mutex<HashMap<String, (String, Option<i64>)>>,
     /// UserSig → (SDKAppID, identifier, expiry): its HMAC was checked once.
     verified: Mutex<HashMap<String, (u64, String, i64)>>,
-    counter: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Tokens {
@@ -33,6 +33,13 @@ impl std::fmt::Debug for Tokens {
 
 /// The prefix of the emulator's app tokens; anything else is not a token at all.
 const TOKEN_PREFIX: &str = "YWMt";
+/// Hex digits of a token's selector (64 random bits) and verifier (128 random bits).
+const SELECTOR_HEX: usize = 16;
+const VERIFIER_HEX: usize = 32;
+
+/// Why a token could not be issued.
+#[derive(Debug)]
+pub struct NoRandomness(pub String);
 
 impl Tokens {
     /// Forgets every issued token and verified UserSig (a restarted service).
@@ -41,32 +48,36 @@ impl Tokens {
         lock(&self.verified).clear();
     }
 
-    /// Issues a token valid for `ttl` seconds (0: forever).
-    pub fn issue(&self, app: &str, ttl: u64, now: i64) -> String {
-        let n = self.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let token = format!(
-            "{TOKEN_PREFIX}{:016x}{:016x}",
-            fnv(app.as_bytes()) ^ now as u64,
-            n.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        );
+    /// Issues a token valid for `ttl` seconds (0: forever): `YWMt` + a random selector + a
+    /// random verifier, both from the operating system's CSPRNG, so nothing about a token
+    /// (the app, the clock, a counter) helps guess another.
+    pub fn issue(&self, ttl: u64, now: i64) -> Result<String, NoRandomness> {
+        let mut bytes = [0u8; (SELECTOR_HEX + VERIFIER_HEX) / 2];
+        getrandom::fill(&mut bytes).map_err(|e| NoRandomness(e.to_string()))?;
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let (selector, verifier) = hex.split_at(SELECTOR_HEX);
         let expiry = (ttl > 0).then(|| now.saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX)));
-        lock(&self.issued).insert(token.clone(), expiry);
-        token
+        lock(&self.issued).insert(selector.to_owned(), (verifier.to_owned(), expiry));
+        Ok(format!("{TOKEN_PREFIX}{hex}"))
+    }
+
+    /// Whether `token` was issued, and if so its expiry. The selector is looked up; the
+    /// verifier is compared in constant time.
+    fn lookup(&self, token: &str) -> Option<Option<i64>> {
+        let hex = token.strip_prefix(TOKEN_PREFIX)?;
+        if hex.len() != SELECTOR_HEX + VERIFIER_HEX {
+            return None;
+        }
+        let (selector, verifier) = hex.split_at(SELECTOR_HEX);
+        let issued = lock(&self.issued);
+        let (expected, expiry) = issued.get(selector)?;
+        imspec_runtime::auth::constant_time_eq(expected.as_bytes(), verifier.as_bytes()).then_some(*expiry)
     }
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic while holding the lock cannot leave these maps half-updated in a way that matters.
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-pub(crate) fn fnv(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
 }
 
 /// Checks a call's credentials. `query` holds the query parameters, `header` the value of the
@@ -138,9 +149,9 @@ pub fn check(
             if !token.starts_with(TOKEN_PREFIX) || !token[TOKEN_PREFIX.len()..].bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(refusals.undecodable.clone());
             }
-            match lock(&tokens.issued).get(token) {
+            match tokens.lookup(token) {
                 None => Err(refusals.bad_signature.clone()),
-                Some(Some(expiry)) if now >= *expiry => Err(refusals.expired.clone()),
+                Some(Some(expiry)) if now >= expiry => Err(refusals.expired.clone()),
                 Some(_) => Ok(()),
             }
         }

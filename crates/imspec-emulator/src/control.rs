@@ -61,6 +61,14 @@ pub fn handle(em: &Inner, method: &Method, rest: &str, body: &[u8]) -> Reply {
             }
             Reply::json(200, json!({ "registered": users.len() }))
         }
+        ("POST", ["clock"]) => {
+            let advance = serde_json::from_slice::<Value>(body).ok().and_then(|b| b.get("advance_ms")?.as_u64());
+            let Some(ms) = advance else {
+                return Reply::json(400, json!({ "error": "expected {\"advance_ms\": <milliseconds>}" }));
+            };
+            em.advanced_ns.fetch_add(ms.saturating_mul(1_000_000), Ordering::Relaxed);
+            Reply::json(200, json!({ "rate_limit_clock_ms": em.now_ns() / 1_000_000 }))
+        }
         ("POST", ["reset"]) => {
             for v in &em.vendors {
                 *lock(&v.graph) = Default::default();
@@ -79,7 +87,7 @@ pub fn handle(em: &Inner, method: &Method, rest: &str, body: &[u8]) -> Reply {
             404,
             json!({ "error": "unknown control call", "known": [
                 "GET /_emulator/friends/{vendor}/{user}", "GET /_emulator/stats",
-                "POST /_emulator/users/{vendor}", "POST /_emulator/reset"] }),
+                "POST /_emulator/users/{vendor}", "POST /_emulator/clock", "POST /_emulator/reset"] }),
         ),
     }
 }

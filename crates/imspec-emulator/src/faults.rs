@@ -6,8 +6,13 @@ use std::sync::Mutex;
 
 use imspec_runtime::Code;
 
-use crate::auth::{fnv, lock};
+use crate::auth::lock;
 use crate::settings::Faults;
+
+/// FNV-1a: a stable, non-cryptographic hash (fault keys; an app's `application` id).
+pub(crate) fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+}
 
 /// What to do to one call.
 #[derive(Debug, Clone, Default)]

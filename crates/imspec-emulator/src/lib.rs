@@ -66,6 +66,10 @@ struct Inner {
     request_ids: AtomicU64,
     /// The token endpoint: its vendor (index) and path template.
     token_route: Option<(usize, Vec<Segment>)>,
+    /// The address served on, once serving.
+    local: std::sync::OnceLock<SocketAddr>,
+    /// Time added to the rate-limit clock by `POST /_emulator/clock` (nanoseconds).
+    advanced_ns: AtomicU64,
 }
 
 #[derive(Debug)]
@@ -288,6 +292,8 @@ impl Emulator {
                 token_stats: Stats::default(),
                 request_ids: AtomicU64::new(0),
                 token_route,
+                local: std::sync::OnceLock::new(),
+                advanced_ns: AtomicU64::new(0),
             }),
         })
     }
@@ -302,9 +308,40 @@ impl Emulator {
         axum::Router::new().fallback(handle).with_state(self.inner.clone())
     }
 
-    /// Serves on `listener` until the task is dropped.
+    /// Serves on `listener` until the task is dropped. Each connection must send a request's
+    /// headers within the `header_timeout_ms` setting (and is closed when idle that long
+    /// between requests), and a request's body within [`BODY_TIMEOUT`]: a slow or silent
+    /// client holds nothing for long.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-        axum::serve(listener, self.router()).await
+        let own = listener.local_addr()?;
+        let _ = self.inner.local.set(own);
+        let router = self.router();
+        loop {
+            let (stream, peer) = match listener.accept().await {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, then accept again.
+                    eprintln!("emulator: accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            let service = hyper_util::service::TowerToHyperService::new(router.clone());
+            let log = self.inner.settings.log_requests;
+            let header_timeout = std::time::Duration::from_millis(self.inner.settings.header_timeout_ms);
+            tokio::spawn(async move {
+                let mut http = hyper::server::conn::http1::Builder::new();
+                http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(header_timeout);
+                let served = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service).await;
+                // What the HTTP layer refuses before any handler runs (a malformed request,
+                // headers too large, too slow): logged like the requests.
+                if let Err(e) = served
+                    && log
+                {
+                    eprintln!("connection from {peer} closed: {e}");
+                }
+            });
+        }
     }
 
     /// Binds `addr` and serves in a background task.
@@ -315,6 +352,14 @@ impl Emulator {
         Ok(Running { addr, task })
     }
 }
+
+/// How long a request's body may take to arrive.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// The largest request body taken (larger ones are answered 413).
+pub const MAX_BODY_BYTES: usize = 8 << 20;
+/// Bodies at least this large are handled on a blocking thread, so that validating them never
+/// stalls the other connections.
+const OFF_REACTOR_BYTES: usize = 32 << 10;
 
 /// An emulator serving in the background; stops when dropped.
 #[derive(Debug)]
@@ -345,35 +390,76 @@ async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: AxumBody,
 ) -> Response {
     let started = Instant::now();
     let path = uri.path();
-    let reply = if let Some(rest) = path.strip_prefix("/_emulator/") {
-        control::handle(&em, &method, rest, &body)
-    } else if let Some(reply) = em.token(&method, &path_parts(path), &body, started) {
-        reply
-    } else {
-        let query = parse_query(uri.query());
-        match em.route(&method, &path_parts(path), &query) {
-            Some((api, params)) => {
-                if em.settings.latency_ms > 0 {
-                    tokio::time::sleep(std::time::Duration::from_millis(em.settings.latency_ms)).await;
-                }
-                let auth_header = match &em.vendors[api.vendor].info.auth {
-                    AuthInfo::EasemobAppToken(p) => headers.get(p.header).and_then(|h| h.to_str().ok()),
-                    _ => None,
-                };
-                em.call(api, &params, &query, auth_header, &body, method.as_str(), started)
-            }
-            None => Reply::json(404, serde_json::json!({ "error": "not found", "path": path })),
-        }
+    let reply = match read_body(body).await {
+        Err(refused) => refused,
+        Ok(body) => route(&em, &method, &uri, &headers, body, started).await,
     };
     if em.settings.log_requests {
         // The path only: the query carries credentials (UserSigs, signatures).
         eprintln!("{method} {path} -> {} ({} µs)", reply.status, started.elapsed().as_micros());
     }
     respond(reply)
+}
+
+/// The whole body, within [`MAX_BODY_BYTES`] and [`BODY_TIMEOUT`].
+async fn read_body(body: AxumBody) -> Result<Bytes, Reply> {
+    match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(e)) => {
+            let too_large = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            Err(if too_large {
+                Reply::json(413, serde_json::json!({ "error": format!("request body over {MAX_BODY_BYTES} bytes") }))
+            } else {
+                Reply::json(400, serde_json::json!({ "error": format!("request body unreadable: {e}") }))
+            })
+        }
+        Err(_) => Err(Reply::json(408, serde_json::json!({ "error": "request body too slow" }))),
+    }
+}
+
+async fn route(
+    em: &std::sync::Arc<Inner>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Bytes,
+    started: Instant,
+) -> Reply {
+    let path = uri.path();
+    if let Some(rest) = path.strip_prefix("/_emulator/") {
+        return match em.foreign_origin(headers) {
+            Some(why) => Reply::json(403, serde_json::json!({ "error": why })),
+            None => control::handle(em, method, rest, &body),
+        };
+    }
+    if let Some(reply) = em.token(method, &path_parts(path), &body, started) {
+        return reply;
+    }
+    let query = parse_query(uri.query());
+    let Some((api, params)) = em.route(method, &path_parts(path), &query) else {
+        return Reply::json(404, serde_json::json!({ "error": "not found", "path": path }));
+    };
+    if em.settings.latency_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(em.settings.latency_ms)).await;
+    }
+    let auth_header = match &em.vendors[em.apis[api].vendor].info.auth {
+        AuthInfo::EasemobAppToken(p) => headers.get(p.header).and_then(|h| h.to_str().ok()).map(str::to_owned),
+        _ => None,
+    };
+    let method = method.as_str().to_owned();
+    if body.len() < OFF_REACTOR_BYTES {
+        return em.call(&em.apis[api], &params, &query, auth_header.as_deref(), &body, &method, started);
+    }
+    let em = em.clone();
+    tokio::task::spawn_blocking(move || {
+        em.call(&em.apis[api], &params, &query, auth_header.as_deref(), &body, &method, started)
+    })
+    .await
+    .unwrap_or_else(|e| Reply::json(500, serde_json::json!({ "error": format!("the call failed: {e}") })))
 }
 
 fn respond(reply: Reply) -> Response {
@@ -394,8 +480,11 @@ fn respond(reply: Reply) -> Response {
 }
 
 impl Inner {
+    /// The rate-limit buckets' clock: time since start (none when frozen), plus what the
+    /// control API advanced it by.
     fn now_ns(&self) -> u128 {
-        self.origin.elapsed().as_nanos()
+        let running = if self.settings.frozen_clock { 0 } else { self.origin.elapsed().as_nanos() };
+        running + u128::from(self.advanced_ns.load(Ordering::Relaxed))
     }
 
     fn route(
@@ -403,16 +492,42 @@ impl Inner {
         method: &Method,
         parts: &[&str],
         query: &[(String, String)],
-    ) -> Option<(&Served, Vec<(&'static str, String)>)> {
-        self.apis.iter().find_map(|api| {
+    ) -> Option<(usize, Vec<(&'static str, String)>)> {
+        self.apis.iter().enumerate().find_map(|(i, api)| {
             let info = api.entry.info;
             if !info.method.eq_ignore_ascii_case(method.as_str()) {
                 return None;
             }
             let params = match_path(&api.segments, parts)?;
             let fixed = info.query.iter().all(|(k, v)| query.iter().any(|(qk, qv)| qk == k && qv == v));
-            fixed.then_some((api, params))
+            fixed.then_some((i, params))
         })
+    }
+
+    /// Why a control call does not come from the emulator's own address, if it does not: its
+    /// `Host` must name this emulator and its `Origin`, when there is one, too — so that a web
+    /// page the operator visits cannot reset or read the emulator (DNS rebinding included).
+    fn foreign_origin(&self, headers: &HeaderMap) -> Option<String> {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let Some(host) = host.filter(|h| self.is_own_host(h)) else {
+            return Some("control calls must name this emulator's address in `Host`".into());
+        };
+        match headers.get(header::ORIGIN).map(|o| o.to_str().unwrap_or("")) {
+            None => None,
+            Some(origin) if origin.strip_prefix("http://").is_some_and(|o| self.is_own_host(o)) => None,
+            Some(_) => Some(format!("control calls are refused from another origin than http://{host}")),
+        }
+    }
+
+    /// Whether `host` (`name:port`) is this emulator: a loopback name or the bound address, at
+    /// the bound port.
+    fn is_own_host(&self, host: &str) -> bool {
+        let Some((name, port)) = host.rsplit_once(':') else { return false };
+        let name = name.trim_start_matches('[').trim_end_matches(']');
+        let own = self.local.get();
+        let port_ok = own.is_none_or(|a| port.parse() == Ok(a.port()));
+        let loopback = name == "localhost" || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        port_ok && (loopback || own.is_some_and(|a| name.parse() == Ok(a.ip())))
     }
 
     /// The Easemob-style token endpoint, when `path` is one.
@@ -458,10 +573,17 @@ impl Inner {
         let Some(ttl) = ttl else {
             return Some(refuse(Some(&info.schema_error_code), Some("`ttl` must be a number of seconds".into())));
         };
+        let token = match self.tokens.issue(ttl, unix_now()) {
+            Ok(token) => token,
+            Err(auth::NoRandomness(why)) => {
+                return Some(Reply::json(500, serde_json::json!({ "error": format!("no randomness: {why}") })));
+            }
+        };
+        // The app's id, as the vendor's uuid-like `application`: fixed per app, and no part of
+        // any token.
         let app = vendor.binds.values().cloned().collect::<Vec<_>>().join("#");
-        let token = self.tokens.issue(&app, ttl, unix_now());
         let application =
-            format!("{:032x}", u128::from(auth::fnv(app.as_bytes())) << 64 | u128::from(auth::fnv(b"app")));
+            format!("{:032x}", u128::from(faults::fnv(app.as_bytes())) << 64 | u128::from(faults::fnv(b"app")));
         Some(Reply::json(
             200,
             serde_json::json!({ "access_token": token, "expires_in": ttl, "application": application }),

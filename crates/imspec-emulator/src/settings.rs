@@ -45,6 +45,12 @@ pub struct Settings {
     pub faults: Faults,
     /// One line per request on standard error.
     pub log_requests: bool,
+    /// Rate-limit buckets see time pass only when `POST /_emulator/clock` advances it: a test
+    /// then knows exactly how many calls of a burst a bucket takes, however slow the machine.
+    pub frozen_clock: bool,
+    /// How long a connection may take to send a request's headers, or stay idle between
+    /// requests, before it is closed.
+    pub header_timeout_ms: u64,
 }
 
 impl Default for Settings {
@@ -58,6 +64,8 @@ impl Default for Settings {
             token_ttl_seconds: 60 * 24 * 3600,
             faults: Faults::default(),
             log_requests: false,
+            frozen_clock: false,
+            header_timeout_ms: 10_000,
         }
     }
 }
@@ -71,8 +79,13 @@ impl Settings {
             match (key.as_str(), value) {
                 ("auto_register", toml::Value::Boolean(b)) => s.auto_register = *b,
                 ("log_requests", toml::Value::Boolean(b)) => s.log_requests = *b,
+                ("frozen_clock", toml::Value::Boolean(b)) => s.frozen_clock = *b,
                 ("latency_ms", v) => {
                     s.latency_ms = non_negative(v).ok_or_else(|| err(key, expected("an integer ≥ 0", v)))?
+                }
+                ("header_timeout_ms", v) => {
+                    s.header_timeout_ms =
+                        non_negative(v).filter(|n| *n > 0).ok_or_else(|| err(key, expected("an integer ≥ 1", v)))?;
                 }
                 ("token_ttl_seconds", v) => {
                     s.token_ttl_seconds = non_negative(v).ok_or_else(|| err(key, expected("an integer ≥ 0", v)))?;
@@ -123,14 +136,16 @@ impl Settings {
                         s.raised_limits.insert(api.clone(), raised);
                     }
                 }
-                ("auto_register" | "log_requests", v) => return Err(err(key, expected("true or false", v))),
+                ("auto_register" | "log_requests" | "frozen_clock", v) => {
+                    return Err(err(key, expected("true or false", v)));
+                }
                 ("rate_limits" | "friend_limits" | "faults" | "raised_limits", v) => {
                     return Err(err(key, expected("a table", v)));
                 }
                 (other, _) => {
                     return Err(err(
                         other,
-                        "unknown key; known: auto_register, rate_limits, latency_ms, friend_limits, raised_limits, token_ttl_seconds, faults, log_requests".into(),
+                        "unknown key; known: auto_register, rate_limits, latency_ms, friend_limits, raised_limits, token_ttl_seconds, faults, log_requests, frozen_clock, header_timeout_ms".into(),
                     ));
                 }
             }

@@ -219,6 +219,10 @@ impl ApiEntry {
                     v.param(p.name, crate::Rule::Required, code, "is required".to_owned());
                 }
                 None => {}
+                // An empty path segment would name another resource (`/users//contacts`).
+                Some("") if p.location == ParamIn::Path => {
+                    v.param(p.name, crate::Rule::Required, code, "must not be empty (it is a path segment)".to_owned());
+                }
                 Some(value) => {
                     let ok = match p.ty {
                         ParamType::String => true,

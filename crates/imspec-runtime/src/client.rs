@@ -107,14 +107,17 @@ pub struct Report {
     pub items: Vec<ItemOutcome>,
     /// Every rule the request broke (the items reported `invalid` break some of them).
     pub violations: Vec<Violation>,
+    /// The violations of the request itself, outside any item: when there are any, nothing
+    /// was sent.
+    pub rejected: Vec<Violation>,
     /// Every answer body the service gave, in the order received.
     pub responses: Vec<Value>,
 }
 
 impl Report {
-    /// Whether every item was added, already a friend, or pending.
+    /// Whether the request was taken and every item was added, already a friend, or pending.
     pub fn all_succeeded(&self) -> bool {
-        self.items.iter().all(|i| i.outcome.is_success())
+        self.rejected.is_empty() && self.items.iter().all(|i| i.outcome.is_success())
     }
 
     /// The answers decoded into a response type (answers that do not decode are skipped).
@@ -161,9 +164,9 @@ pub struct Outcomes<R, E> {
 }
 
 impl<R, E> Outcomes<R, E> {
-    /// Whether every item was added, already a friend, or pending.
+    /// Whether the request was taken and every item was added, already a friend, or pending.
     pub fn all_succeeded(&self) -> bool {
-        self.items.iter().all(|i| i.outcome.is_success())
+        self.raw.all_succeeded()
     }
 }
 
@@ -359,11 +362,13 @@ impl VendorClient {
         for inv in &plan.invalid {
             let code = inv.violations.first().or(plan.request_violations.first()).map(|v| v.code.clone());
             let class = code.as_ref().and_then(|c| info.class(c));
-            slots[inv.index] = Some(ItemOutcome { user: inv.user.clone(), outcome: Outcome::Invalid, code, class });
+            slots[inv.index] =
+                Some(ItemOutcome { code, class, ..ItemOutcome::new(inv.user.as_str(), Outcome::Invalid) });
         }
         let mut report = Report { violations, ..Report::default() };
         if !plan.request_violations.is_empty() {
             report.items = slots.into_iter().flatten().collect();
+            report.rejected = plan.request_violations;
             return Ok(report);
         }
 
@@ -382,11 +387,9 @@ impl VendorClient {
             .into_iter()
             .enumerate()
             .map(|(i, o)| {
-                o.unwrap_or_else(|| ItemOutcome {
-                    user: body[info.batch.field].get(i).map(|it| info.batch.user_of(it)).unwrap_or_default(),
-                    outcome: Outcome::NotAttempted,
-                    code: None,
-                    class: None,
+                o.unwrap_or_else(|| {
+                    let user = body[info.batch.field].get(i).map(|it| info.batch.user_of(it)).unwrap_or_default();
+                    ItemOutcome::new(user, Outcome::NotAttempted)
                 })
             })
             .collect();
@@ -410,15 +413,18 @@ impl VendorClient {
         let deadline = Instant::now() + policy.within;
         let mut delays = policy.delays(seed);
         let pacer = self.pacer(api);
-        let mut pending: Vec<usize> = (0..chunk.users.len()).collect();
-        let mut finished: Vec<Option<ItemOutcome>> = vec![None; chunk.users.len()];
-        let mut last: Vec<Option<ItemOutcome>> = vec![None; chunk.users.len()];
+        let n = chunk.users.len();
+        let mut pending: Vec<usize> = (0..n).collect();
+        let mut finished: Vec<Option<ItemOutcome>> = vec![None; n];
+        let mut last: Vec<Option<ItemOutcome>> = vec![None; n];
+        // Whether an attempt that carried the item may have been applied without our knowing.
+        let mut maybe_applied = vec![false; n];
         let mut done = ChunkDone::default();
         let mut refetched = false;
         let mut attempt = 0u32;
         while !pending.is_empty() {
             attempt += 1;
-            let body = if pending.len() == chunk.users.len() {
+            let body = if pending.len() == n {
                 chunk.body.clone()
             } else {
                 let mut b = chunk.body.clone();
@@ -430,7 +436,10 @@ impl VendorClient {
             loop {
                 match pacer.try_acquire() {
                     Ok(()) => break,
-                    Err(wait) => tokio::time::sleep(wait).await,
+                    Err(wait) => {
+                        tracing::trace!(api = info.id, wait_ms = wait.as_millis() as u64, "pacing");
+                        tokio::time::sleep(wait).await;
+                    }
                 }
             }
             let span = tracing::info_span!("imspec.call", api = info.id, attempt, items = users.len());
@@ -454,17 +463,32 @@ impl VendorClient {
                     done.calls += 1;
                     generation = token;
                     final_http = (400..500).contains(&status) && status != 408 && status != 429;
-                    let outcomes =
+                    let mut outcomes =
                         outcome::read(&info.envelope, &info.results, status == 200, &body, &users, |c| info.class(c));
+                    if status != 200 {
+                        let code = body.get(info.envelope.code).map(Value::to_string).unwrap_or_default();
+                        tracing::debug!(api = info.id, attempt, status, code, "refused");
+                    }
+                    // A 200 that does not account for an item may have applied it.
+                    let unread = if body.is_null() { "the answer is not JSON" } else { "the answer omits the item" };
+                    for (&p, o) in pending.iter().zip(&mut outcomes) {
+                        if is_transport(o) {
+                            maybe_applied[p] |= status == 200;
+                            o.reason = Some(format!("HTTP {status}: {unread}"));
+                        }
+                    }
                     if !body.is_null() {
                         done.responses.push(body);
                     }
                     outcomes
                 }
-                Answer::Transport(why) => {
+                Answer::Transport { why, maybe_applied: maybe } => {
                     done.calls += 1;
                     tracing::debug!(api = info.id, attempt, %why, "no usable answer");
-                    users.iter().map(|u| transport_failure(u)).collect()
+                    for &p in &pending {
+                        maybe_applied[p] |= maybe;
+                    }
+                    users.iter().map(|u| transport_failure(u, &why)).collect()
                 }
                 Answer::NotSent(e) => {
                     tracing::debug!(api = info.id, %e, "no credential");
@@ -480,11 +504,12 @@ impl VendorClient {
                         SignError::Transport(_) => (None, true),
                     };
                     let class = code.as_ref().and_then(|c| info.class(c));
+                    let reason = e.to_string();
                     let o = |u: &str| ItemOutcome {
-                        user: u.to_owned(),
-                        outcome: Outcome::Failed,
                         code: code.clone(),
                         class,
+                        reason: Some(reason.clone()),
+                        ..ItemOutcome::new(u, Outcome::Failed)
                     };
                     let outcomes: Vec<ItemOutcome> = users.iter().map(|u| o(u)).collect();
                     if !transport {
@@ -531,8 +556,20 @@ impl VendorClient {
                 break;
             }
             match delays.next() {
-                Some(d) if Instant::now() + d < deadline => tokio::time::sleep(d).await,
-                _ => break,
+                Some(d) if Instant::now() + d < deadline => {
+                    tracing::debug!(
+                        api = info.id,
+                        attempt,
+                        items = pending.len(),
+                        delay_ms = d.as_millis() as u64,
+                        "retrying"
+                    );
+                    tokio::time::sleep(d).await;
+                }
+                _ => {
+                    tracing::debug!(api = info.id, attempts = attempt, items = pending.len(), "retries exhausted");
+                    break;
+                }
             }
         }
         for p in pending {
@@ -543,16 +580,17 @@ impl VendorClient {
             .iter()
             .zip(finished)
             .zip(&chunk.users)
-            .map(|((&i, o), user)| {
-                (
-                    i,
-                    o.unwrap_or_else(|| ItemOutcome {
-                        user: user.clone(),
-                        outcome: Outcome::Failed,
-                        code: None,
-                        class: None,
-                    }),
-                )
+            .zip(maybe_applied)
+            .map(|(((&i, o), user), maybe)| {
+                let o = o.unwrap_or_else(|| ItemOutcome::new(user.as_str(), Outcome::NotAttempted));
+                // A failure after an attempt that may have been applied says nothing of that
+                // attempt: the item's fate is unknown, never `failed`.
+                let o = if maybe && matches!(o.outcome, Outcome::Failed | Outcome::NotAttempted) {
+                    ItemOutcome { outcome: Outcome::Unknown, ..o }
+                } else {
+                    o
+                };
+                (i, o)
             })
             .collect();
         done
@@ -607,17 +645,21 @@ impl VendorClient {
         let started = Instant::now();
         let resp = match req.body(body.to_string()).send().await {
             Ok(r) => r,
-            Err(e) => return Ok(Answer::Transport(e.without_url().to_string())),
+            // A failed connect sent nothing; anything later may have reached the service.
+            Err(e) => return Ok(Answer::Transport { maybe_applied: !e.is_connect(), why: transport_reason(e) }),
         };
         let status = resp.status().as_u16();
         let bytes = match resp.bytes().await {
             Ok(b) => b,
-            Err(e) => return Ok(Answer::Transport(e.without_url().to_string())),
+            Err(e) => return Ok(Answer::Transport { maybe_applied: true, why: transport_reason(e) }),
         };
         tracing::debug!(status, elapsed_ms = started.elapsed().as_millis() as u64, "answered");
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(json) if status < 500 => Ok(Answer::Sent { status, body: json, token: signed.token }),
-            Ok(_) | Err(_) if status >= 500 => Ok(Answer::Transport(format!("HTTP {status}"))),
+            // A server error may come after the work was done.
+            Ok(_) | Err(_) if status >= 500 => {
+                Ok(Answer::Transport { why: format!("HTTP {status} from the service"), maybe_applied: true })
+            }
             // Not JSON: a gateway's or proxy's page. The status says whether to try again.
             _ => Ok(Answer::Sent { status, body: Value::Null, token: signed.token }),
         }
@@ -690,8 +732,9 @@ fn method(m: &str) -> reqwest::Method {
 enum Answer {
     /// `token`: the generation of the app token the call carried.
     Sent { status: u16, body: Value, token: Option<u64> },
-    /// No usable answer: the work may or may not have been done.
-    Transport(String),
+    /// No usable answer. `maybe_applied`: the request may have reached the service (false only
+    /// when the connection was never made).
+    Transport { why: String, maybe_applied: bool },
     /// No credential could be had.
     NotSent(SignError),
 }
@@ -705,8 +748,25 @@ struct ChunkDone {
 }
 
 /// The outcome of an item whose call got no usable answer.
-fn transport_failure(user: &str) -> ItemOutcome {
-    ItemOutcome { user: user.to_owned(), outcome: Outcome::Failed, code: None, class: None }
+fn transport_failure(user: &str, why: &str) -> ItemOutcome {
+    ItemOutcome { reason: Some(why.to_owned()), ..ItemOutcome::new(user, Outcome::Failed) }
+}
+
+/// A transport error as one line: its chain of causes (`connection refused`, `operation timed
+/// out`), without the URL, whose query carries credentials.
+fn transport_reason(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut why = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !why.contains(&text) {
+            why.push_str(": ");
+            why.push_str(&text);
+        }
+        source = cause.source();
+    }
+    why
 }
 
 fn is_transport(o: &ItemOutcome) -> bool {

@@ -1,6 +1,8 @@
 //! One outcome per input item, read from whichever shape the vendor answers in — as the spec's
 //! `envelope` and `results` describe it, never by vendor-specific code.
 
+use std::collections::{HashMap, VecDeque};
+
 use serde_json::Value;
 
 use crate::api::{Envelope, Results};
@@ -8,6 +10,7 @@ use crate::code::{Code, ErrorClass};
 
 /// What became of one item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Outcome {
     Added,
     /// The vendor says the two were friends already (a success).
@@ -19,6 +22,9 @@ pub enum Outcome {
     Invalid,
     /// Never sent (an earlier failure stopped the batch).
     NotAttempted,
+    /// An attempt may have been applied (its answer was lost) and no later attempt answered
+    /// definitively: the service may or may not hold the item.
+    Unknown,
 }
 
 impl Outcome {
@@ -31,6 +37,7 @@ impl Outcome {
             Outcome::Failed => "failed",
             Outcome::Invalid => "invalid",
             Outcome::NotAttempted => "not_attempted",
+            Outcome::Unknown => "unknown",
         }
     }
 
@@ -48,6 +55,16 @@ pub struct ItemOutcome {
     pub code: Option<Code>,
     /// The class the spec gives the code (`None` for success or an unlisted code).
     pub class: Option<ErrorClass>,
+    /// Why no answer settled the item, when the transport is to blame (connection refused,
+    /// timed out, HTTP 502): one line, never a secret.
+    pub reason: Option<String>,
+}
+
+impl ItemOutcome {
+    /// An outcome without a code or a reason.
+    pub fn new(user: impl Into<String>, outcome: Outcome) -> Self {
+        ItemOutcome { user: user.into(), outcome, code: None, class: None, reason: None }
+    }
 }
 
 /// Reads a response to a call that carried `sent` (the items' target ids, in order) into one
@@ -68,10 +85,12 @@ pub fn read(
             Some(ErrorClass::Pending) => Outcome::Pending,
             _ => Outcome::Failed,
         };
-        ItemOutcome { user: user.to_owned(), outcome, code: Some(code), class }
+        ItemOutcome { user: user.to_owned(), outcome, code: Some(code), class, reason: None }
     };
-    let added = |user: &str| ItemOutcome { user: user.to_owned(), outcome: Outcome::Added, code: None, class: None };
-    let unknown = |user: &str| ItemOutcome { user: user.to_owned(), outcome: Outcome::Failed, code: None, class: None };
+    let added = |user: &str| ItemOutcome::new(user, Outcome::Added);
+    // No code for the item: the answer does not account for it. Retried as a transport
+    // failure would be (a re-add is answered as done).
+    let unknown = |user: &str| ItemOutcome::new(user, Outcome::Failed);
 
     // The request as a whole: a non-200 status, or an envelope code other than success.
     let request_code = body.get(envelope.code).and_then(code_of);
@@ -92,21 +111,14 @@ pub fn read(
 
     // Each entry of the answer serves one sent item: a user sent twice takes the first two
     // entries for it, in order. Ids compare as text (a string, or a number's digits).
-    let entries = |list: &[&str], ids: &[&str], code: &str| -> Vec<(Option<String>, Option<Code>)> {
-        at(body, list)
-            .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .map(|i| (ids.iter().find_map(|k| i.get(*k)).and_then(id_text), i.get(code).and_then(code_of)))
-                    .collect()
-            })
-            .unwrap_or_default()
+    let entries = |list: &[&str], ids: &[&str], code: &str| -> Pool {
+        let mut pool = Pool::default();
+        for i in at(body, list).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default() {
+            pool.put(ids.iter().find_map(|k| i.get(*k)).and_then(id_text), i.get(code).and_then(code_of));
+        }
+        pool
     };
-    let take = |pool: &mut Vec<(Option<String>, Option<Code>)>, user: &str| -> Option<Option<Code>> {
-        let at = pool.iter().position(|(id, _)| id.as_deref() == Some(user))?;
-        Some(pool.remove(at).1)
-    };
+    let take = |pool: &mut Pool, user: &str| pool.take(user);
 
     match results {
         Results::PerItem { list, ids, code, ok } => {
@@ -159,11 +171,13 @@ pub fn read(
             }
             // Failure lists first: an id listed as both failed and succeeded counts as failed,
             // which a retry can only confirm.
-            let mut pool: Vec<(Option<String>, Option<Code>)> = Vec::new();
+            let mut pool = Pool::default();
             for failures_first in [true, false] {
                 for (path, list_code) in lists.iter().filter(|(_, c)| c.is_some() == failures_first) {
                     let ids = at(body, path).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-                    pool.extend(ids.iter().map(|i| (id_text(i), list_code.clone())));
+                    for i in ids {
+                        pool.put(id_text(i), list_code.clone());
+                    }
                 }
             }
             sent.iter()
@@ -174,6 +188,34 @@ pub fn read(
                 })
                 .collect()
         }
+    }
+}
+
+/// The entries of an answer, by id, each serving one sent item in order: linear however
+/// many items and entries there are.
+#[derive(Default)]
+struct Pool {
+    by_id: HashMap<String, VecDeque<Option<Code>>>,
+    /// Entries not yet taken, those without a readable id included.
+    left: usize,
+}
+
+impl Pool {
+    fn put(&mut self, id: Option<String>, code: Option<Code>) {
+        self.left += 1;
+        if let Some(id) = id {
+            self.by_id.entry(id).or_default().push_back(code);
+        }
+    }
+
+    fn take(&mut self, user: &str) -> Option<Option<Code>> {
+        let code = self.by_id.get_mut(user)?.pop_front()?;
+        self.left -= 1;
+        Some(code)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.left == 0
     }
 }
 

@@ -43,28 +43,29 @@ pub fn plan(batch: &Batch, max_items: Option<u64>, policy: Policy, body: &Value,
     // Which item a violation belongs to, if any. The batch-size rule is not an item's fault.
     let item_of = |v: &Violation| batch.item_index(&v.path);
     let mut plan = Plan::default();
-    let mut invalid_at = vec![false; items.len()];
+    // Where each invalid item's entry is in `plan.invalid`: one lookup per violation.
+    let mut entry_of: Vec<Option<usize>> = vec![None; items.len()];
     if policy == Policy::Strict {
         // Over-size batches are what chunking fixes; without a per-call maximum they stay errors.
         for v in violations.iter().filter(|v| !(v.rule == Rule::Batch && max_items.is_some())) {
             match item_of(v) {
-                Some(i) if i < items.len() => {
-                    invalid_at[i] = true;
-                    match plan.invalid.iter_mut().find(|x| x.index == i) {
-                        Some(x) => x.violations.push(v.clone()),
-                        None => plan.invalid.push(InvalidItem {
+                Some(i) if i < items.len() => match entry_of[i] {
+                    Some(at) => plan.invalid[at].violations.push(v.clone()),
+                    None => {
+                        entry_of[i] = Some(plan.invalid.len());
+                        plan.invalid.push(InvalidItem {
                             index: i,
                             user: user_of(&items[i]),
                             violations: vec![v.clone()],
-                        }),
+                        });
                     }
-                }
+                },
                 _ => plan.request_violations.push(v.clone()),
             }
         }
         if !plan.request_violations.is_empty() {
             // The request itself is wrong: every item is invalid, nothing is sent.
-            for (i, item) in items.iter().enumerate().filter(|(i, _)| !invalid_at[*i]) {
+            for (i, item) in items.iter().enumerate().filter(|(i, _)| entry_of[*i].is_none()) {
                 plan.invalid.push(InvalidItem { index: i, user: user_of(item), violations: Vec::new() });
             }
             plan.invalid.sort_by_key(|x| x.index);
@@ -72,7 +73,7 @@ pub fn plan(batch: &Batch, max_items: Option<u64>, policy: Policy, body: &Value,
         }
         plan.invalid.sort_by_key(|x| x.index);
     }
-    let valid: Vec<usize> = (0..items.len()).filter(|i| !invalid_at[*i]).collect();
+    let valid: Vec<usize> = (0..items.len()).filter(|i| entry_of[*i].is_none()).collect();
     let size = max_items.map_or(valid.len().max(1), |m| usize::try_from(m).unwrap_or(usize::MAX).max(1));
     // Each chunk is the request without its batch array, plus its own items: clone that
     // template, not the whole batch, per chunk.

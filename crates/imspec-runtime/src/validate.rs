@@ -195,6 +195,9 @@ impl Charset {
 pub struct Violations {
     list: Vec<Violation>,
     now_ms: i64,
+    /// At most this many are kept; the rest are only counted.
+    keep: usize,
+    dropped: usize,
 }
 
 impl Violations {
@@ -209,7 +212,19 @@ impl Violations {
 
     /// Validation at a fixed "now" (Unix milliseconds), for `not_after: now` rules.
     pub fn at(now_ms: i64) -> Self {
-        Violations { list: Vec::new(), now_ms }
+        Violations { list: Vec::new(), now_ms, keep: usize::MAX, dropped: 0 }
+    }
+
+    /// Keeps the first `keep` violations and only counts the others ([`Violations::dropped`]),
+    /// so that reporting on a huge, badly broken body stays small.
+    pub fn bounded(mut self, keep: usize) -> Self {
+        self.keep = keep;
+        self
+    }
+
+    /// Violations found beyond the bound, counted but not kept.
+    pub fn dropped(&self) -> usize {
+        self.dropped
     }
 
     pub fn is_empty(&self) -> bool {
@@ -239,11 +254,19 @@ impl Violations {
         actual: Option<i64>,
         message: String,
     ) {
+        if self.list.len() >= self.keep {
+            self.dropped += 1;
+            return;
+        }
         self.list.push(Violation { path: path.to_string(), rule, code, limit, unit, actual, message });
     }
 
     /// Records a problem with a path or query parameter, at path `params.<name>`.
     pub fn param(&mut self, name: &str, rule: Rule, code: Code, message: String) {
+        if self.list.len() >= self.keep {
+            self.dropped += 1;
+            return;
+        }
         self.list.push(Violation {
             path: format!("params.{name}"),
             rule,
@@ -409,56 +432,53 @@ impl Violations {
 
     /// Items whose keys repeat an earlier item's; `keys` yields `None` for items without one.
     /// `by` names the compared field (reported as `[i].by`), or `None` for arrays of scalars.
-    pub fn unique<'k, K: PartialEq + Hash + ?Sized + 'k>(
+    /// Linear in the number of items: small arrays hash into a stack array, larger ones into a
+    /// hash map of first occurrences.
+    pub fn unique<'k, K: Eq + Hash + ?Sized + 'k>(
         &mut self,
         path: &Path<'_>,
         keys: impl Iterator<Item = Option<&'k K>> + Clone,
         by: Option<&'static str>,
         code: Code,
     ) {
-        // Each key is hashed into a stack array sized for the array at hand; keys are compared
-        // only when their hashes are equal. No allocation unless a repeat is reported.
-        match keys.clone().count() {
-            0..=8 => self.unique_with::<K, 8>(path, keys, by, code),
-            9..=64 => self.unique_with::<K, 64>(path, keys, by, code),
-            _ => self.unique_with::<K, 0>(path, keys, by, code),
+        // Up to 64 items, each key is hashed into a stack array and keys are compared only when
+        // their hashes are equal: no allocation unless a repeat is reported.
+        let n = keys.clone().count();
+        if n <= 64 {
+            let mut hashes = [0u64; 64];
+            for (i, key) in keys.clone().enumerate() {
+                let Some(key) = key else { continue };
+                let h = hash_of(key);
+                hashes[i] = h;
+                let earlier = hashes[..i].iter().zip(keys.clone()).position(|(&eh, k)| eh == h && k == Some(key));
+                if let Some(first) = earlier {
+                    self.repeat(path, i, first, by, &code);
+                }
+            }
+            return;
+        }
+        let mut first_at: std::collections::HashMap<&K, usize> = std::collections::HashMap::with_capacity(n);
+        for (i, key) in keys.enumerate() {
+            let Some(key) = key else { continue };
+            match first_at.entry(key) {
+                std::collections::hash_map::Entry::Occupied(e) => {
+                    let first = *e.get();
+                    self.repeat(path, i, first, by, &code);
+                }
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(i);
+                }
+            }
         }
     }
 
-    fn unique_with<'k, K: PartialEq + Hash + ?Sized + 'k, const N: usize>(
-        &mut self,
-        path: &Path<'_>,
-        keys: impl Iterator<Item = Option<&'k K>> + Clone,
-        by: Option<&'static str>,
-        code: Code,
-    ) {
-        let mut hashes = [0u64; N];
-        for (i, key) in keys.clone().enumerate() {
-            let Some(key) = key else { continue };
-            let earlier = if i < N {
-                let h = hash_of(key);
-                hashes[i] = h;
-                hashes[..i].iter().zip(keys.clone()).position(|(&eh, k)| eh == h && k == Some(key))
-            } else {
-                keys.clone().take(i).position(|k| k == Some(key))
-            };
-            if let Some(first) = earlier {
-                let at = path.index(i);
-                let (p, what) = match by {
-                    Some(by) => (at.field(by), format!("`{by}`")),
-                    None => (at, "value".to_owned()),
-                };
-                self.push(
-                    &p,
-                    Rule::Unique,
-                    code.clone(),
-                    None,
-                    None,
-                    None,
-                    format!("repeats the {what} of item {first}"),
-                );
-            }
-        }
+    fn repeat(&mut self, path: &Path<'_>, i: usize, first: usize, by: Option<&'static str>, code: &Code) {
+        let at = path.index(i);
+        let (p, what) = match by {
+            Some(by) => (at.field(by), format!("`{by}`")),
+            None => (at, "value".to_owned()),
+        };
+        self.push(&p, Rule::Unique, code.clone(), None, None, None, format!("repeats the {what} of item {first}"));
     }
 
     #[inline]
@@ -598,6 +618,30 @@ mod tests {
         v.unique(&Path::Root.field("Items"), ids.iter().map(|s| Some(*s)), Some("Id"), Code::Int(2));
         let paths: Vec<&str> = v.as_slice().iter().map(|x| x.path.as_str()).collect();
         assert_eq!(paths, ["$.Items[2].Id", "$.Items[3].Id"]);
+    }
+
+    #[test]
+    fn unique_finds_the_same_repeats_in_small_and_large_arrays() {
+        // Past 64 items the check switches from a stack array to a map; both must agree.
+        for n in [8usize, 64, 65, 10_000] {
+            let ids: Vec<String> = (0..n).map(|i| format!("u{}", i % (n / 2))).collect();
+            let mut v = Violations::at(0);
+            v.unique(&Path::Root.field("Items"), ids.iter().map(Some), Some("Id"), Code::Int(2));
+            assert_eq!(v.len(), n - n / 2, "{n} items");
+            let first = &v.as_slice()[0];
+            assert_eq!(first.path, format!("$.Items[{}].Id", n / 2));
+            assert_eq!(first.message, "repeats the `Id` of item 0");
+        }
+    }
+
+    #[test]
+    fn a_bounded_collection_keeps_the_first_and_counts_the_rest() {
+        let mut v = Violations::at(0).bounded(3);
+        for i in 0..10 {
+            v.max_items(&Path::Root.field("Items").index(i), 5, 1, Code::Int(1));
+        }
+        assert_eq!((v.len(), v.dropped()), (3, 7));
+        assert_eq!(v.as_slice()[2].path, "$.Items[2]");
     }
 
     #[test]

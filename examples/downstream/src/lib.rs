@@ -13,6 +13,9 @@ pub enum Next {
     Fix { user: String, why: String },
     /// The service refused it for good, or it still failed after the retries; report it.
     Report { user: String, why: String },
+    /// An answer was lost and the retries ran out: the service may hold it. Check before
+    /// sending it again.
+    Check(String),
 }
 
 /// Imports `friends` for `user`, however many there are: the client validates them, splits
@@ -42,9 +45,9 @@ pub async fn import(client: &zego_zim::Client, user: &str, friends: &[&str]) -> 
             match item.outcome {
                 Outcome::Added | Outcome::AlreadyFriends | Outcome::Pending => Next::Done(item.user),
                 Outcome::Invalid => Next::Fix { user: item.user, why: why.unwrap_or_default() },
-                Outcome::Failed | Outcome::NotAttempted => {
-                    Next::Report { user: item.user, why: why.unwrap_or_else(|| "no answer after retries".into()) }
-                }
+                Outcome::Unknown => Next::Check(item.user),
+                // Failed, not attempted, and whatever a later version adds.
+                _ => Next::Report { user: item.user, why: why.unwrap_or_else(|| "no answer after retries".into()) },
             }
         })
         .collect())

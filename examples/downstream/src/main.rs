@@ -27,6 +27,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Next::Done(user) => println!("done    {user}"),
             Next::Fix { user, why } => println!("fix     {user}: {why}"),
             Next::Report { user, why } => println!("report  {user}: {why}"),
+            Next::Check(user) => println!("check   {user}: the service may hold it"),
         }
     }
     println!("{} calls", client.runtime().calls());
