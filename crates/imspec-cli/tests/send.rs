@@ -89,3 +89,50 @@ fn an_endpoint_is_used_instead_of_the_embedded_emulator() {
     // The same emulator kept the friend: a re-add is a success (Tencent documents no code for it).
     assert_eq!(json_out(&again)["items"][0]["outcome"], "added");
 }
+
+#[test]
+fn a_request_refused_by_validation_exits_1_and_says_why() {
+    for (body, why) in [
+        ("{}", "$.FriendInfos: is required"),
+        ("[]", "$: expected an object"),
+        ("null", "$: expected an object"),
+        (r#"{"FromUserId": "a"}"#, "$.FriendInfos: is required"),
+        (r#"{"FromUserId": "a", "FriendInfos": []}"#, "no items in `FriendInfos`"),
+    ] {
+        let o = imspec(&["send", "zego_zim/add_friends", "-"], Some(body));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{body}: {stderr}");
+        assert!(stderr.contains(why) && stderr.contains("nothing was sent"), "{body}: {stderr}");
+        assert_eq!(json_out(&o), json!({"calls": 0, "items": []}), "{body}");
+    }
+    // An empty path parameter would name another resource: refused, not sent.
+    let o = imspec(&["send", "easemob/contacts_import", "--param", "username=", "-"], Some(r#"{"usernames": ["b"]}"#));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("params.username: must not be empty"));
+}
+
+#[test]
+fn rust_log_shows_the_retries_and_a_lost_connection_its_reason() {
+    // The embedded emulator answers the first attempt of this body with a 502 (seeded).
+    let config = std::env::temp_dir().join(format!("imspec-send-faults-{}.toml", std::process::id()));
+    let demo = include_str!("../../imspec-emulator/default.toml");
+    std::fs::write(&config, format!("{demo}\n[emulator.faults]\nseed = 1\nhttp_error_rate = 0.5\n")).expect("config");
+    let config = config.to_string_lossy().into_owned();
+    let args = ["send", "zego_zim/add_friends", "examples/requests/zego_add_friends_valid.json", "--config", &config];
+    let o = common::imspec_env(&args, None, &[("RUST_LOG", "debug")]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("HTTP 502 from the service") && stderr.contains("retrying"), "{stderr}");
+    // Without RUST_LOG nothing is logged.
+    let quiet = common::imspec_env(&args, None, &[]);
+    assert_eq!(String::from_utf8_lossy(&quiet.stderr), "");
+
+    // Nothing listens on this port: the items fail, and stderr says why in one line.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
+    let url = format!("http://127.0.0.1:{port}");
+    let body = json!({"FromUserId": "a", "FriendInfos": [{"UserId": "b"}, {"UserId": "c"}]}).to_string();
+    let o = common::imspec_env(&["send", "zego_zim/add_friends", "--endpoint", &url, "-"], Some(&body), &[]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr.starts_with("2 items failed: ") && stderr.contains("refused"), "{stderr}");
+}

@@ -16,6 +16,9 @@ pub struct Graph {
     confirming: HashSet<String>,
     /// User → requested friend id → stored fields, awaiting the other side's confirmation.
     pending: HashMap<String, Map<String, Value>>,
+    /// User → group name → how many of the user's friends are in it (a counted group limit
+    /// is checked in time proportional to the new friend's groups, not to the friend list).
+    groups: HashMap<String, HashMap<String, u64>>,
 }
 
 /// The limits in force for one API: the documented ones, with a configured friend limit.
@@ -147,16 +150,24 @@ impl Graph {
         {
             return Added::Refused(code.clone());
         }
+        let group_field = limits.state.groups_per_user.as_ref().and_then(|g| g.field);
         if let Some(groups) = &limits.state.groups_per_user
             && let (Some(field), Some(max)) = (groups.field, groups.max)
         {
-            let mut names: HashSet<&str> = HashSet::new();
-            for stored in self.friends.get(requester).into_iter().flat_map(|f| f.values()) {
-                names.extend(group_names(stored.get(field)));
-            }
-            names.extend(group_names(fields.get(field)));
-            if names.len() as u64 > max {
+            let held = self.groups.get(requester);
+            let new: HashSet<&str> = group_names(fields.get(field))
+                .into_iter()
+                .filter(|name| !held.is_some_and(|h| h.contains_key(*name)))
+                .collect();
+            if (held.map_or(0, HashMap::len) + new.len()) as u64 > max {
                 return Added::Refused(groups.code.clone());
+            }
+        }
+        if let Some(field) = group_field {
+            let names: HashSet<&str> = group_names(fields.get(field)).into_iter().collect();
+            let held = self.groups.entry(requester.to_owned()).or_default();
+            for name in names {
+                *held.entry(name.to_owned()).or_default() += 1;
             }
         }
         self.friends.entry(requester.to_owned()).or_default().insert(target.to_owned(), Value::Object(fields));

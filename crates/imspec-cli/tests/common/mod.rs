@@ -6,8 +6,15 @@ use std::process::{Child, Command, Output, Stdio};
 
 /// Runs `imspec ARGS` from the repository root, feeding `stdin`.
 pub fn imspec(args: &[&str], stdin: Option<&str>) -> Output {
+    imspec_env(args, stdin, &[])
+}
+
+/// [`imspec`] with these environment variables set (and `RUST_LOG` unset unless given).
+pub fn imspec_env(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_imspec"))
         .args(args)
+        .env_remove("RUST_LOG")
+        .envs(env.iter().copied())
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
