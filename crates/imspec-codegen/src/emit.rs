@@ -218,12 +218,7 @@ fn service_fields(a: &ApiIr) -> TokenStream {
         let name = ident(name);
         quote!(#name: #limit)
     });
-    // Without `state_limits` every limit is absent.
-    let state = if a.state.is_empty() {
-        quote!(::std::default::Default::default())
-    } else {
-        quote!(::imspec_runtime::StateLimits { #(#limits),* })
-    };
+    let state = quote!(::imspec_runtime::StateLimits { #(#limits),* });
     quote! {
         vendor: &super::VENDOR,
         errors: #errors,

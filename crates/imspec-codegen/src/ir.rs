@@ -129,7 +129,7 @@ pub struct ApiIr {
     pub params: Vec<ParamIr>,
     pub answer: ApiAnswerIr,
     pub relation: RelationIr,
-    /// By the runtime's `StateLimits` field name (all of them when the spec has `state_limits`).
+    /// By the runtime's `StateLimits` field name, every one of them.
     pub state: Vec<(&'static str, Option<StateLimitIr>)>,
 }
 
@@ -562,7 +562,9 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         .state_limits
         .as_ref()
         .map(|l| l.named().map(|(name, limit)| (name, limit.map(lower_state_limit))).to_vec())
-        .unwrap_or_default();
+        // Without `state_limits` every limit is absent (the constant names each one: `Default`
+        // is not callable in a constant).
+        .unwrap_or_else(|| imspec_spec::StateLimits::KEYS.iter().map(|k| (*k, None)).collect());
     let env = &api.vendor.envelope;
     let envelope = (env.code.value.clone(), env.message.value.clone(), env.ok.as_ref().and_then(Code::from_scalar));
 

@@ -1068,13 +1068,18 @@ spec_struct! {
 }
 
 impl StateLimits {
+    /// The keys of every limit (the runtime's field names), in order.
+    pub const KEYS: [&'static str; 4] =
+        ["friends_per_user", "peer_friends_per_user", "groups_per_user", "pending_per_user"];
+
     /// Each limit by its key (the runtime's field name), present or not.
     pub fn named(&self) -> [(&'static str, Option<&StateLimit>); 4] {
+        let [a, b, c, d] = Self::KEYS;
         [
-            ("friends_per_user", self.friends_per_user.as_ref()),
-            ("peer_friends_per_user", self.peer_friends_per_user.as_ref()),
-            ("groups_per_user", self.groups_per_user.as_ref()),
-            ("pending_per_user", self.pending_per_user.as_ref()),
+            (a, self.friends_per_user.as_ref()),
+            (b, self.peer_friends_per_user.as_ref()),
+            (c, self.groups_per_user.as_ref()),
+            (d, self.pending_per_user.as_ref()),
         ]
     }
 }

@@ -43,7 +43,8 @@ async fn under_heavy_faults_no_item_the_service_holds_is_reported_failed() {
 
     let tencent = tencent_im::Client::with_options(&cfg, few_attempts()).expect("client");
     let users: Vec<String> = (0..500).map(|i| format!("t{i}")).collect();
-    let items: Vec<Value> = users.iter().map(|u| json!({"To_Account": u, "AddSource": "AddSource_Type_Test"})).collect();
+    let items: Vec<Value> =
+        users.iter().map(|u| json!({"To_Account": u, "AddSource": "AddSource_Type_Test"})).collect();
     let body = json!({"From_Account": "ta", "AddFriendItem": items});
     // friend_import in chunks small enough that the faults hit many calls.
     let report = send_in_chunks(tencent.runtime(), &tencent_im::friend_import::ENTRY, &body, 25).await;
@@ -128,7 +129,9 @@ async fn a_server_answering_502_leaves_the_items_unknown_with_the_reason() {
                 let mut buf = vec![0u8; 64 << 10];
                 let _ = conn.read(&mut buf).await;
                 let _ = conn
-                    .write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 11\r\nconnection: close\r\n\r\nBad Gateway")
+                    .write_all(
+                        b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 11\r\nconnection: close\r\n\r\nBad Gateway",
+                    )
                     .await;
             });
         }
