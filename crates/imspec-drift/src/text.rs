@@ -44,6 +44,8 @@ static RATE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static RATE_PER_SECOND_FIRST: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?:每秒|per\s+second)\D{0,8}?(\d[\d,]*)\s*(?:次|calls?|requests?|times)"));
+static RATE_BARE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)(\d[\d,]*)\s*/\s*(?:秒|s|sec|second)\b"));
+static RATE_WORD: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)频率|frequency|rate"));
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| re(r"\d[\d,]*\d|\d"));
 static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -76,6 +78,13 @@ pub fn rates(text: &str) -> Vec<(u64, usize)> {
         .captures_iter(text)
         .chain(RATE_PER_SECOND_FIRST.captures_iter(text))
         .filter_map(|c| c.get(1))
+        .chain(
+            // "200/s" is a rate only in a sentence about the call rate.
+            RATE_BARE
+                .captures_iter(text)
+                .filter_map(|c| c.get(1))
+                .filter(|m| RATE_WORD.is_match(sentence(text, m.start()))),
+        )
         .filter(|m| !preceded_by_word_char(text, m.start()))
         .filter_map(|m| Some((number(m.as_str())?, m.start())))
         .collect();
@@ -143,7 +152,9 @@ mod tests {
         assert_eq!(rates("Maximum call frequency: 200 calls/second").first().map(|r| r.0), Some(200));
         assert_eq!(rates("up to 1,000 requests per second").first().map(|r| r.0), Some(1000));
         assert_eq!(rates("每秒最多 50 次").first().map(|r| r.0), Some(50));
+        assert_eq!(rates("Maximum call frequency: 200/s.").first().map(|r| r.0), Some(200));
         assert!(rates("一次最多可导入 10 个").is_empty());
+        assert!(rates("取值 32/s 之间").is_empty());
     }
 
     #[test]
