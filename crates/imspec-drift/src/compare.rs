@@ -34,8 +34,8 @@ pub fn compare(view: &SpecView<'_>, page: &Page) -> Report {
     }
 
     let mut batch_seen: Vec<(u64, usize)> = Vec::new();
-    cx.fields("request", &view.request, &request, true, &mut batch_seen);
-    cx.fields("response", &view.response, &response, false, &mut batch_seen);
+    cx.fields(page, "request", &view.request, &request, true, &mut batch_seen);
+    cx.fields(page, "response", &view.response, &response, false, &mut batch_seen);
 
     let prose: Vec<&Block> = page.prose.iter().filter(|b| region.contains(b.line())).collect();
     for block in &prose {
@@ -103,6 +103,7 @@ impl Cx<'_, '_> {
     /// limits stated in descriptions. Counts stated for a call go to `batch`.
     fn fields(
         &mut self,
+        page: &Page,
         part: &str,
         tree: &Tree<'_>,
         tables: &[(FieldTable<'_>, Vec<FieldRow>)],
@@ -118,6 +119,7 @@ impl Cx<'_, '_> {
         }
         let batch_path = self.view.batch.as_ref().map(|(p, _)| p.clone());
         let mut used = vec![false; tree.entries.len()];
+        let mut seen_at: Vec<Option<usize>> = vec![None; tree.entries.len()];
         for (ft, rows) in tables {
             let mut previous: Vec<usize> = Vec::new();
             for row in rows {
@@ -130,6 +132,7 @@ impl Cx<'_, '_> {
                     continue;
                 };
                 used[i] = true;
+                seen_at[i].get_or_insert(row.line);
                 previous.push(i);
                 let entry = &tree.entries[i];
                 if !entry.on_page {
@@ -139,7 +142,7 @@ impl Cx<'_, '_> {
                     && !facts::type_agrees((entry.kind, entry.element), kind)
                 {
                     let spec = json!(entry.field.ty.value.to_string());
-                    self.push(diff(Kind::FieldType, &entry.path, spec, json!(row.type_text), row.line));
+                    self.push(diff(Kind::FieldType, &entry.path, spec, json!(row.type_text), row.type_line));
                 }
                 if ft.has_required()
                     && let Some(req) = row.required
@@ -158,13 +161,14 @@ impl Cx<'_, '_> {
                     let is_batch = batch_path.as_deref() == Some(entry.path.as_str());
                     let mut own = Vec::new();
                     for s in stated {
+                        let line = page.line_of_number(row.description_line, row.next_line, s.value);
                         if s.unit == Unit::Items && (s.per_call || is_batch) {
-                            batch.push((s.value, row.line));
+                            batch.push((s.value, line));
                         } else {
-                            own.push(s);
+                            own.push((s, line));
                         }
                     }
-                    self.limits(entry, &own, row.line);
+                    self.limits(entry, &own, row.description_line);
                 }
             }
         }
@@ -172,8 +176,9 @@ impl Cx<'_, '_> {
             self.missing(part, format!("the {part} field table is cut short"));
             return;
         }
-        let line = tables[0].0.table.line;
-        for (entry, _) in tree.entries.iter().zip(&used).filter(|(e, u)| e.expected && !**u) {
+        let table_line = tables[0].0.table.line;
+        for (i, entry) in tree.entries.iter().enumerate().filter(|(i, e)| e.expected && !used[*i]) {
+            let line = where_gone(&seen_at, i, table_line);
             self.push(diff(Kind::FieldRemoved, &entry.path, json!(entry.field.ty.value.to_string()), Json::Null, line));
         }
     }
@@ -182,23 +187,29 @@ impl Cx<'_, '_> {
     /// with the unit of a spec limit from the page changes it; a spec limit the old description
     /// stated and the new one does not is gone; a limit the spec takes from another page is not
     /// compared.
-    fn limits(&mut self, entry: &Entry<'_>, page: &[Stated], line: usize) {
+    fn limits(&mut self, entry: &Entry<'_>, page: &[(Stated, usize)], line: usize) {
         let agrees = |v: u64, u: Unit| {
             entry.limits.iter().any(|l| l.value == v && l.unit == u) || entry.doc_limits.contains(&(v, u))
         };
         let mut spec_left: Vec<(u64, Unit)> = entry
             .limits
             .iter()
-            .filter(|l| l.on_page && !page.iter().any(|s| s.value == l.value && s.unit == l.unit))
+            .filter(|l| l.on_page && !page.iter().any(|(s, _)| s.value == l.value && s.unit == l.unit))
             .map(|l| (l.value, l.unit))
             .collect();
         spec_left.dedup();
-        for s in page.iter().filter(|s| !agrees(s.value, s.unit)) {
-            if let Some(k) = spec_left.iter().position(|(_, u)| *u == s.unit) {
+        for (s, at) in page.iter().filter(|(s, _)| !agrees(s.value, s.unit)) {
+            // The same unit first; else a length in the other unit ("256 字符" now "256 字节").
+            let is_len = |u: Unit| u != Unit::Items;
+            let k = spec_left
+                .iter()
+                .position(|(_, u)| *u == s.unit)
+                .or_else(|| spec_left.iter().position(|(_, u)| is_len(*u) && is_len(s.unit)));
+            if let Some(k) = k {
                 let (v, u) = spec_left.remove(k);
-                self.push(diff(Kind::Limit, &entry.path, limit_json(v, u), limit_json(s.value, s.unit), line));
+                self.push(diff(Kind::Limit, &entry.path, limit_json(v, u), limit_json(s.value, s.unit), *at));
             } else if !entry.limits.iter().any(|l| !l.on_page && l.unit == s.unit) {
-                self.push(diff(Kind::Limit, &entry.path, Json::Null, limit_json(s.value, s.unit), line));
+                self.push(diff(Kind::Limit, &entry.path, Json::Null, limit_json(s.value, s.unit), *at));
             }
         }
         for (v, u) in spec_left.into_iter().filter(|l| entry.doc_limits.contains(l)) {
@@ -280,11 +291,25 @@ impl Cx<'_, '_> {
             self.missing("errors", "the error code table is cut short".to_owned());
             return;
         }
-        let line = tables[0].table.line;
-        for code in codes.expected.iter().filter(|c| !on_page.iter().any(|(p, _)| p == *c)) {
+        let seen_at: Vec<Option<usize>> =
+            codes.expected.iter().map(|c| on_page.iter().find(|(p, _)| p == c).map(|(_, l)| *l)).collect();
+        for (i, code) in codes.expected.iter().enumerate().filter(|(i, _)| seen_at[*i].is_none()) {
+            let line = where_gone(&seen_at, i, tables[0].table.line);
             self.push(diff(Kind::CodeRemoved, &format!("errors.{code}"), code.to_json(), Json::Null, line));
         }
     }
+}
+
+/// The line where a row is gone from: that of the next row the page still has (in the spec's
+/// order), else just after the last one it has, else the table's header.
+fn where_gone(seen_at: &[Option<usize>], i: usize, table_line: usize) -> usize {
+    seen_at[i + 1..]
+        .iter()
+        .flatten()
+        .next()
+        .copied()
+        .or_else(|| seen_at[..i].iter().flatten().next_back().map(|l| l + 1))
+        .unwrap_or(table_line)
 }
 
 /// Which of a row's candidates it is: one not taken yet, preferring a child or a sibling of the

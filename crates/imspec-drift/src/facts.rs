@@ -20,7 +20,13 @@ pub struct FieldTable<'p> {
 /// One row of a field table.
 #[derive(Debug, Clone)]
 pub struct FieldRow {
+    /// The line of the name.
     pub line: usize,
+    pub type_line: usize,
+    pub required_line: usize,
+    pub description_line: usize,
+    /// The line of the next row (where the description ends at the latest).
+    pub next_line: usize,
     /// The name's parts (`data.success` → `data`, `success`), the field's own last.
     pub segs: Vec<String>,
     /// Drawn as a child of the row above (`└UserId`, indented).
@@ -128,10 +134,14 @@ impl FieldTable<'_> {
     }
 
     pub fn rows(&self) -> Vec<FieldRow> {
-        self.table.rows.iter().filter_map(|row| self.row(row)).collect()
+        let rows = &self.table.rows;
+        rows.iter()
+            .enumerate()
+            .filter_map(|(i, row)| self.row(row, rows.get(i + 1).map_or(row.line + 20, |next| next.line)))
+            .collect()
     }
 
-    fn row(&self, row: &Row) -> Option<FieldRow> {
+    fn row(&self, row: &Row, next_line: usize) -> Option<FieldRow> {
         let cell = |i: usize| row.cells.get(i).map(String::as_str).unwrap_or("");
         let raw = cell(self.name);
         let trimmed = raw.trim_start_matches(|c: char| c.is_whitespace() || "└├│─┗┣┃-—·•↳>".contains(c));
@@ -151,7 +161,11 @@ impl FieldTable<'_> {
         }
         let type_text = cell(self.ty).replace('`', "");
         Some(FieldRow {
-            line: row.line,
+            line: row.cell_line(self.name),
+            type_line: row.cell_line(self.ty),
+            required_line: self.required.map_or(row.line, |i| row.cell_line(i)),
+            description_line: self.description.map_or(row.line, |i| row.cell_line(i)),
+            next_line,
             segs,
             nested,
             kind: type_kind(&type_text),

@@ -21,6 +21,8 @@ pub struct Page {
     pub code: Vec<Block>,
     /// The number of lines of the page.
     pub last_line: usize,
+    /// The page's lines, to place a number stated in a cell that spans several.
+    lines: Vec<String>,
 }
 
 /// A Markdown heading.
@@ -45,8 +47,22 @@ pub struct Table {
 /// One body row of a table.
 #[derive(Debug, Clone)]
 pub struct Row {
+    /// The line of its first cell.
     pub line: usize,
     pub cells: Vec<String>,
+    /// The line where each cell starts (an HTML row spans several lines).
+    pub cell_lines: Vec<usize>,
+}
+
+impl Row {
+    fn new(line: usize) -> Row {
+        Row { line, cells: Vec::new(), cell_lines: Vec::new() }
+    }
+
+    /// The line where a cell starts.
+    pub fn cell_line(&self, i: usize) -> usize {
+        self.cell_lines.get(i).copied().unwrap_or(self.line)
+    }
 }
 
 /// A run of text with the page line of each part of it.
@@ -108,7 +124,8 @@ impl Page {
     /// Reads a page (Markdown, possibly with HTML tables in it).
     pub fn read(text: &str) -> Page {
         let lines = Lines::new(text);
-        let mut page = Page { last_line: lines.0.len(), ..Page::default() };
+        let mut page =
+            Page { last_line: lines.0.len(), lines: text.lines().map(str::to_owned).collect(), ..Page::default() };
         let mut w = Walk::default();
         // HTML tables already read, as byte ranges: events inside them are skipped.
         let mut html_tables: Vec<Range<usize>> = Vec::new();
@@ -128,9 +145,9 @@ impl Page {
                 }
                 Event::Start(Tag::TableHead) => {
                     w.in_head = true;
-                    w.row = Some(Row { line, cells: Vec::new() });
+                    w.row = Some(Row::new(line));
                 }
-                Event::Start(Tag::TableRow) => w.row = Some(Row { line, cells: Vec::new() }),
+                Event::Start(Tag::TableRow) => w.row = Some(Row::new(line)),
                 Event::End(TagEnd::TableHead | TagEnd::TableRow) => {
                     if let (Some(row), Some(table)) = (w.row.take(), w.table.as_mut()) {
                         if std::mem::take(&mut w.in_head) {
@@ -144,6 +161,7 @@ impl Page {
                 Event::End(TagEnd::TableCell) => {
                     if let (Some(cell), Some(row)) = (w.cell.take(), w.row.as_mut()) {
                         row.cells.push(tidy(&cell));
+                        row.cell_lines.push(row.line);
                     }
                 }
                 Event::Start(Tag::CodeBlock(_)) => w.code = Some(Block::default()),
@@ -189,7 +207,29 @@ impl Page {
         }
         flush(&mut w, &mut page);
         page.tables.sort_by_key(|t| t.line);
+        for table in page.tables.iter_mut().filter(|t| t.truncated) {
+            // The last row of a table cut short may itself be cut.
+            table.rows.pop();
+        }
         page
+    }
+
+    /// The line, from `from` on (a cell's first line) and before `before`, that states `value`
+    /// as a number of its own; `from` when none does.
+    pub fn line_of_number(&self, from: usize, before: usize, value: u64) -> usize {
+        let digits = value.to_string();
+        (from..before.max(from + 1))
+            .find(|&l| {
+                self.lines.get(l.wrapping_sub(1)).is_some_and(|text| {
+                    let text = text.replace(',', "");
+                    text.match_indices(&digits).any(|(i, _)| {
+                        let before_ok = !text[..i].ends_with(|c: char| c.is_ascii_alphanumeric());
+                        let after_ok = !text[i + digits.len()..].starts_with(|c: char| c.is_ascii_digit());
+                        before_ok && after_ok
+                    })
+                })
+            })
+            .unwrap_or(from)
     }
 }
 
@@ -253,7 +293,8 @@ fn markdown_table_cut(text: &str, range: &Range<usize>) -> bool {
     let body = text[range.clone()].trim_end();
     let first = body.lines().next().unwrap_or("").trim_end();
     let last = body.lines().last().unwrap_or("").trim_end();
-    first.ends_with('|') && !last.ends_with('|')
+    let pipes = |l: &str| l.matches('|').count() - l.matches("\\|").count();
+    !text.ends_with('\n') || (first.ends_with('|') && !last.ends_with('|')) || pipes(last) < pipes(first)
 }
 
 /// A row whose cells after the first are empty and whose first cell is not a name continues the
@@ -329,6 +370,24 @@ fn read_html_tables(html: &str, offset: usize, lines: &Lines, reaches_end: bool)
         }
         all_rows.iter().position(|r| r.id() == tr.id()).map_or(table_line, |i| lines.of(offset + tr_offsets[i]))
     };
+    // Cells likewise: the n-th `<td`/`<th` of the source is the n-th cell element.
+    let cell_offsets: Vec<usize> = lower
+        .match_indices("<t")
+        .filter(|(i, _)| {
+            let rest = &lower[i + 2..];
+            (rest.starts_with('d') || rest.starts_with('h'))
+                && rest[1..].starts_with(|c: char| c == '>' || c.is_whitespace())
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let all_cells: Vec<ElementRef<'_>> =
+        Selector::parse("td, th").map(|s| fragment.select(&s).collect()).unwrap_or_default();
+    let cell_line = |cell: &ElementRef<'_>, fallback: usize| -> usize {
+        if all_cells.len() != cell_offsets.len() {
+            return fallback;
+        }
+        all_cells.iter().position(|c| c.id() == cell.id()).map_or(fallback, |i| lines.of(offset + cell_offsets[i]))
+    };
     let closed = !reaches_end || lower.contains("</table");
     let mut tables = Vec::new();
     for table in fragment.select(&table_sel) {
@@ -347,11 +406,13 @@ fn read_html_tables(html: &str, offset: usize, lines: &Lines, reaches_end: bool)
                 .collect();
             let is_head = cells.iter().all(|c| c.value().name() == "th");
             let texts: Vec<String> = cells.iter().map(|c| tidy(&cell_text(*c))).collect();
+            let line = row_line(tr);
+            let cell_lines: Vec<usize> = cells.iter().map(|c| cell_line(c, line)).collect();
             if i == 0 && (is_head || out.header.is_empty()) {
-                out.line = row_line(tr);
+                out.line = line;
                 out.header = texts;
             } else {
-                out.rows.push(Row { line: row_line(tr), cells: texts });
+                out.rows.push(Row { line: cell_lines.first().copied().unwrap_or(line), cells: texts, cell_lines });
             }
         }
         tables.push(out);
@@ -417,6 +478,11 @@ mod tests {
     fn a_table_cut_by_the_end_of_the_page_is_truncated() {
         let page = Page::read("| 错误码 | 说明 |\n|---|---|\n| 1 | a |\n| 2 | b");
         assert!(page.tables[0].truncated);
+        assert_eq!(page.tables[0].rows.len(), 1, "the cut row is dropped");
+        let page = Page::read("| 错误码 | 说明 |\n|---|---|\n| 1 | a |\n| 2 | ");
+        assert!(page.tables[0].truncated, "no newline at the end");
+        let page = Page::read("| 错误码 | 说明 |\n|---|---|\n| 1 | a |\n");
+        assert!(!page.tables[0].truncated);
     }
 
     #[test]
@@ -427,10 +493,12 @@ mod tests {
         let t = &page.tables[0];
         assert_eq!(t.header, ["参数", "类型"]);
         assert_eq!(t.line, 4);
-        assert_eq!(t.rows[0].line, 8);
+        assert_eq!(t.rows[0].line, 9);
+        assert_eq!(t.rows[0].cell_line(1), 10);
+        assert_eq!(page.line_of_number(10, 18, 1024), 14);
         assert!(t.rows[0].cells[1].contains("1024 字节"), "{:?}", t.rows[0]);
         assert_eq!(t.rows[1].cells[0], "└B");
-        assert_eq!(t.rows[1].line, 18);
+        assert_eq!(t.rows[1].line, 19);
         assert!(page.prose.iter().any(|b| b.text.contains("20 次/秒") && b.line() == 24));
         assert!(!page.prose.iter().any(|b| b.text.contains("1024")));
     }
@@ -439,7 +507,7 @@ mod tests {
     fn an_html_table_without_its_end_is_truncated() {
         let page = Page::read("<table><tr><th>返回码</th></tr>\n<tr><td>1</td></tr>\n<tr><td>2");
         assert!(page.tables[0].truncated);
-        assert_eq!(page.tables[0].rows.len(), 2);
+        assert_eq!(page.tables[0].rows.len(), 1);
     }
 
     #[test]
