@@ -275,3 +275,29 @@ fn every_planted_edit_at_once() {
     }
     insta::assert_snapshot!("friend_import_edited", run(FRIEND_IMPORT.0, &page).render("friend_import.md"));
 }
+
+#[test]
+fn a_page_of_several_apis_is_read_in_the_apis_section() {
+    // Easemob: a common part (shared parameter tables), the section of another API, then ours.
+    let page = fixture("easemob_user_relationship.md");
+    let report = run(CONTACTS_IMPORT.0, &page);
+    assert!(report.is_clean(), "{}", report.render("easemob_user_relationship.md"));
+    let edited = page.replacen("100 次/秒/App Key", "50 次/秒/App Key", 1);
+    let report = run(CONTACTS_IMPORT.0, &edited);
+    assert_eq!(found(&report), [(Kind::RateLimit, "rate_limit".into(), line_of(&edited, "50 次/秒"))]);
+
+    // ZEGO: another API's section first, with its own fields and return codes.
+    let page = fixture("zego_two_apis.md");
+    let report = run(ADD_FRIENDS.0, &page);
+    assert!(report.is_clean(), "{}", report.render("zego_two_apis.md"));
+    let ours = page.find("# 批量添加好友").expect("our section");
+    let edited = format!("{}{}", &page[..ours], page[ours..].replacen("<td>660800027</td>", "<td>660800099</td>", 1));
+    let report = run(ADD_FRIENDS.0, &edited);
+    assert_eq!(
+        found(&report),
+        [
+            (Kind::CodeAdded, "errors.660800099".into(), line_of(&edited, "660800099")),
+            (Kind::CodeRemoved, "errors.660800027".into(), line_of(&edited, "<td>660800028</td>")),
+        ]
+    );
+}
