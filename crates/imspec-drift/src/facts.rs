@@ -72,10 +72,10 @@ fn role(header: &str) -> Option<Role> {
     if has(&["必填", "必选", "必需", "必须", "是否", "属性", "required", "mandatory", "optional"]) {
         return Some(Role::Required);
     }
-    if let Some(rank) = CODE_WORDS.iter().position(|w| h.contains(w)) {
-        if !has(&["message", "description", "提示", "信息"]) {
-            return Some(Role::Code(rank));
-        }
+    if let Some(rank) = CODE_WORDS.iter().position(|w| h.contains(w))
+        && !has(&["message", "description", "提示", "信息"])
+    {
+        return Some(Role::Code(rank));
     }
     if has(&[
         "说明",
@@ -291,16 +291,16 @@ mod tests {
              | HTTP 状态码 | 错误类型 | 错误提示 |\n|---|---|---|\n| 400 | illegal_argument | m |\n\n\
              | 参数 | 说明 |\n|---|---|\n| sdkappid | x |\n",
         );
-        let ft = field_table(&page.tables[0]).unwrap();
+        let ft = field_table(&page.tables[0]).expect("field table");
         let rows = ft.rows();
         assert_eq!(rows[0].segs, ["From_Account"]);
         assert_eq!(rows[0].required, Some(true));
         assert!(rows[1].nested);
         assert_eq!(rows[1].kind, Some((TypeKind::Array, Some(TypeKind::Object))));
         assert!(code_table(&page.tables[0]).is_none());
-        let ct = code_table(&page.tables[1]).unwrap();
+        let ct = code_table(&page.tables[1]).expect("code table");
         assert_eq!(ct.codes(&[]), [(Code::Int(30001), 8)]);
-        let ct = code_table(&page.tables[2]).unwrap();
+        let ct = code_table(&page.tables[2]).expect("code table");
         assert_eq!(ct.codes(&[Code::Str("illegal_argument".into())]), [(Code::Str("illegal_argument".into()), 12)]);
         assert!(field_table(&page.tables[3]).is_none() && code_table(&page.tables[3]).is_none());
     }

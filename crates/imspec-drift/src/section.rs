@@ -123,12 +123,12 @@ mod tests {
 
     #[test]
     fn request_lines_in_code() {
-        let m = mention("POST https://{host}/{org_name}/{app_name}/users/{username}/contacts/import").unwrap();
+        let m = mention("POST https://{host}/{org_name}/{app_name}/users/{username}/contacts/import").expect("mention");
         assert_eq!(m.method.as_deref(), Some("POST"));
         assert_eq!(m.path, "/{org_name}/{app_name}/users/{username}/contacts/import");
-        let m = mention("https://zim-api.zego.im/?Action=AddFriends").unwrap();
+        let m = mention("https://zim-api.zego.im/?Action=AddFriends").expect("mention");
         assert_eq!((m.path.as_str(), m.query.clone()), ("/", vec![("Action".into(), "AddFriends".into())]));
-        let m = mention("curl -X DELETE 'https://XXXX/a/b/users/u1' \\").unwrap();
+        let m = mention("curl -X DELETE 'https://XXXX/a/b/users/u1' \\").expect("mention");
         assert_eq!((m.method.as_deref(), m.path.as_str()), (Some("DELETE"), "/a/b/users/u1"));
         assert!(mention("\"uri\": \"https://a1.easemob.com/org/app/users\",").is_none());
         assert!(mention("./TimRestApiGear.php sns friend_import (account_id) (receiver)").is_none());
