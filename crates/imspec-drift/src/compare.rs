@@ -121,19 +121,21 @@ impl Cx<'_, '_> {
         let mut used = vec![false; tree.entries.len()];
         let mut seen_at: Vec<Option<usize>> = vec![None; tree.entries.len()];
         for (ft, rows) in tables {
-            let mut previous: Vec<usize> = Vec::new();
+            // The rows matched so far: entry and indent.
+            let mut previous: Vec<(usize, usize)> = Vec::new();
             for row in rows {
                 let cands = candidates(tree, row);
-                let pick = choose(tree, &cands, &previous, &used);
+                let prev_entries: Vec<usize> = previous.iter().map(|(e, _)| *e).collect();
+                let pick = choose(tree, &cands, &prev_entries, &used);
                 let Some(i) = pick else {
-                    let parent = added_parent(tree, row, previous.last().copied());
+                    let parent = added_parent(tree, row, &previous);
                     let what = format!("{parent}.{}", row.leaf());
                     self.push(diff(Kind::FieldAdded, &what, Json::Null, json!(row.type_text), row.line));
                     continue;
                 };
                 used[i] = true;
                 seen_at[i].get_or_insert(row.line);
-                previous.push(i);
+                previous.push((i, row.indent));
                 let entry = &tree.entries[i];
                 if !entry.on_page {
                     continue;
@@ -331,14 +333,20 @@ fn choose(tree: &Tree<'_>, cands: &[(usize, &Entry<'_>)], previous: &[usize], us
     pool.first().map(|(i, _)| *i)
 }
 
-/// Where an added row sits: under the row above when drawn as its child, else beside it.
-fn added_parent(tree: &Tree<'_>, row: &FieldRow, previous: Option<usize>) -> String {
+/// Where an added row sits: under the row above when drawn deeper than it, beside the last row
+/// drawn as deep otherwise (a flat table: beside the row above).
+fn added_parent(tree: &Tree<'_>, row: &FieldRow, previous: &[(usize, usize)]) -> String {
     if row.segs.len() > 1 {
         return format!("$.{}", row.segs[..row.segs.len() - 1].join("."));
     }
-    let Some(prev) = previous.map(|p| &tree.entries[p]) else { return "$".to_owned() };
-    if row.nested && matches!(prev.kind, TypeKind::Array | TypeKind::Object) && prev.parent == "$" {
+    let Some(&(prev, prev_indent)) = previous.last() else { return "$".to_owned() };
+    let prev = &tree.entries[prev];
+    if row.indent > prev_indent && matches!(prev.kind, TypeKind::Array | TypeKind::Object) {
         return if prev.kind == TypeKind::Array { format!("{}[]", prev.path) } else { prev.path.clone() };
     }
-    prev.parent.clone()
+    previous
+        .iter()
+        .rev()
+        .find(|(_, indent)| *indent <= row.indent)
+        .map_or_else(|| "$".to_owned(), |(i, _)| tree.entries[*i].parent.clone())
 }

@@ -29,8 +29,9 @@ pub struct FieldRow {
     pub next_line: usize,
     /// The name's parts (`data.success` → `data`, `success`), the field's own last.
     pub segs: Vec<String>,
-    /// Drawn as a child of the row above (`└UserId`, indented).
-    pub nested: bool,
+    /// How deep the name is drawn: the spaces and tree marks before it (`└UserId` is 1,
+    /// `&nbsp;&nbsp;&nbsp;&nbsp;└Key` is 5); 0 in a flat table.
+    pub indent: usize,
     pub type_text: String,
     pub kind: Option<(TypeKind, Option<TypeKind>)>,
     pub required: Option<bool>,
@@ -145,7 +146,7 @@ impl FieldTable<'_> {
         let cell = |i: usize| row.cells.get(i).map(String::as_str).unwrap_or("");
         let raw = cell(self.name);
         let trimmed = raw.trim_start_matches(|c: char| c.is_whitespace() || "└├│─┗┣┃-—·•↳>".contains(c));
-        let nested = trimmed.len() != raw.len();
+        let indent = raw.chars().count() - trimmed.chars().count();
         let name: String = trimmed
             .chars()
             .filter(|c| !"`*".contains(*c))
@@ -167,7 +168,7 @@ impl FieldTable<'_> {
             description_line: self.description.map_or(row.line, |i| row.cell_line(i)),
             next_line,
             segs,
-            nested,
+            indent,
             kind: type_kind(&type_text),
             type_text,
             required: self.required.and_then(|i| required(cell(i))),
@@ -295,7 +296,7 @@ mod tests {
         let rows = ft.rows();
         assert_eq!(rows[0].segs, ["From_Account"]);
         assert_eq!(rows[0].required, Some(true));
-        assert!(rows[1].nested);
+        assert_eq!((rows[0].indent, rows[1].indent), (0, 1));
         assert_eq!(rows[1].kind, Some((TypeKind::Array, Some(TypeKind::Object))));
         assert!(code_table(&page.tables[0]).is_none());
         let ct = code_table(&page.tables[1]).expect("code table");

@@ -301,3 +301,15 @@ fn a_page_of_several_apis_is_read_in_the_apis_section() {
         ]
     );
 }
+
+#[test]
+fn an_added_row_sits_where_it_is_drawn() {
+    // Drawn under Attributes (indented like Key), after Value: a field of each attribute.
+    let row = "<tr data-row-level=\"4-7-2\">\n<td>&nbsp;&nbsp;&nbsp;&nbsp;└Value</td>\n<td>String</td>\n<td>是</td>\n<td>好友属性的值。</td>\n</tr>\n";
+    let added = "<tr data-row-level=\"4-7-3\">\n<td>&nbsp;&nbsp;&nbsp;&nbsp;└Scope</td>\n<td>String</td>\n<td>否</td>\n<td>范围。</td>\n</tr>\n";
+    let page = edit(ADD_FRIENDS, row, &format!("{row}{added}"));
+    assert_eq!(
+        found(&run(ADD_FRIENDS.0, &page)),
+        [(Kind::FieldAdded, "$.FriendInfos[].Attributes[].Scope".into(), line_of(&page, "└Scope"))]
+    );
+}
