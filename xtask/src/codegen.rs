@@ -29,11 +29,11 @@ pub fn run(root: &Path, mode: Mode) -> ExitCode {
         match mode {
             Mode::Check => stale.push(artifact.path.clone()),
             Mode::Write => {
-                if let Some(dir) = path.parent() {
-                    if let Err(e) = std::fs::create_dir_all(dir) {
-                        eprintln!("error: cannot create {}: {e}", dir.display());
-                        return ExitCode::FAILURE;
-                    }
+                if let Some(dir) = path.parent()
+                    && let Err(e) = std::fs::create_dir_all(dir)
+                {
+                    eprintln!("error: cannot create {}: {e}", dir.display());
+                    return ExitCode::FAILURE;
                 }
                 if let Err(e) = std::fs::write(&path, &artifact.contents) {
                     eprintln!("error: cannot write {}: {e}", path.display());
