@@ -365,6 +365,26 @@ impl Client {
     > {
         self.inner.send_typed(&friend_add::ENTRY, request, &[]).await
     }
+    /// 校验好友 — `tencent_im/friend_check`
+    ///
+    /// 支持批量校验好友关系。
+    ///
+    /// - Source `page`: 校验好友 pages/tencent_im/friend_check.md
+    /// - Source `relation_chain`: 关系链管理 pages/tencent_im/relation_chain.md
+    /// - Source `rest_intro`: REST API 简介 https://intl.cloud.tencent.com/document/product/1047/34620
+    /// - Source `providers`: Provider facts docs/providers.md
+    ///
+    /// Validates the request (invalid items are reported, the others sent), chunks it to
+    /// the batch maximum, paces, signs and retries; one outcome per item.
+    pub async fn friend_check(
+        &self,
+        request: &friend_check::Request,
+    ) -> ::std::result::Result<
+        ::imspec_runtime::Outcomes<friend_check::Response, friend_check::ErrorCode>,
+        ::imspec_runtime::ClientError,
+    > {
+        self.inner.send_typed(&friend_check::ENTRY, request, &[]).await
+    }
     /// 导入好友 — `tencent_im/friend_import`
     ///
     /// 支持批量添加好友。
@@ -389,6 +409,7 @@ impl Client {
 /// Every API of this vendor, for callers that reach APIs by id (the command line, the emulator).
 pub static APIS: &[&::imspec_runtime::ApiEntry] = &[
     &friend_add::ENTRY,
+    &friend_check::ENTRY,
     &friend_import::ENTRY,
 ];
 /// 请求处理的结果，“OK”表示处理成功，“FAIL”表示失败。
@@ -481,8 +502,10 @@ pub mod friend_add {
             scope: ::imspec_runtime::RateScope::App,
             raisable: false,
             answer: ::imspec_runtime::Code::Int(60007i64),
+            budget: "tencent_im/friend_add",
         },
-        batch: ::imspec_runtime::Batch {
+        operation: ::imspec_runtime::Operation::Add,
+        batch: ::std::option::Option::Some(::imspec_runtime::Batch {
             field: "AddFriendItem",
             item_id: ::std::option::Option::Some("To_Account"),
             max_items: ::std::option::Option::Some(1000u64),
@@ -490,19 +513,24 @@ pub mod friend_add {
             raisable: false,
             code: ::std::option::Option::Some(::imspec_runtime::Code::Int(30001i64)),
             limit: ::std::option::Option::None,
-        },
+        }),
         schema_error_code: ::imspec_runtime::Code::Int(30001i64),
         envelope: ::imspec_runtime::Envelope {
             code: "ErrorCode",
             message: "ErrorInfo",
             ok: ::std::option::Option::Some(::imspec_runtime::Code::Int(0i64)),
         },
-        results: ::imspec_runtime::Results::PerItem {
+        results: ::std::option::Option::Some(::imspec_runtime::Results::PerItem {
             list: &["ResultItem"],
             ids: &["To_Account"],
             code: "ResultCode",
             ok: ::imspec_runtime::Code::Int(0i64),
-        },
+            relation: ::std::option::Option::None,
+            registered: ::std::option::Option::None,
+        }),
+        unlisted: ::std::option::Option::None,
+        paging: ::std::option::Option::None,
+        already_registered: ::std::option::Option::None,
         vendor: &super::VENDOR,
         errors: &[
             ::imspec_runtime::ErrorRow {
@@ -905,7 +933,7 @@ pub mod friend_add {
             all_failed: &[],
             fill: &[("ErrorDisplay", ::imspec_runtime::Fill::Str(""))],
         },
-        relation: ::imspec_runtime::Relation {
+        relation: ::std::option::Option::Some(::imspec_runtime::Relation {
             requester: ::imspec_runtime::Requester::Field("From_Account"),
             direction: ::imspec_runtime::Direction::Both,
             direction_field: ::std::option::Option::Some((
@@ -924,7 +952,10 @@ pub mod friend_add {
             already_friends: ::std::option::Option::None,
             pending: ::std::option::Option::Some(::imspec_runtime::Code::Int(30539i64)),
             force: ::std::option::Option::Some(("ForceAddFlags", "1")),
-        },
+            target_param: ::std::option::Option::None,
+            not_friends: ::std::option::Option::None,
+            check_values: &[],
+        }),
         state: ::imspec_runtime::StateLimits {
             friends_per_user: ::std::option::Option::Some(::imspec_runtime::StateLimit {
                 max: ::std::option::Option::Some(3000u64),
@@ -2404,6 +2435,1461 @@ pub mod friend_add {
         validate_json(value, &Limits::raised(raised), v);
     }
 }
+/// 校验好友 — `tencent_im/friend_check`
+///
+/// 支持批量校验好友关系。
+///
+/// - Source `page`: 校验好友 pages/tencent_im/friend_check.md
+/// - Source `relation_chain`: 关系链管理 pages/tencent_im/relation_chain.md
+/// - Source `rest_intro`: REST API 简介 https://intl.cloud.tencent.com/document/product/1047/34620
+/// - Source `providers`: Provider facts docs/providers.md
+pub mod friend_check {
+    /// The endpoint, rate limit and batch dimension of this API, from its spec.
+    pub const INFO: ::imspec_runtime::ApiInfo = ::imspec_runtime::ApiInfo {
+        id: "tencent_im/friend_check",
+        method: "POST",
+        path: "/v4/sns/friend_check",
+        query: &[],
+        headers: &[],
+        content_type: "application/json",
+        rate_limit: ::imspec_runtime::RateLimit {
+            per_second: 200u32,
+            scope: ::imspec_runtime::RateScope::App,
+            raisable: false,
+            answer: ::imspec_runtime::Code::Int(60007i64),
+            budget: "tencent_im/friend_check",
+        },
+        operation: ::imspec_runtime::Operation::Check,
+        batch: ::std::option::Option::Some(::imspec_runtime::Batch {
+            field: "To_Account",
+            item_id: ::std::option::Option::None,
+            max_items: ::std::option::Option::Some(1000u64),
+            raisable_to: ::std::option::Option::None,
+            raisable: false,
+            code: ::std::option::Option::Some(::imspec_runtime::Code::Int(30001i64)),
+            limit: ::std::option::Option::None,
+        }),
+        schema_error_code: ::imspec_runtime::Code::Int(30001i64),
+        envelope: ::imspec_runtime::Envelope {
+            code: "ErrorCode",
+            message: "ErrorInfo",
+            ok: ::std::option::Option::Some(::imspec_runtime::Code::Int(0i64)),
+        },
+        results: ::std::option::Option::Some(::imspec_runtime::Results::PerItem {
+            list: &["InfoItem"],
+            ids: &["To_Account"],
+            code: "ResultCode",
+            ok: ::imspec_runtime::Code::Int(0i64),
+            relation: ::std::option::Option::Some("Relation"),
+            registered: ::std::option::Option::None,
+        }),
+        unlisted: ::std::option::Option::None,
+        paging: ::std::option::Option::None,
+        already_registered: ::std::option::Option::None,
+        vendor: &super::VENDOR,
+        errors: &[
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(30001i64),
+                name: "InvalidParameter",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "请求参数错误，请根据错误描述检查请求参数",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(30003i64),
+                name: "AccountNotFound",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "请求的用户帐号不存在",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(30004i64),
+                name: "AppAdminPermissionRequired",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "请求需要 App 管理员权限",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(30006i64),
+                name: "InternalServerError",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "服务器内部错误，请重试",
+                message: ::std::option::Option::Some(
+                    "Err_SNS_FriendCheck_Check_Relation_Exec_Task_Fail",
+                ),
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(30007i64),
+                name: "NetworkTimeout",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "网络超时，请稍后重试",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60002i64),
+                name: "HttpParseError",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "HTTP parse error",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60003i64),
+                name: "JsonParseError",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "request JSON parse error",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60004i64),
+                name: "AccountOrSignatureError60004",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "account or signature error in URL/JSON",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60005i64),
+                name: "AccountOrSignatureError60005",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "account or signature error in URL/JSON",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60006i64),
+                name: "SdkAppIdInvalid",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "SDKAppID invalid",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60007i64),
+                name: "ApiRateLimitExceeded",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "API call rate over limit",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60008i64),
+                name: "ServiceTimeout",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "service timeout",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60009i64),
+                name: "BadResourceUrl",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "bad resource URL",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60010i64),
+                name: "AppAdminRequired",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "needs app admin",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60011i64),
+                name: "SdkAppIdRateLimitExceeded",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "SDKAppID request rate over limit",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60012i64),
+                name: "SdkAppIdMissing",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "SDKAppID missing",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60013i64),
+                name: "ResponseJsonParseError",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "response JSON parse error",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60014i64),
+                name: "AccountSwapTimeout",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "account swap timeout",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60015i64),
+                name: "AccountTypeNotString",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "account type must be string",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60016i64),
+                name: "SdkAppIdDisabled",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "SDKAppID disabled",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60017i64),
+                name: "RequestDisabled",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "request disabled",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60018i64),
+                name: "TooFrequent60018",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "too frequent, retry later",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60019i64),
+                name: "TooFrequent60019",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "too frequent, retry later",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60020i64),
+                name: "PlanExpired",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "plan expired",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60021i64),
+                name: "CallerIpNotAllowed",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "caller IP not allowed",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70001i64),
+                name: "UserSigExpired",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "UserSig expired",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70003i64),
+                name: "UserSigUnparsable",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "UserSig cannot be parsed",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70009i64),
+                name: "UserSigVerificationFailed",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "UserSig verification failed (wrong key)",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70013i64),
+                name: "UserSigIdentifierMismatch",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "identifier differs from the UserSig's",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70014i64),
+                name: "UserSigSdkAppIdMismatch",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "SDKAppID differs from the UserSig's",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70016i64),
+                name: "KeyNotFound",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "key missing (wrong data centre)",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70020i64),
+                name: "SdkAppIdNotFound",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "SDKAppID does not exist",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70050i64),
+                name: "UserSigFailuresRetryLater",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "UserSig failures, retry after 1 min",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70051i64),
+                name: "AccountBlacklisted",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "account blacklisted",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70107i64),
+                name: "AccountNotImported",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "account not imported",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+        ],
+        answer: ::imspec_runtime::ApiAnswer {
+            item_message: ::std::option::Option::Some("ResultInfo"),
+            failed_ids: ::std::option::Option::Some(::imspec_runtime::IdList {
+                field: "Fail_Account",
+                always: false,
+                classes: &[],
+            }),
+            invalid_ids: ::std::option::Option::None,
+            all_failed: &[],
+            fill: &[("ErrorDisplay", ::imspec_runtime::Fill::Str(""))],
+        },
+        relation: ::std::option::Option::Some(::imspec_runtime::Relation {
+            requester: ::imspec_runtime::Requester::Field("From_Account"),
+            direction: ::imspec_runtime::Direction::Both,
+            direction_field: ::std::option::Option::Some((
+                "CheckType",
+                &[
+                    ("CheckResult_Type_Single", ::imspec_runtime::Direction::OneWay),
+                    ("CheckResult_Type_Both", ::imspec_runtime::Direction::Both),
+                ],
+            )),
+            unknown_user: ::std::option::Option::Some(
+                ::imspec_runtime::Code::Int(30003i64),
+            ),
+            unknown_requester: ::std::option::Option::Some(
+                ::imspec_runtime::Code::Int(30003i64),
+            ),
+            already_friends: ::std::option::Option::None,
+            pending: ::std::option::Option::None,
+            force: ::std::option::Option::None,
+            target_param: ::std::option::Option::None,
+            not_friends: ::std::option::Option::None,
+            check_values: &[
+                (
+                    "CheckResult_Type_NoRelation",
+                    ::imspec_runtime::Direction::OneWay,
+                    ::imspec_runtime::RelationWord::None,
+                ),
+                (
+                    "CheckResult_Type_AWithB",
+                    ::imspec_runtime::Direction::OneWay,
+                    ::imspec_runtime::RelationWord::Outgoing,
+                ),
+                (
+                    "CheckResult_Type_BothWay",
+                    ::imspec_runtime::Direction::Both,
+                    ::imspec_runtime::RelationWord::Both,
+                ),
+                (
+                    "CheckResult_Type_AWithB",
+                    ::imspec_runtime::Direction::Both,
+                    ::imspec_runtime::RelationWord::Outgoing,
+                ),
+                (
+                    "CheckResult_Type_BWithA",
+                    ::imspec_runtime::Direction::Both,
+                    ::imspec_runtime::RelationWord::Incoming,
+                ),
+                (
+                    "CheckResult_Type_NoRelation",
+                    ::imspec_runtime::Direction::Both,
+                    ::imspec_runtime::RelationWord::None,
+                ),
+            ],
+        }),
+        state: ::imspec_runtime::StateLimits {
+            friends_per_user: ::std::option::Option::None,
+            peer_friends_per_user: ::std::option::Option::None,
+            groups_per_user: ::std::option::Option::None,
+            pending_per_user: ::std::option::Option::None,
+        },
+    };
+    /// Path and query parameters of this API.
+    pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[];
+    /// This API as the runtime client and the emulator reach it.
+    pub static ENTRY: ::imspec_runtime::ApiEntry = ::imspec_runtime::ApiEntry {
+        info: &INFO,
+        params: PARAMS,
+        validate_json: validate_json_documented,
+        limits: LIMITS,
+        validate_json_raised,
+    };
+    /// The request body of this API.
+    pub type Request = FriendCheckRequest;
+    /// The response body (HTTP 200) of this API.
+    pub type Response = FriendCheckResponse;
+    /// Source: page §请求包字段说明
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct FriendCheckRequest {
+        /// 需要校验该 UserID 的好友
+        #[serde(rename = "From_Account")]
+        pub from_account: ::std::string::String,
+        /// 请求校验的好友的 UserID 列表，单次请求的 To_Account 数不得超过1000
+        #[serde(rename = "To_Account")]
+        pub to_account: ::std::vec::Vec<::std::string::String>,
+        /// 校验模式，详情可参见 <a href="https://intl.cloud.tencent.com/document/product/1047/33521">校验好友</a>
+        #[serde(rename = "CheckType")]
+        pub check_type: CheckType,
+    }
+    /// 校验模式
+    ///
+    /// Source: relation_chain §校验好友
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::marker::Copy,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq,
+        ::std::hash::Hash
+    )]
+    pub enum CheckType {
+        /// `CheckResult_Type_Single`
+        ///
+        /// 单向校验好友关系：只会检查 From_Account 的好友表中是否有 To_Account，不会检查 To_Account 的好友表中是否有 From_Account
+        CheckResultTypeSingle,
+        /// `CheckResult_Type_Both`
+        ///
+        /// 双向校验好友关系：既会检查 From_Account 的好友表中是否有 To_Account，也会检查 To_Account 的好友表中是否有 From_Account
+        CheckResultTypeBoth,
+    }
+    impl CheckType {
+        /// Every value the spec lists, as written on the wire.
+        pub const WIRE: &'static [&'static str] = &[
+            "CheckResult_Type_Single",
+            "CheckResult_Type_Both",
+        ];
+        /// The value as written on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                CheckType::CheckResultTypeSingle => "CheckResult_Type_Single",
+                CheckType::CheckResultTypeBoth => "CheckResult_Type_Both",
+            }
+        }
+        /// The value for a wire string, if the spec lists it.
+        pub fn from_wire(s: &str) -> ::std::option::Option<Self> {
+            ::std::option::Option::Some(
+                match s {
+                    "CheckResult_Type_Single" => CheckType::CheckResultTypeSingle,
+                    "CheckResult_Type_Both" => CheckType::CheckResultTypeBoth,
+                    _ => return ::std::option::Option::None,
+                },
+            )
+        }
+    }
+    impl ::std::fmt::Display for CheckType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::imspec_runtime::__private::serde::Serialize for CheckType {
+        fn serialize<S: ::imspec_runtime::__private::serde::Serializer>(
+            &self,
+            s: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::imspec_runtime::__private::serde::Deserialize<'de> for CheckType {
+        fn deserialize<D: ::imspec_runtime::__private::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let s = <::std::string::String as ::imspec_runtime::__private::serde::Deserialize>::deserialize(
+                d,
+            )?;
+            CheckType::from_wire(&s)
+                .ok_or_else(|| {
+                    <D::Error as ::imspec_runtime::__private::serde::de::Error>::unknown_variant(
+                        &s,
+                        CheckType::WIRE,
+                    )
+                })
+        }
+    }
+    /// 校验成功时 To_Account 与 From_Account 之间的好友关系
+    ///
+    /// Source: relation_chain §校验好友
+    ///
+    /// A response value: one the spec does not list decodes as `Unknown`.
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq,
+        ::std::hash::Hash
+    )]
+    pub enum CheckRelation {
+        /// `CheckResult_Type_BothWay`
+        ///
+        /// （双向校验）From_Account 的好友表中有 To_Account，To_Account 的好友表中也有 From_Account
+        CheckResultTypeBothWay,
+        /// `CheckResult_Type_AWithB`
+        ///
+        /// 单向校验：From_Account 的好友表中有 To_Account，但无法确定 To_Account 的好友表中是否有 From_Account；双向校验：From_Account 的好友表中有 To_Account，但 To_Account 的好友表中没有 From_Account
+        CheckResultTypeAWithB,
+        /// `CheckResult_Type_BWithA`
+        ///
+        /// （双向校验）From_Account 的好友表中没有 To_Account，但 To_Account 的好友表中有 From_Account
+        CheckResultTypeBWithA,
+        /// `CheckResult_Type_NoRelation`
+        ///
+        /// 单向校验：From_Account 的好友表中没有 To_Account，但无法确定 To_Account 的好友表中是否有 From_Account；双向校验：From_Account 的好友表中没有 To_Account，To_Account 的好友表中也没有 From_Account
+        CheckResultTypeNoRelation,
+        /// A value this spec does not list.
+        Unknown(::std::string::String),
+    }
+    impl CheckRelation {
+        /// Every value the spec lists, as written on the wire.
+        pub const WIRE: &'static [&'static str] = &[
+            "CheckResult_Type_BothWay",
+            "CheckResult_Type_AWithB",
+            "CheckResult_Type_BWithA",
+            "CheckResult_Type_NoRelation",
+        ];
+        /// The value as written on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                CheckRelation::CheckResultTypeBothWay => "CheckResult_Type_BothWay",
+                CheckRelation::CheckResultTypeAWithB => "CheckResult_Type_AWithB",
+                CheckRelation::CheckResultTypeBWithA => "CheckResult_Type_BWithA",
+                CheckRelation::CheckResultTypeNoRelation => "CheckResult_Type_NoRelation",
+                CheckRelation::Unknown(s) => s.as_str(),
+            }
+        }
+        /// The value for a wire string; unlisted strings become `Unknown`.
+        pub fn from_wire(s: &str) -> Self {
+            match s {
+                "CheckResult_Type_BothWay" => CheckRelation::CheckResultTypeBothWay,
+                "CheckResult_Type_AWithB" => CheckRelation::CheckResultTypeAWithB,
+                "CheckResult_Type_BWithA" => CheckRelation::CheckResultTypeBWithA,
+                "CheckResult_Type_NoRelation" => CheckRelation::CheckResultTypeNoRelation,
+                other => CheckRelation::Unknown(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::fmt::Display for CheckRelation {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::imspec_runtime::__private::serde::Serialize for CheckRelation {
+        fn serialize<S: ::imspec_runtime::__private::serde::Serializer>(
+            &self,
+            s: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::imspec_runtime::__private::serde::Deserialize<'de> for CheckRelation {
+        fn deserialize<D: ::imspec_runtime::__private::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let s = <::std::string::String as ::imspec_runtime::__private::serde::Deserialize>::deserialize(
+                d,
+            )?;
+            ::std::result::Result::Ok(CheckRelation::from_wire(&s))
+        }
+    }
+    /// Source: page §应答包字段说明
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct FriendCheckResponse {
+        /// 校验结果对象数组
+        #[serde(
+            rename = "InfoItem",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub info_item: ::std::option::Option<::std::vec::Vec<CheckInfoItem>>,
+        /// 返回处理失败的用户列表，仅当存在失败用户时才返回该字段
+        #[serde(
+            rename = "Fail_Account",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub fail_account: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        /// 请求包的处理结果，OK 表示处理成功，FAIL 表示失败
+        #[serde(
+            rename = "ActionStatus",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub action_status: ::std::option::Option<super::ActionStatus>,
+        /// 错误码，0表示成功，非0表示失败，非0取值的详细描述请参见 [错误码说明](#ErrorCode)
+        #[serde(
+            rename = "ErrorCode",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_code: ::std::option::Option<i64>,
+        /// 详细错误信息
+        #[serde(
+            rename = "ErrorInfo",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_info: ::std::option::Option<::std::string::String>,
+        /// 详细的客户端展示信息
+        #[serde(
+            rename = "ErrorDisplay",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_display: ::std::option::Option<::std::string::String>,
+    }
+    /// 校验结果对象数组
+    ///
+    /// Source: page §应答包字段说明
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct CheckInfoItem {
+        /// 请求校验的用户的 UserID
+        #[serde(
+            rename = "To_Account",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub to_account: ::std::option::Option<::std::string::String>,
+        /// 校验成功时 To_Account 与 From_Account 之间的好友关系，详情可参见 <a href="https://intl.cloud.tencent.com/document/product/1047/33521">校验好友</a>
+        #[serde(
+            rename = "Relation",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub relation: ::std::option::Option<CheckRelation>,
+        /// To_Account 的处理结果，0表示成功，非0表示失败，非0取值的详细描述请参见 [错误码说明](#ErrorCode)
+        #[serde(
+            rename = "ResultCode",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub result_code: ::std::option::Option<i64>,
+        /// To_Account 的错误描述信息，成功时该字段为空
+        #[serde(
+            rename = "ResultInfo",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub result_info: ::std::option::Option<::std::string::String>,
+    }
+    /// Every code this API can answer: its own error table and the vendor's shared codes (35 in all).
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq,
+        ::std::hash::Hash
+    )]
+    #[non_exhaustive]
+    pub enum ErrorCode {
+        /// `30001` — 请求参数错误，请根据错误描述检查请求参数
+        ///
+        /// Class: `caller_error`.
+        InvalidParameter,
+        /// `30003` — 请求的用户帐号不存在
+        ///
+        /// Class: `permanent`.
+        AccountNotFound,
+        /// `30004` — 请求需要 App 管理员权限
+        ///
+        /// Class: `auth`.
+        AppAdminPermissionRequired,
+        /// `30006` — 服务器内部错误，请重试
+        ///
+        /// Class: `retryable`.
+        InternalServerError,
+        /// `30007` — 网络超时，请稍后重试
+        ///
+        /// Class: `retryable`.
+        NetworkTimeout,
+        /// `60002` — HTTP parse error
+        ///
+        /// Class: `caller_error`.
+        HttpParseError,
+        /// `60003` — request JSON parse error
+        ///
+        /// Class: `caller_error`.
+        JsonParseError,
+        /// `60004` — account or signature error in URL/JSON
+        ///
+        /// Class: `auth`.
+        AccountOrSignatureError60004,
+        /// `60005` — account or signature error in URL/JSON
+        ///
+        /// Class: `auth`.
+        AccountOrSignatureError60005,
+        /// `60006` — SDKAppID invalid
+        ///
+        /// Class: `auth`.
+        SdkAppIdInvalid,
+        /// `60007` — API call rate over limit
+        ///
+        /// Class: `rate_limited`.
+        ApiRateLimitExceeded,
+        /// `60008` — service timeout
+        ///
+        /// Class: `retryable`.
+        ServiceTimeout,
+        /// `60009` — bad resource URL
+        ///
+        /// Class: `caller_error`.
+        BadResourceUrl,
+        /// `60010` — needs app admin
+        ///
+        /// Class: `auth`.
+        AppAdminRequired,
+        /// `60011` — SDKAppID request rate over limit
+        ///
+        /// Class: `rate_limited`.
+        SdkAppIdRateLimitExceeded,
+        /// `60012` — SDKAppID missing
+        ///
+        /// Class: `auth`.
+        SdkAppIdMissing,
+        /// `60013` — response JSON parse error
+        ///
+        /// Class: `caller_error`.
+        ResponseJsonParseError,
+        /// `60014` — account swap timeout
+        ///
+        /// Class: `retryable`.
+        AccountSwapTimeout,
+        /// `60015` — account type must be string
+        ///
+        /// Class: `caller_error`.
+        AccountTypeNotString,
+        /// `60016` — SDKAppID disabled
+        ///
+        /// Class: `permanent`.
+        SdkAppIdDisabled,
+        /// `60017` — request disabled
+        ///
+        /// Class: `permanent`.
+        RequestDisabled,
+        /// `60018` — too frequent, retry later
+        ///
+        /// Class: `rate_limited`.
+        TooFrequent60018,
+        /// `60019` — too frequent, retry later
+        ///
+        /// Class: `rate_limited`.
+        TooFrequent60019,
+        /// `60020` — plan expired
+        ///
+        /// Class: `permanent`.
+        PlanExpired,
+        /// `60021` — caller IP not allowed
+        ///
+        /// Class: `auth`.
+        CallerIpNotAllowed,
+        /// `70001` — UserSig expired
+        ///
+        /// Class: `auth`.
+        UserSigExpired,
+        /// `70003` — UserSig cannot be parsed
+        ///
+        /// Class: `auth`.
+        UserSigUnparsable,
+        /// `70009` — UserSig verification failed (wrong key)
+        ///
+        /// Class: `auth`.
+        UserSigVerificationFailed,
+        /// `70013` — identifier differs from the UserSig's
+        ///
+        /// Class: `auth`.
+        UserSigIdentifierMismatch,
+        /// `70014` — SDKAppID differs from the UserSig's
+        ///
+        /// Class: `auth`.
+        UserSigSdkAppIdMismatch,
+        /// `70016` — key missing (wrong data centre)
+        ///
+        /// Class: `auth`.
+        KeyNotFound,
+        /// `70020` — SDKAppID does not exist
+        ///
+        /// Class: `auth`.
+        SdkAppIdNotFound,
+        /// `70050` — UserSig failures, retry after 1 min
+        ///
+        /// Class: `auth`.
+        UserSigFailuresRetryLater,
+        /// `70051` — account blacklisted
+        ///
+        /// Class: `permanent`.
+        AccountBlacklisted,
+        /// `70107` — account not imported
+        ///
+        /// Class: `permanent`.
+        AccountNotImported,
+        /// A code the spec does not list.
+        Unknown(::imspec_runtime::Code),
+    }
+    impl ::imspec_runtime::VendorCode for ErrorCode {
+        fn from_code(code: &::imspec_runtime::Code) -> Self {
+            match code {
+                ::imspec_runtime::Code::Int(30001i64) => ErrorCode::InvalidParameter,
+                ::imspec_runtime::Code::Int(30003i64) => ErrorCode::AccountNotFound,
+                ::imspec_runtime::Code::Int(30004i64) => {
+                    ErrorCode::AppAdminPermissionRequired
+                }
+                ::imspec_runtime::Code::Int(30006i64) => ErrorCode::InternalServerError,
+                ::imspec_runtime::Code::Int(30007i64) => ErrorCode::NetworkTimeout,
+                ::imspec_runtime::Code::Int(60002i64) => ErrorCode::HttpParseError,
+                ::imspec_runtime::Code::Int(60003i64) => ErrorCode::JsonParseError,
+                ::imspec_runtime::Code::Int(60004i64) => {
+                    ErrorCode::AccountOrSignatureError60004
+                }
+                ::imspec_runtime::Code::Int(60005i64) => {
+                    ErrorCode::AccountOrSignatureError60005
+                }
+                ::imspec_runtime::Code::Int(60006i64) => ErrorCode::SdkAppIdInvalid,
+                ::imspec_runtime::Code::Int(60007i64) => ErrorCode::ApiRateLimitExceeded,
+                ::imspec_runtime::Code::Int(60008i64) => ErrorCode::ServiceTimeout,
+                ::imspec_runtime::Code::Int(60009i64) => ErrorCode::BadResourceUrl,
+                ::imspec_runtime::Code::Int(60010i64) => ErrorCode::AppAdminRequired,
+                ::imspec_runtime::Code::Int(60011i64) => {
+                    ErrorCode::SdkAppIdRateLimitExceeded
+                }
+                ::imspec_runtime::Code::Int(60012i64) => ErrorCode::SdkAppIdMissing,
+                ::imspec_runtime::Code::Int(60013i64) => {
+                    ErrorCode::ResponseJsonParseError
+                }
+                ::imspec_runtime::Code::Int(60014i64) => ErrorCode::AccountSwapTimeout,
+                ::imspec_runtime::Code::Int(60015i64) => ErrorCode::AccountTypeNotString,
+                ::imspec_runtime::Code::Int(60016i64) => ErrorCode::SdkAppIdDisabled,
+                ::imspec_runtime::Code::Int(60017i64) => ErrorCode::RequestDisabled,
+                ::imspec_runtime::Code::Int(60018i64) => ErrorCode::TooFrequent60018,
+                ::imspec_runtime::Code::Int(60019i64) => ErrorCode::TooFrequent60019,
+                ::imspec_runtime::Code::Int(60020i64) => ErrorCode::PlanExpired,
+                ::imspec_runtime::Code::Int(60021i64) => ErrorCode::CallerIpNotAllowed,
+                ::imspec_runtime::Code::Int(70001i64) => ErrorCode::UserSigExpired,
+                ::imspec_runtime::Code::Int(70003i64) => ErrorCode::UserSigUnparsable,
+                ::imspec_runtime::Code::Int(70009i64) => {
+                    ErrorCode::UserSigVerificationFailed
+                }
+                ::imspec_runtime::Code::Int(70013i64) => {
+                    ErrorCode::UserSigIdentifierMismatch
+                }
+                ::imspec_runtime::Code::Int(70014i64) => {
+                    ErrorCode::UserSigSdkAppIdMismatch
+                }
+                ::imspec_runtime::Code::Int(70016i64) => ErrorCode::KeyNotFound,
+                ::imspec_runtime::Code::Int(70020i64) => ErrorCode::SdkAppIdNotFound,
+                ::imspec_runtime::Code::Int(70050i64) => {
+                    ErrorCode::UserSigFailuresRetryLater
+                }
+                ::imspec_runtime::Code::Int(70051i64) => ErrorCode::AccountBlacklisted,
+                ::imspec_runtime::Code::Int(70107i64) => ErrorCode::AccountNotImported,
+                other => ErrorCode::Unknown(other.clone()),
+            }
+        }
+        fn code(&self) -> ::imspec_runtime::Code {
+            match self {
+                ErrorCode::InvalidParameter => ::imspec_runtime::Code::Int(30001i64),
+                ErrorCode::AccountNotFound => ::imspec_runtime::Code::Int(30003i64),
+                ErrorCode::AppAdminPermissionRequired => {
+                    ::imspec_runtime::Code::Int(30004i64)
+                }
+                ErrorCode::InternalServerError => ::imspec_runtime::Code::Int(30006i64),
+                ErrorCode::NetworkTimeout => ::imspec_runtime::Code::Int(30007i64),
+                ErrorCode::HttpParseError => ::imspec_runtime::Code::Int(60002i64),
+                ErrorCode::JsonParseError => ::imspec_runtime::Code::Int(60003i64),
+                ErrorCode::AccountOrSignatureError60004 => {
+                    ::imspec_runtime::Code::Int(60004i64)
+                }
+                ErrorCode::AccountOrSignatureError60005 => {
+                    ::imspec_runtime::Code::Int(60005i64)
+                }
+                ErrorCode::SdkAppIdInvalid => ::imspec_runtime::Code::Int(60006i64),
+                ErrorCode::ApiRateLimitExceeded => ::imspec_runtime::Code::Int(60007i64),
+                ErrorCode::ServiceTimeout => ::imspec_runtime::Code::Int(60008i64),
+                ErrorCode::BadResourceUrl => ::imspec_runtime::Code::Int(60009i64),
+                ErrorCode::AppAdminRequired => ::imspec_runtime::Code::Int(60010i64),
+                ErrorCode::SdkAppIdRateLimitExceeded => {
+                    ::imspec_runtime::Code::Int(60011i64)
+                }
+                ErrorCode::SdkAppIdMissing => ::imspec_runtime::Code::Int(60012i64),
+                ErrorCode::ResponseJsonParseError => {
+                    ::imspec_runtime::Code::Int(60013i64)
+                }
+                ErrorCode::AccountSwapTimeout => ::imspec_runtime::Code::Int(60014i64),
+                ErrorCode::AccountTypeNotString => ::imspec_runtime::Code::Int(60015i64),
+                ErrorCode::SdkAppIdDisabled => ::imspec_runtime::Code::Int(60016i64),
+                ErrorCode::RequestDisabled => ::imspec_runtime::Code::Int(60017i64),
+                ErrorCode::TooFrequent60018 => ::imspec_runtime::Code::Int(60018i64),
+                ErrorCode::TooFrequent60019 => ::imspec_runtime::Code::Int(60019i64),
+                ErrorCode::PlanExpired => ::imspec_runtime::Code::Int(60020i64),
+                ErrorCode::CallerIpNotAllowed => ::imspec_runtime::Code::Int(60021i64),
+                ErrorCode::UserSigExpired => ::imspec_runtime::Code::Int(70001i64),
+                ErrorCode::UserSigUnparsable => ::imspec_runtime::Code::Int(70003i64),
+                ErrorCode::UserSigVerificationFailed => {
+                    ::imspec_runtime::Code::Int(70009i64)
+                }
+                ErrorCode::UserSigIdentifierMismatch => {
+                    ::imspec_runtime::Code::Int(70013i64)
+                }
+                ErrorCode::UserSigSdkAppIdMismatch => {
+                    ::imspec_runtime::Code::Int(70014i64)
+                }
+                ErrorCode::KeyNotFound => ::imspec_runtime::Code::Int(70016i64),
+                ErrorCode::SdkAppIdNotFound => ::imspec_runtime::Code::Int(70020i64),
+                ErrorCode::UserSigFailuresRetryLater => {
+                    ::imspec_runtime::Code::Int(70050i64)
+                }
+                ErrorCode::AccountBlacklisted => ::imspec_runtime::Code::Int(70051i64),
+                ErrorCode::AccountNotImported => ::imspec_runtime::Code::Int(70107i64),
+                ErrorCode::Unknown(code) => code.clone(),
+            }
+        }
+        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
+            match self {
+                ErrorCode::InvalidParameter => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::AccountNotFound => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::AppAdminPermissionRequired => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::InternalServerError => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::NetworkTimeout => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::HttpParseError => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::JsonParseError => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::AccountOrSignatureError60004 => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::AccountOrSignatureError60005 => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SdkAppIdInvalid => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::ApiRateLimitExceeded => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::ServiceTimeout => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::BadResourceUrl => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::AppAdminRequired => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SdkAppIdRateLimitExceeded => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::SdkAppIdMissing => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::ResponseJsonParseError => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::AccountSwapTimeout => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::AccountTypeNotString => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::SdkAppIdDisabled => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::RequestDisabled => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::TooFrequent60018 => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::TooFrequent60019 => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::PlanExpired => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::CallerIpNotAllowed => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigExpired => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigUnparsable => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigVerificationFailed => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigIdentifierMismatch => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigSdkAppIdMismatch => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::KeyNotFound => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SdkAppIdNotFound => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigFailuresRetryLater => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::AccountBlacklisted => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::AccountNotImported => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::Unknown(_) => ::std::option::Option::None,
+            }
+        }
+        fn meaning(&self) -> &'static str {
+            match self {
+                ErrorCode::InvalidParameter => {
+                    "请求参数错误，请根据错误描述检查请求参数"
+                }
+                ErrorCode::AccountNotFound => "请求的用户帐号不存在",
+                ErrorCode::AppAdminPermissionRequired => {
+                    "请求需要 App 管理员权限"
+                }
+                ErrorCode::InternalServerError => "服务器内部错误，请重试",
+                ErrorCode::NetworkTimeout => "网络超时，请稍后重试",
+                ErrorCode::HttpParseError => "HTTP parse error",
+                ErrorCode::JsonParseError => "request JSON parse error",
+                ErrorCode::AccountOrSignatureError60004 => {
+                    "account or signature error in URL/JSON"
+                }
+                ErrorCode::AccountOrSignatureError60005 => {
+                    "account or signature error in URL/JSON"
+                }
+                ErrorCode::SdkAppIdInvalid => "SDKAppID invalid",
+                ErrorCode::ApiRateLimitExceeded => "API call rate over limit",
+                ErrorCode::ServiceTimeout => "service timeout",
+                ErrorCode::BadResourceUrl => "bad resource URL",
+                ErrorCode::AppAdminRequired => "needs app admin",
+                ErrorCode::SdkAppIdRateLimitExceeded => {
+                    "SDKAppID request rate over limit"
+                }
+                ErrorCode::SdkAppIdMissing => "SDKAppID missing",
+                ErrorCode::ResponseJsonParseError => "response JSON parse error",
+                ErrorCode::AccountSwapTimeout => "account swap timeout",
+                ErrorCode::AccountTypeNotString => "account type must be string",
+                ErrorCode::SdkAppIdDisabled => "SDKAppID disabled",
+                ErrorCode::RequestDisabled => "request disabled",
+                ErrorCode::TooFrequent60018 => "too frequent, retry later",
+                ErrorCode::TooFrequent60019 => "too frequent, retry later",
+                ErrorCode::PlanExpired => "plan expired",
+                ErrorCode::CallerIpNotAllowed => "caller IP not allowed",
+                ErrorCode::UserSigExpired => "UserSig expired",
+                ErrorCode::UserSigUnparsable => "UserSig cannot be parsed",
+                ErrorCode::UserSigVerificationFailed => {
+                    "UserSig verification failed (wrong key)"
+                }
+                ErrorCode::UserSigIdentifierMismatch => {
+                    "identifier differs from the UserSig's"
+                }
+                ErrorCode::UserSigSdkAppIdMismatch => {
+                    "SDKAppID differs from the UserSig's"
+                }
+                ErrorCode::KeyNotFound => "key missing (wrong data centre)",
+                ErrorCode::SdkAppIdNotFound => "SDKAppID does not exist",
+                ErrorCode::UserSigFailuresRetryLater => {
+                    "UserSig failures, retry after 1 min"
+                }
+                ErrorCode::AccountBlacklisted => "account blacklisted",
+                ErrorCode::AccountNotImported => "account not imported",
+                ErrorCode::Unknown(_) => "a code the spec does not list",
+            }
+        }
+        fn advice(&self) -> ::std::option::Option<&'static str> {
+            match self {
+                ErrorCode::InvalidParameter => ::std::option::Option::None,
+                ErrorCode::AccountNotFound => ::std::option::Option::None,
+                ErrorCode::AppAdminPermissionRequired => ::std::option::Option::None,
+                ErrorCode::InternalServerError => ::std::option::Option::None,
+                ErrorCode::NetworkTimeout => ::std::option::Option::None,
+                ErrorCode::HttpParseError => ::std::option::Option::None,
+                ErrorCode::JsonParseError => ::std::option::Option::None,
+                ErrorCode::AccountOrSignatureError60004 => ::std::option::Option::None,
+                ErrorCode::AccountOrSignatureError60005 => ::std::option::Option::None,
+                ErrorCode::SdkAppIdInvalid => ::std::option::Option::None,
+                ErrorCode::ApiRateLimitExceeded => ::std::option::Option::None,
+                ErrorCode::ServiceTimeout => ::std::option::Option::None,
+                ErrorCode::BadResourceUrl => ::std::option::Option::None,
+                ErrorCode::AppAdminRequired => ::std::option::Option::None,
+                ErrorCode::SdkAppIdRateLimitExceeded => ::std::option::Option::None,
+                ErrorCode::SdkAppIdMissing => ::std::option::Option::None,
+                ErrorCode::ResponseJsonParseError => ::std::option::Option::None,
+                ErrorCode::AccountSwapTimeout => ::std::option::Option::None,
+                ErrorCode::AccountTypeNotString => ::std::option::Option::None,
+                ErrorCode::SdkAppIdDisabled => ::std::option::Option::None,
+                ErrorCode::RequestDisabled => ::std::option::Option::None,
+                ErrorCode::TooFrequent60018 => ::std::option::Option::None,
+                ErrorCode::TooFrequent60019 => ::std::option::Option::None,
+                ErrorCode::PlanExpired => ::std::option::Option::None,
+                ErrorCode::CallerIpNotAllowed => ::std::option::Option::None,
+                ErrorCode::UserSigExpired => ::std::option::Option::None,
+                ErrorCode::UserSigUnparsable => ::std::option::Option::None,
+                ErrorCode::UserSigVerificationFailed => ::std::option::Option::None,
+                ErrorCode::UserSigIdentifierMismatch => ::std::option::Option::None,
+                ErrorCode::UserSigSdkAppIdMismatch => ::std::option::Option::None,
+                ErrorCode::KeyNotFound => ::std::option::Option::None,
+                ErrorCode::SdkAppIdNotFound => ::std::option::Option::None,
+                ErrorCode::UserSigFailuresRetryLater => ::std::option::Option::None,
+                ErrorCode::AccountBlacklisted => ::std::option::Option::None,
+                ErrorCode::AccountNotImported => ::std::option::Option::None,
+                ErrorCode::Unknown(_) => ::std::option::Option::None,
+            }
+        }
+    }
+    impl ::std::fmt::Display for ErrorCode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            use ::imspec_runtime::VendorCode as _;
+            write!(f, "{} {}", self.code(), self.meaning())
+        }
+    }
+    /// The limits the vendor raises on request, by name, as the runtime lists them.
+    pub const LIMITS: &[::imspec_runtime::LimitInfo] = &[];
+    /// Limits the vendor raises on request. Validation uses these instead of the documented
+    /// values, so a client is not stopped by a limit the vendor has relaxed for this app.
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::marker::Copy,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq
+    )]
+    pub struct Limits {}
+    impl Limits {
+        /// The limits as the vendor's page documents them.
+        pub const DOCUMENTED: Limits = Limits {};
+        /// Fails when a limit is raised beyond what the vendor says it grants.
+        pub fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+            ::std::result::Result::Ok(())
+        }
+        /// The documented limits with the named ones raised; names not in [`LIMITS`] are
+        /// ignored here (`ApiEntry::check_raised` refuses them).
+        pub fn raised(raised: &::imspec_runtime::Raised) -> Limits {
+            #[allow(unused_mut)]
+            let mut limits = Limits::DOCUMENTED;
+            let _ = raised;
+            limits
+        }
+    }
+    impl ::std::default::Default for Limits {
+        fn default() -> Self {
+            Limits::DOCUMENTED
+        }
+    }
+    #[allow(unused_variables)]
+    fn validate_friend_check_request(
+        value: &FriendCheckRequest,
+        path: &::imspec_runtime::Path<'_>,
+        root: &FriendCheckRequest,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {}
+    #[allow(unused_variables)]
+    fn validate_friend_check_request_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        path: &::imspec_runtime::Path<'_>,
+        root: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        let ::std::option::Option::Some(object) = value.as_object() else {
+            v.schema(
+                path,
+                ::imspec_runtime::Rule::Type,
+                ::imspec_runtime::Code::Int(30001i64),
+                ::std::format!(
+                    "expected an object ({}), found {}", "FriendCheckRequest",
+                    ::imspec_runtime::json_kind(value)
+                ),
+            );
+            return;
+        };
+        {
+            let p = path.field("From_Account");
+            match object.get("From_Account") {
+                ::std::option::Option::None => {
+                    v.schema(
+                        &p,
+                        ::imspec_runtime::Rule::Required,
+                        ::imspec_runtime::Code::Int(30001i64),
+                        "is required",
+                    )
+                }
+                ::std::option::Option::Some(x) => {
+                    match x.as_str() {
+                        ::std::option::Option::Some(s) => {}
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(30001i64),
+                                ::std::format!(
+                                    "expected a string, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        {
+            let p = path.field("To_Account");
+            match object.get("To_Account") {
+                ::std::option::Option::None => {
+                    v.schema(
+                        &p,
+                        ::imspec_runtime::Rule::Required,
+                        ::imspec_runtime::Code::Int(30001i64),
+                        "is required",
+                    )
+                }
+                ::std::option::Option::Some(x) => {
+                    match x.as_array() {
+                        ::std::option::Option::Some(items) => {
+                            for (i, x) in items.iter().enumerate() {
+                                let p = p.index(i);
+                                match x.as_str() {
+                                    ::std::option::Option::Some(s) => {}
+                                    ::std::option::Option::None => {
+                                        v.schema(
+                                            &p,
+                                            ::imspec_runtime::Rule::Type,
+                                            ::imspec_runtime::Code::Int(30001i64),
+                                            ::std::format!(
+                                                "expected a string, found {}",
+                                                ::imspec_runtime::json_kind(x)
+                                            ),
+                                        )
+                                    }
+                                }
+                            }
+                        }
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(30001i64),
+                                ::std::format!(
+                                    "expected an array, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        {
+            let p = path.field("CheckType");
+            match object.get("CheckType") {
+                ::std::option::Option::None => {
+                    v.schema(
+                        &p,
+                        ::imspec_runtime::Rule::Required,
+                        ::imspec_runtime::Code::Int(30001i64),
+                        "is required",
+                    )
+                }
+                ::std::option::Option::Some(x) => {
+                    match x.as_str() {
+                        ::std::option::Option::Some(s) => {
+                            if !CheckType::WIRE.contains(&s) {
+                                v.schema(
+                                    &p,
+                                    ::imspec_runtime::Rule::Enum,
+                                    ::imspec_runtime::Code::Int(30001i64),
+                                    ::std::format!(
+                                        "`{}` is not one of {}", s, CheckType::WIRE.join(", ")
+                                    ),
+                                );
+                            }
+                        }
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(30001i64),
+                                ::std::format!(
+                                    "expected a string, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+    }
+    impl FriendCheckRequest {
+        /// Every violation of the spec's rules at the documented limits, each with its JSON
+        /// path and the code the vendor would answer. Empty when the request is valid.
+        pub fn validate(&self) -> ::std::vec::Vec<::imspec_runtime::Violation> {
+            let mut v = ::imspec_runtime::Violations::new();
+            self.validate_with(&Limits::DOCUMENTED, &mut v);
+            v.into_vec()
+        }
+        /// Validates against `limits` (raised ones included) into `v`; allocates nothing
+        /// when the request is valid.
+        pub fn validate_with(
+            &self,
+            limits: &Limits,
+            v: &mut ::imspec_runtime::Violations,
+        ) {
+            if let ::std::option::Option::Some(n) = ::std::option::Option::Some(
+                self.to_account.len(),
+            ) {
+                v.batch(
+                    &::imspec_runtime::Path::Root.field("To_Account"),
+                    n,
+                    1000u64,
+                    ::imspec_runtime::Code::Int(30001i64),
+                );
+            }
+            validate_friend_check_request(
+                self,
+                &::imspec_runtime::Path::Root,
+                self,
+                limits,
+                v,
+            );
+        }
+    }
+    /// Validates a request body given as JSON: schema problems (missing fields, wrong
+    /// types, values outside an enum) and every rule, all in one pass. The batch maximum
+    /// comes first, so that a bounded [`::imspec_runtime::Violations`] always keeps it.
+    pub fn validate_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        if let ::std::option::Option::Some(items) = value
+            .get("To_Account")
+            .and_then(|x| x.as_array())
+        {
+            v.batch(
+                &::imspec_runtime::Path::Root.field("To_Account"),
+                items.len(),
+                1000u64,
+                ::imspec_runtime::Code::Int(30001i64),
+            );
+        }
+        validate_friend_check_request_json(
+            value,
+            &::imspec_runtime::Path::Root,
+            value,
+            limits,
+            v,
+        );
+    }
+    /// [`validate_json`] at the documented limits.
+    pub fn validate_json_documented(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::DOCUMENTED, v);
+    }
+    /// [`validate_json`] with the named limits raised (names as in [`LIMITS`]; others stay
+    /// documented).
+    pub fn validate_json_raised(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        raised: &::imspec_runtime::Raised,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::raised(raised), v);
+    }
+}
 /// 导入好友 — `tencent_im/friend_import`
 ///
 /// 支持批量添加好友。
@@ -2426,8 +3912,10 @@ pub mod friend_import {
             scope: ::imspec_runtime::RateScope::App,
             raisable: true,
             answer: ::imspec_runtime::Code::Int(60007i64),
+            budget: "tencent_im/friend_import",
         },
-        batch: ::imspec_runtime::Batch {
+        operation: ::imspec_runtime::Operation::Add,
+        batch: ::std::option::Option::Some(::imspec_runtime::Batch {
             field: "AddFriendItem",
             item_id: ::std::option::Option::Some("To_Account"),
             max_items: ::std::option::Option::Some(1000u64),
@@ -2435,19 +3923,24 @@ pub mod friend_import {
             raisable: false,
             code: ::std::option::Option::Some(::imspec_runtime::Code::Int(30801i64)),
             limit: ::std::option::Option::None,
-        },
+        }),
         schema_error_code: ::imspec_runtime::Code::Int(30801i64),
         envelope: ::imspec_runtime::Envelope {
             code: "ErrorCode",
             message: "ErrorInfo",
             ok: ::std::option::Option::Some(::imspec_runtime::Code::Int(0i64)),
         },
-        results: ::imspec_runtime::Results::PerItem {
+        results: ::std::option::Option::Some(::imspec_runtime::Results::PerItem {
             list: &["ResultItem"],
             ids: &["To_Account"],
             code: "ResultCode",
             ok: ::imspec_runtime::Code::Int(0i64),
-        },
+            relation: ::std::option::Option::None,
+            registered: ::std::option::Option::None,
+        }),
+        unlisted: ::std::option::Option::None,
+        paging: ::std::option::Option::None,
+        already_registered: ::std::option::Option::None,
         vendor: &super::VENDOR,
         errors: &[
             ::imspec_runtime::ErrorRow {
@@ -2845,7 +4338,7 @@ pub mod friend_import {
             all_failed: &[],
             fill: &[("ErrorDisplay", ::imspec_runtime::Fill::Str(""))],
         },
-        relation: ::imspec_runtime::Relation {
+        relation: ::std::option::Option::Some(::imspec_runtime::Relation {
             requester: ::imspec_runtime::Requester::Field("From_Account"),
             direction: ::imspec_runtime::Direction::OneWay,
             direction_field: ::std::option::Option::None,
@@ -2858,7 +4351,10 @@ pub mod friend_import {
             already_friends: ::std::option::Option::None,
             pending: ::std::option::Option::None,
             force: ::std::option::Option::None,
-        },
+            target_param: ::std::option::Option::None,
+            not_friends: ::std::option::Option::None,
+            check_values: &[],
+        }),
         state: ::imspec_runtime::StateLimits {
             friends_per_user: ::std::option::Option::Some(::imspec_runtime::StateLimit {
                 max: ::std::option::Option::Some(1000u64),

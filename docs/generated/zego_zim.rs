@@ -283,9 +283,32 @@ impl Client {
     > {
         self.inner.send_typed(&add_friends::ENTRY, request, &[]).await
     }
+    /// 批量注册用户 — `zego_zim/register_users`
+    ///
+    /// 后端注册，开发者可以通过该接口批量帮用户注册 IM 账号，实现消息的接收，以便在用户登录 ZIM 后接收历史消息，常用于教育场景。
+    ///
+    /// - Source `page`: 批量注册用户 pages/zego_zim/register_users.md
+    /// - Source `return_codes`: 全局返回码 https://www.zegocloud.com/docs/zim-server/return-codes
+    /// - Source `access`: 调用方式 https://www.zegocloud.com/docs/zim-server/accessing-server-apis
+    /// - Source `providers`: Provider facts docs/providers.md
+    ///
+    /// Validates the request (invalid items are reported, the others sent), chunks it to
+    /// the batch maximum, paces, signs and retries; one outcome per item.
+    pub async fn register_users(
+        &self,
+        request: &register_users::Request,
+    ) -> ::std::result::Result<
+        ::imspec_runtime::Outcomes<register_users::Response, register_users::ErrorCode>,
+        ::imspec_runtime::ClientError,
+    > {
+        self.inner.send_typed(&register_users::ENTRY, request, &[]).await
+    }
 }
 /// Every API of this vendor, for callers that reach APIs by id (the command line, the emulator).
-pub static APIS: &[&::imspec_runtime::ApiEntry] = &[&add_friends::ENTRY];
+pub static APIS: &[&::imspec_runtime::ApiEntry] = &[
+    &add_friends::ENTRY,
+    &register_users::ENTRY,
+];
 /// 批量添加好友 — `zego_zim/add_friends`
 ///
 /// 调用此接口，可为用户直接批量添加至多 20 名好友，无需对方同意。
@@ -307,8 +330,10 @@ pub mod add_friends {
             scope: ::imspec_runtime::RateScope::App,
             raisable: false,
             answer: ::imspec_runtime::Code::Int(660300005i64),
+            budget: "zego_zim/add_friends",
         },
-        batch: ::imspec_runtime::Batch {
+        operation: ::imspec_runtime::Operation::Add,
+        batch: ::std::option::Option::Some(::imspec_runtime::Batch {
             field: "FriendInfos",
             item_id: ::std::option::Option::Some("UserId"),
             max_items: ::std::option::Option::Some(20u64),
@@ -316,18 +341,21 @@ pub mod add_friends {
             raisable: true,
             code: ::std::option::Option::Some(::imspec_runtime::Code::Int(660800019i64)),
             limit: ::std::option::Option::Some("friend_infos_max_items"),
-        },
+        }),
         schema_error_code: ::imspec_runtime::Code::Int(660000002i64),
         envelope: ::imspec_runtime::Envelope {
             code: "Code",
             message: "Message",
             ok: ::std::option::Option::Some(::imspec_runtime::Code::Int(0i64)),
         },
-        results: ::imspec_runtime::Results::FailuresOnly {
+        results: ::std::option::Option::Some(::imspec_runtime::Results::FailuresOnly {
             list: &["ErrorList"],
             ids: &["UserId", "UserID"],
             code: "SubCode",
-        },
+        }),
+        unlisted: ::std::option::Option::None,
+        paging: ::std::option::Option::None,
+        already_registered: ::std::option::Option::None,
         vendor: &super::VENDOR,
         errors: &[
             ::imspec_runtime::ErrorRow {
@@ -615,7 +643,7 @@ pub mod add_friends {
             ],
             fill: &[],
         },
-        relation: ::imspec_runtime::Relation {
+        relation: ::std::option::Option::Some(::imspec_runtime::Relation {
             requester: ::imspec_runtime::Requester::Field("FromUserId"),
             direction: ::imspec_runtime::Direction::Both,
             direction_field: ::std::option::Option::None,
@@ -630,7 +658,10 @@ pub mod add_friends {
             ),
             pending: ::std::option::Option::None,
             force: ::std::option::Option::None,
-        },
+            target_param: ::std::option::Option::None,
+            not_friends: ::std::option::Option::None,
+            check_values: &[],
+        }),
         state: ::imspec_runtime::StateLimits {
             friends_per_user: ::std::option::Option::Some(::imspec_runtime::StateLimit {
                 max: ::std::option::Option::Some(3000u64),
@@ -2162,6 +2193,1197 @@ pub mod add_friends {
             );
         }
         validate_add_friends_request_json(
+            value,
+            &::imspec_runtime::Path::Root,
+            value,
+            limits,
+            v,
+        );
+    }
+    /// [`validate_json`] at the documented limits.
+    pub fn validate_json_documented(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::DOCUMENTED, v);
+    }
+    /// [`validate_json`] with the named limits raised (names as in [`LIMITS`]; others stay
+    /// documented).
+    pub fn validate_json_raised(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        raised: &::imspec_runtime::Raised,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::raised(raised), v);
+    }
+}
+/// 批量注册用户 — `zego_zim/register_users`
+///
+/// 后端注册，开发者可以通过该接口批量帮用户注册 IM 账号，实现消息的接收，以便在用户登录 ZIM 后接收历史消息，常用于教育场景。
+///
+/// - Source `page`: 批量注册用户 pages/zego_zim/register_users.md
+/// - Source `return_codes`: 全局返回码 https://www.zegocloud.com/docs/zim-server/return-codes
+/// - Source `access`: 调用方式 https://www.zegocloud.com/docs/zim-server/accessing-server-apis
+/// - Source `providers`: Provider facts docs/providers.md
+pub mod register_users {
+    /// The endpoint, rate limit and batch dimension of this API, from its spec.
+    pub const INFO: ::imspec_runtime::ApiInfo = ::imspec_runtime::ApiInfo {
+        id: "zego_zim/register_users",
+        method: "POST",
+        path: "/",
+        query: &[("Action", "UserRegister")],
+        headers: &[],
+        content_type: "application/json",
+        rate_limit: ::imspec_runtime::RateLimit {
+            per_second: 20u32,
+            scope: ::imspec_runtime::RateScope::App,
+            raisable: false,
+            answer: ::imspec_runtime::Code::Int(660700001i64),
+            budget: "zego_zim/register_users",
+        },
+        operation: ::imspec_runtime::Operation::Register,
+        batch: ::std::option::Option::Some(::imspec_runtime::Batch {
+            field: "UserInfo",
+            item_id: ::std::option::Option::Some("UserId"),
+            max_items: ::std::option::Option::Some(100u64),
+            raisable_to: ::std::option::Option::None,
+            raisable: false,
+            code: ::std::option::Option::Some(::imspec_runtime::Code::Int(660000002i64)),
+            limit: ::std::option::Option::None,
+        }),
+        schema_error_code: ::imspec_runtime::Code::Int(660000002i64),
+        envelope: ::imspec_runtime::Envelope {
+            code: "Code",
+            message: "Message",
+            ok: ::std::option::Option::Some(::imspec_runtime::Code::Int(0i64)),
+        },
+        results: ::std::option::Option::Some(::imspec_runtime::Results::FailuresOnly {
+            list: &["ErrorList"],
+            ids: &["UserId", "UserID"],
+            code: "SubCode",
+        }),
+        unlisted: ::std::option::Option::None,
+        paging: ::std::option::Option::None,
+        already_registered: ::std::option::Option::Some(
+            ::imspec_runtime::Code::Int(660700002i64),
+        ),
+        vendor: &super::VENDOR,
+        errors: &[
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(660000001i64),
+                name: "GenericError",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "业务类通用错误。\n服务端出错。",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(660000002i64),
+                name: "InputParamError",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "输入参数错误。\n输入的参数缺失或不合法。",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(660000012i64),
+                name: "UserIdTooLong",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "UserID 长度超过限制。\nUserID 最大长度为 32 字节。",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(660700001i64),
+                name: "RequestTooFrequent",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "请求过于频繁。\n发起请求频率超过 20 次/秒。",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(660700002i64),
+                name: "UserAlreadyExists",
+                class: ::imspec_runtime::ErrorClass::AlreadyDone,
+                meaning: "用户已存在。\n发送请求的 UserID 已存在。",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(660700006i64),
+                name: "UserNameTooLong",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "UserName 长度超过限制。\nUserName 长度最大为 256 字节。",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(660700007i64),
+                name: "UserAvatarTooLong",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "UserAvatar 地址长度超过限制。\nUserAvatar 地址长度最大为 500 字节。",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(1i64),
+                name: "SystemBusy",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "Request failed: the server is busy.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(2i64),
+                name: "InvalidParameter",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "Input parameter error.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(3i64),
+                name: "AuthFailed",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "Authentication failed.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(7i64),
+                name: "SystemQpsLimit",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "The number of requests per second exceeds the system setting (QPS over the system limit).",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000000i64),
+                name: "InvalidHost",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "The Host of the request URL is wrong.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000001i64),
+                name: "InvalidAppId",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The AppId field is malformed.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000002i64),
+                name: "TimestampEmpty",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The Timestamp field is empty.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000003i64),
+                name: "InvalidTimestamp",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The Timestamp field is malformed.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000004i64),
+                name: "SignatureExpired",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The signature has expired (Timestamp more than 10 minutes off the server's clock).",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000005i64),
+                name: "SignatureMismatch",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The signature is wrong.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000006i64),
+                name: "ActionEmpty",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "The Action query parameter is empty.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000007i64),
+                name: "UnsupportedAction",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "The Action is not supported.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000008i64),
+                name: "SignatureNonceEmpty",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The SignatureNonce field is empty.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000009i64),
+                name: "SignatureEmpty",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The Signature field is empty.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000013i64),
+                name: "SignatureVersionEmpty",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The SignatureVersion field is empty.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000014i64),
+                name: "UnsupportedSignatureVersion",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The SignatureVersion is not supported.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(660300005i64),
+                name: "AppRateLimited",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "The call rate of the API exceeds the AppID-level limit.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+        ],
+        answer: ::imspec_runtime::ApiAnswer {
+            item_message: ::std::option::Option::Some("SubMessage"),
+            failed_ids: ::std::option::Option::None,
+            invalid_ids: ::std::option::Option::None,
+            all_failed: &[],
+            fill: &[],
+        },
+        relation: ::std::option::Option::None,
+        state: ::imspec_runtime::StateLimits {
+            friends_per_user: ::std::option::Option::None,
+            peer_friends_per_user: ::std::option::Option::None,
+            groups_per_user: ::std::option::Option::None,
+            pending_per_user: ::std::option::Option::None,
+        },
+    };
+    /// Path and query parameters of this API.
+    pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[];
+    /// This API as the runtime client and the emulator reach it.
+    pub static ENTRY: ::imspec_runtime::ApiEntry = ::imspec_runtime::ApiEntry {
+        info: &INFO,
+        params: PARAMS,
+        validate_json: validate_json_documented,
+        limits: LIMITS,
+        validate_json_raised,
+    };
+    /// The request body of this API.
+    pub type Request = RegisterUsersRequest;
+    /// The response body (HTTP 200) of this API.
+    pub type Response = RegisterUsersResponse;
+    /// Source: page §请求参数
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct RegisterUsersRequest {
+        /// 用户信息，单次最多注册 100 个用户。
+        #[serde(rename = "UserInfo")]
+        pub user_info: ::std::vec::Vec<RegisterUserInfo>,
+    }
+    /// 用户信息，单次最多注册 100 个用户。
+    ///
+    /// Source: page §请求参数
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct RegisterUserInfo {
+        /// 用户 ID，长度不超过 32 字节。
+        ///
+        /// Limits: ≤ 32 bytes → 660000012; charset `user_id` → 660000002.
+        #[serde(rename = "UserId")]
+        pub user_id: ::std::string::String,
+        /// 用户名称，长度不超过 256 字节。
+        ///
+        /// Limits: ≤ 256 bytes → 660700006.
+        #[serde(
+            rename = "UserName",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            deserialize_with = "::imspec_runtime::deserialize_present"
+        )]
+        pub user_name: ::std::option::Option<::std::string::String>,
+        /// 用户头像地址，长度不超过 500 字节。
+        ///
+        /// Limits: ≤ 500 bytes → 660700007.
+        #[serde(
+            rename = "UserAvatar",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            deserialize_with = "::imspec_runtime::deserialize_present"
+        )]
+        pub user_avatar: ::std::option::Option<::std::string::String>,
+    }
+    /// Source: page §响应参数
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct RegisterUsersResponse {
+        /// 返回码。
+        /// 说明：当您发起请求同时注册多个用户时：
+        /// - 如果有 1 个或以上的用户 ID 注册成功，Code 都会返回 0。此时请参考 ErrorList 中的具体信息，确认操作结果。
+        /// - 如果全部用户注册失败，Code 会返回相关返回码，具体请参考 [全局返回码](/zim-server/return-codes)。
+        #[serde(
+            rename = "Code",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub code: ::std::option::Option<i64>,
+        /// 请求结果的说明信息。
+        #[serde(
+            rename = "Message",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub message: ::std::option::Option<::std::string::String>,
+        /// 请求 ID。
+        #[serde(
+            rename = "RequestId",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub request_id: ::std::option::Option<::std::string::String>,
+        /// 失败信息列表。
+        /// - Code 为 0：
+        ///   - ErrorList 为空，全部用户注册成功。
+        ///   - ErrorList 不为空，表示部分用户注册失败，请参考 SubCode、SubMessage 处理。
+        /// - Code 不为 0：
+        ///   - ErrorList 为空，表示参数错误、接口频率限制、系统错误。
+        ///   - ErrorList 不为空，表示所有用户都注册失败，全部都是已经存在的用户。
+        #[serde(
+            rename = "ErrorList",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_list: ::std::option::Option<::std::vec::Vec<RegisterUserError>>,
+    }
+    /// 失败信息列表。
+    ///
+    /// Source: page §响应参数
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct RegisterUserError {
+        /// 注册失败的 UserID。
+        #[serde(
+            rename = "UserId",
+            alias = "UserID",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<::std::string::String>,
+        /// 用户注册失败的具体返回码。
+        #[serde(
+            rename = "SubCode",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sub_code: ::std::option::Option<i64>,
+        /// 用户注册失败的原因说明。
+        #[serde(
+            rename = "SubMessage",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sub_message: ::std::option::Option<::std::string::String>,
+    }
+    /// Every code this API can answer: its own error table and the vendor's shared codes (24 in all).
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq,
+        ::std::hash::Hash
+    )]
+    #[non_exhaustive]
+    pub enum ErrorCode {
+        /// `660000001` — 业务类通用错误。
+        /// 服务端出错。
+        ///
+        /// Advice: 请重试，或联系 ZEGO 技术支持。
+        ///
+        /// Class: `retryable`.
+        GenericError,
+        /// `660000002` — 输入参数错误。
+        /// 输入的参数缺失或不合法。
+        ///
+        /// Advice: 请检查输入的参数。
+        ///
+        /// Class: `caller_error`.
+        InputParamError,
+        /// `660000012` — UserID 长度超过限制。
+        /// UserID 最大长度为 32 字节。
+        ///
+        /// Advice: 请确认 UserID 的长度。
+        ///
+        /// Class: `caller_error`.
+        UserIdTooLong,
+        /// `660700001` — 请求过于频繁。
+        /// 发起请求频率超过 20 次/秒。
+        ///
+        /// Advice: 请稍后再试。
+        ///
+        /// Class: `rate_limited`.
+        RequestTooFrequent,
+        /// `660700002` — 用户已存在。
+        /// 发送请求的 UserID 已存在。
+        ///
+        /// Advice: 请避免重复注册相同的 UserID。
+        ///
+        /// Class: `already_done`.
+        UserAlreadyExists,
+        /// `660700006` — UserName 长度超过限制。
+        /// UserName 长度最大为 256 字节。
+        ///
+        /// Advice: 请确认 UserName 的长度。
+        ///
+        /// Class: `caller_error`.
+        UserNameTooLong,
+        /// `660700007` — UserAvatar 地址长度超过限制。
+        /// UserAvatar 地址长度最大为 500 字节。
+        ///
+        /// Advice: 请确认 UserAvatar 的长度。
+        ///
+        /// Class: `caller_error`.
+        UserAvatarTooLong,
+        /// `1` — Request failed: the server is busy.
+        ///
+        /// Class: `retryable`.
+        SystemBusy,
+        /// `2` — Input parameter error.
+        ///
+        /// Class: `caller_error`.
+        InvalidParameter,
+        /// `3` — Authentication failed.
+        ///
+        /// Class: `auth`.
+        AuthFailed,
+        /// `7` — The number of requests per second exceeds the system setting (QPS over the system limit).
+        ///
+        /// Class: `rate_limited`.
+        SystemQpsLimit,
+        /// `100000000` — The Host of the request URL is wrong.
+        ///
+        /// Class: `caller_error`.
+        InvalidHost,
+        /// `100000001` — The AppId field is malformed.
+        ///
+        /// Class: `auth`.
+        InvalidAppId,
+        /// `100000002` — The Timestamp field is empty.
+        ///
+        /// Class: `auth`.
+        TimestampEmpty,
+        /// `100000003` — The Timestamp field is malformed.
+        ///
+        /// Class: `auth`.
+        InvalidTimestamp,
+        /// `100000004` — The signature has expired (Timestamp more than 10 minutes off the server's clock).
+        ///
+        /// Class: `auth`.
+        SignatureExpired,
+        /// `100000005` — The signature is wrong.
+        ///
+        /// Class: `auth`.
+        SignatureMismatch,
+        /// `100000006` — The Action query parameter is empty.
+        ///
+        /// Class: `caller_error`.
+        ActionEmpty,
+        /// `100000007` — The Action is not supported.
+        ///
+        /// Class: `caller_error`.
+        UnsupportedAction,
+        /// `100000008` — The SignatureNonce field is empty.
+        ///
+        /// Class: `auth`.
+        SignatureNonceEmpty,
+        /// `100000009` — The Signature field is empty.
+        ///
+        /// Class: `auth`.
+        SignatureEmpty,
+        /// `100000013` — The SignatureVersion field is empty.
+        ///
+        /// Class: `auth`.
+        SignatureVersionEmpty,
+        /// `100000014` — The SignatureVersion is not supported.
+        ///
+        /// Class: `auth`.
+        UnsupportedSignatureVersion,
+        /// `660300005` — The call rate of the API exceeds the AppID-level limit.
+        ///
+        /// Class: `rate_limited`.
+        AppRateLimited,
+        /// A code the spec does not list.
+        Unknown(::imspec_runtime::Code),
+    }
+    impl ::imspec_runtime::VendorCode for ErrorCode {
+        fn from_code(code: &::imspec_runtime::Code) -> Self {
+            match code {
+                ::imspec_runtime::Code::Int(660000001i64) => ErrorCode::GenericError,
+                ::imspec_runtime::Code::Int(660000002i64) => ErrorCode::InputParamError,
+                ::imspec_runtime::Code::Int(660000012i64) => ErrorCode::UserIdTooLong,
+                ::imspec_runtime::Code::Int(660700001i64) => {
+                    ErrorCode::RequestTooFrequent
+                }
+                ::imspec_runtime::Code::Int(660700002i64) => ErrorCode::UserAlreadyExists,
+                ::imspec_runtime::Code::Int(660700006i64) => ErrorCode::UserNameTooLong,
+                ::imspec_runtime::Code::Int(660700007i64) => ErrorCode::UserAvatarTooLong,
+                ::imspec_runtime::Code::Int(1i64) => ErrorCode::SystemBusy,
+                ::imspec_runtime::Code::Int(2i64) => ErrorCode::InvalidParameter,
+                ::imspec_runtime::Code::Int(3i64) => ErrorCode::AuthFailed,
+                ::imspec_runtime::Code::Int(7i64) => ErrorCode::SystemQpsLimit,
+                ::imspec_runtime::Code::Int(100000000i64) => ErrorCode::InvalidHost,
+                ::imspec_runtime::Code::Int(100000001i64) => ErrorCode::InvalidAppId,
+                ::imspec_runtime::Code::Int(100000002i64) => ErrorCode::TimestampEmpty,
+                ::imspec_runtime::Code::Int(100000003i64) => ErrorCode::InvalidTimestamp,
+                ::imspec_runtime::Code::Int(100000004i64) => ErrorCode::SignatureExpired,
+                ::imspec_runtime::Code::Int(100000005i64) => ErrorCode::SignatureMismatch,
+                ::imspec_runtime::Code::Int(100000006i64) => ErrorCode::ActionEmpty,
+                ::imspec_runtime::Code::Int(100000007i64) => ErrorCode::UnsupportedAction,
+                ::imspec_runtime::Code::Int(100000008i64) => {
+                    ErrorCode::SignatureNonceEmpty
+                }
+                ::imspec_runtime::Code::Int(100000009i64) => ErrorCode::SignatureEmpty,
+                ::imspec_runtime::Code::Int(100000013i64) => {
+                    ErrorCode::SignatureVersionEmpty
+                }
+                ::imspec_runtime::Code::Int(100000014i64) => {
+                    ErrorCode::UnsupportedSignatureVersion
+                }
+                ::imspec_runtime::Code::Int(660300005i64) => ErrorCode::AppRateLimited,
+                other => ErrorCode::Unknown(other.clone()),
+            }
+        }
+        fn code(&self) -> ::imspec_runtime::Code {
+            match self {
+                ErrorCode::GenericError => ::imspec_runtime::Code::Int(660000001i64),
+                ErrorCode::InputParamError => ::imspec_runtime::Code::Int(660000002i64),
+                ErrorCode::UserIdTooLong => ::imspec_runtime::Code::Int(660000012i64),
+                ErrorCode::RequestTooFrequent => {
+                    ::imspec_runtime::Code::Int(660700001i64)
+                }
+                ErrorCode::UserAlreadyExists => ::imspec_runtime::Code::Int(660700002i64),
+                ErrorCode::UserNameTooLong => ::imspec_runtime::Code::Int(660700006i64),
+                ErrorCode::UserAvatarTooLong => ::imspec_runtime::Code::Int(660700007i64),
+                ErrorCode::SystemBusy => ::imspec_runtime::Code::Int(1i64),
+                ErrorCode::InvalidParameter => ::imspec_runtime::Code::Int(2i64),
+                ErrorCode::AuthFailed => ::imspec_runtime::Code::Int(3i64),
+                ErrorCode::SystemQpsLimit => ::imspec_runtime::Code::Int(7i64),
+                ErrorCode::InvalidHost => ::imspec_runtime::Code::Int(100000000i64),
+                ErrorCode::InvalidAppId => ::imspec_runtime::Code::Int(100000001i64),
+                ErrorCode::TimestampEmpty => ::imspec_runtime::Code::Int(100000002i64),
+                ErrorCode::InvalidTimestamp => ::imspec_runtime::Code::Int(100000003i64),
+                ErrorCode::SignatureExpired => ::imspec_runtime::Code::Int(100000004i64),
+                ErrorCode::SignatureMismatch => ::imspec_runtime::Code::Int(100000005i64),
+                ErrorCode::ActionEmpty => ::imspec_runtime::Code::Int(100000006i64),
+                ErrorCode::UnsupportedAction => ::imspec_runtime::Code::Int(100000007i64),
+                ErrorCode::SignatureNonceEmpty => {
+                    ::imspec_runtime::Code::Int(100000008i64)
+                }
+                ErrorCode::SignatureEmpty => ::imspec_runtime::Code::Int(100000009i64),
+                ErrorCode::SignatureVersionEmpty => {
+                    ::imspec_runtime::Code::Int(100000013i64)
+                }
+                ErrorCode::UnsupportedSignatureVersion => {
+                    ::imspec_runtime::Code::Int(100000014i64)
+                }
+                ErrorCode::AppRateLimited => ::imspec_runtime::Code::Int(660300005i64),
+                ErrorCode::Unknown(code) => code.clone(),
+            }
+        }
+        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
+            match self {
+                ErrorCode::GenericError => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::InputParamError => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::UserIdTooLong => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::RequestTooFrequent => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::UserAlreadyExists => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::AlreadyDone,
+                    )
+                }
+                ErrorCode::UserNameTooLong => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::UserAvatarTooLong => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::SystemBusy => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::InvalidParameter => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::AuthFailed => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SystemQpsLimit => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::InvalidHost => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::InvalidAppId => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::TimestampEmpty => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::InvalidTimestamp => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SignatureExpired => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SignatureMismatch => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::ActionEmpty => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::UnsupportedAction => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::SignatureNonceEmpty => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SignatureEmpty => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SignatureVersionEmpty => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UnsupportedSignatureVersion => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::AppRateLimited => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::Unknown(_) => ::std::option::Option::None,
+            }
+        }
+        fn meaning(&self) -> &'static str {
+            match self {
+                ErrorCode::GenericError => "业务类通用错误。\n服务端出错。",
+                ErrorCode::InputParamError => {
+                    "输入参数错误。\n输入的参数缺失或不合法。"
+                }
+                ErrorCode::UserIdTooLong => {
+                    "UserID 长度超过限制。\nUserID 最大长度为 32 字节。"
+                }
+                ErrorCode::RequestTooFrequent => {
+                    "请求过于频繁。\n发起请求频率超过 20 次/秒。"
+                }
+                ErrorCode::UserAlreadyExists => {
+                    "用户已存在。\n发送请求的 UserID 已存在。"
+                }
+                ErrorCode::UserNameTooLong => {
+                    "UserName 长度超过限制。\nUserName 长度最大为 256 字节。"
+                }
+                ErrorCode::UserAvatarTooLong => {
+                    "UserAvatar 地址长度超过限制。\nUserAvatar 地址长度最大为 500 字节。"
+                }
+                ErrorCode::SystemBusy => "Request failed: the server is busy.",
+                ErrorCode::InvalidParameter => "Input parameter error.",
+                ErrorCode::AuthFailed => "Authentication failed.",
+                ErrorCode::SystemQpsLimit => {
+                    "The number of requests per second exceeds the system setting (QPS over the system limit)."
+                }
+                ErrorCode::InvalidHost => "The Host of the request URL is wrong.",
+                ErrorCode::InvalidAppId => "The AppId field is malformed.",
+                ErrorCode::TimestampEmpty => "The Timestamp field is empty.",
+                ErrorCode::InvalidTimestamp => "The Timestamp field is malformed.",
+                ErrorCode::SignatureExpired => {
+                    "The signature has expired (Timestamp more than 10 minutes off the server's clock)."
+                }
+                ErrorCode::SignatureMismatch => "The signature is wrong.",
+                ErrorCode::ActionEmpty => "The Action query parameter is empty.",
+                ErrorCode::UnsupportedAction => "The Action is not supported.",
+                ErrorCode::SignatureNonceEmpty => "The SignatureNonce field is empty.",
+                ErrorCode::SignatureEmpty => "The Signature field is empty.",
+                ErrorCode::SignatureVersionEmpty => {
+                    "The SignatureVersion field is empty."
+                }
+                ErrorCode::UnsupportedSignatureVersion => {
+                    "The SignatureVersion is not supported."
+                }
+                ErrorCode::AppRateLimited => {
+                    "The call rate of the API exceeds the AppID-level limit."
+                }
+                ErrorCode::Unknown(_) => "a code the spec does not list",
+            }
+        }
+        fn advice(&self) -> ::std::option::Option<&'static str> {
+            match self {
+                ErrorCode::GenericError => {
+                    ::std::option::Option::Some(
+                        "请重试，或联系 ZEGO 技术支持。",
+                    )
+                }
+                ErrorCode::InputParamError => {
+                    ::std::option::Option::Some("请检查输入的参数。")
+                }
+                ErrorCode::UserIdTooLong => {
+                    ::std::option::Option::Some("请确认 UserID 的长度。")
+                }
+                ErrorCode::RequestTooFrequent => {
+                    ::std::option::Option::Some("请稍后再试。")
+                }
+                ErrorCode::UserAlreadyExists => {
+                    ::std::option::Option::Some(
+                        "请避免重复注册相同的 UserID。",
+                    )
+                }
+                ErrorCode::UserNameTooLong => {
+                    ::std::option::Option::Some("请确认 UserName 的长度。")
+                }
+                ErrorCode::UserAvatarTooLong => {
+                    ::std::option::Option::Some("请确认 UserAvatar 的长度。")
+                }
+                ErrorCode::SystemBusy => ::std::option::Option::None,
+                ErrorCode::InvalidParameter => ::std::option::Option::None,
+                ErrorCode::AuthFailed => ::std::option::Option::None,
+                ErrorCode::SystemQpsLimit => ::std::option::Option::None,
+                ErrorCode::InvalidHost => ::std::option::Option::None,
+                ErrorCode::InvalidAppId => ::std::option::Option::None,
+                ErrorCode::TimestampEmpty => ::std::option::Option::None,
+                ErrorCode::InvalidTimestamp => ::std::option::Option::None,
+                ErrorCode::SignatureExpired => ::std::option::Option::None,
+                ErrorCode::SignatureMismatch => ::std::option::Option::None,
+                ErrorCode::ActionEmpty => ::std::option::Option::None,
+                ErrorCode::UnsupportedAction => ::std::option::Option::None,
+                ErrorCode::SignatureNonceEmpty => ::std::option::Option::None,
+                ErrorCode::SignatureEmpty => ::std::option::Option::None,
+                ErrorCode::SignatureVersionEmpty => ::std::option::Option::None,
+                ErrorCode::UnsupportedSignatureVersion => ::std::option::Option::None,
+                ErrorCode::AppRateLimited => ::std::option::Option::None,
+                ErrorCode::Unknown(_) => ::std::option::Option::None,
+            }
+        }
+    }
+    impl ::std::fmt::Display for ErrorCode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            use ::imspec_runtime::VendorCode as _;
+            write!(f, "{} {}", self.code(), self.meaning())
+        }
+    }
+    /// The limits the vendor raises on request, by name, as the runtime lists them.
+    pub const LIMITS: &[::imspec_runtime::LimitInfo] = &[];
+    /// Limits the vendor raises on request. Validation uses these instead of the documented
+    /// values, so a client is not stopped by a limit the vendor has relaxed for this app.
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::marker::Copy,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq
+    )]
+    pub struct Limits {}
+    impl Limits {
+        /// The limits as the vendor's page documents them.
+        pub const DOCUMENTED: Limits = Limits {};
+        /// Fails when a limit is raised beyond what the vendor says it grants.
+        pub fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+            ::std::result::Result::Ok(())
+        }
+        /// The documented limits with the named ones raised; names not in [`LIMITS`] are
+        /// ignored here (`ApiEntry::check_raised` refuses them).
+        pub fn raised(raised: &::imspec_runtime::Raised) -> Limits {
+            #[allow(unused_mut)]
+            let mut limits = Limits::DOCUMENTED;
+            let _ = raised;
+            limits
+        }
+    }
+    impl ::std::default::Default for Limits {
+        fn default() -> Self {
+            Limits::DOCUMENTED
+        }
+    }
+    const CHARSET_USER_ID: ::imspec_runtime::Charset = {
+        const RANGES: &[(char, char)] = &[('0', '9'), ('a', 'z'), ('A', 'Z')];
+        ::imspec_runtime::Charset {
+            name: "user_id",
+            ranges: RANGES,
+            chars: "!#$%&()+-:;<=.>?@[]^_{}|~",
+            ascii: ::imspec_runtime::Charset::ascii_table(
+                RANGES,
+                "!#$%&()+-:;<=.>?@[]^_{}|~",
+            ),
+        }
+    };
+    #[allow(unused_variables)]
+    fn validate_register_user_info(
+        value: &RegisterUserInfo,
+        path: &::imspec_runtime::Path<'_>,
+        root: &RegisterUsersRequest,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        {
+            let p = path.field("UserId");
+            let x = &value.user_id;
+            let s: &str = x.as_str();
+            v.max_len(
+                &p,
+                s,
+                32u64,
+                ::imspec_runtime::LenUnit::Bytes,
+                ::imspec_runtime::Code::Int(660000012i64),
+            );
+            v.charset(
+                &p,
+                s,
+                &CHARSET_USER_ID,
+                ::imspec_runtime::Code::Int(660000002i64),
+                false,
+            );
+        }
+        if let ::std::option::Option::Some(x) = &value.user_name {
+            let p = path.field("UserName");
+            let s: &str = x.as_str();
+            v.max_len(
+                &p,
+                s,
+                256u64,
+                ::imspec_runtime::LenUnit::Bytes,
+                ::imspec_runtime::Code::Int(660700006i64),
+            );
+        }
+        if let ::std::option::Option::Some(x) = &value.user_avatar {
+            let p = path.field("UserAvatar");
+            let s: &str = x.as_str();
+            v.max_len(
+                &p,
+                s,
+                500u64,
+                ::imspec_runtime::LenUnit::Bytes,
+                ::imspec_runtime::Code::Int(660700007i64),
+            );
+        }
+    }
+    #[allow(unused_variables)]
+    fn validate_register_user_info_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        path: &::imspec_runtime::Path<'_>,
+        root: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        let ::std::option::Option::Some(object) = value.as_object() else {
+            v.schema(
+                path,
+                ::imspec_runtime::Rule::Type,
+                ::imspec_runtime::Code::Int(660000002i64),
+                ::std::format!(
+                    "expected an object ({}), found {}", "RegisterUserInfo",
+                    ::imspec_runtime::json_kind(value)
+                ),
+            );
+            return;
+        };
+        {
+            let p = path.field("UserId");
+            match object.get("UserId") {
+                ::std::option::Option::None => {
+                    v.schema(
+                        &p,
+                        ::imspec_runtime::Rule::Required,
+                        ::imspec_runtime::Code::Int(660000002i64),
+                        "is required",
+                    )
+                }
+                ::std::option::Option::Some(x) => {
+                    match x.as_str() {
+                        ::std::option::Option::Some(s) => {
+                            v.max_len(
+                                &p,
+                                s,
+                                32u64,
+                                ::imspec_runtime::LenUnit::Bytes,
+                                ::imspec_runtime::Code::Int(660000012i64),
+                            );
+                            v.charset(
+                                &p,
+                                s,
+                                &CHARSET_USER_ID,
+                                ::imspec_runtime::Code::Int(660000002i64),
+                                false,
+                            );
+                        }
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(660000002i64),
+                                ::std::format!(
+                                    "expected a string, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        {
+            let p = path.field("UserName");
+            match object.get("UserName") {
+                ::std::option::Option::None => {}
+                ::std::option::Option::Some(x) => {
+                    match x.as_str() {
+                        ::std::option::Option::Some(s) => {
+                            v.max_len(
+                                &p,
+                                s,
+                                256u64,
+                                ::imspec_runtime::LenUnit::Bytes,
+                                ::imspec_runtime::Code::Int(660700006i64),
+                            );
+                        }
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(660000002i64),
+                                ::std::format!(
+                                    "expected a string, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        {
+            let p = path.field("UserAvatar");
+            match object.get("UserAvatar") {
+                ::std::option::Option::None => {}
+                ::std::option::Option::Some(x) => {
+                    match x.as_str() {
+                        ::std::option::Option::Some(s) => {
+                            v.max_len(
+                                &p,
+                                s,
+                                500u64,
+                                ::imspec_runtime::LenUnit::Bytes,
+                                ::imspec_runtime::Code::Int(660700007i64),
+                            );
+                        }
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(660000002i64),
+                                ::std::format!(
+                                    "expected a string, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+    }
+    #[allow(unused_variables)]
+    fn validate_register_users_request(
+        value: &RegisterUsersRequest,
+        path: &::imspec_runtime::Path<'_>,
+        root: &RegisterUsersRequest,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        {
+            let p = path.field("UserInfo");
+            let x = &value.user_info;
+            let items = x.as_slice();
+            for (i, x) in items.iter().enumerate() {
+                let p = p.index(i);
+                validate_register_user_info(x, &p, root, limits, v);
+            }
+        }
+    }
+    #[allow(unused_variables)]
+    fn validate_register_users_request_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        path: &::imspec_runtime::Path<'_>,
+        root: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        let ::std::option::Option::Some(object) = value.as_object() else {
+            v.schema(
+                path,
+                ::imspec_runtime::Rule::Type,
+                ::imspec_runtime::Code::Int(660000002i64),
+                ::std::format!(
+                    "expected an object ({}), found {}", "RegisterUsersRequest",
+                    ::imspec_runtime::json_kind(value)
+                ),
+            );
+            return;
+        };
+        {
+            let p = path.field("UserInfo");
+            match object.get("UserInfo") {
+                ::std::option::Option::None => {
+                    v.schema(
+                        &p,
+                        ::imspec_runtime::Rule::Required,
+                        ::imspec_runtime::Code::Int(660000002i64),
+                        "is required",
+                    )
+                }
+                ::std::option::Option::Some(x) => {
+                    match x.as_array() {
+                        ::std::option::Option::Some(items) => {
+                            for (i, x) in items.iter().enumerate() {
+                                let p = p.index(i);
+                                validate_register_user_info_json(x, &p, root, limits, v);
+                            }
+                        }
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(660000002i64),
+                                ::std::format!(
+                                    "expected an array, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+    }
+    impl RegisterUsersRequest {
+        /// Every violation of the spec's rules at the documented limits, each with its JSON
+        /// path and the code the vendor would answer. Empty when the request is valid.
+        pub fn validate(&self) -> ::std::vec::Vec<::imspec_runtime::Violation> {
+            let mut v = ::imspec_runtime::Violations::new();
+            self.validate_with(&Limits::DOCUMENTED, &mut v);
+            v.into_vec()
+        }
+        /// Validates against `limits` (raised ones included) into `v`; allocates nothing
+        /// when the request is valid.
+        pub fn validate_with(
+            &self,
+            limits: &Limits,
+            v: &mut ::imspec_runtime::Violations,
+        ) {
+            if let ::std::option::Option::Some(n) = ::std::option::Option::Some(
+                self.user_info.len(),
+            ) {
+                v.batch(
+                    &::imspec_runtime::Path::Root.field("UserInfo"),
+                    n,
+                    100u64,
+                    ::imspec_runtime::Code::Int(660000002i64),
+                );
+            }
+            validate_register_users_request(
+                self,
+                &::imspec_runtime::Path::Root,
+                self,
+                limits,
+                v,
+            );
+        }
+    }
+    /// Validates a request body given as JSON: schema problems (missing fields, wrong
+    /// types, values outside an enum) and every rule, all in one pass. The batch maximum
+    /// comes first, so that a bounded [`::imspec_runtime::Violations`] always keeps it.
+    pub fn validate_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        if let ::std::option::Option::Some(items) = value
+            .get("UserInfo")
+            .and_then(|x| x.as_array())
+        {
+            v.batch(
+                &::imspec_runtime::Path::Root.field("UserInfo"),
+                items.len(),
+                100u64,
+                ::imspec_runtime::Code::Int(660000002i64),
+            );
+        }
+        validate_register_users_request_json(
             value,
             &::imspec_runtime::Path::Root,
             value,

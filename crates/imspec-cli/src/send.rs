@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use imspec::runtime::{ApiEntry, ClientOptions, Report, VendorClient};
 
-use crate::validate::{InputError, find, parse_params, read_body};
+use crate::validate::{InputError, find, parse_body, parse_params, read_body, read_input};
 
 /// Runs the send; `Ok(all_succeeded)` decides exit 0 or 1.
 pub fn run(
@@ -20,7 +20,17 @@ pub fn run(
 ) -> Result<bool, InputError> {
     let entry = find(api_id)?;
     let params = parse_params(entry, params)?;
-    let body = read_body(file)?;
+    // GET and DELETE take no body: FILE is left out (or empty input on `-`).
+    let body = if matches!(entry.info.method, "GET" | "DELETE") {
+        match file {
+            None => serde_json::json!({}),
+            Some(_) => read_input(file).and_then(|text| {
+                if text.trim().is_empty() { Ok(serde_json::json!({})) } else { parse_body(&text, file) }
+            })?,
+        }
+    } else {
+        read_body(file)?
+    };
     let config = crate::config::load(config).map_err(|e| InputError(e.to_string()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -45,7 +55,7 @@ pub fn run(
         let report = client.send(entry, &body, &params).await.map_err(|e| InputError(e.to_string()))?;
         println!("{}", serde_json::to_string_pretty(&report.to_json()).unwrap_or_default());
         explain(entry, &report);
-        Ok(report.all_succeeded() && !report.items.is_empty())
+        Ok(report.all_succeeded() && (report.listing.is_some() || !report.items.is_empty()))
     })
 }
 
@@ -57,8 +67,13 @@ fn explain(entry: &ApiEntry, report: &Report) {
         for v in &report.rejected {
             eprintln!("  {v}");
         }
+    } else if let Some(listing) = &report.listing {
+        if let Some(why) = &listing.failure {
+            eprintln!("error: the list of {} was not read to its end: {why}", listing.user);
+        }
     } else if report.items.is_empty() {
-        eprintln!("error: the request carries no items in `{}`; nothing was sent", entry.info.batch.field);
+        let field = entry.info.batch.as_ref().map_or("the request", |b| b.field);
+        eprintln!("error: the request carries no items in `{field}`; nothing was sent");
     }
     let mut reasons: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     for item in &report.items {

@@ -44,14 +44,16 @@ fn api_summary(out: &mut String, api: Api<'_>) {
         rl.scope,
         if rl.raisable { " (raisable)" } else { "" }
     );
-    let b = &spec.batch;
-    let max = match (b.max_items, b.raisable_to) {
-        (Some(m), Some(to)) => format!("≤ {m} per call (raisable to {to})"),
-        (Some(m), None) => format!("≤ {m} per call"),
-        (None, _) => "no documented maximum".into(),
-    };
-    let code = b.code.as_ref().map(|c| format!(", code {}", c.value)).unwrap_or_default();
-    let _ = writeln!(out, "  batch       {} {max}{code}", b.field.value);
+    let _ = writeln!(out, "  operation   {}", spec.operation.value);
+    if let Some(b) = &spec.batch {
+        let max = match (b.max_items, b.raisable_to) {
+            (Some(m), Some(to)) => format!("≤ {m} per call (raisable to {to})"),
+            (Some(m), None) => format!("≤ {m} per call"),
+            (None, _) => "no documented maximum".into(),
+        };
+        let code = b.code.as_ref().map(|c| format!(", code {}", c.value)).unwrap_or_default();
+        let _ = writeln!(out, "  batch       {} {max}{code}", b.field.value);
+    }
 
     let mut constraints = Vec::new();
     let mut fields = 0;

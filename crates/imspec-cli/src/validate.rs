@@ -52,8 +52,12 @@ pub fn run(api_id: &str, file: Option<&Path>, params: &[String], as_json: bool) 
 
 /// The request body in `file` (or standard input), as JSON.
 pub fn read_body(file: Option<&Path>) -> Result<serde_json::Value, InputError> {
-    let text = read_input(file)?;
-    serde_json::from_str(&text).map_err(|e| {
+    parse_body(&read_input(file)?, file)
+}
+
+/// A request body read from `file` (or standard input), as JSON.
+pub fn parse_body(text: &str, file: Option<&Path>) -> Result<serde_json::Value, InputError> {
+    serde_json::from_str(text).map_err(|e| {
         let source = match file {
             Some(p) if p != Path::new("-") => p.display().to_string(),
             _ => "standard input".into(),
@@ -88,7 +92,7 @@ pub fn parse_params(entry: &ApiEntry, params: &[String]) -> Result<Vec<(String, 
         .collect()
 }
 
-fn read_input(file: Option<&Path>) -> Result<String, InputError> {
+pub fn read_input(file: Option<&Path>) -> Result<String, InputError> {
     match file {
         Some(path) if path != Path::new("-") => {
             std::fs::read_to_string(path).map_err(|e| InputError(format!("cannot read {}: {e}", path.display())))

@@ -177,18 +177,7 @@ fn direction(both: bool) -> TokenStream {
     if both { quote!(::imspec_runtime::Direction::Both) } else { quote!(::imspec_runtime::Direction::OneWay) }
 }
 
-fn service_fields(a: &ApiIr) -> TokenStream {
-    let errors = error_rows(&a.errors);
-    let an = &a.answer;
-    let item_message = option(an.item_message.as_ref());
-    let failed_ids = id_list_tokens(an.failed_ids.as_ref());
-    let invalid_ids = id_list_tokens(an.invalid_ids.as_ref());
-    let all_failed = an.all_failed.iter().map(|(from, to)| {
-        let (from, to) = (code_tokens(from), code_tokens(to));
-        quote!((#from, #to))
-    });
-    let fill = fill_tokens(&an.fill);
-    let r = &a.relation;
+fn relation_tokens(r: &RelationIr) -> TokenStream {
     let requester = {
         let kind = format_ident!("{}", r.requester.0);
         let name = &r.requester.1;
@@ -202,11 +191,45 @@ fn service_fields(a: &ApiIr) -> TokenStream {
         });
         quote!((#field, &[#(#values),*]))
     }));
-    let unknown_user = option(r.unknown_user.as_ref().map(code_tokens));
-    let unknown_requester = option(r.unknown_requester.as_ref().map(code_tokens));
-    let already_friends = option(r.already_friends.as_ref().map(code_tokens));
-    let pending = option(r.pending.as_ref().map(code_tokens));
+    let codes = [&r.unknown_user, &r.unknown_requester, &r.already_friends, &r.pending, &r.not_friends]
+        .map(|c| option(c.as_ref().map(code_tokens)));
+    let [unknown_user, unknown_requester, already_friends, pending, not_friends] = codes;
     let force = option(r.force.as_ref().map(|(field, value)| quote!((#field, #value))));
+    let target_param = option(r.target_param.as_ref());
+    let check_values = r.check_values.iter().map(|(value, both, word)| {
+        let d = direction(*both);
+        let w = format_ident!("{}", word);
+        quote!((#value, #d, ::imspec_runtime::RelationWord::#w))
+    });
+    quote! {
+        ::imspec_runtime::Relation {
+            requester: #requester,
+            direction: #dir,
+            direction_field: #direction_field,
+            unknown_user: #unknown_user,
+            unknown_requester: #unknown_requester,
+            already_friends: #already_friends,
+            pending: #pending,
+            force: #force,
+            target_param: #target_param,
+            not_friends: #not_friends,
+            check_values: &[#(#check_values),*],
+        }
+    }
+}
+
+fn service_fields(a: &ApiIr) -> TokenStream {
+    let errors = error_rows(&a.errors);
+    let an = &a.answer;
+    let item_message = option(an.item_message.as_ref());
+    let failed_ids = id_list_tokens(an.failed_ids.as_ref());
+    let invalid_ids = id_list_tokens(an.invalid_ids.as_ref());
+    let all_failed = an.all_failed.iter().map(|(from, to)| {
+        let (from, to) = (code_tokens(from), code_tokens(to));
+        quote!((#from, #to))
+    });
+    let fill = fill_tokens(&an.fill);
+    let relation = option(a.relation.as_ref().map(relation_tokens));
     let limits = a.state.iter().map(|(name, limit)| {
         let limit = option(limit.as_ref().map(|l| {
             let max = option(l.max.map(u64_lit));
@@ -229,16 +252,7 @@ fn service_fields(a: &ApiIr) -> TokenStream {
             all_failed: &[#(#all_failed),*],
             fill: #fill,
         },
-        relation: ::imspec_runtime::Relation {
-            requester: #requester,
-            direction: #dir,
-            direction_field: #direction_field,
-            unknown_user: #unknown_user,
-            unknown_requester: #unknown_requester,
-            already_friends: #already_friends,
-            pending: #pending,
-            force: #force,
-        },
+        relation: #relation,
         state: #state,
     }
 }
@@ -283,6 +297,7 @@ fn caller_params(a: &ApiIr) -> TokenStream {
         pub struct Params { #(#fields,)* }
         impl Params {
             /// As `(name, value)` pairs, the way the runtime takes them.
+            #[allow(clippy::vec_init_then_push)]
             pub fn to_pairs(&self) -> ::std::vec::Vec<(::std::string::String, ::std::string::String)> {
                 let mut out = ::std::vec::Vec::new();
                 #(#pairs)*
@@ -401,23 +416,75 @@ fn api_info(a: &ApiIr) -> TokenStream {
     let per_second = Literal::u32_suffixed(u32::try_from(a.rate_per_second).unwrap_or(u32::MAX));
     let rate_raisable = a.rate_raisable;
     let rate_answer = code_tokens(&a.rate_answer);
-    let b = &a.batch;
-    let field = &b.field;
-    let item_id = option(b.item_id.as_ref());
-    let max_items = option(b.max_items.map(u64_lit));
-    let raisable_to = option(b.raisable_to.map(u64_lit));
-    let batch_raisable = b.raisable;
-    let batch_code = option(b.code.as_ref().map(code_tokens));
-    let batch_limit = option(b.limit_field.as_ref());
+    let batch = option(a.batch.as_ref().map(|b| {
+        let field = &b.field;
+        let item_id = option(b.item_id.as_ref());
+        let max_items = option(b.max_items.map(u64_lit));
+        let raisable_to = option(b.raisable_to.map(u64_lit));
+        let raisable = b.raisable;
+        let code = option(b.code.as_ref().map(code_tokens));
+        let limit = option(b.limit_field.as_ref());
+        quote! {
+            ::imspec_runtime::Batch {
+                field: #field,
+                item_id: #item_id,
+                max_items: #max_items,
+                raisable_to: #raisable_to,
+                raisable: #raisable,
+                code: #code,
+                limit: #limit,
+            }
+        }
+    }));
+    let operation = format_ident!("{}", a.operation);
+    let budget = &a.budget;
+    let unlisted = option(a.unlisted.map(class_tokens));
+    let already_registered = option(a.already_registered.as_ref().map(code_tokens));
+    let paging = option(a.paging.as_ref().map(|p| {
+        let carrier = |(kind, name): &(&'static str, String)| {
+            let kind = format_ident!("{}", kind);
+            quote!(::imspec_runtime::Carrier::#kind(#name))
+        };
+        let cursor = carrier(&p.cursor);
+        let page_size = option(p.page_size.as_ref().map(carrier));
+        let items = &p.items;
+        let item_id = option(p.item_id.as_ref());
+        let next = option(p.next.as_ref().map(|n| quote!(&[#(#n),*])));
+        let complete = option(p.complete.as_ref().map(|(path, value)| quote!((&[#(#path),*], #value))));
+        quote! {
+            ::imspec_runtime::Paging {
+                cursor: #cursor,
+                page_size: #page_size,
+                items: &[#(#items),*],
+                item_id: #item_id,
+                next: #next,
+                complete: #complete,
+            }
+        }
+    }));
     let schema_code = code_tokens(&a.schema_code);
     let request = ident(&a.request);
     let response = ident(&a.response);
     let (env_code, env_message, env_ok) =
         (&a.envelope.0, &a.envelope.1, option(a.envelope.2.as_ref().map(code_tokens)));
-    let results = match &a.results {
-        ResultsIr::PerItem { list, ids, code, ok } => {
+    let results = option(a.results.as_ref().map(|results| match results {
+        ResultsIr::PerItem { list, ids, code, ok, relation, registered } => {
             let ok = code_tokens(ok);
-            quote!(::imspec_runtime::Results::PerItem { list: &[#(#list),*], ids: &[#(#ids),*], code: #code, ok: #ok })
+            let relation = option(relation.as_ref());
+            let registered = option(registered.as_ref().map(|(field, values)| {
+                let values = values.iter().map(|(k, v)| quote!((#k, #v)));
+                quote!((#field, &[#(#values),*]))
+            }));
+            quote! {
+                ::imspec_runtime::Results::PerItem {
+                    list: &[#(#list),*],
+                    ids: &[#(#ids),*],
+                    code: #code,
+                    ok: #ok,
+                    relation: #relation,
+                    registered: #registered,
+                }
+            }
         }
         ResultsIr::FailuresOnly { list, ids, code } => {
             quote!(::imspec_runtime::Results::FailuresOnly { list: &[#(#list),*], ids: &[#(#ids),*], code: #code })
@@ -429,7 +496,7 @@ fn api_info(a: &ApiIr) -> TokenStream {
             });
             quote!(::imspec_runtime::Results::IdLists { lists: &[#(#entries),*] })
         }
-    };
+    }));
     let service = service_fields(a);
     let caller_params = caller_params(a);
     let params = a.params.iter().map(|p| {
@@ -439,6 +506,13 @@ fn api_info(a: &ApiIr) -> TokenStream {
         let required = p.required;
         let bind = option(p.bind.as_ref());
         let default = option(p.default.as_ref());
+        let bound = |b: &Option<(i64, Code)>| {
+            option(b.as_ref().map(|(n, code)| {
+                let (n, code) = (Literal::i64_suffixed(*n), code_tokens(code));
+                quote!((#n, #code))
+            }))
+        };
+        let (min, max) = (bound(&p.min), bound(&p.max));
         quote! {
             ::imspec_runtime::ParamInfo {
                 name: #name,
@@ -447,6 +521,8 @@ fn api_info(a: &ApiIr) -> TokenStream {
                 required: #required,
                 bind: #bind,
                 default: #default,
+                min: #min,
+                max: #max,
             }
         }
     });
@@ -464,19 +540,16 @@ fn api_info(a: &ApiIr) -> TokenStream {
                 scope: ::imspec_runtime::RateScope::App,
                 raisable: #rate_raisable,
                 answer: #rate_answer,
+                budget: #budget,
             },
-            batch: ::imspec_runtime::Batch {
-                field: #field,
-                item_id: #item_id,
-                max_items: #max_items,
-                raisable_to: #raisable_to,
-                raisable: #batch_raisable,
-                code: #batch_code,
-                limit: #batch_limit,
-            },
+            operation: ::imspec_runtime::Operation::#operation,
+            batch: #batch,
             schema_error_code: #schema_code,
             envelope: ::imspec_runtime::Envelope { code: #env_code, message: #env_message, ok: #env_ok },
             results: #results,
+            unlisted: #unlisted,
+            paging: #paging,
+            already_registered: #already_registered,
             #service
         };
         /// Path and query parameters of this API.
@@ -1022,7 +1095,7 @@ fn validators(a: &ApiIr, vendor_types: &[TypeIr]) -> TokenStream {
 }
 
 fn batch_checks(a: &ApiIr, types: &Types<'_>) -> (TokenStream, TokenStream) {
-    let b = &a.batch;
+    let Some(b) = &a.batch else { return (quote!(), quote!()) };
     let (Some(max), Some(code)) = (b.max_items, &b.code) else { return (quote!(), quote!()) };
     let limit = limit_expr(b.limit_field.as_deref(), max);
     let code = code_tokens(code);

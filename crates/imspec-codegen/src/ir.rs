@@ -87,6 +87,23 @@ pub struct RelationIr {
     pub pending: Option<Code>,
     /// The field and its value as JSON text.
     pub force: Option<(String, String)>,
+    pub target_param: Option<String>,
+    pub not_friends: Option<Code>,
+    /// Each vendor value, its mode (`true`: two-way) and its word (`None`, `Outgoing`, ...).
+    pub check_values: Vec<(String, bool, &'static str)>,
+}
+
+/// How a list is paged.
+#[derive(Debug, Clone)]
+pub struct PagingIr {
+    /// `Param` or `Field`, and its name.
+    pub cursor: (&'static str, String),
+    pub page_size: Option<(&'static str, String)>,
+    pub items: Vec<String>,
+    pub item_id: Option<String>,
+    pub next: Option<Vec<String>>,
+    /// The path and the value as JSON text.
+    pub complete: Option<(Vec<String>, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -114,8 +131,16 @@ pub struct ApiIr {
     pub rate_answer: Code,
     /// The vendor envelope: code field, message field, success value.
     pub envelope: (String, String, Option<Code>),
-    pub results: ResultsIr,
-    pub batch: BatchIr,
+    /// The runtime's `Operation` variant.
+    pub operation: &'static str,
+    /// The rate bucket: a shared budget's name, or the API's id.
+    pub budget: String,
+    pub results: Option<ResultsIr>,
+    /// The class of an item a successful answer leaves out.
+    pub unlisted: Option<ErrorClass>,
+    pub paging: Option<PagingIr>,
+    pub already_registered: Option<Code>,
+    pub batch: Option<BatchIr>,
     pub request: String,
     pub response: String,
     pub schema_code: Code,
@@ -128,7 +153,7 @@ pub struct ApiIr {
     pub limits: Vec<LimitIr>,
     pub params: Vec<ParamIr>,
     pub answer: ApiAnswerIr,
-    pub relation: RelationIr,
+    pub relation: Option<RelationIr>,
     /// By the runtime's `StateLimits` field name, every one of them.
     pub state: Vec<(&'static str, Option<StateLimitIr>)>,
 }
@@ -136,9 +161,22 @@ pub struct ApiIr {
 /// Where a successful response reports each item (paths split into wire names).
 #[derive(Debug, Clone)]
 pub enum ResultsIr {
-    PerItem { list: Vec<String>, ids: Vec<String>, code: String, ok: Code },
-    FailuresOnly { list: Vec<String>, ids: Vec<String>, code: String },
-    IdLists { lists: Vec<(Vec<String>, Option<Code>)> },
+    PerItem {
+        list: Vec<String>,
+        ids: Vec<String>,
+        code: String,
+        ok: Code,
+        relation: Option<String>,
+        registered: Option<(String, Vec<(String, bool)>)>,
+    },
+    FailuresOnly {
+        list: Vec<String>,
+        ids: Vec<String>,
+        code: String,
+    },
+    IdLists {
+        lists: Vec<(Vec<String>, Option<Code>)>,
+    },
 }
 
 /// A path or query parameter.
@@ -152,6 +190,9 @@ pub struct ParamIr {
     pub bind: Option<String>,
     pub default: Option<String>,
     pub doc: Option<String>,
+    /// An integer parameter's bounds and the code each answers.
+    pub min: Option<(i64, Code)>,
+    pub max: Option<(i64, Code)>,
 }
 
 #[derive(Debug, Clone)]
@@ -409,9 +450,8 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         })
         .collect();
 
-    let b = &spec.batch;
-    let batch_limit = match (b.max_items, b.raisable || b.raisable_to.is_some()) {
-        (Some(max), true) => {
+    let batch_limit = match spec.batch.as_ref().map(|b| (b, b.max_items, b.raisable || b.raisable_to.is_some())) {
+        Some((b, Some(max), true)) => {
             let field = format!("{}_max_items", snake_case(&b.field.value));
             limits.push(LimitIr {
                 field: field.clone(),
@@ -448,8 +488,14 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         .params
         .iter()
         .map(|(name, p)| {
-            if !p.constraints.is_empty() {
-                return Err(format!("constraints on parameter `{}` are not generated yet", name.value));
+            // An integer parameter's bounds; lint refuses every other parameter constraint.
+            let (mut min, mut max) = (None, None);
+            for c in &p.constraints {
+                match c.rule() {
+                    Some(imspec_spec::Rule::Min(n)) => min = Some((n, c.code.value.clone())),
+                    Some(imspec_spec::Rule::Max(n)) => max = Some((n, c.code.value.clone())),
+                    _ => return Err(format!("parameter `{}`: only `min` and `max` are generated", name.value)),
+                }
             }
             let ty = match &p.ty.value {
                 TypeExpr::Integer => "Integer",
@@ -464,12 +510,16 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
                 bind: p.bind.as_ref().map(|b| b.value.clone()),
                 default: p.default.as_ref().map(|d| d.value.to_string()),
                 doc: p.doc.clone(),
+                min,
+                max,
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
 
     let split = |p: &str| p.split('.').map(str::to_owned).collect::<Vec<_>>();
-    let r = &spec.results;
+    let r = spec.results.as_ref();
+    let per_item = r.and_then(|r| r.per_item.as_ref());
+    let failures_only = r.and_then(|r| r.failures_only.as_ref());
     // The id field's wire name and its aliases, from the listed items' type.
     let ids = |list: &str, id: &str| -> Vec<String> {
         let mut ty = TypeExpr::Named(spec.response.value.clone());
@@ -494,22 +544,29 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         };
         std::iter::once(id.to_owned()).chain(aliases).collect()
     };
-    let results = if let Some(p) = &r.per_item {
+    let results = if r.is_none() {
+        None
+    } else if let Some(p) = per_item {
         let ok = Code::from_scalar(&p.ok).ok_or("`results.per_item.ok` is not a code")?;
-        ResultsIr::PerItem {
+        Some(ResultsIr::PerItem {
             list: split(&p.list.value),
             ids: ids(&p.list.value, &p.id.value),
             code: p.code.value.clone(),
             ok,
-        }
-    } else if let Some(f) = &r.failures_only {
-        ResultsIr::FailuresOnly {
+            relation: p.relation.as_ref().map(|f| f.value.clone()),
+            registered: p
+                .registered
+                .as_ref()
+                .map(|r| (r.field.value.clone(), r.values.iter().map(|(k, v)| (k.value.to_string(), *v)).collect())),
+        })
+    } else if let Some(f) = failures_only {
+        Some(ResultsIr::FailuresOnly {
             list: split(&f.list.value),
             ids: ids(&f.list.value, &f.id.value),
             code: f.code.value.clone(),
-        }
-    } else if let Some(lists) = &r.id_lists {
-        ResultsIr::IdLists {
+        })
+    } else if let Some(lists) = r.and_then(|r| r.id_lists.as_ref()) {
+        Some(ResultsIr::IdLists {
             lists: lists
                 .iter()
                 .map(|(path, outcome)| {
@@ -517,47 +574,43 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
                     (split(&path.value.to_string()), code)
                 })
                 .collect(),
-        }
+        })
     } else {
         return Err(format!("`{}` has no `results` shape", api.id()));
     };
     let answer = ApiAnswerIr {
-        item_message: r
-            .per_item
-            .as_ref()
+        item_message: per_item
             .and_then(|p| p.message.as_ref())
-            .or_else(|| r.failures_only.as_ref().and_then(|f| f.message.as_ref()))
+            .or_else(|| failures_only.and_then(|f| f.message.as_ref()))
             .map(|m| m.value.clone()),
-        failed_ids: r.per_item.as_ref().and_then(|p| p.failed_ids.as_ref()).map(id_list),
-        invalid_ids: r.per_item.as_ref().and_then(|p| p.invalid_ids.as_ref()).map(id_list),
-        all_failed: r
-            .failures_only
-            .as_ref()
+        failed_ids: per_item.and_then(|p| p.failed_ids.as_ref()).map(id_list),
+        invalid_ids: per_item.and_then(|p| p.invalid_ids.as_ref()).map(id_list),
+        all_failed: failures_only
             .map(|f| {
                 f.all_failed.iter().filter_map(|(k, v)| Some((Code::from_scalar(&k.value)?, v.value.clone()))).collect()
             })
             .unwrap_or_default(),
-        fill: fills(&r.fill),
-    };
-    let rel = &spec.relation;
-    let requester = match (&rel.requester_field, &rel.requester_param) {
-        (Some(f), _) => ("Field", f.value.clone()),
-        (None, Some(p)) => ("Param", p.value.clone()),
-        (None, None) => return Err(format!("`{}` names no requester", api.id())),
+        fill: r.map(|r| fills(&r.fill)).unwrap_or_default(),
     };
     let both = |d: &imspec_spec::Direction| *d == imspec_spec::Direction::Both;
-    let relation = RelationIr {
-        requester,
-        both: both(&rel.direction),
-        direction_field: rel.direction_field.as_ref().map(|df| {
-            (df.field.value.clone(), df.values.iter().map(|(k, d)| (k.value.to_string(), both(d))).collect())
-        }),
-        unknown_user: rel.unknown_user.as_ref().map(|c| c.value.clone()),
-        unknown_requester: rel.unknown_requester.as_ref().map(|c| c.value.clone()),
-        already_friends: rel.already_friends.as_ref().map(|c| c.value.clone()),
-        pending: rel.pending.as_ref().map(|c| c.value.clone()),
-        force: rel.force.as_ref().map(|f| (f.field.value.clone(), f.value.to_json().to_string())),
+    let relation = match &spec.relation {
+        None => None,
+        Some(rel) => Some(lower_relation(api, rel)?),
     };
+    let carrier = |c: &imspec_spec::Carrier| match (&c.param, &c.field) {
+        (Some(p), _) => ("Param", p.value.clone()),
+        (None, Some(f)) => ("Field", f.value.clone()),
+        (None, None) => ("Param", String::new()),
+    };
+    let paging = spec.paging.as_ref().map(|p| PagingIr {
+        cursor: carrier(&p.cursor),
+        page_size: p.page_size.as_ref().map(carrier),
+        items: split(&p.items.value),
+        item_id: p.item_id.as_ref().map(|i| i.value.clone()),
+        next: p.next.as_ref().map(|n| split(&n.value)),
+        complete: p.complete.as_ref().map(|c| (split(&c.field.value), c.value.to_json().to_string())),
+    });
+    let _ = both;
     let state = spec
         .state_limits
         .as_ref()
@@ -594,8 +647,13 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         rate_raisable: spec.rate_limit.raisable,
         rate_answer: spec.rate_limit.answer.value.clone(),
         envelope,
+        operation: operation_variant(spec.operation.value),
+        budget: spec.rate_limit.budget.as_ref().map_or_else(|| api.id(), |b| b.value.clone()),
         results,
-        batch: BatchIr {
+        unlisted: r.and_then(|r| r.unlisted.as_ref()).map(|c| c.value),
+        paging,
+        already_registered: spec.users.as_ref().and_then(|u| u.already_registered.as_ref()).map(|c| c.value.clone()),
+        batch: spec.batch.as_ref().map(|b| BatchIr {
             field: b.field.value.clone(),
             item_id: b.item_id.as_ref().map(|i| i.value.clone()),
             max_items: b.max_items,
@@ -603,7 +661,7 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
             raisable: b.raisable || b.raisable_to.is_some(),
             code: b.code.as_ref().map(|c| c.value.clone()),
             limit_field: batch_limit,
-        },
+        }),
         request: spec.request.value.clone(),
         response: spec.response.value.clone(),
         schema_code: spec.schema_error_code.value.clone(),
@@ -616,6 +674,57 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         answer,
         relation,
         state,
+    })
+}
+
+/// The runtime's `Operation` variant of a spec's operation.
+fn operation_variant(op: imspec_spec::Operation) -> &'static str {
+    use imspec_spec::Operation::*;
+    match op {
+        Add => "Add",
+        Remove => "Remove",
+        Check => "Check",
+        List => "List",
+        Register => "Register",
+        CheckUsers => "CheckUsers",
+    }
+}
+
+fn lower_relation(api: Api<'_>, rel: &imspec_spec::Relation) -> Result<RelationIr, String> {
+    let requester = match (&rel.requester_field, &rel.requester_param) {
+        (Some(f), _) => ("Field", f.value.clone()),
+        (None, Some(p)) => ("Param", p.value.clone()),
+        (None, None) => return Err(format!("`{}` names no requester", api.id())),
+    };
+    let both = |d: &imspec_spec::Direction| *d == imspec_spec::Direction::Both;
+    let word = |w: &imspec_spec::RelationWord| match w {
+        imspec_spec::RelationWord::None => "None",
+        imspec_spec::RelationWord::Outgoing => "Outgoing",
+        imspec_spec::RelationWord::Incoming => "Incoming",
+        imspec_spec::RelationWord::Both => "Both",
+    };
+    let check_values = rel
+        .check_values
+        .iter()
+        .flat_map(|cv| {
+            let one = cv.one_way.iter().map(move |(k, w)| (k.value.to_string(), false, word(w)));
+            one.chain(cv.both.iter().map(move |(k, w)| (k.value.to_string(), true, word(w))))
+        })
+        .collect();
+    Ok(RelationIr {
+        requester,
+        both: rel.direction.as_ref().is_some_and(both),
+        direction_field: rel.direction_field.as_ref().map(|df| {
+            (df.field.value.clone(), df.values.iter().map(|(k, d)| (k.value.to_string(), both(d))).collect())
+        }),
+        unknown_user: rel.unknown_user.as_ref().map(|c| c.value.clone()),
+        unknown_requester: rel.unknown_requester.as_ref().map(|c| c.value.clone()),
+        already_friends: rel.already_friends.as_ref().map(|c| c.value.clone()),
+        pending: rel.pending.as_ref().map(|c| c.value.clone()),
+        force: rel.force.as_ref().map(|f| (f.field.value.clone(), f.value.to_json().to_string())),
+        target_param: rel.target_param.as_ref().map(|t| t.value.clone()),
+        not_friends: rel.not_friends.as_ref().map(|c| c.value.clone()),
+        check_values,
     })
 }
 

@@ -114,8 +114,10 @@ impl<'a> SpecView<'a> {
 
         let rl = &api.spec.rate_limit;
         let rate = on_page(&[rl.source.as_ref(), top]).then_some(rl.per_second.value);
-        let b = &api.spec.batch;
-        let batch = on_page(&[b.source.as_ref(), top]).then(|| (format!("$.{}", b.field.value), b.max_items));
+        let batch =
+            api.spec.batch.as_ref().and_then(|b| {
+                on_page(&[b.source.as_ref(), top]).then(|| (format!("$.{}", b.field.value), b.max_items))
+            });
         SpecView { api, request, response, codes, rate, batch }
     }
 }

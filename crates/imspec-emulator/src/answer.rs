@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use crate::ops::Answered;
 use imspec_runtime::{ApiInfo, Code, Fill, Results};
 use serde_json::{Map, Value};
 
@@ -120,23 +121,40 @@ fn set_path(obj: &mut Map<String, Value>, path: &[&str], value: Value) {
     here.insert((*last).to_owned(), value);
 }
 
-/// The answer to a call whose items were each handled: `results` holds each item's target id
-/// and its code (`None`: done). `Err` carries a code no result list of the spec can hold.
-pub fn success(info: &ApiInfo, results: &[(String, Option<Code>)], cx: &Context<'_>) -> Result<Reply, Code> {
+/// The answer to a call whose items were each handled: each item's target id, its code
+/// (`None`: done), what a check answers for it, and whether the answer lists it. `Err` carries
+/// a code no result list of the spec can hold.
+pub fn success(info: &ApiInfo, results: &[Answered], cx: &Context<'_>) -> Result<Reply, Code> {
     let answer = &info.answer;
     let mut obj = Map::new();
     let ok_code = info.envelope.ok.clone();
     let item_message = |code: &Option<Code>| code.as_ref().map(|c| message_of(info, c)).unwrap_or_default();
-    match &info.results {
-        Results::PerItem { list, ids, code, ok } => {
-            let entries: Vec<Value> = results
+    let listed: Vec<&Answered> = results.iter().filter(|r| r.listed).collect();
+    let Some(shape) = &info.results else {
+        // The envelope alone says how the call's item went.
+        if let Some(code) = results.iter().find_map(|r| r.code.clone()) {
+            return Err(code);
+        }
+        if let Some(ok) = &ok_code {
+            envelope(&mut obj, info, ok, String::new(), true, cx, None);
+        }
+        fill(&mut obj, answer.fill, cx, None);
+        return Ok(Reply::json(200, Value::Object(obj)));
+    };
+    match shape {
+        Results::PerItem { list, ids, code, ok, relation, registered } => {
+            let extra_field = relation.or(registered.map(|(field, _)| field));
+            let entries: Vec<Value> = listed
                 .iter()
-                .map(|(user, c)| {
+                .map(|r| {
                     let mut e = Map::new();
-                    e.insert(ids[0].to_owned(), Value::from(user.as_str()));
-                    e.insert((*code).to_owned(), c.as_ref().unwrap_or(ok).to_json());
+                    e.insert(ids[0].to_owned(), Value::from(r.user.as_str()));
+                    if let (Some(field), Some(value)) = (extra_field, &r.extra) {
+                        e.insert(field.to_owned(), value.clone());
+                    }
+                    e.insert((*code).to_owned(), r.code.as_ref().unwrap_or(ok).to_json());
                     if let Some(m) = answer.item_message {
-                        e.insert(m.to_owned(), Value::from(item_message(c)));
+                        e.insert(m.to_owned(), Value::from(item_message(&r.code)));
                     }
                     Value::Object(e)
                 })
@@ -144,13 +162,13 @@ pub fn success(info: &ApiInfo, results: &[(String, Option<Code>)], cx: &Context<
             set_path(&mut obj, list, Value::Array(entries));
             let mut invalid = Vec::new();
             let mut failed = Vec::new();
-            for (user, c) in results {
-                let Some(c) = c else { continue };
+            for r in &listed {
+                let Some(c) = &r.code else { continue };
                 let class = info.class(c);
                 if answer.invalid_ids.as_ref().is_some_and(|l| l.takes(class)) {
-                    invalid.push(Value::from(user.as_str()));
+                    invalid.push(Value::from(r.user.as_str()));
                 } else if answer.failed_ids.as_ref().is_some_and(|l| l.takes(class)) {
-                    failed.push(Value::from(user.as_str()));
+                    failed.push(Value::from(r.user.as_str()));
                 }
             }
             for (list, ids) in [(&answer.failed_ids, failed), (&answer.invalid_ids, invalid)] {
@@ -165,13 +183,13 @@ pub fn success(info: &ApiInfo, results: &[(String, Option<Code>)], cx: &Context<
             }
         }
         Results::FailuresOnly { list, ids, code } => {
-            let failures: Vec<&(String, Option<Code>)> = results.iter().filter(|(_, c)| c.is_some()).collect();
+            let failures: Vec<&&Answered> = listed.iter().filter(|r| r.code.is_some()).collect();
             // Listed items of a success class (already friends, pending) did not fail.
             let failed = |c: &Option<Code>| c.as_ref().is_some_and(|c| !info.class(c).is_some_and(|k| k.is_success()));
-            let all_failed = !results.is_empty() && results.iter().all(|(_, c)| failed(c));
+            let all_failed = !results.is_empty() && results.iter().all(|r| failed(&r.code));
             let top = if all_failed {
-                let first = failures.first().and_then(|(_, c)| c.clone());
-                let common = first.as_ref().filter(|f| failures.iter().all(|(_, c)| c.as_ref() == Some(*f)));
+                let first = failures.first().and_then(|r| r.code.clone());
+                let common = first.as_ref().filter(|f| failures.iter().all(|r| r.code.as_ref() == Some(*f)));
                 let mapped =
                     common.and_then(|c| answer.all_failed.iter().find(|(from, _)| from == c).map(|(_, to)| to));
                 mapped.cloned().or(first)
@@ -186,12 +204,12 @@ pub fn success(info: &ApiInfo, results: &[(String, Option<Code>)], cx: &Context<
             }
             let entries: Vec<Value> = failures
                 .iter()
-                .map(|(user, c)| {
+                .map(|r| {
                     let mut e = Map::new();
-                    e.insert(ids[0].to_owned(), Value::from(user.as_str()));
-                    e.insert((*code).to_owned(), c.as_ref().map(Code::to_json).unwrap_or(Value::Null));
+                    e.insert(ids[0].to_owned(), Value::from(r.user.as_str()));
+                    e.insert((*code).to_owned(), r.code.as_ref().map(Code::to_json).unwrap_or(Value::Null));
                     if let Some(m) = answer.item_message {
-                        e.insert(m.to_owned(), Value::from(item_message(c)));
+                        e.insert(m.to_owned(), Value::from(item_message(&r.code)));
                     }
                     Value::Object(e)
                 })
@@ -199,18 +217,52 @@ pub fn success(info: &ApiInfo, results: &[(String, Option<Code>)], cx: &Context<
             set_path(&mut obj, list, Value::Array(entries));
         }
         Results::IdLists { lists } => {
-            if let Some((_, c)) = results.iter().find(|(_, c)| !lists.iter().any(|(_, code)| code == c)) {
-                return Err(c.clone().unwrap_or_else(|| info.schema_error_code.clone()));
+            if let Some(r) = listed.iter().find(|r| !lists.iter().any(|(_, code)| *code == r.code)) {
+                return Err(r.code.clone().unwrap_or_else(|| info.schema_error_code.clone()));
             }
             fill(&mut obj, answer.fill, cx, None);
             for (path, code) in *lists {
-                let ids: Vec<Value> =
-                    results.iter().filter(|(_, c)| c == code).map(|(u, _)| Value::from(u.as_str())).collect();
-                set_path(&mut obj, path, Value::Array(ids));
+                let users = listed.iter().filter(|r| r.code == *code).map(|r| r.user.as_str());
+                set_ids(&mut obj, path, users);
             }
             return Ok(Reply::json(200, Value::Object(obj)));
         }
     }
     fill(&mut obj, answer.fill, cx, None);
     Ok(Reply::json(200, Value::Object(obj)))
+}
+
+/// Sets a list of ids at a path; a segment `list[]` makes the ids a field of objects in it
+/// (`entities[].username`).
+fn set_ids<'u>(obj: &mut Map<String, Value>, path: &[&str], users: impl Iterator<Item = &'u str>) {
+    match path.iter().position(|seg| seg.ends_with("[]")) {
+        Some(at) => {
+            let list = path[at].trim_end_matches("[]");
+            let inner = &path[at + 1..];
+            let entries: Vec<Value> = users
+                .map(|u| {
+                    let mut entry = Map::new();
+                    set_path(&mut entry, inner, Value::from(u));
+                    Value::Object(entry)
+                })
+                .collect();
+            let mut outer: Vec<&str> = path[..at].to_vec();
+            outer.push(list);
+            set_path(obj, &outer, Value::Array(entries));
+        }
+        None => set_path(obj, path, Value::Array(users.map(Value::from).collect())),
+    }
+}
+
+/// The answer to one page of a list: the envelope of a success, then each field at its path.
+pub fn page(info: &ApiInfo, fields: &[(&'static [&'static str], Value)], cx: &Context<'_>) -> Reply {
+    let mut obj = Map::new();
+    if let Some(ok) = &info.envelope.ok {
+        envelope(&mut obj, info, ok, String::new(), true, cx, None);
+    }
+    fill(&mut obj, info.answer.fill, cx, None);
+    for (path, value) in fields {
+        set_path(&mut obj, path, value.clone());
+    }
+    Reply::json(200, Value::Object(obj))
 }

@@ -40,6 +40,10 @@ pub fn handle(em: &Inner, method: &Method, rest: &str, body: &[u8]) -> Reply {
             }
             Reply::json(200, Value::Object(out))
         }
+        ("GET", ["users", vendor]) => {
+            let Some(v) = em.vendors.iter().find(|v| v.info.id == *vendor) else { return no_vendor(em, vendor) };
+            Reply::json(200, json!({ "users": lock(&v.graph).users() }))
+        }
         ("POST", ["users", vendor]) => {
             let Some(v) = em.vendors.iter().find(|v| v.info.id == *vendor) else { return no_vendor(em, vendor) };
             let request = serde_json::from_slice::<Value>(body).ok();
@@ -86,7 +90,7 @@ pub fn handle(em: &Inner, method: &Method, rest: &str, body: &[u8]) -> Reply {
         _ => Reply::json(
             404,
             json!({ "error": "unknown control call", "known": [
-                "GET /_emulator/friends/{vendor}/{user}", "GET /_emulator/stats",
+                "GET /_emulator/friends/{vendor}/{user}", "GET /_emulator/stats", "GET /_emulator/users/{vendor}",
                 "POST /_emulator/users/{vendor}", "POST /_emulator/clock", "POST /_emulator/reset"] }),
         ),
     }

@@ -19,6 +19,7 @@ mod answer;
 mod auth;
 mod control;
 mod faults;
+mod ops;
 mod settings;
 mod state;
 
@@ -42,7 +43,7 @@ pub use settings::{Faults, RateLimits, Settings};
 
 use answer::{Body, Context};
 use auth::{Tokens, lock};
-use state::{Added, Graph, Limits};
+use state::{Graph, Limits};
 
 /// The configuration the command line uses when given none: demo credentials for every vendor.
 pub const DEFAULT_CONFIG: &str = include_str!("../default.toml");
@@ -637,8 +638,16 @@ impl Inner {
             return Reply { status: 502, body: Body::Text("502 Bad Gateway"), drop: false };
         }
 
-        let Ok(json) = serde_json::from_slice::<Value>(body) else {
-            return reject(vendor.info.answer.unreadable.clone(), Some("request body is not JSON".into()));
+        // GET and DELETE carry no body: their parameters are in the URL.
+        let json = if body.is_empty() && matches!(info.method, "GET" | "DELETE") {
+            Value::Object(Map::new())
+        } else {
+            match serde_json::from_slice::<Value>(body) {
+                Ok(json) => json,
+                Err(_) => {
+                    return reject(vendor.info.answer.unreadable.clone(), Some("request body is not JSON".into()));
+                }
+            }
         };
         let mut violations = Violations::new();
         let given: Vec<(String, String)> = path_params
@@ -648,11 +657,11 @@ impl Inner {
             .collect();
         api.entry.validate_params(&given, &mut violations);
         (api.entry.validate_json_raised)(&json, &api.raised, &mut violations);
-        let batch = &info.batch;
-        let per_item = !matches!(info.results, Results::IdLists { .. });
+        let batch = info.batch.as_ref();
+        let per_item = !matches!(info.results, Some(Results::IdLists { .. }));
         let mut item_codes: HashMap<usize, Code> = HashMap::new();
         for v in violations.into_vec() {
-            match batch.item_index(&v.path).filter(|_| per_item) {
+            match batch.and_then(|b| b.item_index(&v.path)).filter(|_| per_item) {
                 Some(i) => {
                     item_codes.entry(i).or_insert(v.code);
                 }
@@ -660,58 +669,48 @@ impl Inner {
             }
         }
 
-        let requester = match info.relation.requester {
-            Requester::Field(f) => json.get(f).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)),
-            Requester::Param(p) => path_params.iter().find(|(k, _)| *k == p).map(|(_, v)| v.clone()),
+        let relation = info.relation.as_ref();
+        let param = |name: &str| given.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        let requester = match relation.map(|r| r.requester) {
+            Some(Requester::Field(f)) => json.get(f).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)),
+            Some(Requester::Param(p)) => param(p),
+            None => None,
         }
         .unwrap_or_default();
-        let items: &[Value] = json.get(batch.field).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-        let direction = info.relation.direction_of(&json);
-        let limits = Limits { state: &info.state, friends_override: api.friends_override };
-
-        let mut graph = lock(&vendor.graph);
-        if !graph.is_registered(&requester) {
-            if self.settings.auto_register {
-                graph.register(&requester);
-            } else {
-                return reject(info.relation.unknown_requester.clone(), None);
+        // The items: the batch array's, or the one target a path parameter names.
+        let items: Vec<(String, Value)> = match (batch, relation.and_then(|r| r.target_param)) {
+            (Some(b), _) => json
+                .get(b.field)
+                .and_then(Value::as_array)
+                .map(|items| items.iter().map(|item| (b.user_of(item), item.clone())).collect())
+                .unwrap_or_default(),
+            (None, Some(target)) => param(target).map(|t| vec![(t.clone(), Value::from(t))]).unwrap_or_default(),
+            (None, None) => Vec::new(),
+        };
+        let op = ops::Call {
+            info,
+            json: &json,
+            requester,
+            items,
+            item_codes,
+            fault: &fault,
+            retryable: &api.retryable,
+            auto_register: self.settings.auto_register,
+            limits: Limits { state: &info.state, friends_override: api.friends_override },
+            params: &given,
+            declared: api.entry.params,
+            direction: relation.map_or(imspec_runtime::Direction::OneWay, |r| r.direction_of(&json)),
+        };
+        let done = ops::run(&op, &mut lock(&vendor.graph));
+        let results = match done {
+            Err(code) => return reject(Some(code), None),
+            Ok(ops::Done::Page(fields)) => {
+                let mut reply = answer::page(info, &fields, &cx);
+                reply.drop = fault.drop_after_apply;
+                return reply;
             }
-        }
-        if let Some(code) = limits.full(&graph, &requester) {
-            return reject(Some(code), None);
-        }
-        let mut results = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            let target = batch.user_of(item);
-            let code = if let Some(code) = item_codes.remove(&i) {
-                Some(code)
-            } else if let Some(code) = fault.item_code(i, &api.retryable) {
-                Some(code)
-            } else if !graph.is_registered(&target) && !self.settings.auto_register {
-                Some(info.relation.unknown_user.clone().unwrap_or_else(|| info.schema_error_code.clone()))
-            } else {
-                graph.register(&target);
-                let fields = match (item, batch.item_id) {
-                    (Value::Object(obj), Some(id)) => {
-                        obj.iter().filter(|(k, _)| k.as_str() != id).map(|(k, v)| (k.clone(), v.clone())).collect()
-                    }
-                    _ => Map::new(),
-                };
-                let held = match &info.relation.pending {
-                    Some(code) if graph.confirms(&target) && !info.relation.forced(&json) => {
-                        Some(graph.hold(&requester, &target, fields.clone(), code, limits))
-                    }
-                    _ => None,
-                };
-                match held.unwrap_or_else(|| graph.add(&requester, &target, fields, direction, limits)) {
-                    Added::New => None,
-                    Added::Already => info.relation.already_friends.clone(),
-                    Added::Refused(code) => Some(code),
-                }
-            };
-            results.push((target, code));
-        }
-        drop(graph);
+            Ok(ops::Done::Items(results)) => results,
+        };
         let mut reply = match answer::success(info, &results, &cx) {
             Ok(reply) => reply,
             Err(code) => return reject(Some(code), None),

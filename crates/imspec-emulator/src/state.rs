@@ -109,6 +109,45 @@ impl Graph {
         Added::Refused(code.clone())
     }
 
+    /// Whether `a`'s friend list holds `b`.
+    pub fn has(&self, a: &str, b: &str) -> bool {
+        self.friends.get(a).is_some_and(|f| f.contains_key(b))
+    }
+
+    /// Every registered user, sorted.
+    pub fn users(&self) -> Vec<&str> {
+        let mut users: Vec<&str> = self.registered.iter().map(String::as_str).collect();
+        users.sort_unstable();
+        users
+    }
+
+    /// Removes `target` from `requester`'s friends (and the reverse for `Direction::Both`);
+    /// whether the requester held it.
+    pub fn remove(&mut self, requester: &str, target: &str, direction: Direction, group_field: Option<&str>) -> bool {
+        let held = self.unlink(requester, target, group_field);
+        if direction == Direction::Both {
+            self.unlink(target, requester, group_field);
+        }
+        held
+    }
+
+    fn unlink(&mut self, owner: &str, friend: &str, group_field: Option<&str>) -> bool {
+        // `shift_remove` keeps the others in the order they were added (lists page by it).
+        let Some(fields) = self.friends.get_mut(owner).and_then(|f| f.shift_remove(friend)) else { return false };
+        if let (Some(field), Some(counts)) = (group_field, self.groups.get_mut(owner)) {
+            let names: HashSet<&str> = group_names(fields.get(field)).into_iter().collect();
+            for name in names {
+                if let Some(n) = counts.get_mut(name) {
+                    *n -= 1;
+                    if *n == 0 {
+                        counts.remove(name);
+                    }
+                }
+            }
+        }
+        true
+    }
+
     pub fn count(&self, user: &str) -> usize {
         self.friends.get(user).map_or(0, Map::len)
     }

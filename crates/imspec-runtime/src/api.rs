@@ -19,6 +19,87 @@ pub struct RateLimit {
     pub raisable: bool,
     /// What the service answers for a call over the limit.
     pub answer: Code,
+    /// The bucket this API draws from: its own id, or a budget several APIs share.
+    pub budget: &'static str,
+}
+
+/// What an API does to the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Operation {
+    /// Adds relations (import, add).
+    Add,
+    /// Removes relations.
+    Remove,
+    /// Checks relations, per target.
+    Check,
+    /// Lists a user's friends, paged.
+    List,
+    /// Registers users.
+    Register,
+    /// Checks that users are registered.
+    CheckUsers,
+}
+
+/// Where a request carries a value: a path or query parameter, or a body field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Carrier {
+    Param(&'static str),
+    Field(&'static str),
+}
+
+/// How a list is paged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paging {
+    /// Where the request carries the position.
+    pub cursor: Carrier,
+    /// Where the request carries the page size.
+    pub page_size: Option<Carrier>,
+    /// Response path of the page's entries.
+    pub items: &'static [&'static str],
+    /// Each entry's friend-id field; `None` when the entries are ids.
+    pub item_id: Option<&'static str>,
+    /// Response path of the next position.
+    pub next: Option<&'static [&'static str]>,
+    /// A response path and the value (as JSON text) that says the list is complete; without
+    /// it, a missing, null, empty or zero next position does.
+    pub complete: Option<(&'static [&'static str], &'static str)>,
+}
+
+impl Paging {
+    /// The next position an answer gives, unless the list is complete.
+    pub fn next_position(&self, body: &serde_json::Value) -> Option<serde_json::Value> {
+        if let Some((path, value)) = self.complete {
+            let want = serde_json::from_str::<serde_json::Value>(value).ok();
+            if want.is_some() && crate::outcome::at(body, path) == want.as_ref() {
+                return None;
+            }
+        }
+        let next = crate::outcome::at(body, self.next?)?;
+        let done = match next {
+            serde_json::Value::Null => true,
+            serde_json::Value::String(s) => s.is_empty(),
+            serde_json::Value::Number(n) => n.as_i64() == Some(0),
+            _ => false,
+        };
+        (!done).then(|| next.clone())
+    }
+
+    /// The entries of a page: each friend's id and the entry (for its fields).
+    pub fn entries<'v>(&self, body: &'v serde_json::Value) -> Vec<(String, &'v serde_json::Value)> {
+        let list = crate::outcome::at(body, self.items).and_then(serde_json::Value::as_array);
+        list.map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|entry| {
+                let id = match self.item_id {
+                    Some(field) => entry.get(field)?,
+                    None => entry,
+                };
+                Some((crate::outcome::id_text(id)?, entry))
+            })
+            .collect()
+    }
 }
 
 /// The chunked dimension of a request.
@@ -76,19 +157,32 @@ pub struct ApiInfo {
     pub headers: &'static [(&'static str, &'static str)],
     pub content_type: &'static str,
     pub rate_limit: RateLimit,
-    pub batch: Batch,
+    /// What the API does; decides the outcome words and what the emulator does.
+    pub operation: Operation,
+    /// The chunked array of targets or users; `None` when the call names one target in its
+    /// path, or lists.
+    pub batch: Option<Batch>,
     /// The code schema problems (missing field, wrong type, bad enum value) answer.
     pub schema_error_code: Code,
     /// How every response of the vendor says how it went.
     pub envelope: Envelope,
-    /// Where a successful response reports each item.
-    pub results: Results,
+    /// Where a successful response reports each item; `None`: the envelope says how the one
+    /// item went.
+    pub results: Option<Results>,
+    /// What an item a successful answer does not list came to (`AlreadyDone`: for a remove,
+    /// not a friend); `None`: an unlisted item has no answer.
+    pub unlisted: Option<crate::ErrorClass>,
+    /// How a list is paged.
+    pub paging: Option<Paging>,
+    /// Register: the per-item code for a user registered already.
+    pub already_registered: Option<Code>,
     /// What the API's vendor shares: auth, hosts, answer shape, shared codes.
     pub vendor: &'static crate::VendorInfo,
     /// The API's error table merged with the vendor's (the API's wording wins).
     pub errors: &'static [crate::ErrorRow],
     pub answer: crate::ApiAnswer,
-    pub relation: crate::Relation,
+    /// Whose relations a call is about (add / remove / check / list).
+    pub relation: Option<crate::Relation>,
     pub state: crate::StateLimits,
 }
 
@@ -119,8 +213,17 @@ pub struct Envelope {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Results {
     /// Every item listed with its code (Tencent `ResultItem`).
-    /// `ids`: the id field's wire name and its other spellings.
-    PerItem { list: &'static [&'static str], ids: &'static [&'static str], code: &'static str, ok: Code },
+    /// `ids`: the id field's wire name and its other spellings. `relation`: a check's field
+    /// carrying the relation value; `registered`: a user check's field and what each value
+    /// says.
+    PerItem {
+        list: &'static [&'static str],
+        ids: &'static [&'static str],
+        code: &'static str,
+        ok: Code,
+        relation: Option<&'static str>,
+        registered: Option<(&'static str, &'static [(&'static str, bool)])>,
+    },
     /// Only failures listed; absent items succeeded (ZEGO `ErrorList`).
     FailuresOnly { list: &'static [&'static str], ids: &'static [&'static str], code: &'static str },
     /// Lists of ids, each meaning success (`None`) or a code (Easemob `data.*`).
@@ -143,7 +246,7 @@ pub enum ParamType {
 }
 
 /// A path or query parameter of an API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParamInfo {
     pub name: &'static str,
     pub location: ParamIn,
@@ -153,6 +256,10 @@ pub struct ParamInfo {
     pub bind: Option<&'static str>,
     /// Value the service assumes when absent.
     pub default: Option<&'static str>,
+    /// An integer parameter's least value and the code the service answers below it.
+    pub min: Option<(i64, Code)>,
+    /// An integer parameter's greatest value and the code the service answers above it.
+    pub max: Option<(i64, Code)>,
 }
 
 /// A limit the vendor raises for an app on request.
@@ -204,7 +311,7 @@ impl ApiEntry {
 
     /// The most items per call with these limits raised.
     pub fn max_items(&self, raised: &Raised) -> Option<u64> {
-        let batch = &self.info.batch;
+        let batch = self.info.batch.as_ref()?;
         batch.limit.and_then(|l| raised.iter().rev().find(|(n, _)| n == l).map(|(_, v)| *v)).or(batch.max_items)
     }
 
@@ -229,6 +336,20 @@ impl ApiEntry {
                         ParamType::Integer => value.parse::<i64>().is_ok(),
                         ParamType::Boolean => matches!(value, "true" | "false"),
                     };
+                    if let Ok(n) = value.parse::<i64>()
+                        && p.ty == ParamType::Integer
+                    {
+                        if let Some((min, code)) = &p.min
+                            && n < *min
+                        {
+                            v.param(p.name, crate::Rule::Min, code.clone(), format!("is {n}; at least {min} required"));
+                        }
+                        if let Some((max, code)) = &p.max
+                            && n > *max
+                        {
+                            v.param(p.name, crate::Rule::Max, code.clone(), format!("is {n}; at most {max} allowed"));
+                        }
+                    }
                     if !ok {
                         let want = match p.ty {
                             ParamType::String => "a string",

@@ -112,12 +112,29 @@ pub struct Report {
     pub rejected: Vec<Violation>,
     /// Every answer body the service gave, in the order received.
     pub responses: Vec<Value>,
+    /// A list operation's friends, over every page read.
+    pub listing: Option<Listing>,
+}
+
+/// What a list read: the owner's friends, in the order the pages gave them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Listing {
+    pub user: String,
+    /// Each friend's id and stored fields (by wire name).
+    pub friends: Vec<(String, Value)>,
+    /// Every page was read, up to the one the service says is the last.
+    pub complete: bool,
+    /// Why the reading stopped early.
+    pub failure: Option<String>,
 }
 
 impl Report {
-    /// Whether the request was taken and every item was added, already a friend, or pending.
+    /// Whether the request was taken and every item has a success outcome (a list: every page
+    /// was read).
     pub fn all_succeeded(&self) -> bool {
-        self.rejected.is_empty() && self.items.iter().all(|i| i.outcome.is_success())
+        self.rejected.is_empty()
+            && self.items.iter().all(|i| i.outcome.is_success())
+            && self.listing.as_ref().is_none_or(|l| l.complete)
     }
 
     /// The answers decoded into a response type (answers that do not decode are skipped).
@@ -125,8 +142,15 @@ impl Report {
         self.responses.iter().filter_map(|v| R::deserialize(v).ok()).collect()
     }
 
-    /// The outcome as the command line prints it: `{"calls", "items": [{"user", "outcome", "code"}]}`.
+    /// The outcome as the command line prints it: `{"calls", "items": [{"user", "outcome",
+    /// "code", "relation", "registered"}]}`, or for a list `{"calls", "user", "friends": [{"id",
+    /// "fields"}]}`.
     pub fn to_json(&self) -> Value {
+        if let Some(listing) = &self.listing {
+            let friends: Vec<Value> =
+                listing.friends.iter().map(|(id, fields)| serde_json::json!({ "id": id, "fields": fields })).collect();
+            return serde_json::json!({ "calls": self.calls, "user": listing.user, "friends": friends });
+        }
         let items: Vec<Value> = self
             .items
             .iter()
@@ -134,6 +158,12 @@ impl Report {
                 let mut o = serde_json::json!({ "user": i.user, "outcome": i.outcome.as_str() });
                 if let Some(code) = &i.code {
                     o["code"] = code.to_json();
+                }
+                if let Some(relation) = i.relation {
+                    o["relation"] = relation.as_str().into();
+                }
+                if let Some(registered) = i.registered {
+                    o["registered"] = registered.into();
                 }
                 o
             })
@@ -354,10 +384,19 @@ impl VendorClient {
         api.validate_params(params, &mut v);
         (api.validate_json_raised)(body, raised, &mut v);
         let violations = v.into_vec();
-        let max_items = api.max_items(raised);
-        let plan = plan::plan(&info.batch, max_items, self.inner.options.policy, body, &violations);
-
-        let items_len = body.get(info.batch.field).and_then(Value::as_array).map_or(0, Vec::len);
+        let policy = self.inner.options.policy;
+        if let Some(paging) = &info.paging {
+            return Ok(self.list(api, paging, body, params, violations).await);
+        }
+        // The items: the batch array's, or the one target a path parameter names.
+        let (plan, items_len) = match (&info.batch, info.relation.as_ref().and_then(|r| r.target_param)) {
+            (Some(batch), _) => {
+                let plan = plan::plan(batch, api.max_items(raised), policy, body, &violations);
+                (plan, body.get(batch.field).and_then(Value::as_array).map_or(0, Vec::len))
+            }
+            (None, Some(target)) => (plan::single(param_value(params, target), policy, body, &violations), 1),
+            (None, None) => (plan::single(String::new(), policy, body, &violations), 1),
+        };
         let mut slots: Vec<Option<ItemOutcome>> = vec![None; items_len];
         for inv in &plan.invalid {
             let code = inv.violations.first().or(plan.request_violations.first()).map(|v| v.code.clone());
@@ -388,12 +427,144 @@ impl VendorClient {
             .enumerate()
             .map(|(i, o)| {
                 o.unwrap_or_else(|| {
-                    let user = body[info.batch.field].get(i).map(|it| info.batch.user_of(it)).unwrap_or_default();
+                    let user = info
+                        .batch
+                        .as_ref()
+                        .and_then(|b| body.get(b.field)?.get(i).map(|it| b.user_of(it)))
+                        .unwrap_or_default();
                     ItemOutcome::new(user, Outcome::NotAttempted)
                 })
             })
             .collect();
         Ok(report)
+    }
+
+    /// Reads a whole list: the first page as `body` and `params` describe it, then each next
+    /// position the answers give, until the service says the list is complete.
+    async fn list(
+        &self,
+        api: &'static ApiEntry,
+        paging: &crate::api::Paging,
+        body: &Value,
+        params: &[(String, String)],
+        violations: Vec<Violation>,
+    ) -> Report {
+        let info = api.info;
+        let owner = match info.relation.as_ref().map(|r| r.requester) {
+            Some(crate::Requester::Param(p)) => param_value(params, p),
+            Some(crate::Requester::Field(f)) => body.get(f).and_then(outcome::id_text).unwrap_or_default(),
+            None => String::new(),
+        };
+        let mut listing = Listing { user: owner, friends: Vec::new(), complete: false, failure: None };
+        let mut report = Report { violations: violations.clone(), ..Report::default() };
+        if self.inner.options.policy == Policy::Strict && !violations.is_empty() {
+            report.rejected = violations;
+            report.listing = Some(listing);
+            return report;
+        }
+        let (mut body, mut params) = (body.clone(), params.to_vec());
+        // A position seen twice would page forever: a service that repeats one is broken.
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+        loop {
+            let page = self.fetch_page(api, &body, &params, &mut report).await;
+            let answer = match page {
+                Ok(answer) => answer,
+                Err(why) => {
+                    listing.failure = Some(why);
+                    break;
+                }
+            };
+            for (id, entry) in paging.entries(&answer) {
+                let fields = match (entry, paging.item_id) {
+                    (Value::Object(obj), Some(id_field)) => Value::Object(
+                        obj.iter()
+                            .filter(|(k, _)| k.as_str() != id_field)
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect(),
+                    ),
+                    _ => Value::Object(serde_json::Map::new()),
+                };
+                listing.friends.push((id, fields));
+            }
+            let next = paging.next_position(&answer);
+            report.responses.push(answer);
+            let Some(next) = next else {
+                listing.complete = true;
+                break;
+            };
+            if !seen.insert(next.to_string()) {
+                listing.failure = Some(format!("the service gave the position {next} twice"));
+                break;
+            }
+            match paging.cursor {
+                crate::api::Carrier::Param(name) => {
+                    params.retain(|(n, _)| n != name);
+                    params.push((name.to_owned(), outcome::id_text(&next).unwrap_or_default()));
+                }
+                crate::api::Carrier::Field(name) => {
+                    if let Some(obj) = body.as_object_mut() {
+                        obj.insert(name.to_owned(), next);
+                    }
+                }
+            }
+        }
+        report.listing = Some(listing);
+        report
+    }
+
+    /// One page of a list, retried as a chunk is; its answer, or why there is none.
+    async fn fetch_page(
+        &self,
+        api: &'static ApiEntry,
+        body: &Value,
+        params: &[(String, String)],
+        report: &mut Report,
+    ) -> Result<Value, String> {
+        let info = api.info;
+        let policy = self.inner.options.retry;
+        let deadline = Instant::now() + policy.within;
+        let mut delays = policy.delays(self.inner.seeds.hash_one((self.calls(), "page")));
+        let pacer = self.pacer(api);
+        let mut refetched = false;
+        loop {
+            while let Err(wait) = pacer.try_acquire() {
+                tokio::time::sleep(wait).await;
+            }
+            let answer = self.call_once(api, body, params, deadline).await.map_err(|e| e.to_string())?;
+            let (why, retry) = match answer {
+                Answer::Sent { status, body: answer, token } => {
+                    report.calls += 1;
+                    let code = answer.get(info.envelope.code).and_then(outcome::code_of);
+                    let ok = status == 200 && info.envelope.ok.as_ref().is_none_or(|ok| code.as_ref() == Some(ok));
+                    if ok {
+                        return Ok(answer);
+                    }
+                    let class = code.as_ref().and_then(|c| info.class(c));
+                    if class == Some(ErrorClass::Auth) && self.inner.signer.refetches_on_refusal() && !refetched {
+                        refetched = true;
+                        if let Some(generation) = token {
+                            self.inner.signer.invalidate_token(generation).await;
+                        }
+                        continue;
+                    }
+                    let why = match &code {
+                        Some(code) => format!("HTTP {status}, code {code}"),
+                        None => format!("HTTP {status}"),
+                    };
+                    (why, policy.retries(Failure::Code(class)))
+                }
+                Answer::Transport { why, .. } => {
+                    report.calls += 1;
+                    (why, true)
+                }
+                Answer::NotSent(e) => (e.to_string(), matches!(e, SignError::Transport(_))),
+            };
+            tracing::debug!(api = info.id, %why, retry, "page not read");
+            match delays.next() {
+                Some(d) if retry && Instant::now() + d < deadline => tokio::time::sleep(d).await,
+                _ => return Err(why),
+            }
+        }
     }
 
     fn pacer(&self, api: &'static ApiEntry) -> Pacer {
@@ -424,13 +595,14 @@ impl VendorClient {
         let mut attempt = 0u32;
         while !pending.is_empty() {
             attempt += 1;
-            let body = if pending.len() == n {
-                chunk.body.clone()
-            } else {
-                let mut b = chunk.body.clone();
-                let all = b[info.batch.field].as_array().cloned().unwrap_or_default();
-                b[info.batch.field] = Value::Array(pending.iter().filter_map(|&p| all.get(p).cloned()).collect());
-                b
+            let body = match &info.batch {
+                Some(batch) if pending.len() < n => {
+                    let mut b = chunk.body.clone();
+                    let all = b[batch.field].as_array().cloned().unwrap_or_default();
+                    b[batch.field] = Value::Array(pending.iter().filter_map(|&p| all.get(p).cloned()).collect());
+                    b
+                }
+                _ => chunk.body.clone(),
             };
             let users: Vec<&str> = pending.iter().map(|&p| chunk.users[p].as_str()).collect();
             loop {
@@ -463,8 +635,8 @@ impl VendorClient {
                     done.calls += 1;
                     generation = token;
                     final_http = (400..500).contains(&status) && status != 408 && status != 429;
-                    let mut outcomes =
-                        outcome::read(&info.envelope, &info.results, status == 200, &body, &users, |c| info.class(c));
+                    let mode = info.relation.as_ref().map_or(crate::Direction::OneWay, |r| r.direction_of(&chunk.body));
+                    let mut outcomes = outcome::read(info, status == 200, &body, &users, mode);
                     if status != 200 {
                         let code = body.get(info.envelope.code).map(Value::to_string).unwrap_or_default();
                         tracing::debug!(api = info.id, attempt, status, code, "refused");
@@ -641,9 +813,13 @@ impl VendorClient {
             value.set_sensitive(true);
             req = req.header(*name, value);
         }
+        // GET and DELETE carry their parameters in the URL, never a body.
+        if !matches!(info.method, "GET" | "DELETE") {
+            req = req.body(body.to_string());
+        }
         inner.calls.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
-        let resp = match req.body(body.to_string()).send().await {
+        let resp = match req.send().await {
             Ok(r) => r,
             // A failed connect sent nothing; anything later may have reached the service.
             Err(e) => return Ok(Answer::Transport { maybe_applied: !e.is_connect(), why: transport_reason(e) }),
@@ -714,6 +890,11 @@ impl VendorClient {
         }
         Ok(out)
     }
+}
+
+/// A caller's parameter by name (the last one given wins); empty when absent.
+fn param_value(params: &[(String, String)], name: &str) -> String {
+    params.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
 }
 
 fn url_encode_segment(s: &str) -> impl Iterator<Item = char> + '_ {

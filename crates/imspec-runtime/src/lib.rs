@@ -18,9 +18,10 @@ pub mod validate;
 pub mod value;
 
 pub use api::{
-    ApiEntry, ApiInfo, Batch, Envelope, LimitInfo, ParamIn, ParamInfo, ParamType, Raised, RateLimit, RateScope, Results,
+    ApiEntry, ApiInfo, Batch, Carrier, Envelope, LimitInfo, Operation, Paging, ParamIn, ParamInfo, ParamType, Raised,
+    RateLimit, RateScope, Results,
 };
-pub use client::{ClientError, ClientOptions, Item, Outcomes, Report, VendorClient};
+pub use client::{ClientError, ClientOptions, Item, Listing, Outcomes, Report, VendorClient};
 pub use code::{Code, ErrorClass, VendorCode};
 pub use config::Section;
 pub use config::{Config, ConfigError, Credentials};
@@ -28,8 +29,8 @@ pub use outcome::{ItemOutcome, Outcome};
 pub use ratelimit::Pacing;
 pub use retry::RetryPolicy;
 pub use service::{
-    ApiAnswer, AppTokenParams, AuthInfo, Direction, ErrorRow, Fill, IdList, Refusals, Relation, Requester, StateLimit,
-    StateLimits, StatusField, UsersigParams, VendorAnswer, VendorInfo, ZegoMd5Params,
+    ApiAnswer, AppTokenParams, AuthInfo, Direction, ErrorRow, Fill, IdList, Refusals, Relation, RelationWord,
+    Requester, StateLimit, StateLimits, StatusField, UsersigParams, VendorAnswer, VendorInfo, ZegoMd5Params,
 };
 pub use validate::{Charset, LenUnit, Path, Policy, Rule, TimeUnit, Violation, Violations, json_kind};
 pub use value::{StringOrInt, deserialize_present};

@@ -5,10 +5,11 @@ use std::collections::{HashMap, VecDeque};
 
 use serde_json::Value;
 
-use crate::api::{Envelope, Results};
+use crate::api::{ApiInfo, Operation, Results};
 use crate::code::{Code, ErrorClass};
+use crate::service::{Direction, RelationWord};
 
-/// What became of one item.
+/// What became of one item: the operation's success words, and the ways any item can end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Outcome {
@@ -17,6 +18,16 @@ pub enum Outcome {
     AlreadyFriends,
     /// Accepted, awaiting the other side (a success of another kind).
     Pending,
+    /// A remove took the friend away.
+    Removed,
+    /// A remove found no such friend (a success: the friend is gone either way).
+    NotFriends,
+    /// A register created the user.
+    Registered,
+    /// A register found the user already there (a success).
+    AlreadyRegistered,
+    /// A check answered; the item carries the relation or the registration.
+    Checked,
     Failed,
     /// Rejected locally by validation and not sent.
     Invalid,
@@ -34,6 +45,11 @@ impl Outcome {
             Outcome::Added => "added",
             Outcome::AlreadyFriends => "already_friends",
             Outcome::Pending => "pending",
+            Outcome::Removed => "removed",
+            Outcome::NotFriends => "not_friends",
+            Outcome::Registered => "registered",
+            Outcome::AlreadyRegistered => "already_registered",
+            Outcome::Checked => "checked",
             Outcome::Failed => "failed",
             Outcome::Invalid => "invalid",
             Outcome::NotAttempted => "not_attempted",
@@ -41,9 +57,39 @@ impl Outcome {
         }
     }
 
-    /// Added, already friends or pending.
+    /// The operation's success words.
     pub fn is_success(self) -> bool {
-        matches!(self, Outcome::Added | Outcome::AlreadyFriends | Outcome::Pending)
+        matches!(
+            self,
+            Outcome::Added
+                | Outcome::AlreadyFriends
+                | Outcome::Pending
+                | Outcome::Removed
+                | Outcome::NotFriends
+                | Outcome::Registered
+                | Outcome::AlreadyRegistered
+                | Outcome::Checked
+        )
+    }
+
+    /// What success means for an operation.
+    pub fn done(operation: Operation) -> Outcome {
+        match operation {
+            Operation::Add => Outcome::Added,
+            Operation::Remove => Outcome::Removed,
+            Operation::Register => Outcome::Registered,
+            Operation::Check | Operation::CheckUsers | Operation::List => Outcome::Checked,
+        }
+    }
+
+    /// What an "already done" code means for an operation (`None`: nothing, a failure).
+    pub fn already(operation: Operation) -> Option<Outcome> {
+        match operation {
+            Operation::Add => Some(Outcome::AlreadyFriends),
+            Operation::Remove => Some(Outcome::NotFriends),
+            Operation::Register => Some(Outcome::AlreadyRegistered),
+            Operation::Check | Operation::CheckUsers | Operation::List => None,
+        }
     }
 }
 
@@ -58,39 +104,53 @@ pub struct ItemOutcome {
     /// Why no answer settled the item, when the transport is to blame (connection refused,
     /// timed out, HTTP 502): one line, never a secret.
     pub reason: Option<String>,
+    /// A relation check's answer.
+    pub relation: Option<RelationWord>,
+    /// A user check's answer.
+    pub registered: Option<bool>,
 }
 
 impl ItemOutcome {
     /// An outcome without a code or a reason.
     pub fn new(user: impl Into<String>, outcome: Outcome) -> Self {
-        ItemOutcome { user: user.into(), outcome, code: None, class: None, reason: None }
+        ItemOutcome {
+            user: user.into(),
+            outcome,
+            code: None,
+            class: None,
+            reason: None,
+            relation: None,
+            registered: None,
+        }
     }
 }
 
-/// Reads a response to a call that carried `sent` (the items' target ids, in order) into one
-/// outcome per sent item. `http_ok` is whether the HTTP status was 200; `classify` gives a
-/// code's class from the API's error table.
-pub fn read(
-    envelope: &Envelope,
-    results: &Results,
-    http_ok: bool,
-    body: &Value,
-    sent: &[&str],
-    classify: impl Fn(&Code) -> Option<ErrorClass>,
-) -> Vec<ItemOutcome> {
+/// Reads a response to a call of `info` that carried `sent` (the items' target ids, in order)
+/// into one outcome per sent item. `http_ok` is whether the HTTP status was 200; `mode` is the
+/// direction (or check mode) the request asked for.
+pub fn read(info: &ApiInfo, http_ok: bool, body: &Value, sent: &[&str], mode: Direction) -> Vec<ItemOutcome> {
+    let envelope = &info.envelope;
     let of_code = |user: &str, code: Code| {
-        let class = classify(&code);
+        let class = info.class(&code);
         let outcome = match class {
-            Some(ErrorClass::AlreadyDone) => Outcome::AlreadyFriends,
-            Some(ErrorClass::Pending) => Outcome::Pending,
+            Some(ErrorClass::AlreadyDone) => Outcome::already(info.operation).unwrap_or(Outcome::Failed),
+            Some(ErrorClass::Pending) if info.operation == Operation::Add => Outcome::Pending,
             _ => Outcome::Failed,
         };
-        ItemOutcome { user: user.to_owned(), outcome, code: Some(code), class, reason: None }
+        ItemOutcome { code: Some(code), class, ..ItemOutcome::new(user, outcome) }
     };
-    let added = |user: &str| ItemOutcome::new(user, Outcome::Added);
+    let done = |user: &str| ItemOutcome::new(user, Outcome::done(info.operation));
     // No code for the item: the answer does not account for it. Retried as a transport
     // failure would be (a re-add is answered as done).
     let unknown = |user: &str| ItemOutcome::new(user, Outcome::Failed);
+    // What an item a successful answer leaves out came to.
+    let unlisted = |user: &str| match info.unlisted {
+        Some(ErrorClass::AlreadyDone) => match Outcome::already(info.operation) {
+            Some(o) => ItemOutcome::new(user, o),
+            None => unknown(user),
+        },
+        _ => unknown(user),
+    };
 
     // The request as a whole: a non-200 status, or an envelope code other than success.
     let request_code = body.get(envelope.code).and_then(code_of);
@@ -111,31 +171,56 @@ pub fn read(
 
     // Each entry of the answer serves one sent item: a user sent twice takes the first two
     // entries for it, in order. Ids compare as text (a string, or a number's digits).
-    let entries = |list: &[&str], ids: &[&str], code: &str| -> Pool {
+    let entries = |list: &[&str], ids: &[&str], code: &str, extra: Option<&str>| -> Pool {
         let mut pool = Pool::default();
         for i in at(body, list).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default() {
-            pool.put(ids.iter().find_map(|k| i.get(*k)).and_then(id_text), i.get(code).and_then(code_of));
+            let entry =
+                Entry { code: i.get(code).and_then(code_of), extra: extra.and_then(|f| i.get(f)).and_then(id_text) };
+            pool.put(ids.iter().find_map(|k| i.get(*k)).and_then(id_text), entry);
         }
         pool
     };
-    let take = |pool: &mut Pool, user: &str| pool.take(user);
 
+    let Some(results) = &info.results else {
+        // The envelope alone says how the call's items went.
+        return if request_failed { all_failed(request_code) } else { sent.iter().map(|u| done(u)).collect() };
+    };
     match results {
-        Results::PerItem { list, ids, code, ok } => {
+        Results::PerItem { list, ids, code, ok, relation, registered } => {
             if request_failed {
                 return all_failed(request_code);
             }
-            let mut pool = entries(list, ids, code);
+            let extra = relation.or(registered.map(|(field, _)| field));
+            let mut pool = entries(list, ids, code, extra);
             sent.iter()
-                .map(|u| match take(&mut pool, u) {
-                    Some(Some(c)) if &c == ok => added(u),
-                    Some(Some(c)) => of_code(u, c),
-                    Some(None) | None => unknown(u),
+                .map(|u| match pool.take(u) {
+                    Some(Entry { code: Some(c), extra }) if &c == ok => {
+                        let mut o = done(u);
+                        if relation.is_some() {
+                            o.relation = extra.as_deref().and_then(|v| info.relation.as_ref()?.word_of(v, mode));
+                            if o.relation.is_none() {
+                                o.outcome = Outcome::Failed;
+                                o.reason = Some(format!("unreadable relation value {extra:?}"));
+                            }
+                        }
+                        if let Some((_, values)) = registered {
+                            o.registered =
+                                extra.as_deref().and_then(|v| values.iter().find(|(k, _)| *k == v).map(|(_, r)| *r));
+                            if o.registered.is_none() {
+                                o.outcome = Outcome::Failed;
+                                o.reason = Some(format!("unreadable registration value {extra:?}"));
+                            }
+                        }
+                        o
+                    }
+                    Some(Entry { code: Some(c), .. }) => of_code(u, c),
+                    Some(Entry { code: None, .. }) => unknown(u),
+                    None => unlisted(u),
                 })
                 .collect()
         }
         Results::FailuresOnly { list, ids, code } => {
-            let mut pool = entries(list, ids, code);
+            let mut pool = entries(list, ids, code, None);
             // ZEGO: a failed request with an empty list failed as a whole; otherwise listed items
             // carry their own code and the others share the request's outcome.
             if request_failed && pool.is_empty() {
@@ -143,25 +228,23 @@ pub fn read(
             }
             let out: Vec<ItemOutcome> = sent
                 .iter()
-                .map(|u| match take(&mut pool, u) {
-                    Some(Some(c)) => of_code(u, c),
-                    Some(None) => unknown(u),
+                .map(|u| match pool.take(u) {
+                    Some(Entry { code: Some(c), .. }) => of_code(u, c),
+                    Some(Entry { code: None, .. }) => unknown(u),
                     None if request_failed => match &request_code {
                         Some(c) => of_code(u, c.clone()),
                         None => unknown(u),
                     },
-                    None => added(u),
+                    None => done(u),
                 })
                 .collect();
             // A failure we could not attribute (no readable id, or an id never sent) means an
-            // unlisted item may have failed: report those as failed, never as added.
+            // unlisted item may have failed: report those as failed, never as done.
             if pool.is_empty() {
                 out
             } else {
                 out.into_iter()
-                    .map(
-                        |o| if o.outcome == Outcome::Added { ItemOutcome { outcome: Outcome::Failed, ..o } } else { o },
-                    )
+                    .map(|o| if o.outcome.is_success() { ItemOutcome { outcome: Outcome::Failed, ..o } } else { o })
                     .collect()
             }
         }
@@ -174,41 +257,62 @@ pub fn read(
             let mut pool = Pool::default();
             for failures_first in [true, false] {
                 for (path, list_code) in lists.iter().filter(|(_, c)| c.is_some() == failures_first) {
-                    let ids = at(body, path).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-                    for i in ids {
-                        pool.put(id_text(i), list_code.clone());
+                    for i in ids_at(body, path) {
+                        pool.put(id_text(i), Entry { code: list_code.clone(), extra: None });
                     }
                 }
             }
             sent.iter()
-                .map(|u| match take(&mut pool, u) {
-                    Some(None) => added(u),
-                    Some(Some(c)) => of_code(u, c),
-                    None => unknown(u),
+                .map(|u| match pool.take(u) {
+                    Some(Entry { code: None, .. }) => done(u),
+                    Some(Entry { code: Some(c), .. }) => of_code(u, c),
+                    None => unlisted(u),
                 })
                 .collect()
         }
     }
 }
 
+/// One entry of an answer: its code, and a field a check reads (relation, registration).
+struct Entry {
+    code: Option<Code>,
+    extra: Option<String>,
+}
+
+/// The ids at a path whose segments may step into each object of an array (`entities[]`).
+fn ids_at<'v>(body: &'v Value, path: &[&str]) -> Vec<&'v Value> {
+    let mut here = vec![body];
+    for seg in path {
+        here = match seg.strip_suffix("[]") {
+            Some(list) => here.into_iter().filter_map(|v| v.get(list)?.as_array()).flatten().collect(),
+            None => here.into_iter().filter_map(|v| v.get(*seg)).collect(),
+        };
+    }
+    // A path without `[]` names an array of ids itself.
+    if !path.iter().any(|seg| seg.ends_with("[]")) {
+        here = here.into_iter().flat_map(|v| v.as_array().map(Vec::as_slice).unwrap_or_default()).collect();
+    }
+    here
+}
+
 /// The entries of an answer, by id, each serving one sent item in order: linear however
 /// many items and entries there are.
 #[derive(Default)]
 struct Pool {
-    by_id: HashMap<String, VecDeque<Option<Code>>>,
+    by_id: HashMap<String, VecDeque<Entry>>,
     /// Entries not yet taken, those without a readable id included.
     left: usize,
 }
 
 impl Pool {
-    fn put(&mut self, id: Option<String>, code: Option<Code>) {
+    fn put(&mut self, id: Option<String>, entry: Entry) {
         self.left += 1;
         if let Some(id) = id {
-            self.by_id.entry(id).or_default().push_back(code);
+            self.by_id.entry(id).or_default().push_back(entry);
         }
     }
 
-    fn take(&mut self, user: &str) -> Option<Option<Code>> {
+    fn take(&mut self, user: &str) -> Option<Entry> {
         let code = self.by_id.get_mut(user)?.pop_front()?;
         self.left -= 1;
         Some(code)
@@ -220,7 +324,7 @@ impl Pool {
 }
 
 /// An id as text: a string, or a number's digits.
-fn id_text(v: &Value) -> Option<String> {
+pub(crate) fn id_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -228,11 +332,12 @@ fn id_text(v: &Value) -> Option<String> {
     }
 }
 
-fn at<'v>(body: &'v Value, path: &[&str]) -> Option<&'v Value> {
+/// The value at a path of wire names from the root.
+pub(crate) fn at<'v>(body: &'v Value, path: &[&str]) -> Option<&'v Value> {
     path.iter().try_fold(body, |v, k| v.get(*k))
 }
 
-fn code_of(v: &Value) -> Option<Code> {
+pub(crate) fn code_of(v: &Value) -> Option<Code> {
     match v {
         Value::Number(n) => n.as_i64().map(Code::Int),
         Value::String(s) => Some(Code::Str(s.clone().into())),

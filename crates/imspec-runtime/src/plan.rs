@@ -92,3 +92,16 @@ pub fn plan(batch: &Batch, max_items: Option<u64>, policy: Policy, body: &Value,
     }
     plan
 }
+
+/// Plans the one call of an API whose one target is named by a path parameter: any violation
+/// (of a parameter, or of the body) is the request's own, and nothing is sent (strict policy).
+pub fn single(user: String, policy: Policy, body: &Value, violations: &[Violation]) -> Plan {
+    if policy == Policy::Strict && !violations.is_empty() {
+        return Plan {
+            chunks: Vec::new(),
+            invalid: vec![InvalidItem { index: 0, user, violations: Vec::new() }],
+            request_violations: violations.to_vec(),
+        };
+    }
+    Plan { chunks: vec![Chunk { body: body.clone(), users: vec![user], indices: vec![0] }], ..Plan::default() }
+}

@@ -126,7 +126,7 @@ mod tests {
     use crate::code::Code;
 
     fn limit(n: u32) -> RateLimit {
-        RateLimit { per_second: n, scope: RateScope::App, raisable: false, answer: Code::Int(1) }
+        RateLimit { per_second: n, scope: RateScope::App, raisable: false, answer: Code::Int(1), budget: "test" }
     }
 
     #[test]

@@ -206,6 +206,48 @@ pub struct Relation {
     pub pending: Option<Code>,
     /// A request field and the value (as JSON text) that adds without confirmation.
     pub force: Option<(&'static str, &'static str)>,
+    /// The path parameter naming the one target of a call without a batch.
+    pub target_param: Option<&'static str>,
+    /// Remove: per-item code for a target that is not a friend.
+    pub not_friends: Option<Code>,
+    /// Check: each vendor relation value, the mode it answers in, and what it means.
+    pub check_values: &'static [(&'static str, Direction, RelationWord)],
+}
+
+/// What a checked relation is, from the requester's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RelationWord {
+    /// Neither list holds the other (one-way: the requester's list lacks the target).
+    None,
+    /// The requester's list holds the target.
+    Outgoing,
+    /// The target's list holds the requester, not the reverse.
+    Incoming,
+    /// Each list holds the other.
+    Both,
+}
+
+impl RelationWord {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RelationWord::None => "none",
+            RelationWord::Outgoing => "outgoing",
+            RelationWord::Incoming => "incoming",
+            RelationWord::Both => "both",
+        }
+    }
+
+    /// The relation of two users' lists, as a check in `mode` sees it (a one-way check cannot
+    /// see the target's list).
+    pub fn of(requester_has_target: bool, target_has_requester: bool, mode: Direction) -> RelationWord {
+        match (requester_has_target, target_has_requester && mode == Direction::Both) {
+            (true, true) => RelationWord::Both,
+            (true, false) => RelationWord::Outgoing,
+            (false, true) => RelationWord::Incoming,
+            (false, false) => RelationWord::None,
+        }
+    }
 }
 
 impl Relation {
@@ -217,14 +259,29 @@ impl Relation {
         })
     }
 
-    /// The direction a request asks for.
+    /// The direction (or check mode) a request asks for: its `direction_field`'s value, a
+    /// string or an integer, else the default.
     pub fn direction_of(&self, body: &serde_json::Value) -> Direction {
         self.direction_field
             .and_then(|(field, values)| {
-                let value = body.get(field)?.as_str()?;
+                let value = crate::outcome::id_text(body.get(field)?)?;
                 values.iter().find(|(v, _)| *v == value).map(|(_, d)| *d)
             })
             .unwrap_or(self.direction)
+    }
+
+    /// What a checked relation value means in `mode` (any mode's meaning when the vendor
+    /// answers a value of the other mode).
+    pub fn word_of(&self, value: &str, mode: Direction) -> Option<RelationWord> {
+        let find = |same: bool| {
+            self.check_values.iter().find(|(v, m, _)| *v == value && (*m == mode) == same).map(|(_, _, w)| *w)
+        };
+        find(true).or_else(|| find(false))
+    }
+
+    /// The vendor's value for a relation in `mode`.
+    pub fn value_of(&self, word: RelationWord, mode: Direction) -> Option<&'static str> {
+        self.check_values.iter().find(|(_, m, w)| *m == mode && *w == word).map(|(v, _, _)| *v)
     }
 }
 

@@ -341,8 +341,8 @@ fn check_api(api: Api<'_>, cx: &mut Cx) {
             }
             if let Some(field) = &limit.field {
                 let item = scope.object_fields(&TypeExpr::Named(spec.request.value.clone())).and_then(|root| {
-                    let batch = root.get(&spec.batch.field.value)?;
-                    scope.object_fields(&batch.ty.value)
+                    let batch = root.get(&spec.batch.as_ref()?.field.value)?;
+                    scope.object_fields(batch.ty.value.element()?)
                 });
                 if item.is_some_and(|fields| fields.get(&field.value).is_none()) {
                     cx.push(Diagnostic::error(
@@ -354,6 +354,12 @@ fn check_api(api: Api<'_>, cx: &mut Cx) {
         }
     }
     check_relation(&scope, spec, cx);
+    check_operation(spec, cx);
+    check_paging(&scope, spec, cx);
+    if let Some(code) = spec.users.as_ref().and_then(|u| u.already_registered.as_ref()) {
+        scope.check_code(code, "`users.already_registered`", cx);
+        check_class(&scope, code, ErrorClass::AlreadyDone, cx);
+    }
     check_envelope(&scope, api, cx);
     check_examples(api, cx);
     check_unused_types(&scope, api, cx);
@@ -755,6 +761,13 @@ fn check_endpoint(scope: &Scope<'_>, ep: &Endpoint, cx: &mut Cx) {
         let as_field = param_as_field(p);
         for c in &p.constraints {
             check_constraint(scope, &as_field, &p.ty.value, c, cx);
+            // What the generated parameter checks enforce: an integer's bounds.
+            if c.rule().is_some_and(|r| !matches!(r, Rule::Min(_) | Rule::Max(_))) {
+                cx.push(
+                    Diagnostic::error(&c.loc, "a parameter takes only `min` and `max` constraints")
+                        .help("state other limits in the parameter's `doc`, or as a note"),
+                );
+            }
         }
     }
     for name in in_path {
@@ -787,7 +800,7 @@ pub fn param_as_field(p: &Param) -> Field {
 }
 
 fn check_batch(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
-    let b = &spec.batch;
+    let Some(b) = &spec.batch else { return };
     let root = scope.type_def(&spec.request.value).and_then(|d| d.fields.as_ref());
     let Some(root) = root else { return };
     let Some(field) = root.get(&b.field.value) else {
@@ -853,7 +866,7 @@ fn response_path<'a>(scope: &Scope<'a>, root: &str, path: &Spanned<String>, cx: 
 }
 
 fn check_results(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
-    let r = &spec.results;
+    let Some(r) = &spec.results else { return };
     let shapes = [r.per_item.is_some(), r.failures_only.is_some(), r.id_lists.is_some()].iter().filter(|x| **x).count();
     if shapes != 1 {
         cx.push(
@@ -888,6 +901,8 @@ fn check_results(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
     {
         let mut names = vec![&p.id, &p.code];
         names.extend(p.message.as_ref());
+        names.extend(p.relation.as_ref());
+        names.extend(p.registered.as_ref().map(|r| &r.field));
         check_in(fields, &names, cx);
     }
     if let Some(p) = &r.failures_only
@@ -907,12 +922,25 @@ fn check_results(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
     if let Some(lists) = &r.id_lists {
         for (path, outcome) in lists.iter() {
             let path = Spanned { value: path.value.to_string(), loc: path.loc.clone() };
-            if let Some(ty) = response_path(scope, root, &path, cx)
-                && ty != TypeExpr::Array(Box::new(TypeExpr::String))
-            {
+            // `entities[].username`: the ids are a field of each object of an array.
+            let ids_ok = match path.value.split_once("[].") {
+                Some((list, field)) => {
+                    let list = Spanned { value: list.to_owned(), loc: path.loc.clone() };
+                    response_path(scope, root, &list, cx).map(|ty| {
+                        ty.element()
+                            .and_then(|el| scope.object_fields(el))
+                            .and_then(|fields| fields.get(field))
+                            .is_some_and(|f| scope.is_scalar(&f.ty.value))
+                    })
+                }
+                None => {
+                    response_path(scope, root, &path, cx).map(|ty| ty == TypeExpr::Array(Box::new(TypeExpr::String)))
+                }
+            };
+            if ids_ok == Some(false) {
                 cx.push(Diagnostic::error(
                     &path.loc,
-                    format!("`{}` is not an array of ids (array<string>)", path.value),
+                    format!("`{}` is not an array of ids (array<string>, or `list[].field` of scalars)", path.value),
                 ));
             }
             if outcome.value != "ok" {
@@ -921,7 +949,19 @@ fn check_results(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
             }
         }
     }
+    if let Some(class) = &r.unlisted
+        && !UNLISTED.contains(&class.value)
+    {
+        let words: Vec<&str> = UNLISTED.iter().map(|c| c.as_str()).collect();
+        cx.push(
+            Diagnostic::error(&class.loc, format!("an unlisted item cannot be `{}`", class.value))
+                .help(format!("use {}", words.join(", "))),
+        );
+    }
 }
+
+/// The classes `results.unlisted` may give an item a successful answer leaves out.
+const UNLISTED: &[ErrorClass] = &[ErrorClass::AlreadyDone];
 
 /// The keywords a `fill` value may name; any other value is sent as it is.
 pub const FILL_KEYWORDS: &[&str] = &["$now_ms", "$elapsed_ms", "$method", "$error_name"];
@@ -950,7 +990,7 @@ fn check_fill(fill: &Map<Spanned<Scalar>>, fields: Option<&Map<Field>>, cx: &mut
 }
 
 fn check_relation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
-    let rel = &spec.relation;
+    let Some(rel) = &spec.relation else { return };
     let request = scope.object_fields(&TypeExpr::Named(spec.request.value.clone()));
     match (&rel.requester_field, &rel.requester_param) {
         (Some(field), None) => {
@@ -978,24 +1018,37 @@ fn check_relation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
                 .help("use `requester_field` (a request field) or `requester_param` (a path parameter)"),
         ),
     }
+    if let Some(param) = &rel.target_param
+        && spec.endpoint.params.get(&param.value).is_none()
+    {
+        let keys: Vec<String> = spec.endpoint.params.keys().collect();
+        let d = Diagnostic::error(&param.loc, format!("`{}` is not a parameter of the endpoint", param.value));
+        cx.push(d.suggest(&param.value, keys.iter().map(String::as_str), "declare it under `endpoint.params`"));
+    }
     if let Some(df) = &rel.direction_field {
-        let variants = request.and_then(|fields| fields.get(&df.field.value)).and_then(|f| match &f.ty.value {
-            TypeExpr::Named(n) => scope.type_def(n)?.variants.as_ref(),
-            _ => None,
-        });
-        match variants {
-            None => cx.push(Diagnostic::error(
-                &df.field.loc,
-                format!("`{}` is not an enum field of the request", df.field.value),
-            )),
-            Some(variants) => {
-                for v in variants.keys() {
-                    if df.values.get(&v).is_none() {
+        // A string enum's values, or an integer field's `one_of` values.
+        let values: Option<Vec<String>> =
+            request.and_then(|fields| fields.get(&df.field.value)).and_then(|f| match &f.ty.value {
+                TypeExpr::Named(n) => scope.type_def(n)?.variants.as_ref().map(|v| v.keys().collect()),
+                TypeExpr::Integer => f.constraints.iter().find_map(|c| match c.rule() {
+                    Some(Rule::OneOf(values)) => Some(values.iter().map(|v| v.to_string()).collect()),
+                    _ => None,
+                }),
+                _ => None,
+            });
+        match values {
+            None => cx.push(
+                Diagnostic::error(&df.field.loc, format!("`{}` is not an enum field of the request", df.field.value))
+                    .help("a string enum type, or an integer field with a `one_of` constraint"),
+            ),
+            Some(values) => {
+                for v in &values {
+                    if df.values.get(v).is_none() {
                         cx.push(Diagnostic::error(&df.field.loc, format!("`values` does not say what `{v}` means")));
                     }
                 }
                 for (k, _) in df.values.iter() {
-                    if variants.get(&k.value.to_string()).is_none() {
+                    if !values.contains(&k.value.to_string()) {
                         cx.push(Diagnostic::error(
                             &k.loc,
                             format!("`{}` is not a value of `{}`", k.value, df.field.value),
@@ -1005,17 +1058,17 @@ fn check_relation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
             }
         }
     }
-    for code in [&rel.unknown_user, &rel.unknown_requester, &rel.already_friends, &rel.pending].into_iter().flatten() {
+    for code in [&rel.unknown_user, &rel.unknown_requester, &rel.already_friends, &rel.pending, &rel.not_friends]
+        .into_iter()
+        .flatten()
+    {
         scope.check_code(code, "the relation", cx);
     }
-    if let Some(code) = &rel.pending
-        && let Some(e) = scope.errors.iter().find_map(|m| m.get(&code.value.to_string()))
-        && e.class.value != ErrorClass::Pending
-    {
-        cx.push(Diagnostic::error(
-            &code.loc,
-            format!("code {} is classed `{}`, not `pending`", code.value, e.class.value),
-        ));
+    if let Some(code) = &rel.not_friends {
+        check_class(scope, code, ErrorClass::AlreadyDone, cx);
+    }
+    if let Some(code) = &rel.pending {
+        check_class(scope, code, ErrorClass::Pending, cx);
     }
     if let Some(force) = &rel.force
         && let Some(fields) = request
@@ -1025,13 +1078,200 @@ fn check_relation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
         let d = Diagnostic::error(&force.field.loc, format!("`{}` is not a field of the request", force.field.value));
         cx.push(d.suggest(&force.field.value, keys.iter().map(String::as_str), format!("fields: {}", keys.join(", "))));
     }
-    if let Some(code) = &rel.already_friends
-        && let Some(e) = scope.errors.iter().find_map(|m| m.get(&code.value.to_string()))
-        && e.class.value != ErrorClass::AlreadyDone
+    if let Some(code) = &rel.already_friends {
+        check_class(scope, code, ErrorClass::AlreadyDone, cx);
+    }
+}
+
+/// Each operation has the parts it needs and none that it cannot use: what codegen, the
+/// client and the emulator refuse is refused here first, at its place in the YAML.
+fn check_operation(spec: &ApiSpec, cx: &mut Cx) {
+    use Operation::*;
+    let op = spec.operation.value;
+    let at = &spec.operation.loc;
+    let need = |cx: &mut Cx, what: &str, why: &str| {
+        cx.push(Diagnostic::error(at, format!("operation `{op}` needs `{what}`")).help(why.to_owned()));
+    };
+    let refuse = |cx: &mut Cx, loc: &Loc, what: &str| {
+        cx.push(
+            Diagnostic::error(loc, format!("`{what}` has no meaning for operation `{op}`"))
+                .help("remove it, or say what the API does with `operation`"),
+        );
+    };
+    let rel = spec.relation.as_ref();
+    let target_param = rel.and_then(|r| r.target_param.as_ref());
+    // Who the call is about, and the targets.
+    match op {
+        Add | Remove | Check | List => {
+            if rel.is_none() {
+                need(cx, "relation", "name the requester (`requester_field` or `requester_param`)");
+            }
+        }
+        Register | CheckUsers => {
+            if let Some(r) = rel {
+                refuse(cx, &r.loc, "relation");
+            }
+        }
+    }
+    match op {
+        Add | Remove | Check => match (&spec.batch, target_param) {
+            (None, None) => {
+                need(cx, "batch", "the array of targets, or `relation.target_param` for one target in the path")
+            }
+            (Some(b), Some(_)) => cx.push(
+                Diagnostic::error(&b.loc, "targets come from `batch` or from `relation.target_param`, not both")
+                    .help("keep the one the page uses"),
+            ),
+            _ => {}
+        },
+        Register | CheckUsers => {
+            if spec.batch.is_none() {
+                need(cx, "batch", "the array of users");
+            }
+        }
+        List => {
+            if let Some(b) = &spec.batch {
+                refuse(cx, &b.loc, "batch");
+            }
+            if let Some(t) = target_param {
+                refuse(cx, &t.loc, "relation.target_param");
+            }
+        }
+    }
+    if matches!(op, Add | Remove | Check) && rel.is_some_and(|r| r.direction.is_none() && r.direction_field.is_none()) {
+        need(cx, "relation.direction", "`one_way` or `both` (or a `direction_field` that chooses)");
+    }
+    if let Some(r) = rel {
+        for (loc, what, ok) in [
+            (r.already_friends.as_ref().map(|c| &c.loc), "relation.already_friends", op == Add),
+            (r.pending.as_ref().map(|c| &c.loc), "relation.pending", op == Add),
+            (r.force.as_ref().map(|f| &f.field.loc), "relation.force", op == Add),
+            (r.not_friends.as_ref().map(|c| &c.loc), "relation.not_friends", op == Remove),
+            (r.check_values.as_ref().map(|c| &c.loc), "relation.check_values", op == Check),
+        ] {
+            if let Some(loc) = loc
+                && !ok
+            {
+                refuse(cx, loc, what);
+            }
+        }
+        if op == Check && r.check_values.is_none() {
+            need(cx, "relation.check_values", "the vendor's relation values in each mode");
+        }
+    }
+    // How outcomes are read.
+    let per_item = spec.results.as_ref().and_then(|r| r.per_item.as_ref());
+    match op {
+        List => {
+            if let Some(r) = &spec.results {
+                refuse(cx, &r.loc, "results");
+            }
+            if spec.paging.is_none() {
+                need(cx, "paging", "where the request carries the position and the answer the entries");
+            }
+        }
+        Check if per_item.and_then(|p| p.relation.as_ref()).is_none() => {
+            need(cx, "results.per_item.relation", "the item field carrying the relation value")
+        }
+        CheckUsers if per_item.and_then(|p| p.registered.as_ref()).is_none() => {
+            need(cx, "results.per_item.registered", "the item field saying whether the user is registered")
+        }
+        _ => {}
+    }
+    if let Some(p) = per_item {
+        if let Some(f) = &p.relation
+            && op != Check
+        {
+            refuse(cx, &f.loc, "results.per_item.relation");
+        }
+        if let Some(f) = &p.registered
+            && op != CheckUsers
+        {
+            refuse(cx, &f.field.loc, "results.per_item.registered");
+        }
+    }
+    if let Some(p) = &spec.paging
+        && op != List
+    {
+        refuse(cx, &p.loc, "paging");
+    }
+    if let Some(u) = &spec.users
+        && op != Register
+    {
+        refuse(cx, &u.loc, "users");
+    }
+    if let Some(l) = &spec.state_limits
+        && op != Add
+    {
+        refuse(cx, &l.loc, "state_limits");
+    }
+}
+
+/// Where the request carries a value of the paging: a declared parameter or a request field.
+fn check_carrier(scope: &Scope<'_>, spec: &ApiSpec, c: &Carrier, what: &str, cx: &mut Cx) {
+    match (&c.param, &c.field) {
+        (Some(param), None) => {
+            if spec.endpoint.params.get(&param.value).is_none() {
+                let keys: Vec<String> = spec.endpoint.params.keys().collect();
+                let d = Diagnostic::error(&param.loc, format!("`{}` is not a parameter of the endpoint", param.value));
+                cx.push(d.suggest(&param.value, keys.iter().map(String::as_str), "declare it under `endpoint.params`"));
+            }
+        }
+        (None, Some(field)) => {
+            let request = scope.object_fields(&TypeExpr::Named(spec.request.value.clone()));
+            if request.is_some_and(|fields| fields.get(&field.value).is_none()) {
+                cx.push(Diagnostic::error(&field.loc, format!("`{}` is not a field of the request", field.value)));
+            }
+        }
+        _ => cx.push(
+            Diagnostic::error(&c.loc, format!("`{what}` names exactly one of `param` and `field`"))
+                .help("`{ param: cursor }` for a path or query parameter, `{ field: StartIndex }` for a body field"),
+        ),
+    }
+}
+
+fn check_paging(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
+    let Some(p) = &spec.paging else { return };
+    check_carrier(scope, spec, &p.cursor, "paging.cursor", cx);
+    if let Some(size) = &p.page_size {
+        check_carrier(scope, spec, size, "paging.page_size", cx);
+    }
+    let root = spec.response.value.as_str();
+    if let Some(ty) = response_path(scope, root, &p.items, cx) {
+        match (ty.element(), &p.item_id) {
+            (None, _) => cx.push(Diagnostic::error(&p.items.loc, format!("`{}` is not an array", p.items.value))),
+            (Some(el), Some(id)) => {
+                if scope.object_fields(el).and_then(|f| f.get(&id.value)).is_none_or(|f| !scope.is_scalar(&f.ty.value))
+                {
+                    cx.push(Diagnostic::error(&id.loc, format!("`{}` is not a scalar field of the entries", id.value)));
+                }
+            }
+            (Some(el), None) => {
+                if !scope.is_scalar(el) {
+                    cx.push(
+                        Diagnostic::error(&p.items.loc, "the entries are objects: say which field is the friend's id")
+                            .help("add `item_id`"),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(next) = &p.next {
+        response_path(scope, root, next, cx);
+    }
+    if let Some(c) = &p.complete {
+        response_path(scope, root, &c.field, cx);
+    }
+}
+
+/// A code the vocabulary gives a meaning must have the matching class in the error table.
+fn check_class(scope: &Scope<'_>, code: &Spanned<Code>, class: ErrorClass, cx: &mut Cx) {
+    if let Some(e) = scope.errors.iter().find_map(|m| m.get(&code.value.to_string()))
+        && e.class.value != class
     {
         cx.push(Diagnostic::error(
             &code.loc,
-            format!("code {} is classed `{}`, not `already_done`", code.value, e.class.value),
+            format!("code {} is classed `{}`, not `{class}`", code.value, e.class.value),
         ));
     }
 }
@@ -1042,7 +1282,9 @@ fn check_envelope(scope: &Scope<'_>, api: Api<'_>, cx: &mut Cx) {
         scope.check_code(code, "`envelope.unreadable`", cx);
     }
     let response = scope.type_def(&api.spec.response.value).and_then(|d| d.fields.as_ref());
-    check_fill(&api.spec.results.fill, response, cx);
+    if let Some(results) = &api.spec.results {
+        check_fill(&results.fill, response, cx);
+    }
     let error_body = env.error_body.as_ref().and_then(|b| scope.type_def(&b.value)).and_then(|d| d.fields.as_ref());
     check_fill(&env.fill, error_body.or(response), cx);
     if env.ok.is_none() {
@@ -1052,7 +1294,7 @@ fn check_envelope(scope: &Scope<'_>, api: Api<'_>, cx: &mut Cx) {
     let mut named = vec![&env.code, &env.message];
     named.extend(env.status.as_ref().map(|s| &s.field));
     named.extend(env.request_id.as_ref());
-    if let Some(p) = &api.spec.results.per_item {
+    if let Some(p) = api.spec.results.as_ref().and_then(|r| r.per_item.as_ref()) {
         named.extend([&p.failed_ids, &p.invalid_ids].into_iter().flatten().map(|l| &l.field));
     }
     for f in named {

@@ -54,8 +54,8 @@ pub fn validate_request(api: Api<'_>, body: &Json, opts: Options) -> Vec<Violati
     let mut v =
         Validator { api, root: body, opts, out: Vec::new(), schema_code: api.spec.schema_error_code.value.clone() };
     v.check_named(&api.spec.request.value, body, "$");
-    let batch = &api.spec.batch;
-    if let (Some(max), Some(code)) = (batch.max_items, &batch.code)
+    if let Some(batch) = &api.spec.batch
+        && let (Some(max), Some(code)) = (batch.max_items, &batch.code)
         && let Some(Json::Array(items)) = body.get(&batch.field.value)
         && items.len() as u64 > max
     {

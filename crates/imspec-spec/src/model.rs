@@ -369,8 +369,11 @@ spec_struct! {
         "requester_field" optional requester_field: Spanned<String>,
         /// The path parameter naming the user who adds (`username`).
         "requester_param" optional requester_param: Spanned<String>,
-        /// How a call links the two users when `direction_field` does not say.
-        "direction" required direction: Direction,
+        /// The path parameter naming the one target of a call without a batch (a DELETE).
+        "target_param" optional target_param: Spanned<String>,
+        /// How a call links (or unlinks, or checks) the two users when `direction_field` does
+        /// not say.
+        "direction" optional direction: Direction,
         /// A request field choosing the direction by its value.
         "direction_field" optional direction_field: DirectionField,
         /// Per-item code when a target user does not exist.
@@ -384,6 +387,98 @@ spec_struct! {
         "pending" optional pending: Spanned<Code>,
         /// A request field that, at this value, adds without the target's confirmation.
         "force" optional force: ForceField,
+        /// Remove: per-item code for a target that is not a friend (class `already_done`).
+        "not_friends" optional not_friends: Spanned<Code>,
+        /// Check: the vendor's relation values in each mode, by what they mean.
+        "check_values" optional check_values: CheckValues,
+        "source" optional source: SourceRef,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+spec_struct! {
+    /// The vendor's relation values of a check, per mode.
+    pub struct CheckValues {
+        /// Values of a one-way check (only `none` and `outgoing` can occur).
+        "one_way" default one_way: Map<RelationWord>,
+        /// Values of a two-way check.
+        "both" default both: Map<RelationWord>,
+    }
+}
+
+spec_enum! {
+    /// What a checked relation is, from the requester's side.
+    pub enum RelationWord {
+        /// Neither list holds the other (one-way check: the requester's list lacks the target).
+        "none" => None,
+        /// The requester's list holds the target.
+        "outgoing" => Outgoing,
+        /// The target's list holds the requester (and not the reverse).
+        "incoming" => Incoming,
+        /// Each list holds the other.
+        "both" => Both,
+    }
+}
+
+spec_enum! {
+    /// What an API does to the service.
+    pub enum Operation {
+        /// Adds relations (import, add).
+        "add" => Add,
+        /// Removes relations.
+        "remove" => Remove,
+        /// Checks relations, per target.
+        "check" => Check,
+        /// Lists a user's friends, paged.
+        "list" => List,
+        /// Registers users.
+        "register" => Register,
+        /// Checks that users are registered.
+        "check_users" => CheckUsers,
+    }
+}
+
+spec_struct! {
+    /// What register answers about users.
+    pub struct Users {
+        /// Per-item code for a user who is registered already (class `already_done`).
+        "already_registered" optional already_registered: Spanned<Code>,
+        "source" optional source: SourceRef,
+        "notes" default notes: Vec<Note>,
+    }
+}
+
+spec_struct! {
+    /// Where a request carries a value: a path or query parameter, or a body field.
+    pub struct Carrier {
+        "param" optional param: Spanned<String>,
+        "field" optional field: Spanned<String>,
+    }
+}
+
+spec_struct! {
+    /// How the answer says a list is complete.
+    pub struct CompleteFlag {
+        "field" required field: Spanned<String>,
+        "value" required value: Scalar,
+    }
+}
+
+spec_struct! {
+    /// How a list is paged: where the request carries the position and the page size, where
+    /// the answer carries the entries, the next position and completeness.
+    pub struct Paging {
+        "cursor" required cursor: Carrier,
+        "page_size" optional page_size: Carrier,
+        /// Response path of the page's entries.
+        "items" required items: Spanned<String>,
+        /// Each entry's friend-id field; absent when the entries are ids.
+        "item_id" optional item_id: Spanned<String>,
+        /// Response path of the next position; absent when the answer carries none.
+        "next" optional next: Spanned<String>,
+        /// How the answer says the list is complete; without it, a missing, null, empty or
+        /// zero `next` does.
+        "complete" optional complete: CompleteFlag,
         "source" optional source: SourceRef,
         "notes" default notes: Vec<Note>,
     }
@@ -859,6 +954,9 @@ spec_struct! {
         /// The code the service answers for a call over the limit (classed `rate_limited`).
         "answer" required answer: Spanned<Code>,
         "raisable" default raisable: bool,
+        /// APIs naming the same budget share one bucket (Easemob's single and batch
+        /// registration share 100/s); each API is its own budget otherwise.
+        "budget" optional budget: Spanned<String>,
         "source" optional source: SourceRef,
         "notes" default notes: Vec<Note>,
     }
@@ -877,6 +975,19 @@ spec_struct! {
         "failed_ids" optional failed_ids: IdList,
         /// Ids of failed items whose class `classes` names, listed apart (Tencent `Invalid_Account`).
         "invalid_ids" optional invalid_ids: IdList,
+        /// Check: the item field carrying the vendor's relation value.
+        "relation" optional relation: Spanned<String>,
+        /// Check users: the item field saying whether the user is registered, by value.
+        "registered" optional registered: RegisteredField,
+    }
+}
+
+spec_struct! {
+    /// An item field saying whether a user is registered.
+    pub struct RegisteredField {
+        "field" required field: Spanned<String>,
+        /// Each value of the field: `true` when it means registered.
+        "values" required values: Map<bool>,
     }
 }
 
@@ -898,8 +1009,12 @@ spec_struct! {
     pub struct Results {
         "per_item" optional per_item: PerItem,
         "failures_only" optional failures_only: FailuresOnly,
-        /// Lists of ids by outcome: `ok` or a code of the error table.
+        /// Lists of ids by outcome: `ok` or a code of the error table. A path may go through
+        /// an array of objects: `entities[].username`.
         "id_lists" optional id_lists: Map<Spanned<String>>,
+        /// What an item a successful answer does not list came to: `already_done` (for a
+        /// remove: it was not a friend). Without it, an unlisted item has no answer.
+        "unlisted" optional unlisted: Spanned<ErrorClass>,
         /// Fields a successful answer carries besides the results (as `envelope.fill`).
         "fill" default fill: Map<Spanned<Scalar>>,
         "source" optional source: SourceRef,
@@ -1055,11 +1170,21 @@ spec_struct! {
         "schema_error_code" required schema_error_code: Spanned<Code>,
         "types" default types: Map<TypeDef>,
         "charsets" default charsets: Map<Charset>,
-        "batch" required batch: Batch,
+        /// What the API does to the service; decides which of the parts below it needs.
+        "operation" required operation: Spanned<Operation>,
+        /// The chunked array of targets or users (add / remove / check / register / check_users
+        /// whose body carries them).
+        "batch" optional batch: Batch,
         "rate_limit" required rate_limit: RateLimit,
-        "results" required results: Results,
-        /// Who adds whom: what the emulator stores.
-        "relation" required relation: Relation,
+        /// How each item's outcome is read; absent when the envelope alone says how the one
+        /// item of a call went.
+        "results" optional results: Results,
+        /// Whose relations the call is about, and how (add / remove / check / list).
+        "relation" optional relation: Relation,
+        /// What register and check_users answer about users.
+        "users" optional users: Users,
+        /// How a list is paged.
+        "paging" optional paging: Paging,
         "state_limits" optional state_limits: StateLimits,
         "errors" default errors: Map<ErrorEntry>,
         "examples" default examples: Map<Example>,

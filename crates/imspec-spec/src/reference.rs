@@ -38,19 +38,20 @@ pub fn reference_markdown(set: &SpecSet) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{GENERATED_MD}\n");
     let _ = writeln!(out, "# imspec API reference\n");
-    let _ = writeln!(out, "| API | title | endpoint | batch | rate limit |");
-    let _ = writeln!(out, "|---|---|---|---|---|");
+    let _ = writeln!(out, "| API | operation | title | endpoint | batch | rate limit |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
     for api in set.apis() {
         let _ = writeln!(
             out,
-            "| [`{id}`](#{anchor}) | {title} | `{method} {path}{query}` | {batch} | {rate} |",
+            "| [`{id}`](#{anchor}) | {operation} | {title} | `{method} {path}{query}` | {batch} | {rate} |",
             id = api.id(),
             anchor = api.id().replace('/', ""),
+            operation = api.spec.operation.value,
             title = cell(&api.spec.title),
             method = api.spec.endpoint.method.value,
             path = api.spec.endpoint.path.value,
             query = fixed_query(&api.spec.endpoint.query),
-            batch = batch_summary(&api.spec.batch),
+            batch = api.spec.batch.as_ref().map_or_else(|| "—".to_owned(), batch_summary),
             rate = rate_summary(&api.spec.rate_limit),
         );
     }
@@ -125,14 +126,26 @@ fn api_section(out: &mut String, api: Api<'_>) {
         let _ = writeln!(out, "- Credential refusals: {}", refusals.join(", "));
     }
     let _ = writeln!(out, "- Rate limit: {}", rate_summary(&spec.rate_limit));
-    let _ = writeln!(
-        out,
-        "- Batch: {}{}",
-        batch_summary(&spec.batch),
-        spec.batch.code.as_ref().map(|c| format!(" — code {}", c.value)).unwrap_or_default()
-    );
+    let _ = writeln!(out, "- Operation: {}", spec.operation.value);
+    if let Some(batch) = &spec.batch {
+        let code = batch.code.as_ref().map(|c| format!(" — code {}", c.value)).unwrap_or_default();
+        let _ = writeln!(out, "- Batch: {}{code}", batch_summary(batch));
+    }
     let _ = writeln!(out, "- Schema problems answer code {}", spec.schema_error_code.value);
-    let _ = writeln!(out, "- Per-item results: {}", results_summary(&spec.results));
+    match &spec.results {
+        Some(results) => {
+            let _ = writeln!(out, "- Per-item results: {}", results_summary(results));
+        }
+        None => {
+            let _ = writeln!(out, "- Results: the answer's envelope says how the call's one item went");
+        }
+    }
+    if let Some(already) = spec.users.as_ref().and_then(|u| u.already_registered.as_ref()) {
+        let _ = writeln!(out, "- Users: already registered → code {}", already.value);
+    }
+    if let Some(p) = &spec.paging {
+        let _ = writeln!(out, "- Paging: {}", paging_summary(p));
+    }
     if let Some(limits) = &spec.state_limits {
         for (name, limit) in limits.named() {
             if let Some(l) = limit {
@@ -149,7 +162,9 @@ fn api_section(out: &mut String, api: Api<'_>) {
             }
         }
     }
-    let _ = writeln!(out, "- Relation: {}", relation_summary(&spec.relation));
+    if let Some(relation) = &spec.relation {
+        let _ = writeln!(out, "- Relation: {}", relation_summary(relation, spec.operation.value));
+    }
 
     if !ep.params.is_empty() {
         let _ = writeln!(out, "\n### Parameters\n");
@@ -236,13 +251,19 @@ fn sources(api: Api<'_>) -> String {
         .join("; ")
 }
 
-fn relation_summary(r: &crate::model::Relation) -> String {
+fn relation_summary(r: &crate::model::Relation, operation: crate::model::Operation) -> String {
     let who = match (&r.requester_field, &r.requester_param) {
         (Some(f), _) => format!("field `{}`", f.value),
         (None, Some(p)) => format!("parameter `{}`", p.value),
         (None, None) => "?".into(),
     };
-    let mut parts = vec![format!("requester {who}"), format!("{} by default", r.direction.as_str().replace('_', "-"))];
+    let mut parts = vec![format!("requester {who}")];
+    if let Some(target) = &r.target_param {
+        parts.push(format!("target parameter `{}`", target.value));
+    }
+    if let Some(direction) = r.direction {
+        parts.push(format!("{} by default", direction.as_str().replace('_', "-")));
+    }
     if let Some(df) = &r.direction_field {
         parts.push(format!("`{}` chooses the direction", df.field.value));
     }
@@ -251,16 +272,46 @@ fn relation_summary(r: &crate::model::Relation) -> String {
         ("unknown requester", &r.unknown_requester),
         ("already friends", &r.already_friends),
         ("awaiting confirmation", &r.pending),
+        ("not a friend", &r.not_friends),
     ] {
         if let Some(code) = code {
             parts.push(format!("{what}: code {}", code.value));
         }
     }
-    if r.already_friends.is_none() {
+    if operation == crate::model::Operation::Add && r.already_friends.is_none() {
         parts.push("a re-add succeeds".into());
+    }
+    if let Some(values) = &r.check_values {
+        for (mode, map) in [("one-way", &values.one_way), ("two-way", &values.both)] {
+            let words: Vec<String> = map.iter().map(|(k, w)| format!("`{}` {}", k.value, w)).collect();
+            if !words.is_empty() {
+                parts.push(format!("{mode} check: {}", words.join(", ")));
+            }
+        }
     }
     if let Some(f) = &r.force {
         parts.push(format!("`{}` = {} adds without confirmation", f.field.value, f.value));
+    }
+    parts.join("; ")
+}
+
+fn paging_summary(p: &crate::model::Paging) -> String {
+    let carrier = |c: &crate::model::Carrier| match (&c.param, &c.field) {
+        (Some(p), _) => format!("parameter `{}`", p.value),
+        (None, Some(f)) => format!("field `{}`", f.value),
+        (None, None) => "?".into(),
+    };
+    let mut parts = vec![format!("position in {}", carrier(&p.cursor))];
+    if let Some(size) = &p.page_size {
+        parts.push(format!("page size in {}", carrier(size)));
+    }
+    parts.push(format!("entries in `{}`", p.items.value));
+    if let Some(next) = &p.next {
+        parts.push(format!("next position in `{}`", next.value));
+    }
+    match &p.complete {
+        Some(c) => parts.push(format!("complete when `{}` = {}", c.field.value, c.value)),
+        None => parts.push("complete when no next position".into()),
     }
     parts.join("; ")
 }
@@ -296,16 +347,12 @@ fn type_rows(out: &mut String, api: Api<'_>, name: &str, path: &str, seen: &mut 
         let mut limits: Vec<String> = f.constraints.iter().map(constraint_text).collect();
         limits.extend(f.items.iter().map(|c| format!("each: {}", constraint_text(c))));
         if *path == *"$"
-            && key.value.to_string() == api.spec.batch.field.value
-            && let Some(max) = api.spec.batch.max_items
+            && let Some(batch) = &api.spec.batch
+            && key.value.to_string() == batch.field.value
+            && let Some(max) = batch.max_items
         {
-            limits.insert(
-                0,
-                format!(
-                    "≤ {max} items (batch) → {}",
-                    api.spec.batch.code.as_ref().map(|c| c.value.to_string()).unwrap_or_default()
-                ),
-            );
+            let code = batch.code.as_ref().map(|c| c.value.to_string()).unwrap_or_default();
+            limits.insert(0, format!("≤ {max} items (batch) → {code}"));
         }
         if let Some(u) = &f.unit {
             limits.push(format!("unit {}", u.value));
@@ -374,9 +421,12 @@ fn collect_notes(api: Api<'_>) -> Vec<&Note> {
     let spec = api.spec;
     let mut notes: Vec<&Note> = spec.notes.iter().collect();
     notes.extend(spec.rate_limit.notes.iter());
-    notes.extend(spec.batch.notes.iter());
+    notes.extend(spec.batch.iter().flat_map(|b| b.notes.iter()));
     notes.extend(spec.endpoint.notes.iter());
-    notes.extend(spec.results.notes.iter());
+    notes.extend(spec.results.iter().flat_map(|r| r.notes.iter()));
+    notes.extend(spec.relation.iter().flat_map(|r| r.notes.iter()));
+    notes.extend(spec.users.iter().flat_map(|u| u.notes.iter()));
+    notes.extend(spec.paging.iter().flat_map(|p| p.notes.iter()));
     for (_, def) in spec.types.iter() {
         notes.extend(def.notes.iter());
         for (_, f) in def.fields.iter().flat_map(Map::iter) {

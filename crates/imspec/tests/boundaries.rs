@@ -369,8 +369,10 @@ impl<'a> Gen<'a> {
         };
         let array_field = here.iter().rev().find_map(|s| if let Seg::Key(k) = s { Some(k.clone()) } else { None });
         let mut keys: BTreeSet<String> = BTreeSet::new();
-        if array_field.as_deref() == Some(self.api.spec.batch.field.value.as_str()) {
-            keys.extend(self.api.spec.batch.item_id.as_ref().map(|i| i.value.clone()));
+        if let Some(batch) = &self.api.spec.batch
+            && array_field.as_deref() == Some(batch.field.value.as_str())
+        {
+            keys.extend(batch.item_id.as_ref().map(|i| i.value.clone()));
         }
         for (_, def) in self.api.spec.types.iter() {
             for (wire, f) in def.fields.iter().flat_map(|m| m.iter()) {
@@ -434,7 +436,7 @@ fn base_request(api: Api<'_>) -> Value {
 }
 
 fn batch_cases(g: &mut Gen<'_>, base: &Value) {
-    let b = &g.api.spec.batch;
+    let Some(b) = &g.api.spec.batch else { return };
     let (Some(max), Some(code)) = (b.max_items, &b.code) else { return };
     let here = vec![Seg::Key(b.field.value.clone())];
     let el = g
@@ -537,10 +539,11 @@ fn a_raised_batch_limit_is_honoured() {
     use imspec::zego_zim::add_friends::{Limits, validate_json};
     let set = specs();
     let api = set.api("zego_zim/add_friends").expect("api");
-    let raised_to = api.spec.batch.raisable_to.expect("ZEGO documents how far the batch is raised");
+    let batch = api.spec.batch.as_ref().expect("a batch");
+    let raised_to = batch.raisable_to.expect("ZEGO documents how far the batch is raised");
     let base = base_request(api);
     let cases_gen = Gen { api, cases: Vec::new(), covered: 0 };
-    let here = vec![Seg::Key(api.spec.batch.field.value.clone())];
+    let here = vec![Seg::Key(batch.field.value.clone())];
     let el = TypeExpr::Named("FriendInfo".into());
     let limits = Limits { friend_infos_max_items: raised_to, ..Limits::DOCUMENTED };
     assert_eq!(limits.check(), Ok(()));

@@ -25,7 +25,8 @@ async fn every_documented_request_shape_is_imported_through_the_typed_clients() 
     let zego = zego_zim::Client::new(&cfg).expect("client");
     let set = specs();
     let mut sent = 0;
-    for api in set.apis() {
+    // The add APIs, through their typed clients (the other operations have tests of their own).
+    for api in set.apis().into_iter().filter(|a| a.spec.operation.value == imspec_spec::Operation::Add) {
         for (name, ex) in api.spec.examples.iter().filter(|(_, e)| e.role.value == imspec_spec::ExampleRole::Request) {
             let text = ex.erratum.as_ref().map(|e| &e.corrected.value).unwrap_or(&ex.body.value);
             let body: Value = serde_json::from_str(text).expect("json");

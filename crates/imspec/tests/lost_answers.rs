@@ -71,7 +71,7 @@ async fn send_in_chunks(
     body: &Value,
     size: usize,
 ) -> Report {
-    let field = entry.info.batch.field;
+    let field = entry.info.batch.as_ref().expect("a batch").field;
     let items = body[field].as_array().cloned().unwrap_or_default();
     let mut all = Report::default();
     for part in items.chunks(size) {
@@ -89,7 +89,8 @@ async fn a_hundred_thousand_friend_import_items_go_out_in_chunks_of_the_newer_pa
     // The documented friends-per-user limit is lifted: this is about chunking, not about it.
     let s = emulator("[emulator]\nrate_limits = \"off\"\n[emulator.friend_limits]\ntencent_im = 1000000\n").await;
     let cfg = config(&s.url, "");
-    let max = tencent_im::friend_import::INFO.batch.max_items.expect("a maximum per call") as usize;
+    let max =
+        tencent_im::friend_import::INFO.batch.as_ref().and_then(|b| b.max_items).expect("a maximum per call") as usize;
     let n = 100 * max;
     let items: Vec<Value> =
         (0..n).map(|i| json!({"To_Account": format!("f{i}"), "AddSource": "AddSource_Type_Bulk"})).collect();

@@ -19,53 +19,55 @@ fn violations_zego(body: &Value, limits: &imspec::zego_zim::add_friends::Limits)
 
 #[test]
 fn batches_are_chunked_to_the_documented_maximum() {
-    use imspec::zego_zim::add_friends::{INFO, Limits};
+    use imspec::zego_zim::add_friends::Limits;
     let body = zego(100);
-    let p =
-        plan(&INFO.batch, INFO.batch.max_items, Policy::Strict, &body, &violations_zego(&body, &Limits::DOCUMENTED));
+    let p = plan(batch(), batch().max_items, Policy::Strict, &body, &violations_zego(&body, &Limits::DOCUMENTED));
     assert_eq!(p.chunks.iter().map(|c| c.users.len()).collect::<Vec<_>>(), [20; 5]);
     assert!(p.invalid.is_empty() && p.request_violations.is_empty());
     assert_eq!(p.chunks[4].users[19], "u99");
     assert_eq!(p.chunks[0].body["FromUserId"], "owner");
 
     let easemob = json!({ "usernames": (0..45).map(|i| format!("n{i}")).collect::<Vec<_>>() });
-    let b = &imspec::easemob::contacts_import::INFO.batch;
+    let b = imspec::easemob::contacts_import::INFO.batch.as_ref().expect("a batch");
     let p = plan(b, b.max_items, Policy::Strict, &easemob, &[]);
     assert_eq!(p.chunks.iter().map(|c| c.users.len()).collect::<Vec<_>>(), [10, 10, 10, 10, 5]);
 
     // Raised to 50 by the vendor: 2 calls.
     let raised = Limits { friend_infos_max_items: 50, ..Limits::DOCUMENTED };
-    let p =
-        plan(&INFO.batch, Some(raised.friend_infos_max_items), Policy::Strict, &body, &violations_zego(&body, &raised));
+    let p = plan(batch(), Some(raised.friend_infos_max_items), Policy::Strict, &body, &violations_zego(&body, &raised));
     assert_eq!(p.chunks.len(), 2);
 }
 
 #[test]
 fn invalid_items_are_filtered_and_the_rest_is_sent() {
-    use imspec::zego_zim::add_friends::{INFO, Limits};
+    use imspec::zego_zim::add_friends::Limits;
     let mut body = zego(3);
     body["FriendInfos"][1]["UserId"] = json!("owner"); // adding oneself
     body["FriendInfos"][2]["Wording"] = json!("好".repeat(257));
     let v = violations_zego(&body, &Limits::DOCUMENTED);
-    let p = plan(&INFO.batch, INFO.batch.max_items, Policy::Strict, &body, &v);
+    let p = plan(batch(), batch().max_items, Policy::Strict, &body, &v);
     assert_eq!(p.chunks.len(), 1);
     assert_eq!(p.chunks[0].users, ["u0"]);
     assert_eq!(p.invalid.iter().map(|x| (x.index, x.user.as_str())).collect::<Vec<_>>(), [(1, "owner"), (2, "u2")]);
     assert_eq!(p.invalid[0].violations[0].code.to_string(), "660800020");
 
     // Warn sends everything; the violations stay reported by validation.
-    let p = plan(&INFO.batch, INFO.batch.max_items, Policy::Warn, &body, &v);
+    let p = plan(batch(), batch().max_items, Policy::Warn, &body, &v);
     assert_eq!(p.chunks[0].users, ["u0", "owner", "u2"]);
 }
 
 #[test]
 fn a_broken_request_level_field_sends_nothing() {
-    use imspec::zego_zim::add_friends::{INFO, Limits};
+    use imspec::zego_zim::add_friends::Limits;
     let mut body = zego(3);
     body["FromUserId"] = json!("bad user id with spaces");
-    let p =
-        plan(&INFO.batch, INFO.batch.max_items, Policy::Strict, &body, &violations_zego(&body, &Limits::DOCUMENTED));
+    let p = plan(batch(), batch().max_items, Policy::Strict, &body, &violations_zego(&body, &Limits::DOCUMENTED));
     assert!(p.chunks.is_empty());
     assert_eq!(p.invalid.len(), 3);
     assert_eq!(p.request_violations[0].path, "$.FromUserId");
+}
+
+/// ZEGO add_friends' batch.
+fn batch() -> &'static imspec::runtime::Batch {
+    imspec::zego_zim::add_friends::INFO.batch.as_ref().expect("a batch")
 }

@@ -88,12 +88,16 @@ pub fn unix_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64
 }
 
+/// The query of an AddFriends call signed at `ts`.
 pub fn zego_query_at(ts: i64) -> String {
+    format!("Action=AddFriends&{}", zego_auth_at(ts))
+}
+
+/// ZEGO's public parameters, signed at `ts`.
+pub fn zego_auth_at(ts: i64) -> String {
     let nonce = format!("{:016x}", ts as u64 ^ 0x5eed);
     let sig = zego_signature(ZEGO_APP, &nonce, ZEGO_SECRET, ts);
-    format!(
-        "Action=AddFriends&AppId={ZEGO_APP}&SignatureNonce={nonce}&Timestamp={ts}&SignatureVersion=2.0&Signature={sig}"
-    )
+    format!("AppId={ZEGO_APP}&SignatureNonce={nonce}&Timestamp={ts}&SignatureVersion=2.0&Signature={sig}")
 }
 
 impl Harness {
@@ -123,22 +127,61 @@ impl Harness {
 
     /// Calls an API with valid credentials. `param` is Easemob's `username`.
     pub async fn call(&self, api: &str, body: &Value, username: Option<&str>) -> (u16, Value) {
-        let text = body.to_string();
-        match api {
-            "tencent_im/friend_import" | "tencent_im/friend_add" => {
-                let cmd = api.trim_start_matches("tencent_im/");
-                self.post(&format!("/v4/sns/{cmd}?{}", tencent_query(ADMIN, &usersig("admin"))), &[], &text).await
+        let params: Vec<(&str, &str)> = username.map(|u| ("username", u)).into_iter().collect();
+        self.call_with(api, body, &params).await
+    }
+
+    /// Calls any API of the registry with valid credentials: the path from its template (the
+    /// app's org and app for bound parameters, `params` for the others), its fixed and given
+    /// query parameters, and its vendor's credentials. GET and DELETE send no body.
+    pub async fn call_with(&self, api: &str, body: &Value, params: &[(&str, &str)]) -> (u16, Value) {
+        let entry = imspec::api(api).unwrap_or_else(|| panic!("no API {api}"));
+        let info = entry.info;
+        let mut path = String::new();
+        for seg in info.path.split('/').filter(|s| !s.is_empty()) {
+            path.push('/');
+            match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => {
+                    let bind = entry.params.iter().find(|p| p.name == name).and_then(|p| p.bind);
+                    let value = match bind {
+                        Some("org") => ORG,
+                        Some("app") => APP,
+                        _ => params.iter().find(|(k, _)| *k == name).map(|(_, v)| *v).expect("a path parameter"),
+                    };
+                    path.push_str(value);
+                }
+                None => path.push_str(seg),
             }
-            "zego_zim/add_friends" => self.post(&format!("/?{}", zego_query_at(unix_now())), &[], &text).await,
-            "easemob/contacts_import" => {
-                let token = self.token().await;
-                let user = username.expect("Easemob calls name a username");
-                let auth = format!("Bearer {token}");
-                self.post(&format!("/{ORG}/{APP}/users/{user}/contacts/import"), &[("Authorization", &auth)], &text)
-                    .await
-            }
-            other => panic!("no API {other}"),
         }
+        if path.is_empty() {
+            path.push('/');
+        }
+        let mut query: Vec<String> = info.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        for p in entry.params.iter().filter(|p| p.location == imspec_runtime::ParamIn::Query) {
+            if let Some((_, v)) = params.iter().find(|(k, _)| *k == p.name) {
+                query.push(format!("{}={v}", p.name));
+            }
+        }
+        let mut headers: Vec<(String, String)> = Vec::new();
+        match &info.vendor.auth {
+            imspec_runtime::AuthInfo::TencentUsersig(_) => query.push(tencent_query(ADMIN, &usersig("admin"))),
+            imspec_runtime::AuthInfo::ZegoMd5(_) => query.push(zego_auth_at(unix_now())),
+            imspec_runtime::AuthInfo::EasemobAppToken(_) => {
+                headers.push(("Authorization".into(), format!("Bearer {}", self.token().await)));
+            }
+        }
+        let url = format!("{}{path}?{}", self.url, query.join("&"));
+        let mut req = self.http.request(reqwest::Method::from_bytes(info.method.as_bytes()).expect("method"), url);
+        if !matches!(info.method, "GET" | "DELETE") {
+            req = req.header("Content-Type", "application/json").body(body.to_string());
+        }
+        for (k, v) in &headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        let resp = req.send().await.expect("the emulator answers");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("a body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
     /// The ids of a user's friends, in the order added.
