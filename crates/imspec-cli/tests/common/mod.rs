@@ -38,8 +38,14 @@ pub struct Emulator {
 
 impl Emulator {
     pub fn start() -> Emulator {
+        Emulator::start_with(&[])
+    }
+
+    /// `imspec emulator --listen 127.0.0.1:0 ARGS`.
+    pub fn start_with(args: &[&str]) -> Emulator {
         let mut child = Command::new(env!("CARGO_BIN_EXE_imspec"))
             .args(["emulator", "--listen", "127.0.0.1:0"])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -60,4 +66,22 @@ impl Drop for Emulator {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A raw HTTP/1.1 request on loopback (the control API): the status and the JSON body.
+pub fn http(url: &str, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
+    use std::io::Read as _;
+    let addr = url.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut out = String::new();
+    s.read_to_string(&mut out).expect("read");
+    let status = out.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let json = out.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or_default();
+    (status, serde_json::from_str(json).unwrap_or(serde_json::Value::Null))
 }

@@ -1,0 +1,142 @@
+//! Every operation through `imspec send` only, against one `imspec emulator` that registers
+//! nobody on first use: register users, add friends, check relations both ways, list a user's
+//! friends page by page, remove a friend twice.
+
+mod common;
+
+use common::{Emulator, http, imspec_env};
+use serde_json::{Value, json};
+
+/// A config with the demo credentials whose emulator registers only registered ids.
+fn config() -> String {
+    let path = std::env::temp_dir().join(format!("imspec-operations-{}.toml", std::process::id()));
+    let demo =
+        include_str!("../../imspec-emulator/default.toml").replace("auto_register = true ", "auto_register = false");
+    assert!(demo.contains("auto_register = false"));
+    std::fs::write(&path, demo).expect("config");
+    path.to_string_lossy().into_owned()
+}
+
+/// `imspec send API --endpoint URL --config FILE [ARGS] -` with `body` on stdin: exit code and JSON.
+fn send(url: &str, config: &str, api: &str, args: &[&str], body: &str) -> (i32, Value) {
+    let mut all = vec!["send", api, "--endpoint", url, "--config", config];
+    all.extend(args);
+    all.push("-");
+    let o = imspec_env(&all, Some(body), &[]);
+    let out = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{api}: stdout is not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    (o.status.code().unwrap_or(-1), out)
+}
+
+/// `(user, outcome, extra)` of each item, where extra is a check's relation or registration.
+fn items(out: &Value) -> Vec<(String, String, Value)> {
+    out["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            let extra = i.get("relation").or(i.get("registered")).or(i.get("code")).cloned().unwrap_or(Value::Null);
+            (i["user"].as_str().unwrap_or("").to_owned(), i["outcome"].as_str().unwrap_or("").to_owned(), extra)
+        })
+        .collect()
+}
+
+fn row(user: &str, outcome: &str, extra: Value) -> (String, String, Value) {
+    (user.to_owned(), outcome.to_owned(), extra)
+}
+
+#[test]
+fn register_check_list_and_remove_through_send_only() {
+    let config = config();
+    let emulator = Emulator::start_with(&["--config", &config]);
+    let url = emulator.url().expect("listening").to_owned();
+
+    // ZEGO: register, see them listed, register again.
+    let body = json!({"UserInfo": [{"UserId": "za"}, {"UserId": "zb"}]}).to_string();
+    let (code, out) = send(&url, &config, "zego_zim/register_users", &[], &body);
+    assert_eq!(
+        (code, items(&out)),
+        (0, vec![row("za", "registered", Value::Null), row("zb", "registered", Value::Null)])
+    );
+    assert_eq!(http(&url, "GET", "/_emulator/users/zego_zim", "").1, json!({"users": ["za", "zb"]}));
+    let (code, out) =
+        send(&url, &config, "zego_zim/register_users", &[], &json!({"UserInfo": [{"UserId": "za"}]}).to_string());
+    assert_eq!(code, 0, "already registered is a success");
+    assert_eq!(items(&out)[0].1, "already_registered");
+    // Not registered: adding a friend of an unknown user fails with the documented code.
+    let (code, out) = send(
+        &url,
+        &config,
+        "zego_zim/add_friends",
+        &[],
+        &json!({"FromUserId": "za", "FriendInfos": [{"UserId": "ghost"}]}).to_string(),
+    );
+    assert_eq!((code, items(&out)[0].1.as_str()), (1, "failed"));
+
+    // Tencent: a two-way and a one-way friend, checked in both modes, from both sides.
+    http(&url, "POST", "/_emulator/users/tencent_im", r#"{"users": ["a", "b", "c", "d"]}"#);
+    for (to, add_type) in [("b", "Add_Type_Both"), ("c", "Add_Type_Single")] {
+        let body = json!({"From_Account": "a", "AddType": add_type, "AddFriendItem": [{"To_Account": to, "AddSource": "AddSource_Type_Test"}]});
+        assert_eq!(send(&url, &config, "tencent_im/friend_add", &[], &body.to_string()).0, 0);
+    }
+    let check = |from: &str, to: &[&str], mode: &str| {
+        let body = json!({"From_Account": from, "To_Account": to, "CheckType": mode}).to_string();
+        let (code, out) = send(&url, &config, "tencent_im/friend_check", &[], &body);
+        assert_eq!(code, 0, "{out}");
+        items(&out).into_iter().map(|(u, o, r)| (u, o, r.as_str().unwrap_or("").to_owned())).collect::<Vec<_>>()
+    };
+    let r = |u: &str, relation: &str| (u.to_owned(), "checked".to_owned(), relation.to_owned());
+    assert_eq!(
+        check("a", &["b", "c", "d"], "CheckResult_Type_Both"),
+        [r("b", "both"), r("c", "outgoing"), r("d", "none")]
+    );
+    assert_eq!(check("c", &["a"], "CheckResult_Type_Both"), [r("a", "incoming")]);
+    // A one-way check sees only the requester's own list.
+    assert_eq!(
+        check("a", &["b", "c", "d"], "CheckResult_Type_Single"),
+        [r("b", "outgoing"), r("c", "outgoing"), r("d", "none")]
+    );
+    assert_eq!(check("c", &["a"], "CheckResult_Type_Single"), [r("a", "none")]);
+
+    // Easemob: ten friends, listed three per page.
+    let users: Vec<String> = (0..10).map(|i| format!("f{i}")).collect();
+    let mut all = users.clone();
+    all.push("owner".into());
+    http(&url, "POST", "/_emulator/users/easemob", &json!({"users": all}).to_string());
+    let (code, _) = send(
+        &url,
+        &config,
+        "easemob/contacts_import",
+        &["--param", "username=owner"],
+        &json!({"usernames": users}).to_string(),
+    );
+    assert_eq!(code, 0);
+    let (code, out) =
+        send(&url, &config, "easemob/contacts_list", &["--param", "username=owner", "--param", "limit=3"], "");
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out["calls"], 4, "10 friends, 3 per page");
+    assert_eq!(out["user"], "owner");
+    let listed: Vec<&str> =
+        out["friends"].as_array().expect("friends").iter().filter_map(|f| f["id"].as_str()).collect();
+    assert_eq!(listed, users.iter().map(String::as_str).collect::<Vec<_>>(), "every friend once, in order");
+
+    // Remove a friend: gone from both lists; a second removal finds no friend.
+    let remove = ["--param", "owner_username=owner", "--param", "friend_username=f3"];
+    let (code, out) = send(&url, &config, "easemob/contact_remove", &remove, "");
+    assert_eq!((code, items(&out)), (0, vec![row("f3", "removed", Value::Null)]));
+    let held = http(&url, "GET", "/_emulator/friends/easemob/owner", "").1;
+    assert!(!held["friends"].as_array().expect("friends").iter().any(|f| f["id"] == "f3"), "{held}");
+    assert_eq!(http(&url, "GET", "/_emulator/friends/easemob/f3", "").1["friends"], json!([]));
+    let (code, out) = send(&url, &config, "easemob/contact_remove", &remove, "");
+    assert_eq!((code, items(&out)), (0, vec![row("f3", "not_friends", Value::Null)]), "never `added`");
+    // A user who does not exist is a failure with the documented code.
+    let ghost = ["--param", "owner_username=owner", "--param", "friend_username=ghost"];
+    let (code, out) = send(&url, &config, "easemob/contact_remove", &ghost, "");
+    assert_eq!((code, items(&out)), (1, vec![row("ghost", "failed", json!("service_resource_not_found"))]));
+    drop(emulator);
+}
