@@ -1,6 +1,9 @@
 //! Pacing shared by every process that calls one app: the GCRA of [`Pacer`](super::Pacer), kept
-//! in Redis. Each call reserves its slot with one script run (one round trip) on the Redis
-//! server's clock, so hosts with skewed clocks still agree, then waits for it; the in-process
+//! in Redis. A call reserves its slot with one script run (one round trip) on the Redis
+//! server's clock, so hosts with skewed clocks still agree, then waits for it; a call whose slot
+//! lies further ahead than [`HORIZON`] is told when to ask again instead, so that no process
+//! holds many slots ahead (a process that stops wastes few, and each keeps asking, so a
+//! lost Redis is noticed while the work goes on). The in-process
 //! pacer is consulted after it, so a process never sends faster than it would alone. When Redis
 //! cannot be reached the process warns once and paces in-process until Redis answers again.
 
@@ -17,9 +20,11 @@ use crate::config::{Config, ConfigError, Credentials};
 use crate::service::AuthInfo;
 
 /// Reserves the next slot of a GCRA bucket on the server's clock and answers how long to wait
-/// for it, in microseconds (0: go now). KEYS[1]: the bucket; ARGV[1]: the emission interval;
-/// ARGV[2]: the burst tolerance, (burst − 1) intervals; both in microseconds. The bucket's
-/// theoretical arrival time expires a minute after it has passed, so idle keys vanish.
+/// for it, in microseconds (0: go now); when that is more than the horizon, reserves nothing
+/// and answers minus how long to wait before asking again. KEYS[1]: the bucket; ARGV[1]: the
+/// emission interval; ARGV[2]: the burst tolerance, (burst − 1) intervals; ARGV[3]: the
+/// horizon; all in microseconds. The bucket's theoretical arrival time expires a minute after
+/// it has passed, so idle keys vanish.
 const RESERVE: &str = r"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -27,11 +32,14 @@ local tat = tonumber(redis.call('GET', KEYS[1])) or now
 if tat < now then tat = now end
 local wait = tat - tonumber(ARGV[2]) - now
 if wait < 0 then wait = 0 end
+if wait > tonumber(ARGV[3]) then return tonumber(ARGV[3]) - wait end
 local next_tat = tat + tonumber(ARGV[1])
 redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 60000)
 return wait
 ";
 
+/// How far ahead a call may reserve its slot.
+pub const HORIZON: Duration = Duration::from_millis(500);
 /// How long a lost Redis is left alone before the next attempt to reach it.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 /// Connecting to Redis and its answers: past this, the call is paced in-process.
@@ -121,9 +129,9 @@ impl SharedPacing {
         }
     }
 
-    /// Reserves a slot in the bucket at `key`: how long to wait for it, or `None` when Redis
+    /// Reserves a slot in the bucket at `key`, or learns when to ask again; `None` when Redis
     /// could not be asked.
-    async fn reserve(&self, key: &str, interval_us: u64, tolerance_us: u64) -> Option<Duration> {
+    async fn reserve(&self, key: &str, interval_us: u64, tolerance_us: u64) -> Option<Slot> {
         let store = &*self.store;
         if store.resting() {
             return None;
@@ -150,10 +158,18 @@ impl SharedPacing {
                 }
             }
         };
-        let answer: redis::RedisResult<u64> =
-            store.script.key(key).arg(interval_us).arg(tolerance_us).invoke_async(&mut connection).await;
+        let horizon_us = HORIZON.as_micros() as u64;
+        let answer: redis::RedisResult<i64> = store
+            .script
+            .key(key)
+            .arg(interval_us)
+            .arg(tolerance_us)
+            .arg(horizon_us)
+            .invoke_async(&mut connection)
+            .await;
         match answer {
-            Ok(wait_us) => Some(Duration::from_micros(wait_us)),
+            Ok(us) if us >= 0 => Some(Slot::Reserved(Duration::from_micros(us.unsigned_abs()))),
+            Ok(us) => Some(Slot::AskAgain(Duration::from_micros(us.unsigned_abs()))),
             Err(e) => {
                 *store.connection.lock().await = None;
                 store.lost(&e);
@@ -161,6 +177,14 @@ impl SharedPacing {
             }
         }
     }
+}
+
+/// Redis's answer to a reservation.
+enum Slot {
+    /// The call's slot is this far ahead.
+    Reserved(Duration),
+    /// Every slot within the horizon is taken: ask again after this.
+    AskAgain(Duration),
 }
 
 impl Store {
@@ -205,11 +229,13 @@ impl SharedPacer {
 impl Pace for SharedPacer {
     fn acquire(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
-            if let Some(wait) = self.shared.reserve(&self.key, self.interval_us, self.tolerance_us).await
-                && !wait.is_zero()
-            {
+            while let Some(slot) = self.shared.reserve(&self.key, self.interval_us, self.tolerance_us).await {
+                let (Slot::Reserved(wait) | Slot::AskAgain(wait)) = slot;
                 tracing::trace!(wait_ms = wait.as_millis() as u64, key = self.key, "shared pacing");
                 tokio::time::sleep(wait).await;
+                if matches!(slot, Slot::Reserved(_)) {
+                    break;
+                }
             }
             self.local.acquire().await;
         })
