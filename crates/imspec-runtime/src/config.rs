@@ -114,7 +114,7 @@ impl Config {
                     (other, _) => {
                         return Err(ConfigError(format!(
                             "{origin}: [{PACING}] unknown key `{other}`{}",
-                            did_you_mean(other, PACING_KEYS.iter().copied())
+                            did_you_mean(other, PACING_KEYS.iter().copied(), key_name)
                         )));
                     }
                 }
@@ -127,8 +127,9 @@ impl Config {
                 }
                 other => {
                     return Err(ConfigError(format!(
-                        "{origin}: top-level key `{key}` must be a vendor table, found {}",
-                        other.type_str()
+                        "{origin}: top-level key `{key}` must be a vendor table, found {}{}",
+                        other.type_str(),
+                        did_you_mean(&key, TOP_LEVEL.iter().copied(), key_name)
                     )));
                 }
             }
@@ -151,7 +152,10 @@ impl Config {
         for (id, table) in &self.vendors {
             let Some(vendor) = vendors.iter().find(|v| v.id == id.as_str()) else {
                 let known = TOP_LEVEL.iter().copied().chain(vendors.iter().map(|v| v.id));
-                return Err(ConfigError(format!("{origin}: unknown section `[{id}]`{}", did_you_mean(id, known))));
+                // Every known name but `listen` is a table: suggest it as one.
+                let hint =
+                    did_you_mean(id, known, |k| if k == TOP_LEVEL[0] { key_name(k) } else { format!("`[{k}]`") });
+                return Err(ConfigError(format!("{origin}: unknown section `[{id}]`{hint}")));
             };
             let binds = apis
                 .iter()
@@ -163,7 +167,7 @@ impl Config {
             if let Some(key) = table.keys().find(|k| !known.contains(&k.as_str())) {
                 return Err(ConfigError(format!(
                     "{origin}: [{id}] unknown key `{key}`{}",
-                    did_you_mean(key, known.iter().copied())
+                    did_you_mean(key, known.iter().copied(), key_name)
                 )));
             }
         }
@@ -322,8 +326,9 @@ const PACING_KEYS: [&str; 1] = ["redis_url"];
 /// Keys of a vendor's section that the client reads besides credentials and bound values.
 const CLIENT_KEYS: [&str; 2] = ["base_url", "region"];
 
-/// `; did you mean `x`?` for the known name nearest `name`, when one is near; else the list.
-fn did_you_mean<'k>(name: &str, known: impl Iterator<Item = &'k str>) -> String {
+/// `; did you mean <nearest>?` when a known name is near `name`, else `; known: <all>`, each
+/// name as `show` writes it.
+fn did_you_mean<'k>(name: &str, known: impl Iterator<Item = &'k str>, show: impl Fn(&str) -> String) -> String {
     let known: Vec<&str> = known.collect();
     let nearest = known
         .iter()
@@ -331,9 +336,13 @@ fn did_you_mean<'k>(name: &str, known: impl Iterator<Item = &'k str>) -> String 
         .filter(|(score, _)| *score >= 0.5)
         .max_by(|a, b| a.0.total_cmp(&b.0));
     match nearest {
-        Some((_, k)) => format!("; did you mean `{k}`?"),
-        None => format!("; known: {}", known.join(", ")),
+        Some((_, k)) => format!("; did you mean {}?", show(k)),
+        None => format!("; known: {}", known.iter().map(|k| show(k)).collect::<Vec<_>>().join(", ")),
     }
+}
+
+fn key_name(k: &str) -> String {
+    format!("`{k}`")
 }
 
 /// A vendor's credentials; `Debug` never shows a secret.
