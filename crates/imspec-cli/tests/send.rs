@@ -136,3 +136,42 @@ fn rust_log_shows_the_retries_and_a_lost_connection_its_reason() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr.starts_with("2 items failed: ") && stderr.contains("refused"), "{stderr}");
 }
+
+#[test]
+fn an_unknown_section_or_key_of_the_config_is_an_error_with_the_nearest_name() {
+    let demo = imspec_emulator::DEFAULT_CONFIG;
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    for (name, extra, says) in [
+        (
+            "section",
+            "[pacingg]\nredis_url = \"redis://127.0.0.1:1\"\n",
+            "unknown section `[pacingg]`; did you mean `[pacing]`?",
+        ),
+        (
+            "pacing-key",
+            "[pacing]\nredis_ur = \"redis://127.0.0.1:1\"\n",
+            "[pacing] unknown key `redis_ur`; did you mean `redis_url`?",
+        ),
+        ("pacing-type", "[pacing]\nredis_url = 6379\n", "[pacing] `redis_url` must be a string"),
+        ("pacing-url", "[pacing]\nredis_url = \"http://x\"\n", "[pacing] `redis_url`: `http://x` is not a Redis URL"),
+    ] {
+        let path = dir.join(format!("closed-{name}.toml"));
+        std::fs::write(&path, format!("{demo}\n{extra}")).expect("write");
+        let path = path.to_string_lossy().into_owned();
+        let o = imspec(
+            &["send", "zego_zim/add_friends", "--config", &path, "examples/requests/zego_add_friends_valid.json"],
+            None,
+        );
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.contains(&path) && stderr.contains(says), "{name}: {stderr}");
+    }
+    // A misspelt key of a vendor's section.
+    let path = dir.join("closed-vendor.toml");
+    std::fs::write(&path, demo.replace("server_secret =", "server_secrte =")).expect("write");
+    let path = path.to_string_lossy().into_owned();
+    let o = imspec(&["emulator", "--config", &path, "--listen", "127.0.0.1:0"], None);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("[zego_zim] unknown key `server_secrte`; did you mean `server_secret`?"), "{stderr}");
+}

@@ -122,7 +122,8 @@ struct Served {
     segments: Vec<Segment>,
     /// Calls per second in force; `None`: not limited.
     rate: Option<u32>,
-    bucket: Mutex<Option<TokenBucket>>,
+    /// The bucket of the API's rate budget, shared with the APIs that share the budget.
+    bucket: std::sync::Arc<Mutex<Option<TokenBucket>>>,
     stats: Stats,
     friends_override: Option<u64>,
     /// Limits raised for this app.
@@ -216,6 +217,8 @@ impl Emulator {
         let settings = Settings::from_table(&config.emulator, &config.origin)?;
         let mut vendors: Vec<VendorState> = Vec::new();
         let mut apis = Vec::new();
+        // One bucket per vendor and rate budget: APIs sharing a budget share it.
+        let mut buckets: HashMap<(usize, &'static str), std::sync::Arc<Mutex<Option<TokenBucket>>>> = HashMap::new();
         for entry in imspec::apis() {
             let info = entry.info;
             let vendor_id = info.vendor.id;
@@ -252,7 +255,11 @@ impl Emulator {
                 vendor: index,
                 segments: segments(info.path),
                 rate,
-                bucket: Mutex::new(rate.map(TokenBucket::new)),
+                bucket: std::sync::Arc::clone(
+                    buckets
+                        .entry((index, info.rate_limit.budget))
+                        .or_insert_with(|| std::sync::Arc::new(Mutex::new(rate.map(TokenBucket::new)))),
+                ),
                 stats: Stats::default(),
                 friends_override: settings.friend_limits.get(vendor_id).copied(),
                 raised: {

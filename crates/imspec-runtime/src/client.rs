@@ -19,7 +19,8 @@ use crate::code::ErrorClass;
 use crate::config::{Config, ConfigError};
 use crate::outcome::{self, ItemOutcome, Outcome};
 use crate::plan::{self, Chunk};
-use crate::ratelimit::{Pacer, Pacing};
+use crate::ratelimit::shared::SharedPacing;
+use crate::ratelimit::{Pace, Pacer, Pacing, budget_key};
 use crate::retry::{Failure, RetryPolicy};
 use crate::service::VendorInfo;
 use crate::signer::{SignError, Signer};
@@ -30,6 +31,9 @@ use crate::validate::{Policy, Violation, Violations};
 pub struct ClientOptions {
     /// Pace each API at `1 - margin` of its documented rate (default 10%), burst at most N/2.
     pub pacing: Pacing,
+    /// Share each app's rate with every process pacing through the same Redis (default: the
+    /// config file's `[pacing] redis_url`, else in-process only).
+    pub shared_pacing: Option<SharedPacing>,
     /// Retries per chunk (default 8 attempts within 60 s).
     pub retry: RetryPolicy,
     /// What to do with items that break a documented rule (default: filter them out).
@@ -51,6 +55,7 @@ impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
             pacing: Pacing::default(),
+            shared_pacing: None,
             retry: RetryPolicy::default(),
             policy: Policy::Strict,
             timeout: Duration::from_secs(30),
@@ -242,7 +247,7 @@ struct Inner {
     signer: Signer,
     http: reqwest::Client,
     options: ClientOptions,
-    pacers: std::sync::Mutex<HashMap<&'static str, Pacer>>,
+    pacers: std::sync::Mutex<HashMap<&'static str, Arc<dyn Pace>>>,
     calls: AtomicU64,
     /// Seeds each chunk's retry jitter, so that clients and sends do not back off in lockstep.
     seeds: std::collections::hash_map::RandomState,
@@ -293,9 +298,10 @@ impl VendorClient {
         vendor: &'static VendorInfo,
         config: &Config,
         base: &str,
-        options: ClientOptions,
+        mut options: ClientOptions,
     ) -> Result<Self, ClientError> {
         let section = config.vendor(vendor.id)?;
+        options.shared_pacing = SharedPacing::configured(options.shared_pacing, config)?;
         let creds = section.credentials(&vendor.auth)?;
         Self::build(vendor, base, section.texts(), creds, options)
             .map_err(|e| ClientError::Config(ConfigError(format!("{}: [{}] base URL: {e}", config.origin, vendor.id))))
@@ -527,9 +533,7 @@ impl VendorClient {
         let pacer = self.pacer(api);
         let mut refetched = false;
         loop {
-            while let Err(wait) = pacer.try_acquire() {
-                tokio::time::sleep(wait).await;
-            }
+            pacer.acquire().await;
             let answer = self.call_once(api, body, params, deadline).await.map_err(|e| e.to_string())?;
             let (why, retry) = match answer {
                 Answer::Sent { status, body: answer, token } => {
@@ -567,9 +571,17 @@ impl VendorClient {
         }
     }
 
-    fn pacer(&self, api: &'static ApiEntry) -> Pacer {
-        let mut pacers = self.inner.pacers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        pacers.entry(api.info.id).or_insert_with(|| Pacer::new(&api.info.rate_limit, self.inner.options.pacing)).clone()
+    fn pacer(&self, api: &'static ApiEntry) -> Arc<dyn Pace> {
+        let inner = &*self.inner;
+        let budget = budget_key(api.info);
+        let mut pacers = inner.pacers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let pacer = pacers.entry(budget).or_insert_with(|| match &inner.options.shared_pacing {
+            None => Arc::new(Pacer::new(&api.info.rate_limit, inner.options.pacing)),
+            Some(shared) => {
+                Arc::new(shared.pacer(api, inner.signer.credentials(), &inner.binds, budget, inner.options.pacing))
+            }
+        });
+        Arc::clone(pacer)
     }
 
     async fn run_chunk(
@@ -605,15 +617,7 @@ impl VendorClient {
                 _ => chunk.body.clone(),
             };
             let users: Vec<&str> = pending.iter().map(|&p| chunk.users[p].as_str()).collect();
-            loop {
-                match pacer.try_acquire() {
-                    Ok(()) => break,
-                    Err(wait) => {
-                        tracing::trace!(api = info.id, wait_ms = wait.as_millis() as u64, "pacing");
-                        tokio::time::sleep(wait).await;
-                    }
-                }
-            }
+            pacer.acquire().await;
             let span = tracing::info_span!("imspec.call", api = info.id, attempt, items = users.len());
             let answer = match self.call_once(api, &body, params, deadline).instrument(span).await {
                 Ok(answer) => answer,

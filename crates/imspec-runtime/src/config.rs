@@ -7,7 +7,11 @@
 //! | `easemob_app_token` | `client_id`, `client_secret` (and the keys parameters bind to, e.g. `org`, `app`) |
 //! | `zego_md5` | `app_id`, `server_secret` |
 //!
-//! Clients also read `region` or `base_url`. `[emulator]` belongs to the emulator.
+//! Clients also read `region` or `base_url`. `[emulator]` belongs to the emulator; `[pacing]`
+//! (`redis_url`) makes clients share each app's rate through Redis.
+//!
+//! The file is closed like the specs: [`Config::check`] refuses a section or key nobody reads,
+//! with the nearest known name, so that a typo cannot silently turn a setting off.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -17,7 +21,7 @@ use secrecy::SecretString;
 use crate::service::AuthInfo;
 
 /// The keys holding secrets, by scheme: UserSig key, app-token client secret, ZEGO server secret.
-const SECRET_KEYS: [&str; 3] = ["secret_key", "client_secret", "server_secret"];
+const SECRET_KEYS: [&str; 3] = [USERSIG_KEYS[1], APP_TOKEN_KEYS[1], ZEGO_MD5_KEYS[1]];
 
 /// A problem with the configuration, naming the file, the key and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +46,8 @@ pub struct Config {
     pub vendors: BTreeMap<String, toml::Table>,
     /// The `[emulator]` table, for the emulator to read.
     pub emulator: toml::Table,
+    /// `[pacing] redis_url`: the Redis server through which clients share each app's rate.
+    pub redis_url: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -92,6 +98,28 @@ impl Config {
                 }
             }
         }
+        if let Some(pacing) = table.remove(PACING) {
+            let toml::Value::Table(pacing) = pacing else {
+                return Err(ConfigError(format!("{origin}: `{PACING}` must be a table, found {}", pacing.type_str())));
+            };
+            for (key, value) in pacing {
+                match (key.as_str(), value) {
+                    ("redis_url", toml::Value::String(url)) => config.redis_url = Some(url),
+                    ("redis_url", other) => {
+                        return Err(ConfigError(format!(
+                            "{origin}: [{PACING}] `redis_url` must be a string, found {}",
+                            other.type_str()
+                        )));
+                    }
+                    (other, _) => {
+                        return Err(ConfigError(format!(
+                            "{origin}: [{PACING}] unknown key `{other}`{}",
+                            did_you_mean(other, PACING_KEYS.iter().copied(), key_name)
+                        )));
+                    }
+                }
+            }
+        }
         for (key, value) in table {
             match value {
                 toml::Value::Table(t) => {
@@ -99,13 +127,51 @@ impl Config {
                 }
                 other => {
                     return Err(ConfigError(format!(
-                        "{origin}: top-level key `{key}` must be a vendor table, found {}",
-                        other.type_str()
+                        "{origin}: top-level key `{key}` must be a vendor table, found {}{}",
+                        other.type_str(),
+                        did_you_mean(&key, TOP_LEVEL.iter().copied(), key_name)
                     )));
                 }
             }
         }
         Ok(config)
+    }
+
+    /// Refuses what no one reads: a top-level key other than `listen`, `emulator`, `pacing` and
+    /// the vendors of `apis`, and a key of a vendor's section other than its credentials (by
+    /// its auth scheme), `base_url`, `region` and the keys its APIs' parameters bind to. Each
+    /// error names the file, the section and key, and the nearest known name.
+    pub fn check(&self, apis: &[&crate::ApiEntry]) -> Result<(), ConfigError> {
+        let origin = &self.origin;
+        let mut vendors: Vec<&crate::VendorInfo> = Vec::new();
+        for api in apis {
+            if !vendors.iter().any(|v| v.id == api.info.vendor.id) {
+                vendors.push(api.info.vendor);
+            }
+        }
+        for (id, table) in &self.vendors {
+            let Some(vendor) = vendors.iter().find(|v| v.id == id.as_str()) else {
+                let known = TOP_LEVEL.iter().copied().chain(vendors.iter().map(|v| v.id));
+                // Every known name but `listen` is a table: suggest it as one.
+                let hint =
+                    did_you_mean(id, known, |k| if k == TOP_LEVEL[0] { key_name(k) } else { format!("`[{k}]`") });
+                return Err(ConfigError(format!("{origin}: unknown section `[{id}]`{hint}")));
+            };
+            let binds = apis
+                .iter()
+                .filter(|a| a.info.vendor.id == vendor.id)
+                .flat_map(|a| a.params.iter())
+                .filter_map(|p| p.bind);
+            let known: Vec<&str> =
+                credential_keys(&vendor.auth).iter().copied().chain(CLIENT_KEYS).chain(binds).collect();
+            if let Some(key) = table.keys().find(|k| !known.contains(&k.as_str())) {
+                return Err(ConfigError(format!(
+                    "{origin}: [{id}] unknown key `{key}`{}",
+                    did_you_mean(key, known.iter().copied(), key_name)
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// A configuration built in code rather than read from a file: `value` set at `key` of the
@@ -212,28 +278,71 @@ impl<'a> Section<'a> {
             .collect()
     }
 
-    /// The vendor's credentials, read by its auth scheme.
+    /// The vendor's credentials, read by its auth scheme (the keys [`credential_keys`] lists).
     pub fn credentials(&self, auth: &AuthInfo) -> Result<Credentials, ConfigError> {
-        let [usersig_key, client_secret, server_secret] = SECRET_KEYS;
-        Ok(match auth {
-            AuthInfo::TencentUsersig(_) => Credentials::Usersig {
-                sdkappid: self.u64("sdkappid")?,
-                secret_key: SecretString::from(self.str(usersig_key)?.to_owned()),
-                admin: self.str("admin")?.to_owned(),
+        Ok(match (auth, credential_keys(auth)) {
+            (AuthInfo::TencentUsersig(_), [sdkappid, secret_key, admin]) => Credentials::Usersig {
+                sdkappid: self.u64(sdkappid)?,
+                secret_key: SecretString::from(self.str(secret_key)?.to_owned()),
+                admin: self.str(admin)?.to_owned(),
             },
-            AuthInfo::EasemobAppToken(_) => Credentials::AppToken {
-                client_id: self.str("client_id")?.to_owned(),
+            (AuthInfo::EasemobAppToken(_), [client_id, client_secret]) => Credentials::AppToken {
+                client_id: self.str(client_id)?.to_owned(),
                 client_secret: SecretString::from(self.str(client_secret)?.to_owned()),
             },
-            AuthInfo::ZegoMd5(_) => {
-                let app_id = self.u64("app_id")?;
+            (AuthInfo::ZegoMd5(_), [app_id, server_secret]) => {
+                let app_id = self.u64(app_id)?;
                 Credentials::ZegoMd5 {
                     app_id: u32::try_from(app_id).map_err(|_| self.error("app_id", "must fit in 32 bits"))?,
                     server_secret: SecretString::from(self.str(server_secret)?.to_owned()),
                 }
             }
+            (_, keys) => {
+                let why = format!("cannot be read as {keys:?}");
+                return Err(self.error("credentials", &why));
+            }
         })
     }
+}
+
+/// The keys each auth scheme's credentials are read from, in the order
+/// [`Section::credentials`] takes them.
+pub fn credential_keys(auth: &AuthInfo) -> &'static [&'static str] {
+    match auth {
+        AuthInfo::TencentUsersig(_) => &USERSIG_KEYS,
+        AuthInfo::EasemobAppToken(_) => &APP_TOKEN_KEYS,
+        AuthInfo::ZegoMd5(_) => &ZEGO_MD5_KEYS,
+    }
+}
+
+const USERSIG_KEYS: [&str; 3] = ["sdkappid", "secret_key", "admin"];
+const APP_TOKEN_KEYS: [&str; 2] = ["client_id", "client_secret"];
+const ZEGO_MD5_KEYS: [&str; 2] = ["app_id", "server_secret"];
+
+/// Top-level keys other than the vendors' sections.
+const TOP_LEVEL: [&str; 3] = ["listen", "emulator", PACING];
+const PACING: &str = "pacing";
+const PACING_KEYS: [&str; 1] = ["redis_url"];
+/// Keys of a vendor's section that the client reads besides credentials and bound values.
+const CLIENT_KEYS: [&str; 2] = ["base_url", "region"];
+
+/// `; did you mean <nearest>?` when a known name is near `name`, else `; known: <all>`, each
+/// name as `show` writes it.
+fn did_you_mean<'k>(name: &str, known: impl Iterator<Item = &'k str>, show: impl Fn(&str) -> String) -> String {
+    let known: Vec<&str> = known.collect();
+    let nearest = known
+        .iter()
+        .map(|k| (strsim::normalized_damerau_levenshtein(name, k), *k))
+        .filter(|(score, _)| *score >= 0.5)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match nearest {
+        Some((_, k)) => format!("; did you mean {}?", show(k)),
+        None => format!("; known: {}", known.iter().map(|k| show(k)).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+fn key_name(k: &str) -> String {
+    format!("`{k}`")
 }
 
 /// A vendor's credentials; `Debug` never shows a secret.

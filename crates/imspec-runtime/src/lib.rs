@@ -27,6 +27,7 @@ pub use config::Section;
 pub use config::{Config, ConfigError, Credentials};
 pub use outcome::{ItemOutcome, Outcome};
 pub use ratelimit::Pacing;
+pub use ratelimit::shared::SharedPacing;
 pub use retry::RetryPolicy;
 pub use service::{
     ApiAnswer, AppTokenParams, AuthInfo, Direction, ErrorRow, Fill, IdList, Refusals, Relation, RelationWord,

@@ -5,17 +5,36 @@
 //! - [`Pacer`]: the client side — GCRA (via `governor`) at a margin below N with a burst of at
 //!   most N/2, shared by every clone, so that such a bucket never rejects the client even when
 //!   the network delays calls unevenly.
+//! - [`Pace`]: what the client asks of a pacer — wait until a call may go. [`Pacer`] is the
+//!   in-process one; [`shared::SharedPacer`] takes the same slots from a bucket in Redis that
+//!   every process calling the app shares.
+//! - [`budget_key`]: which bucket an API's calls draw from.
+
+pub mod shared;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::NoOpMiddleware;
 use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 
-use crate::api::RateLimit;
+use crate::api::{ApiInfo, RateLimit};
+
+/// The rate budget an API's calls draw from: its own, or one several APIs share (the spec's
+/// `rate_limit.budget`).
+pub fn budget_key(info: &ApiInfo) -> &'static str {
+    info.rate_limit.budget
+}
+
+/// What the client asks of a pacer: wait until a call may go.
+pub trait Pace: std::fmt::Debug + Send + Sync {
+    /// Resolves when the next call may be sent.
+    fn acquire(&self) -> BoxFuture<'_, ()>;
+}
 
 const NANOS_PER_SEC: u128 = 1_000_000_000;
 
@@ -116,6 +135,17 @@ impl<C: Clock + Clone> Pacer<C> {
     /// Takes a slot now, or says how long to wait before asking again.
     pub fn try_acquire(&self) -> Result<(), Duration> {
         self.limiter.check().map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+    }
+}
+
+impl Pace for Pacer<DefaultClock> {
+    fn acquire(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            while let Err(wait) = self.try_acquire() {
+                tracing::trace!(wait_ms = wait.as_millis() as u64, "pacing");
+                tokio::time::sleep(wait).await;
+            }
+        })
     }
 }
 
