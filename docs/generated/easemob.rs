@@ -643,6 +643,23 @@ pub mod contact_remove {
         validate_json: validate_json_documented,
         limits: LIMITS,
         validate_json_raised,
+        typed: ::imspec_runtime::TypedFns {
+            validate_at: |value, now_ms| {
+                let request: ContactRemoveRequest = ::imspec_runtime::__private::serde_json::from_value(
+                        value.clone(),
+                    )
+                    .map_err(|e| ::std::string::ToString::to_string(&e))?;
+                let mut v = ::imspec_runtime::Violations::at(now_ms);
+                request.validate_with(&Limits::DOCUMENTED, &mut v);
+                ::std::result::Result::Ok(v.into_vec())
+            },
+            request_roundtrip: ::imspec_runtime::value::roundtrip::<
+                ContactRemoveRequest,
+            >,
+            response_roundtrip: ::imspec_runtime::value::roundtrip::<
+                ContactRemoveResponse,
+            >,
+        },
     };
     /// The path and query parameters of this API that the caller gives.
     #[derive(Debug, Clone, PartialEq, Default)]
@@ -1555,6 +1572,23 @@ pub mod contacts_import {
         validate_json: validate_json_documented,
         limits: LIMITS,
         validate_json_raised,
+        typed: ::imspec_runtime::TypedFns {
+            validate_at: |value, now_ms| {
+                let request: ImportContactsRequest = ::imspec_runtime::__private::serde_json::from_value(
+                        value.clone(),
+                    )
+                    .map_err(|e| ::std::string::ToString::to_string(&e))?;
+                let mut v = ::imspec_runtime::Violations::at(now_ms);
+                request.validate_with(&Limits::DOCUMENTED, &mut v);
+                ::std::result::Result::Ok(v.into_vec())
+            },
+            request_roundtrip: ::imspec_runtime::value::roundtrip::<
+                ImportContactsRequest,
+            >,
+            response_roundtrip: ::imspec_runtime::value::roundtrip::<
+                ImportContactsResponse,
+            >,
+        },
     };
     /// The path and query parameters of this API that the caller gives.
     #[derive(Debug, Clone, PartialEq, Default)]
@@ -2517,6 +2551,21 @@ pub mod contacts_list {
         validate_json: validate_json_documented,
         limits: LIMITS,
         validate_json_raised,
+        typed: ::imspec_runtime::TypedFns {
+            validate_at: |value, now_ms| {
+                let request: ContactsListRequest = ::imspec_runtime::__private::serde_json::from_value(
+                        value.clone(),
+                    )
+                    .map_err(|e| ::std::string::ToString::to_string(&e))?;
+                let mut v = ::imspec_runtime::Violations::at(now_ms);
+                request.validate_with(&Limits::DOCUMENTED, &mut v);
+                ::std::result::Result::Ok(v.into_vec())
+            },
+            request_roundtrip: ::imspec_runtime::value::roundtrip::<ContactsListRequest>,
+            response_roundtrip: ::imspec_runtime::value::roundtrip::<
+                ContactsListResponse,
+            >,
+        },
     };
     /// The path and query parameters of this API that the caller gives.
     #[derive(Debug, Clone, PartialEq, Default)]

@@ -992,6 +992,19 @@ pub mod friend_add {
         validate_json: validate_json_documented,
         limits: LIMITS,
         validate_json_raised,
+        typed: ::imspec_runtime::TypedFns {
+            validate_at: |value, now_ms| {
+                let request: FriendAddRequest = ::imspec_runtime::__private::serde_json::from_value(
+                        value.clone(),
+                    )
+                    .map_err(|e| ::std::string::ToString::to_string(&e))?;
+                let mut v = ::imspec_runtime::Violations::at(now_ms);
+                request.validate_with(&Limits::DOCUMENTED, &mut v);
+                ::std::result::Result::Ok(v.into_vec())
+            },
+            request_roundtrip: ::imspec_runtime::value::roundtrip::<FriendAddRequest>,
+            response_roundtrip: ::imspec_runtime::value::roundtrip::<FriendAddResponse>,
+        },
     };
     /// The request body of this API.
     pub type Request = FriendAddRequest;
@@ -2852,6 +2865,19 @@ pub mod friend_check {
         validate_json: validate_json_documented,
         limits: LIMITS,
         validate_json_raised,
+        typed: ::imspec_runtime::TypedFns {
+            validate_at: |value, now_ms| {
+                let request: FriendCheckRequest = ::imspec_runtime::__private::serde_json::from_value(
+                        value.clone(),
+                    )
+                    .map_err(|e| ::std::string::ToString::to_string(&e))?;
+                let mut v = ::imspec_runtime::Violations::at(now_ms);
+                request.validate_with(&Limits::DOCUMENTED, &mut v);
+                ::std::result::Result::Ok(v.into_vec())
+            },
+            request_roundtrip: ::imspec_runtime::value::roundtrip::<FriendCheckRequest>,
+            response_roundtrip: ::imspec_runtime::value::roundtrip::<FriendCheckResponse>,
+        },
     };
     /// The request body of this API.
     pub type Request = FriendCheckRequest;
@@ -4381,6 +4407,21 @@ pub mod friend_import {
         validate_json: validate_json_documented,
         limits: LIMITS,
         validate_json_raised,
+        typed: ::imspec_runtime::TypedFns {
+            validate_at: |value, now_ms| {
+                let request: FriendImportRequest = ::imspec_runtime::__private::serde_json::from_value(
+                        value.clone(),
+                    )
+                    .map_err(|e| ::std::string::ToString::to_string(&e))?;
+                let mut v = ::imspec_runtime::Violations::at(now_ms);
+                request.validate_with(&Limits::DOCUMENTED, &mut v);
+                ::std::result::Result::Ok(v.into_vec())
+            },
+            request_roundtrip: ::imspec_runtime::value::roundtrip::<FriendImportRequest>,
+            response_roundtrip: ::imspec_runtime::value::roundtrip::<
+                FriendImportResponse,
+            >,
+        },
     };
     /// The request body of this API.
     pub type Request = FriendImportRequest;

@@ -683,6 +683,19 @@ pub mod add_friends {
         validate_json: validate_json_documented,
         limits: LIMITS,
         validate_json_raised,
+        typed: ::imspec_runtime::TypedFns {
+            validate_at: |value, now_ms| {
+                let request: AddFriendsRequest = ::imspec_runtime::__private::serde_json::from_value(
+                        value.clone(),
+                    )
+                    .map_err(|e| ::std::string::ToString::to_string(&e))?;
+                let mut v = ::imspec_runtime::Violations::at(now_ms);
+                request.validate_with(&Limits::DOCUMENTED, &mut v);
+                ::std::result::Result::Ok(v.into_vec())
+            },
+            request_roundtrip: ::imspec_runtime::value::roundtrip::<AddFriendsRequest>,
+            response_roundtrip: ::imspec_runtime::value::roundtrip::<AddFriendsResponse>,
+        },
     };
     /// The request body of this API.
     pub type Request = AddFriendsRequest;
@@ -2486,6 +2499,23 @@ pub mod register_users {
         validate_json: validate_json_documented,
         limits: LIMITS,
         validate_json_raised,
+        typed: ::imspec_runtime::TypedFns {
+            validate_at: |value, now_ms| {
+                let request: RegisterUsersRequest = ::imspec_runtime::__private::serde_json::from_value(
+                        value.clone(),
+                    )
+                    .map_err(|e| ::std::string::ToString::to_string(&e))?;
+                let mut v = ::imspec_runtime::Violations::at(now_ms);
+                request.validate_with(&Limits::DOCUMENTED, &mut v);
+                ::std::result::Result::Ok(v.into_vec())
+            },
+            request_roundtrip: ::imspec_runtime::value::roundtrip::<
+                RegisterUsersRequest,
+            >,
+            response_roundtrip: ::imspec_runtime::value::roundtrip::<
+                RegisterUsersResponse,
+            >,
+        },
     };
     /// The request body of this API.
     pub type Request = RegisterUsersRequest;

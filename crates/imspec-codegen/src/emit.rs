@@ -561,6 +561,17 @@ fn api_info(a: &ApiIr) -> TokenStream {
             validate_json: validate_json_documented,
             limits: LIMITS,
             validate_json_raised,
+            typed: ::imspec_runtime::TypedFns {
+                validate_at: |value, now_ms| {
+                    let request: #request = ::imspec_runtime::__private::serde_json::from_value(value.clone())
+                        .map_err(|e| ::std::string::ToString::to_string(&e))?;
+                    let mut v = ::imspec_runtime::Violations::at(now_ms);
+                    request.validate_with(&Limits::DOCUMENTED, &mut v);
+                    ::std::result::Result::Ok(v.into_vec())
+                },
+                request_roundtrip: ::imspec_runtime::value::roundtrip::<#request>,
+                response_roundtrip: ::imspec_runtime::value::roundtrip::<#response>,
+            },
         };
         #caller_params
         /// The request body of this API.

@@ -286,6 +286,20 @@ pub struct ApiEntry {
     pub limits: &'static [LimitInfo],
     /// Validates a JSON request body with some limits raised (checked by [`ApiEntry::check_raised`]).
     pub validate_json_raised: fn(&serde_json::Value, &Raised, &mut crate::Violations),
+    /// The API's typed request and response, reached by id.
+    pub typed: TypedFns,
+}
+
+/// What the generated types of an API do with JSON, for callers that reach APIs by id (tests
+/// that check every API of the registry, tools).
+#[derive(Debug, Clone, Copy)]
+pub struct TypedFns {
+    /// Decodes a request body into the typed request and validates it at `now_ms` (Unix ms).
+    pub validate_at: fn(&serde_json::Value, i64) -> Result<Vec<crate::Violation>, String>,
+    /// Decodes a request body into the typed request and encodes it again.
+    pub request_roundtrip: fn(&serde_json::Value) -> Result<serde_json::Value, String>,
+    /// Decodes a response body into the typed response and encodes it again.
+    pub response_roundtrip: fn(&serde_json::Value) -> Result<serde_json::Value, String>,
 }
 
 impl ApiEntry {

@@ -19,7 +19,7 @@ pub mod value;
 
 pub use api::{
     ApiEntry, ApiInfo, Batch, Carrier, Envelope, LimitInfo, Operation, Paging, ParamIn, ParamInfo, ParamType, Raised,
-    RateLimit, RateScope, Results,
+    RateLimit, RateScope, Results, TypedFns,
 };
 pub use client::{ClientError, ClientOptions, Item, Listing, Outcomes, Report, VendorClient};
 pub use code::{Code, ErrorClass, VendorCode};

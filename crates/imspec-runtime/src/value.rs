@@ -41,3 +41,11 @@ where
 {
     T::deserialize(d).map(Some)
 }
+
+/// Decodes `value` as a `T` and encodes it again (a typed round trip).
+pub fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(
+    value: &serde_json::Value,
+) -> Result<serde_json::Value, String> {
+    let typed: T = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+    serde_json::to_value(&typed).map_err(|e| e.to_string())
+}

@@ -24,7 +24,8 @@ fn every_example_round_trips_through_the_generated_types() {
             count += 1;
         }
     }
-    assert_eq!(count, 14);
+    let total: usize = set.apis().iter().map(|a| a.spec.examples.iter().count()).sum();
+    assert_eq!(count, total, "every example of every API");
 }
 
 #[test]
@@ -35,7 +36,7 @@ fn valid_request_examples_pass_the_generated_validators() {
         let api = set.api(g.id).expect("api");
         for (name, ex) in api.spec.examples.iter().filter(|(_, e)| e.role.value == ExampleRole::Request) {
             let json = example_json(ex);
-            assert_eq!((g.validate_json)(&json, now), vec![], "{} `{}` (JSON)", g.id, name.value);
+            assert_eq!(g.validate_json(&json, now), vec![], "{} `{}` (JSON)", g.id, name.value);
             assert_eq!((g.validate_typed)(&json, now), Ok(vec![]), "{} `{}` (typed)", g.id, name.value);
         }
     }
@@ -50,7 +51,12 @@ fn broken_page_examples_still_fail() {
         let api = set.api(g.id).expect("api");
         for (name, ex) in api.spec.examples.iter().filter(|(_, e)| e.erratum.is_some()) {
             let Ok(json) = serde_json::from_str::<serde_json::Value>(&ex.body.value) else { continue };
-            assert!(!(g.validate_json)(&json, 1_900_000_000_000).is_empty(), "{} `{}` passes now", g.id, name.value);
+            let broken = match ex.role.value {
+                ExampleRole::Request => !g.validate_json(&json, 1_900_000_000_000).is_empty(),
+                // An answer the page got wrong does not survive the typed round trip unchanged.
+                ExampleRole::Response => (g.response_roundtrip)(&json) != Ok(json.clone()),
+            };
+            assert!(broken, "{} `{}` passes now", g.id, name.value);
         }
     }
 }

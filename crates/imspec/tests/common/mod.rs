@@ -16,8 +16,8 @@ pub fn specs() -> imspec_spec::SpecSet {
 /// The generated pieces of one API, type-erased so tests can iterate over APIs.
 pub struct Generated {
     pub id: &'static str,
-    /// `validate_json` at the documented limits, at a fixed "now".
-    pub validate_json: fn(&Value, i64) -> Vec<Violation>,
+    /// `validate_json` at the documented limits.
+    pub validate_json_into: fn(&Value, &mut Violations),
     /// Decode into the typed request, validate it, at a fixed "now"; `Err` when it does not decode.
     pub validate_typed: fn(&Value, i64) -> Result<Vec<Violation>, String>,
     /// Decode and re-encode a request.
@@ -26,43 +26,27 @@ pub struct Generated {
     pub response_roundtrip: fn(&Value) -> Result<Value, String>,
 }
 
-macro_rules! generated {
-    ($($id:literal => $module:path),* $(,)?) => {
-        pub fn all() -> Vec<Generated> {
-            vec![$({
-                use $module as m;
-                Generated {
-                    id: $id,
-                    validate_json: |value, now| {
-                        let mut v = Violations::at(now);
-                        m::validate_json(value, &m::Limits::DOCUMENTED, &mut v);
-                        v.into_vec()
-                    },
-                    validate_typed: |value, now| {
-                        let request: m::Request = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
-                        let mut v = Violations::at(now);
-                        request.validate_with(&m::Limits::DOCUMENTED, &mut v);
-                        Ok(v.into_vec())
-                    },
-                    request_roundtrip: |value| {
-                        let request: m::Request = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
-                        serde_json::to_value(&request).map_err(|e| e.to_string())
-                    },
-                    response_roundtrip: |value| {
-                        let response: m::Response = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
-                        serde_json::to_value(&response).map_err(|e| e.to_string())
-                    },
-                }
-            }),*]
-        }
-    };
+impl Generated {
+    /// `validate_json` at the documented limits, at a fixed "now".
+    pub fn validate_json(&self, value: &Value, now_ms: i64) -> Vec<Violation> {
+        let mut v = Violations::at(now_ms);
+        (self.validate_json_into)(value, &mut v);
+        v.into_vec()
+    }
 }
 
-generated! {
-    "easemob/contacts_import" => imspec::easemob::contacts_import,
-    "tencent_im/friend_add" => imspec::tencent_im::friend_add,
-    "tencent_im/friend_import" => imspec::tencent_im::friend_import,
-    "zego_zim/add_friends" => imspec::zego_zim::add_friends,
+/// Every API of the registry, with what its generated code does.
+pub fn all() -> Vec<Generated> {
+    imspec::apis()
+        .into_iter()
+        .map(|entry| Generated {
+            id: entry.info.id,
+            validate_json_into: entry.validate_json,
+            validate_typed: entry.typed.validate_at,
+            request_roundtrip: entry.typed.request_roundtrip,
+            response_roundtrip: entry.typed.response_roundtrip,
+        })
+        .collect()
 }
 
 /// The JSON text of an example as the page has it, or corrected when an erratum says so.
