@@ -17,6 +17,7 @@ pub const VENDOR: ::imspec_runtime::VendorInfo = ::imspec_runtime::VendorInfo {
         header: "Authorization",
         header_prefix: "Bearer ",
     }),
+    #[cfg(feature = "service")]
     refusals: ::imspec_runtime::Refusals {
         missing: &[
             (
@@ -49,6 +50,7 @@ pub const VENDOR: ::imspec_runtime::VendorInfo = ::imspec_runtime::VendorInfo {
             ::imspec_runtime::Code::Str(::std::borrow::Cow::Borrowed("invalid_grant")),
         ),
     },
+    #[cfg(feature = "service")]
     answer: ::imspec_runtime::VendorAnswer {
         status: ::std::option::Option::None,
         request_id: ::std::option::Option::None,
@@ -554,6 +556,7 @@ pub mod contact_remove {
                 http_status: ::std::option::Option::Some(404u16),
             },
         ],
+        #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::None,
             failed_ids: ::std::option::Option::None,
@@ -586,6 +589,7 @@ pub mod contact_remove {
             not_friends: ::std::option::Option::None,
             check_values: &[],
         }),
+        #[cfg(feature = "service")]
         state: ::imspec_runtime::StateLimits {
             friends_per_user: ::std::option::Option::None,
             peer_friends_per_user: ::std::option::Option::None,
@@ -1471,6 +1475,7 @@ pub mod contacts_import {
                 http_status: ::std::option::Option::Some(404u16),
             },
         ],
+        #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::None,
             failed_ids: ::std::option::Option::None,
@@ -1504,6 +1509,7 @@ pub mod contacts_import {
             not_friends: ::std::option::Option::None,
             check_values: &[],
         }),
+        #[cfg(feature = "service")]
         state: ::imspec_runtime::StateLimits {
             friends_per_user: ::std::option::Option::Some(::imspec_runtime::StateLimit {
                 max: ::std::option::Option::None,
@@ -2440,6 +2446,7 @@ pub mod contacts_list {
                 http_status: ::std::option::Option::Some(404u16),
             },
         ],
+        #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::None,
             failed_ids: ::std::option::Option::None,
@@ -2464,6 +2471,7 @@ pub mod contacts_list {
             not_friends: ::std::option::Option::None,
             check_values: &[],
         }),
+        #[cfg(feature = "service")]
         state: ::imspec_runtime::StateLimits {
             friends_per_user: ::std::option::Option::None,
             peer_friends_per_user: ::std::option::Option::None,

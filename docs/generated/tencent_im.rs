@@ -31,6 +31,7 @@ pub const VENDOR: ::imspec_runtime::VendorInfo = ::imspec_runtime::VendorInfo {
         default_validity_seconds: 15552000u64,
         fixed_query: &[("contenttype", "json")],
     }),
+    #[cfg(feature = "service")]
     refusals: ::imspec_runtime::Refusals {
         missing: &[
             ("app_id", ::imspec_runtime::Code::Int(60012i64)),
@@ -53,6 +54,7 @@ pub const VENDOR: ::imspec_runtime::VendorInfo = ::imspec_runtime::VendorInfo {
         ),
         bad_credentials: ::std::option::Option::None,
     },
+    #[cfg(feature = "service")]
     answer: ::imspec_runtime::VendorAnswer {
         status: ::std::option::Option::Some(::imspec_runtime::StatusField {
             field: "ActionStatus",
@@ -922,6 +924,7 @@ pub mod friend_add {
                 http_status: ::std::option::Option::None,
             },
         ],
+        #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::Some("ResultInfo"),
             failed_ids: ::std::option::Option::Some(::imspec_runtime::IdList {
@@ -956,6 +959,7 @@ pub mod friend_add {
             not_friends: ::std::option::Option::None,
             check_values: &[],
         }),
+        #[cfg(feature = "service")]
         state: ::imspec_runtime::StateLimits {
             friends_per_user: ::std::option::Option::Some(::imspec_runtime::StateLimit {
                 max: ::std::option::Option::Some(3000u64),
@@ -2784,6 +2788,7 @@ pub mod friend_check {
                 http_status: ::std::option::Option::None,
             },
         ],
+        #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::Some("ResultInfo"),
             failed_ids: ::std::option::Option::Some(::imspec_runtime::IdList {
@@ -2849,6 +2854,7 @@ pub mod friend_check {
                 ),
             ],
         }),
+        #[cfg(feature = "service")]
         state: ::imspec_runtime::StateLimits {
             friends_per_user: ::std::option::Option::None,
             peer_friends_per_user: ::std::option::Option::None,
@@ -4346,6 +4352,7 @@ pub mod friend_import {
                 http_status: ::std::option::Option::None,
             },
         ],
+        #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::Some("ResultInfo"),
             failed_ids: ::std::option::Option::Some(::imspec_runtime::IdList {
@@ -4381,6 +4388,7 @@ pub mod friend_import {
             not_friends: ::std::option::Option::None,
             check_values: &[],
         }),
+        #[cfg(feature = "service")]
         state: ::imspec_runtime::StateLimits {
             friends_per_user: ::std::option::Option::Some(::imspec_runtime::StateLimit {
                 max: ::std::option::Option::Some(1000u64),

@@ -30,6 +30,7 @@ pub const VENDOR: ::imspec_runtime::VendorInfo = ::imspec_runtime::VendorInfo {
         version: "2.0",
         max_skew_seconds: 600u64,
     }),
+    #[cfg(feature = "service")]
     refusals: ::imspec_runtime::Refusals {
         missing: &[
             ("app_id", ::imspec_runtime::Code::Int(100000001i64)),
@@ -57,6 +58,7 @@ pub const VENDOR: ::imspec_runtime::VendorInfo = ::imspec_runtime::VendorInfo {
         ),
         bad_credentials: ::std::option::Option::None,
     },
+    #[cfg(feature = "service")]
     answer: ::imspec_runtime::VendorAnswer {
         status: ::std::option::Option::None,
         request_id: ::std::option::Option::Some("RequestId"),
@@ -631,6 +633,7 @@ pub mod add_friends {
                 http_status: ::std::option::Option::None,
             },
         ],
+        #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::None,
             failed_ids: ::std::option::Option::None,
@@ -662,6 +665,7 @@ pub mod add_friends {
             not_friends: ::std::option::Option::None,
             check_values: &[],
         }),
+        #[cfg(feature = "service")]
         state: ::imspec_runtime::StateLimits {
             friends_per_user: ::std::option::Option::Some(::imspec_runtime::StateLimit {
                 max: ::std::option::Option::Some(3000u64),
@@ -2475,6 +2479,7 @@ pub mod register_users {
                 http_status: ::std::option::Option::None,
             },
         ],
+        #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::Some("SubMessage"),
             failed_ids: ::std::option::Option::None,
@@ -2483,6 +2488,7 @@ pub mod register_users {
             fill: &[],
         },
         relation: ::std::option::Option::None,
+        #[cfg(feature = "service")]
         state: ::imspec_runtime::StateLimits {
             friends_per_user: ::std::option::Option::None,
             peer_friends_per_user: ::std::option::Option::None,

@@ -91,7 +91,9 @@ pub fn vendor(v: &VendorIr) -> TokenStream {
             hosts: HOSTS,
             default_host: DEFAULT_HOST,
             auth: #auth,
+            #[cfg(feature = "service")]
             refusals: ::imspec_runtime::Refusals { missing: &[#(#missing),*], #(#refusal_fields),* },
+            #[cfg(feature = "service")]
             answer: ::imspec_runtime::VendorAnswer {
                 status: #status,
                 request_id: #request_id,
@@ -245,6 +247,7 @@ fn service_fields(a: &ApiIr) -> TokenStream {
     quote! {
         vendor: &super::VENDOR,
         errors: #errors,
+        #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: #item_message,
             failed_ids: #failed_ids,
@@ -253,6 +256,7 @@ fn service_fields(a: &ApiIr) -> TokenStream {
             fill: #fill,
         },
         relation: #relation,
+        #[cfg(feature = "service")]
         state: #state,
     }
 }

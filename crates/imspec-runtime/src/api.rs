@@ -180,9 +180,13 @@ pub struct ApiInfo {
     pub vendor: &'static crate::VendorInfo,
     /// The API's error table merged with the vendor's (the API's wording wins).
     pub errors: &'static [crate::ErrorRow],
+    /// How the service answers (the emulator's; with the `service` feature).
+    #[cfg(feature = "service")]
     pub answer: crate::ApiAnswer,
     /// Whose relations a call is about (add / remove / check / list).
     pub relation: Option<crate::Relation>,
+    /// Limits on what the service holds (the emulator's; with the `service` feature).
+    #[cfg(feature = "service")]
     pub state: crate::StateLimits,
 }
 

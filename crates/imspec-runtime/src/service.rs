@@ -13,7 +13,11 @@ pub struct VendorInfo {
     /// The host used when none is configured; `None` when every app has its own.
     pub default_host: Option<&'static str>,
     pub auth: AuthInfo,
+    /// What the service answers for each credential failure (with the `service` feature).
+    #[cfg(feature = "service")]
     pub refusals: Refusals,
+    /// The shape of every answer (with the `service` feature).
+    #[cfg(feature = "service")]
     pub answer: VendorAnswer,
     /// The vendor's shared error table.
     pub errors: &'static [ErrorRow],
