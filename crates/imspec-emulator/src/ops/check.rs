@@ -4,24 +4,17 @@
 use imspec_runtime::RelationWord;
 use serde_json::Value;
 
-use super::{Answered, Call, refused};
+use super::{Answered, Call, per_item};
 use crate::state::Graph;
 
 pub(super) fn run(call: &Call<'_>, graph: &mut Graph) -> Vec<Answered> {
     let Some(rel) = call.info.relation.as_ref() else { return Vec::new() };
     let requester = call.requester.as_str();
-    call.items
-        .iter()
-        .enumerate()
-        .map(|(i, (target, _))| {
-            if let Some(code) = refused(call, i, target, graph) {
-                return Answered::new(target, Some(code));
-            }
-            let word = RelationWord::of(graph.has(requester, target), graph.has(target, requester), call.direction);
-            let value = rel.value_of(word, call.direction).map(vendor_value);
-            Answered { extra: value, ..Answered::new(target, None) }
-        })
-        .collect()
+    per_item(call, graph, |target, _, graph| {
+        let word = RelationWord::of(graph.has(requester, target), graph.has(target, requester), call.direction);
+        let value = rel.value_of(word, call.direction).map(vendor_value);
+        Answered { extra: value, ..Answered::new(target, None) }
+    })
 }
 
 /// A spec value as the vendor sends it: an integer where it reads as one (ZEGO's 1..6).

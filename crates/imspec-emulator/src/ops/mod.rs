@@ -102,6 +102,22 @@ fn refused(call: &Call<'_>, i: usize, target: &str, graph: &Graph) -> Option<Cod
         .then(|| unknown.unwrap_or_else(|| call.info.schema_error_code.clone()))
 }
 
+/// Each item's answer: what every operation answers first ([`refused`]), else `op`'s.
+fn per_item(
+    call: &Call<'_>,
+    graph: &mut Graph,
+    mut op: impl FnMut(&str, &Value, &mut Graph) -> Answered,
+) -> Vec<Answered> {
+    call.items
+        .iter()
+        .enumerate()
+        .map(|(i, (target, item))| match refused(call, i, target, graph) {
+            Some(code) => Answered::new(target, Some(code)),
+            None => op(target, item, graph),
+        })
+        .collect()
+}
+
 /// The stored fields of an item: every field but its id.
 fn fields_of(item: &Value, id_field: Option<&str>) -> Map<String, Value> {
     match (item, id_field) {

@@ -4,27 +4,20 @@
 
 use imspec_runtime::ErrorClass;
 
-use super::{Answered, Call, refused};
+use super::{Answered, Call, per_item};
 use crate::state::Graph;
 
 pub(super) fn run(call: &Call<'_>, graph: &mut Graph) -> Vec<Answered> {
     let Some(rel) = call.info.relation.as_ref() else { return Vec::new() };
     let group_field = call.limits.state.groups_per_user.as_ref().and_then(|g| g.field);
-    call.items
-        .iter()
-        .enumerate()
-        .map(|(i, (target, _))| {
-            if let Some(code) = refused(call, i, target, graph) {
-                return Answered::new(target, Some(code));
-            }
-            if graph.remove(&call.requester, target, call.direction, group_field) {
-                return Answered::new(target, None);
-            }
-            match (&rel.not_friends, call.info.unlisted) {
-                (Some(code), _) => Answered::new(target, Some(code.clone())),
-                (None, Some(ErrorClass::AlreadyDone)) => Answered { listed: false, ..Answered::new(target, None) },
-                (None, _) => Answered::new(target, None),
-            }
-        })
-        .collect()
+    per_item(call, graph, |target, _, graph| {
+        if graph.remove(&call.requester, target, call.direction, group_field) {
+            return Answered::new(target, None);
+        }
+        match (&rel.not_friends, call.info.unlisted) {
+            (Some(code), _) => Answered::new(target, Some(code.clone())),
+            (None, Some(ErrorClass::AlreadyDone)) => Answered { listed: false, ..Answered::new(target, None) },
+            (None, _) => Answered::new(target, None),
+        }
+    })
 }

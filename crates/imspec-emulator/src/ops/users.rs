@@ -2,22 +2,15 @@
 //! (each id answered with the vendor's value for registered or not).
 
 use super::check::vendor_value;
-use super::{Answered, Call, refused};
+use super::{Answered, Call, per_item};
 use crate::state::Graph;
 
 pub(super) fn register(call: &Call<'_>, graph: &mut Graph) -> Vec<Answered> {
-    call.items
-        .iter()
-        .enumerate()
-        .map(|(i, (user, _))| {
-            let code = refused(call, i, user, graph).or_else(|| {
-                let already = graph.is_registered(user);
-                graph.register(user);
-                already.then(|| call.info.already_registered.clone()).flatten()
-            });
-            Answered::new(user, code)
-        })
-        .collect()
+    per_item(call, graph, |user, _, graph| {
+        let already = graph.is_registered(user);
+        graph.register(user);
+        Answered::new(user, already.then(|| call.info.already_registered.clone()).flatten())
+    })
 }
 
 pub(super) fn check(call: &Call<'_>, graph: &mut Graph) -> Vec<Answered> {
