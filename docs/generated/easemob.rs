@@ -281,12 +281,38 @@ impl Client {
     > {
         self.inner.send_typed(&contacts_list::ENTRY, request, &params.to_pairs()).await
     }
+    /// 一次性获取好友列表 — `easemob/contacts_list_all`
+    ///
+    /// 一次性获取指定用户的好友列表。
+    ///
+    /// - Source `page`: 管理用户关系 — 一次性获取好友列表 pages/easemob/contacts_list_all.md
+    /// - Source `rate_limits`: Restful API 调用频率限制 pages/easemob/rate_limits.md
+    /// - Source `providers`: Provider facts docs/providers.md
+    ///
+    /// Validates the request (invalid items are reported, the others sent), chunks it to
+    /// the batch maximum, paces, signs and retries; one outcome per item.
+    pub async fn contacts_list_all(
+        &self,
+        params: &contacts_list_all::Params,
+        request: &contacts_list_all::Request,
+    ) -> ::std::result::Result<
+        ::imspec_runtime::Outcomes<
+            contacts_list_all::Response,
+            contacts_list_all::ErrorCode,
+        >,
+        ::imspec_runtime::ClientError,
+    > {
+        self.inner
+            .send_typed(&contacts_list_all::ENTRY, request, &params.to_pairs())
+            .await
+    }
 }
 /// Every API of this vendor, for callers that reach APIs by id (the command line, the emulator).
 pub static APIS: &[&::imspec_runtime::ApiEntry] = &[
     &contact_remove::ENTRY,
     &contacts_import::ENTRY,
     &contacts_list::ENTRY,
+    &contacts_list_all::ENTRY,
 ];
 /// Source: app_token
 #[derive(
@@ -3164,6 +3190,766 @@ pub mod contacts_list {
         v: &mut ::imspec_runtime::Violations,
     ) {
         validate_contacts_list_request_json(
+            value,
+            &::imspec_runtime::Path::Root,
+            value,
+            limits,
+            v,
+        );
+    }
+    /// [`validate_json`] at the documented limits.
+    pub fn validate_json_documented(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::DOCUMENTED, v);
+    }
+    /// [`validate_json`] with the named limits raised (names as in [`LIMITS`]; others stay
+    /// documented).
+    pub fn validate_json_raised(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        raised: &::imspec_runtime::Raised,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::raised(raised), v);
+    }
+}
+/// 一次性获取好友列表 — `easemob/contacts_list_all`
+///
+/// 一次性获取指定用户的好友列表。
+///
+/// - Source `page`: 管理用户关系 — 一次性获取好友列表 pages/easemob/contacts_list_all.md
+/// - Source `rate_limits`: Restful API 调用频率限制 pages/easemob/rate_limits.md
+/// - Source `providers`: Provider facts docs/providers.md
+pub mod contacts_list_all {
+    /// The endpoint, rate limit and batch dimension of this API, from its spec.
+    pub const INFO: ::imspec_runtime::ApiInfo = ::imspec_runtime::ApiInfo {
+        id: "easemob/contacts_list_all",
+        method: "GET",
+        path: "/{org_name}/{app_name}/users/{owner_username}/contacts/users",
+        query: &[],
+        headers: &[("Accept", "application/json")],
+        content_type: "application/json",
+        rate_limit: ::imspec_runtime::RateLimit {
+            per_second: 100u32,
+            scope: ::imspec_runtime::RateScope::App,
+            raisable: false,
+            answer: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("reach_limit"),
+            ),
+            budget: "easemob/contacts_list_all",
+        },
+        operation: ::imspec_runtime::Operation::List,
+        batch: ::std::option::Option::None,
+        schema_error_code: ::imspec_runtime::Code::Str(
+            ::std::borrow::Cow::Borrowed("illegal_argument"),
+        ),
+        envelope: ::imspec_runtime::Envelope {
+            code: "error",
+            message: "error_description",
+            ok: ::std::option::Option::None,
+        },
+        results: ::std::option::Option::None,
+        unlisted: ::std::option::Option::None,
+        paging: ::std::option::Option::Some(::imspec_runtime::Paging {
+            cursor: ::imspec_runtime::Carrier::Param("app_name"),
+            page_size: ::std::option::Option::None,
+            items: &["data"],
+            item_id: ::std::option::Option::None,
+            next: ::std::option::Option::None,
+            complete: ::std::option::Option::None,
+        }),
+        already_registered: ::std::option::Option::None,
+        vendor: &super::VENDOR,
+        errors: &[
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("unauthorized"),
+                ),
+                name: "Unauthorized",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "token 不合法，可能过期或 token 错误。",
+                message: ::std::option::Option::Some("Unable to authenticate (OAuth)"),
+                http_status: ::std::option::Option::Some(401u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("service_resource_not_found"),
+                ),
+                name: "ServiceResourceNotFound",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "获取好友列表的用户 ID 不存在。",
+                message: ::std::option::Option::Some("Service resource not found"),
+                http_status: ::std::option::Option::Some(404u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("reach_limit"),
+                ),
+                name: "ReachLimit",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented.",
+                message: ::std::option::Option::Some(
+                    "This request has reached api limit",
+                ),
+                http_status: ::std::option::Option::Some(429u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("resource_limited"),
+                ),
+                name: "ResourceLimited",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "Rate limiting of the free (community) edition: its limits are exceeded.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::Some(429u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("illegal_argument"),
+                ),
+                name: "IllegalArgument",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "An argument of the request is illegal.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::Some(400u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("json_parse"),
+                ),
+                name: "JsonParse",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "The request body cannot be parsed as JSON.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::Some(400u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("invalid_grant"),
+                ),
+                name: "InvalidGrant",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The token request was refused: its grant (grant_type, client_id, client_secret) is invalid.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::Some(400u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("auth_bad_access_token"),
+                ),
+                name: "AuthBadAccessToken",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "调用 RESTful 接口发送请求时使用的 App Token 格式错误。",
+                message: ::std::option::Option::Some(
+                    "Unable to authenticate due to corrupt access token",
+                ),
+                http_status: ::std::option::Option::Some(401u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("forbidden_op"),
+                ),
+                name: "ForbiddenOp",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "The operation is forbidden (for example a service that is not enabled for the app).",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::Some(403u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("exceed_limit"),
+                ),
+                name: "ExceedLimit",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "A limit of the app or of a user is exceeded.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::Some(403u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("organization_application_not_found"),
+                ),
+                name: "OrganizationApplicationNotFound",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "No app exists for the org_name / app_name of the request path.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::Some(404u16),
+            },
+        ],
+        answer: ::imspec_runtime::ApiAnswer {
+            item_message: ::std::option::Option::None,
+            failed_ids: ::std::option::Option::None,
+            invalid_ids: ::std::option::Option::None,
+            all_failed: &[],
+            fill: &[],
+        },
+        relation: ::std::option::Option::Some(::imspec_runtime::Relation {
+            requester: ::imspec_runtime::Requester::Param("owner_username"),
+            direction: ::imspec_runtime::Direction::OneWay,
+            direction_field: ::std::option::Option::None,
+            unknown_user: ::std::option::Option::None,
+            unknown_requester: ::std::option::Option::Some(
+                ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("service_resource_not_found"),
+                ),
+            ),
+            already_friends: ::std::option::Option::None,
+            pending: ::std::option::Option::None,
+            force: ::std::option::Option::None,
+            target_param: ::std::option::Option::None,
+            not_friends: ::std::option::Option::None,
+            check_values: &[],
+        }),
+        state: ::imspec_runtime::StateLimits {
+            friends_per_user: ::std::option::Option::None,
+            peer_friends_per_user: ::std::option::Option::None,
+            groups_per_user: ::std::option::Option::None,
+            pending_per_user: ::std::option::Option::None,
+        },
+    };
+    /// Path and query parameters of this API.
+    pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[
+        ::imspec_runtime::ParamInfo {
+            name: "org_name",
+            location: ::imspec_runtime::ParamIn::Path,
+            ty: ::imspec_runtime::ParamType::String,
+            required: true,
+            bind: ::std::option::Option::Some("org"),
+            default: ::std::option::Option::None,
+            min: ::std::option::Option::None,
+            max: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ParamInfo {
+            name: "app_name",
+            location: ::imspec_runtime::ParamIn::Path,
+            ty: ::imspec_runtime::ParamType::String,
+            required: true,
+            bind: ::std::option::Option::Some("app"),
+            default: ::std::option::Option::None,
+            min: ::std::option::Option::None,
+            max: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ParamInfo {
+            name: "owner_username",
+            location: ::imspec_runtime::ParamIn::Path,
+            ty: ::imspec_runtime::ParamType::String,
+            required: true,
+            bind: ::std::option::Option::None,
+            default: ::std::option::Option::None,
+            min: ::std::option::Option::None,
+            max: ::std::option::Option::None,
+        },
+    ];
+    /// This API as the runtime client and the emulator reach it.
+    pub static ENTRY: ::imspec_runtime::ApiEntry = ::imspec_runtime::ApiEntry {
+        info: &INFO,
+        params: PARAMS,
+        validate_json: validate_json_documented,
+        limits: LIMITS,
+        validate_json_raised,
+    };
+    /// The path and query parameters of this API that the caller gives.
+    #[derive(Debug, Clone, PartialEq, Default)]
+    pub struct Params {
+        /// 好友列表所有者的用户 ID。
+        /// `owner_username`, in the path.
+        pub owner_username: ::std::string::String,
+    }
+    impl Params {
+        /// As `(name, value)` pairs, the way the runtime takes them.
+        #[allow(clippy::vec_init_then_push)]
+        pub fn to_pairs(
+            &self,
+        ) -> ::std::vec::Vec<(::std::string::String, ::std::string::String)> {
+            let mut out = ::std::vec::Vec::new();
+            out.push((
+                ::std::string::String::from("owner_username"),
+                ::std::string::ToString::to_string(&self.owner_username),
+            ));
+            out
+        }
+    }
+    /// The request body of this API.
+    pub type Request = ContactsListAllRequest;
+    /// The response body (HTTP 200) of this API.
+    pub type Response = ContactsListAllResponse;
+    /// No body: the parameters travel in the path.
+    ///
+    /// Source: page §HTTP 请求
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct ContactsListAllRequest {}
+    /// Source: page §响应 body
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct ContactsListAllResponse {
+        /// 获取的好友列表，例如 "user1", "user2"。
+        #[serde(
+            rename = "data",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub data: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        /// 好友数量。
+        #[serde(
+            rename = "count",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub count: ::std::option::Option<i64>,
+        /// 响应实体。
+        #[serde(
+            rename = "entities",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub entities: ::std::option::Option<
+            ::imspec_runtime::__private::serde_json::Value,
+        >,
+        /// 请求方法。
+        #[serde(
+            rename = "action",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub action: ::std::option::Option<::std::string::String>,
+        /// 环信即时通讯 IM 为每个公司（组织）分配的唯一标识，与请求参数 `org_name` 相同。
+        #[serde(
+            rename = "organization",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub organization: ::std::option::Option<::std::string::String>,
+        /// 应用在系统内的唯一标识。该标识由系统生成，开发者无需关心。
+        #[serde(
+            rename = "application",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub application: ::std::option::Option<::std::string::String>,
+        /// 你在环信即时通讯云控制台创建应用时填入的应用名称，与请求参数 `app_name` 相同。
+        #[serde(
+            rename = "applicationName",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub application_name: ::std::option::Option<::std::string::String>,
+        /// 请求 URL。
+        #[serde(
+            rename = "uri",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub uri: ::std::option::Option<::std::string::String>,
+        /// 请求路径，属于请求 URL 的一部分，开发者无需关注。
+        #[serde(
+            rename = "path",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub path: ::std::option::Option<::std::string::String>,
+        /// Unix 时间戳，单位为毫秒。
+        #[serde(
+            rename = "timestamp",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub timestamp: ::std::option::Option<i64>,
+        /// 请求响应时间，单位为毫秒。
+        #[serde(
+            rename = "duration",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub duration: ::std::option::Option<i64>,
+    }
+    /// Every code this API can answer: its own error table and the vendor's shared codes (11 in all).
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq,
+        ::std::hash::Hash
+    )]
+    #[non_exhaustive]
+    pub enum ErrorCode {
+        /// `unauthorized` (HTTP 401) — token 不合法，可能过期或 token 错误。
+        ///
+        /// Advice: 使用新的 token 访问。
+        ///
+        /// Class: `auth`.
+        Unauthorized,
+        /// `service_resource_not_found` (HTTP 404) — 获取好友列表的用户 ID 不存在。
+        ///
+        /// Advice: 检查获取好友列表的用户 ID 是否存在。
+        ///
+        /// Class: `permanent`.
+        ServiceResourceNotFound,
+        /// `reach_limit` (HTTP 429) — Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented.
+        ///
+        /// Class: `rate_limited`.
+        ReachLimit,
+        /// `resource_limited` (HTTP 429) — Rate limiting of the free (community) edition: its limits are exceeded.
+        ///
+        /// Class: `rate_limited`.
+        ResourceLimited,
+        /// `illegal_argument` (HTTP 400) — An argument of the request is illegal.
+        ///
+        /// Class: `caller_error`.
+        IllegalArgument,
+        /// `json_parse` (HTTP 400) — The request body cannot be parsed as JSON.
+        ///
+        /// Class: `caller_error`.
+        JsonParse,
+        /// `invalid_grant` (HTTP 400) — The token request was refused: its grant (grant_type, client_id, client_secret) is invalid.
+        ///
+        /// Class: `auth`.
+        InvalidGrant,
+        /// `auth_bad_access_token` (HTTP 401) — 调用 RESTful 接口发送请求时使用的 App Token 格式错误。
+        ///
+        /// Advice: 请传入有效 token。
+        ///
+        /// Class: `auth`.
+        AuthBadAccessToken,
+        /// `forbidden_op` (HTTP 403) — The operation is forbidden (for example a service that is not enabled for the app).
+        ///
+        /// Class: `permanent`.
+        ForbiddenOp,
+        /// `exceed_limit` (HTTP 403) — A limit of the app or of a user is exceeded.
+        ///
+        /// Class: `permanent`.
+        ExceedLimit,
+        /// `organization_application_not_found` (HTTP 404) — No app exists for the org_name / app_name of the request path.
+        ///
+        /// Class: `caller_error`.
+        OrganizationApplicationNotFound,
+        /// A code the spec does not list.
+        Unknown(::imspec_runtime::Code),
+    }
+    impl ::imspec_runtime::VendorCode for ErrorCode {
+        fn from_code(code: &::imspec_runtime::Code) -> Self {
+            match code {
+                ::imspec_runtime::Code::Str(s) if s == "unauthorized" => {
+                    ErrorCode::Unauthorized
+                }
+                ::imspec_runtime::Code::Str(s) if s == "service_resource_not_found" => {
+                    ErrorCode::ServiceResourceNotFound
+                }
+                ::imspec_runtime::Code::Str(s) if s == "reach_limit" => {
+                    ErrorCode::ReachLimit
+                }
+                ::imspec_runtime::Code::Str(s) if s == "resource_limited" => {
+                    ErrorCode::ResourceLimited
+                }
+                ::imspec_runtime::Code::Str(s) if s == "illegal_argument" => {
+                    ErrorCode::IllegalArgument
+                }
+                ::imspec_runtime::Code::Str(s) if s == "json_parse" => {
+                    ErrorCode::JsonParse
+                }
+                ::imspec_runtime::Code::Str(s) if s == "invalid_grant" => {
+                    ErrorCode::InvalidGrant
+                }
+                ::imspec_runtime::Code::Str(s) if s == "auth_bad_access_token" => {
+                    ErrorCode::AuthBadAccessToken
+                }
+                ::imspec_runtime::Code::Str(s) if s == "forbidden_op" => {
+                    ErrorCode::ForbiddenOp
+                }
+                ::imspec_runtime::Code::Str(s) if s == "exceed_limit" => {
+                    ErrorCode::ExceedLimit
+                }
+                ::imspec_runtime::Code::Str(
+                    s,
+                ) if s == "organization_application_not_found" => {
+                    ErrorCode::OrganizationApplicationNotFound
+                }
+                other => ErrorCode::Unknown(other.clone()),
+            }
+        }
+        fn code(&self) -> ::imspec_runtime::Code {
+            match self {
+                ErrorCode::Unauthorized => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("unauthorized"),
+                    )
+                }
+                ErrorCode::ServiceResourceNotFound => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("service_resource_not_found"),
+                    )
+                }
+                ErrorCode::ReachLimit => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("reach_limit"),
+                    )
+                }
+                ErrorCode::ResourceLimited => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("resource_limited"),
+                    )
+                }
+                ErrorCode::IllegalArgument => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("illegal_argument"),
+                    )
+                }
+                ErrorCode::JsonParse => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("json_parse"),
+                    )
+                }
+                ErrorCode::InvalidGrant => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("invalid_grant"),
+                    )
+                }
+                ErrorCode::AuthBadAccessToken => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("auth_bad_access_token"),
+                    )
+                }
+                ErrorCode::ForbiddenOp => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("forbidden_op"),
+                    )
+                }
+                ErrorCode::ExceedLimit => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("exceed_limit"),
+                    )
+                }
+                ErrorCode::OrganizationApplicationNotFound => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed(
+                            "organization_application_not_found",
+                        ),
+                    )
+                }
+                ErrorCode::Unknown(code) => code.clone(),
+            }
+        }
+        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
+            match self {
+                ErrorCode::Unauthorized => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::ServiceResourceNotFound => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::ReachLimit => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::ResourceLimited => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::IllegalArgument => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::JsonParse => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::InvalidGrant => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::AuthBadAccessToken => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::ForbiddenOp => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::ExceedLimit => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::OrganizationApplicationNotFound => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::Unknown(_) => ::std::option::Option::None,
+            }
+        }
+        fn meaning(&self) -> &'static str {
+            match self {
+                ErrorCode::Unauthorized => {
+                    "token 不合法，可能过期或 token 错误。"
+                }
+                ErrorCode::ServiceResourceNotFound => {
+                    "获取好友列表的用户 ID 不存在。"
+                }
+                ErrorCode::ReachLimit => {
+                    "Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented."
+                }
+                ErrorCode::ResourceLimited => {
+                    "Rate limiting of the free (community) edition: its limits are exceeded."
+                }
+                ErrorCode::IllegalArgument => "An argument of the request is illegal.",
+                ErrorCode::JsonParse => "The request body cannot be parsed as JSON.",
+                ErrorCode::InvalidGrant => {
+                    "The token request was refused: its grant (grant_type, client_id, client_secret) is invalid."
+                }
+                ErrorCode::AuthBadAccessToken => {
+                    "调用 RESTful 接口发送请求时使用的 App Token 格式错误。"
+                }
+                ErrorCode::ForbiddenOp => {
+                    "The operation is forbidden (for example a service that is not enabled for the app)."
+                }
+                ErrorCode::ExceedLimit => "A limit of the app or of a user is exceeded.",
+                ErrorCode::OrganizationApplicationNotFound => {
+                    "No app exists for the org_name / app_name of the request path."
+                }
+                ErrorCode::Unknown(_) => "a code the spec does not list",
+            }
+        }
+        fn advice(&self) -> ::std::option::Option<&'static str> {
+            match self {
+                ErrorCode::Unauthorized => {
+                    ::std::option::Option::Some("使用新的 token 访问。")
+                }
+                ErrorCode::ServiceResourceNotFound => {
+                    ::std::option::Option::Some(
+                        "检查获取好友列表的用户 ID 是否存在。",
+                    )
+                }
+                ErrorCode::ReachLimit => ::std::option::Option::None,
+                ErrorCode::ResourceLimited => ::std::option::Option::None,
+                ErrorCode::IllegalArgument => ::std::option::Option::None,
+                ErrorCode::JsonParse => ::std::option::Option::None,
+                ErrorCode::InvalidGrant => ::std::option::Option::None,
+                ErrorCode::AuthBadAccessToken => {
+                    ::std::option::Option::Some("请传入有效 token。")
+                }
+                ErrorCode::ForbiddenOp => ::std::option::Option::None,
+                ErrorCode::ExceedLimit => ::std::option::Option::None,
+                ErrorCode::OrganizationApplicationNotFound => ::std::option::Option::None,
+                ErrorCode::Unknown(_) => ::std::option::Option::None,
+            }
+        }
+    }
+    impl ::std::fmt::Display for ErrorCode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            use ::imspec_runtime::VendorCode as _;
+            write!(f, "{} {}", self.code(), self.meaning())
+        }
+    }
+    /// The limits the vendor raises on request, by name, as the runtime lists them.
+    pub const LIMITS: &[::imspec_runtime::LimitInfo] = &[];
+    /// Limits the vendor raises on request. Validation uses these instead of the documented
+    /// values, so a client is not stopped by a limit the vendor has relaxed for this app.
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::marker::Copy,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq
+    )]
+    pub struct Limits {}
+    impl Limits {
+        /// The limits as the vendor's page documents them.
+        pub const DOCUMENTED: Limits = Limits {};
+        /// Fails when a limit is raised beyond what the vendor says it grants.
+        pub fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+            ::std::result::Result::Ok(())
+        }
+        /// The documented limits with the named ones raised; names not in [`LIMITS`] are
+        /// ignored here (`ApiEntry::check_raised` refuses them).
+        pub fn raised(raised: &::imspec_runtime::Raised) -> Limits {
+            #[allow(unused_mut)]
+            let mut limits = Limits::DOCUMENTED;
+            let _ = raised;
+            limits
+        }
+    }
+    impl ::std::default::Default for Limits {
+        fn default() -> Self {
+            Limits::DOCUMENTED
+        }
+    }
+    #[allow(unused_variables)]
+    fn validate_contacts_list_all_request(
+        value: &ContactsListAllRequest,
+        path: &::imspec_runtime::Path<'_>,
+        root: &ContactsListAllRequest,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {}
+    #[allow(unused_variables)]
+    fn validate_contacts_list_all_request_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        path: &::imspec_runtime::Path<'_>,
+        root: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        let ::std::option::Option::Some(object) = value.as_object() else {
+            v.schema(
+                path,
+                ::imspec_runtime::Rule::Type,
+                ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("illegal_argument"),
+                ),
+                ::std::format!(
+                    "expected an object ({}), found {}", "ContactsListAllRequest",
+                    ::imspec_runtime::json_kind(value)
+                ),
+            );
+            return;
+        };
+    }
+    impl ContactsListAllRequest {
+        /// Every violation of the spec's rules at the documented limits, each with its JSON
+        /// path and the code the vendor would answer. Empty when the request is valid.
+        pub fn validate(&self) -> ::std::vec::Vec<::imspec_runtime::Violation> {
+            let mut v = ::imspec_runtime::Violations::new();
+            self.validate_with(&Limits::DOCUMENTED, &mut v);
+            v.into_vec()
+        }
+        /// Validates against `limits` (raised ones included) into `v`; allocates nothing
+        /// when the request is valid.
+        pub fn validate_with(
+            &self,
+            limits: &Limits,
+            v: &mut ::imspec_runtime::Violations,
+        ) {
+            validate_contacts_list_all_request(
+                self,
+                &::imspec_runtime::Path::Root,
+                self,
+                limits,
+                v,
+            );
+        }
+    }
+    /// Validates a request body given as JSON: schema problems (missing fields, wrong
+    /// types, values outside an enum) and every rule, all in one pass. The batch maximum
+    /// comes first, so that a bounded [`::imspec_runtime::Violations`] always keeps it.
+    pub fn validate_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_contacts_list_all_request_json(
             value,
             &::imspec_runtime::Path::Root,
             value,

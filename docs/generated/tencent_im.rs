@@ -346,6 +346,25 @@ impl Client {
     pub fn runtime(&self) -> &::imspec_runtime::VendorClient {
         &self.inner
     }
+    /// 查询帐号 — `tencent_im/account_check`
+    ///
+    /// 用于查询自有帐号是否已导入即时通信 IM，支持批量查询。
+    ///
+    /// - Source `page`: 查询帐号 pages/tencent_im/account_check.md
+    /// - Source `rest_intro`: REST API 简介 https://intl.cloud.tencent.com/document/product/1047/34620
+    /// - Source `providers`: Provider facts docs/providers.md
+    ///
+    /// Validates the request (invalid items are reported, the others sent), chunks it to
+    /// the batch maximum, paces, signs and retries; one outcome per item.
+    pub async fn account_check(
+        &self,
+        request: &account_check::Request,
+    ) -> ::std::result::Result<
+        ::imspec_runtime::Outcomes<account_check::Response, account_check::ErrorCode>,
+        ::imspec_runtime::ClientError,
+    > {
+        self.inner.send_typed(&account_check::ENTRY, request, &[]).await
+    }
     /// 添加好友 — `tencent_im/friend_add`
     ///
     /// 添加好友，支持批量添加好友。
@@ -387,6 +406,26 @@ impl Client {
     > {
         self.inner.send_typed(&friend_check::ENTRY, request, &[]).await
     }
+    /// 拉取好友 — `tencent_im/friend_get`
+    ///
+    /// 分页拉取全量好友数据。
+    ///
+    /// - Source `page`: 拉取好友 pages/tencent_im/friend_get.md
+    /// - Source `relation_chain`: 关系链管理 pages/tencent_im/relation_chain.md
+    /// - Source `rest_intro`: REST API 简介 https://intl.cloud.tencent.com/document/product/1047/34620
+    /// - Source `providers`: Provider facts docs/providers.md
+    ///
+    /// Validates the request (invalid items are reported, the others sent), chunks it to
+    /// the batch maximum, paces, signs and retries; one outcome per item.
+    pub async fn friend_get(
+        &self,
+        request: &friend_get::Request,
+    ) -> ::std::result::Result<
+        ::imspec_runtime::Outcomes<friend_get::Response, friend_get::ErrorCode>,
+        ::imspec_runtime::ClientError,
+    > {
+        self.inner.send_typed(&friend_get::ENTRY, request, &[]).await
+    }
     /// 导入好友 — `tencent_im/friend_import`
     ///
     /// 支持批量添加好友。
@@ -407,12 +446,37 @@ impl Client {
     > {
         self.inner.send_typed(&friend_import::ENTRY, request, &[]).await
     }
+    /// 导入多个帐号 — `tencent_im/multiaccount_import`
+    ///
+    /// 本接口用于批量将 App 自有帐号导入即时通信 IM 帐号系统，为该帐号创建一个对应的内部 ID，使该帐号能够使用即时通信 IM 服务。
+    ///
+    /// - Source `page`: 导入多个帐号 pages/tencent_im/multiaccount_import.md
+    /// - Source `rest_intro`: REST API 简介 https://intl.cloud.tencent.com/document/product/1047/34620
+    /// - Source `providers`: Provider facts docs/providers.md
+    ///
+    /// Validates the request (invalid items are reported, the others sent), chunks it to
+    /// the batch maximum, paces, signs and retries; one outcome per item.
+    pub async fn multiaccount_import(
+        &self,
+        request: &multiaccount_import::Request,
+    ) -> ::std::result::Result<
+        ::imspec_runtime::Outcomes<
+            multiaccount_import::Response,
+            multiaccount_import::ErrorCode,
+        >,
+        ::imspec_runtime::ClientError,
+    > {
+        self.inner.send_typed(&multiaccount_import::ENTRY, request, &[]).await
+    }
 }
 /// Every API of this vendor, for callers that reach APIs by id (the command line, the emulator).
 pub static APIS: &[&::imspec_runtime::ApiEntry] = &[
+    &account_check::ENTRY,
     &friend_add::ENTRY,
     &friend_check::ENTRY,
+    &friend_get::ENTRY,
     &friend_import::ENTRY,
+    &multiaccount_import::ENTRY,
 ];
 /// 请求处理的结果，“OK”表示处理成功，“FAIL”表示失败。
 ///
@@ -479,6 +543,1299 @@ impl<'de> ::imspec_runtime::__private::serde::Deserialize<'de> for ActionStatus 
             d,
         )?;
         ::std::result::Result::Ok(ActionStatus::from_wire(&s))
+    }
+}
+/// 查询帐号 — `tencent_im/account_check`
+///
+/// 用于查询自有帐号是否已导入即时通信 IM，支持批量查询。
+///
+/// - Source `page`: 查询帐号 pages/tencent_im/account_check.md
+/// - Source `rest_intro`: REST API 简介 https://intl.cloud.tencent.com/document/product/1047/34620
+/// - Source `providers`: Provider facts docs/providers.md
+pub mod account_check {
+    /// The endpoint, rate limit and batch dimension of this API, from its spec.
+    pub const INFO: ::imspec_runtime::ApiInfo = ::imspec_runtime::ApiInfo {
+        id: "tencent_im/account_check",
+        method: "POST",
+        path: "/v4/im_open_login_svc/account_check",
+        query: &[],
+        headers: &[],
+        content_type: "application/json",
+        rate_limit: ::imspec_runtime::RateLimit {
+            per_second: 100u32,
+            scope: ::imspec_runtime::RateScope::App,
+            raisable: false,
+            answer: ::imspec_runtime::Code::Int(60007i64),
+            budget: "tencent_im/account_check",
+        },
+        operation: ::imspec_runtime::Operation::CheckUsers,
+        batch: ::std::option::Option::Some(::imspec_runtime::Batch {
+            field: "CheckItem",
+            item_id: ::std::option::Option::Some("UserID"),
+            max_items: ::std::option::Option::Some(100u64),
+            raisable_to: ::std::option::Option::None,
+            raisable: false,
+            code: ::std::option::Option::Some(::imspec_runtime::Code::Int(70402i64)),
+            limit: ::std::option::Option::None,
+        }),
+        schema_error_code: ::imspec_runtime::Code::Int(70402i64),
+        envelope: ::imspec_runtime::Envelope {
+            code: "ErrorCode",
+            message: "ErrorInfo",
+            ok: ::std::option::Option::Some(::imspec_runtime::Code::Int(0i64)),
+        },
+        results: ::std::option::Option::Some(::imspec_runtime::Results::PerItem {
+            list: &["ResultItem"],
+            ids: &["UserID"],
+            code: "ResultCode",
+            ok: ::imspec_runtime::Code::Int(0i64),
+            relation: ::std::option::Option::None,
+            registered: ::std::option::Option::Some((
+                "AccountStatus",
+                &[("Imported", true), ("NotImported", false)],
+            )),
+        }),
+        unlisted: ::std::option::Option::None,
+        paging: ::std::option::Option::None,
+        already_registered: ::std::option::Option::None,
+        vendor: &super::VENDOR,
+        errors: &[
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70169i64),
+                name: "InternalTimeout",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "服务端内部超时，请稍后重试",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70202i64),
+                name: "InternalTimeoutRetry",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "服务端内部超时，请稍后重试",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70402i64),
+                name: "InvalidParameter",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "参数非法，请检查必填字段是否填充，或者字段的填充是否符合协议要求",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70403i64),
+                name: "AppAdminPermissionRequired",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "请求失败，需要 App 管理员权限",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70500i64),
+                name: "InternalServerError",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "服务器内部错误，请稍后重试",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60002i64),
+                name: "HttpParseError",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "HTTP parse error",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60003i64),
+                name: "JsonParseError",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "request JSON parse error",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60004i64),
+                name: "AccountOrSignatureError60004",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "account or signature error in URL/JSON",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60005i64),
+                name: "AccountOrSignatureError60005",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "account or signature error in URL/JSON",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60006i64),
+                name: "SdkAppIdInvalid",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "SDKAppID invalid",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60007i64),
+                name: "ApiRateLimitExceeded",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "API call rate over limit",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60008i64),
+                name: "ServiceTimeout",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "service timeout",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60009i64),
+                name: "BadResourceUrl",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "bad resource URL",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60010i64),
+                name: "AppAdminRequired",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "needs app admin",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60011i64),
+                name: "SdkAppIdRateLimitExceeded",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "SDKAppID request rate over limit",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60012i64),
+                name: "SdkAppIdMissing",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "SDKAppID missing",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60013i64),
+                name: "ResponseJsonParseError",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "response JSON parse error",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60014i64),
+                name: "AccountSwapTimeout",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "account swap timeout",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60015i64),
+                name: "AccountTypeNotString",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "account type must be string",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60016i64),
+                name: "SdkAppIdDisabled",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "SDKAppID disabled",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60017i64),
+                name: "RequestDisabled",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "request disabled",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60018i64),
+                name: "TooFrequent60018",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "too frequent, retry later",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60019i64),
+                name: "TooFrequent60019",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "too frequent, retry later",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60020i64),
+                name: "PlanExpired",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "plan expired",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60021i64),
+                name: "CallerIpNotAllowed",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "caller IP not allowed",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70001i64),
+                name: "UserSigExpired",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "UserSig expired",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70003i64),
+                name: "UserSigUnparsable",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "UserSig cannot be parsed",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70009i64),
+                name: "UserSigVerificationFailed",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "UserSig verification failed (wrong key)",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70013i64),
+                name: "UserSigIdentifierMismatch",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "identifier differs from the UserSig's",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70014i64),
+                name: "UserSigSdkAppIdMismatch",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "SDKAppID differs from the UserSig's",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70016i64),
+                name: "KeyNotFound",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "key missing (wrong data centre)",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70020i64),
+                name: "SdkAppIdNotFound",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "SDKAppID does not exist",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70050i64),
+                name: "UserSigFailuresRetryLater",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "UserSig failures, retry after 1 min",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70051i64),
+                name: "AccountBlacklisted",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "account blacklisted",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70107i64),
+                name: "AccountNotImported",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "account not imported",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+        ],
+        answer: ::imspec_runtime::ApiAnswer {
+            item_message: ::std::option::Option::Some("ResultInfo"),
+            failed_ids: ::std::option::Option::None,
+            invalid_ids: ::std::option::Option::None,
+            all_failed: &[],
+            fill: &[],
+        },
+        relation: ::std::option::Option::None,
+        state: ::imspec_runtime::StateLimits {
+            friends_per_user: ::std::option::Option::None,
+            peer_friends_per_user: ::std::option::Option::None,
+            groups_per_user: ::std::option::Option::None,
+            pending_per_user: ::std::option::Option::None,
+        },
+    };
+    /// Path and query parameters of this API.
+    pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[];
+    /// This API as the runtime client and the emulator reach it.
+    pub static ENTRY: ::imspec_runtime::ApiEntry = ::imspec_runtime::ApiEntry {
+        info: &INFO,
+        params: PARAMS,
+        validate_json: validate_json_documented,
+        limits: LIMITS,
+        validate_json_raised,
+    };
+    /// The request body of this API.
+    pub type Request = AccountCheckRequest;
+    /// The response body (HTTP 200) of this API.
+    pub type Response = AccountCheckResponse;
+    /// Source: page §请求包字段说明
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct AccountCheckRequest {
+        /// 请求检查的帐号对象数组，单次请求最多支持100个帐号
+        #[serde(rename = "CheckItem")]
+        pub check_item: ::std::vec::Vec<CheckItem>,
+    }
+    /// 请求检查的帐号对象数组，单次请求最多支持100个帐号
+    ///
+    /// Source: page §请求包字段说明
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct CheckItem {
+        /// 请求检查的帐号的 UserID
+        #[serde(rename = "UserID")]
+        pub user_id: ::std::string::String,
+    }
+    /// Source: page §应答包字段说明
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct AccountCheckResponse {
+        /// 请求的处理结果，OK 表示处理成功，FAIL 表示失败
+        #[serde(
+            rename = "ActionStatus",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub action_status: ::std::option::Option<super::ActionStatus>,
+        /// 错误码，0表示成功，非0表示失败
+        #[serde(
+            rename = "ErrorCode",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_code: ::std::option::Option<i64>,
+        /// 请求处理失败时的错误信息
+        #[serde(
+            rename = "ErrorInfo",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_info: ::std::option::Option<::std::string::String>,
+        /// 单个帐号的结果对象数组
+        #[serde(
+            rename = "ResultItem",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub result_item: ::std::option::Option<::std::vec::Vec<AccountCheckItem>>,
+    }
+    /// 单个帐号的结果对象数组
+    ///
+    /// Source: page §应答包字段说明
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct AccountCheckItem {
+        /// 请求检查的帐号的 UserID
+        #[serde(
+            rename = "UserID",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<::std::string::String>,
+        /// 单个帐号的检查结果：0表示成功，非0表示失败
+        #[serde(
+            rename = "ResultCode",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub result_code: ::std::option::Option<i64>,
+        /// 单个帐号检查失败时的错误描述信息
+        #[serde(
+            rename = "ResultInfo",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub result_info: ::std::option::Option<::std::string::String>,
+        /// 单个帐号的导入状态：Imported 表示已导入，NotImported 表示未导入
+        #[serde(
+            rename = "AccountStatus",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub account_status: ::std::option::Option<AccountStatus>,
+    }
+    /// 单个帐号的导入状态
+    ///
+    /// Source: page §应答包字段说明
+    ///
+    /// A response value: one the spec does not list decodes as `Unknown`.
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq,
+        ::std::hash::Hash
+    )]
+    pub enum AccountStatus {
+        /// `Imported`
+        ///
+        /// 表示已导入
+        Imported,
+        /// `NotImported`
+        ///
+        /// 表示未导入
+        NotImported,
+        /// A value this spec does not list.
+        Unknown(::std::string::String),
+    }
+    impl AccountStatus {
+        /// Every value the spec lists, as written on the wire.
+        pub const WIRE: &'static [&'static str] = &["Imported", "NotImported"];
+        /// The value as written on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                AccountStatus::Imported => "Imported",
+                AccountStatus::NotImported => "NotImported",
+                AccountStatus::Unknown(s) => s.as_str(),
+            }
+        }
+        /// The value for a wire string; unlisted strings become `Unknown`.
+        pub fn from_wire(s: &str) -> Self {
+            match s {
+                "Imported" => AccountStatus::Imported,
+                "NotImported" => AccountStatus::NotImported,
+                other => AccountStatus::Unknown(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::fmt::Display for AccountStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::imspec_runtime::__private::serde::Serialize for AccountStatus {
+        fn serialize<S: ::imspec_runtime::__private::serde::Serializer>(
+            &self,
+            s: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::imspec_runtime::__private::serde::Deserialize<'de> for AccountStatus {
+        fn deserialize<D: ::imspec_runtime::__private::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let s = <::std::string::String as ::imspec_runtime::__private::serde::Deserialize>::deserialize(
+                d,
+            )?;
+            ::std::result::Result::Ok(AccountStatus::from_wire(&s))
+        }
+    }
+    /// Every code this API can answer: its own error table and the vendor's shared codes (35 in all).
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq,
+        ::std::hash::Hash
+    )]
+    #[non_exhaustive]
+    pub enum ErrorCode {
+        /// `70169` — 服务端内部超时，请稍后重试
+        ///
+        /// Class: `retryable`.
+        InternalTimeout,
+        /// `70202` — 服务端内部超时，请稍后重试
+        ///
+        /// Class: `retryable`.
+        InternalTimeoutRetry,
+        /// `70402` — 参数非法，请检查必填字段是否填充，或者字段的填充是否符合协议要求
+        ///
+        /// Class: `caller_error`.
+        InvalidParameter,
+        /// `70403` — 请求失败，需要 App 管理员权限
+        ///
+        /// Class: `auth`.
+        AppAdminPermissionRequired,
+        /// `70500` — 服务器内部错误，请稍后重试
+        ///
+        /// Class: `retryable`.
+        InternalServerError,
+        /// `60002` — HTTP parse error
+        ///
+        /// Class: `caller_error`.
+        HttpParseError,
+        /// `60003` — request JSON parse error
+        ///
+        /// Class: `caller_error`.
+        JsonParseError,
+        /// `60004` — account or signature error in URL/JSON
+        ///
+        /// Class: `auth`.
+        AccountOrSignatureError60004,
+        /// `60005` — account or signature error in URL/JSON
+        ///
+        /// Class: `auth`.
+        AccountOrSignatureError60005,
+        /// `60006` — SDKAppID invalid
+        ///
+        /// Class: `auth`.
+        SdkAppIdInvalid,
+        /// `60007` — API call rate over limit
+        ///
+        /// Class: `rate_limited`.
+        ApiRateLimitExceeded,
+        /// `60008` — service timeout
+        ///
+        /// Class: `retryable`.
+        ServiceTimeout,
+        /// `60009` — bad resource URL
+        ///
+        /// Class: `caller_error`.
+        BadResourceUrl,
+        /// `60010` — needs app admin
+        ///
+        /// Class: `auth`.
+        AppAdminRequired,
+        /// `60011` — SDKAppID request rate over limit
+        ///
+        /// Class: `rate_limited`.
+        SdkAppIdRateLimitExceeded,
+        /// `60012` — SDKAppID missing
+        ///
+        /// Class: `auth`.
+        SdkAppIdMissing,
+        /// `60013` — response JSON parse error
+        ///
+        /// Class: `caller_error`.
+        ResponseJsonParseError,
+        /// `60014` — account swap timeout
+        ///
+        /// Class: `retryable`.
+        AccountSwapTimeout,
+        /// `60015` — account type must be string
+        ///
+        /// Class: `caller_error`.
+        AccountTypeNotString,
+        /// `60016` — SDKAppID disabled
+        ///
+        /// Class: `permanent`.
+        SdkAppIdDisabled,
+        /// `60017` — request disabled
+        ///
+        /// Class: `permanent`.
+        RequestDisabled,
+        /// `60018` — too frequent, retry later
+        ///
+        /// Class: `rate_limited`.
+        TooFrequent60018,
+        /// `60019` — too frequent, retry later
+        ///
+        /// Class: `rate_limited`.
+        TooFrequent60019,
+        /// `60020` — plan expired
+        ///
+        /// Class: `permanent`.
+        PlanExpired,
+        /// `60021` — caller IP not allowed
+        ///
+        /// Class: `auth`.
+        CallerIpNotAllowed,
+        /// `70001` — UserSig expired
+        ///
+        /// Class: `auth`.
+        UserSigExpired,
+        /// `70003` — UserSig cannot be parsed
+        ///
+        /// Class: `auth`.
+        UserSigUnparsable,
+        /// `70009` — UserSig verification failed (wrong key)
+        ///
+        /// Class: `auth`.
+        UserSigVerificationFailed,
+        /// `70013` — identifier differs from the UserSig's
+        ///
+        /// Class: `auth`.
+        UserSigIdentifierMismatch,
+        /// `70014` — SDKAppID differs from the UserSig's
+        ///
+        /// Class: `auth`.
+        UserSigSdkAppIdMismatch,
+        /// `70016` — key missing (wrong data centre)
+        ///
+        /// Class: `auth`.
+        KeyNotFound,
+        /// `70020` — SDKAppID does not exist
+        ///
+        /// Class: `auth`.
+        SdkAppIdNotFound,
+        /// `70050` — UserSig failures, retry after 1 min
+        ///
+        /// Class: `auth`.
+        UserSigFailuresRetryLater,
+        /// `70051` — account blacklisted
+        ///
+        /// Class: `permanent`.
+        AccountBlacklisted,
+        /// `70107` — account not imported
+        ///
+        /// Class: `permanent`.
+        AccountNotImported,
+        /// A code the spec does not list.
+        Unknown(::imspec_runtime::Code),
+    }
+    impl ::imspec_runtime::VendorCode for ErrorCode {
+        fn from_code(code: &::imspec_runtime::Code) -> Self {
+            match code {
+                ::imspec_runtime::Code::Int(70169i64) => ErrorCode::InternalTimeout,
+                ::imspec_runtime::Code::Int(70202i64) => ErrorCode::InternalTimeoutRetry,
+                ::imspec_runtime::Code::Int(70402i64) => ErrorCode::InvalidParameter,
+                ::imspec_runtime::Code::Int(70403i64) => {
+                    ErrorCode::AppAdminPermissionRequired
+                }
+                ::imspec_runtime::Code::Int(70500i64) => ErrorCode::InternalServerError,
+                ::imspec_runtime::Code::Int(60002i64) => ErrorCode::HttpParseError,
+                ::imspec_runtime::Code::Int(60003i64) => ErrorCode::JsonParseError,
+                ::imspec_runtime::Code::Int(60004i64) => {
+                    ErrorCode::AccountOrSignatureError60004
+                }
+                ::imspec_runtime::Code::Int(60005i64) => {
+                    ErrorCode::AccountOrSignatureError60005
+                }
+                ::imspec_runtime::Code::Int(60006i64) => ErrorCode::SdkAppIdInvalid,
+                ::imspec_runtime::Code::Int(60007i64) => ErrorCode::ApiRateLimitExceeded,
+                ::imspec_runtime::Code::Int(60008i64) => ErrorCode::ServiceTimeout,
+                ::imspec_runtime::Code::Int(60009i64) => ErrorCode::BadResourceUrl,
+                ::imspec_runtime::Code::Int(60010i64) => ErrorCode::AppAdminRequired,
+                ::imspec_runtime::Code::Int(60011i64) => {
+                    ErrorCode::SdkAppIdRateLimitExceeded
+                }
+                ::imspec_runtime::Code::Int(60012i64) => ErrorCode::SdkAppIdMissing,
+                ::imspec_runtime::Code::Int(60013i64) => {
+                    ErrorCode::ResponseJsonParseError
+                }
+                ::imspec_runtime::Code::Int(60014i64) => ErrorCode::AccountSwapTimeout,
+                ::imspec_runtime::Code::Int(60015i64) => ErrorCode::AccountTypeNotString,
+                ::imspec_runtime::Code::Int(60016i64) => ErrorCode::SdkAppIdDisabled,
+                ::imspec_runtime::Code::Int(60017i64) => ErrorCode::RequestDisabled,
+                ::imspec_runtime::Code::Int(60018i64) => ErrorCode::TooFrequent60018,
+                ::imspec_runtime::Code::Int(60019i64) => ErrorCode::TooFrequent60019,
+                ::imspec_runtime::Code::Int(60020i64) => ErrorCode::PlanExpired,
+                ::imspec_runtime::Code::Int(60021i64) => ErrorCode::CallerIpNotAllowed,
+                ::imspec_runtime::Code::Int(70001i64) => ErrorCode::UserSigExpired,
+                ::imspec_runtime::Code::Int(70003i64) => ErrorCode::UserSigUnparsable,
+                ::imspec_runtime::Code::Int(70009i64) => {
+                    ErrorCode::UserSigVerificationFailed
+                }
+                ::imspec_runtime::Code::Int(70013i64) => {
+                    ErrorCode::UserSigIdentifierMismatch
+                }
+                ::imspec_runtime::Code::Int(70014i64) => {
+                    ErrorCode::UserSigSdkAppIdMismatch
+                }
+                ::imspec_runtime::Code::Int(70016i64) => ErrorCode::KeyNotFound,
+                ::imspec_runtime::Code::Int(70020i64) => ErrorCode::SdkAppIdNotFound,
+                ::imspec_runtime::Code::Int(70050i64) => {
+                    ErrorCode::UserSigFailuresRetryLater
+                }
+                ::imspec_runtime::Code::Int(70051i64) => ErrorCode::AccountBlacklisted,
+                ::imspec_runtime::Code::Int(70107i64) => ErrorCode::AccountNotImported,
+                other => ErrorCode::Unknown(other.clone()),
+            }
+        }
+        fn code(&self) -> ::imspec_runtime::Code {
+            match self {
+                ErrorCode::InternalTimeout => ::imspec_runtime::Code::Int(70169i64),
+                ErrorCode::InternalTimeoutRetry => ::imspec_runtime::Code::Int(70202i64),
+                ErrorCode::InvalidParameter => ::imspec_runtime::Code::Int(70402i64),
+                ErrorCode::AppAdminPermissionRequired => {
+                    ::imspec_runtime::Code::Int(70403i64)
+                }
+                ErrorCode::InternalServerError => ::imspec_runtime::Code::Int(70500i64),
+                ErrorCode::HttpParseError => ::imspec_runtime::Code::Int(60002i64),
+                ErrorCode::JsonParseError => ::imspec_runtime::Code::Int(60003i64),
+                ErrorCode::AccountOrSignatureError60004 => {
+                    ::imspec_runtime::Code::Int(60004i64)
+                }
+                ErrorCode::AccountOrSignatureError60005 => {
+                    ::imspec_runtime::Code::Int(60005i64)
+                }
+                ErrorCode::SdkAppIdInvalid => ::imspec_runtime::Code::Int(60006i64),
+                ErrorCode::ApiRateLimitExceeded => ::imspec_runtime::Code::Int(60007i64),
+                ErrorCode::ServiceTimeout => ::imspec_runtime::Code::Int(60008i64),
+                ErrorCode::BadResourceUrl => ::imspec_runtime::Code::Int(60009i64),
+                ErrorCode::AppAdminRequired => ::imspec_runtime::Code::Int(60010i64),
+                ErrorCode::SdkAppIdRateLimitExceeded => {
+                    ::imspec_runtime::Code::Int(60011i64)
+                }
+                ErrorCode::SdkAppIdMissing => ::imspec_runtime::Code::Int(60012i64),
+                ErrorCode::ResponseJsonParseError => {
+                    ::imspec_runtime::Code::Int(60013i64)
+                }
+                ErrorCode::AccountSwapTimeout => ::imspec_runtime::Code::Int(60014i64),
+                ErrorCode::AccountTypeNotString => ::imspec_runtime::Code::Int(60015i64),
+                ErrorCode::SdkAppIdDisabled => ::imspec_runtime::Code::Int(60016i64),
+                ErrorCode::RequestDisabled => ::imspec_runtime::Code::Int(60017i64),
+                ErrorCode::TooFrequent60018 => ::imspec_runtime::Code::Int(60018i64),
+                ErrorCode::TooFrequent60019 => ::imspec_runtime::Code::Int(60019i64),
+                ErrorCode::PlanExpired => ::imspec_runtime::Code::Int(60020i64),
+                ErrorCode::CallerIpNotAllowed => ::imspec_runtime::Code::Int(60021i64),
+                ErrorCode::UserSigExpired => ::imspec_runtime::Code::Int(70001i64),
+                ErrorCode::UserSigUnparsable => ::imspec_runtime::Code::Int(70003i64),
+                ErrorCode::UserSigVerificationFailed => {
+                    ::imspec_runtime::Code::Int(70009i64)
+                }
+                ErrorCode::UserSigIdentifierMismatch => {
+                    ::imspec_runtime::Code::Int(70013i64)
+                }
+                ErrorCode::UserSigSdkAppIdMismatch => {
+                    ::imspec_runtime::Code::Int(70014i64)
+                }
+                ErrorCode::KeyNotFound => ::imspec_runtime::Code::Int(70016i64),
+                ErrorCode::SdkAppIdNotFound => ::imspec_runtime::Code::Int(70020i64),
+                ErrorCode::UserSigFailuresRetryLater => {
+                    ::imspec_runtime::Code::Int(70050i64)
+                }
+                ErrorCode::AccountBlacklisted => ::imspec_runtime::Code::Int(70051i64),
+                ErrorCode::AccountNotImported => ::imspec_runtime::Code::Int(70107i64),
+                ErrorCode::Unknown(code) => code.clone(),
+            }
+        }
+        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
+            match self {
+                ErrorCode::InternalTimeout => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::InternalTimeoutRetry => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::InvalidParameter => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::AppAdminPermissionRequired => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::InternalServerError => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::HttpParseError => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::JsonParseError => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::AccountOrSignatureError60004 => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::AccountOrSignatureError60005 => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SdkAppIdInvalid => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::ApiRateLimitExceeded => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::ServiceTimeout => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::BadResourceUrl => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::AppAdminRequired => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SdkAppIdRateLimitExceeded => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::SdkAppIdMissing => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::ResponseJsonParseError => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::AccountSwapTimeout => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::AccountTypeNotString => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::SdkAppIdDisabled => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::RequestDisabled => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::TooFrequent60018 => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::TooFrequent60019 => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::PlanExpired => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::CallerIpNotAllowed => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigExpired => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigUnparsable => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigVerificationFailed => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigIdentifierMismatch => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigSdkAppIdMismatch => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::KeyNotFound => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SdkAppIdNotFound => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigFailuresRetryLater => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::AccountBlacklisted => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::AccountNotImported => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::Unknown(_) => ::std::option::Option::None,
+            }
+        }
+        fn meaning(&self) -> &'static str {
+            match self {
+                ErrorCode::InternalTimeout => "服务端内部超时，请稍后重试",
+                ErrorCode::InternalTimeoutRetry => {
+                    "服务端内部超时，请稍后重试"
+                }
+                ErrorCode::InvalidParameter => {
+                    "参数非法，请检查必填字段是否填充，或者字段的填充是否符合协议要求"
+                }
+                ErrorCode::AppAdminPermissionRequired => {
+                    "请求失败，需要 App 管理员权限"
+                }
+                ErrorCode::InternalServerError => {
+                    "服务器内部错误，请稍后重试"
+                }
+                ErrorCode::HttpParseError => "HTTP parse error",
+                ErrorCode::JsonParseError => "request JSON parse error",
+                ErrorCode::AccountOrSignatureError60004 => {
+                    "account or signature error in URL/JSON"
+                }
+                ErrorCode::AccountOrSignatureError60005 => {
+                    "account or signature error in URL/JSON"
+                }
+                ErrorCode::SdkAppIdInvalid => "SDKAppID invalid",
+                ErrorCode::ApiRateLimitExceeded => "API call rate over limit",
+                ErrorCode::ServiceTimeout => "service timeout",
+                ErrorCode::BadResourceUrl => "bad resource URL",
+                ErrorCode::AppAdminRequired => "needs app admin",
+                ErrorCode::SdkAppIdRateLimitExceeded => {
+                    "SDKAppID request rate over limit"
+                }
+                ErrorCode::SdkAppIdMissing => "SDKAppID missing",
+                ErrorCode::ResponseJsonParseError => "response JSON parse error",
+                ErrorCode::AccountSwapTimeout => "account swap timeout",
+                ErrorCode::AccountTypeNotString => "account type must be string",
+                ErrorCode::SdkAppIdDisabled => "SDKAppID disabled",
+                ErrorCode::RequestDisabled => "request disabled",
+                ErrorCode::TooFrequent60018 => "too frequent, retry later",
+                ErrorCode::TooFrequent60019 => "too frequent, retry later",
+                ErrorCode::PlanExpired => "plan expired",
+                ErrorCode::CallerIpNotAllowed => "caller IP not allowed",
+                ErrorCode::UserSigExpired => "UserSig expired",
+                ErrorCode::UserSigUnparsable => "UserSig cannot be parsed",
+                ErrorCode::UserSigVerificationFailed => {
+                    "UserSig verification failed (wrong key)"
+                }
+                ErrorCode::UserSigIdentifierMismatch => {
+                    "identifier differs from the UserSig's"
+                }
+                ErrorCode::UserSigSdkAppIdMismatch => {
+                    "SDKAppID differs from the UserSig's"
+                }
+                ErrorCode::KeyNotFound => "key missing (wrong data centre)",
+                ErrorCode::SdkAppIdNotFound => "SDKAppID does not exist",
+                ErrorCode::UserSigFailuresRetryLater => {
+                    "UserSig failures, retry after 1 min"
+                }
+                ErrorCode::AccountBlacklisted => "account blacklisted",
+                ErrorCode::AccountNotImported => "account not imported",
+                ErrorCode::Unknown(_) => "a code the spec does not list",
+            }
+        }
+        fn advice(&self) -> ::std::option::Option<&'static str> {
+            match self {
+                ErrorCode::InternalTimeout => ::std::option::Option::None,
+                ErrorCode::InternalTimeoutRetry => ::std::option::Option::None,
+                ErrorCode::InvalidParameter => ::std::option::Option::None,
+                ErrorCode::AppAdminPermissionRequired => ::std::option::Option::None,
+                ErrorCode::InternalServerError => ::std::option::Option::None,
+                ErrorCode::HttpParseError => ::std::option::Option::None,
+                ErrorCode::JsonParseError => ::std::option::Option::None,
+                ErrorCode::AccountOrSignatureError60004 => ::std::option::Option::None,
+                ErrorCode::AccountOrSignatureError60005 => ::std::option::Option::None,
+                ErrorCode::SdkAppIdInvalid => ::std::option::Option::None,
+                ErrorCode::ApiRateLimitExceeded => ::std::option::Option::None,
+                ErrorCode::ServiceTimeout => ::std::option::Option::None,
+                ErrorCode::BadResourceUrl => ::std::option::Option::None,
+                ErrorCode::AppAdminRequired => ::std::option::Option::None,
+                ErrorCode::SdkAppIdRateLimitExceeded => ::std::option::Option::None,
+                ErrorCode::SdkAppIdMissing => ::std::option::Option::None,
+                ErrorCode::ResponseJsonParseError => ::std::option::Option::None,
+                ErrorCode::AccountSwapTimeout => ::std::option::Option::None,
+                ErrorCode::AccountTypeNotString => ::std::option::Option::None,
+                ErrorCode::SdkAppIdDisabled => ::std::option::Option::None,
+                ErrorCode::RequestDisabled => ::std::option::Option::None,
+                ErrorCode::TooFrequent60018 => ::std::option::Option::None,
+                ErrorCode::TooFrequent60019 => ::std::option::Option::None,
+                ErrorCode::PlanExpired => ::std::option::Option::None,
+                ErrorCode::CallerIpNotAllowed => ::std::option::Option::None,
+                ErrorCode::UserSigExpired => ::std::option::Option::None,
+                ErrorCode::UserSigUnparsable => ::std::option::Option::None,
+                ErrorCode::UserSigVerificationFailed => ::std::option::Option::None,
+                ErrorCode::UserSigIdentifierMismatch => ::std::option::Option::None,
+                ErrorCode::UserSigSdkAppIdMismatch => ::std::option::Option::None,
+                ErrorCode::KeyNotFound => ::std::option::Option::None,
+                ErrorCode::SdkAppIdNotFound => ::std::option::Option::None,
+                ErrorCode::UserSigFailuresRetryLater => ::std::option::Option::None,
+                ErrorCode::AccountBlacklisted => ::std::option::Option::None,
+                ErrorCode::AccountNotImported => ::std::option::Option::None,
+                ErrorCode::Unknown(_) => ::std::option::Option::None,
+            }
+        }
+    }
+    impl ::std::fmt::Display for ErrorCode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            use ::imspec_runtime::VendorCode as _;
+            write!(f, "{} {}", self.code(), self.meaning())
+        }
+    }
+    /// The limits the vendor raises on request, by name, as the runtime lists them.
+    pub const LIMITS: &[::imspec_runtime::LimitInfo] = &[];
+    /// Limits the vendor raises on request. Validation uses these instead of the documented
+    /// values, so a client is not stopped by a limit the vendor has relaxed for this app.
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::marker::Copy,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq
+    )]
+    pub struct Limits {}
+    impl Limits {
+        /// The limits as the vendor's page documents them.
+        pub const DOCUMENTED: Limits = Limits {};
+        /// Fails when a limit is raised beyond what the vendor says it grants.
+        pub fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+            ::std::result::Result::Ok(())
+        }
+        /// The documented limits with the named ones raised; names not in [`LIMITS`] are
+        /// ignored here (`ApiEntry::check_raised` refuses them).
+        pub fn raised(raised: &::imspec_runtime::Raised) -> Limits {
+            #[allow(unused_mut)]
+            let mut limits = Limits::DOCUMENTED;
+            let _ = raised;
+            limits
+        }
+    }
+    impl ::std::default::Default for Limits {
+        fn default() -> Self {
+            Limits::DOCUMENTED
+        }
+    }
+    #[allow(unused_variables)]
+    fn validate_account_check_request(
+        value: &AccountCheckRequest,
+        path: &::imspec_runtime::Path<'_>,
+        root: &AccountCheckRequest,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        {
+            let p = path.field("CheckItem");
+            let x = &value.check_item;
+            let items = x.as_slice();
+            for (i, x) in items.iter().enumerate() {
+                let p = p.index(i);
+                validate_check_item(x, &p, root, limits, v);
+            }
+        }
+    }
+    #[allow(unused_variables)]
+    fn validate_account_check_request_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        path: &::imspec_runtime::Path<'_>,
+        root: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        let ::std::option::Option::Some(object) = value.as_object() else {
+            v.schema(
+                path,
+                ::imspec_runtime::Rule::Type,
+                ::imspec_runtime::Code::Int(70402i64),
+                ::std::format!(
+                    "expected an object ({}), found {}", "AccountCheckRequest",
+                    ::imspec_runtime::json_kind(value)
+                ),
+            );
+            return;
+        };
+        {
+            let p = path.field("CheckItem");
+            match object.get("CheckItem") {
+                ::std::option::Option::None => {
+                    v.schema(
+                        &p,
+                        ::imspec_runtime::Rule::Required,
+                        ::imspec_runtime::Code::Int(70402i64),
+                        "is required",
+                    )
+                }
+                ::std::option::Option::Some(x) => {
+                    match x.as_array() {
+                        ::std::option::Option::Some(items) => {
+                            for (i, x) in items.iter().enumerate() {
+                                let p = p.index(i);
+                                validate_check_item_json(x, &p, root, limits, v);
+                            }
+                        }
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(70402i64),
+                                ::std::format!(
+                                    "expected an array, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+    }
+    #[allow(unused_variables)]
+    fn validate_check_item(
+        value: &CheckItem,
+        path: &::imspec_runtime::Path<'_>,
+        root: &AccountCheckRequest,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {}
+    #[allow(unused_variables)]
+    fn validate_check_item_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        path: &::imspec_runtime::Path<'_>,
+        root: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        let ::std::option::Option::Some(object) = value.as_object() else {
+            v.schema(
+                path,
+                ::imspec_runtime::Rule::Type,
+                ::imspec_runtime::Code::Int(70402i64),
+                ::std::format!(
+                    "expected an object ({}), found {}", "CheckItem",
+                    ::imspec_runtime::json_kind(value)
+                ),
+            );
+            return;
+        };
+        {
+            let p = path.field("UserID");
+            match object.get("UserID") {
+                ::std::option::Option::None => {
+                    v.schema(
+                        &p,
+                        ::imspec_runtime::Rule::Required,
+                        ::imspec_runtime::Code::Int(70402i64),
+                        "is required",
+                    )
+                }
+                ::std::option::Option::Some(x) => {
+                    match x.as_str() {
+                        ::std::option::Option::Some(s) => {}
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(70402i64),
+                                ::std::format!(
+                                    "expected a string, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+    }
+    impl AccountCheckRequest {
+        /// Every violation of the spec's rules at the documented limits, each with its JSON
+        /// path and the code the vendor would answer. Empty when the request is valid.
+        pub fn validate(&self) -> ::std::vec::Vec<::imspec_runtime::Violation> {
+            let mut v = ::imspec_runtime::Violations::new();
+            self.validate_with(&Limits::DOCUMENTED, &mut v);
+            v.into_vec()
+        }
+        /// Validates against `limits` (raised ones included) into `v`; allocates nothing
+        /// when the request is valid.
+        pub fn validate_with(
+            &self,
+            limits: &Limits,
+            v: &mut ::imspec_runtime::Violations,
+        ) {
+            if let ::std::option::Option::Some(n) = ::std::option::Option::Some(
+                self.check_item.len(),
+            ) {
+                v.batch(
+                    &::imspec_runtime::Path::Root.field("CheckItem"),
+                    n,
+                    100u64,
+                    ::imspec_runtime::Code::Int(70402i64),
+                );
+            }
+            validate_account_check_request(
+                self,
+                &::imspec_runtime::Path::Root,
+                self,
+                limits,
+                v,
+            );
+        }
+    }
+    /// Validates a request body given as JSON: schema problems (missing fields, wrong
+    /// types, values outside an enum) and every rule, all in one pass. The batch maximum
+    /// comes first, so that a bounded [`::imspec_runtime::Violations`] always keeps it.
+    pub fn validate_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        if let ::std::option::Option::Some(items) = value
+            .get("CheckItem")
+            .and_then(|x| x.as_array())
+        {
+            v.batch(
+                &::imspec_runtime::Path::Root.field("CheckItem"),
+                items.len(),
+                100u64,
+                ::imspec_runtime::Code::Int(70402i64),
+            );
+        }
+        validate_account_check_request_json(
+            value,
+            &::imspec_runtime::Path::Root,
+            value,
+            limits,
+            v,
+        );
+    }
+    /// [`validate_json`] at the documented limits.
+    pub fn validate_json_documented(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::DOCUMENTED, v);
+    }
+    /// [`validate_json`] with the named limits raised (names as in [`LIMITS`]; others stay
+    /// documented).
+    pub fn validate_json_raised(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        raised: &::imspec_runtime::Raised,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::raised(raised), v);
     }
 }
 /// 添加好友 — `tencent_im/friend_add`
@@ -3922,6 +5279,1269 @@ pub mod friend_check {
         validate_json(value, &Limits::raised(raised), v);
     }
 }
+/// 拉取好友 — `tencent_im/friend_get`
+///
+/// 分页拉取全量好友数据。
+///
+/// - Source `page`: 拉取好友 pages/tencent_im/friend_get.md
+/// - Source `relation_chain`: 关系链管理 pages/tencent_im/relation_chain.md
+/// - Source `rest_intro`: REST API 简介 https://intl.cloud.tencent.com/document/product/1047/34620
+/// - Source `providers`: Provider facts docs/providers.md
+pub mod friend_get {
+    /// The endpoint, rate limit and batch dimension of this API, from its spec.
+    pub const INFO: ::imspec_runtime::ApiInfo = ::imspec_runtime::ApiInfo {
+        id: "tencent_im/friend_get",
+        method: "POST",
+        path: "/v4/sns/friend_get",
+        query: &[],
+        headers: &[],
+        content_type: "application/json",
+        rate_limit: ::imspec_runtime::RateLimit {
+            per_second: 200u32,
+            scope: ::imspec_runtime::RateScope::App,
+            raisable: false,
+            answer: ::imspec_runtime::Code::Int(60007i64),
+            budget: "tencent_im/friend_get",
+        },
+        operation: ::imspec_runtime::Operation::List,
+        batch: ::std::option::Option::None,
+        schema_error_code: ::imspec_runtime::Code::Int(30001i64),
+        envelope: ::imspec_runtime::Envelope {
+            code: "ErrorCode",
+            message: "ErrorInfo",
+            ok: ::std::option::Option::Some(::imspec_runtime::Code::Int(0i64)),
+        },
+        results: ::std::option::Option::None,
+        unlisted: ::std::option::Option::None,
+        paging: ::std::option::Option::Some(::imspec_runtime::Paging {
+            cursor: ::imspec_runtime::Carrier::Field("StartIndex"),
+            page_size: ::std::option::Option::None,
+            items: &["UserDataItem"],
+            item_id: ::std::option::Option::Some("To_Account"),
+            next: ::std::option::Option::Some(&["NextStartIndex"]),
+            complete: ::std::option::Option::Some((&["CompleteFlag"], "1")),
+        }),
+        already_registered: ::std::option::Option::None,
+        vendor: &super::VENDOR,
+        errors: &[
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(30001i64),
+                name: "InvalidParameter",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "请求参数错误，请根据错误描述检查请求参数",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(30003i64),
+                name: "AccountNotFound",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "请求的用户帐号不存在",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(30004i64),
+                name: "AppAdminPermissionRequired",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "请求需要 App 管理员权限",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(30006i64),
+                name: "InternalServerError",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "服务器内部错误，请重试",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(30007i64),
+                name: "NetworkTimeout",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "网络超时，请稍后重试",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60002i64),
+                name: "HttpParseError",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "HTTP parse error",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60003i64),
+                name: "JsonParseError",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "request JSON parse error",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60004i64),
+                name: "AccountOrSignatureError60004",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "account or signature error in URL/JSON",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60005i64),
+                name: "AccountOrSignatureError60005",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "account or signature error in URL/JSON",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60006i64),
+                name: "SdkAppIdInvalid",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "SDKAppID invalid",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60007i64),
+                name: "ApiRateLimitExceeded",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "API call rate over limit",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60008i64),
+                name: "ServiceTimeout",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "service timeout",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60009i64),
+                name: "BadResourceUrl",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "bad resource URL",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60010i64),
+                name: "AppAdminRequired",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "needs app admin",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60011i64),
+                name: "SdkAppIdRateLimitExceeded",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "SDKAppID request rate over limit",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60012i64),
+                name: "SdkAppIdMissing",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "SDKAppID missing",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60013i64),
+                name: "ResponseJsonParseError",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "response JSON parse error",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60014i64),
+                name: "AccountSwapTimeout",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "account swap timeout",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60015i64),
+                name: "AccountTypeNotString",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "account type must be string",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60016i64),
+                name: "SdkAppIdDisabled",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "SDKAppID disabled",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60017i64),
+                name: "RequestDisabled",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "request disabled",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60018i64),
+                name: "TooFrequent60018",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "too frequent, retry later",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60019i64),
+                name: "TooFrequent60019",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "too frequent, retry later",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60020i64),
+                name: "PlanExpired",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "plan expired",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60021i64),
+                name: "CallerIpNotAllowed",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "caller IP not allowed",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70001i64),
+                name: "UserSigExpired",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "UserSig expired",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70003i64),
+                name: "UserSigUnparsable",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "UserSig cannot be parsed",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70009i64),
+                name: "UserSigVerificationFailed",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "UserSig verification failed (wrong key)",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70013i64),
+                name: "UserSigIdentifierMismatch",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "identifier differs from the UserSig's",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70014i64),
+                name: "UserSigSdkAppIdMismatch",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "SDKAppID differs from the UserSig's",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70016i64),
+                name: "KeyNotFound",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "key missing (wrong data centre)",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70020i64),
+                name: "SdkAppIdNotFound",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "SDKAppID does not exist",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70050i64),
+                name: "UserSigFailuresRetryLater",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "UserSig failures, retry after 1 min",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70051i64),
+                name: "AccountBlacklisted",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "account blacklisted",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70107i64),
+                name: "AccountNotImported",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "account not imported",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+        ],
+        answer: ::imspec_runtime::ApiAnswer {
+            item_message: ::std::option::Option::None,
+            failed_ids: ::std::option::Option::None,
+            invalid_ids: ::std::option::Option::None,
+            all_failed: &[],
+            fill: &[],
+        },
+        relation: ::std::option::Option::Some(::imspec_runtime::Relation {
+            requester: ::imspec_runtime::Requester::Field("From_Account"),
+            direction: ::imspec_runtime::Direction::OneWay,
+            direction_field: ::std::option::Option::None,
+            unknown_user: ::std::option::Option::None,
+            unknown_requester: ::std::option::Option::Some(
+                ::imspec_runtime::Code::Int(30003i64),
+            ),
+            already_friends: ::std::option::Option::None,
+            pending: ::std::option::Option::None,
+            force: ::std::option::Option::None,
+            target_param: ::std::option::Option::None,
+            not_friends: ::std::option::Option::None,
+            check_values: &[],
+        }),
+        state: ::imspec_runtime::StateLimits {
+            friends_per_user: ::std::option::Option::None,
+            peer_friends_per_user: ::std::option::Option::None,
+            groups_per_user: ::std::option::Option::None,
+            pending_per_user: ::std::option::Option::None,
+        },
+    };
+    /// Path and query parameters of this API.
+    pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[];
+    /// This API as the runtime client and the emulator reach it.
+    pub static ENTRY: ::imspec_runtime::ApiEntry = ::imspec_runtime::ApiEntry {
+        info: &INFO,
+        params: PARAMS,
+        validate_json: validate_json_documented,
+        limits: LIMITS,
+        validate_json_raised,
+    };
+    /// The request body of this API.
+    pub type Request = FriendGetRequest;
+    /// The response body (HTTP 200) of this API.
+    pub type Response = FriendGetResponse;
+    /// Source: page §请求包字段说明
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct FriendGetRequest {
+        /// 指定要拉取好友数据的用户的 UserID
+        #[serde(rename = "From_Account")]
+        pub from_account: ::std::string::String,
+        /// 分页的起始位置
+        #[serde(rename = "StartIndex")]
+        pub start_index: i64,
+        /// 上次拉好友数据时返回的 StandardSequence，如果 StandardSequence 字段的值与后台一致，后台不会返回标配好友数据
+        #[serde(
+            rename = "StandardSequence",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            deserialize_with = "::imspec_runtime::deserialize_present"
+        )]
+        pub standard_sequence: ::std::option::Option<i64>,
+        /// 上次拉好友数据时返回的 CustomSequence，如果 CustomSequence 字段的值与后台一致，后台不会返回自定义好友数据
+        #[serde(
+            rename = "CustomSequence",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            deserialize_with = "::imspec_runtime::deserialize_present"
+        )]
+        pub custom_sequence: ::std::option::Option<i64>,
+    }
+    /// Source: page §应答包字段说明
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct FriendGetResponse {
+        /// 好友对象数组，每一个好友对象都包含一个 To_Account 字段和一个 ValueItem 数组
+        #[serde(
+            rename = "UserDataItem",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_data_item: ::std::option::Option<::std::vec::Vec<UserDataItem>>,
+        /// 标配好友数据的 Sequence，客户端可以保存该 Sequence，下次请求时通过请求的 StandardSequence 字段返回给后台
+        #[serde(
+            rename = "StandardSequence",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub standard_sequence: ::std::option::Option<i64>,
+        /// 自定义好友数据的 Sequence，客户端可以保存该 Sequence，下次请求时通过请求的 CustomSequence 字段返回给后台
+        #[serde(
+            rename = "CustomSequence",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub custom_sequence: ::std::option::Option<i64>,
+        /// 好友总数
+        #[serde(
+            rename = "FriendNum",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub friend_num: ::std::option::Option<i64>,
+        /// 分页的结束标识，非0值表示已完成全量拉取
+        #[serde(
+            rename = "CompleteFlag",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub complete_flag: ::std::option::Option<i64>,
+        /// 分页接口下一页的起始位置
+        #[serde(
+            rename = "NextStartIndex",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub next_start_index: ::std::option::Option<i64>,
+        /// 请求处理的结果，OK 表示处理成功，FAIL 表示失败
+        #[serde(
+            rename = "ActionStatus",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub action_status: ::std::option::Option<super::ActionStatus>,
+        /// 错误码，0表示成功，非0表示失败，非0取值的详细描述请参见 [错误码说明](#ErrorCode)
+        #[serde(
+            rename = "ErrorCode",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_code: ::std::option::Option<i64>,
+        /// 详细错误信息
+        #[serde(
+            rename = "ErrorInfo",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_info: ::std::option::Option<::std::string::String>,
+        /// 详细的客户端展示信息
+        #[serde(
+            rename = "ErrorDisplay",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_display: ::std::option::Option<::std::string::String>,
+    }
+    /// 好友对象数组，每一个好友对象都包含一个 To_Account 字段和一个 ValueItem 数组
+    ///
+    /// Source: page §应答包字段说明
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct UserDataItem {
+        /// 好友的 UserID
+        #[serde(
+            rename = "To_Account",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub to_account: ::std::option::Option<::std::string::String>,
+        /// 保存好友数据的数组，数组每一个元素都包含一个 Tag 字段和一个 Value 字段
+        #[serde(
+            rename = "ValueItem",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub value_item: ::std::option::Option<::std::vec::Vec<FriendValueItem>>,
+    }
+    /// 保存好友数据的数组，数组每一个元素都包含一个 Tag 字段和一个 Value 字段
+    ///
+    /// Source: page §应答包字段说明
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct FriendValueItem {
+        /// 好友字段的名称
+        #[serde(
+            rename = "Tag",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub tag: ::std::option::Option<::std::string::String>,
+        /// 好友字段的值，详情可参见 <a href="https://intl.cloud.tencent.com/document/product/1047/33521">关系链字段</a>
+        #[serde(
+            rename = "Value",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub value: ::std::option::Option<::imspec_runtime::__private::serde_json::Value>,
+    }
+    /// Every code this API can answer: its own error table and the vendor's shared codes (35 in all).
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq,
+        ::std::hash::Hash
+    )]
+    #[non_exhaustive]
+    pub enum ErrorCode {
+        /// `30001` — 请求参数错误，请根据错误描述检查请求参数
+        ///
+        /// Class: `caller_error`.
+        InvalidParameter,
+        /// `30003` — 请求的用户帐号不存在
+        ///
+        /// Class: `permanent`.
+        AccountNotFound,
+        /// `30004` — 请求需要 App 管理员权限
+        ///
+        /// Class: `auth`.
+        AppAdminPermissionRequired,
+        /// `30006` — 服务器内部错误，请重试
+        ///
+        /// Class: `retryable`.
+        InternalServerError,
+        /// `30007` — 网络超时，请稍后重试
+        ///
+        /// Class: `retryable`.
+        NetworkTimeout,
+        /// `60002` — HTTP parse error
+        ///
+        /// Class: `caller_error`.
+        HttpParseError,
+        /// `60003` — request JSON parse error
+        ///
+        /// Class: `caller_error`.
+        JsonParseError,
+        /// `60004` — account or signature error in URL/JSON
+        ///
+        /// Class: `auth`.
+        AccountOrSignatureError60004,
+        /// `60005` — account or signature error in URL/JSON
+        ///
+        /// Class: `auth`.
+        AccountOrSignatureError60005,
+        /// `60006` — SDKAppID invalid
+        ///
+        /// Class: `auth`.
+        SdkAppIdInvalid,
+        /// `60007` — API call rate over limit
+        ///
+        /// Class: `rate_limited`.
+        ApiRateLimitExceeded,
+        /// `60008` — service timeout
+        ///
+        /// Class: `retryable`.
+        ServiceTimeout,
+        /// `60009` — bad resource URL
+        ///
+        /// Class: `caller_error`.
+        BadResourceUrl,
+        /// `60010` — needs app admin
+        ///
+        /// Class: `auth`.
+        AppAdminRequired,
+        /// `60011` — SDKAppID request rate over limit
+        ///
+        /// Class: `rate_limited`.
+        SdkAppIdRateLimitExceeded,
+        /// `60012` — SDKAppID missing
+        ///
+        /// Class: `auth`.
+        SdkAppIdMissing,
+        /// `60013` — response JSON parse error
+        ///
+        /// Class: `caller_error`.
+        ResponseJsonParseError,
+        /// `60014` — account swap timeout
+        ///
+        /// Class: `retryable`.
+        AccountSwapTimeout,
+        /// `60015` — account type must be string
+        ///
+        /// Class: `caller_error`.
+        AccountTypeNotString,
+        /// `60016` — SDKAppID disabled
+        ///
+        /// Class: `permanent`.
+        SdkAppIdDisabled,
+        /// `60017` — request disabled
+        ///
+        /// Class: `permanent`.
+        RequestDisabled,
+        /// `60018` — too frequent, retry later
+        ///
+        /// Class: `rate_limited`.
+        TooFrequent60018,
+        /// `60019` — too frequent, retry later
+        ///
+        /// Class: `rate_limited`.
+        TooFrequent60019,
+        /// `60020` — plan expired
+        ///
+        /// Class: `permanent`.
+        PlanExpired,
+        /// `60021` — caller IP not allowed
+        ///
+        /// Class: `auth`.
+        CallerIpNotAllowed,
+        /// `70001` — UserSig expired
+        ///
+        /// Class: `auth`.
+        UserSigExpired,
+        /// `70003` — UserSig cannot be parsed
+        ///
+        /// Class: `auth`.
+        UserSigUnparsable,
+        /// `70009` — UserSig verification failed (wrong key)
+        ///
+        /// Class: `auth`.
+        UserSigVerificationFailed,
+        /// `70013` — identifier differs from the UserSig's
+        ///
+        /// Class: `auth`.
+        UserSigIdentifierMismatch,
+        /// `70014` — SDKAppID differs from the UserSig's
+        ///
+        /// Class: `auth`.
+        UserSigSdkAppIdMismatch,
+        /// `70016` — key missing (wrong data centre)
+        ///
+        /// Class: `auth`.
+        KeyNotFound,
+        /// `70020` — SDKAppID does not exist
+        ///
+        /// Class: `auth`.
+        SdkAppIdNotFound,
+        /// `70050` — UserSig failures, retry after 1 min
+        ///
+        /// Class: `auth`.
+        UserSigFailuresRetryLater,
+        /// `70051` — account blacklisted
+        ///
+        /// Class: `permanent`.
+        AccountBlacklisted,
+        /// `70107` — account not imported
+        ///
+        /// Class: `permanent`.
+        AccountNotImported,
+        /// A code the spec does not list.
+        Unknown(::imspec_runtime::Code),
+    }
+    impl ::imspec_runtime::VendorCode for ErrorCode {
+        fn from_code(code: &::imspec_runtime::Code) -> Self {
+            match code {
+                ::imspec_runtime::Code::Int(30001i64) => ErrorCode::InvalidParameter,
+                ::imspec_runtime::Code::Int(30003i64) => ErrorCode::AccountNotFound,
+                ::imspec_runtime::Code::Int(30004i64) => {
+                    ErrorCode::AppAdminPermissionRequired
+                }
+                ::imspec_runtime::Code::Int(30006i64) => ErrorCode::InternalServerError,
+                ::imspec_runtime::Code::Int(30007i64) => ErrorCode::NetworkTimeout,
+                ::imspec_runtime::Code::Int(60002i64) => ErrorCode::HttpParseError,
+                ::imspec_runtime::Code::Int(60003i64) => ErrorCode::JsonParseError,
+                ::imspec_runtime::Code::Int(60004i64) => {
+                    ErrorCode::AccountOrSignatureError60004
+                }
+                ::imspec_runtime::Code::Int(60005i64) => {
+                    ErrorCode::AccountOrSignatureError60005
+                }
+                ::imspec_runtime::Code::Int(60006i64) => ErrorCode::SdkAppIdInvalid,
+                ::imspec_runtime::Code::Int(60007i64) => ErrorCode::ApiRateLimitExceeded,
+                ::imspec_runtime::Code::Int(60008i64) => ErrorCode::ServiceTimeout,
+                ::imspec_runtime::Code::Int(60009i64) => ErrorCode::BadResourceUrl,
+                ::imspec_runtime::Code::Int(60010i64) => ErrorCode::AppAdminRequired,
+                ::imspec_runtime::Code::Int(60011i64) => {
+                    ErrorCode::SdkAppIdRateLimitExceeded
+                }
+                ::imspec_runtime::Code::Int(60012i64) => ErrorCode::SdkAppIdMissing,
+                ::imspec_runtime::Code::Int(60013i64) => {
+                    ErrorCode::ResponseJsonParseError
+                }
+                ::imspec_runtime::Code::Int(60014i64) => ErrorCode::AccountSwapTimeout,
+                ::imspec_runtime::Code::Int(60015i64) => ErrorCode::AccountTypeNotString,
+                ::imspec_runtime::Code::Int(60016i64) => ErrorCode::SdkAppIdDisabled,
+                ::imspec_runtime::Code::Int(60017i64) => ErrorCode::RequestDisabled,
+                ::imspec_runtime::Code::Int(60018i64) => ErrorCode::TooFrequent60018,
+                ::imspec_runtime::Code::Int(60019i64) => ErrorCode::TooFrequent60019,
+                ::imspec_runtime::Code::Int(60020i64) => ErrorCode::PlanExpired,
+                ::imspec_runtime::Code::Int(60021i64) => ErrorCode::CallerIpNotAllowed,
+                ::imspec_runtime::Code::Int(70001i64) => ErrorCode::UserSigExpired,
+                ::imspec_runtime::Code::Int(70003i64) => ErrorCode::UserSigUnparsable,
+                ::imspec_runtime::Code::Int(70009i64) => {
+                    ErrorCode::UserSigVerificationFailed
+                }
+                ::imspec_runtime::Code::Int(70013i64) => {
+                    ErrorCode::UserSigIdentifierMismatch
+                }
+                ::imspec_runtime::Code::Int(70014i64) => {
+                    ErrorCode::UserSigSdkAppIdMismatch
+                }
+                ::imspec_runtime::Code::Int(70016i64) => ErrorCode::KeyNotFound,
+                ::imspec_runtime::Code::Int(70020i64) => ErrorCode::SdkAppIdNotFound,
+                ::imspec_runtime::Code::Int(70050i64) => {
+                    ErrorCode::UserSigFailuresRetryLater
+                }
+                ::imspec_runtime::Code::Int(70051i64) => ErrorCode::AccountBlacklisted,
+                ::imspec_runtime::Code::Int(70107i64) => ErrorCode::AccountNotImported,
+                other => ErrorCode::Unknown(other.clone()),
+            }
+        }
+        fn code(&self) -> ::imspec_runtime::Code {
+            match self {
+                ErrorCode::InvalidParameter => ::imspec_runtime::Code::Int(30001i64),
+                ErrorCode::AccountNotFound => ::imspec_runtime::Code::Int(30003i64),
+                ErrorCode::AppAdminPermissionRequired => {
+                    ::imspec_runtime::Code::Int(30004i64)
+                }
+                ErrorCode::InternalServerError => ::imspec_runtime::Code::Int(30006i64),
+                ErrorCode::NetworkTimeout => ::imspec_runtime::Code::Int(30007i64),
+                ErrorCode::HttpParseError => ::imspec_runtime::Code::Int(60002i64),
+                ErrorCode::JsonParseError => ::imspec_runtime::Code::Int(60003i64),
+                ErrorCode::AccountOrSignatureError60004 => {
+                    ::imspec_runtime::Code::Int(60004i64)
+                }
+                ErrorCode::AccountOrSignatureError60005 => {
+                    ::imspec_runtime::Code::Int(60005i64)
+                }
+                ErrorCode::SdkAppIdInvalid => ::imspec_runtime::Code::Int(60006i64),
+                ErrorCode::ApiRateLimitExceeded => ::imspec_runtime::Code::Int(60007i64),
+                ErrorCode::ServiceTimeout => ::imspec_runtime::Code::Int(60008i64),
+                ErrorCode::BadResourceUrl => ::imspec_runtime::Code::Int(60009i64),
+                ErrorCode::AppAdminRequired => ::imspec_runtime::Code::Int(60010i64),
+                ErrorCode::SdkAppIdRateLimitExceeded => {
+                    ::imspec_runtime::Code::Int(60011i64)
+                }
+                ErrorCode::SdkAppIdMissing => ::imspec_runtime::Code::Int(60012i64),
+                ErrorCode::ResponseJsonParseError => {
+                    ::imspec_runtime::Code::Int(60013i64)
+                }
+                ErrorCode::AccountSwapTimeout => ::imspec_runtime::Code::Int(60014i64),
+                ErrorCode::AccountTypeNotString => ::imspec_runtime::Code::Int(60015i64),
+                ErrorCode::SdkAppIdDisabled => ::imspec_runtime::Code::Int(60016i64),
+                ErrorCode::RequestDisabled => ::imspec_runtime::Code::Int(60017i64),
+                ErrorCode::TooFrequent60018 => ::imspec_runtime::Code::Int(60018i64),
+                ErrorCode::TooFrequent60019 => ::imspec_runtime::Code::Int(60019i64),
+                ErrorCode::PlanExpired => ::imspec_runtime::Code::Int(60020i64),
+                ErrorCode::CallerIpNotAllowed => ::imspec_runtime::Code::Int(60021i64),
+                ErrorCode::UserSigExpired => ::imspec_runtime::Code::Int(70001i64),
+                ErrorCode::UserSigUnparsable => ::imspec_runtime::Code::Int(70003i64),
+                ErrorCode::UserSigVerificationFailed => {
+                    ::imspec_runtime::Code::Int(70009i64)
+                }
+                ErrorCode::UserSigIdentifierMismatch => {
+                    ::imspec_runtime::Code::Int(70013i64)
+                }
+                ErrorCode::UserSigSdkAppIdMismatch => {
+                    ::imspec_runtime::Code::Int(70014i64)
+                }
+                ErrorCode::KeyNotFound => ::imspec_runtime::Code::Int(70016i64),
+                ErrorCode::SdkAppIdNotFound => ::imspec_runtime::Code::Int(70020i64),
+                ErrorCode::UserSigFailuresRetryLater => {
+                    ::imspec_runtime::Code::Int(70050i64)
+                }
+                ErrorCode::AccountBlacklisted => ::imspec_runtime::Code::Int(70051i64),
+                ErrorCode::AccountNotImported => ::imspec_runtime::Code::Int(70107i64),
+                ErrorCode::Unknown(code) => code.clone(),
+            }
+        }
+        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
+            match self {
+                ErrorCode::InvalidParameter => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::AccountNotFound => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::AppAdminPermissionRequired => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::InternalServerError => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::NetworkTimeout => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::HttpParseError => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::JsonParseError => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::AccountOrSignatureError60004 => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::AccountOrSignatureError60005 => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SdkAppIdInvalid => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::ApiRateLimitExceeded => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::ServiceTimeout => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::BadResourceUrl => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::AppAdminRequired => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SdkAppIdRateLimitExceeded => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::SdkAppIdMissing => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::ResponseJsonParseError => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::AccountSwapTimeout => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::AccountTypeNotString => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::SdkAppIdDisabled => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::RequestDisabled => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::TooFrequent60018 => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::TooFrequent60019 => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::PlanExpired => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::CallerIpNotAllowed => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigExpired => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigUnparsable => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigVerificationFailed => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigIdentifierMismatch => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigSdkAppIdMismatch => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::KeyNotFound => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SdkAppIdNotFound => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigFailuresRetryLater => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::AccountBlacklisted => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::AccountNotImported => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::Unknown(_) => ::std::option::Option::None,
+            }
+        }
+        fn meaning(&self) -> &'static str {
+            match self {
+                ErrorCode::InvalidParameter => {
+                    "请求参数错误，请根据错误描述检查请求参数"
+                }
+                ErrorCode::AccountNotFound => "请求的用户帐号不存在",
+                ErrorCode::AppAdminPermissionRequired => {
+                    "请求需要 App 管理员权限"
+                }
+                ErrorCode::InternalServerError => "服务器内部错误，请重试",
+                ErrorCode::NetworkTimeout => "网络超时，请稍后重试",
+                ErrorCode::HttpParseError => "HTTP parse error",
+                ErrorCode::JsonParseError => "request JSON parse error",
+                ErrorCode::AccountOrSignatureError60004 => {
+                    "account or signature error in URL/JSON"
+                }
+                ErrorCode::AccountOrSignatureError60005 => {
+                    "account or signature error in URL/JSON"
+                }
+                ErrorCode::SdkAppIdInvalid => "SDKAppID invalid",
+                ErrorCode::ApiRateLimitExceeded => "API call rate over limit",
+                ErrorCode::ServiceTimeout => "service timeout",
+                ErrorCode::BadResourceUrl => "bad resource URL",
+                ErrorCode::AppAdminRequired => "needs app admin",
+                ErrorCode::SdkAppIdRateLimitExceeded => {
+                    "SDKAppID request rate over limit"
+                }
+                ErrorCode::SdkAppIdMissing => "SDKAppID missing",
+                ErrorCode::ResponseJsonParseError => "response JSON parse error",
+                ErrorCode::AccountSwapTimeout => "account swap timeout",
+                ErrorCode::AccountTypeNotString => "account type must be string",
+                ErrorCode::SdkAppIdDisabled => "SDKAppID disabled",
+                ErrorCode::RequestDisabled => "request disabled",
+                ErrorCode::TooFrequent60018 => "too frequent, retry later",
+                ErrorCode::TooFrequent60019 => "too frequent, retry later",
+                ErrorCode::PlanExpired => "plan expired",
+                ErrorCode::CallerIpNotAllowed => "caller IP not allowed",
+                ErrorCode::UserSigExpired => "UserSig expired",
+                ErrorCode::UserSigUnparsable => "UserSig cannot be parsed",
+                ErrorCode::UserSigVerificationFailed => {
+                    "UserSig verification failed (wrong key)"
+                }
+                ErrorCode::UserSigIdentifierMismatch => {
+                    "identifier differs from the UserSig's"
+                }
+                ErrorCode::UserSigSdkAppIdMismatch => {
+                    "SDKAppID differs from the UserSig's"
+                }
+                ErrorCode::KeyNotFound => "key missing (wrong data centre)",
+                ErrorCode::SdkAppIdNotFound => "SDKAppID does not exist",
+                ErrorCode::UserSigFailuresRetryLater => {
+                    "UserSig failures, retry after 1 min"
+                }
+                ErrorCode::AccountBlacklisted => "account blacklisted",
+                ErrorCode::AccountNotImported => "account not imported",
+                ErrorCode::Unknown(_) => "a code the spec does not list",
+            }
+        }
+        fn advice(&self) -> ::std::option::Option<&'static str> {
+            match self {
+                ErrorCode::InvalidParameter => ::std::option::Option::None,
+                ErrorCode::AccountNotFound => ::std::option::Option::None,
+                ErrorCode::AppAdminPermissionRequired => ::std::option::Option::None,
+                ErrorCode::InternalServerError => ::std::option::Option::None,
+                ErrorCode::NetworkTimeout => ::std::option::Option::None,
+                ErrorCode::HttpParseError => ::std::option::Option::None,
+                ErrorCode::JsonParseError => ::std::option::Option::None,
+                ErrorCode::AccountOrSignatureError60004 => ::std::option::Option::None,
+                ErrorCode::AccountOrSignatureError60005 => ::std::option::Option::None,
+                ErrorCode::SdkAppIdInvalid => ::std::option::Option::None,
+                ErrorCode::ApiRateLimitExceeded => ::std::option::Option::None,
+                ErrorCode::ServiceTimeout => ::std::option::Option::None,
+                ErrorCode::BadResourceUrl => ::std::option::Option::None,
+                ErrorCode::AppAdminRequired => ::std::option::Option::None,
+                ErrorCode::SdkAppIdRateLimitExceeded => ::std::option::Option::None,
+                ErrorCode::SdkAppIdMissing => ::std::option::Option::None,
+                ErrorCode::ResponseJsonParseError => ::std::option::Option::None,
+                ErrorCode::AccountSwapTimeout => ::std::option::Option::None,
+                ErrorCode::AccountTypeNotString => ::std::option::Option::None,
+                ErrorCode::SdkAppIdDisabled => ::std::option::Option::None,
+                ErrorCode::RequestDisabled => ::std::option::Option::None,
+                ErrorCode::TooFrequent60018 => ::std::option::Option::None,
+                ErrorCode::TooFrequent60019 => ::std::option::Option::None,
+                ErrorCode::PlanExpired => ::std::option::Option::None,
+                ErrorCode::CallerIpNotAllowed => ::std::option::Option::None,
+                ErrorCode::UserSigExpired => ::std::option::Option::None,
+                ErrorCode::UserSigUnparsable => ::std::option::Option::None,
+                ErrorCode::UserSigVerificationFailed => ::std::option::Option::None,
+                ErrorCode::UserSigIdentifierMismatch => ::std::option::Option::None,
+                ErrorCode::UserSigSdkAppIdMismatch => ::std::option::Option::None,
+                ErrorCode::KeyNotFound => ::std::option::Option::None,
+                ErrorCode::SdkAppIdNotFound => ::std::option::Option::None,
+                ErrorCode::UserSigFailuresRetryLater => ::std::option::Option::None,
+                ErrorCode::AccountBlacklisted => ::std::option::Option::None,
+                ErrorCode::AccountNotImported => ::std::option::Option::None,
+                ErrorCode::Unknown(_) => ::std::option::Option::None,
+            }
+        }
+    }
+    impl ::std::fmt::Display for ErrorCode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            use ::imspec_runtime::VendorCode as _;
+            write!(f, "{} {}", self.code(), self.meaning())
+        }
+    }
+    /// The limits the vendor raises on request, by name, as the runtime lists them.
+    pub const LIMITS: &[::imspec_runtime::LimitInfo] = &[];
+    /// Limits the vendor raises on request. Validation uses these instead of the documented
+    /// values, so a client is not stopped by a limit the vendor has relaxed for this app.
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::marker::Copy,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq
+    )]
+    pub struct Limits {}
+    impl Limits {
+        /// The limits as the vendor's page documents them.
+        pub const DOCUMENTED: Limits = Limits {};
+        /// Fails when a limit is raised beyond what the vendor says it grants.
+        pub fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+            ::std::result::Result::Ok(())
+        }
+        /// The documented limits with the named ones raised; names not in [`LIMITS`] are
+        /// ignored here (`ApiEntry::check_raised` refuses them).
+        pub fn raised(raised: &::imspec_runtime::Raised) -> Limits {
+            #[allow(unused_mut)]
+            let mut limits = Limits::DOCUMENTED;
+            let _ = raised;
+            limits
+        }
+    }
+    impl ::std::default::Default for Limits {
+        fn default() -> Self {
+            Limits::DOCUMENTED
+        }
+    }
+    #[allow(unused_variables)]
+    fn validate_friend_get_request(
+        value: &FriendGetRequest,
+        path: &::imspec_runtime::Path<'_>,
+        root: &FriendGetRequest,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {}
+    #[allow(unused_variables)]
+    fn validate_friend_get_request_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        path: &::imspec_runtime::Path<'_>,
+        root: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        let ::std::option::Option::Some(object) = value.as_object() else {
+            v.schema(
+                path,
+                ::imspec_runtime::Rule::Type,
+                ::imspec_runtime::Code::Int(30001i64),
+                ::std::format!(
+                    "expected an object ({}), found {}", "FriendGetRequest",
+                    ::imspec_runtime::json_kind(value)
+                ),
+            );
+            return;
+        };
+        {
+            let p = path.field("From_Account");
+            match object.get("From_Account") {
+                ::std::option::Option::None => {
+                    v.schema(
+                        &p,
+                        ::imspec_runtime::Rule::Required,
+                        ::imspec_runtime::Code::Int(30001i64),
+                        "is required",
+                    )
+                }
+                ::std::option::Option::Some(x) => {
+                    match x.as_str() {
+                        ::std::option::Option::Some(s) => {}
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(30001i64),
+                                ::std::format!(
+                                    "expected a string, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        {
+            let p = path.field("StartIndex");
+            match object.get("StartIndex") {
+                ::std::option::Option::None => {
+                    v.schema(
+                        &p,
+                        ::imspec_runtime::Rule::Required,
+                        ::imspec_runtime::Code::Int(30001i64),
+                        "is required",
+                    )
+                }
+                ::std::option::Option::Some(x) => {
+                    match x.as_i64() {
+                        ::std::option::Option::Some(n) => {}
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(30001i64),
+                                ::std::format!(
+                                    "expected an integer, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        {
+            let p = path.field("StandardSequence");
+            match object.get("StandardSequence") {
+                ::std::option::Option::None => {}
+                ::std::option::Option::Some(x) => {
+                    match x.as_i64() {
+                        ::std::option::Option::Some(n) => {}
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(30001i64),
+                                ::std::format!(
+                                    "expected an integer, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        {
+            let p = path.field("CustomSequence");
+            match object.get("CustomSequence") {
+                ::std::option::Option::None => {}
+                ::std::option::Option::Some(x) => {
+                    match x.as_i64() {
+                        ::std::option::Option::Some(n) => {}
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(30001i64),
+                                ::std::format!(
+                                    "expected an integer, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+    }
+    impl FriendGetRequest {
+        /// Every violation of the spec's rules at the documented limits, each with its JSON
+        /// path and the code the vendor would answer. Empty when the request is valid.
+        pub fn validate(&self) -> ::std::vec::Vec<::imspec_runtime::Violation> {
+            let mut v = ::imspec_runtime::Violations::new();
+            self.validate_with(&Limits::DOCUMENTED, &mut v);
+            v.into_vec()
+        }
+        /// Validates against `limits` (raised ones included) into `v`; allocates nothing
+        /// when the request is valid.
+        pub fn validate_with(
+            &self,
+            limits: &Limits,
+            v: &mut ::imspec_runtime::Violations,
+        ) {
+            validate_friend_get_request(
+                self,
+                &::imspec_runtime::Path::Root,
+                self,
+                limits,
+                v,
+            );
+        }
+    }
+    /// Validates a request body given as JSON: schema problems (missing fields, wrong
+    /// types, values outside an enum) and every rule, all in one pass. The batch maximum
+    /// comes first, so that a bounded [`::imspec_runtime::Violations`] always keeps it.
+    pub fn validate_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_friend_get_request_json(
+            value,
+            &::imspec_runtime::Path::Root,
+            value,
+            limits,
+            v,
+        );
+    }
+    /// [`validate_json`] at the documented limits.
+    pub fn validate_json_documented(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::DOCUMENTED, v);
+    }
+    /// [`validate_json`] with the named limits raised (names as in [`LIMITS`]; others stay
+    /// documented).
+    pub fn validate_json_raised(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        raised: &::imspec_runtime::Raised,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::raised(raised), v);
+    }
+}
 /// 导入好友 — `tencent_im/friend_import`
 ///
 /// 支持批量添加好友。
@@ -5954,6 +8574,1158 @@ pub mod friend_import {
             );
         }
         validate_friend_import_request_json(
+            value,
+            &::imspec_runtime::Path::Root,
+            value,
+            limits,
+            v,
+        );
+    }
+    /// [`validate_json`] at the documented limits.
+    pub fn validate_json_documented(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::DOCUMENTED, v);
+    }
+    /// [`validate_json`] with the named limits raised (names as in [`LIMITS`]; others stay
+    /// documented).
+    pub fn validate_json_raised(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        raised: &::imspec_runtime::Raised,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::raised(raised), v);
+    }
+}
+/// 导入多个帐号 — `tencent_im/multiaccount_import`
+///
+/// 本接口用于批量将 App 自有帐号导入即时通信 IM 帐号系统，为该帐号创建一个对应的内部 ID，使该帐号能够使用即时通信 IM 服务。
+///
+/// - Source `page`: 导入多个帐号 pages/tencent_im/multiaccount_import.md
+/// - Source `rest_intro`: REST API 简介 https://intl.cloud.tencent.com/document/product/1047/34620
+/// - Source `providers`: Provider facts docs/providers.md
+pub mod multiaccount_import {
+    /// The endpoint, rate limit and batch dimension of this API, from its spec.
+    pub const INFO: ::imspec_runtime::ApiInfo = ::imspec_runtime::ApiInfo {
+        id: "tencent_im/multiaccount_import",
+        method: "POST",
+        path: "/v4/im_open_login_svc/multiaccount_import",
+        query: &[],
+        headers: &[],
+        content_type: "application/json",
+        rate_limit: ::imspec_runtime::RateLimit {
+            per_second: 100u32,
+            scope: ::imspec_runtime::RateScope::App,
+            raisable: false,
+            answer: ::imspec_runtime::Code::Int(60007i64),
+            budget: "tencent_im/multiaccount_import",
+        },
+        operation: ::imspec_runtime::Operation::Register,
+        batch: ::std::option::Option::Some(::imspec_runtime::Batch {
+            field: "Accounts",
+            item_id: ::std::option::Option::None,
+            max_items: ::std::option::Option::Some(100u64),
+            raisable_to: ::std::option::Option::None,
+            raisable: false,
+            code: ::std::option::Option::Some(::imspec_runtime::Code::Int(70402i64)),
+            limit: ::std::option::Option::None,
+        }),
+        schema_error_code: ::imspec_runtime::Code::Int(70402i64),
+        envelope: ::imspec_runtime::Envelope {
+            code: "ErrorCode",
+            message: "ErrorInfo",
+            ok: ::std::option::Option::Some(::imspec_runtime::Code::Int(0i64)),
+        },
+        results: ::std::option::Option::None,
+        unlisted: ::std::option::Option::None,
+        paging: ::std::option::Option::None,
+        already_registered: ::std::option::Option::None,
+        vendor: &super::VENDOR,
+        errors: &[
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70169i64),
+                name: "InternalTimeout",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "服务端内部超时，请稍后重试",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70202i64),
+                name: "InternalTimeoutRetry",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "服务端内部超时，请稍后重试",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70398i64),
+                name: "AccountCountOverLimit",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "帐号数超限，如需创建多于100个帐号，请将应用升级为专业版，具体操作指引请参见 [购买指引](https://www.tencentcloud.com/document/product/1047/36021)",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70402i64),
+                name: "InvalidParameter",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "参数非法，请检查必填字段是否填充，或者字段的填充是否满足协议要求",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70403i64),
+                name: "AppAdminPermissionRequired",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "请求失败，需要 App 管理员权限",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70500i64),
+                name: "InternalServerError",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "服务器内部错误，请稍后重试",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60002i64),
+                name: "HttpParseError",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "HTTP parse error",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60003i64),
+                name: "JsonParseError",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "request JSON parse error",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60004i64),
+                name: "AccountOrSignatureError60004",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "account or signature error in URL/JSON",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60005i64),
+                name: "AccountOrSignatureError60005",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "account or signature error in URL/JSON",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60006i64),
+                name: "SdkAppIdInvalid",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "SDKAppID invalid",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60007i64),
+                name: "ApiRateLimitExceeded",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "API call rate over limit",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60008i64),
+                name: "ServiceTimeout",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "service timeout",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60009i64),
+                name: "BadResourceUrl",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "bad resource URL",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60010i64),
+                name: "AppAdminRequired",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "needs app admin",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60011i64),
+                name: "SdkAppIdRateLimitExceeded",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "SDKAppID request rate over limit",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60012i64),
+                name: "SdkAppIdMissing",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "SDKAppID missing",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60013i64),
+                name: "ResponseJsonParseError",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "response JSON parse error",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60014i64),
+                name: "AccountSwapTimeout",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "account swap timeout",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60015i64),
+                name: "AccountTypeNotString",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "account type must be string",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60016i64),
+                name: "SdkAppIdDisabled",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "SDKAppID disabled",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60017i64),
+                name: "RequestDisabled",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "request disabled",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60018i64),
+                name: "TooFrequent60018",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "too frequent, retry later",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60019i64),
+                name: "TooFrequent60019",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "too frequent, retry later",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60020i64),
+                name: "PlanExpired",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "plan expired",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(60021i64),
+                name: "CallerIpNotAllowed",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "caller IP not allowed",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70001i64),
+                name: "UserSigExpired",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "UserSig expired",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70003i64),
+                name: "UserSigUnparsable",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "UserSig cannot be parsed",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70009i64),
+                name: "UserSigVerificationFailed",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "UserSig verification failed (wrong key)",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70013i64),
+                name: "UserSigIdentifierMismatch",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "identifier differs from the UserSig's",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70014i64),
+                name: "UserSigSdkAppIdMismatch",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "SDKAppID differs from the UserSig's",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70016i64),
+                name: "KeyNotFound",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "key missing (wrong data centre)",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70020i64),
+                name: "SdkAppIdNotFound",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "SDKAppID does not exist",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70050i64),
+                name: "UserSigFailuresRetryLater",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "UserSig failures, retry after 1 min",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70051i64),
+                name: "AccountBlacklisted",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "account blacklisted",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(70107i64),
+                name: "AccountNotImported",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "account not imported",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+        ],
+        answer: ::imspec_runtime::ApiAnswer {
+            item_message: ::std::option::Option::None,
+            failed_ids: ::std::option::Option::None,
+            invalid_ids: ::std::option::Option::None,
+            all_failed: &[],
+            fill: &[],
+        },
+        relation: ::std::option::Option::None,
+        state: ::imspec_runtime::StateLimits {
+            friends_per_user: ::std::option::Option::None,
+            peer_friends_per_user: ::std::option::Option::None,
+            groups_per_user: ::std::option::Option::None,
+            pending_per_user: ::std::option::Option::None,
+        },
+    };
+    /// Path and query parameters of this API.
+    pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[];
+    /// This API as the runtime client and the emulator reach it.
+    pub static ENTRY: ::imspec_runtime::ApiEntry = ::imspec_runtime::ApiEntry {
+        info: &INFO,
+        params: PARAMS,
+        validate_json: validate_json_documented,
+        limits: LIMITS,
+        validate_json_raised,
+    };
+    /// The request body of this API.
+    pub type Request = MultiaccountImportRequest;
+    /// The response body (HTTP 200) of this API.
+    pub type Response = MultiaccountImportResponse;
+    /// Source: page §请求包字段说明
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct MultiaccountImportRequest {
+        /// 用户名，单个用户名长度不超过32字节，单次最多导入100个用户名
+        ///
+        /// Limits: each item: ≤ 32 bytes → 70402.
+        #[serde(rename = "Accounts")]
+        pub accounts: ::std::vec::Vec<::std::string::String>,
+    }
+    /// Source: page §应答包字段说明
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct MultiaccountImportResponse {
+        /// 请求处理的结果，OK 表示处理成功，FAIL 表示失败
+        #[serde(
+            rename = "ActionStatus",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub action_status: ::std::option::Option<super::ActionStatus>,
+        /// 错误码，0表示成功，非0表示失败
+        #[serde(
+            rename = "ErrorCode",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_code: ::std::option::Option<i64>,
+        /// 错误信息
+        #[serde(
+            rename = "ErrorInfo",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_info: ::std::option::Option<::std::string::String>,
+        /// 导入失败的帐号列表
+        #[serde(
+            rename = "FailAccounts",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub fail_accounts: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    }
+    /// Every code this API can answer: its own error table and the vendor's shared codes (36 in all).
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq,
+        ::std::hash::Hash
+    )]
+    #[non_exhaustive]
+    pub enum ErrorCode {
+        /// `70169` — 服务端内部超时，请稍后重试
+        ///
+        /// Class: `retryable`.
+        InternalTimeout,
+        /// `70202` — 服务端内部超时，请稍后重试
+        ///
+        /// Class: `retryable`.
+        InternalTimeoutRetry,
+        /// `70398` — 帐号数超限，如需创建多于100个帐号，请将应用升级为专业版，具体操作指引请参见 [购买指引](https://www.tencentcloud.com/document/product/1047/36021)
+        ///
+        /// Class: `permanent`.
+        AccountCountOverLimit,
+        /// `70402` — 参数非法，请检查必填字段是否填充，或者字段的填充是否满足协议要求
+        ///
+        /// Class: `caller_error`.
+        InvalidParameter,
+        /// `70403` — 请求失败，需要 App 管理员权限
+        ///
+        /// Class: `auth`.
+        AppAdminPermissionRequired,
+        /// `70500` — 服务器内部错误，请稍后重试
+        ///
+        /// Class: `retryable`.
+        InternalServerError,
+        /// `60002` — HTTP parse error
+        ///
+        /// Class: `caller_error`.
+        HttpParseError,
+        /// `60003` — request JSON parse error
+        ///
+        /// Class: `caller_error`.
+        JsonParseError,
+        /// `60004` — account or signature error in URL/JSON
+        ///
+        /// Class: `auth`.
+        AccountOrSignatureError60004,
+        /// `60005` — account or signature error in URL/JSON
+        ///
+        /// Class: `auth`.
+        AccountOrSignatureError60005,
+        /// `60006` — SDKAppID invalid
+        ///
+        /// Class: `auth`.
+        SdkAppIdInvalid,
+        /// `60007` — API call rate over limit
+        ///
+        /// Class: `rate_limited`.
+        ApiRateLimitExceeded,
+        /// `60008` — service timeout
+        ///
+        /// Class: `retryable`.
+        ServiceTimeout,
+        /// `60009` — bad resource URL
+        ///
+        /// Class: `caller_error`.
+        BadResourceUrl,
+        /// `60010` — needs app admin
+        ///
+        /// Class: `auth`.
+        AppAdminRequired,
+        /// `60011` — SDKAppID request rate over limit
+        ///
+        /// Class: `rate_limited`.
+        SdkAppIdRateLimitExceeded,
+        /// `60012` — SDKAppID missing
+        ///
+        /// Class: `auth`.
+        SdkAppIdMissing,
+        /// `60013` — response JSON parse error
+        ///
+        /// Class: `caller_error`.
+        ResponseJsonParseError,
+        /// `60014` — account swap timeout
+        ///
+        /// Class: `retryable`.
+        AccountSwapTimeout,
+        /// `60015` — account type must be string
+        ///
+        /// Class: `caller_error`.
+        AccountTypeNotString,
+        /// `60016` — SDKAppID disabled
+        ///
+        /// Class: `permanent`.
+        SdkAppIdDisabled,
+        /// `60017` — request disabled
+        ///
+        /// Class: `permanent`.
+        RequestDisabled,
+        /// `60018` — too frequent, retry later
+        ///
+        /// Class: `rate_limited`.
+        TooFrequent60018,
+        /// `60019` — too frequent, retry later
+        ///
+        /// Class: `rate_limited`.
+        TooFrequent60019,
+        /// `60020` — plan expired
+        ///
+        /// Class: `permanent`.
+        PlanExpired,
+        /// `60021` — caller IP not allowed
+        ///
+        /// Class: `auth`.
+        CallerIpNotAllowed,
+        /// `70001` — UserSig expired
+        ///
+        /// Class: `auth`.
+        UserSigExpired,
+        /// `70003` — UserSig cannot be parsed
+        ///
+        /// Class: `auth`.
+        UserSigUnparsable,
+        /// `70009` — UserSig verification failed (wrong key)
+        ///
+        /// Class: `auth`.
+        UserSigVerificationFailed,
+        /// `70013` — identifier differs from the UserSig's
+        ///
+        /// Class: `auth`.
+        UserSigIdentifierMismatch,
+        /// `70014` — SDKAppID differs from the UserSig's
+        ///
+        /// Class: `auth`.
+        UserSigSdkAppIdMismatch,
+        /// `70016` — key missing (wrong data centre)
+        ///
+        /// Class: `auth`.
+        KeyNotFound,
+        /// `70020` — SDKAppID does not exist
+        ///
+        /// Class: `auth`.
+        SdkAppIdNotFound,
+        /// `70050` — UserSig failures, retry after 1 min
+        ///
+        /// Class: `auth`.
+        UserSigFailuresRetryLater,
+        /// `70051` — account blacklisted
+        ///
+        /// Class: `permanent`.
+        AccountBlacklisted,
+        /// `70107` — account not imported
+        ///
+        /// Class: `permanent`.
+        AccountNotImported,
+        /// A code the spec does not list.
+        Unknown(::imspec_runtime::Code),
+    }
+    impl ::imspec_runtime::VendorCode for ErrorCode {
+        fn from_code(code: &::imspec_runtime::Code) -> Self {
+            match code {
+                ::imspec_runtime::Code::Int(70169i64) => ErrorCode::InternalTimeout,
+                ::imspec_runtime::Code::Int(70202i64) => ErrorCode::InternalTimeoutRetry,
+                ::imspec_runtime::Code::Int(70398i64) => ErrorCode::AccountCountOverLimit,
+                ::imspec_runtime::Code::Int(70402i64) => ErrorCode::InvalidParameter,
+                ::imspec_runtime::Code::Int(70403i64) => {
+                    ErrorCode::AppAdminPermissionRequired
+                }
+                ::imspec_runtime::Code::Int(70500i64) => ErrorCode::InternalServerError,
+                ::imspec_runtime::Code::Int(60002i64) => ErrorCode::HttpParseError,
+                ::imspec_runtime::Code::Int(60003i64) => ErrorCode::JsonParseError,
+                ::imspec_runtime::Code::Int(60004i64) => {
+                    ErrorCode::AccountOrSignatureError60004
+                }
+                ::imspec_runtime::Code::Int(60005i64) => {
+                    ErrorCode::AccountOrSignatureError60005
+                }
+                ::imspec_runtime::Code::Int(60006i64) => ErrorCode::SdkAppIdInvalid,
+                ::imspec_runtime::Code::Int(60007i64) => ErrorCode::ApiRateLimitExceeded,
+                ::imspec_runtime::Code::Int(60008i64) => ErrorCode::ServiceTimeout,
+                ::imspec_runtime::Code::Int(60009i64) => ErrorCode::BadResourceUrl,
+                ::imspec_runtime::Code::Int(60010i64) => ErrorCode::AppAdminRequired,
+                ::imspec_runtime::Code::Int(60011i64) => {
+                    ErrorCode::SdkAppIdRateLimitExceeded
+                }
+                ::imspec_runtime::Code::Int(60012i64) => ErrorCode::SdkAppIdMissing,
+                ::imspec_runtime::Code::Int(60013i64) => {
+                    ErrorCode::ResponseJsonParseError
+                }
+                ::imspec_runtime::Code::Int(60014i64) => ErrorCode::AccountSwapTimeout,
+                ::imspec_runtime::Code::Int(60015i64) => ErrorCode::AccountTypeNotString,
+                ::imspec_runtime::Code::Int(60016i64) => ErrorCode::SdkAppIdDisabled,
+                ::imspec_runtime::Code::Int(60017i64) => ErrorCode::RequestDisabled,
+                ::imspec_runtime::Code::Int(60018i64) => ErrorCode::TooFrequent60018,
+                ::imspec_runtime::Code::Int(60019i64) => ErrorCode::TooFrequent60019,
+                ::imspec_runtime::Code::Int(60020i64) => ErrorCode::PlanExpired,
+                ::imspec_runtime::Code::Int(60021i64) => ErrorCode::CallerIpNotAllowed,
+                ::imspec_runtime::Code::Int(70001i64) => ErrorCode::UserSigExpired,
+                ::imspec_runtime::Code::Int(70003i64) => ErrorCode::UserSigUnparsable,
+                ::imspec_runtime::Code::Int(70009i64) => {
+                    ErrorCode::UserSigVerificationFailed
+                }
+                ::imspec_runtime::Code::Int(70013i64) => {
+                    ErrorCode::UserSigIdentifierMismatch
+                }
+                ::imspec_runtime::Code::Int(70014i64) => {
+                    ErrorCode::UserSigSdkAppIdMismatch
+                }
+                ::imspec_runtime::Code::Int(70016i64) => ErrorCode::KeyNotFound,
+                ::imspec_runtime::Code::Int(70020i64) => ErrorCode::SdkAppIdNotFound,
+                ::imspec_runtime::Code::Int(70050i64) => {
+                    ErrorCode::UserSigFailuresRetryLater
+                }
+                ::imspec_runtime::Code::Int(70051i64) => ErrorCode::AccountBlacklisted,
+                ::imspec_runtime::Code::Int(70107i64) => ErrorCode::AccountNotImported,
+                other => ErrorCode::Unknown(other.clone()),
+            }
+        }
+        fn code(&self) -> ::imspec_runtime::Code {
+            match self {
+                ErrorCode::InternalTimeout => ::imspec_runtime::Code::Int(70169i64),
+                ErrorCode::InternalTimeoutRetry => ::imspec_runtime::Code::Int(70202i64),
+                ErrorCode::AccountCountOverLimit => ::imspec_runtime::Code::Int(70398i64),
+                ErrorCode::InvalidParameter => ::imspec_runtime::Code::Int(70402i64),
+                ErrorCode::AppAdminPermissionRequired => {
+                    ::imspec_runtime::Code::Int(70403i64)
+                }
+                ErrorCode::InternalServerError => ::imspec_runtime::Code::Int(70500i64),
+                ErrorCode::HttpParseError => ::imspec_runtime::Code::Int(60002i64),
+                ErrorCode::JsonParseError => ::imspec_runtime::Code::Int(60003i64),
+                ErrorCode::AccountOrSignatureError60004 => {
+                    ::imspec_runtime::Code::Int(60004i64)
+                }
+                ErrorCode::AccountOrSignatureError60005 => {
+                    ::imspec_runtime::Code::Int(60005i64)
+                }
+                ErrorCode::SdkAppIdInvalid => ::imspec_runtime::Code::Int(60006i64),
+                ErrorCode::ApiRateLimitExceeded => ::imspec_runtime::Code::Int(60007i64),
+                ErrorCode::ServiceTimeout => ::imspec_runtime::Code::Int(60008i64),
+                ErrorCode::BadResourceUrl => ::imspec_runtime::Code::Int(60009i64),
+                ErrorCode::AppAdminRequired => ::imspec_runtime::Code::Int(60010i64),
+                ErrorCode::SdkAppIdRateLimitExceeded => {
+                    ::imspec_runtime::Code::Int(60011i64)
+                }
+                ErrorCode::SdkAppIdMissing => ::imspec_runtime::Code::Int(60012i64),
+                ErrorCode::ResponseJsonParseError => {
+                    ::imspec_runtime::Code::Int(60013i64)
+                }
+                ErrorCode::AccountSwapTimeout => ::imspec_runtime::Code::Int(60014i64),
+                ErrorCode::AccountTypeNotString => ::imspec_runtime::Code::Int(60015i64),
+                ErrorCode::SdkAppIdDisabled => ::imspec_runtime::Code::Int(60016i64),
+                ErrorCode::RequestDisabled => ::imspec_runtime::Code::Int(60017i64),
+                ErrorCode::TooFrequent60018 => ::imspec_runtime::Code::Int(60018i64),
+                ErrorCode::TooFrequent60019 => ::imspec_runtime::Code::Int(60019i64),
+                ErrorCode::PlanExpired => ::imspec_runtime::Code::Int(60020i64),
+                ErrorCode::CallerIpNotAllowed => ::imspec_runtime::Code::Int(60021i64),
+                ErrorCode::UserSigExpired => ::imspec_runtime::Code::Int(70001i64),
+                ErrorCode::UserSigUnparsable => ::imspec_runtime::Code::Int(70003i64),
+                ErrorCode::UserSigVerificationFailed => {
+                    ::imspec_runtime::Code::Int(70009i64)
+                }
+                ErrorCode::UserSigIdentifierMismatch => {
+                    ::imspec_runtime::Code::Int(70013i64)
+                }
+                ErrorCode::UserSigSdkAppIdMismatch => {
+                    ::imspec_runtime::Code::Int(70014i64)
+                }
+                ErrorCode::KeyNotFound => ::imspec_runtime::Code::Int(70016i64),
+                ErrorCode::SdkAppIdNotFound => ::imspec_runtime::Code::Int(70020i64),
+                ErrorCode::UserSigFailuresRetryLater => {
+                    ::imspec_runtime::Code::Int(70050i64)
+                }
+                ErrorCode::AccountBlacklisted => ::imspec_runtime::Code::Int(70051i64),
+                ErrorCode::AccountNotImported => ::imspec_runtime::Code::Int(70107i64),
+                ErrorCode::Unknown(code) => code.clone(),
+            }
+        }
+        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
+            match self {
+                ErrorCode::InternalTimeout => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::InternalTimeoutRetry => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::AccountCountOverLimit => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::InvalidParameter => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::AppAdminPermissionRequired => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::InternalServerError => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::HttpParseError => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::JsonParseError => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::AccountOrSignatureError60004 => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::AccountOrSignatureError60005 => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SdkAppIdInvalid => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::ApiRateLimitExceeded => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::ServiceTimeout => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::BadResourceUrl => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::AppAdminRequired => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SdkAppIdRateLimitExceeded => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::SdkAppIdMissing => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::ResponseJsonParseError => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::AccountSwapTimeout => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::AccountTypeNotString => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::SdkAppIdDisabled => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::RequestDisabled => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::TooFrequent60018 => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::TooFrequent60019 => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::PlanExpired => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::CallerIpNotAllowed => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigExpired => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigUnparsable => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigVerificationFailed => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigIdentifierMismatch => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigSdkAppIdMismatch => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::KeyNotFound => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SdkAppIdNotFound => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserSigFailuresRetryLater => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::AccountBlacklisted => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::AccountNotImported => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::Unknown(_) => ::std::option::Option::None,
+            }
+        }
+        fn meaning(&self) -> &'static str {
+            match self {
+                ErrorCode::InternalTimeout => "服务端内部超时，请稍后重试",
+                ErrorCode::InternalTimeoutRetry => {
+                    "服务端内部超时，请稍后重试"
+                }
+                ErrorCode::AccountCountOverLimit => {
+                    "帐号数超限，如需创建多于100个帐号，请将应用升级为专业版，具体操作指引请参见 [购买指引](https://www.tencentcloud.com/document/product/1047/36021)"
+                }
+                ErrorCode::InvalidParameter => {
+                    "参数非法，请检查必填字段是否填充，或者字段的填充是否满足协议要求"
+                }
+                ErrorCode::AppAdminPermissionRequired => {
+                    "请求失败，需要 App 管理员权限"
+                }
+                ErrorCode::InternalServerError => {
+                    "服务器内部错误，请稍后重试"
+                }
+                ErrorCode::HttpParseError => "HTTP parse error",
+                ErrorCode::JsonParseError => "request JSON parse error",
+                ErrorCode::AccountOrSignatureError60004 => {
+                    "account or signature error in URL/JSON"
+                }
+                ErrorCode::AccountOrSignatureError60005 => {
+                    "account or signature error in URL/JSON"
+                }
+                ErrorCode::SdkAppIdInvalid => "SDKAppID invalid",
+                ErrorCode::ApiRateLimitExceeded => "API call rate over limit",
+                ErrorCode::ServiceTimeout => "service timeout",
+                ErrorCode::BadResourceUrl => "bad resource URL",
+                ErrorCode::AppAdminRequired => "needs app admin",
+                ErrorCode::SdkAppIdRateLimitExceeded => {
+                    "SDKAppID request rate over limit"
+                }
+                ErrorCode::SdkAppIdMissing => "SDKAppID missing",
+                ErrorCode::ResponseJsonParseError => "response JSON parse error",
+                ErrorCode::AccountSwapTimeout => "account swap timeout",
+                ErrorCode::AccountTypeNotString => "account type must be string",
+                ErrorCode::SdkAppIdDisabled => "SDKAppID disabled",
+                ErrorCode::RequestDisabled => "request disabled",
+                ErrorCode::TooFrequent60018 => "too frequent, retry later",
+                ErrorCode::TooFrequent60019 => "too frequent, retry later",
+                ErrorCode::PlanExpired => "plan expired",
+                ErrorCode::CallerIpNotAllowed => "caller IP not allowed",
+                ErrorCode::UserSigExpired => "UserSig expired",
+                ErrorCode::UserSigUnparsable => "UserSig cannot be parsed",
+                ErrorCode::UserSigVerificationFailed => {
+                    "UserSig verification failed (wrong key)"
+                }
+                ErrorCode::UserSigIdentifierMismatch => {
+                    "identifier differs from the UserSig's"
+                }
+                ErrorCode::UserSigSdkAppIdMismatch => {
+                    "SDKAppID differs from the UserSig's"
+                }
+                ErrorCode::KeyNotFound => "key missing (wrong data centre)",
+                ErrorCode::SdkAppIdNotFound => "SDKAppID does not exist",
+                ErrorCode::UserSigFailuresRetryLater => {
+                    "UserSig failures, retry after 1 min"
+                }
+                ErrorCode::AccountBlacklisted => "account blacklisted",
+                ErrorCode::AccountNotImported => "account not imported",
+                ErrorCode::Unknown(_) => "a code the spec does not list",
+            }
+        }
+        fn advice(&self) -> ::std::option::Option<&'static str> {
+            match self {
+                ErrorCode::InternalTimeout => ::std::option::Option::None,
+                ErrorCode::InternalTimeoutRetry => ::std::option::Option::None,
+                ErrorCode::AccountCountOverLimit => ::std::option::Option::None,
+                ErrorCode::InvalidParameter => ::std::option::Option::None,
+                ErrorCode::AppAdminPermissionRequired => ::std::option::Option::None,
+                ErrorCode::InternalServerError => ::std::option::Option::None,
+                ErrorCode::HttpParseError => ::std::option::Option::None,
+                ErrorCode::JsonParseError => ::std::option::Option::None,
+                ErrorCode::AccountOrSignatureError60004 => ::std::option::Option::None,
+                ErrorCode::AccountOrSignatureError60005 => ::std::option::Option::None,
+                ErrorCode::SdkAppIdInvalid => ::std::option::Option::None,
+                ErrorCode::ApiRateLimitExceeded => ::std::option::Option::None,
+                ErrorCode::ServiceTimeout => ::std::option::Option::None,
+                ErrorCode::BadResourceUrl => ::std::option::Option::None,
+                ErrorCode::AppAdminRequired => ::std::option::Option::None,
+                ErrorCode::SdkAppIdRateLimitExceeded => ::std::option::Option::None,
+                ErrorCode::SdkAppIdMissing => ::std::option::Option::None,
+                ErrorCode::ResponseJsonParseError => ::std::option::Option::None,
+                ErrorCode::AccountSwapTimeout => ::std::option::Option::None,
+                ErrorCode::AccountTypeNotString => ::std::option::Option::None,
+                ErrorCode::SdkAppIdDisabled => ::std::option::Option::None,
+                ErrorCode::RequestDisabled => ::std::option::Option::None,
+                ErrorCode::TooFrequent60018 => ::std::option::Option::None,
+                ErrorCode::TooFrequent60019 => ::std::option::Option::None,
+                ErrorCode::PlanExpired => ::std::option::Option::None,
+                ErrorCode::CallerIpNotAllowed => ::std::option::Option::None,
+                ErrorCode::UserSigExpired => ::std::option::Option::None,
+                ErrorCode::UserSigUnparsable => ::std::option::Option::None,
+                ErrorCode::UserSigVerificationFailed => ::std::option::Option::None,
+                ErrorCode::UserSigIdentifierMismatch => ::std::option::Option::None,
+                ErrorCode::UserSigSdkAppIdMismatch => ::std::option::Option::None,
+                ErrorCode::KeyNotFound => ::std::option::Option::None,
+                ErrorCode::SdkAppIdNotFound => ::std::option::Option::None,
+                ErrorCode::UserSigFailuresRetryLater => ::std::option::Option::None,
+                ErrorCode::AccountBlacklisted => ::std::option::Option::None,
+                ErrorCode::AccountNotImported => ::std::option::Option::None,
+                ErrorCode::Unknown(_) => ::std::option::Option::None,
+            }
+        }
+    }
+    impl ::std::fmt::Display for ErrorCode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            use ::imspec_runtime::VendorCode as _;
+            write!(f, "{} {}", self.code(), self.meaning())
+        }
+    }
+    /// The limits the vendor raises on request, by name, as the runtime lists them.
+    pub const LIMITS: &[::imspec_runtime::LimitInfo] = &[];
+    /// Limits the vendor raises on request. Validation uses these instead of the documented
+    /// values, so a client is not stopped by a limit the vendor has relaxed for this app.
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::marker::Copy,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq
+    )]
+    pub struct Limits {}
+    impl Limits {
+        /// The limits as the vendor's page documents them.
+        pub const DOCUMENTED: Limits = Limits {};
+        /// Fails when a limit is raised beyond what the vendor says it grants.
+        pub fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+            ::std::result::Result::Ok(())
+        }
+        /// The documented limits with the named ones raised; names not in [`LIMITS`] are
+        /// ignored here (`ApiEntry::check_raised` refuses them).
+        pub fn raised(raised: &::imspec_runtime::Raised) -> Limits {
+            #[allow(unused_mut)]
+            let mut limits = Limits::DOCUMENTED;
+            let _ = raised;
+            limits
+        }
+    }
+    impl ::std::default::Default for Limits {
+        fn default() -> Self {
+            Limits::DOCUMENTED
+        }
+    }
+    #[allow(unused_variables)]
+    fn validate_multiaccount_import_request(
+        value: &MultiaccountImportRequest,
+        path: &::imspec_runtime::Path<'_>,
+        root: &MultiaccountImportRequest,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        {
+            let p = path.field("Accounts");
+            let x = &value.accounts;
+            let items = x.as_slice();
+            for (i, x) in items.iter().enumerate() {
+                let p = p.index(i);
+                let s: &str = x.as_str();
+                v.max_len(
+                    &p,
+                    s,
+                    32u64,
+                    ::imspec_runtime::LenUnit::Bytes,
+                    ::imspec_runtime::Code::Int(70402i64),
+                );
+            }
+        }
+    }
+    #[allow(unused_variables)]
+    fn validate_multiaccount_import_request_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        path: &::imspec_runtime::Path<'_>,
+        root: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        let ::std::option::Option::Some(object) = value.as_object() else {
+            v.schema(
+                path,
+                ::imspec_runtime::Rule::Type,
+                ::imspec_runtime::Code::Int(70402i64),
+                ::std::format!(
+                    "expected an object ({}), found {}", "MultiaccountImportRequest",
+                    ::imspec_runtime::json_kind(value)
+                ),
+            );
+            return;
+        };
+        {
+            let p = path.field("Accounts");
+            match object.get("Accounts") {
+                ::std::option::Option::None => {
+                    v.schema(
+                        &p,
+                        ::imspec_runtime::Rule::Required,
+                        ::imspec_runtime::Code::Int(70402i64),
+                        "is required",
+                    )
+                }
+                ::std::option::Option::Some(x) => {
+                    match x.as_array() {
+                        ::std::option::Option::Some(items) => {
+                            for (i, x) in items.iter().enumerate() {
+                                let p = p.index(i);
+                                match x.as_str() {
+                                    ::std::option::Option::Some(s) => {
+                                        v.max_len(
+                                            &p,
+                                            s,
+                                            32u64,
+                                            ::imspec_runtime::LenUnit::Bytes,
+                                            ::imspec_runtime::Code::Int(70402i64),
+                                        );
+                                    }
+                                    ::std::option::Option::None => {
+                                        v.schema(
+                                            &p,
+                                            ::imspec_runtime::Rule::Type,
+                                            ::imspec_runtime::Code::Int(70402i64),
+                                            ::std::format!(
+                                                "expected a string, found {}",
+                                                ::imspec_runtime::json_kind(x)
+                                            ),
+                                        )
+                                    }
+                                }
+                            }
+                        }
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(70402i64),
+                                ::std::format!(
+                                    "expected an array, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+    }
+    impl MultiaccountImportRequest {
+        /// Every violation of the spec's rules at the documented limits, each with its JSON
+        /// path and the code the vendor would answer. Empty when the request is valid.
+        pub fn validate(&self) -> ::std::vec::Vec<::imspec_runtime::Violation> {
+            let mut v = ::imspec_runtime::Violations::new();
+            self.validate_with(&Limits::DOCUMENTED, &mut v);
+            v.into_vec()
+        }
+        /// Validates against `limits` (raised ones included) into `v`; allocates nothing
+        /// when the request is valid.
+        pub fn validate_with(
+            &self,
+            limits: &Limits,
+            v: &mut ::imspec_runtime::Violations,
+        ) {
+            if let ::std::option::Option::Some(n) = ::std::option::Option::Some(
+                self.accounts.len(),
+            ) {
+                v.batch(
+                    &::imspec_runtime::Path::Root.field("Accounts"),
+                    n,
+                    100u64,
+                    ::imspec_runtime::Code::Int(70402i64),
+                );
+            }
+            validate_multiaccount_import_request(
+                self,
+                &::imspec_runtime::Path::Root,
+                self,
+                limits,
+                v,
+            );
+        }
+    }
+    /// Validates a request body given as JSON: schema problems (missing fields, wrong
+    /// types, values outside an enum) and every rule, all in one pass. The batch maximum
+    /// comes first, so that a bounded [`::imspec_runtime::Violations`] always keeps it.
+    pub fn validate_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        if let ::std::option::Option::Some(items) = value
+            .get("Accounts")
+            .and_then(|x| x.as_array())
+        {
+            v.batch(
+                &::imspec_runtime::Path::Root.field("Accounts"),
+                items.len(),
+                100u64,
+                ::imspec_runtime::Code::Int(70402i64),
+            );
+        }
+        validate_multiaccount_import_request_json(
             value,
             &::imspec_runtime::Path::Root,
             value,

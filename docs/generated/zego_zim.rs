@@ -285,6 +285,27 @@ impl Client {
     > {
         self.inner.send_typed(&add_friends::ENTRY, request, &[]).await
     }
+    /// 查询好友列表 — `zego_zim/query_friends`
+    ///
+    /// 根据用户 ID 分页拉取其好友列表，获取备注、好友关系建立时间等信息。
+    ///
+    /// - Source `page`: 查询好友列表 pages/zego_zim/query_friends.md
+    /// - Source `return_codes`: 全局返回码 https://www.zegocloud.com/docs/zim-server/return-codes
+    /// - Source `access`: 调用方式 https://www.zegocloud.com/docs/zim-server/accessing-server-apis
+    /// - Source `providers`: Provider facts docs/providers.md
+    ///
+    /// Validates the request (invalid items are reported, the others sent), chunks it to
+    /// the batch maximum, paces, signs and retries; one outcome per item.
+    pub async fn query_friends(
+        &self,
+        params: &query_friends::Params,
+        request: &query_friends::Request,
+    ) -> ::std::result::Result<
+        ::imspec_runtime::Outcomes<query_friends::Response, query_friends::ErrorCode>,
+        ::imspec_runtime::ClientError,
+    > {
+        self.inner.send_typed(&query_friends::ENTRY, request, &params.to_pairs()).await
+    }
     /// 批量注册用户 — `zego_zim/register_users`
     ///
     /// 后端注册，开发者可以通过该接口批量帮用户注册 IM 账号，实现消息的接收，以便在用户登录 ZIM 后接收历史消息，常用于教育场景。
@@ -309,6 +330,7 @@ impl Client {
 /// Every API of this vendor, for callers that reach APIs by id (the command line, the emulator).
 pub static APIS: &[&::imspec_runtime::ApiEntry] = &[
     &add_friends::ENTRY,
+    &query_friends::ENTRY,
     &register_users::ENTRY,
 ];
 /// 批量添加好友 — `zego_zim/add_friends`
@@ -2210,6 +2232,926 @@ pub mod add_friends {
             );
         }
         validate_add_friends_request_json(
+            value,
+            &::imspec_runtime::Path::Root,
+            value,
+            limits,
+            v,
+        );
+    }
+    /// [`validate_json`] at the documented limits.
+    pub fn validate_json_documented(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::DOCUMENTED, v);
+    }
+    /// [`validate_json`] with the named limits raised (names as in [`LIMITS`]; others stay
+    /// documented).
+    pub fn validate_json_raised(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        raised: &::imspec_runtime::Raised,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::raised(raised), v);
+    }
+}
+/// 查询好友列表 — `zego_zim/query_friends`
+///
+/// 根据用户 ID 分页拉取其好友列表，获取备注、好友关系建立时间等信息。
+///
+/// - Source `page`: 查询好友列表 pages/zego_zim/query_friends.md
+/// - Source `return_codes`: 全局返回码 https://www.zegocloud.com/docs/zim-server/return-codes
+/// - Source `access`: 调用方式 https://www.zegocloud.com/docs/zim-server/accessing-server-apis
+/// - Source `providers`: Provider facts docs/providers.md
+pub mod query_friends {
+    /// The endpoint, rate limit and batch dimension of this API, from its spec.
+    pub const INFO: ::imspec_runtime::ApiInfo = ::imspec_runtime::ApiInfo {
+        id: "zego_zim/query_friends",
+        method: "GET",
+        path: "/",
+        query: &[("Action", "QueryFriendList")],
+        headers: &[],
+        content_type: "application/json",
+        rate_limit: ::imspec_runtime::RateLimit {
+            per_second: 20u32,
+            scope: ::imspec_runtime::RateScope::App,
+            raisable: false,
+            answer: ::imspec_runtime::Code::Int(660300005i64),
+            budget: "zego_zim/query_friends",
+        },
+        operation: ::imspec_runtime::Operation::List,
+        batch: ::std::option::Option::None,
+        schema_error_code: ::imspec_runtime::Code::Int(660000002i64),
+        envelope: ::imspec_runtime::Envelope {
+            code: "Code",
+            message: "Message",
+            ok: ::std::option::Option::Some(::imspec_runtime::Code::Int(0i64)),
+        },
+        results: ::std::option::Option::None,
+        unlisted: ::std::option::Option::None,
+        paging: ::std::option::Option::Some(::imspec_runtime::Paging {
+            cursor: ::imspec_runtime::Carrier::Param("Next"),
+            page_size: ::std::option::Option::Some(
+                ::imspec_runtime::Carrier::Param("Limit"),
+            ),
+            items: &["FriendInfos"],
+            item_id: ::std::option::Option::Some("UserId"),
+            next: ::std::option::Option::Some(&["Next"]),
+            complete: ::std::option::Option::None,
+        }),
+        already_registered: ::std::option::Option::None,
+        vendor: &super::VENDOR,
+        errors: &[
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(660000001i64),
+                name: "GenericError",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "业务类通用错误。",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(660000002i64),
+                name: "InputParamError",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "参数错误。",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(660300005i64),
+                name: "AppIdRateLimited",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "调用接口的频率超出了 AppID 级别限制。",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(1i64),
+                name: "SystemBusy",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "Request failed: the server is busy.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(2i64),
+                name: "InvalidParameter",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "Input parameter error.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(3i64),
+                name: "AuthFailed",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "Authentication failed.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(7i64),
+                name: "SystemQpsLimit",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "The number of requests per second exceeds the system setting (QPS over the system limit).",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000000i64),
+                name: "InvalidHost",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "The Host of the request URL is wrong.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000001i64),
+                name: "InvalidAppId",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The AppId field is malformed.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000002i64),
+                name: "TimestampEmpty",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The Timestamp field is empty.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000003i64),
+                name: "InvalidTimestamp",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The Timestamp field is malformed.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000004i64),
+                name: "SignatureExpired",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The signature has expired (Timestamp more than 10 minutes off the server's clock).",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000005i64),
+                name: "SignatureMismatch",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The signature is wrong.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000006i64),
+                name: "ActionEmpty",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "The Action query parameter is empty.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000007i64),
+                name: "UnsupportedAction",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "The Action is not supported.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000008i64),
+                name: "SignatureNonceEmpty",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The SignatureNonce field is empty.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000009i64),
+                name: "SignatureEmpty",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The Signature field is empty.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000013i64),
+                name: "SignatureVersionEmpty",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The SignatureVersion field is empty.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000014i64),
+                name: "UnsupportedSignatureVersion",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The SignatureVersion is not supported.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(660000012i64),
+                name: "UserIdTooLong",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "A UserID is longer than 32 bytes.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+        ],
+        answer: ::imspec_runtime::ApiAnswer {
+            item_message: ::std::option::Option::None,
+            failed_ids: ::std::option::Option::None,
+            invalid_ids: ::std::option::Option::None,
+            all_failed: &[],
+            fill: &[],
+        },
+        relation: ::std::option::Option::Some(::imspec_runtime::Relation {
+            requester: ::imspec_runtime::Requester::Param("FromUserId"),
+            direction: ::imspec_runtime::Direction::OneWay,
+            direction_field: ::std::option::Option::None,
+            unknown_user: ::std::option::Option::None,
+            unknown_requester: ::std::option::Option::None,
+            already_friends: ::std::option::Option::None,
+            pending: ::std::option::Option::None,
+            force: ::std::option::Option::None,
+            target_param: ::std::option::Option::None,
+            not_friends: ::std::option::Option::None,
+            check_values: &[],
+        }),
+        state: ::imspec_runtime::StateLimits {
+            friends_per_user: ::std::option::Option::None,
+            peer_friends_per_user: ::std::option::Option::None,
+            groups_per_user: ::std::option::Option::None,
+            pending_per_user: ::std::option::Option::None,
+        },
+    };
+    /// Path and query parameters of this API.
+    pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[
+        ::imspec_runtime::ParamInfo {
+            name: "FromUserId",
+            location: ::imspec_runtime::ParamIn::Query,
+            ty: ::imspec_runtime::ParamType::String,
+            required: true,
+            bind: ::std::option::Option::None,
+            default: ::std::option::Option::None,
+            min: ::std::option::Option::None,
+            max: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ParamInfo {
+            name: "Limit",
+            location: ::imspec_runtime::ParamIn::Query,
+            ty: ::imspec_runtime::ParamType::Integer,
+            required: true,
+            bind: ::std::option::Option::None,
+            default: ::std::option::Option::Some("100"),
+            min: ::std::option::Option::None,
+            max: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ParamInfo {
+            name: "Next",
+            location: ::imspec_runtime::ParamIn::Query,
+            ty: ::imspec_runtime::ParamType::Integer,
+            required: true,
+            bind: ::std::option::Option::None,
+            default: ::std::option::Option::None,
+            min: ::std::option::Option::None,
+            max: ::std::option::Option::None,
+        },
+    ];
+    /// This API as the runtime client and the emulator reach it.
+    pub static ENTRY: ::imspec_runtime::ApiEntry = ::imspec_runtime::ApiEntry {
+        info: &INFO,
+        params: PARAMS,
+        validate_json: validate_json_documented,
+        limits: LIMITS,
+        validate_json_raised,
+    };
+    /// The path and query parameters of this API that the caller gives.
+    #[derive(Debug, Clone, PartialEq, Default)]
+    pub struct Params {
+        /// 查询此 UserID（已在客户端调用 `login` 方法登录 ZIM 服务，或已调用 [服务端 API](/zim-server/user/batch-register-users) 完成注册）的好友列表。
+        /// `FromUserId`, in the query.
+        pub from_user_id: ::std::string::String,
+        /// 单次拉取多少名好友的信息。取值范围为 [0, 100]。如果不填或数值为 0、大于 100，取值为 100。
+        /// `Limit`, in the query.
+        /// The service assumes `100` when absent.
+        pub limit: i64,
+        /// 分页拉取标志，第一次填 0 ，之后填上一次返回的 Next 值。当返回的 Next 为 0 时，代表好友列表获取完毕。
+        /// `Next`, in the query.
+        pub next: i64,
+    }
+    impl Params {
+        /// As `(name, value)` pairs, the way the runtime takes them.
+        #[allow(clippy::vec_init_then_push)]
+        pub fn to_pairs(
+            &self,
+        ) -> ::std::vec::Vec<(::std::string::String, ::std::string::String)> {
+            let mut out = ::std::vec::Vec::new();
+            out.push((
+                ::std::string::String::from("FromUserId"),
+                ::std::string::ToString::to_string(&self.from_user_id),
+            ));
+            out.push((
+                ::std::string::String::from("Limit"),
+                ::std::string::ToString::to_string(&self.limit),
+            ));
+            out.push((
+                ::std::string::String::from("Next"),
+                ::std::string::ToString::to_string(&self.next),
+            ));
+            out
+        }
+    }
+    /// The request body of this API.
+    pub type Request = QueryFriendsRequest;
+    /// The response body (HTTP 200) of this API.
+    pub type Response = QueryFriendsResponse;
+    /// No body: the parameters travel in the query.
+    ///
+    /// Source: page §请求示例
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct QueryFriendsRequest {}
+    /// Source: page §响应参数
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct QueryFriendsResponse {
+        /// 返回码。
+        #[serde(
+            rename = "Code",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub code: ::std::option::Option<i64>,
+        /// 请求结果的说明信息。
+        #[serde(
+            rename = "Message",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub message: ::std::option::Option<::std::string::String>,
+        /// 请求 ID。
+        #[serde(
+            rename = "RequestId",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub request_id: ::std::option::Option<::std::string::String>,
+        /// 当前好友总数。
+        #[serde(
+            rename = "TotalCount",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub total_count: ::std::option::Option<i64>,
+        /// 分页拉取标志，非 0 仅表示还有好友的信息未返回，需要将该字段设置到请求参数 `Next` 中拉取更多用户的信息；为 0 表示已经返回所有用户的信息。
+        /// 除上述说明之外，此字段与列表信息无任何关联，请勿基于此做任何其他逻辑。
+        #[serde(
+            rename = "Next",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub next: ::std::option::Option<i64>,
+        /// 好友数据列表。
+        #[serde(
+            rename = "FriendInfos",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub friend_infos: ::std::option::Option<::std::vec::Vec<QueriedFriendInfo>>,
+    }
+    /// 好友数据列表。
+    ///
+    /// Source: page §响应参数
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct QueriedFriendInfo {
+        /// 好友的用户 ID。
+        #[serde(
+            rename = "UserId",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<::std::string::String>,
+        /// 用户名称。
+        #[serde(
+            rename = "UserName",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_name: ::std::option::Option<::std::string::String>,
+        /// 用户头像地址。
+        #[serde(
+            rename = "Avatar",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub avatar: ::std::option::Option<::std::string::String>,
+        /// 建立好友关系时的附言。
+        #[serde(
+            rename = "Wording",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub wording: ::std::option::Option<::std::string::String>,
+        /// `FromUserId` 对此好友的备注。
+        #[serde(
+            rename = "FriendAlias",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub friend_alias: ::std::option::Option<::std::string::String>,
+        /// 好友关系建立时间，单位为 ms。
+        #[serde(
+            rename = "CreateTime",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub create_time: ::std::option::Option<i64>,
+        /// 好友属性。
+        #[serde(
+            rename = "Attributes",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub attributes: ::std::option::Option<::std::vec::Vec<QueriedFriendAttribute>>,
+    }
+    /// 好友属性。
+    ///
+    /// Source: page §响应参数
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct QueriedFriendAttribute {
+        /// 好友属性的键。
+        #[serde(
+            rename = "Key",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub key: ::std::option::Option<::std::string::String>,
+        /// 好友属性的值。
+        #[serde(
+            rename = "Value",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
+    /// Every code this API can answer: its own error table and the vendor's shared codes (20 in all).
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq,
+        ::std::hash::Hash
+    )]
+    #[non_exhaustive]
+    pub enum ErrorCode {
+        /// `660000001` — 业务类通用错误。
+        ///
+        /// Advice: 请重试，或联系 ZEGO 技术支持。
+        ///
+        /// Class: `retryable`.
+        GenericError,
+        /// `660000002` — 参数错误。
+        ///
+        /// Advice: 请检查请求参数。
+        ///
+        /// Class: `caller_error`.
+        InputParamError,
+        /// `660300005` — 调用接口的频率超出了 AppID 级别限制。
+        ///
+        /// Advice: 请稍后再试。
+        ///
+        /// Class: `rate_limited`.
+        AppIdRateLimited,
+        /// `1` — Request failed: the server is busy.
+        ///
+        /// Class: `retryable`.
+        SystemBusy,
+        /// `2` — Input parameter error.
+        ///
+        /// Class: `caller_error`.
+        InvalidParameter,
+        /// `3` — Authentication failed.
+        ///
+        /// Class: `auth`.
+        AuthFailed,
+        /// `7` — The number of requests per second exceeds the system setting (QPS over the system limit).
+        ///
+        /// Class: `rate_limited`.
+        SystemQpsLimit,
+        /// `100000000` — The Host of the request URL is wrong.
+        ///
+        /// Class: `caller_error`.
+        InvalidHost,
+        /// `100000001` — The AppId field is malformed.
+        ///
+        /// Class: `auth`.
+        InvalidAppId,
+        /// `100000002` — The Timestamp field is empty.
+        ///
+        /// Class: `auth`.
+        TimestampEmpty,
+        /// `100000003` — The Timestamp field is malformed.
+        ///
+        /// Class: `auth`.
+        InvalidTimestamp,
+        /// `100000004` — The signature has expired (Timestamp more than 10 minutes off the server's clock).
+        ///
+        /// Class: `auth`.
+        SignatureExpired,
+        /// `100000005` — The signature is wrong.
+        ///
+        /// Class: `auth`.
+        SignatureMismatch,
+        /// `100000006` — The Action query parameter is empty.
+        ///
+        /// Class: `caller_error`.
+        ActionEmpty,
+        /// `100000007` — The Action is not supported.
+        ///
+        /// Class: `caller_error`.
+        UnsupportedAction,
+        /// `100000008` — The SignatureNonce field is empty.
+        ///
+        /// Class: `auth`.
+        SignatureNonceEmpty,
+        /// `100000009` — The Signature field is empty.
+        ///
+        /// Class: `auth`.
+        SignatureEmpty,
+        /// `100000013` — The SignatureVersion field is empty.
+        ///
+        /// Class: `auth`.
+        SignatureVersionEmpty,
+        /// `100000014` — The SignatureVersion is not supported.
+        ///
+        /// Class: `auth`.
+        UnsupportedSignatureVersion,
+        /// `660000012` — A UserID is longer than 32 bytes.
+        ///
+        /// Class: `caller_error`.
+        UserIdTooLong,
+        /// A code the spec does not list.
+        Unknown(::imspec_runtime::Code),
+    }
+    impl ::imspec_runtime::VendorCode for ErrorCode {
+        fn from_code(code: &::imspec_runtime::Code) -> Self {
+            match code {
+                ::imspec_runtime::Code::Int(660000001i64) => ErrorCode::GenericError,
+                ::imspec_runtime::Code::Int(660000002i64) => ErrorCode::InputParamError,
+                ::imspec_runtime::Code::Int(660300005i64) => ErrorCode::AppIdRateLimited,
+                ::imspec_runtime::Code::Int(1i64) => ErrorCode::SystemBusy,
+                ::imspec_runtime::Code::Int(2i64) => ErrorCode::InvalidParameter,
+                ::imspec_runtime::Code::Int(3i64) => ErrorCode::AuthFailed,
+                ::imspec_runtime::Code::Int(7i64) => ErrorCode::SystemQpsLimit,
+                ::imspec_runtime::Code::Int(100000000i64) => ErrorCode::InvalidHost,
+                ::imspec_runtime::Code::Int(100000001i64) => ErrorCode::InvalidAppId,
+                ::imspec_runtime::Code::Int(100000002i64) => ErrorCode::TimestampEmpty,
+                ::imspec_runtime::Code::Int(100000003i64) => ErrorCode::InvalidTimestamp,
+                ::imspec_runtime::Code::Int(100000004i64) => ErrorCode::SignatureExpired,
+                ::imspec_runtime::Code::Int(100000005i64) => ErrorCode::SignatureMismatch,
+                ::imspec_runtime::Code::Int(100000006i64) => ErrorCode::ActionEmpty,
+                ::imspec_runtime::Code::Int(100000007i64) => ErrorCode::UnsupportedAction,
+                ::imspec_runtime::Code::Int(100000008i64) => {
+                    ErrorCode::SignatureNonceEmpty
+                }
+                ::imspec_runtime::Code::Int(100000009i64) => ErrorCode::SignatureEmpty,
+                ::imspec_runtime::Code::Int(100000013i64) => {
+                    ErrorCode::SignatureVersionEmpty
+                }
+                ::imspec_runtime::Code::Int(100000014i64) => {
+                    ErrorCode::UnsupportedSignatureVersion
+                }
+                ::imspec_runtime::Code::Int(660000012i64) => ErrorCode::UserIdTooLong,
+                other => ErrorCode::Unknown(other.clone()),
+            }
+        }
+        fn code(&self) -> ::imspec_runtime::Code {
+            match self {
+                ErrorCode::GenericError => ::imspec_runtime::Code::Int(660000001i64),
+                ErrorCode::InputParamError => ::imspec_runtime::Code::Int(660000002i64),
+                ErrorCode::AppIdRateLimited => ::imspec_runtime::Code::Int(660300005i64),
+                ErrorCode::SystemBusy => ::imspec_runtime::Code::Int(1i64),
+                ErrorCode::InvalidParameter => ::imspec_runtime::Code::Int(2i64),
+                ErrorCode::AuthFailed => ::imspec_runtime::Code::Int(3i64),
+                ErrorCode::SystemQpsLimit => ::imspec_runtime::Code::Int(7i64),
+                ErrorCode::InvalidHost => ::imspec_runtime::Code::Int(100000000i64),
+                ErrorCode::InvalidAppId => ::imspec_runtime::Code::Int(100000001i64),
+                ErrorCode::TimestampEmpty => ::imspec_runtime::Code::Int(100000002i64),
+                ErrorCode::InvalidTimestamp => ::imspec_runtime::Code::Int(100000003i64),
+                ErrorCode::SignatureExpired => ::imspec_runtime::Code::Int(100000004i64),
+                ErrorCode::SignatureMismatch => ::imspec_runtime::Code::Int(100000005i64),
+                ErrorCode::ActionEmpty => ::imspec_runtime::Code::Int(100000006i64),
+                ErrorCode::UnsupportedAction => ::imspec_runtime::Code::Int(100000007i64),
+                ErrorCode::SignatureNonceEmpty => {
+                    ::imspec_runtime::Code::Int(100000008i64)
+                }
+                ErrorCode::SignatureEmpty => ::imspec_runtime::Code::Int(100000009i64),
+                ErrorCode::SignatureVersionEmpty => {
+                    ::imspec_runtime::Code::Int(100000013i64)
+                }
+                ErrorCode::UnsupportedSignatureVersion => {
+                    ::imspec_runtime::Code::Int(100000014i64)
+                }
+                ErrorCode::UserIdTooLong => ::imspec_runtime::Code::Int(660000012i64),
+                ErrorCode::Unknown(code) => code.clone(),
+            }
+        }
+        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
+            match self {
+                ErrorCode::GenericError => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::InputParamError => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::AppIdRateLimited => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::SystemBusy => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::InvalidParameter => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::AuthFailed => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SystemQpsLimit => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::InvalidHost => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::InvalidAppId => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::TimestampEmpty => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::InvalidTimestamp => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SignatureExpired => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SignatureMismatch => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::ActionEmpty => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::UnsupportedAction => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::SignatureNonceEmpty => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SignatureEmpty => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SignatureVersionEmpty => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UnsupportedSignatureVersion => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserIdTooLong => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::Unknown(_) => ::std::option::Option::None,
+            }
+        }
+        fn meaning(&self) -> &'static str {
+            match self {
+                ErrorCode::GenericError => "业务类通用错误。",
+                ErrorCode::InputParamError => "参数错误。",
+                ErrorCode::AppIdRateLimited => {
+                    "调用接口的频率超出了 AppID 级别限制。"
+                }
+                ErrorCode::SystemBusy => "Request failed: the server is busy.",
+                ErrorCode::InvalidParameter => "Input parameter error.",
+                ErrorCode::AuthFailed => "Authentication failed.",
+                ErrorCode::SystemQpsLimit => {
+                    "The number of requests per second exceeds the system setting (QPS over the system limit)."
+                }
+                ErrorCode::InvalidHost => "The Host of the request URL is wrong.",
+                ErrorCode::InvalidAppId => "The AppId field is malformed.",
+                ErrorCode::TimestampEmpty => "The Timestamp field is empty.",
+                ErrorCode::InvalidTimestamp => "The Timestamp field is malformed.",
+                ErrorCode::SignatureExpired => {
+                    "The signature has expired (Timestamp more than 10 minutes off the server's clock)."
+                }
+                ErrorCode::SignatureMismatch => "The signature is wrong.",
+                ErrorCode::ActionEmpty => "The Action query parameter is empty.",
+                ErrorCode::UnsupportedAction => "The Action is not supported.",
+                ErrorCode::SignatureNonceEmpty => "The SignatureNonce field is empty.",
+                ErrorCode::SignatureEmpty => "The Signature field is empty.",
+                ErrorCode::SignatureVersionEmpty => {
+                    "The SignatureVersion field is empty."
+                }
+                ErrorCode::UnsupportedSignatureVersion => {
+                    "The SignatureVersion is not supported."
+                }
+                ErrorCode::UserIdTooLong => "A UserID is longer than 32 bytes.",
+                ErrorCode::Unknown(_) => "a code the spec does not list",
+            }
+        }
+        fn advice(&self) -> ::std::option::Option<&'static str> {
+            match self {
+                ErrorCode::GenericError => {
+                    ::std::option::Option::Some(
+                        "请重试，或联系 ZEGO 技术支持。",
+                    )
+                }
+                ErrorCode::InputParamError => {
+                    ::std::option::Option::Some("请检查请求参数。")
+                }
+                ErrorCode::AppIdRateLimited => {
+                    ::std::option::Option::Some("请稍后再试。")
+                }
+                ErrorCode::SystemBusy => ::std::option::Option::None,
+                ErrorCode::InvalidParameter => ::std::option::Option::None,
+                ErrorCode::AuthFailed => ::std::option::Option::None,
+                ErrorCode::SystemQpsLimit => ::std::option::Option::None,
+                ErrorCode::InvalidHost => ::std::option::Option::None,
+                ErrorCode::InvalidAppId => ::std::option::Option::None,
+                ErrorCode::TimestampEmpty => ::std::option::Option::None,
+                ErrorCode::InvalidTimestamp => ::std::option::Option::None,
+                ErrorCode::SignatureExpired => ::std::option::Option::None,
+                ErrorCode::SignatureMismatch => ::std::option::Option::None,
+                ErrorCode::ActionEmpty => ::std::option::Option::None,
+                ErrorCode::UnsupportedAction => ::std::option::Option::None,
+                ErrorCode::SignatureNonceEmpty => ::std::option::Option::None,
+                ErrorCode::SignatureEmpty => ::std::option::Option::None,
+                ErrorCode::SignatureVersionEmpty => ::std::option::Option::None,
+                ErrorCode::UnsupportedSignatureVersion => ::std::option::Option::None,
+                ErrorCode::UserIdTooLong => ::std::option::Option::None,
+                ErrorCode::Unknown(_) => ::std::option::Option::None,
+            }
+        }
+    }
+    impl ::std::fmt::Display for ErrorCode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            use ::imspec_runtime::VendorCode as _;
+            write!(f, "{} {}", self.code(), self.meaning())
+        }
+    }
+    /// The limits the vendor raises on request, by name, as the runtime lists them.
+    pub const LIMITS: &[::imspec_runtime::LimitInfo] = &[];
+    /// Limits the vendor raises on request. Validation uses these instead of the documented
+    /// values, so a client is not stopped by a limit the vendor has relaxed for this app.
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::marker::Copy,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq
+    )]
+    pub struct Limits {}
+    impl Limits {
+        /// The limits as the vendor's page documents them.
+        pub const DOCUMENTED: Limits = Limits {};
+        /// Fails when a limit is raised beyond what the vendor says it grants.
+        pub fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+            ::std::result::Result::Ok(())
+        }
+        /// The documented limits with the named ones raised; names not in [`LIMITS`] are
+        /// ignored here (`ApiEntry::check_raised` refuses them).
+        pub fn raised(raised: &::imspec_runtime::Raised) -> Limits {
+            #[allow(unused_mut)]
+            let mut limits = Limits::DOCUMENTED;
+            let _ = raised;
+            limits
+        }
+    }
+    impl ::std::default::Default for Limits {
+        fn default() -> Self {
+            Limits::DOCUMENTED
+        }
+    }
+    const CHARSET_USER_ID: ::imspec_runtime::Charset = {
+        const RANGES: &[(char, char)] = &[('0', '9'), ('a', 'z'), ('A', 'Z')];
+        ::imspec_runtime::Charset {
+            name: "user_id",
+            ranges: RANGES,
+            chars: "!#$%&()+-:;<=.>?@[]^_{}|~",
+            ascii: ::imspec_runtime::Charset::ascii_table(
+                RANGES,
+                "!#$%&()+-:;<=.>?@[]^_{}|~",
+            ),
+        }
+    };
+    #[allow(unused_variables)]
+    fn validate_query_friends_request(
+        value: &QueryFriendsRequest,
+        path: &::imspec_runtime::Path<'_>,
+        root: &QueryFriendsRequest,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {}
+    #[allow(unused_variables)]
+    fn validate_query_friends_request_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        path: &::imspec_runtime::Path<'_>,
+        root: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        let ::std::option::Option::Some(object) = value.as_object() else {
+            v.schema(
+                path,
+                ::imspec_runtime::Rule::Type,
+                ::imspec_runtime::Code::Int(660000002i64),
+                ::std::format!(
+                    "expected an object ({}), found {}", "QueryFriendsRequest",
+                    ::imspec_runtime::json_kind(value)
+                ),
+            );
+            return;
+        };
+    }
+    impl QueryFriendsRequest {
+        /// Every violation of the spec's rules at the documented limits, each with its JSON
+        /// path and the code the vendor would answer. Empty when the request is valid.
+        pub fn validate(&self) -> ::std::vec::Vec<::imspec_runtime::Violation> {
+            let mut v = ::imspec_runtime::Violations::new();
+            self.validate_with(&Limits::DOCUMENTED, &mut v);
+            v.into_vec()
+        }
+        /// Validates against `limits` (raised ones included) into `v`; allocates nothing
+        /// when the request is valid.
+        pub fn validate_with(
+            &self,
+            limits: &Limits,
+            v: &mut ::imspec_runtime::Violations,
+        ) {
+            validate_query_friends_request(
+                self,
+                &::imspec_runtime::Path::Root,
+                self,
+                limits,
+                v,
+            );
+        }
+    }
+    /// Validates a request body given as JSON: schema problems (missing fields, wrong
+    /// types, values outside an enum) and every rule, all in one pass. The batch maximum
+    /// comes first, so that a bounded [`::imspec_runtime::Violations`] always keeps it.
+    pub fn validate_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_query_friends_request_json(
             value,
             &::imspec_runtime::Path::Root,
             value,

@@ -1,0 +1,212 @@
+//! A whole friend-graph migration per vendor through `imspec send` only, against one
+//! `imspec emulator` that registers nobody on first use: register the users, add the friends,
+//! check them, list them (every friend once, across pages).
+//!
+//! Easemob's batch registration (`POST /{org}/{app}/users`) has no spec — its body is a
+//! top-level JSON array, which the vocabulary cannot express — so its users are registered
+//! with the emulator's control endpoint; ZEGO's relation check (`CheckFriendsRelation`) has no
+//! spec either — its successes carry no code — so ZEGO is checked by listing.
+
+mod common;
+
+use common::{Emulator, http, imspec_env};
+use serde_json::{Value, json};
+
+/// A config with the demo credentials whose emulator registers only registered ids.
+fn config() -> String {
+    let path = std::env::temp_dir().join(format!("imspec-migration-{}.toml", std::process::id()));
+    let demo =
+        include_str!("../../imspec-emulator/default.toml").replace("auto_register = true ", "auto_register = false");
+    assert!(demo.contains("auto_register = false"));
+    std::fs::write(&path, demo).expect("config");
+    path.to_string_lossy().into_owned()
+}
+
+/// `imspec send API --endpoint URL --config FILE [ARGS] -` with `body` on stdin: exit code and JSON.
+fn send(url: &str, config: &str, api: &str, args: &[&str], body: &str) -> (i32, Value) {
+    let mut all = vec!["send", api, "--endpoint", url, "--config", config];
+    all.extend(args);
+    all.push("-");
+    let o = imspec_env(&all, Some(body), &[]);
+    let out = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{api}: stdout is not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    (o.status.code().unwrap_or(-1), out)
+}
+
+/// `(user, outcome, extra)` of each item, where extra is a check's relation or registration.
+fn items(out: &Value) -> Vec<(String, String, Value)> {
+    out["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            let extra = i.get("relation").or(i.get("registered")).or(i.get("code")).cloned().unwrap_or(Value::Null);
+            (i["user"].as_str().unwrap_or("").to_owned(), i["outcome"].as_str().unwrap_or("").to_owned(), extra)
+        })
+        .collect()
+}
+
+fn rows(users: &[String], outcome: &str, extra: Value) -> Vec<(String, String, Value)> {
+    users.iter().map(|u| (u.clone(), outcome.to_owned(), extra.clone())).collect()
+}
+
+/// The ids of a listing, in order.
+fn listed(out: &Value) -> Vec<String> {
+    out["friends"].as_array().expect("friends").iter().filter_map(|f| f["id"].as_str().map(str::to_owned)).collect()
+}
+
+fn ids(prefix: &str, n: usize) -> Vec<String> {
+    (1..=n).map(|i| format!("{prefix}{i}")).collect()
+}
+
+#[test]
+fn tencent_migration_through_send_only() {
+    let config = config();
+    let emulator = Emulator::start_with(&["--config", &config]);
+    let url = emulator.url().expect("listening").to_owned();
+    let friends = ids("t", 7);
+    let mut users = vec!["t0".to_owned()];
+    users.extend(friends.iter().cloned());
+
+    // Register: multiaccount_import. Re-importing is no error (同一个帐号重复导入仅会创建1个内部 ID).
+    let body = json!({"Accounts": users}).to_string();
+    let (code, out) = send(&url, &config, "tencent_im/multiaccount_import", &[], &body);
+    assert_eq!((code, items(&out)), (0, rows(&users, "registered", Value::Null)), "{out}");
+    assert_eq!(out["calls"], 1);
+    let mut held = http(&url, "GET", "/_emulator/users/tencent_im", "").1["users"].clone();
+    held.as_array_mut().expect("users").sort_by_key(|u| u.as_str().unwrap_or("").to_owned());
+    assert_eq!(held, json!(users));
+    let (code, out) =
+        send(&url, &config, "tencent_im/multiaccount_import", &[], &json!({"Accounts": ["t1"]}).to_string());
+    assert_eq!((code, items(&out)), (0, rows(&["t1".to_owned()], "registered", Value::Null)));
+
+    // account_check: registered or not, per id.
+    let body = json!({"CheckItem": [{"UserID": "t0"}, {"UserID": "t1"}, {"UserID": "ghost"}]}).to_string();
+    let (code, out) = send(&url, &config, "tencent_im/account_check", &[], &body);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        items(&out),
+        vec![
+            ("t0".to_owned(), "checked".to_owned(), json!(true)),
+            ("t1".to_owned(), "checked".to_owned(), json!(true)),
+            ("ghost".to_owned(), "checked".to_owned(), json!(false)),
+        ]
+    );
+
+    // Add: friend_import (one way).
+    let item: Vec<Value> =
+        friends.iter().map(|f| json!({"To_Account": f, "AddSource": "AddSource_Type_Test"})).collect();
+    let body = json!({"From_Account": "t0", "AddFriendItem": item}).to_string();
+    let (code, out) = send(&url, &config, "tencent_im/friend_import", &[], &body);
+    assert_eq!((code, items(&out)), (0, rows(&friends, "added", Value::Null)), "{out}");
+
+    // Check: friend_check both ways.
+    let body = json!({"From_Account": "t0", "To_Account": friends, "CheckType": "CheckResult_Type_Both"}).to_string();
+    let (code, out) = send(&url, &config, "tencent_im/friend_check", &[], &body);
+    assert_eq!((code, items(&out)), (0, rows(&friends, "checked", json!("outgoing"))), "{out}");
+    let body = json!({"From_Account": "t1", "To_Account": ["t0"], "CheckType": "CheckResult_Type_Both"}).to_string();
+    let (code, out) = send(&url, &config, "tencent_im/friend_check", &[], &body);
+    assert_eq!((code, items(&out)), (0, rows(&["t0".to_owned()], "checked", json!("incoming"))));
+
+    // List: friend_get from StartIndex 0; the request has no page size, so one page.
+    let body = json!({"From_Account": "t0", "StartIndex": 0}).to_string();
+    let (code, out) = send(&url, &config, "tencent_im/friend_get", &[], &body);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!((out["user"].as_str(), out["calls"].as_u64()), (Some("t0"), Some(1)));
+    assert_eq!(listed(&out), friends, "every friend once, in order");
+    // An unknown requester is the documented 30003.
+    let (code, _) = send(
+        &url,
+        &config,
+        "tencent_im/friend_get",
+        &[],
+        &json!({"From_Account": "ghost", "StartIndex": 0}).to_string(),
+    );
+    assert_ne!(code, 0);
+    drop(emulator);
+}
+
+#[test]
+fn easemob_migration_through_send_only() {
+    let config = config();
+    let emulator = Emulator::start_with(&["--config", &config]);
+    let url = emulator.url().expect("listening").to_owned();
+    let friends = ids("e", 12);
+    let mut users = vec!["owner".to_owned()];
+    users.extend(friends.iter().cloned());
+
+    // Register: no spec can carry Easemob's top-level array body (see the file's comment).
+    http(&url, "POST", "/_emulator/users/easemob", &json!({"users": users}).to_string());
+
+    // Add: contacts_import, 10 per call, so 2 calls for 12.
+    let (code, out) = send(
+        &url,
+        &config,
+        "easemob/contacts_import",
+        &["--param", "username=owner"],
+        &json!({"usernames": friends}).to_string(),
+    );
+    assert_eq!((code, items(&out)), (0, rows(&friends, "added", Value::Null)), "{out}");
+    assert_eq!(out["calls"], 2, "12 friends, 10 per call");
+
+    // Check (Easemob has no check API) and list: the paged list, 5 per page ...
+    let (code, out) =
+        send(&url, &config, "easemob/contacts_list", &["--param", "username=owner", "--param", "limit=5"], "");
+    assert_eq!(code, 0, "{out}");
+    assert_eq!((out["user"].as_str(), out["calls"].as_u64()), (Some("owner"), Some(3)), "12 friends, 5 per page");
+    assert_eq!(listed(&out), friends, "every friend once, in order");
+    // ... and the one-shot list: one call, the whole list.
+    let (code, out) = send(&url, &config, "easemob/contacts_list_all", &["--param", "owner_username=owner"], "");
+    assert_eq!(code, 0, "{out}");
+    assert_eq!((out["user"].as_str(), out["calls"].as_u64()), (Some("owner"), Some(1)));
+    assert_eq!(listed(&out), friends, "every friend once, in order");
+    // Contacts are mutual: a friend lists the owner.
+    let (code, out) = send(&url, &config, "easemob/contacts_list_all", &["--param", "owner_username=e7"], "");
+    assert_eq!((code, listed(&out)), (0, vec!["owner".to_owned()]));
+    // An unknown owner is the documented 404.
+    let (code, _) = send(&url, &config, "easemob/contacts_list_all", &["--param", "owner_username=ghost"], "");
+    assert_ne!(code, 0);
+    drop(emulator);
+}
+
+#[test]
+fn zego_migration_through_send_only() {
+    let config = config();
+    let emulator = Emulator::start_with(&["--config", &config]);
+    let url = emulator.url().expect("listening").to_owned();
+    let friends = ids("z", 7);
+    let mut users = vec!["z0".to_owned()];
+    users.extend(friends.iter().cloned());
+
+    // Register: register_users; again is already_registered (660700002).
+    let info: Vec<Value> = users.iter().map(|u| json!({"UserId": u})).collect();
+    let (code, out) = send(&url, &config, "zego_zim/register_users", &[], &json!({"UserInfo": info}).to_string());
+    assert_eq!((code, items(&out)), (0, rows(&users, "registered", Value::Null)), "{out}");
+    let (code, out) =
+        send(&url, &config, "zego_zim/register_users", &[], &json!({"UserInfo": [{"UserId": "z1"}]}).to_string());
+    assert_eq!(code, 0, "already registered is a success");
+    assert_eq!(items(&out)[0].1, "already_registered");
+
+    // Add: add_friends (both ways).
+    let infos: Vec<Value> = friends.iter().map(|f| json!({"UserId": f})).collect();
+    let body = json!({"FromUserId": "z0", "FriendInfos": infos}).to_string();
+    let (code, out) = send(&url, &config, "zego_zim/add_friends", &[], &body);
+    assert_eq!((code, items(&out)), (0, rows(&friends, "added", Value::Null)), "{out}");
+
+    // Check (no check_friends spec) and list: query_friends, 3 per page, from Next 0.
+    let args = ["--param", "FromUserId=z0", "--param", "Limit=3", "--param", "Next=0"];
+    let (code, out) = send(&url, &config, "zego_zim/query_friends", &args, "");
+    assert_eq!(code, 0, "{out}");
+    assert_eq!((out["user"].as_str(), out["calls"].as_u64()), (Some("z0"), Some(3)), "7 friends, 3 per page");
+    assert_eq!(listed(&out), friends, "every friend once, in order");
+    // Two-way: a friend lists z0.
+    let args = ["--param", "FromUserId=z5", "--param", "Limit=3", "--param", "Next=0"];
+    let (code, out) = send(&url, &config, "zego_zim/query_friends", &args, "");
+    assert_eq!((code, listed(&out)), (0, vec!["z0".to_owned()]));
+    drop(emulator);
+}
