@@ -2343,12 +2343,15 @@ pub mod contacts_list {
         results: ::std::option::Option::None,
         unlisted: ::std::option::Option::None,
         paging: ::std::option::Option::Some(::imspec_runtime::Paging {
-            cursor: ::imspec_runtime::Carrier::Param("cursor"),
+            cursor: ::std::option::Option::Some(
+                ::imspec_runtime::Carrier::Param("cursor"),
+            ),
             page_size: ::std::option::Option::Some(
                 ::imspec_runtime::Carrier::Param("limit"),
             ),
             items: &["data", "contacts"],
             item_id: ::std::option::Option::Some("username"),
+            fields: ::std::option::Option::None,
             next: ::std::option::Option::Some(&["cursor"]),
             complete: ::std::option::Option::None,
         }),
@@ -3252,10 +3255,11 @@ pub mod contacts_list_all {
         results: ::std::option::Option::None,
         unlisted: ::std::option::Option::None,
         paging: ::std::option::Option::Some(::imspec_runtime::Paging {
-            cursor: ::imspec_runtime::Carrier::Param("app_name"),
+            cursor: ::std::option::Option::None,
             page_size: ::std::option::Option::None,
             items: &["data"],
             item_id: ::std::option::Option::None,
+            fields: ::std::option::Option::None,
             next: ::std::option::Option::None,
             complete: ::std::option::Option::None,
         }),
@@ -3377,6 +3381,7 @@ pub mod contacts_list_all {
                 http_status: ::std::option::Option::Some(404u16),
             },
         ],
+        #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::None,
             failed_ids: ::std::option::Option::None,
@@ -3401,6 +3406,7 @@ pub mod contacts_list_all {
             not_friends: ::std::option::Option::None,
             check_values: &[],
         }),
+        #[cfg(feature = "service")]
         state: ::imspec_runtime::StateLimits {
             friends_per_user: ::std::option::Option::None,
             peer_friends_per_user: ::std::option::Option::None,
@@ -3448,6 +3454,23 @@ pub mod contacts_list_all {
         validate_json: validate_json_documented,
         limits: LIMITS,
         validate_json_raised,
+        typed: ::imspec_runtime::TypedFns {
+            validate_at: |value, now_ms| {
+                let request: ContactsListAllRequest = ::imspec_runtime::__private::serde_json::from_value(
+                        value.clone(),
+                    )
+                    .map_err(|e| ::std::string::ToString::to_string(&e))?;
+                let mut v = ::imspec_runtime::Violations::at(now_ms);
+                request.validate_with(&Limits::DOCUMENTED, &mut v);
+                ::std::result::Result::Ok(v.into_vec())
+            },
+            request_roundtrip: ::imspec_runtime::value::roundtrip::<
+                ContactsListAllRequest,
+            >,
+            response_roundtrip: ::imspec_runtime::value::roundtrip::<
+                ContactsListAllResponse,
+            >,
+        },
     };
     /// The path and query parameters of this API that the caller gives.
     #[derive(Debug, Clone, PartialEq, Default)]

@@ -881,6 +881,7 @@ pub mod account_check {
                 http_status: ::std::option::Option::None,
             },
         ],
+        #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::Some("ResultInfo"),
             failed_ids: ::std::option::Option::None,
@@ -889,6 +890,7 @@ pub mod account_check {
             fill: &[],
         },
         relation: ::std::option::Option::None,
+        #[cfg(feature = "service")]
         state: ::imspec_runtime::StateLimits {
             friends_per_user: ::std::option::Option::None,
             peer_friends_per_user: ::std::option::Option::None,
@@ -905,6 +907,21 @@ pub mod account_check {
         validate_json: validate_json_documented,
         limits: LIMITS,
         validate_json_raised,
+        typed: ::imspec_runtime::TypedFns {
+            validate_at: |value, now_ms| {
+                let request: AccountCheckRequest = ::imspec_runtime::__private::serde_json::from_value(
+                        value.clone(),
+                    )
+                    .map_err(|e| ::std::string::ToString::to_string(&e))?;
+                let mut v = ::imspec_runtime::Violations::at(now_ms);
+                request.validate_with(&Limits::DOCUMENTED, &mut v);
+                ::std::result::Result::Ok(v.into_vec())
+            },
+            request_roundtrip: ::imspec_runtime::value::roundtrip::<AccountCheckRequest>,
+            response_roundtrip: ::imspec_runtime::value::roundtrip::<
+                AccountCheckResponse,
+            >,
+        },
     };
     /// The request body of this API.
     pub type Request = AccountCheckRequest;
@@ -5314,10 +5331,13 @@ pub mod friend_get {
         results: ::std::option::Option::None,
         unlisted: ::std::option::Option::None,
         paging: ::std::option::Option::Some(::imspec_runtime::Paging {
-            cursor: ::imspec_runtime::Carrier::Field("StartIndex"),
+            cursor: ::std::option::Option::Some(
+                ::imspec_runtime::Carrier::Field("StartIndex"),
+            ),
             page_size: ::std::option::Option::None,
             items: &["UserDataItem"],
             item_id: ::std::option::Option::Some("To_Account"),
+            fields: ::std::option::Option::Some(("ValueItem", "Tag", "Value")),
             next: ::std::option::Option::Some(&["NextStartIndex"]),
             complete: ::std::option::Option::Some((&["CompleteFlag"], "1")),
         }),
@@ -5605,6 +5625,7 @@ pub mod friend_get {
                 http_status: ::std::option::Option::None,
             },
         ],
+        #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::None,
             failed_ids: ::std::option::Option::None,
@@ -5627,6 +5648,7 @@ pub mod friend_get {
             not_friends: ::std::option::Option::None,
             check_values: &[],
         }),
+        #[cfg(feature = "service")]
         state: ::imspec_runtime::StateLimits {
             friends_per_user: ::std::option::Option::None,
             peer_friends_per_user: ::std::option::Option::None,
@@ -5643,6 +5665,19 @@ pub mod friend_get {
         validate_json: validate_json_documented,
         limits: LIMITS,
         validate_json_raised,
+        typed: ::imspec_runtime::TypedFns {
+            validate_at: |value, now_ms| {
+                let request: FriendGetRequest = ::imspec_runtime::__private::serde_json::from_value(
+                        value.clone(),
+                    )
+                    .map_err(|e| ::std::string::ToString::to_string(&e))?;
+                let mut v = ::imspec_runtime::Violations::at(now_ms);
+                request.validate_with(&Limits::DOCUMENTED, &mut v);
+                ::std::result::Result::Ok(v.into_vec())
+            },
+            request_roundtrip: ::imspec_runtime::value::roundtrip::<FriendGetRequest>,
+            response_roundtrip: ::imspec_runtime::value::roundtrip::<FriendGetResponse>,
+        },
     };
     /// The request body of this API.
     pub type Request = FriendGetRequest;
@@ -8932,6 +8967,7 @@ pub mod multiaccount_import {
                 http_status: ::std::option::Option::None,
             },
         ],
+        #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::None,
             failed_ids: ::std::option::Option::None,
@@ -8940,6 +8976,7 @@ pub mod multiaccount_import {
             fill: &[],
         },
         relation: ::std::option::Option::None,
+        #[cfg(feature = "service")]
         state: ::imspec_runtime::StateLimits {
             friends_per_user: ::std::option::Option::None,
             peer_friends_per_user: ::std::option::Option::None,
@@ -8956,6 +8993,23 @@ pub mod multiaccount_import {
         validate_json: validate_json_documented,
         limits: LIMITS,
         validate_json_raised,
+        typed: ::imspec_runtime::TypedFns {
+            validate_at: |value, now_ms| {
+                let request: MultiaccountImportRequest = ::imspec_runtime::__private::serde_json::from_value(
+                        value.clone(),
+                    )
+                    .map_err(|e| ::std::string::ToString::to_string(&e))?;
+                let mut v = ::imspec_runtime::Violations::at(now_ms);
+                request.validate_with(&Limits::DOCUMENTED, &mut v);
+                ::std::result::Result::Ok(v.into_vec())
+            },
+            request_roundtrip: ::imspec_runtime::value::roundtrip::<
+                MultiaccountImportRequest,
+            >,
+            response_roundtrip: ::imspec_runtime::value::roundtrip::<
+                MultiaccountImportResponse,
+            >,
+        },
     };
     /// The request body of this API.
     pub type Request = MultiaccountImportRequest;

@@ -2291,12 +2291,15 @@ pub mod query_friends {
         results: ::std::option::Option::None,
         unlisted: ::std::option::Option::None,
         paging: ::std::option::Option::Some(::imspec_runtime::Paging {
-            cursor: ::imspec_runtime::Carrier::Param("Next"),
+            cursor: ::std::option::Option::Some(
+                ::imspec_runtime::Carrier::Param("Next"),
+            ),
             page_size: ::std::option::Option::Some(
                 ::imspec_runtime::Carrier::Param("Limit"),
             ),
             items: &["FriendInfos"],
             item_id: ::std::option::Option::Some("UserId"),
+            fields: ::std::option::Option::None,
             next: ::std::option::Option::Some(&["Next"]),
             complete: ::std::option::Option::None,
         }),
@@ -2464,6 +2467,7 @@ pub mod query_friends {
                 http_status: ::std::option::Option::None,
             },
         ],
+        #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::None,
             failed_ids: ::std::option::Option::None,
@@ -2484,6 +2488,7 @@ pub mod query_friends {
             not_friends: ::std::option::Option::None,
             check_values: &[],
         }),
+        #[cfg(feature = "service")]
         state: ::imspec_runtime::StateLimits {
             friends_per_user: ::std::option::Option::None,
             peer_friends_per_user: ::std::option::Option::None,
@@ -2531,6 +2536,21 @@ pub mod query_friends {
         validate_json: validate_json_documented,
         limits: LIMITS,
         validate_json_raised,
+        typed: ::imspec_runtime::TypedFns {
+            validate_at: |value, now_ms| {
+                let request: QueryFriendsRequest = ::imspec_runtime::__private::serde_json::from_value(
+                        value.clone(),
+                    )
+                    .map_err(|e| ::std::string::ToString::to_string(&e))?;
+                let mut v = ::imspec_runtime::Violations::at(now_ms);
+                request.validate_with(&Limits::DOCUMENTED, &mut v);
+                ::std::result::Result::Ok(v.into_vec())
+            },
+            request_roundtrip: ::imspec_runtime::value::roundtrip::<QueryFriendsRequest>,
+            response_roundtrip: ::imspec_runtime::value::roundtrip::<
+                QueryFriendsResponse,
+            >,
+        },
     };
     /// The path and query parameters of this API that the caller gives.
     #[derive(Debug, Clone, PartialEq, Default)]

@@ -449,7 +449,8 @@ fn api_info(a: &ApiIr) -> TokenStream {
             let kind = format_ident!("{}", kind);
             quote!(::imspec_runtime::Carrier::#kind(#name))
         };
-        let cursor = carrier(&p.cursor);
+        let cursor = option(p.cursor.as_ref().map(carrier));
+        let fields = option(p.fields.as_ref().map(|(list, key, value)| quote!((#list, #key, #value))));
         let page_size = option(p.page_size.as_ref().map(carrier));
         let items = &p.items;
         let item_id = option(p.item_id.as_ref());
@@ -461,6 +462,7 @@ fn api_info(a: &ApiIr) -> TokenStream {
                 page_size: #page_size,
                 items: &[#(#items),*],
                 item_id: #item_id,
+                fields: #fields,
                 next: #next,
                 complete: #complete,
             }

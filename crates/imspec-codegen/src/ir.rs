@@ -97,10 +97,12 @@ pub struct RelationIr {
 #[derive(Debug, Clone)]
 pub struct PagingIr {
     /// `Param` or `Field`, and its name.
-    pub cursor: (&'static str, String),
+    pub cursor: Option<(&'static str, String)>,
     pub page_size: Option<(&'static str, String)>,
     pub items: Vec<String>,
     pub item_id: Option<String>,
+    /// The entries' key/value pair list: its field, key and value.
+    pub fields: Option<(String, String, String)>,
     pub next: Option<Vec<String>>,
     /// The path and the value as JSON text.
     pub complete: Option<(Vec<String>, String)>,
@@ -603,7 +605,8 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         (None, None) => ("Param", String::new()),
     };
     let paging = spec.paging.as_ref().map(|p| PagingIr {
-        cursor: carrier(&p.cursor),
+        cursor: p.cursor.as_ref().map(carrier),
+        fields: p.fields.as_ref().map(|f| (f.list.value.clone(), f.key.value.clone(), f.value.value.clone())),
         page_size: p.page_size.as_ref().map(carrier),
         items: split(&p.items.value),
         item_id: p.item_id.as_ref().map(|i| i.value.clone()),

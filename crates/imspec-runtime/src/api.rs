@@ -51,14 +51,16 @@ pub enum Carrier {
 /// How a list is paged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paging {
-    /// Where the request carries the position.
-    pub cursor: Carrier,
+    /// Where the request carries the position; `None` for a list read in one answer.
+    pub cursor: Option<Carrier>,
     /// Where the request carries the page size.
     pub page_size: Option<Carrier>,
     /// Response path of the page's entries.
     pub items: &'static [&'static str],
     /// Each entry's friend-id field; `None` when the entries are ids.
     pub item_id: Option<&'static str>,
+    /// The entry field holding the stored fields as `{key, value}` pairs: (field, key, value).
+    pub fields: Option<(&'static str, &'static str, &'static str)>,
     /// Response path of the next position.
     pub next: Option<&'static [&'static str]>,
     /// A response path and the value (as JSON text) that says the list is complete; without
@@ -83,6 +85,45 @@ impl Paging {
             _ => false,
         };
         (!done).then(|| next.clone())
+    }
+
+    /// A friend's stored fields as an entry carries them, by wire name: its key/value pairs,
+    /// or its fields but the id.
+    pub fn fields_of(&self, entry: &serde_json::Value) -> serde_json::Value {
+        let mut out = serde_json::Map::new();
+        match (self.fields, entry) {
+            (Some((list, key, value)), _) => {
+                for pair in entry.get(list).and_then(serde_json::Value::as_array).map(Vec::as_slice).unwrap_or_default()
+                {
+                    if let (Some(k), Some(v)) = (pair.get(key).and_then(serde_json::Value::as_str), pair.get(value)) {
+                        out.insert(k.to_owned(), v.clone());
+                    }
+                }
+            }
+            (None, serde_json::Value::Object(obj)) => {
+                out.extend(
+                    obj.iter().filter(|(k, _)| Some(k.as_str()) != self.item_id).map(|(k, v)| (k.clone(), v.clone())),
+                );
+            }
+            (None, _) => {}
+        }
+        serde_json::Value::Object(out)
+    }
+
+    /// An entry as the service answers it: the id, and the stored fields (as pairs, where the
+    /// spec says so).
+    pub fn entry(&self, id: &str, fields: &serde_json::Map<String, serde_json::Value>) -> serde_json::Value {
+        let Some(id_field) = self.item_id else { return serde_json::Value::from(id) };
+        let mut entry = serde_json::Map::new();
+        entry.insert(id_field.to_owned(), serde_json::Value::from(id));
+        match self.fields {
+            Some((list, key, value)) => {
+                let pairs = fields.iter().map(|(k, v)| serde_json::json!({ key: k, value: v })).collect();
+                entry.insert(list.to_owned(), serde_json::Value::Array(pairs));
+            }
+            None => entry.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone()))),
+        }
+        serde_json::Value::Object(entry)
     }
 
     /// The entries of a page: each friend's id and the entry (for its fields).

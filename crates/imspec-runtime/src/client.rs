@@ -481,18 +481,10 @@ impl VendorClient {
                 }
             };
             for (id, entry) in paging.entries(&answer) {
-                let fields = match (entry, paging.item_id) {
-                    (Value::Object(obj), Some(id_field)) => Value::Object(
-                        obj.iter()
-                            .filter(|(k, _)| k.as_str() != id_field)
-                            .map(|(k, v)| (k.clone(), v.clone()))
-                            .collect(),
-                    ),
-                    _ => Value::Object(serde_json::Map::new()),
-                };
-                listing.friends.push((id, fields));
+                listing.friends.push((id, paging.fields_of(entry)));
             }
-            let next = paging.next_position(&answer);
+            // A list without a position to send back is read in one answer.
+            let next = paging.cursor.and_then(|_| paging.next_position(&answer));
             report.responses.push(answer);
             let Some(next) = next else {
                 listing.complete = true;
@@ -503,11 +495,12 @@ impl VendorClient {
                 break;
             }
             match paging.cursor {
-                crate::api::Carrier::Param(name) => {
+                None => break,
+                Some(crate::api::Carrier::Param(name)) => {
                     params.retain(|(n, _)| n != name);
                     params.push((name.to_owned(), outcome::id_text(&next).unwrap_or_default()));
                 }
-                crate::api::Carrier::Field(name) => {
+                Some(crate::api::Carrier::Field(name)) => {
                     if let Some(obj) = body.as_object_mut() {
                         obj.insert(name.to_owned(), next);
                     }

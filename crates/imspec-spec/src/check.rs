@@ -1232,7 +1232,14 @@ fn check_carrier(scope: &Scope<'_>, spec: &ApiSpec, c: &Carrier, what: &str, cx:
 
 fn check_paging(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
     let Some(p) = &spec.paging else { return };
-    check_carrier(scope, spec, &p.cursor, "paging.cursor", cx);
+    match (&p.cursor, &p.next) {
+        (Some(cursor), _) => check_carrier(scope, spec, cursor, "paging.cursor", cx),
+        (None, Some(next)) => cx.push(
+            Diagnostic::error(&next.loc, "a next position needs `paging.cursor` to send it back")
+                .help("say where the request carries the position, or remove `next` for a list read in one answer"),
+        ),
+        (None, None) => {}
+    }
     if let Some(size) = &p.page_size {
         check_carrier(scope, spec, size, "paging.page_size", cx);
     }
@@ -1241,9 +1248,31 @@ fn check_paging(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
         match (ty.element(), &p.item_id) {
             (None, _) => cx.push(Diagnostic::error(&p.items.loc, format!("`{}` is not an array", p.items.value))),
             (Some(el), Some(id)) => {
-                if scope.object_fields(el).and_then(|f| f.get(&id.value)).is_none_or(|f| !scope.is_scalar(&f.ty.value))
-                {
+                let fields = scope.object_fields(el);
+                if fields.and_then(|f| f.get(&id.value)).is_none_or(|f| !scope.is_scalar(&f.ty.value)) {
                     cx.push(Diagnostic::error(&id.loc, format!("`{}` is not a scalar field of the entries", id.value)));
+                }
+                if let Some(pairs) = &p.fields {
+                    let pair = fields
+                        .and_then(|f| f.get(&pairs.list.value))
+                        .and_then(|f| f.ty.value.element().and_then(|el| scope.object_fields(el)));
+                    match pair {
+                        None => cx.push(Diagnostic::error(
+                            &pairs.list.loc,
+                            format!("`{}` is not an array of objects in the entries", pairs.list.value),
+                        )),
+                        Some(pair) => {
+                            for name in [&pairs.key, &pairs.value] {
+                                if pair.get(&name.value).is_none() {
+                                    let d = Diagnostic::error(
+                                        &name.loc,
+                                        format!("`{}` is not a field of the pairs", name.value),
+                                    );
+                                    cx.push(d);
+                                }
+                            }
+                        }
+                    }
                 }
             }
             (Some(el), None) => {

@@ -457,6 +457,15 @@ spec_struct! {
 }
 
 spec_struct! {
+    /// An array of `{key, value}` objects standing for a map.
+    pub struct PairList {
+        "list" required list: Spanned<String>,
+        "key" required key: Spanned<String>,
+        "value" required value: Spanned<String>,
+    }
+}
+
+spec_struct! {
     /// How the answer says a list is complete.
     pub struct CompleteFlag {
         "field" required field: Spanned<String>,
@@ -468,12 +477,16 @@ spec_struct! {
     /// How a list is paged: where the request carries the position and the page size, where
     /// the answer carries the entries, the next position and completeness.
     pub struct Paging {
-        "cursor" required cursor: Carrier,
+        /// Where the request carries the position; absent for a list read in one answer.
+        "cursor" optional cursor: Carrier,
         "page_size" optional page_size: Carrier,
         /// Response path of the page's entries.
         "items" required items: Spanned<String>,
         /// Each entry's friend-id field; absent when the entries are ids.
         "item_id" optional item_id: Spanned<String>,
+        /// Where an entry carries the friend's stored fields as key/value pairs (Tencent's
+        /// `ValueItem: [{Tag, Value}]`); without it they are the entry's other fields.
+        "fields" optional fields: PairList,
         /// Response path of the next position; absent when the answer carries none.
         "next" optional next: Spanned<String>,
         /// How the answer says the list is complete; without it, a missing, null, empty or

@@ -301,7 +301,10 @@ fn paging_summary(p: &crate::model::Paging) -> String {
         (None, Some(f)) => format!("field `{}`", f.value),
         (None, None) => "?".into(),
     };
-    let mut parts = vec![format!("position in {}", carrier(&p.cursor))];
+    let mut parts = vec![match &p.cursor {
+        Some(cursor) => format!("position in {}", carrier(cursor)),
+        None => "one answer, no position".to_owned(),
+    }];
     if let Some(size) = &p.page_size {
         parts.push(format!("page size in {}", carrier(size)));
     }

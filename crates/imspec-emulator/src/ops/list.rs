@@ -26,7 +26,7 @@ pub(super) fn run(call: &Call<'_>, graph: &mut Graph) -> Vec<(&'static [&'static
         Carrier::Param(name) => call.declared.iter().find(|p| p.name == *name)?.default?.parse().ok(),
         Carrier::Field(_) => None,
     };
-    let start: usize = given(&paging.cursor).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let start: usize = paging.cursor.as_ref().and_then(given).and_then(|c| c.parse().ok()).unwrap_or(0);
     let size: Option<usize> = paging
         .page_size
         .as_ref()
@@ -36,24 +36,16 @@ pub(super) fn run(call: &Call<'_>, graph: &mut Graph) -> Vec<(&'static [&'static
         graph.friends(&call.requester).map(|f| f.iter().collect()).unwrap_or_default();
     let end = size.map_or(friends.len(), |n| start.saturating_add(n).min(friends.len()));
     let page = friends.get(start.min(friends.len())..end).unwrap_or_default();
-    let entries: Vec<Value> = page
-        .iter()
-        .map(|(id, fields)| match paging.item_id {
-            Some(id_field) => {
-                let mut entry = fields.as_object().cloned().unwrap_or_else(Map::new);
-                entry.insert(id_field.to_owned(), Value::from(id.as_str()));
-                Value::Object(entry)
-            }
-            None => Value::from(id.as_str()),
-        })
-        .collect();
+    let no_fields = Map::new();
+    let entries: Vec<Value> =
+        page.iter().map(|(id, fields)| paging.entry(id, fields.as_object().unwrap_or(&no_fields))).collect();
     let more = end < friends.len();
     let mut out: Vec<(&'static [&'static str], Value)> = vec![(paging.items, Value::Array(entries))];
     if let Some(next) = paging.next {
         // The position travels as the cursor did: text for a parameter, a number in a body.
         let position = match paging.cursor {
-            Carrier::Param(_) => Value::from(end.to_string()),
-            Carrier::Field(_) => Value::from(end),
+            Some(Carrier::Field(_)) => Value::from(end),
+            _ => Value::from(end.to_string()),
         };
         if more {
             out.push((next, position));
