@@ -474,9 +474,10 @@ fn api_info(a: &ApiIr) -> TokenStream {
     let (env_code, env_message, env_ok) =
         (&a.envelope.0, &a.envelope.1, option(a.envelope.2.as_ref().map(code_tokens)));
     let results = option(a.results.as_ref().map(|results| match results {
-        ResultsIr::PerItem { list, ids, code, ok, relation, registered } => {
+        ResultsIr::PerItem { list, ids, code, ok, relation, registered, failures } => {
             let ok = code_tokens(ok);
             let relation = option(relation.as_ref());
+            let failures = option(failures.as_ref().map(|f| quote!(&[#(#f),*])));
             let registered = option(registered.as_ref().map(|(field, values)| {
                 let values = values.iter().map(|(k, v)| quote!((#k, #v)));
                 quote!((#field, &[#(#values),*]))
@@ -489,6 +490,7 @@ fn api_info(a: &ApiIr) -> TokenStream {
                     ok: #ok,
                     relation: #relation,
                     registered: #registered,
+                    failures: #failures,
                 }
             }
         }

@@ -170,6 +170,7 @@ pub enum ResultsIr {
         ok: Code,
         relation: Option<String>,
         registered: Option<(String, Vec<(String, bool)>)>,
+        failures: Option<Vec<String>>,
     },
     FailuresOnly {
         list: Vec<String>,
@@ -560,6 +561,7 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
                 .registered
                 .as_ref()
                 .map(|r| (r.field.value.clone(), r.values.iter().map(|(k, v)| (k.value.to_string(), *v)).collect())),
+            failures: p.failures.as_ref().map(|f| split(&f.value)),
         })
     } else if let Some(f) = failures_only {
         Some(ResultsIr::FailuresOnly {

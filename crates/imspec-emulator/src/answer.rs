@@ -142,24 +142,32 @@ pub fn success(info: &ApiInfo, results: &[Answered], cx: &Context<'_>) -> Result
         return Ok(Reply::json(200, Value::Object(obj)));
     };
     match shape {
-        Results::PerItem { list, ids, code, ok, relation, registered } => {
+        Results::PerItem { list, ids, code, ok, relation, registered, failures } => {
             let extra_field = relation.or(registered.map(|(field, _)| field));
-            let entries: Vec<Value> = listed
-                .iter()
-                .map(|r| {
-                    let mut e = Map::new();
-                    e.insert(ids[0].to_owned(), Value::from(r.user.as_str()));
-                    if let (Some(field), Some(value)) = (extra_field, &r.extra) {
-                        e.insert(field.to_owned(), value.clone());
-                    }
+            // With a second list for failures, successes carry no code and go in `list`.
+            let entry = |r: &Answered, with_code: bool| {
+                let mut e = Map::new();
+                e.insert(ids[0].to_owned(), Value::from(r.user.as_str()));
+                if let (Some(field), Some(value)) = (extra_field, &r.extra) {
+                    e.insert(field.to_owned(), value.clone());
+                }
+                if with_code {
                     e.insert((*code).to_owned(), r.code.as_ref().unwrap_or(ok).to_json());
                     if let Some(m) = answer.item_message {
                         e.insert(m.to_owned(), Value::from(item_message(&r.code)));
                     }
-                    Value::Object(e)
-                })
-                .collect();
-            set_path(&mut obj, list, Value::Array(entries));
+                }
+                Value::Object(e)
+            };
+            match failures {
+                Some(failures) => {
+                    let (failed, done): (Vec<&&Answered>, Vec<&&Answered>) =
+                        listed.iter().partition(|r| r.code.as_ref().is_some_and(|c| c != ok));
+                    set_path(&mut obj, list, Value::Array(done.iter().map(|r| entry(r, false)).collect()));
+                    set_path(&mut obj, failures, Value::Array(failed.iter().map(|r| entry(r, true)).collect()));
+                }
+                None => set_path(&mut obj, list, Value::Array(listed.iter().map(|r| entry(r, true)).collect())),
+            }
             let mut invalid = Vec::new();
             let mut failed = Vec::new();
             for r in &listed {

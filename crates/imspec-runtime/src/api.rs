@@ -268,6 +268,8 @@ pub enum Results {
         ok: Code,
         relation: Option<&'static str>,
         registered: Option<(&'static str, &'static [(&'static str, bool)])>,
+        /// A second list of the failed items with their codes; `list` then holds successes.
+        failures: Option<&'static [&'static str]>,
     },
     /// Only failures listed; absent items succeeded (ZEGO `ErrorList`).
     FailuresOnly { list: &'static [&'static str], ids: &'static [&'static str], code: &'static str },

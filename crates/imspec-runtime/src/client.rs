@@ -184,6 +184,10 @@ pub struct Item<E> {
     pub outcome: Outcome,
     /// The vendor's code, typed; `None` for success or when no code was answered.
     pub error: Option<E>,
+    /// A relation check's answer.
+    pub relation: Option<crate::RelationWord>,
+    /// A user check's answer.
+    pub registered: Option<bool>,
 }
 
 /// A report with typed answers and typed codes.
@@ -213,7 +217,13 @@ impl Report {
             items: self
                 .items
                 .iter()
-                .map(|i| Item { user: i.user.clone(), outcome: i.outcome, error: i.code.as_ref().map(E::from_code) })
+                .map(|i| Item {
+                    user: i.user.clone(),
+                    outcome: i.outcome,
+                    error: i.code.as_ref().map(E::from_code),
+                    relation: i.relation,
+                    registered: i.registered,
+                })
                 .collect(),
             violations: self.violations.clone(),
             responses: self.typed_responses(),

@@ -186,12 +186,23 @@ pub fn read(info: &ApiInfo, http_ok: bool, body: &Value, sent: &[&str], mode: Di
         return if request_failed { all_failed(request_code) } else { sent.iter().map(|u| done(u)).collect() };
     };
     match results {
-        Results::PerItem { list, ids, code, ok, relation, registered } => {
-            if request_failed {
-                return all_failed(request_code);
-            }
+        Results::PerItem { list, ids, code, ok, relation, registered, failures } => {
             let extra = relation.or(registered.map(|(field, _)| field));
             let mut pool = entries(list, ids, code, extra);
+            if let Some(failures) = failures {
+                // Two lists: `list` holds the successes (no code), `failures` the rest.
+                for entry in pool.by_id.values_mut().flatten() {
+                    entry.code.get_or_insert_with(|| ok.clone());
+                }
+                let failed = entries(failures, ids, code, extra);
+                // With nothing listed, a failed call failed as a whole.
+                if request_failed && failed.is_empty() && pool.is_empty() {
+                    return all_failed(request_code);
+                }
+                pool.absorb(failed);
+            } else if request_failed {
+                return all_failed(request_code);
+            }
             sent.iter()
                 .map(|u| match pool.take(u) {
                     Some(Entry { code: Some(c), extra }) if &c == ok => {
@@ -320,6 +331,14 @@ impl Pool {
 
     fn is_empty(&self) -> bool {
         self.left == 0
+    }
+
+    /// Takes in another pool's entries, after this one's.
+    fn absorb(&mut self, other: Pool) {
+        self.left += other.left;
+        for (id, entries) in other.by_id {
+            self.by_id.entry(id).or_default().extend(entries);
+        }
     }
 }
 

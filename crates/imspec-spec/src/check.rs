@@ -899,11 +899,25 @@ fn check_results(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
     if let Some(p) = &r.per_item
         && let Some(fields) = item_fields(&p.list, cx)
     {
-        let mut names = vec![&p.id, &p.code];
-        names.extend(p.message.as_ref());
+        let mut names = vec![&p.id];
         names.extend(p.relation.as_ref());
         names.extend(p.registered.as_ref().map(|r| &r.field));
-        check_in(fields, &names, cx);
+        match &p.failures {
+            // Successes and failures in two lists: the code and the message are the failures'.
+            Some(failures) => {
+                check_in(fields, &names, cx);
+                if let Some(failed) = item_fields(failures, cx) {
+                    let mut names = vec![&p.id, &p.code];
+                    names.extend(p.message.as_ref());
+                    check_in(failed, &names, cx);
+                }
+            }
+            None => {
+                names.push(&p.code);
+                names.extend(p.message.as_ref());
+                check_in(fields, &names, cx);
+            }
+        }
     }
     if let Some(p) = &r.failures_only
         && let Some(fields) = item_fields(&p.list, cx)

@@ -992,6 +992,9 @@ spec_struct! {
         "relation" optional relation: Spanned<String>,
         /// Check users: the item field saying whether the user is registered, by value.
         "registered" optional registered: RegisteredField,
+        /// A second list holding the failed items with their `code` (ZEGO's `Fails`); the
+        /// entries of `list` then carry no code and are successes.
+        "failures" optional failures: Spanned<String>,
     }
 }
 
