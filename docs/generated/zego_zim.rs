@@ -285,6 +285,26 @@ impl Client {
     > {
         self.inner.send_typed(&add_friends::ENTRY, request, &[]).await
     }
+    /// 检查好友关系 — `zego_zim/check_friends`
+    ///
+    /// 调用此接口，可为一名用户批量检查其与至多 20 名其他用户的好友关系。
+    ///
+    /// - Source `page`: 检查好友关系 pages/zego_zim/check_friends.md
+    /// - Source `return_codes`: 全局返回码 https://www.zegocloud.com/docs/zim-server/return-codes
+    /// - Source `access`: 调用方式 https://www.zegocloud.com/docs/zim-server/accessing-server-apis
+    /// - Source `providers`: Provider facts docs/providers.md
+    ///
+    /// Validates the request (invalid items are reported, the others sent), chunks it to
+    /// the batch maximum, paces, signs and retries; one outcome per item.
+    pub async fn check_friends(
+        &self,
+        request: &check_friends::Request,
+    ) -> ::std::result::Result<
+        ::imspec_runtime::Outcomes<check_friends::Response, check_friends::ErrorCode>,
+        ::imspec_runtime::ClientError,
+    > {
+        self.inner.send_typed(&check_friends::ENTRY, request, &[]).await
+    }
     /// 查询好友列表 — `zego_zim/query_friends`
     ///
     /// 根据用户 ID 分页拉取其好友列表，获取备注、好友关系建立时间等信息。
@@ -330,6 +350,7 @@ impl Client {
 /// Every API of this vendor, for callers that reach APIs by id (the command line, the emulator).
 pub static APIS: &[&::imspec_runtime::ApiEntry] = &[
     &add_friends::ENTRY,
+    &check_friends::ENTRY,
     &query_friends::ENTRY,
     &register_users::ENTRY,
 ];
@@ -2232,6 +2253,1154 @@ pub mod add_friends {
             );
         }
         validate_add_friends_request_json(
+            value,
+            &::imspec_runtime::Path::Root,
+            value,
+            limits,
+            v,
+        );
+    }
+    /// [`validate_json`] at the documented limits.
+    pub fn validate_json_documented(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::DOCUMENTED, v);
+    }
+    /// [`validate_json`] with the named limits raised (names as in [`LIMITS`]; others stay
+    /// documented).
+    pub fn validate_json_raised(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        raised: &::imspec_runtime::Raised,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::raised(raised), v);
+    }
+}
+/// 检查好友关系 — `zego_zim/check_friends`
+///
+/// 调用此接口，可为一名用户批量检查其与至多 20 名其他用户的好友关系。
+///
+/// - Source `page`: 检查好友关系 pages/zego_zim/check_friends.md
+/// - Source `return_codes`: 全局返回码 https://www.zegocloud.com/docs/zim-server/return-codes
+/// - Source `access`: 调用方式 https://www.zegocloud.com/docs/zim-server/accessing-server-apis
+/// - Source `providers`: Provider facts docs/providers.md
+pub mod check_friends {
+    /// The endpoint, rate limit and batch dimension of this API, from its spec.
+    pub const INFO: ::imspec_runtime::ApiInfo = ::imspec_runtime::ApiInfo {
+        id: "zego_zim/check_friends",
+        method: "POST",
+        path: "/",
+        query: &[("Action", "CheckFriendsRelation")],
+        headers: &[],
+        content_type: "application/json",
+        rate_limit: ::imspec_runtime::RateLimit {
+            per_second: 20u32,
+            scope: ::imspec_runtime::RateScope::App,
+            raisable: false,
+            answer: ::imspec_runtime::Code::Int(660300005i64),
+            budget: "zego_zim/check_friends",
+        },
+        operation: ::imspec_runtime::Operation::Check,
+        batch: ::std::option::Option::Some(::imspec_runtime::Batch {
+            field: "UserIds",
+            item_id: ::std::option::Option::None,
+            max_items: ::std::option::Option::Some(20u64),
+            raisable_to: ::std::option::Option::Some(50u64),
+            raisable: true,
+            code: ::std::option::Option::Some(::imspec_runtime::Code::Int(660000002i64)),
+            limit: ::std::option::Option::Some("user_ids_max_items"),
+        }),
+        schema_error_code: ::imspec_runtime::Code::Int(660000002i64),
+        envelope: ::imspec_runtime::Envelope {
+            code: "Code",
+            message: "Message",
+            ok: ::std::option::Option::Some(::imspec_runtime::Code::Int(0i64)),
+        },
+        results: ::std::option::Option::Some(::imspec_runtime::Results::PerItem {
+            list: &["Successes"],
+            ids: &["UserId"],
+            code: "SubCode",
+            ok: ::imspec_runtime::Code::Int(0i64),
+            relation: ::std::option::Option::Some("Relation"),
+            registered: ::std::option::Option::None,
+            failures: ::std::option::Option::Some(&["Fails"]),
+        }),
+        unlisted: ::std::option::Option::None,
+        paging: ::std::option::Option::None,
+        already_registered: ::std::option::Option::None,
+        vendor: &super::VENDOR,
+        errors: &[
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(660000001i64),
+                name: "GenericError",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "业务类通用错误。",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(660000002i64),
+                name: "InputParamError",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "输入参数错误。",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(660300005i64),
+                name: "AppRateLimited",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "调用接口的频率超出了 AppID 级别限制。",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(1i64),
+                name: "SystemBusy",
+                class: ::imspec_runtime::ErrorClass::Retryable,
+                meaning: "Request failed: the server is busy.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(2i64),
+                name: "InvalidParameter",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "Input parameter error.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(3i64),
+                name: "AuthFailed",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "Authentication failed.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(7i64),
+                name: "SystemQpsLimit",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "The number of requests per second exceeds the system setting (QPS over the system limit).",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000000i64),
+                name: "InvalidHost",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "The Host of the request URL is wrong.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000001i64),
+                name: "InvalidAppId",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The AppId field is malformed.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000002i64),
+                name: "TimestampEmpty",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The Timestamp field is empty.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000003i64),
+                name: "InvalidTimestamp",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The Timestamp field is malformed.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000004i64),
+                name: "SignatureExpired",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The signature has expired (Timestamp more than 10 minutes off the server's clock).",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000005i64),
+                name: "SignatureMismatch",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The signature is wrong.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000006i64),
+                name: "ActionEmpty",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "The Action query parameter is empty.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000007i64),
+                name: "UnsupportedAction",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "The Action is not supported.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000008i64),
+                name: "SignatureNonceEmpty",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The SignatureNonce field is empty.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000009i64),
+                name: "SignatureEmpty",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The Signature field is empty.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000013i64),
+                name: "SignatureVersionEmpty",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The SignatureVersion field is empty.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(100000014i64),
+                name: "UnsupportedSignatureVersion",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The SignatureVersion is not supported.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Int(660000012i64),
+                name: "UserIdTooLong",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "A UserID is longer than 32 bytes.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::None,
+            },
+        ],
+        #[cfg(feature = "service")]
+        answer: ::imspec_runtime::ApiAnswer {
+            item_message: ::std::option::Option::None,
+            failed_ids: ::std::option::Option::None,
+            invalid_ids: ::std::option::Option::None,
+            all_failed: &[],
+            fill: &[],
+        },
+        relation: ::std::option::Option::Some(::imspec_runtime::Relation {
+            requester: ::imspec_runtime::Requester::Field("FromUserId"),
+            direction: ::imspec_runtime::Direction::OneWay,
+            direction_field: ::std::option::Option::Some((
+                "CheckType",
+                &[
+                    ("0", ::imspec_runtime::Direction::Both),
+                    ("1", ::imspec_runtime::Direction::OneWay),
+                ],
+            )),
+            unknown_user: ::std::option::Option::None,
+            unknown_requester: ::std::option::Option::None,
+            already_friends: ::std::option::Option::None,
+            pending: ::std::option::Option::None,
+            force: ::std::option::Option::None,
+            target_param: ::std::option::Option::None,
+            not_friends: ::std::option::Option::None,
+            check_values: &[
+                (
+                    "1",
+                    ::imspec_runtime::Direction::OneWay,
+                    ::imspec_runtime::RelationWord::None,
+                ),
+                (
+                    "2",
+                    ::imspec_runtime::Direction::OneWay,
+                    ::imspec_runtime::RelationWord::Outgoing,
+                ),
+                (
+                    "3",
+                    ::imspec_runtime::Direction::Both,
+                    ::imspec_runtime::RelationWord::None,
+                ),
+                (
+                    "4",
+                    ::imspec_runtime::Direction::Both,
+                    ::imspec_runtime::RelationWord::Outgoing,
+                ),
+                (
+                    "5",
+                    ::imspec_runtime::Direction::Both,
+                    ::imspec_runtime::RelationWord::Incoming,
+                ),
+                (
+                    "6",
+                    ::imspec_runtime::Direction::Both,
+                    ::imspec_runtime::RelationWord::Both,
+                ),
+            ],
+        }),
+        #[cfg(feature = "service")]
+        state: ::imspec_runtime::StateLimits {
+            friends_per_user: ::std::option::Option::None,
+            peer_friends_per_user: ::std::option::Option::None,
+            groups_per_user: ::std::option::Option::None,
+            pending_per_user: ::std::option::Option::None,
+        },
+    };
+    /// Path and query parameters of this API.
+    pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[];
+    /// This API as the runtime client and the emulator reach it.
+    pub static ENTRY: ::imspec_runtime::ApiEntry = ::imspec_runtime::ApiEntry {
+        info: &INFO,
+        params: PARAMS,
+        validate_json: validate_json_documented,
+        limits: LIMITS,
+        validate_json_raised,
+        typed: ::imspec_runtime::TypedFns {
+            validate_at: |value, now_ms| {
+                let request: CheckFriendsRequest = ::imspec_runtime::__private::serde_json::from_value(
+                        value.clone(),
+                    )
+                    .map_err(|e| ::std::string::ToString::to_string(&e))?;
+                let mut v = ::imspec_runtime::Violations::at(now_ms);
+                request.validate_with(&Limits::DOCUMENTED, &mut v);
+                ::std::result::Result::Ok(v.into_vec())
+            },
+            request_roundtrip: ::imspec_runtime::value::roundtrip::<CheckFriendsRequest>,
+            response_roundtrip: ::imspec_runtime::value::roundtrip::<
+                CheckFriendsResponse,
+            >,
+        },
+    };
+    /// The request body of this API.
+    pub type Request = CheckFriendsRequest;
+    /// The response body (HTTP 200) of this API.
+    pub type Response = CheckFriendsResponse;
+    /// Source: page §请求参数
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct CheckFriendsRequest {
+        /// 为此 UserId 查询好友关系。
+        ///
+        /// Limits: charset `user_id` → 660000002; ≤ 32 bytes → 660000012.
+        #[serde(rename = "FromUserId")]
+        pub from_user_id: ::std::string::String,
+        /// 待检查好友关系的目标用户列表。默认数量上限为 20。
+        ///
+        /// Limits: each item: charset `user_id` → 660000002; each item: ≤ 32 bytes → 660000012.
+        #[serde(rename = "UserIds")]
+        pub user_ids: ::std::vec::Vec<::std::string::String>,
+        /// 检查类型：
+        /// - 0：双向检查。
+        /// - 1：单向检查。
+        ///
+        /// Limits: one of `0`, `1` → 660000002.
+        #[serde(rename = "CheckType")]
+        pub check_type: i64,
+    }
+    /// Source: page §响应参数
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct CheckFriendsResponse {
+        /// 返回码。
+        /// 说明：当您发起请求同时检查 `FromUserId` 与多名用户的好友关系时：
+        /// - 如果成功检查 `FromUserId` 与 1 名或更多用户的好友关系，Code 都会返回 0。此时请参考 Fails 中的具体信息，确认操作结果。
+        /// - 如果 `FromUserId` 与全部目标用户的好友关系都检查失败，Code 会返回相关返回码，具体请参考 [全局返回码](/zim-server/return-codes)。
+        #[serde(
+            rename = "Code",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub code: ::std::option::Option<i64>,
+        /// 请求结果的说明信息。
+        #[serde(
+            rename = "Message",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub message: ::std::option::Option<::std::string::String>,
+        /// 请求 ID。
+        #[serde(
+            rename = "RequestId",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub request_id: ::std::option::Option<::std::string::String>,
+        /// 检查成功列表。
+        #[serde(
+            rename = "Successes",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub successes: ::std::option::Option<::std::vec::Vec<CheckFriendsSuccess>>,
+        /// 检查失败列表。
+        /// - Code 为 0：
+        ///   - Fails 为空，表示成功检查 `FromUserId` 与全部目标用户的好友关系。
+        ///   - Fails 不为空，表示 `FromUserId` 与部分目标用户的好友关系检查失败，请参考 SubCode 处理。
+        /// - Code 不为 0：
+        ///   - Fails 为空，表示参数错误、接口频率限制、系统错误。
+        ///   - Fails 不为空，表示`FromUserId` 与全部目标用户的好友关系检查失败。
+        #[serde(
+            rename = "Fails",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub fails: ::std::option::Option<::std::vec::Vec<CheckFriendsFail>>,
+    }
+    /// 检查成功列表。
+    ///
+    /// Source: page §响应参数
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct CheckFriendsSuccess {
+        /// 成功检查 `FromUserId` 与此用户 ID 的好友关系。
+        #[serde(
+            rename = "UserId",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<::std::string::String>,
+        /// 关系类型，详情请参考 <a href="#1">描述</a>。
+        #[serde(
+            rename = "Relation",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub relation: ::std::option::Option<i64>,
+    }
+    /// 检查失败列表。
+    ///
+    /// Source: page §响应参数
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct CheckFriendsFail {
+        /// `FromUserId` 与此用户 ID 的好友关系检查失败。
+        #[serde(
+            rename = "UserId",
+            alias = "UserID",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<::std::string::String>,
+        /// 具体失败返回码。
+        #[serde(
+            rename = "SubCode",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sub_code: ::std::option::Option<i64>,
+        /// 关系类型。仅当请求参数 `CheckType` 为 0 时，此字段有值，为 1 或 2，相关数值详情请参考 <a href="#1">描述</a>。
+        #[serde(
+            rename = "Relation",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub relation: ::std::option::Option<i64>,
+    }
+    /// Every code this API can answer: its own error table and the vendor's shared codes (20 in all).
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq,
+        ::std::hash::Hash
+    )]
+    #[non_exhaustive]
+    pub enum ErrorCode {
+        /// `660000001` — 业务类通用错误。
+        ///
+        /// Advice: 请重试，或联系 ZEGO 技术支持。
+        ///
+        /// Class: `retryable`.
+        GenericError,
+        /// `660000002` — 输入参数错误。
+        ///
+        /// Advice: 请检查输入的参数。
+        ///
+        /// Class: `caller_error`.
+        InputParamError,
+        /// `660300005` — 调用接口的频率超出了 AppID 级别限制。
+        ///
+        /// Advice: 请稍后再试。
+        ///
+        /// Class: `rate_limited`.
+        AppRateLimited,
+        /// `1` — Request failed: the server is busy.
+        ///
+        /// Class: `retryable`.
+        SystemBusy,
+        /// `2` — Input parameter error.
+        ///
+        /// Class: `caller_error`.
+        InvalidParameter,
+        /// `3` — Authentication failed.
+        ///
+        /// Class: `auth`.
+        AuthFailed,
+        /// `7` — The number of requests per second exceeds the system setting (QPS over the system limit).
+        ///
+        /// Class: `rate_limited`.
+        SystemQpsLimit,
+        /// `100000000` — The Host of the request URL is wrong.
+        ///
+        /// Class: `caller_error`.
+        InvalidHost,
+        /// `100000001` — The AppId field is malformed.
+        ///
+        /// Class: `auth`.
+        InvalidAppId,
+        /// `100000002` — The Timestamp field is empty.
+        ///
+        /// Class: `auth`.
+        TimestampEmpty,
+        /// `100000003` — The Timestamp field is malformed.
+        ///
+        /// Class: `auth`.
+        InvalidTimestamp,
+        /// `100000004` — The signature has expired (Timestamp more than 10 minutes off the server's clock).
+        ///
+        /// Class: `auth`.
+        SignatureExpired,
+        /// `100000005` — The signature is wrong.
+        ///
+        /// Class: `auth`.
+        SignatureMismatch,
+        /// `100000006` — The Action query parameter is empty.
+        ///
+        /// Class: `caller_error`.
+        ActionEmpty,
+        /// `100000007` — The Action is not supported.
+        ///
+        /// Class: `caller_error`.
+        UnsupportedAction,
+        /// `100000008` — The SignatureNonce field is empty.
+        ///
+        /// Class: `auth`.
+        SignatureNonceEmpty,
+        /// `100000009` — The Signature field is empty.
+        ///
+        /// Class: `auth`.
+        SignatureEmpty,
+        /// `100000013` — The SignatureVersion field is empty.
+        ///
+        /// Class: `auth`.
+        SignatureVersionEmpty,
+        /// `100000014` — The SignatureVersion is not supported.
+        ///
+        /// Class: `auth`.
+        UnsupportedSignatureVersion,
+        /// `660000012` — A UserID is longer than 32 bytes.
+        ///
+        /// Class: `caller_error`.
+        UserIdTooLong,
+        /// A code the spec does not list.
+        Unknown(::imspec_runtime::Code),
+    }
+    impl ::imspec_runtime::VendorCode for ErrorCode {
+        fn from_code(code: &::imspec_runtime::Code) -> Self {
+            match code {
+                ::imspec_runtime::Code::Int(660000001i64) => ErrorCode::GenericError,
+                ::imspec_runtime::Code::Int(660000002i64) => ErrorCode::InputParamError,
+                ::imspec_runtime::Code::Int(660300005i64) => ErrorCode::AppRateLimited,
+                ::imspec_runtime::Code::Int(1i64) => ErrorCode::SystemBusy,
+                ::imspec_runtime::Code::Int(2i64) => ErrorCode::InvalidParameter,
+                ::imspec_runtime::Code::Int(3i64) => ErrorCode::AuthFailed,
+                ::imspec_runtime::Code::Int(7i64) => ErrorCode::SystemQpsLimit,
+                ::imspec_runtime::Code::Int(100000000i64) => ErrorCode::InvalidHost,
+                ::imspec_runtime::Code::Int(100000001i64) => ErrorCode::InvalidAppId,
+                ::imspec_runtime::Code::Int(100000002i64) => ErrorCode::TimestampEmpty,
+                ::imspec_runtime::Code::Int(100000003i64) => ErrorCode::InvalidTimestamp,
+                ::imspec_runtime::Code::Int(100000004i64) => ErrorCode::SignatureExpired,
+                ::imspec_runtime::Code::Int(100000005i64) => ErrorCode::SignatureMismatch,
+                ::imspec_runtime::Code::Int(100000006i64) => ErrorCode::ActionEmpty,
+                ::imspec_runtime::Code::Int(100000007i64) => ErrorCode::UnsupportedAction,
+                ::imspec_runtime::Code::Int(100000008i64) => {
+                    ErrorCode::SignatureNonceEmpty
+                }
+                ::imspec_runtime::Code::Int(100000009i64) => ErrorCode::SignatureEmpty,
+                ::imspec_runtime::Code::Int(100000013i64) => {
+                    ErrorCode::SignatureVersionEmpty
+                }
+                ::imspec_runtime::Code::Int(100000014i64) => {
+                    ErrorCode::UnsupportedSignatureVersion
+                }
+                ::imspec_runtime::Code::Int(660000012i64) => ErrorCode::UserIdTooLong,
+                other => ErrorCode::Unknown(other.clone()),
+            }
+        }
+        fn code(&self) -> ::imspec_runtime::Code {
+            match self {
+                ErrorCode::GenericError => ::imspec_runtime::Code::Int(660000001i64),
+                ErrorCode::InputParamError => ::imspec_runtime::Code::Int(660000002i64),
+                ErrorCode::AppRateLimited => ::imspec_runtime::Code::Int(660300005i64),
+                ErrorCode::SystemBusy => ::imspec_runtime::Code::Int(1i64),
+                ErrorCode::InvalidParameter => ::imspec_runtime::Code::Int(2i64),
+                ErrorCode::AuthFailed => ::imspec_runtime::Code::Int(3i64),
+                ErrorCode::SystemQpsLimit => ::imspec_runtime::Code::Int(7i64),
+                ErrorCode::InvalidHost => ::imspec_runtime::Code::Int(100000000i64),
+                ErrorCode::InvalidAppId => ::imspec_runtime::Code::Int(100000001i64),
+                ErrorCode::TimestampEmpty => ::imspec_runtime::Code::Int(100000002i64),
+                ErrorCode::InvalidTimestamp => ::imspec_runtime::Code::Int(100000003i64),
+                ErrorCode::SignatureExpired => ::imspec_runtime::Code::Int(100000004i64),
+                ErrorCode::SignatureMismatch => ::imspec_runtime::Code::Int(100000005i64),
+                ErrorCode::ActionEmpty => ::imspec_runtime::Code::Int(100000006i64),
+                ErrorCode::UnsupportedAction => ::imspec_runtime::Code::Int(100000007i64),
+                ErrorCode::SignatureNonceEmpty => {
+                    ::imspec_runtime::Code::Int(100000008i64)
+                }
+                ErrorCode::SignatureEmpty => ::imspec_runtime::Code::Int(100000009i64),
+                ErrorCode::SignatureVersionEmpty => {
+                    ::imspec_runtime::Code::Int(100000013i64)
+                }
+                ErrorCode::UnsupportedSignatureVersion => {
+                    ::imspec_runtime::Code::Int(100000014i64)
+                }
+                ErrorCode::UserIdTooLong => ::imspec_runtime::Code::Int(660000012i64),
+                ErrorCode::Unknown(code) => code.clone(),
+            }
+        }
+        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
+            match self {
+                ErrorCode::GenericError => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::InputParamError => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::AppRateLimited => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::SystemBusy => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
+                }
+                ErrorCode::InvalidParameter => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::AuthFailed => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SystemQpsLimit => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::InvalidHost => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::InvalidAppId => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::TimestampEmpty => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::InvalidTimestamp => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SignatureExpired => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SignatureMismatch => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::ActionEmpty => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::UnsupportedAction => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::SignatureNonceEmpty => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SignatureEmpty => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::SignatureVersionEmpty => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UnsupportedSignatureVersion => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::UserIdTooLong => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::Unknown(_) => ::std::option::Option::None,
+            }
+        }
+        fn meaning(&self) -> &'static str {
+            match self {
+                ErrorCode::GenericError => "业务类通用错误。",
+                ErrorCode::InputParamError => "输入参数错误。",
+                ErrorCode::AppRateLimited => {
+                    "调用接口的频率超出了 AppID 级别限制。"
+                }
+                ErrorCode::SystemBusy => "Request failed: the server is busy.",
+                ErrorCode::InvalidParameter => "Input parameter error.",
+                ErrorCode::AuthFailed => "Authentication failed.",
+                ErrorCode::SystemQpsLimit => {
+                    "The number of requests per second exceeds the system setting (QPS over the system limit)."
+                }
+                ErrorCode::InvalidHost => "The Host of the request URL is wrong.",
+                ErrorCode::InvalidAppId => "The AppId field is malformed.",
+                ErrorCode::TimestampEmpty => "The Timestamp field is empty.",
+                ErrorCode::InvalidTimestamp => "The Timestamp field is malformed.",
+                ErrorCode::SignatureExpired => {
+                    "The signature has expired (Timestamp more than 10 minutes off the server's clock)."
+                }
+                ErrorCode::SignatureMismatch => "The signature is wrong.",
+                ErrorCode::ActionEmpty => "The Action query parameter is empty.",
+                ErrorCode::UnsupportedAction => "The Action is not supported.",
+                ErrorCode::SignatureNonceEmpty => "The SignatureNonce field is empty.",
+                ErrorCode::SignatureEmpty => "The Signature field is empty.",
+                ErrorCode::SignatureVersionEmpty => {
+                    "The SignatureVersion field is empty."
+                }
+                ErrorCode::UnsupportedSignatureVersion => {
+                    "The SignatureVersion is not supported."
+                }
+                ErrorCode::UserIdTooLong => "A UserID is longer than 32 bytes.",
+                ErrorCode::Unknown(_) => "a code the spec does not list",
+            }
+        }
+        fn advice(&self) -> ::std::option::Option<&'static str> {
+            match self {
+                ErrorCode::GenericError => {
+                    ::std::option::Option::Some(
+                        "请重试，或联系 ZEGO 技术支持。",
+                    )
+                }
+                ErrorCode::InputParamError => {
+                    ::std::option::Option::Some("请检查输入的参数。")
+                }
+                ErrorCode::AppRateLimited => {
+                    ::std::option::Option::Some("请稍后再试。")
+                }
+                ErrorCode::SystemBusy => ::std::option::Option::None,
+                ErrorCode::InvalidParameter => ::std::option::Option::None,
+                ErrorCode::AuthFailed => ::std::option::Option::None,
+                ErrorCode::SystemQpsLimit => ::std::option::Option::None,
+                ErrorCode::InvalidHost => ::std::option::Option::None,
+                ErrorCode::InvalidAppId => ::std::option::Option::None,
+                ErrorCode::TimestampEmpty => ::std::option::Option::None,
+                ErrorCode::InvalidTimestamp => ::std::option::Option::None,
+                ErrorCode::SignatureExpired => ::std::option::Option::None,
+                ErrorCode::SignatureMismatch => ::std::option::Option::None,
+                ErrorCode::ActionEmpty => ::std::option::Option::None,
+                ErrorCode::UnsupportedAction => ::std::option::Option::None,
+                ErrorCode::SignatureNonceEmpty => ::std::option::Option::None,
+                ErrorCode::SignatureEmpty => ::std::option::Option::None,
+                ErrorCode::SignatureVersionEmpty => ::std::option::Option::None,
+                ErrorCode::UnsupportedSignatureVersion => ::std::option::Option::None,
+                ErrorCode::UserIdTooLong => ::std::option::Option::None,
+                ErrorCode::Unknown(_) => ::std::option::Option::None,
+            }
+        }
+    }
+    impl ::std::fmt::Display for ErrorCode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            use ::imspec_runtime::VendorCode as _;
+            write!(f, "{} {}", self.code(), self.meaning())
+        }
+    }
+    /// The limits the vendor raises on request, by name, as the runtime lists them.
+    pub const LIMITS: &[::imspec_runtime::LimitInfo] = &[
+        ::imspec_runtime::LimitInfo {
+            name: "user_ids_max_items",
+            documented: 20u64,
+            raisable_to: ::std::option::Option::Some(50u64),
+        },
+    ];
+    /// Limits the vendor raises on request. Validation uses these instead of the documented
+    /// values, so a client is not stopped by a limit the vendor has relaxed for this app.
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::marker::Copy,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq
+    )]
+    pub struct Limits {
+        /// Most items of `UserIds` per call.
+        ///
+        /// Documented: 20.
+        /// The vendor raises it on request up to 50.
+        pub user_ids_max_items: u64,
+    }
+    impl Limits {
+        /// The limits as the vendor's page documents them.
+        pub const DOCUMENTED: Limits = Limits {
+            user_ids_max_items: 20u64,
+        };
+        /// Fails when a limit is raised beyond what the vendor says it grants.
+        pub fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+            if self.user_ids_max_items > 50u64 {
+                return ::std::result::Result::Err(
+                    ::std::format!(
+                        "{} = {} is above {}, the most the vendor grants",
+                        "user_ids_max_items", self.user_ids_max_items, 50u64
+                    ),
+                );
+            }
+            ::std::result::Result::Ok(())
+        }
+        /// The documented limits with the named ones raised; names not in [`LIMITS`] are
+        /// ignored here (`ApiEntry::check_raised` refuses them).
+        pub fn raised(raised: &::imspec_runtime::Raised) -> Limits {
+            #[allow(unused_mut)]
+            let mut limits = Limits::DOCUMENTED;
+            for (name, value) in raised {
+                match name.as_str() {
+                    "user_ids_max_items" => limits.user_ids_max_items = *value,
+                    _ => {}
+                }
+            }
+            limits
+        }
+    }
+    impl ::std::default::Default for Limits {
+        fn default() -> Self {
+            Limits::DOCUMENTED
+        }
+    }
+    const CHARSET_USER_ID: ::imspec_runtime::Charset = {
+        const RANGES: &[(char, char)] = &[('0', '9'), ('a', 'z'), ('A', 'Z')];
+        ::imspec_runtime::Charset {
+            name: "user_id",
+            ranges: RANGES,
+            chars: "!#$%&()+-:;<=.>?@[]^_{}|~",
+            ascii: ::imspec_runtime::Charset::ascii_table(
+                RANGES,
+                "!#$%&()+-:;<=.>?@[]^_{}|~",
+            ),
+        }
+    };
+    #[allow(unused_variables)]
+    fn validate_check_friends_request(
+        value: &CheckFriendsRequest,
+        path: &::imspec_runtime::Path<'_>,
+        root: &CheckFriendsRequest,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        {
+            let p = path.field("FromUserId");
+            let x = &value.from_user_id;
+            let s: &str = x.as_str();
+            v.charset(
+                &p,
+                s,
+                &CHARSET_USER_ID,
+                ::imspec_runtime::Code::Int(660000002i64),
+                false,
+            );
+            v.max_len(
+                &p,
+                s,
+                32u64,
+                ::imspec_runtime::LenUnit::Bytes,
+                ::imspec_runtime::Code::Int(660000012i64),
+            );
+        }
+        {
+            let p = path.field("UserIds");
+            let x = &value.user_ids;
+            let items = x.as_slice();
+            for (i, x) in items.iter().enumerate() {
+                let p = p.index(i);
+                let s: &str = x.as_str();
+                v.charset(
+                    &p,
+                    s,
+                    &CHARSET_USER_ID,
+                    ::imspec_runtime::Code::Int(660000002i64),
+                    false,
+                );
+                v.max_len(
+                    &p,
+                    s,
+                    32u64,
+                    ::imspec_runtime::LenUnit::Bytes,
+                    ::imspec_runtime::Code::Int(660000012i64),
+                );
+            }
+        }
+        {
+            let p = path.field("CheckType");
+            let x = &value.check_type;
+            let n: i64 = *x;
+            v.one_of_int(
+                &p,
+                n,
+                &[0i64, 1i64],
+                ::imspec_runtime::Code::Int(660000002i64),
+            );
+        }
+    }
+    #[allow(unused_variables)]
+    fn validate_check_friends_request_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        path: &::imspec_runtime::Path<'_>,
+        root: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        let ::std::option::Option::Some(object) = value.as_object() else {
+            v.schema(
+                path,
+                ::imspec_runtime::Rule::Type,
+                ::imspec_runtime::Code::Int(660000002i64),
+                ::std::format!(
+                    "expected an object ({}), found {}", "CheckFriendsRequest",
+                    ::imspec_runtime::json_kind(value)
+                ),
+            );
+            return;
+        };
+        {
+            let p = path.field("FromUserId");
+            match object.get("FromUserId") {
+                ::std::option::Option::None => {
+                    v.schema(
+                        &p,
+                        ::imspec_runtime::Rule::Required,
+                        ::imspec_runtime::Code::Int(660000002i64),
+                        "is required",
+                    )
+                }
+                ::std::option::Option::Some(x) => {
+                    match x.as_str() {
+                        ::std::option::Option::Some(s) => {
+                            v.charset(
+                                &p,
+                                s,
+                                &CHARSET_USER_ID,
+                                ::imspec_runtime::Code::Int(660000002i64),
+                                false,
+                            );
+                            v.max_len(
+                                &p,
+                                s,
+                                32u64,
+                                ::imspec_runtime::LenUnit::Bytes,
+                                ::imspec_runtime::Code::Int(660000012i64),
+                            );
+                        }
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(660000002i64),
+                                ::std::format!(
+                                    "expected a string, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        {
+            let p = path.field("UserIds");
+            match object.get("UserIds") {
+                ::std::option::Option::None => {
+                    v.schema(
+                        &p,
+                        ::imspec_runtime::Rule::Required,
+                        ::imspec_runtime::Code::Int(660000002i64),
+                        "is required",
+                    )
+                }
+                ::std::option::Option::Some(x) => {
+                    match x.as_array() {
+                        ::std::option::Option::Some(items) => {
+                            for (i, x) in items.iter().enumerate() {
+                                let p = p.index(i);
+                                match x.as_str() {
+                                    ::std::option::Option::Some(s) => {
+                                        v.charset(
+                                            &p,
+                                            s,
+                                            &CHARSET_USER_ID,
+                                            ::imspec_runtime::Code::Int(660000002i64),
+                                            false,
+                                        );
+                                        v.max_len(
+                                            &p,
+                                            s,
+                                            32u64,
+                                            ::imspec_runtime::LenUnit::Bytes,
+                                            ::imspec_runtime::Code::Int(660000012i64),
+                                        );
+                                    }
+                                    ::std::option::Option::None => {
+                                        v.schema(
+                                            &p,
+                                            ::imspec_runtime::Rule::Type,
+                                            ::imspec_runtime::Code::Int(660000002i64),
+                                            ::std::format!(
+                                                "expected a string, found {}",
+                                                ::imspec_runtime::json_kind(x)
+                                            ),
+                                        )
+                                    }
+                                }
+                            }
+                        }
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(660000002i64),
+                                ::std::format!(
+                                    "expected an array, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        {
+            let p = path.field("CheckType");
+            match object.get("CheckType") {
+                ::std::option::Option::None => {
+                    v.schema(
+                        &p,
+                        ::imspec_runtime::Rule::Required,
+                        ::imspec_runtime::Code::Int(660000002i64),
+                        "is required",
+                    )
+                }
+                ::std::option::Option::Some(x) => {
+                    match x.as_i64() {
+                        ::std::option::Option::Some(n) => {
+                            v.one_of_int(
+                                &p,
+                                n,
+                                &[0i64, 1i64],
+                                ::imspec_runtime::Code::Int(660000002i64),
+                            );
+                        }
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(660000002i64),
+                                ::std::format!(
+                                    "expected an integer, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+    }
+    impl CheckFriendsRequest {
+        /// Every violation of the spec's rules at the documented limits, each with its JSON
+        /// path and the code the vendor would answer. Empty when the request is valid.
+        pub fn validate(&self) -> ::std::vec::Vec<::imspec_runtime::Violation> {
+            let mut v = ::imspec_runtime::Violations::new();
+            self.validate_with(&Limits::DOCUMENTED, &mut v);
+            v.into_vec()
+        }
+        /// Validates against `limits` (raised ones included) into `v`; allocates nothing
+        /// when the request is valid.
+        pub fn validate_with(
+            &self,
+            limits: &Limits,
+            v: &mut ::imspec_runtime::Violations,
+        ) {
+            if let ::std::option::Option::Some(n) = ::std::option::Option::Some(
+                self.user_ids.len(),
+            ) {
+                v.batch(
+                    &::imspec_runtime::Path::Root.field("UserIds"),
+                    n,
+                    limits.user_ids_max_items,
+                    ::imspec_runtime::Code::Int(660000002i64),
+                );
+            }
+            validate_check_friends_request(
+                self,
+                &::imspec_runtime::Path::Root,
+                self,
+                limits,
+                v,
+            );
+        }
+    }
+    /// Validates a request body given as JSON: schema problems (missing fields, wrong
+    /// types, values outside an enum) and every rule, all in one pass. The batch maximum
+    /// comes first, so that a bounded [`::imspec_runtime::Violations`] always keeps it.
+    pub fn validate_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        if let ::std::option::Option::Some(items) = value
+            .get("UserIds")
+            .and_then(|x| x.as_array())
+        {
+            v.batch(
+                &::imspec_runtime::Path::Root.field("UserIds"),
+                items.len(),
+                limits.user_ids_max_items,
+                ::imspec_runtime::Code::Int(660000002i64),
+            );
+        }
+        validate_check_friends_request_json(
             value,
             &::imspec_runtime::Path::Root,
             value,

@@ -4,8 +4,7 @@
 //!
 //! Easemob's batch registration (`POST /{org}/{app}/users`) has no spec — its body is a
 //! top-level JSON array, which the vocabulary cannot express — so its users are registered
-//! with the emulator's control endpoint; ZEGO's relation check (`CheckFriendsRelation`) has no
-//! spec either — its successes carry no code — so ZEGO is checked by listing.
+//! with the emulator's control endpoint.
 
 mod common;
 
@@ -198,7 +197,29 @@ fn zego_migration_through_send_only() {
     let (code, out) = send(&url, &config, "zego_zim/add_friends", &[], &body);
     assert_eq!((code, items(&out)), (0, rows(&friends, "added", Value::Null)), "{out}");
 
-    // Check (no check_friends spec) and list: query_friends, 3 per page, from Next 0.
+    // Check: check_friends, two-way (CheckType 0) and one-way (1), integer values 1..6.
+    let check = |from: &str, to: &[&str], mode: i64| {
+        let body = json!({"FromUserId": from, "UserIds": to, "CheckType": mode}).to_string();
+        let (code, out) = send(&url, &config, "zego_zim/check_friends", &[], &body);
+        assert_eq!(code, 0, "{out}");
+        items(&out).into_iter().map(|(u, o, r)| (u, o, r.as_str().unwrap_or("").to_owned())).collect::<Vec<_>>()
+    };
+    let r = |u: &str, relation: &str| (u.to_owned(), "checked".to_owned(), relation.to_owned());
+    assert_eq!(check("z0", &["z1"], 0), [r("z1", "both")]);
+    assert_eq!(check("z1", &["z0", "z2"], 0), [r("z0", "both"), r("z2", "none")]);
+    assert_eq!(check("z0", &["z1"], 1), [r("z1", "outgoing")]);
+    // An unregistered target is a failure of that item (the call's other items still answer).
+    let (code, out) = send(
+        &url,
+        &config,
+        "zego_zim/check_friends",
+        &[],
+        &json!({"FromUserId": "z0", "UserIds": ["z1", "ghost"], "CheckType": 0}).to_string(),
+    );
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(items(&out)[1].1, "failed");
+
+    // List: query_friends, 3 per page, from Next 0.
     let args = ["--param", "FromUserId=z0", "--param", "Limit=3", "--param", "Next=0"];
     let (code, out) = send(&url, &config, "zego_zim/query_friends", &args, "");
     assert_eq!(code, 0, "{out}");
