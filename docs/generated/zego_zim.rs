@@ -1590,6 +1590,7 @@ pub mod add_friends {
             #[allow(unused_mut)]
             let mut limits = Limits::DOCUMENTED;
             for (name, value) in raised {
+                #[allow(clippy::single_match)]
                 match name.as_str() {
                     "friend_info_attributes_max_total_len" => {
                         limits.friend_info_attributes_max_total_len = *value;
@@ -3097,6 +3098,7 @@ pub mod check_friends {
             #[allow(unused_mut)]
             let mut limits = Limits::DOCUMENTED;
             for (name, value) in raised {
+                #[allow(clippy::single_match)]
                 match name.as_str() {
                     "user_ids_max_items" => limits.user_ids_max_items = *value,
                     _ => {}

@@ -957,6 +957,7 @@ fn limits(a: &ApiIr) -> TokenStream {
         });
         quote! {
             for (name, value) in raised {
+                #[allow(clippy::single_match)]
                 match name.as_str() {
                     #(#arms)*
                     _ => {}
