@@ -4,47 +4,8 @@
 
 mod common;
 
-use common::{Emulator, http, imspec_env};
+use common::{Emulator, http, items, no_auto_register_config as config, send};
 use serde_json::{Value, json};
-
-/// A config with the demo credentials whose emulator registers only registered ids.
-fn config() -> String {
-    let path = std::env::temp_dir().join(format!("imspec-operations-{}.toml", std::process::id()));
-    let demo =
-        include_str!("../../imspec-emulator/default.toml").replace("auto_register = true ", "auto_register = false");
-    assert!(demo.contains("auto_register = false"));
-    std::fs::write(&path, demo).expect("config");
-    path.to_string_lossy().into_owned()
-}
-
-/// `imspec send API --endpoint URL --config FILE [ARGS] -` with `body` on stdin: exit code and JSON.
-fn send(url: &str, config: &str, api: &str, args: &[&str], body: &str) -> (i32, Value) {
-    let mut all = vec!["send", api, "--endpoint", url, "--config", config];
-    all.extend(args);
-    all.push("-");
-    let o = imspec_env(&all, Some(body), &[]);
-    let out = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{api}: stdout is not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        )
-    });
-    (o.status.code().unwrap_or(-1), out)
-}
-
-/// `(user, outcome, extra)` of each item, where extra is a check's relation or registration.
-fn items(out: &Value) -> Vec<(String, String, Value)> {
-    out["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|i| {
-            let extra = i.get("relation").or(i.get("registered")).or(i.get("code")).cloned().unwrap_or(Value::Null);
-            (i["user"].as_str().unwrap_or("").to_owned(), i["outcome"].as_str().unwrap_or("").to_owned(), extra)
-        })
-        .collect()
-}
 
 fn row(user: &str, outcome: &str, extra: Value) -> (String, String, Value) {
     (user.to_owned(), outcome.to_owned(), extra)

@@ -4,6 +4,8 @@
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Child, Command, Output, Stdio};
 
+use serde_json::Value;
+
 /// Runs `imspec ARGS` from the repository root, feeding `stdin`.
 pub fn imspec(args: &[&str], stdin: Option<&str>) -> Output {
     imspec_env(args, stdin, &[])
@@ -69,7 +71,7 @@ impl Drop for Emulator {
 }
 
 /// A raw HTTP/1.1 request on loopback (the control API): the status and the JSON body.
-pub fn http(url: &str, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
+pub fn http(url: &str, method: &str, path: &str, body: &str) -> (u16, Value) {
     use std::io::Read as _;
     let addr = url.trim_start_matches("http://");
     let mut s = std::net::TcpStream::connect(addr).expect("connect");
@@ -83,5 +85,44 @@ pub fn http(url: &str, method: &str, path: &str, body: &str) -> (u16, serde_json
     s.read_to_string(&mut out).expect("read");
     let status = out.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
     let json = out.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or_default();
-    (status, serde_json::from_str(json).unwrap_or(serde_json::Value::Null))
+    (status, serde_json::from_str(json).unwrap_or(Value::Null))
+}
+
+/// A config with the demo credentials whose emulator registers only registered ids.
+pub fn no_auto_register_config() -> String {
+    let path = std::env::temp_dir().join(format!("imspec-no-auto-register-{}.toml", std::process::id()));
+    let demo =
+        include_str!("../../../imspec-emulator/default.toml").replace("auto_register = true ", "auto_register = false");
+    assert!(demo.contains("auto_register = false"));
+    std::fs::write(&path, demo).expect("config");
+    path.to_string_lossy().into_owned()
+}
+
+/// `imspec send API --endpoint URL --config FILE [ARGS] -` with `body` on stdin: exit code and JSON.
+pub fn send(url: &str, config: &str, api: &str, args: &[&str], body: &str) -> (i32, Value) {
+    let mut all = vec!["send", api, "--endpoint", url, "--config", config];
+    all.extend(args);
+    all.push("-");
+    let o = imspec_env(&all, Some(body), &[]);
+    let out = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{api}: stdout is not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    (o.status.code().unwrap_or(-1), out)
+}
+
+/// `(user, outcome, extra)` of each item, where extra is a check's relation or registration.
+pub fn items(out: &Value) -> Vec<(String, String, Value)> {
+    out["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            let extra = i.get("relation").or(i.get("registered")).or(i.get("code")).cloned().unwrap_or(Value::Null);
+            (i["user"].as_str().unwrap_or("").to_owned(), i["outcome"].as_str().unwrap_or("").to_owned(), extra)
+        })
+        .collect()
 }
