@@ -8676,7 +8676,12 @@ pub mod multiaccount_import {
             message: "ErrorInfo",
             ok: ::std::option::Option::Some(::imspec_runtime::Code::Int(0i64)),
         },
-        results: ::std::option::Option::None,
+        results: ::std::option::Option::Some(::imspec_runtime::Results::FailuresOnly {
+            list: &["FailAccounts"],
+            ids: &[],
+            code: ::std::option::Option::None,
+            class: ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable),
+        }),
         unlisted: ::std::option::Option::None,
         paging: ::std::option::Option::None,
         already_registered: ::std::option::Option::None,

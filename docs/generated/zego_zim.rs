@@ -396,7 +396,8 @@ pub mod add_friends {
         results: ::std::option::Option::Some(::imspec_runtime::Results::FailuresOnly {
             list: &["ErrorList"],
             ids: &["UserId", "UserID"],
-            code: "SubCode",
+            code: ::std::option::Option::Some("SubCode"),
+            class: ::std::option::Option::None,
         }),
         unlisted: ::std::option::Option::None,
         paging: ::std::option::Option::None,
@@ -4410,7 +4411,8 @@ pub mod register_users {
         results: ::std::option::Option::Some(::imspec_runtime::Results::FailuresOnly {
             list: &["ErrorList"],
             ids: &["UserId", "UserID"],
-            code: "SubCode",
+            code: ::std::option::Option::Some("SubCode"),
+            class: ::std::option::Option::None,
         }),
         unlisted: ::std::option::Option::None,
         paging: ::std::option::Option::None,

@@ -494,8 +494,12 @@ fn api_info(a: &ApiIr) -> TokenStream {
                 }
             }
         }
-        ResultsIr::FailuresOnly { list, ids, code } => {
-            quote!(::imspec_runtime::Results::FailuresOnly { list: &[#(#list),*], ids: &[#(#ids),*], code: #code })
+        ResultsIr::FailuresOnly { list, ids, code, class } => {
+            let code = option(code.as_ref());
+            let class = option(class.map(class_tokens));
+            quote! {
+                ::imspec_runtime::Results::FailuresOnly { list: &[#(#list),*], ids: &[#(#ids),*], code: #code, class: #class }
+            }
         }
         ResultsIr::IdLists { lists } => {
             let entries = lists.iter().map(|(path, code)| {

@@ -174,8 +174,11 @@ pub enum ResultsIr {
     },
     FailuresOnly {
         list: Vec<String>,
+        /// Empty when the list holds bare ids.
         ids: Vec<String>,
-        code: String,
+        code: Option<String>,
+        /// A bare-id list's class of failure.
+        class: Option<ErrorClass>,
     },
     IdLists {
         lists: Vec<(Vec<String>, Option<Code>)>,
@@ -566,8 +569,9 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
     } else if let Some(f) = failures_only {
         Some(ResultsIr::FailuresOnly {
             list: split(&f.list.value),
-            ids: ids(&f.list.value, &f.id.value),
-            code: f.code.value.clone(),
+            ids: f.id.as_ref().map(|id| ids(&f.list.value, &id.value)).unwrap_or_default(),
+            code: f.code.as_ref().map(|c| c.value.clone()),
+            class: f.class.as_ref().map(|c| c.value),
         })
     } else if let Some(lists) = r.and_then(|r| r.id_lists.as_ref()) {
         Some(ResultsIr::IdLists {

@@ -190,7 +190,7 @@ pub fn success(info: &ApiInfo, results: &[Answered], cx: &Context<'_>) -> Result
                 envelope(&mut obj, info, ok, String::new(), true, cx, None);
             }
         }
-        Results::FailuresOnly { list, ids, code } => {
+        Results::FailuresOnly { list, ids, code, .. } => {
             let failures: Vec<&&Answered> = listed.iter().filter(|r| r.code.is_some()).collect();
             // Listed items of a success class (already friends, pending) did not fail.
             let failed = |c: &Option<Code>| c.as_ref().is_some_and(|c| !info.class(c).is_some_and(|k| k.is_success()));
@@ -213,8 +213,10 @@ pub fn success(info: &ApiInfo, results: &[Answered], cx: &Context<'_>) -> Result
             let entries: Vec<Value> = failures
                 .iter()
                 .map(|r| {
+                    // A list of bare ids carries only the id.
+                    let (Some(id), Some(code)) = (ids.first(), code) else { return Value::from(r.user.as_str()) };
                     let mut e = Map::new();
-                    e.insert(ids[0].to_owned(), Value::from(r.user.as_str()));
+                    e.insert((*id).to_owned(), Value::from(r.user.as_str()));
                     e.insert((*code).to_owned(), r.code.as_ref().map(Code::to_json).unwrap_or(Value::Null));
                     if let Some(m) = answer.item_message {
                         e.insert(m.to_owned(), Value::from(item_message(&r.code)));

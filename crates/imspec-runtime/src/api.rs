@@ -272,7 +272,14 @@ pub enum Results {
         failures: Option<&'static [&'static str]>,
     },
     /// Only failures listed; absent items succeeded (ZEGO `ErrorList`).
-    FailuresOnly { list: &'static [&'static str], ids: &'static [&'static str], code: &'static str },
+    /// `ids` is empty and `code` `None` when the list holds bare ids; `class` is then what a
+    /// listed failure is.
+    FailuresOnly {
+        list: &'static [&'static str],
+        ids: &'static [&'static str],
+        code: Option<&'static str>,
+        class: Option<crate::ErrorClass>,
+    },
     /// Lists of ids, each meaning success (`None`) or a code (Easemob `data.*`).
     IdLists { lists: &'static [(&'static [&'static str], Option<Code>)] },
 }

@@ -171,12 +171,16 @@ pub fn read(info: &ApiInfo, http_ok: bool, body: &Value, sent: &[&str], mode: Di
 
     // Each entry of the answer serves one sent item: a user sent twice takes the first two
     // entries for it, in order. Ids compare as text (a string, or a number's digits).
-    let entries = |list: &[&str], ids: &[&str], code: &str, extra: Option<&str>| -> Pool {
+    let entries = |list: &[&str], ids: &[&str], code: Option<&str>, extra: Option<&str>| -> Pool {
         let mut pool = Pool::default();
         for i in at(body, list).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default() {
-            let entry =
-                Entry { code: i.get(code).and_then(code_of), extra: extra.and_then(|f| i.get(f)).and_then(id_text) };
-            pool.put(ids.iter().find_map(|k| i.get(*k)).and_then(id_text), entry);
+            let entry = Entry {
+                code: code.and_then(|c| i.get(c)).and_then(code_of),
+                extra: extra.and_then(|f| i.get(f)).and_then(id_text),
+            };
+            // A list of objects names the id field; a list of bare ids is the ids.
+            let id = if ids.is_empty() { id_text(i) } else { ids.iter().find_map(|k| i.get(*k)).and_then(id_text) };
+            pool.put(id, entry);
         }
         pool
     };
@@ -188,13 +192,13 @@ pub fn read(info: &ApiInfo, http_ok: bool, body: &Value, sent: &[&str], mode: Di
     match results {
         Results::PerItem { list, ids, code, ok, relation, registered, failures } => {
             let extra = relation.or(registered.map(|(field, _)| field));
-            let mut pool = entries(list, ids, code, extra);
+            let mut pool = entries(list, ids, Some(code), extra);
             if let Some(failures) = failures {
                 // Two lists: `list` holds the successes (no code), `failures` the rest.
                 for entry in pool.by_id.values_mut().flatten() {
                     entry.code.get_or_insert_with(|| ok.clone());
                 }
-                let failed = entries(failures, ids, code, extra);
+                let failed = entries(failures, ids, Some(code), extra);
                 // With nothing listed, a failed call failed as a whole.
                 if request_failed && failed.is_empty() && pool.is_empty() {
                     return all_failed(request_code);
@@ -230,8 +234,8 @@ pub fn read(info: &ApiInfo, http_ok: bool, body: &Value, sent: &[&str], mode: Di
                 })
                 .collect()
         }
-        Results::FailuresOnly { list, ids, code } => {
-            let mut pool = entries(list, ids, code, None);
+        Results::FailuresOnly { list, ids, code, class } => {
+            let mut pool = entries(list, ids, *code, None);
             // ZEGO: a failed request with an empty list failed as a whole; otherwise listed items
             // carry their own code and the others share the request's outcome.
             if request_failed && pool.is_empty() {
@@ -241,7 +245,15 @@ pub fn read(info: &ApiInfo, http_ok: bool, body: &Value, sent: &[&str], mode: Di
                 .iter()
                 .map(|u| match pool.take(u) {
                     Some(Entry { code: Some(c), .. }) => of_code(u, c),
-                    Some(Entry { code: None, .. }) => unknown(u),
+                    // Listed without a code: a failure of the class the spec reads.
+                    Some(Entry { code: None, .. }) => match class {
+                        Some(class) => ItemOutcome {
+                            class: Some(*class),
+                            reason: Some("listed as failed, without a code".to_owned()),
+                            ..ItemOutcome::new(*u, Outcome::Failed)
+                        },
+                        None => unknown(u),
+                    },
                     None if request_failed => match &request_code {
                         Some(c) => of_code(u, c.clone()),
                         None => unknown(u),

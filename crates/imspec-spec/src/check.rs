@@ -919,12 +919,34 @@ fn check_results(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
             }
         }
     }
-    if let Some(p) = &r.failures_only
-        && let Some(fields) = item_fields(&p.list, cx)
-    {
-        let mut names = vec![&p.id, &p.code];
-        names.extend(p.message.as_ref());
-        check_in(fields, &names, cx);
+    if let Some(p) = &r.failures_only {
+        // `None`: the path is reported already; `Some(None)`: not an array.
+        let element = response_path(scope, root, &p.list, cx).map(|ty| ty.element().cloned());
+        match (element, &p.id, &p.code, &p.class) {
+            (None, _, _, _) => {}
+            (Some(None), _, _, _) => {
+                cx.push(Diagnostic::error(&p.list.loc, format!("`{}` is not an array", p.list.value)))
+            }
+            (Some(Some(el)), id, code, class) => match (el, id, code, class) {
+                // Bare ids: no id or code field, and the spec says what their failure is.
+                (el, None, None, Some(_)) if scope.is_scalar(&el) => {}
+                (el, _, _, _) if scope.is_scalar(&el) => cx.push(
+                    Diagnostic::error(&p.list.loc, format!("`{}` holds bare ids", p.list.value))
+                        .help("give `class` (what a listed failure is) and no `id` or `code`"),
+                ),
+                (_, Some(id), Some(code), None) => {
+                    if let Some(fields) = item_fields(&p.list, cx) {
+                        let mut names = vec![id, code];
+                        names.extend(p.message.as_ref());
+                        check_in(fields, &names, cx);
+                    }
+                }
+                _ => cx.push(
+                    Diagnostic::error(&p.list.loc, format!("`{}` holds objects", p.list.value))
+                        .help("name their `id` and `code` fields (and no `class`)"),
+                ),
+            },
+        }
         for (from, to) in p.all_failed.iter() {
             match Code::from_scalar(&from.value) {
                 Some(code) => scope.check_code(&Spanned { value: code, loc: from.loc.clone() }, "`all_failed`", cx),

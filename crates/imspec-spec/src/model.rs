@@ -1011,8 +1011,13 @@ spec_struct! {
     /// Per-item results listed only for failures (ZEGO `ErrorList`).
     pub struct FailuresOnly {
         "list" required list: Spanned<String>,
-        "id" required id: Spanned<String>,
-        "code" required code: Spanned<String>,
+        /// The id field of each listed object (absent when the list holds bare ids).
+        "id" optional id: Spanned<String>,
+        /// The code field of each listed object (absent when the list holds bare ids).
+        "code" optional code: Spanned<String>,
+        /// For a list of bare ids, which carry no code: the class of their failure as the spec
+        /// reads the page (`retryable` when it gives no reason).
+        "class" optional class: Spanned<ErrorClass>,
         "message" optional message: Spanned<String>,
         /// When every item failed, the envelope carries the failure instead of success: the code
         /// this map gives for the items' common code, else the first item's code.

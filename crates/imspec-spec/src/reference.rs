@@ -327,10 +327,17 @@ fn results_summary(r: &Results) -> String {
         );
     }
     if let Some(f) = &r.failures_only {
-        return format!(
-            "failures only, in `{}` (`{}`, code `{}`); absent items succeeded",
-            f.list.value, f.id.value, f.code.value
-        );
+        return match (&f.id, &f.code, &f.class) {
+            (Some(id), Some(code), _) => format!(
+                "failures only, in `{}` (`{}`, code `{}`); absent items succeeded",
+                f.list.value, id.value, code.value
+            ),
+            (_, _, class) => format!(
+                "failures only, as bare ids in `{}` (a listed id failed{}); absent items succeeded",
+                f.list.value,
+                class.as_ref().map(|c| format!(", {}", c.value)).unwrap_or_default()
+            ),
+        };
     }
     if let Some(lists) = &r.id_lists {
         let parts: Vec<String> = lists.iter().map(|(k, v)| format!("`{}` → {}", k.value, v.value)).collect();

@@ -132,3 +132,30 @@ fn easemob_example_lists_and_error_bodies() {
         (Outcome::Failed, Some(ErrorClass::RateLimited), Some(Code::from("reach_limit")))
     );
 }
+
+#[test]
+fn tencent_multiaccount_import_reads_its_failed_accounts_as_failed() {
+    use imspec::tencent_im::multiaccount_import::INFO;
+    // The page's answer to five accounts: test3 and test4 failed, without codes.
+    let body = page_response("tencent_im/multiaccount_import", "response");
+    let out = outcome::read(
+        &INFO,
+        true,
+        &body,
+        &["test1", "test2", "test3", "test4", "test5"],
+        imspec::runtime::Direction::OneWay,
+    );
+    let words: Vec<(&str, Outcome)> = out.iter().map(|o| (o.user.as_str(), o.outcome)).collect();
+    assert_eq!(
+        words,
+        [
+            ("test1", Outcome::Registered),
+            ("test2", Outcome::Registered),
+            ("test3", Outcome::Failed),
+            ("test4", Outcome::Failed),
+            ("test5", Outcome::Registered)
+        ]
+    );
+    // A listed failure is an answer (retried as its class says), not a lost one.
+    assert_eq!(out[2].class, Some(ErrorClass::Retryable));
+}
