@@ -288,7 +288,7 @@ mod tests {
     fn field_and_code_tables_by_their_headers() {
         let page = Page::read(
             "| 字段 | 类型 | 属性 | 说明 |\n|---|---|---|---|\n| `From_Account` | String | 必填 | x |\n| └To | Array of Object | 选填 | y |\n\n\
-             | 错误码 | 含义说明 |\n|---|---|\n| 30001 | a |\n\n\
+             | 错误码 | 含义说明 |\n|---|---|\n| 40001 | a |\n\n\
              | HTTP 状态码 | 错误类型 | 错误提示 |\n|---|---|---|\n| 400 | illegal_argument | m |\n\n\
              | 参数 | 说明 |\n|---|---|\n| sdkappid | x |\n",
         );
@@ -300,7 +300,7 @@ mod tests {
         assert_eq!(rows[1].kind, Some((TypeKind::Array, Some(TypeKind::Object))));
         assert!(code_table(&page.tables[0]).is_none());
         let ct = code_table(&page.tables[1]).expect("code table");
-        assert_eq!(ct.codes(&[]), [(Code::Int(30001), 8)]);
+        assert_eq!(ct.codes(&[]), [(Code::Int(40001), 8)]);
         let ct = code_table(&page.tables[2]).expect("code table");
         assert_eq!(ct.codes(&[Code::Str("illegal_argument".into())]), [(Code::Str("illegal_argument".into()), 12)]);
         assert!(field_table(&page.tables[3]).is_none() && code_table(&page.tables[3]).is_none());

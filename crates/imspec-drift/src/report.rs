@@ -36,7 +36,7 @@ impl Kind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Difference {
     pub kind: Kind,
-    /// The spec path: `$.AddFriendItem[].Remark`, `rate_limit`, `errors.30801`.
+    /// The spec path: `$.AddFriendItem[].Remark`, `rate_limit`, `errors.<code>`.
     pub what: String,
     /// The spec's value; `null` when the spec has none.
     pub spec: Json,

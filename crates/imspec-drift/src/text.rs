@@ -179,6 +179,6 @@ mod tests {
         assert!(lims("取值仅能为 k0、k1、k2、k3、k4。").is_empty());
         assert!(lims("请输入随机的32位无符号整数，取值范围0 - 4294967295").is_empty());
         assert!(lims("调用频率限制：20 次/秒。").is_empty());
-        assert!(lims("错误码 30801").is_empty());
+        assert!(lims("错误码 40801").is_empty());
     }
 }
