@@ -730,11 +730,20 @@ pub mod contact_remove {
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
+        ::std::default::Default,
         ::imspec_runtime::__private::serde::Serialize,
         ::imspec_runtime::__private::serde::Deserialize
     )]
     #[serde(crate = "::imspec_runtime::__private::serde")]
     pub struct ContactRemoveRequest {}
+    impl ContactRemoveRequest {
+        ///A `ContactRemoveRequest` from its required fields (it has none); the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new() -> Self {
+            ContactRemoveRequest {}
+        }
+    }
     /// Source: page §响应 body
     #[derive(
         ::std::fmt::Debug,
@@ -1670,6 +1679,18 @@ pub mod contacts_import {
         /// 好友的用户 ID，一次最多可导入 10 个。
         #[serde(rename = "usernames")]
         pub usernames: ::std::vec::Vec<::std::string::String>,
+    }
+    impl ImportContactsRequest {
+        ///A `ImportContactsRequest` from its required fields; the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new(
+            usernames: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            ImportContactsRequest {
+                usernames: usernames.into(),
+            }
+        }
     }
     /// Source: seed §HTTP 响应
     #[derive(
@@ -2665,11 +2686,20 @@ pub mod contacts_list {
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
+        ::std::default::Default,
         ::imspec_runtime::__private::serde::Serialize,
         ::imspec_runtime::__private::serde::Deserialize
     )]
     #[serde(crate = "::imspec_runtime::__private::serde")]
     pub struct ContactsListRequest {}
+    impl ContactsListRequest {
+        ///A `ContactsListRequest` from its required fields (it has none); the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new() -> Self {
+            ContactsListRequest {}
+        }
+    }
     /// Source: page §响应 body
     #[derive(
         ::std::fmt::Debug,
@@ -3504,11 +3534,20 @@ pub mod contacts_list_all {
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
+        ::std::default::Default,
         ::imspec_runtime::__private::serde::Serialize,
         ::imspec_runtime::__private::serde::Deserialize
     )]
     #[serde(crate = "::imspec_runtime::__private::serde")]
     pub struct ContactsListAllRequest {}
+    impl ContactsListAllRequest {
+        ///A `ContactsListAllRequest` from its required fields (it has none); the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new() -> Self {
+            ContactsListAllRequest {}
+        }
+    }
     /// Source: page §响应 body
     #[derive(
         ::std::fmt::Debug,

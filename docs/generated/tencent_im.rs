@@ -942,6 +942,18 @@ pub mod account_check {
         #[serde(rename = "CheckItem")]
         pub check_item: ::std::vec::Vec<CheckItem>,
     }
+    impl AccountCheckRequest {
+        ///A `AccountCheckRequest` from its required fields; the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new(
+            check_item: impl ::std::convert::Into<::std::vec::Vec<CheckItem>>,
+        ) -> Self {
+            AccountCheckRequest {
+                check_item: check_item.into(),
+            }
+        }
+    }
     /// 请求检查的帐号对象数组，单次请求最多支持100个帐号
     ///
     /// Source: page §请求包字段说明
@@ -957,6 +969,16 @@ pub mod account_check {
         /// 请求检查的帐号的 UserID
         #[serde(rename = "UserID")]
         pub user_id: ::std::string::String,
+    }
+    impl CheckItem {
+        ///A `CheckItem` from its required fields; the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new(user_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+            CheckItem {
+                user_id: user_id.into(),
+            }
+        }
     }
     /// Source: page §应答包字段说明
     #[derive(
@@ -2425,6 +2447,40 @@ pub mod friend_add {
         )]
         pub force_add_flags: ::std::option::Option<i64>,
     }
+    impl FriendAddRequest {
+        ///A `FriendAddRequest` from its required fields; the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new(
+            from_account: impl ::std::convert::Into<::std::string::String>,
+            add_friend_item: impl ::std::convert::Into<::std::vec::Vec<AddFriendItem>>,
+        ) -> Self {
+            FriendAddRequest {
+                from_account: from_account.into(),
+                add_friend_item: add_friend_item.into(),
+                add_type: ::std::option::Option::None,
+                force_add_flags: ::std::option::Option::None,
+            }
+        }
+        ///Sets `AddType`.
+        #[must_use]
+        pub fn with_add_type(
+            mut self,
+            value: impl ::std::convert::Into<AddType>,
+        ) -> Self {
+            self.add_type = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `ForceAddFlags`.
+        #[must_use]
+        pub fn with_force_add_flags(
+            mut self,
+            value: impl ::std::convert::Into<i64>,
+        ) -> Self {
+            self.force_add_flags = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
     /// 好友结构体对象
     ///
     /// Source: seed §请求包字段说明
@@ -2475,6 +2531,50 @@ pub mod friend_add {
             deserialize_with = "::imspec_runtime::deserialize_present"
         )]
         pub add_wording: ::std::option::Option<::std::string::String>,
+    }
+    impl AddFriendItem {
+        ///A `AddFriendItem` from its required fields; the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new(
+            to_account: impl ::std::convert::Into<::std::string::String>,
+            add_source: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            AddFriendItem {
+                to_account: to_account.into(),
+                remark: ::std::option::Option::None,
+                group_name: ::std::option::Option::None,
+                add_source: add_source.into(),
+                add_wording: ::std::option::Option::None,
+            }
+        }
+        ///Sets `Remark`.
+        #[must_use]
+        pub fn with_remark(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.remark = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `GroupName`.
+        #[must_use]
+        pub fn with_group_name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.group_name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `AddWording`.
+        #[must_use]
+        pub fn with_add_wording(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.add_wording = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     /// 加好友方式（默认双向加好友方式）
     ///
@@ -4286,6 +4386,24 @@ pub mod friend_check {
         #[serde(rename = "CheckType")]
         pub check_type: CheckType,
     }
+    impl FriendCheckRequest {
+        ///A `FriendCheckRequest` from its required fields; the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new(
+            from_account: impl ::std::convert::Into<::std::string::String>,
+            to_account: impl ::std::convert::Into<
+                ::std::vec::Vec<::std::string::String>,
+            >,
+            check_type: impl ::std::convert::Into<CheckType>,
+        ) -> Self {
+            FriendCheckRequest {
+                from_account: from_account.into(),
+                to_account: to_account.into(),
+                check_type: check_type.into(),
+            }
+        }
+    }
     /// 校验模式
     ///
     /// Source: relation_chain §校验好友
@@ -5719,6 +5837,40 @@ pub mod friend_get {
         )]
         pub custom_sequence: ::std::option::Option<i64>,
     }
+    impl FriendGetRequest {
+        ///A `FriendGetRequest` from its required fields; the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new(
+            from_account: impl ::std::convert::Into<::std::string::String>,
+            start_index: impl ::std::convert::Into<i64>,
+        ) -> Self {
+            FriendGetRequest {
+                from_account: from_account.into(),
+                start_index: start_index.into(),
+                standard_sequence: ::std::option::Option::None,
+                custom_sequence: ::std::option::Option::None,
+            }
+        }
+        ///Sets `StandardSequence`.
+        #[must_use]
+        pub fn with_standard_sequence(
+            mut self,
+            value: impl ::std::convert::Into<i64>,
+        ) -> Self {
+            self.standard_sequence = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `CustomSequence`.
+        #[must_use]
+        pub fn with_custom_sequence(
+            mut self,
+            value: impl ::std::convert::Into<i64>,
+        ) -> Self {
+            self.custom_sequence = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
     /// Source: page §应答包字段说明
     #[derive(
         ::std::fmt::Debug,
@@ -7111,6 +7263,20 @@ pub mod friend_import {
         #[serde(rename = "AddFriendItem")]
         pub add_friend_item: ::std::vec::Vec<ImportFriendItem>,
     }
+    impl FriendImportRequest {
+        ///A `FriendImportRequest` from its required fields; the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new(
+            from_account: impl ::std::convert::Into<::std::string::String>,
+            add_friend_item: impl ::std::convert::Into<::std::vec::Vec<ImportFriendItem>>,
+        ) -> Self {
+            FriendImportRequest {
+                from_account: from_account.into(),
+                add_friend_item: add_friend_item.into(),
+            }
+        }
+    }
     /// 好友结构体对象。
     ///
     /// Source: seed §2.7
@@ -7186,11 +7352,83 @@ pub mod friend_import {
         )]
         pub custom_item: ::std::option::Option<::std::vec::Vec<CustomItem>>,
     }
+    impl ImportFriendItem {
+        ///A `ImportFriendItem` from its required fields; the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new(
+            to_account: impl ::std::convert::Into<::std::string::String>,
+            add_source: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            ImportFriendItem {
+                to_account: to_account.into(),
+                remark: ::std::option::Option::None,
+                remark_time: ::std::option::Option::None,
+                group_name: ::std::option::Option::None,
+                add_source: add_source.into(),
+                add_wording: ::std::option::Option::None,
+                add_time: ::std::option::Option::None,
+                custom_item: ::std::option::Option::None,
+            }
+        }
+        ///Sets `Remark`.
+        #[must_use]
+        pub fn with_remark(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.remark = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `RemarkTime`.
+        #[must_use]
+        pub fn with_remark_time(
+            mut self,
+            value: impl ::std::convert::Into<i64>,
+        ) -> Self {
+            self.remark_time = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `GroupName`.
+        #[must_use]
+        pub fn with_group_name(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            self.group_name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `AddWording`.
+        #[must_use]
+        pub fn with_add_wording(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.add_wording = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `AddTime`.
+        #[must_use]
+        pub fn with_add_time(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+            self.add_time = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `CustomItem`.
+        #[must_use]
+        pub fn with_custom_item(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<CustomItem>>,
+        ) -> Self {
+            self.custom_item = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
     /// Source: seed §2.7
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
+        ::std::default::Default,
         ::imspec_runtime::__private::serde::Serialize,
         ::imspec_runtime::__private::serde::Deserialize
     )]
@@ -7214,6 +7452,35 @@ pub mod friend_import {
             deserialize_with = "::imspec_runtime::deserialize_present"
         )]
         pub value: ::std::option::Option<::imspec_runtime::StringOrInt>,
+    }
+    impl CustomItem {
+        ///A `CustomItem` from its required fields (it has none); the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new() -> Self {
+            CustomItem {
+                tag: ::std::option::Option::None,
+                value: ::std::option::Option::None,
+            }
+        }
+        ///Sets `Tag`.
+        #[must_use]
+        pub fn with_tag(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.tag = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `Value`.
+        #[must_use]
+        pub fn with_value(
+            mut self,
+            value: impl ::std::convert::Into<::imspec_runtime::StringOrInt>,
+        ) -> Self {
+            self.value = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     /// Source: seed §2.9
     #[derive(
@@ -9039,6 +9306,18 @@ pub mod multiaccount_import {
         /// Limits: each item: ≤ 32 bytes → 70402.
         #[serde(rename = "Accounts")]
         pub accounts: ::std::vec::Vec<::std::string::String>,
+    }
+    impl MultiaccountImportRequest {
+        ///A `MultiaccountImportRequest` from its required fields; the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new(
+            accounts: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            MultiaccountImportRequest {
+                accounts: accounts.into(),
+            }
+        }
     }
     /// Source: page §应答包字段说明
     #[derive(

@@ -770,6 +770,20 @@ pub mod add_friends {
         #[serde(rename = "FriendInfos")]
         pub friend_infos: ::std::vec::Vec<FriendInfo>,
     }
+    impl AddFriendsRequest {
+        ///A `AddFriendsRequest` from its required fields; the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new(
+            from_user_id: impl ::std::convert::Into<::std::string::String>,
+            friend_infos: impl ::std::convert::Into<::std::vec::Vec<FriendInfo>>,
+        ) -> Self {
+            AddFriendsRequest {
+                from_user_id: from_user_id.into(),
+                friend_infos: friend_infos.into(),
+            }
+        }
+    }
     /// 好友结构体对象。
     ///
     /// Source: seed §请求参数
@@ -831,6 +845,56 @@ pub mod add_friends {
         )]
         pub attributes: ::std::option::Option<::std::vec::Vec<FriendAttribute>>,
     }
+    impl FriendInfo {
+        ///A `FriendInfo` from its required fields; the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new(user_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+            FriendInfo {
+                user_id: user_id.into(),
+                wording: ::std::option::Option::None,
+                friend_alias: ::std::option::Option::None,
+                friend_time: ::std::option::Option::None,
+                attributes: ::std::option::Option::None,
+            }
+        }
+        ///Sets `Wording`.
+        #[must_use]
+        pub fn with_wording(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.wording = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `FriendAlias`.
+        #[must_use]
+        pub fn with_friend_alias(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.friend_alias = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `FriendTime`.
+        #[must_use]
+        pub fn with_friend_time(
+            mut self,
+            value: impl ::std::convert::Into<i64>,
+        ) -> Self {
+            self.friend_time = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `Attributes`.
+        #[must_use]
+        pub fn with_attributes(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<FriendAttribute>>,
+        ) -> Self {
+            self.attributes = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
     /// 好友属性，上限 5 个。
     ///
     /// Source: seed §请求参数
@@ -851,6 +915,20 @@ pub mod add_friends {
         /// 好友属性的值。
         #[serde(rename = "Value")]
         pub value: ::std::string::String,
+    }
+    impl FriendAttribute {
+        ///A `FriendAttribute` from its required fields; the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new(
+            key: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            FriendAttribute {
+                key: key.into(),
+                value: value.into(),
+            }
+        }
     }
     /// Source: seed §响应参数
     #[derive(
@@ -2617,6 +2695,22 @@ pub mod check_friends {
         #[serde(rename = "CheckType")]
         pub check_type: i64,
     }
+    impl CheckFriendsRequest {
+        ///A `CheckFriendsRequest` from its required fields; the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new(
+            from_user_id: impl ::std::convert::Into<::std::string::String>,
+            user_ids: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+            check_type: impl ::std::convert::Into<i64>,
+        ) -> Self {
+            CheckFriendsRequest {
+                from_user_id: from_user_id.into(),
+                user_ids: user_ids.into(),
+                check_type: check_type.into(),
+            }
+        }
+    }
     /// Source: page §响应参数
     #[derive(
         ::std::fmt::Debug,
@@ -3771,11 +3865,20 @@ pub mod query_friends {
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
+        ::std::default::Default,
         ::imspec_runtime::__private::serde::Serialize,
         ::imspec_runtime::__private::serde::Deserialize
     )]
     #[serde(crate = "::imspec_runtime::__private::serde")]
     pub struct QueryFriendsRequest {}
+    impl QueryFriendsRequest {
+        ///A `QueryFriendsRequest` from its required fields (it has none); the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new() -> Self {
+            QueryFriendsRequest {}
+        }
+    }
     /// Source: page §响应参数
     #[derive(
         ::std::fmt::Debug,
@@ -4676,6 +4779,18 @@ pub mod register_users {
         #[serde(rename = "UserInfo")]
         pub user_info: ::std::vec::Vec<RegisterUserInfo>,
     }
+    impl RegisterUsersRequest {
+        ///A `RegisterUsersRequest` from its required fields; the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new(
+            user_info: impl ::std::convert::Into<::std::vec::Vec<RegisterUserInfo>>,
+        ) -> Self {
+            RegisterUsersRequest {
+                user_info: user_info.into(),
+            }
+        }
+    }
     /// 用户信息，单次最多注册 100 个用户。
     ///
     /// Source: page §请求参数
@@ -4713,6 +4828,36 @@ pub mod register_users {
             deserialize_with = "::imspec_runtime::deserialize_present"
         )]
         pub user_avatar: ::std::option::Option<::std::string::String>,
+    }
+    impl RegisterUserInfo {
+        ///A `RegisterUserInfo` from its required fields; the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new(user_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+            RegisterUserInfo {
+                user_id: user_id.into(),
+                user_name: ::std::option::Option::None,
+                user_avatar: ::std::option::Option::None,
+            }
+        }
+        ///Sets `UserName`.
+        #[must_use]
+        pub fn with_user_name(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.user_name = ::std::option::Option::Some(value.into());
+            self
+        }
+        ///Sets `UserAvatar`.
+        #[must_use]
+        pub fn with_user_avatar(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.user_avatar = ::std::option::Option::Some(value.into());
+            self
+        }
     }
     /// Source: page §响应参数
     #[derive(

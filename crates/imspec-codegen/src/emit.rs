@@ -672,15 +672,62 @@ fn struct_def(t: &TypeIr, fields: &[FieldIr]) -> TokenStream {
             }
         }
     });
+    let all_optional = fields.iter().all(|f| !f.required);
+    let derive_default = (t.request_only && all_optional).then(|| quote!(::std::default::Default,));
+    let builders = t.request_only.then(|| builders(&t.name, fields));
     quote! {
         #doc
-        #[derive(#derive_debug ::std::clone::Clone, ::std::cmp::PartialEq,
+        #[derive(#derive_debug ::std::clone::Clone, ::std::cmp::PartialEq, #derive_default
                  ::imspec_runtime::__private::serde::Serialize, ::imspec_runtime::__private::serde::Deserialize)]
         #[serde(crate = "::imspec_runtime::__private::serde")]
         pub struct #name {
             #(#field_defs)*
         }
         #manual_debug
+        #builders
+    }
+}
+
+/// A request type's constructor from its required fields, and a `with_*` setter per optional
+/// field, so that callers never spell out `None`.
+fn builders(type_name: &str, fields: &[FieldIr]) -> TokenStream {
+    let name = ident(type_name);
+    let required: Vec<&FieldIr> = fields.iter().filter(|f| f.required).collect();
+    let params = required.iter().map(|f| {
+        let (rust, ty) = (ident(&f.rust), rust_ty(&f.ty));
+        quote!(#rust: impl ::std::convert::Into<#ty>)
+    });
+    let inits = fields.iter().map(|f| {
+        let rust = ident(&f.rust);
+        if f.required { quote!(#rust: #rust.into()) } else { quote!(#rust: ::std::option::Option::None) }
+    });
+    let new_doc = format!(
+        "A `{type_name}` from its required fields{}; the optional ones start empty (set them with `with_*`).",
+        if required.is_empty() { " (it has none)".to_owned() } else { String::new() }
+    );
+    let setters = fields.iter().filter(|f| !f.required).map(|f| {
+        let (rust, ty) = (ident(&f.rust), rust_ty(&f.ty));
+        let setter = format_ident!("with_{}", f.rust.trim_start_matches("r#"));
+        let doc = format!("Sets `{}`.", f.wire);
+        quote! {
+            #[doc = #doc]
+            #[must_use]
+            pub fn #setter(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
+                self.#rust = ::std::option::Option::Some(value.into());
+                self
+            }
+        }
+    });
+    quote! {
+        impl #name {
+            #[doc = #new_doc]
+            #[allow(clippy::too_many_arguments)]
+            #[must_use]
+            pub fn new(#(#params),*) -> Self {
+                #name { #(#inits),* }
+            }
+            #(#setters)*
+        }
     }
 }
 

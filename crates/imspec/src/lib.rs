@@ -7,13 +7,9 @@
 //! ```
 //! # #[cfg(feature = "zego-zim")] {
 //! use imspec::zego_zim::add_friends::{AddFriendsRequest, FriendInfo};
-//! let request = AddFriendsRequest {
-//!     from_user_id: "zego_user".into(),
-//!     friend_infos: vec![FriendInfo {
-//!         user_id: "zego_user".into(),   // adding oneself is not allowed
-//!         wording: None, friend_alias: None, friend_time: None, attributes: None,
-//!     }],
-//! };
+//! // Constructors take the required fields; `with_*` sets an optional one.
+//! let me = FriendInfo::new("zego_user").with_wording("hi"); // adding oneself is not allowed
+//! let request = AddFriendsRequest::new("zego_user", vec![me]);
 //! let violations = request.validate();
 //! assert_eq!(violations[0].path, "$.FriendInfos[0].UserId");
 //! # }

@@ -22,19 +22,10 @@ pub enum Next {
 /// them into calls of at most 20, paces the calls below ZEGO's 20 calls/s and retries what a
 /// retry can fix. Each friend comes back exactly once.
 pub async fn import(client: &zego_zim::Client, user: &str, friends: &[&str]) -> Result<Vec<Next>, ClientError> {
-    let request = add_friends::AddFriendsRequest {
-        from_user_id: user.to_owned(),
-        friend_infos: friends
-            .iter()
-            .map(|id| add_friends::FriendInfo {
-                user_id: (*id).to_owned(),
-                wording: Some("imported".to_owned()),
-                friend_alias: None,
-                friend_time: None,
-                attributes: None,
-            })
-            .collect(),
-    };
+    // Constructors take the required fields; `with_*` sets an optional one.
+    let infos: Vec<add_friends::FriendInfo> =
+        friends.iter().map(|id| add_friends::FriendInfo::new(*id).with_wording("imported")).collect();
+    let request = add_friends::AddFriendsRequest::new(user, infos);
     let outcomes = client.add_friends(&request).await?;
     Ok(outcomes
         .items
