@@ -1029,37 +1029,15 @@ fn check_relation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
     let Some(rel) = &spec.relation else { return };
     let request = scope.object_fields(&TypeExpr::Named(spec.request.value.clone()));
     match (&rel.requester_field, &rel.requester_param) {
-        (Some(field), None) => {
-            if let Some(fields) = request
-                && fields.get(&field.value).is_none()
-            {
-                let keys: Vec<String> = fields.keys().collect();
-                let d = Diagnostic::error(&field.loc, format!("`{}` is not a field of the request", field.value));
-                cx.push(d.suggest(
-                    &field.value,
-                    keys.iter().map(String::as_str),
-                    format!("fields: {}", keys.join(", ")),
-                ));
-            }
-        }
-        (None, Some(param)) => {
-            if spec.endpoint.params.get(&param.value).is_none() {
-                let keys: Vec<String> = spec.endpoint.params.keys().collect();
-                let d = Diagnostic::error(&param.loc, format!("`{}` is not a parameter of the endpoint", param.value));
-                cx.push(d.suggest(&param.value, keys.iter().map(String::as_str), "declare it under `endpoint.params`"));
-            }
-        }
+        (Some(field), None) => check_request_field(request, field, cx),
+        (None, Some(param)) => check_param(spec, param, cx),
         _ => cx.push(
             Diagnostic::error(&rel.loc, "a relation names its requester exactly once")
                 .help("use `requester_field` (a request field) or `requester_param` (a path parameter)"),
         ),
     }
-    if let Some(param) = &rel.target_param
-        && spec.endpoint.params.get(&param.value).is_none()
-    {
-        let keys: Vec<String> = spec.endpoint.params.keys().collect();
-        let d = Diagnostic::error(&param.loc, format!("`{}` is not a parameter of the endpoint", param.value));
-        cx.push(d.suggest(&param.value, keys.iter().map(String::as_str), "declare it under `endpoint.params`"));
+    if let Some(param) = &rel.target_param {
+        check_param(spec, param, cx);
     }
     if let Some(df) = &rel.direction_field {
         // A string enum's values, or an integer field's `one_of` values.
@@ -1106,13 +1084,8 @@ fn check_relation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
     if let Some(code) = &rel.pending {
         check_class(scope, code, ErrorClass::Pending, cx);
     }
-    if let Some(force) = &rel.force
-        && let Some(fields) = request
-        && fields.get(&force.field.value).is_none()
-    {
-        let keys: Vec<String> = fields.keys().collect();
-        let d = Diagnostic::error(&force.field.loc, format!("`{}` is not a field of the request", force.field.value));
-        cx.push(d.suggest(&force.field.value, keys.iter().map(String::as_str), format!("fields: {}", keys.join(", "))));
+    if let Some(force) = &rel.force {
+        check_request_field(request, &force.field, cx);
     }
     if let Some(code) = &rel.already_friends {
         check_class(scope, code, ErrorClass::AlreadyDone, cx);
@@ -1246,18 +1219,9 @@ fn check_operation(spec: &ApiSpec, cx: &mut Cx) {
 /// Where the request carries a value of the paging: a declared parameter or a request field.
 fn check_carrier(scope: &Scope<'_>, spec: &ApiSpec, c: &Carrier, what: &str, cx: &mut Cx) {
     match (&c.param, &c.field) {
-        (Some(param), None) => {
-            if spec.endpoint.params.get(&param.value).is_none() {
-                let keys: Vec<String> = spec.endpoint.params.keys().collect();
-                let d = Diagnostic::error(&param.loc, format!("`{}` is not a parameter of the endpoint", param.value));
-                cx.push(d.suggest(&param.value, keys.iter().map(String::as_str), "declare it under `endpoint.params`"));
-            }
-        }
+        (Some(param), None) => check_param(spec, param, cx),
         (None, Some(field)) => {
-            let request = scope.object_fields(&TypeExpr::Named(spec.request.value.clone()));
-            if request.is_some_and(|fields| fields.get(&field.value).is_none()) {
-                cx.push(Diagnostic::error(&field.loc, format!("`{}` is not a field of the request", field.value)));
-            }
+            check_request_field(scope.object_fields(&TypeExpr::Named(spec.request.value.clone())), field, cx)
         }
         _ => cx.push(
             Diagnostic::error(&c.loc, format!("`{what}` names exactly one of `param` and `field`"))
@@ -1326,6 +1290,27 @@ fn check_paging(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
     }
     if let Some(c) = &p.complete {
         response_path(scope, root, &c.field, cx);
+    }
+}
+
+/// A name the spec uses as a path or query parameter must be declared under `endpoint.params`.
+fn check_param(spec: &ApiSpec, param: &Spanned<String>, cx: &mut Cx) {
+    if spec.endpoint.params.get(&param.value).is_none() {
+        let keys: Vec<String> = spec.endpoint.params.keys().collect();
+        let d = Diagnostic::error(&param.loc, format!("`{}` is not a parameter of the endpoint", param.value));
+        cx.push(d.suggest(&param.value, keys.iter().map(String::as_str), "declare it under `endpoint.params`"));
+    }
+}
+
+/// A name the spec uses as a request field must be one (`request`: the request's fields, when
+/// its type resolved).
+fn check_request_field(request: Option<&Map<Field>>, field: &Spanned<String>, cx: &mut Cx) {
+    if let Some(fields) = request
+        && fields.get(&field.value).is_none()
+    {
+        let keys: Vec<String> = fields.keys().collect();
+        let d = Diagnostic::error(&field.loc, format!("`{}` is not a field of the request", field.value));
+        cx.push(d.suggest(&field.value, keys.iter().map(String::as_str), format!("fields: {}", keys.join(", "))));
     }
 }
 
