@@ -257,7 +257,7 @@ impl Emulator {
                 rate,
                 bucket: std::sync::Arc::clone(
                     buckets
-                        .entry((index, info.rate_limit.budget))
+                        .entry((index, imspec_runtime::ratelimit::budget_key(info)))
                         .or_insert_with(|| std::sync::Arc::new(Mutex::new(rate.map(TokenBucket::new)))),
                 ),
                 stats: Stats::default(),
