@@ -306,6 +306,25 @@ impl Client {
             .send_typed(&contacts_list_all::ENTRY, request, &params.to_pairs())
             .await
     }
+    /// 批量授权注册用户 — `easemob/users_register`
+    ///
+    /// 批量注册为授权注册方式，服务端需要校验有效的 token 权限才能进行操作。单次请求最多可注册 60 个用户 ID。
+    ///
+    /// - Source `page`: 用户体系集成 — 批量授权注册用户 pages/easemob/users_register.md
+    /// - Source `rate_limits`: Restful API 调用频率限制 pages/easemob/rate_limits.md
+    /// - Source `providers`: Provider facts docs/providers.md
+    ///
+    /// Validates the request (invalid items are reported, the others sent), chunks it to
+    /// the batch maximum, paces, signs and retries; one outcome per item.
+    pub async fn users_register(
+        &self,
+        request: &users_register::Request,
+    ) -> ::std::result::Result<
+        ::imspec_runtime::Outcomes<users_register::Response, users_register::ErrorCode>,
+        ::imspec_runtime::ClientError,
+    > {
+        self.inner.send_typed(&users_register::ENTRY, request, &[]).await
+    }
 }
 /// Every API of this vendor, for callers that reach APIs by id (the command line, the emulator).
 pub static APIS: &[&::imspec_runtime::ApiEntry] = &[
@@ -313,6 +332,7 @@ pub static APIS: &[&::imspec_runtime::ApiEntry] = &[
     &contacts_import::ENTRY,
     &contacts_list::ENTRY,
     &contacts_list_all::ENTRY,
+    &users_register::ENTRY,
 ];
 /// Source: app_token
 #[derive(
@@ -4012,6 +4032,1190 @@ pub mod contacts_list_all {
         v: &mut ::imspec_runtime::Violations,
     ) {
         validate_contacts_list_all_request_json(
+            value,
+            &::imspec_runtime::Path::Root,
+            value,
+            limits,
+            v,
+        );
+    }
+    /// [`validate_json`] at the documented limits.
+    pub fn validate_json_documented(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::DOCUMENTED, v);
+    }
+    /// [`validate_json`] with the named limits raised (names as in [`LIMITS`]; others stay
+    /// documented).
+    pub fn validate_json_raised(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        raised: &::imspec_runtime::Raised,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::raised(raised), v);
+    }
+}
+/// 批量授权注册用户 — `easemob/users_register`
+///
+/// 批量注册为授权注册方式，服务端需要校验有效的 token 权限才能进行操作。单次请求最多可注册 60 个用户 ID。
+///
+/// - Source `page`: 用户体系集成 — 批量授权注册用户 pages/easemob/users_register.md
+/// - Source `rate_limits`: Restful API 调用频率限制 pages/easemob/rate_limits.md
+/// - Source `providers`: Provider facts docs/providers.md
+pub mod users_register {
+    /// The endpoint, rate limit and batch dimension of this API, from its spec.
+    pub const INFO: ::imspec_runtime::ApiInfo = ::imspec_runtime::ApiInfo {
+        id: "easemob/users_register",
+        method: "POST",
+        path: "/{org_name}/{app_name}/users",
+        query: &[],
+        headers: &[],
+        content_type: "application/json",
+        rate_limit: ::imspec_runtime::RateLimit {
+            per_second: 100u32,
+            scope: ::imspec_runtime::RateScope::App,
+            raisable: false,
+            answer: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("reach_limit"),
+            ),
+            budget: "users_register",
+        },
+        operation: ::imspec_runtime::Operation::Register,
+        batch: ::std::option::Option::Some(::imspec_runtime::Batch {
+            field: ::imspec_runtime::Batch::ROOT,
+            item_id: ::std::option::Option::Some("username"),
+            max_items: ::std::option::Option::Some(60u64),
+            raisable_to: ::std::option::Option::None,
+            raisable: false,
+            code: ::std::option::Option::Some(
+                ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("illegal_argument"),
+                ),
+            ),
+            limit: ::std::option::Option::None,
+        }),
+        schema_error_code: ::imspec_runtime::Code::Str(
+            ::std::borrow::Cow::Borrowed("illegal_argument"),
+        ),
+        envelope: ::imspec_runtime::Envelope {
+            code: "error",
+            message: "error_description",
+            ok: ::std::option::Option::None,
+        },
+        results: ::std::option::Option::Some(::imspec_runtime::Results::IdLists {
+            lists: &[
+                (&["entities[]", "username"], ::std::option::Option::None),
+                (
+                    &["data[]", "username"],
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::Code::Str(
+                            ::std::borrow::Cow::Borrowed(
+                                "duplicate_unique_property_exists",
+                            ),
+                        ),
+                    ),
+                ),
+            ],
+        }),
+        unlisted: ::std::option::Option::None,
+        paging: ::std::option::Option::None,
+        already_registered: ::std::option::Option::Some(
+            ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("duplicate_unique_property_exists"),
+            ),
+        ),
+        vendor: &super::VENDOR,
+        errors: &[
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("illegal_argument"),
+                ),
+                name: "IllegalArgument",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "用户名不合法。",
+                message: ::std::option::Option::Some("username XXX is not legal"),
+                http_status: ::std::option::Option::Some(400u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("duplicate_unique_property_exists"),
+                ),
+                name: "DuplicateUniquePropertyExists",
+                class: ::imspec_runtime::ErrorClass::AlreadyDone,
+                meaning: "注册用户名已经存在。",
+                message: ::std::option::Option::Some(
+                    "Application XXX Entity user requires that property named username be unique, value of XXX exists",
+                ),
+                http_status: ::std::option::Option::Some(400u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("unauthorized"),
+                ),
+                name: "Unauthorized",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "token 不合法，可能过期或 token 错误。",
+                message: ::std::option::Option::Some("Unable to authenticate (OAuth)"),
+                http_status: ::std::option::Option::Some(401u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("organization_application_not_found"),
+                ),
+                name: "OrganizationApplicationNotFound",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "App key 不存在。",
+                message: ::std::option::Option::Some(
+                    "Could not find application for XXX/XXX from URI: XXX/XXX/users",
+                ),
+                http_status: ::std::option::Option::Some(404u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("resource_limited"),
+                ),
+                name: "ResourceLimited",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "注册用户的数量超过当前产品套餐版本的限制。",
+                message: ::std::option::Option::Some(
+                    "You have exceeded the limit of the community edition,Please upgrade to the enterprise edition",
+                ),
+                http_status: ::std::option::Option::Some(429u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("reach_limit"),
+                ),
+                name: "ReachLimit",
+                class: ::imspec_runtime::ErrorClass::RateLimited,
+                meaning: "Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented.",
+                message: ::std::option::Option::Some(
+                    "This request has reached api limit",
+                ),
+                http_status: ::std::option::Option::Some(429u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("json_parse"),
+                ),
+                name: "JsonParse",
+                class: ::imspec_runtime::ErrorClass::CallerError,
+                meaning: "The request body cannot be parsed as JSON.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::Some(400u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("invalid_grant"),
+                ),
+                name: "InvalidGrant",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "The token request was refused: its grant (grant_type, client_id, client_secret) is invalid.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::Some(400u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("auth_bad_access_token"),
+                ),
+                name: "AuthBadAccessToken",
+                class: ::imspec_runtime::ErrorClass::Auth,
+                meaning: "调用 RESTful 接口发送请求时使用的 App Token 格式错误。",
+                message: ::std::option::Option::Some(
+                    "Unable to authenticate due to corrupt access token",
+                ),
+                http_status: ::std::option::Option::Some(401u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("forbidden_op"),
+                ),
+                name: "ForbiddenOp",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "The operation is forbidden (for example a service that is not enabled for the app).",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::Some(403u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("exceed_limit"),
+                ),
+                name: "ExceedLimit",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "A limit of the app or of a user is exceeded.",
+                message: ::std::option::Option::None,
+                http_status: ::std::option::Option::Some(403u16),
+            },
+            ::imspec_runtime::ErrorRow {
+                code: ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("service_resource_not_found"),
+                ),
+                name: "ServiceResourceNotFound",
+                class: ::imspec_runtime::ErrorClass::Permanent,
+                meaning: "用户不存在。",
+                message: ::std::option::Option::Some("Service resource not found"),
+                http_status: ::std::option::Option::Some(404u16),
+            },
+        ],
+        #[cfg(feature = "service")]
+        answer: ::imspec_runtime::ApiAnswer {
+            item_message: ::std::option::Option::None,
+            failed_ids: ::std::option::Option::None,
+            invalid_ids: ::std::option::Option::None,
+            all_failed: &[],
+            fill: &[
+                ("action", ::imspec_runtime::Fill::Method),
+                ("timestamp", ::imspec_runtime::Fill::NowMs),
+                ("duration", ::imspec_runtime::Fill::ElapsedMs),
+            ],
+        },
+        relation: ::std::option::Option::None,
+        #[cfg(feature = "service")]
+        state: ::imspec_runtime::StateLimits {
+            friends_per_user: ::std::option::Option::None,
+            peer_friends_per_user: ::std::option::Option::None,
+            groups_per_user: ::std::option::Option::None,
+            pending_per_user: ::std::option::Option::None,
+        },
+    };
+    /// Path and query parameters of this API.
+    pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[
+        ::imspec_runtime::ParamInfo {
+            name: "org_name",
+            location: ::imspec_runtime::ParamIn::Path,
+            ty: ::imspec_runtime::ParamType::String,
+            required: true,
+            bind: ::std::option::Option::Some("org"),
+            default: ::std::option::Option::None,
+            min: ::std::option::Option::None,
+            max: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ParamInfo {
+            name: "app_name",
+            location: ::imspec_runtime::ParamIn::Path,
+            ty: ::imspec_runtime::ParamType::String,
+            required: true,
+            bind: ::std::option::Option::Some("app"),
+            default: ::std::option::Option::None,
+            min: ::std::option::Option::None,
+            max: ::std::option::Option::None,
+        },
+    ];
+    /// This API as the runtime client and the emulator reach it.
+    pub static ENTRY: ::imspec_runtime::ApiEntry = ::imspec_runtime::ApiEntry {
+        info: &INFO,
+        params: PARAMS,
+        validate_json: validate_json_documented,
+        limits: LIMITS,
+        validate_json_raised,
+        typed: ::imspec_runtime::TypedFns {
+            validate_at: |value, now_ms| {
+                let request: RegisterUsersRequest = ::imspec_runtime::__private::serde_json::from_value(
+                        value.clone(),
+                    )
+                    .map_err(|e| ::std::string::ToString::to_string(&e))?;
+                let mut v = ::imspec_runtime::Violations::at(now_ms);
+                request.validate_with(&Limits::DOCUMENTED, &mut v);
+                ::std::result::Result::Ok(v.into_vec())
+            },
+            request_roundtrip: ::imspec_runtime::value::roundtrip::<
+                RegisterUsersRequest,
+            >,
+            response_roundtrip: ::imspec_runtime::value::roundtrip::<
+                RegisterUsersResponse,
+            >,
+        },
+    };
+    /// The request body of this API.
+    pub type Request = RegisterUsersRequest;
+    /// The response body (HTTP 200) of this API.
+    pub type Response = RegisterUsersResponse;
+    /// 要注册的用户，单次请求最多可注册 60 个用户 ID。
+    ///
+    /// Source: page §请求 body
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::std::default::Default,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde", transparent)]
+    pub struct RegisterUsersRequest(pub ::std::vec::Vec<RegisterUser>);
+    impl RegisterUsersRequest {
+        ///A `RegisterUsersRequest` of these items.
+        pub fn new(items: impl ::std::iter::IntoIterator<Item = RegisterUser>) -> Self {
+            Self(items.into_iter().collect())
+        }
+    }
+    impl ::std::convert::From<::std::vec::Vec<RegisterUser>> for RegisterUsersRequest {
+        fn from(items: ::std::vec::Vec<RegisterUser>) -> Self {
+            Self(items)
+        }
+    }
+    impl ::std::iter::FromIterator<RegisterUser> for RegisterUsersRequest {
+        fn from_iter<I: ::std::iter::IntoIterator<Item = RegisterUser>>(
+            items: I,
+        ) -> Self {
+            Self(items.into_iter().collect())
+        }
+    }
+    /// Source: page §请求 body
+    #[derive(
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct RegisterUser {
+        /// 用户 ID，长度不可超过 64 个字节。不可设置为空。支持以下字符集：<br/>- 26 个小写英文字母 a-z；<br/>- 26 个大写英文字母 A-Z；<br/>- 10 个数字 0-9；<br/>- “\_”, “-”, “.”。 <br/><Container type="notice" title="注意"><br/>- 该参数不区分大小写，因此 `Aa` 和 `aa` 为相同用户名；<br/>- 请确保同一个 app 下，用户 ID 唯一；<br/>- 用户 ID 为公开信息，请勿使用 UUID、邮箱地址、手机号等敏感信息。</Container>
+        ///
+        /// Limits: ≥ 1 bytes → illegal_argument; ≤ 64 bytes → illegal_argument; charset `username` → illegal_argument.
+        #[serde(rename = "username")]
+        pub username: ::std::string::String,
+        /// 用户的登录密码，长度不可超过 64 个字符。
+        ///
+        /// Limits: ≤ 64 chars → illegal_argument.
+        #[serde(rename = "password")]
+        pub password: ::std::string::String,
+    }
+    impl ::std::fmt::Debug for RegisterUser {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.debug_struct("RegisterUser")
+                .field("username", &self.username)
+                .field("password", &"<redacted>")
+                .finish()
+        }
+    }
+    impl RegisterUser {
+        ///A `RegisterUser` from its required fields; the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new(
+            username: impl ::std::convert::Into<::std::string::String>,
+            password: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            RegisterUser {
+                username: username.into(),
+                password: password.into(),
+            }
+        }
+    }
+    /// Source: page §公共参数
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct RegisterUsersResponse {
+        /// 请求方法。
+        #[serde(
+            rename = "action",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub action: ::std::option::Option<::std::string::String>,
+        /// 环信即时通讯 IM 为每个公司（组织）分配的唯一标识，与请求参数 `org_name` 相同。
+        #[serde(
+            rename = "organization",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub organization: ::std::option::Option<::std::string::String>,
+        /// 系统内为应用生成的唯一标识，开发者无需关心。
+        #[serde(
+            rename = "application",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub application: ::std::option::Option<::std::string::String>,
+        /// 你在环信即时通讯云控制台创建应用时填入的应用名称，与请求参数 `app_name` 相同。
+        #[serde(
+            rename = "applicationName",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub application_name: ::std::option::Option<::std::string::String>,
+        /// 请求 URL。
+        #[serde(
+            rename = "uri",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub uri: ::std::option::Option<::std::string::String>,
+        /// 请求路径，属于请求 URL 的一部分，开发者无需关注。
+        #[serde(
+            rename = "path",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub path: ::std::option::Option<::std::string::String>,
+        /// 响应实体。
+        #[serde(
+            rename = "entities",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub entities: ::std::option::Option<::std::vec::Vec<RegisteredUser>>,
+        /// 实际获取的数据详情。
+        #[serde(
+            rename = "data",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub data: ::std::option::Option<::std::vec::Vec<RegisterFailure>>,
+        /// HTTP 响应的 Unix 时间戳，单位为毫秒。
+        #[serde(
+            rename = "timestamp",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub timestamp: ::std::option::Option<i64>,
+        /// 从发送 HTTP 请求到响应的时长, 单位为毫秒。
+        #[serde(
+            rename = "duration",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub duration: ::std::option::Option<i64>,
+    }
+    /// 响应实体。
+    ///
+    /// Source: page §公共参数
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct RegisteredUser {
+        /// 用户的 UUID。即时通讯服务为该请求中的 app 或用户生成的唯一内部标识，用于生成 User Token。
+        #[serde(
+            rename = "uuid",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub uuid: ::std::option::Option<::std::string::String>,
+        /// 对象类型，无需关注。
+        #[serde(
+            rename = "type",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub r#type: ::std::option::Option<::std::string::String>,
+        /// 注册用户的 Unix 时间戳，单位为毫秒。
+        #[serde(
+            rename = "created",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub created: ::std::option::Option<i64>,
+        /// 最近一次修改用户信息的 Unix 时间戳，单位为毫秒。
+        #[serde(
+            rename = "modified",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub modified: ::std::option::Option<i64>,
+        /// 用户 ID。
+        #[serde(
+            rename = "username",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub username: ::std::option::Option<::std::string::String>,
+        /// 推送消息时，在消息推送通知栏内显示的昵称。
+        #[serde(
+            rename = "nickname",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub nickname: ::std::option::Option<::std::string::String>,
+        /// 用户是否为正常状态：<br/> - `true`：用户为正常状态。<br/> - `false`：用户为封禁状态。如要使用已被封禁的用户账户，你需要调用[解禁用户](#账号解禁)方法解除封禁。
+        #[serde(
+            rename = "activated",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub activated: ::std::option::Option<bool>,
+    }
+    /// 未注册成功的用户（已经注册过的用户）。
+    ///
+    /// Source: page §响应示例二
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct RegisterFailure {
+        /// 用户 ID。
+        #[serde(
+            rename = "username",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub username: ::std::option::Option<::std::string::String>,
+        /// 注册失败的原因，例如 `the user3 already exists`。
+        #[serde(
+            rename = "registerUserFailReason",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub register_user_fail_reason: ::std::option::Option<::std::string::String>,
+    }
+    /// Every code this API can answer: its own error table and the vendor's shared codes (12 in all).
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq,
+        ::std::hash::Hash
+    )]
+    #[non_exhaustive]
+    pub enum ErrorCode {
+        /// `illegal_argument` (HTTP 400) — 用户名不合法。
+        ///
+        /// Advice: 查看注册用户名[规范](#开放注册单个用户)。
+        ///
+        /// Class: `caller_error`.
+        IllegalArgument,
+        /// `duplicate_unique_property_exists` (HTTP 400) — 注册用户名已经存在。
+        ///
+        /// Advice: 更换用户名重新注册。
+        ///
+        /// Class: `already_done`.
+        DuplicateUniquePropertyExists,
+        /// `unauthorized` (HTTP 401) — token 不合法，可能过期或 token 错误。
+        ///
+        /// Advice: 使用新的 token 访问。
+        ///
+        /// Class: `auth`.
+        Unauthorized,
+        /// `organization_application_not_found` (HTTP 404) — App key 不存在。
+        ///
+        /// Advice: 检查 `orgName` 和 `appName` 是否正确或[创建应用](/product/enable_and_configure_IM.html#创建应用)。
+        ///
+        /// Class: `permanent`.
+        OrganizationApplicationNotFound,
+        /// `resource_limited` (HTTP 429) — 注册用户的数量超过当前产品套餐版本的限制。
+        ///
+        /// Advice: 联系商务开通付费版。
+        ///
+        /// Class: `permanent`.
+        ResourceLimited,
+        /// `reach_limit` (HTTP 429) — Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented.
+        ///
+        /// Class: `rate_limited`.
+        ReachLimit,
+        /// `json_parse` (HTTP 400) — The request body cannot be parsed as JSON.
+        ///
+        /// Class: `caller_error`.
+        JsonParse,
+        /// `invalid_grant` (HTTP 400) — The token request was refused: its grant (grant_type, client_id, client_secret) is invalid.
+        ///
+        /// Class: `auth`.
+        InvalidGrant,
+        /// `auth_bad_access_token` (HTTP 401) — 调用 RESTful 接口发送请求时使用的 App Token 格式错误。
+        ///
+        /// Advice: 请传入有效 token。
+        ///
+        /// Class: `auth`.
+        AuthBadAccessToken,
+        /// `forbidden_op` (HTTP 403) — The operation is forbidden (for example a service that is not enabled for the app).
+        ///
+        /// Class: `permanent`.
+        ForbiddenOp,
+        /// `exceed_limit` (HTTP 403) — A limit of the app or of a user is exceeded.
+        ///
+        /// Class: `permanent`.
+        ExceedLimit,
+        /// `service_resource_not_found` (HTTP 404) — 用户不存在。
+        ///
+        /// Class: `permanent`.
+        ServiceResourceNotFound,
+        /// A code the spec does not list.
+        Unknown(::imspec_runtime::Code),
+    }
+    impl ::imspec_runtime::VendorCode for ErrorCode {
+        fn from_code(code: &::imspec_runtime::Code) -> Self {
+            match code {
+                ::imspec_runtime::Code::Str(s) if s == "illegal_argument" => {
+                    ErrorCode::IllegalArgument
+                }
+                ::imspec_runtime::Code::Str(
+                    s,
+                ) if s == "duplicate_unique_property_exists" => {
+                    ErrorCode::DuplicateUniquePropertyExists
+                }
+                ::imspec_runtime::Code::Str(s) if s == "unauthorized" => {
+                    ErrorCode::Unauthorized
+                }
+                ::imspec_runtime::Code::Str(
+                    s,
+                ) if s == "organization_application_not_found" => {
+                    ErrorCode::OrganizationApplicationNotFound
+                }
+                ::imspec_runtime::Code::Str(s) if s == "resource_limited" => {
+                    ErrorCode::ResourceLimited
+                }
+                ::imspec_runtime::Code::Str(s) if s == "reach_limit" => {
+                    ErrorCode::ReachLimit
+                }
+                ::imspec_runtime::Code::Str(s) if s == "json_parse" => {
+                    ErrorCode::JsonParse
+                }
+                ::imspec_runtime::Code::Str(s) if s == "invalid_grant" => {
+                    ErrorCode::InvalidGrant
+                }
+                ::imspec_runtime::Code::Str(s) if s == "auth_bad_access_token" => {
+                    ErrorCode::AuthBadAccessToken
+                }
+                ::imspec_runtime::Code::Str(s) if s == "forbidden_op" => {
+                    ErrorCode::ForbiddenOp
+                }
+                ::imspec_runtime::Code::Str(s) if s == "exceed_limit" => {
+                    ErrorCode::ExceedLimit
+                }
+                ::imspec_runtime::Code::Str(s) if s == "service_resource_not_found" => {
+                    ErrorCode::ServiceResourceNotFound
+                }
+                other => ErrorCode::Unknown(other.clone()),
+            }
+        }
+        fn code(&self) -> ::imspec_runtime::Code {
+            match self {
+                ErrorCode::IllegalArgument => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("illegal_argument"),
+                    )
+                }
+                ErrorCode::DuplicateUniquePropertyExists => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("duplicate_unique_property_exists"),
+                    )
+                }
+                ErrorCode::Unauthorized => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("unauthorized"),
+                    )
+                }
+                ErrorCode::OrganizationApplicationNotFound => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed(
+                            "organization_application_not_found",
+                        ),
+                    )
+                }
+                ErrorCode::ResourceLimited => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("resource_limited"),
+                    )
+                }
+                ErrorCode::ReachLimit => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("reach_limit"),
+                    )
+                }
+                ErrorCode::JsonParse => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("json_parse"),
+                    )
+                }
+                ErrorCode::InvalidGrant => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("invalid_grant"),
+                    )
+                }
+                ErrorCode::AuthBadAccessToken => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("auth_bad_access_token"),
+                    )
+                }
+                ErrorCode::ForbiddenOp => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("forbidden_op"),
+                    )
+                }
+                ErrorCode::ExceedLimit => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("exceed_limit"),
+                    )
+                }
+                ErrorCode::ServiceResourceNotFound => {
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("service_resource_not_found"),
+                    )
+                }
+                ErrorCode::Unknown(code) => code.clone(),
+            }
+        }
+        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
+            match self {
+                ErrorCode::IllegalArgument => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::DuplicateUniquePropertyExists => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::AlreadyDone,
+                    )
+                }
+                ErrorCode::Unauthorized => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::OrganizationApplicationNotFound => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::ResourceLimited => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::ReachLimit => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::RateLimited,
+                    )
+                }
+                ErrorCode::JsonParse => {
+                    ::std::option::Option::Some(
+                        ::imspec_runtime::ErrorClass::CallerError,
+                    )
+                }
+                ErrorCode::InvalidGrant => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::AuthBadAccessToken => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
+                }
+                ErrorCode::ForbiddenOp => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::ExceedLimit => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::ServiceResourceNotFound => {
+                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
+                }
+                ErrorCode::Unknown(_) => ::std::option::Option::None,
+            }
+        }
+        fn meaning(&self) -> &'static str {
+            match self {
+                ErrorCode::IllegalArgument => "用户名不合法。",
+                ErrorCode::DuplicateUniquePropertyExists => {
+                    "注册用户名已经存在。"
+                }
+                ErrorCode::Unauthorized => {
+                    "token 不合法，可能过期或 token 错误。"
+                }
+                ErrorCode::OrganizationApplicationNotFound => "App key 不存在。",
+                ErrorCode::ResourceLimited => {
+                    "注册用户的数量超过当前产品套餐版本的限制。"
+                }
+                ErrorCode::ReachLimit => {
+                    "Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented."
+                }
+                ErrorCode::JsonParse => "The request body cannot be parsed as JSON.",
+                ErrorCode::InvalidGrant => {
+                    "The token request was refused: its grant (grant_type, client_id, client_secret) is invalid."
+                }
+                ErrorCode::AuthBadAccessToken => {
+                    "调用 RESTful 接口发送请求时使用的 App Token 格式错误。"
+                }
+                ErrorCode::ForbiddenOp => {
+                    "The operation is forbidden (for example a service that is not enabled for the app)."
+                }
+                ErrorCode::ExceedLimit => "A limit of the app or of a user is exceeded.",
+                ErrorCode::ServiceResourceNotFound => "用户不存在。",
+                ErrorCode::Unknown(_) => "a code the spec does not list",
+            }
+        }
+        fn advice(&self) -> ::std::option::Option<&'static str> {
+            match self {
+                ErrorCode::IllegalArgument => {
+                    ::std::option::Option::Some(
+                        "查看注册用户名[规范](#开放注册单个用户)。",
+                    )
+                }
+                ErrorCode::DuplicateUniquePropertyExists => {
+                    ::std::option::Option::Some("更换用户名重新注册。")
+                }
+                ErrorCode::Unauthorized => {
+                    ::std::option::Option::Some("使用新的 token 访问。")
+                }
+                ErrorCode::OrganizationApplicationNotFound => {
+                    ::std::option::Option::Some(
+                        "检查 `orgName` 和 `appName` 是否正确或[创建应用](/product/enable_and_configure_IM.html#创建应用)。",
+                    )
+                }
+                ErrorCode::ResourceLimited => {
+                    ::std::option::Option::Some("联系商务开通付费版。")
+                }
+                ErrorCode::ReachLimit => ::std::option::Option::None,
+                ErrorCode::JsonParse => ::std::option::Option::None,
+                ErrorCode::InvalidGrant => ::std::option::Option::None,
+                ErrorCode::AuthBadAccessToken => {
+                    ::std::option::Option::Some("请传入有效 token。")
+                }
+                ErrorCode::ForbiddenOp => ::std::option::Option::None,
+                ErrorCode::ExceedLimit => ::std::option::Option::None,
+                ErrorCode::ServiceResourceNotFound => ::std::option::Option::None,
+                ErrorCode::Unknown(_) => ::std::option::Option::None,
+            }
+        }
+    }
+    impl ::std::fmt::Display for ErrorCode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            use ::imspec_runtime::VendorCode as _;
+            write!(f, "{} {}", self.code(), self.meaning())
+        }
+    }
+    /// The limits the vendor raises on request, by name, as the runtime lists them.
+    pub const LIMITS: &[::imspec_runtime::LimitInfo] = &[];
+    /// Limits the vendor raises on request. Validation uses these instead of the documented
+    /// values, so a client is not stopped by a limit the vendor has relaxed for this app.
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::marker::Copy,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq
+    )]
+    pub struct Limits {}
+    impl Limits {
+        /// The limits as the vendor's page documents them.
+        pub const DOCUMENTED: Limits = Limits {};
+        /// Fails when a limit is raised beyond what the vendor says it grants.
+        pub fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+            ::std::result::Result::Ok(())
+        }
+        /// The documented limits with the named ones raised; names not in [`LIMITS`] are
+        /// ignored here (`ApiEntry::check_raised` refuses them).
+        pub fn raised(raised: &::imspec_runtime::Raised) -> Limits {
+            #[allow(unused_mut)]
+            let mut limits = Limits::DOCUMENTED;
+            let _ = raised;
+            limits
+        }
+    }
+    impl ::std::default::Default for Limits {
+        fn default() -> Self {
+            Limits::DOCUMENTED
+        }
+    }
+    const CHARSET_USERNAME: ::imspec_runtime::Charset = {
+        const RANGES: &[(char, char)] = &[('a', 'z'), ('A', 'Z'), ('0', '9')];
+        ::imspec_runtime::Charset {
+            name: "username",
+            ranges: RANGES,
+            chars: "_-.",
+            ascii: ::imspec_runtime::Charset::ascii_table(RANGES, "_-."),
+        }
+    };
+    #[allow(unused_variables)]
+    fn validate_register_user(
+        value: &RegisterUser,
+        path: &::imspec_runtime::Path<'_>,
+        root: &RegisterUsersRequest,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        {
+            let p = path.field("username");
+            let x = &value.username;
+            let s: &str = x.as_str();
+            v.min_len(
+                &p,
+                s,
+                1u64,
+                ::imspec_runtime::LenUnit::Bytes,
+                ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("illegal_argument"),
+                ),
+            );
+            v.max_len(
+                &p,
+                s,
+                64u64,
+                ::imspec_runtime::LenUnit::Bytes,
+                ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("illegal_argument"),
+                ),
+            );
+            v.charset(
+                &p,
+                s,
+                &CHARSET_USERNAME,
+                ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("illegal_argument"),
+                ),
+                false,
+            );
+        }
+        {
+            let p = path.field("password");
+            let x = &value.password;
+            let s: &str = x.as_str();
+            v.max_len(
+                &p,
+                s,
+                64u64,
+                ::imspec_runtime::LenUnit::Chars,
+                ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("illegal_argument"),
+                ),
+            );
+        }
+    }
+    #[allow(unused_variables)]
+    fn validate_register_user_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        path: &::imspec_runtime::Path<'_>,
+        root: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        let ::std::option::Option::Some(object) = value.as_object() else {
+            v.schema(
+                path,
+                ::imspec_runtime::Rule::Type,
+                ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("illegal_argument"),
+                ),
+                ::std::format!(
+                    "expected an object ({}), found {}", "RegisterUser",
+                    ::imspec_runtime::json_kind(value)
+                ),
+            );
+            return;
+        };
+        {
+            let p = path.field("username");
+            match object.get("username") {
+                ::std::option::Option::None => {
+                    v.schema(
+                        &p,
+                        ::imspec_runtime::Rule::Required,
+                        ::imspec_runtime::Code::Str(
+                            ::std::borrow::Cow::Borrowed("illegal_argument"),
+                        ),
+                        "is required",
+                    )
+                }
+                ::std::option::Option::Some(x) => {
+                    match x.as_str() {
+                        ::std::option::Option::Some(s) => {
+                            v.min_len(
+                                &p,
+                                s,
+                                1u64,
+                                ::imspec_runtime::LenUnit::Bytes,
+                                ::imspec_runtime::Code::Str(
+                                    ::std::borrow::Cow::Borrowed("illegal_argument"),
+                                ),
+                            );
+                            v.max_len(
+                                &p,
+                                s,
+                                64u64,
+                                ::imspec_runtime::LenUnit::Bytes,
+                                ::imspec_runtime::Code::Str(
+                                    ::std::borrow::Cow::Borrowed("illegal_argument"),
+                                ),
+                            );
+                            v.charset(
+                                &p,
+                                s,
+                                &CHARSET_USERNAME,
+                                ::imspec_runtime::Code::Str(
+                                    ::std::borrow::Cow::Borrowed("illegal_argument"),
+                                ),
+                                false,
+                            );
+                        }
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Str(
+                                    ::std::borrow::Cow::Borrowed("illegal_argument"),
+                                ),
+                                ::std::format!(
+                                    "expected a string, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        {
+            let p = path.field("password");
+            match object.get("password") {
+                ::std::option::Option::None => {
+                    v.schema(
+                        &p,
+                        ::imspec_runtime::Rule::Required,
+                        ::imspec_runtime::Code::Str(
+                            ::std::borrow::Cow::Borrowed("illegal_argument"),
+                        ),
+                        "is required",
+                    )
+                }
+                ::std::option::Option::Some(x) => {
+                    match x.as_str() {
+                        ::std::option::Option::Some(s) => {
+                            v.max_len(
+                                &p,
+                                s,
+                                64u64,
+                                ::imspec_runtime::LenUnit::Chars,
+                                ::imspec_runtime::Code::Str(
+                                    ::std::borrow::Cow::Borrowed("illegal_argument"),
+                                ),
+                            );
+                        }
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Str(
+                                    ::std::borrow::Cow::Borrowed("illegal_argument"),
+                                ),
+                                ::std::format!(
+                                    "expected a string, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+    }
+    #[allow(unused_variables)]
+    fn validate_register_users_request(
+        value: &RegisterUsersRequest,
+        path: &::imspec_runtime::Path<'_>,
+        root: &RegisterUsersRequest,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        let (p, x) = (path, &value.0);
+        let items = x.as_slice();
+        v.unique(
+            &p,
+            items.iter().map(|i| ::std::option::Option::Some(&i.username)),
+            ::std::option::Option::Some("username"),
+            ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("duplicate_unique_property_exists"),
+            ),
+        );
+        for (i, x) in items.iter().enumerate() {
+            let p = p.index(i);
+            validate_register_user(x, &p, root, limits, v);
+        }
+    }
+    #[allow(unused_variables)]
+    fn validate_register_users_request_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        path: &::imspec_runtime::Path<'_>,
+        root: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        let (p, x) = (path, value);
+        match x.as_array() {
+            ::std::option::Option::Some(items) => {
+                v.unique(
+                    &p,
+                    items.iter().map(|i| i.get("username")),
+                    ::std::option::Option::Some("username"),
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("duplicate_unique_property_exists"),
+                    ),
+                );
+                for (i, x) in items.iter().enumerate() {
+                    let p = p.index(i);
+                    validate_register_user_json(x, &p, root, limits, v);
+                }
+            }
+            ::std::option::Option::None => {
+                v.schema(
+                    &p,
+                    ::imspec_runtime::Rule::Type,
+                    ::imspec_runtime::Code::Str(
+                        ::std::borrow::Cow::Borrowed("illegal_argument"),
+                    ),
+                    ::std::format!(
+                        "expected an array, found {}", ::imspec_runtime::json_kind(x)
+                    ),
+                )
+            }
+        }
+    }
+    impl RegisterUsersRequest {
+        /// Every violation of the spec's rules at the documented limits, each with its JSON
+        /// path and the code the vendor would answer. Empty when the request is valid.
+        pub fn validate(&self) -> ::std::vec::Vec<::imspec_runtime::Violation> {
+            let mut v = ::imspec_runtime::Violations::new();
+            self.validate_with(&Limits::DOCUMENTED, &mut v);
+            v.into_vec()
+        }
+        /// Validates against `limits` (raised ones included) into `v`; allocates nothing
+        /// when the request is valid.
+        pub fn validate_with(
+            &self,
+            limits: &Limits,
+            v: &mut ::imspec_runtime::Violations,
+        ) {
+            v.batch(
+                &::imspec_runtime::Path::Root,
+                self.0.len(),
+                60u64,
+                ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("illegal_argument"),
+                ),
+            );
+            validate_register_users_request(
+                self,
+                &::imspec_runtime::Path::Root,
+                self,
+                limits,
+                v,
+            );
+        }
+    }
+    /// Validates a request body given as JSON: schema problems (missing fields, wrong
+    /// types, values outside an enum) and every rule, all in one pass. The batch maximum
+    /// comes first, so that a bounded [`::imspec_runtime::Violations`] always keeps it.
+    pub fn validate_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        if let ::std::option::Option::Some(items) = value.as_array() {
+            v.batch(
+                &::imspec_runtime::Path::Root,
+                items.len(),
+                60u64,
+                ::imspec_runtime::Code::Str(
+                    ::std::borrow::Cow::Borrowed("illegal_argument"),
+                ),
+            );
+        }
+        validate_register_users_request_json(
             value,
             &::imspec_runtime::Path::Root,
             value,

@@ -72,8 +72,8 @@ fn explain(entry: &ApiEntry, report: &Report) {
             eprintln!("error: the list of {} was not read to its end: {why}", listing.user);
         }
     } else if report.items.is_empty() {
-        let field = entry.info.batch.as_ref().map_or("the request", |b| b.field);
-        eprintln!("error: the request carries no items in `{field}`; nothing was sent");
+        let field = entry.info.batch.as_ref().map_or("the request".to_owned(), |b| b.describe());
+        eprintln!("error: the request carries no items in {field}; nothing was sent");
     }
     let mut reasons: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     for item in &report.items {

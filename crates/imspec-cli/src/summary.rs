@@ -87,7 +87,11 @@ fn api_summary(out: &mut String, api: Api<'_>) {
 
 /// Visits every field reachable from `type_name`, with its JSON path.
 fn walk<'a>(api: Api<'a>, type_name: &str, path: &str, seen: &mut Vec<String>, visit: &mut dyn FnMut(&str, &'a Field)) {
-    let Some(fields) = api.type_def(type_name).and_then(|d| d.fields.as_ref()) else { return };
+    let Some(def) = api.type_def(type_name) else { return };
+    if let Some(items) = &def.items {
+        return walk(api, &items.value, &format!("{path}[]"), seen, visit);
+    }
+    let Some(fields) = def.fields.as_ref() else { return };
     if seen.iter().any(|s| s == type_name) {
         return;
     }

@@ -1,10 +1,6 @@
 //! A whole friend-graph migration per vendor through `imspec send` only, against one
 //! `imspec emulator` that registers nobody on first use: register the users, add the friends,
 //! check them, list them (every friend once, across pages).
-//!
-//! Easemob's batch registration (`POST /{org}/{app}/users`) has no spec — its body is a
-//! top-level JSON array, which the vocabulary cannot express — so its users are registered
-//! with the emulator's control endpoint.
 
 mod common;
 
@@ -100,8 +96,28 @@ fn easemob_migration_through_send_only() {
     let mut users = vec!["owner".to_owned()];
     users.extend(friends.iter().cloned());
 
-    // Register: no spec can carry Easemob's top-level array body (see the file's comment).
-    http(&url, "POST", "/_emulator/users/easemob", &json!({"users": users}).to_string());
+    // Register: users_register, whose body is the array of users, 60 per call.
+    let many = ids("r", 70);
+    let mut all = users.clone();
+    all.extend(many.iter().cloned());
+    let body: Vec<Value> = all.iter().map(|u| json!({"username": u, "password": "pw"})).collect();
+    let (code, out) = send(&url, &config, "easemob/users_register", &[], &json!(body).to_string());
+    assert_eq!((code, items(&out)), (0, rows(&all, "registered", Value::Null)), "{out}");
+    assert_eq!(out["calls"], 2, "83 users, 60 per call");
+    let held = http(&url, "GET", "/_emulator/users/easemob", "").1["users"].clone();
+    assert_eq!(held.as_array().map(Vec::len), Some(all.len()), "{held}");
+    // Again, with one new user: the existing one is answered in `data` (already_registered),
+    // the new one registered, in one HTTP 200.
+    let body = json!([{"username": "owner", "password": "pw"}, {"username": "late", "password": "pw"}]);
+    let (code, out) = send(&url, &config, "easemob/users_register", &[], &body.to_string());
+    let outcomes: Vec<(String, String)> = items(&out).into_iter().map(|(u, o, _)| (u, o)).collect();
+    let want = [("owner", "already_registered"), ("late", "registered")].map(|(u, o)| (u.to_owned(), o.to_owned()));
+    assert_eq!((code, outcomes), (0, want.to_vec()), "{out}");
+    // One user named twice is refused before sending (the page's duplicate code).
+    let body = json!([{"username": "x1", "password": "a"}, {"username": "x1", "password": "b"}]);
+    let (code, out) = send(&url, &config, "easemob/users_register", &[], &body.to_string());
+    assert_eq!(code, 1, "{out}");
+    assert!(out["items"].as_array().is_some_and(|i| i.iter().any(|i| i["outcome"] == "invalid")), "{out}");
 
     // Add: contacts_import, 10 per call, so 2 calls for 12.
     let (code, out) = send(

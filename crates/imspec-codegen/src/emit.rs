@@ -421,7 +421,8 @@ fn api_info(a: &ApiIr) -> TokenStream {
     let rate_raisable = a.rate_raisable;
     let rate_answer = code_tokens(&a.rate_answer);
     let batch = option(a.batch.as_ref().map(|b| {
-        let field = &b.field;
+        let b_field = &b.field;
+        let field = if b.root { quote!(::imspec_runtime::Batch::ROOT) } else { quote!(#b_field) };
         let item_id = option(b.item_id.as_ref());
         let max_items = option(b.max_items.map(u64_lit));
         let raisable_to = option(b.raisable_to.map(u64_lit));
@@ -621,6 +622,42 @@ fn type_def(t: &TypeIr, _siblings: &[TypeIr], _vendor: &[TypeIr]) -> TokenStream
     match &t.kind {
         TypeKind::Struct { fields } => struct_def(t, fields),
         TypeKind::Enum { variants, default, open } => enum_def(t, variants, default.as_deref(), *open),
+        TypeKind::List { field } => list_def(t, &field.ty),
+    }
+}
+
+/// A list body: a newtype over the items, serialized as a bare JSON array.
+fn list_def(t: &TypeIr, list: &Ty) -> TokenStream {
+    let name = ident(&t.name);
+    let doc = docs(&t.doc);
+    let Some(item) = list.element() else { return quote!() };
+    let item = rust_ty(item);
+    let new_doc = format!("A `{}` of these items.", t.name);
+    quote! {
+        #doc
+        #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq, ::std::default::Default,
+                 ::imspec_runtime::__private::serde::Serialize, ::imspec_runtime::__private::serde::Deserialize)]
+        #[serde(crate = "::imspec_runtime::__private::serde", transparent)]
+        pub struct #name(pub ::std::vec::Vec<#item>);
+
+        impl #name {
+            #[doc = #new_doc]
+            pub fn new(items: impl ::std::iter::IntoIterator<Item = #item>) -> Self {
+                Self(items.into_iter().collect())
+            }
+        }
+
+        impl ::std::convert::From<::std::vec::Vec<#item>> for #name {
+            fn from(items: ::std::vec::Vec<#item>) -> Self {
+                Self(items)
+            }
+        }
+
+        impl ::std::iter::FromIterator<#item> for #name {
+            fn from_iter<I: ::std::iter::IntoIterator<Item = #item>>(items: I) -> Self {
+                Self(items.into_iter().collect())
+            }
+        }
     }
 }
 
@@ -1069,14 +1106,26 @@ struct Types<'a> {
 
 impl Types<'_> {
     fn fields(&self, name: &str, home: Home) -> Option<&[FieldIr]> {
+        self.get(name, home).and_then(|t| match &t.kind {
+            TypeKind::Struct { fields } => Some(fields.as_slice()),
+            TypeKind::Enum { .. } | TypeKind::List { .. } => None,
+        })
+    }
+
+    /// A list body, as the field it amounts to.
+    fn list_field(&self, name: &str, home: Home) -> Option<&FieldIr> {
+        self.get(name, home).and_then(|t| match &t.kind {
+            TypeKind::List { field } => Some(field),
+            _ => None,
+        })
+    }
+
+    fn get(&self, name: &str, home: Home) -> Option<&TypeIr> {
         let list = match home {
             Home::Api => self.api,
             Home::Vendor => self.vendor,
         };
-        list.iter().find(|t| t.name == name).and_then(|t| match &t.kind {
-            TypeKind::Struct { fields } => Some(fields.as_slice()),
-            TypeKind::Enum { .. } => None,
-        })
+        list.iter().find(|t| t.name == name)
     }
 }
 
@@ -1093,6 +1142,10 @@ fn validators(a: &ApiIr, vendor_types: &[TypeIr]) -> TokenStream {
     let request = ident(&a.request);
     let mut fns = Vec::new();
     for t in &a.checked {
+        if let Some(field) = types.list_field(&t.name, t.home) {
+            fns.push(list_validators(a, &types, t, field));
+            continue;
+        }
         let Some(fields) = types.fields(&t.name, t.home) else { continue };
         let value_ty = named(&t.name, t.home);
         let typed_name = check_fn(&t.name, Source::Typed);
@@ -1165,11 +1218,43 @@ fn validators(a: &ApiIr, vendor_types: &[TypeIr]) -> TokenStream {
     }
 }
 
+/// The validators of a list body: the checks of the field it amounts to, on the body itself.
+fn list_validators(a: &ApiIr, types: &Types<'_>, t: &CheckedType, f: &FieldIr) -> TokenStream {
+    let request = ident(&a.request);
+    let value_ty = named(&t.name, t.home);
+    let (typed_name, json_name) = (check_fn(&t.name, Source::Typed), check_fn(&t.name, Source::Json));
+    let typed = value_check(a, types, f, &f.ty, &f.constraints, &f.items, Source::Typed);
+    let json = value_check(a, types, f, &f.ty, &f.constraints, &f.items, Source::Json);
+    quote! {
+        #[allow(unused_variables)]
+        fn #typed_name(value: &#value_ty, path: &::imspec_runtime::Path<'_>, root: &#request, limits: &Limits, v: &mut ::imspec_runtime::Violations) {
+            let (p, x) = (path, &value.0);
+            #typed
+        }
+
+        #[allow(unused_variables)]
+        fn #json_name(value: &::imspec_runtime::__private::serde_json::Value, path: &::imspec_runtime::Path<'_>, root: &::imspec_runtime::__private::serde_json::Value, limits: &Limits, v: &mut ::imspec_runtime::Violations) {
+            let (p, x) = (path, value);
+            #json
+        }
+    }
+}
+
 fn batch_checks(a: &ApiIr, types: &Types<'_>) -> (TokenStream, TokenStream) {
     let Some(b) = &a.batch else { return (quote!(), quote!()) };
     let (Some(max), Some(code)) = (b.max_items, &b.code) else { return (quote!(), quote!()) };
     let limit = limit_expr(b.limit_field.as_deref(), max);
     let code = code_tokens(code);
+    if types.list_field(&a.request, Home::Api).is_some() {
+        // The body is the batch.
+        let typed = quote!(v.batch(&::imspec_runtime::Path::Root, self.0.len(), #limit, #code););
+        let json = quote! {
+            if let ::std::option::Option::Some(items) = value.as_array() {
+                v.batch(&::imspec_runtime::Path::Root, items.len(), #limit, #code);
+            }
+        };
+        return (typed, json);
+    }
     let wire = &b.field;
     let field = types.fields(&a.request, Home::Api).and_then(|fs| fs.iter().find(|f| f.wire == *wire));
     let Some(field) = field else { return (quote!(), quote!()) };

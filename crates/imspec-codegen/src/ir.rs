@@ -8,7 +8,8 @@ use imspec_spec::decode::{Map, Scalar};
 use imspec_spec::names::{ident_problem, pascal_case, snake_case};
 use imspec_spec::reference::constraint_text;
 use imspec_spec::{
-    Api, ApiSpec, Code, Constraint, ErrorClass, Field, LenUnit, Rule, SpecSet, TimeUnit, TypeDef, TypeExpr, VendorSpec,
+    Api, ApiSpec, Code, Constraint, ErrorClass, Field, LenUnit, ROOT_BATCH, Rule, SpecSet, TimeUnit, TypeDef, TypeExpr,
+    VendorSpec,
 };
 
 /// A vendor: its shared types and hosts, and every API.
@@ -204,6 +205,8 @@ pub struct ParamIr {
 #[derive(Debug, Clone)]
 pub struct BatchIr {
     pub field: String,
+    /// The request body is itself the batch (`field: $`).
+    pub root: bool,
     pub item_id: Option<String>,
     pub max_items: Option<u64>,
     pub raisable_to: Option<u64>,
@@ -255,6 +258,11 @@ pub struct TypeIr {
 pub enum TypeKind {
     Struct {
         fields: Vec<FieldIr>,
+    },
+    /// A list body: a JSON array of one object type (the request is the batch).
+    List {
+        /// The list as the field it amounts to (`array<Item>`, with the list's rules).
+        field: FieldIr,
     },
     /// A string enum; `open` ones (response side) keep unknown values.
     Enum {
@@ -400,7 +408,11 @@ fn reach(api: Api<'_>, root: &str, out: &mut BTreeSet<String>) {
     if !out.insert(root.to_owned()) {
         return;
     }
-    let Some(fields) = api.type_def(root).and_then(|d| d.fields.as_ref()) else { return };
+    let Some(def) = api.type_def(root) else { return };
+    if let Some(items) = &def.items {
+        reach(api, &items.value, out);
+    }
+    let Some(fields) = def.fields.as_ref() else { return };
     for (_, f) in fields.iter() {
         if let Some(n) = innermost_name(&f.ty.value) {
             reach(api, n, out);
@@ -458,7 +470,8 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
 
     let batch_limit = match spec.batch.as_ref().map(|b| (b, b.max_items, b.raisable || b.raisable_to.is_some())) {
         Some((b, Some(max), true)) => {
-            let field = format!("{}_max_items", snake_case(&b.field.value));
+            let stem = if b.is_root() { "items".to_owned() } else { snake_case(&b.field.value) };
+            let field = format!("{stem}_max_items");
             limits.push(LimitIr {
                 field: field.clone(),
                 documented: max,
@@ -664,6 +677,7 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         already_registered: spec.users.as_ref().and_then(|u| u.already_registered.as_ref()).map(|c| c.value.clone()),
         batch: spec.batch.as_ref().map(|b| BatchIr {
             field: b.field.value.clone(),
+            root: b.is_root(),
             item_id: b.item_id.as_ref().map(|i| i.value.clone()),
             max_items: b.max_items,
             raisable_to: b.raisable_to,
@@ -893,7 +907,11 @@ fn lower_type(
             request_only: false,
         });
     }
-    let fields = def.fields.as_ref().ok_or_else(|| format!("type `{name}` has neither fields nor enum"))?;
+    if let Some(field) = def.list_field() {
+        let field = lower_field(ROOT_BATCH, &field, &resolve)?;
+        return Ok(TypeIr { name: name.to_owned(), doc, kind: TypeKind::List { field }, request_only: false });
+    }
+    let fields = def.fields.as_ref().ok_or_else(|| format!("type `{name}` has neither fields, enum nor items"))?;
     let fields = fields
         .iter()
         .map(|(wire, f)| lower_field(&wire.value.to_string(), f, &resolve))

@@ -114,10 +114,10 @@ impl<'a> SpecView<'a> {
 
         let rl = &api.spec.rate_limit;
         let rate = on_page(&[rl.source.as_ref(), top]).then_some(rl.per_second.value);
-        let batch =
-            api.spec.batch.as_ref().and_then(|b| {
-                on_page(&[b.source.as_ref(), top]).then(|| (format!("$.{}", b.field.value), b.max_items))
-            });
+        let batch = api.spec.batch.as_ref().and_then(|b| {
+            let path = if b.is_root() { "$".to_owned() } else { format!("$.{}", b.field.value) };
+            on_page(&[b.source.as_ref(), top]).then_some((path, b.max_items))
+        });
         SpecView { api, request, response, codes, rate, batch }
     }
 }
@@ -152,10 +152,16 @@ fn walk<'a>(
     depth: usize,
 ) {
     let Some(def) = api.type_def(type_name) else { return };
-    let Some(fields) = def.fields.as_ref() else { return };
     if depth > 8 {
         return;
     }
+    if let Some(items) = &def.items {
+        // A list body: its items' fields, as the page's body table lists them.
+        let source = def.source.as_ref().or(type_source);
+        walk(api, &items.value, &format!("{prefix}[]"), segs, source, page, tree, depth + 1);
+        return;
+    }
+    let Some(fields) = def.fields.as_ref() else { return };
     let def_source = def.source.as_ref().or(type_source);
     let top = api.spec.source.as_ref();
     for (key, field) in fields.iter() {

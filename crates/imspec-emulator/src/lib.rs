@@ -686,9 +686,8 @@ impl Inner {
         .unwrap_or_default();
         // The items: the batch array's, or the one target a path parameter names.
         let items: Vec<(String, Value)> = match (batch, relation.and_then(|r| r.target_param)) {
-            (Some(b), _) => json
-                .get(b.field)
-                .and_then(Value::as_array)
+            (Some(b), _) => b
+                .items(&json)
                 .map(|items| items.iter().map(|item| (b.user_of(item), item.clone())).collect())
                 .unwrap_or_default(),
             (None, Some(target)) => param(target).map(|t| vec![(t.clone(), Value::from(t))]).unwrap_or_default(),

@@ -163,6 +163,36 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// `field` when the request body is itself the batch array.
+    pub const ROOT: &'static str = "$";
+
+    /// Whether the request body is itself the batch array.
+    pub fn is_root(&self) -> bool {
+        self.field == Self::ROOT
+    }
+
+    /// The batch items of a request body, if it carries an array where the batch is.
+    pub fn items<'a>(&self, body: &'a serde_json::Value) -> Option<&'a Vec<serde_json::Value>> {
+        if self.is_root() { body.as_array() } else { body.get(self.field)?.as_array() }
+    }
+
+    /// `body` with its batch items replaced by `items`.
+    pub fn with_items(&self, body: &serde_json::Value, items: Vec<serde_json::Value>) -> serde_json::Value {
+        if self.is_root() {
+            return serde_json::Value::Array(items);
+        }
+        let mut out = body.clone();
+        if let Some(obj) = out.as_object_mut() {
+            obj.insert(self.field.to_owned(), serde_json::Value::Array(items));
+        }
+        out
+    }
+
+    /// Where the batch is in a request, as text: `` `Items` `` or "the request body".
+    pub fn describe(&self) -> String {
+        if self.is_root() { "the request body".to_owned() } else { format!("`{}`", self.field) }
+    }
+
     /// The target id of an item, as text (`""` when it has none).
     pub fn user_of(&self, item: &serde_json::Value) -> String {
         let id = match self.item_id {
@@ -178,7 +208,9 @@ impl Batch {
 
     /// The index of the item a JSON path (`$.Items[3].Id`) points into, if it points into one.
     pub fn item_index(&self, path: &str) -> Option<usize> {
-        let rest = path.strip_prefix("$.")?.strip_prefix(self.field)?.strip_prefix('[')?;
+        let rest = path.strip_prefix('$')?;
+        let rest = if self.is_root() { rest } else { rest.strip_prefix('.')?.strip_prefix(self.field)? };
+        let rest = rest.strip_prefix('[')?;
         let (index, _) = rest.split_once(']')?;
         index.parse().ok()
     }

@@ -408,7 +408,7 @@ impl VendorClient {
         let (plan, items_len) = match (&info.batch, info.relation.as_ref().and_then(|r| r.target_param)) {
             (Some(batch), _) => {
                 let plan = plan::plan(batch, api.max_items(raised), policy, body, &violations);
-                (plan, body.get(batch.field).and_then(Value::as_array).map_or(0, Vec::len))
+                (plan, batch.items(body).map_or(0, Vec::len))
             }
             (None, Some(target)) => (plan::single(param_value(params, target), policy, body, &violations), 1),
             (None, None) => (plan::single(String::new(), policy, body, &violations), 1),
@@ -446,7 +446,7 @@ impl VendorClient {
                     let user = info
                         .batch
                         .as_ref()
-                        .and_then(|b| body.get(b.field)?.get(i).map(|it| b.user_of(it)))
+                        .and_then(|b| b.items(body)?.get(i).map(|it| b.user_of(it)))
                         .unwrap_or_default();
                     ItemOutcome::new(user, Outcome::NotAttempted)
                 })
@@ -612,10 +612,8 @@ impl VendorClient {
             attempt += 1;
             let body = match &info.batch {
                 Some(batch) if pending.len() < n => {
-                    let mut b = chunk.body.clone();
-                    let all = b[batch.field].as_array().cloned().unwrap_or_default();
-                    b[batch.field] = Value::Array(pending.iter().filter_map(|&p| all.get(p).cloned()).collect());
-                    b
+                    let all = batch.items(&chunk.body).map(Vec::as_slice).unwrap_or_default();
+                    batch.with_items(&chunk.body, pending.iter().filter_map(|&p| all.get(p).cloned()).collect())
                 }
                 _ => chunk.body.clone(),
             };

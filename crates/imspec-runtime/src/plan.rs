@@ -38,7 +38,7 @@ pub struct Plan {
 /// Plans the calls for `body`, given the violations its validation found. `max_items` is the
 /// per-call maximum in force (the documented one, or a raised one); `None` sends one call.
 pub fn plan(batch: &Batch, max_items: Option<u64>, policy: Policy, body: &Value, violations: &[Violation]) -> Plan {
-    let items: &[Value] = body.get(batch.field).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let items: &[Value] = batch.items(body).map(Vec::as_slice).unwrap_or_default();
     let user_of = |item: &Value| batch.user_of(item);
     // Which item a violation belongs to, if any. The batch-size rule is not an item's fault.
     let item_of = |v: &Violation| batch.item_index(&v.path);
@@ -77,15 +77,10 @@ pub fn plan(batch: &Batch, max_items: Option<u64>, policy: Policy, body: &Value,
     let size = max_items.map_or(valid.len().max(1), |m| usize::try_from(m).unwrap_or(usize::MAX).max(1));
     // Each chunk is the request without its batch array, plus its own items: clone that
     // template, not the whole batch, per chunk.
-    let mut template = body.clone();
-    if let Some(obj) = template.as_object_mut() {
-        obj.insert(batch.field.to_owned(), Value::Array(Vec::new()));
-    }
+    let template = batch.with_items(body, Vec::new());
     for part in valid.chunks(size) {
-        let mut chunk_body = template.clone();
-        chunk_body[batch.field] = Value::Array(part.iter().map(|&i| items[i].clone()).collect());
         plan.chunks.push(Chunk {
-            body: chunk_body,
+            body: batch.with_items(&template, part.iter().map(|&i| items[i].clone()).collect()),
             users: part.iter().map(|&i| user_of(&items[i])).collect(),
             indices: part.to_vec(),
         });

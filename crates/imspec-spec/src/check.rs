@@ -180,17 +180,28 @@ impl<'a> Scope<'a> {
         while let TypeExpr::Array(inner) = t {
             t = inner;
         }
-        if let TypeExpr::Named(name) = t
-            && self.type_def(name).is_none()
-        {
-            let d = Diagnostic::error(&ty.loc, format!("unknown type `{name}`"));
-            let names = self.type_names();
-            cx.push(d.suggest(
-                name,
-                names.iter().map(String::as_str),
-                "declare it under `types`, or use a primitive: string, integer, boolean, string_or_integer, json",
-            ));
+        let TypeExpr::Named(name) = t else { return };
+        match self.type_def(name) {
+            None => {
+                let d = Diagnostic::error(&ty.loc, format!("unknown type `{name}`"));
+                let names = self.type_names();
+                cx.push(d.suggest(
+                    name,
+                    names.iter().map(String::as_str),
+                    "declare it under `types`, or use a primitive: string, integer, boolean, string_or_integer, json",
+                ));
+            }
+            Some(def) if def.items.is_some() => cx.push(
+                Diagnostic::error(&ty.loc, format!("`{name}` is a list type, which only a request body can be"))
+                    .help(format!("use `array<{}>`", def.items.as_ref().map_or("…", |i| i.value.as_str()))),
+            ),
+            Some(_) => {}
         }
+    }
+
+    /// The element type of a list type (`items`), when `name` is one.
+    fn list_items(&self, name: &str) -> Option<&'a Spanned<String>> {
+        self.type_def(name)?.items.as_ref()
     }
 }
 
@@ -306,11 +317,18 @@ fn check_api(api: Api<'_>, cx: &mut Cx) {
     scope.check_code(&spec.schema_error_code, "`schema_error_code`", cx);
 
     for root in [&spec.request, &spec.response] {
-        if scope.type_def(&root.value).and_then(|d| d.fields.as_ref()).is_none() {
+        let list = std::ptr::eq(root, &spec.request) && scope.list_items(&root.value).is_some();
+        if !list && scope.type_def(&root.value).and_then(|d| d.fields.as_ref()).is_none() {
             let names = scope.type_names();
             let d = Diagnostic::error(&root.loc, format!("`{}` is not an object type", root.value));
             cx.push(d.suggest(&root.value, names.iter().map(String::as_str), "declare it under `types` with `fields`"));
         }
+    }
+    if scope.list_items(&spec.request.value).is_some() && !spec.batch.as_ref().is_some_and(Batch::is_root) {
+        cx.push(
+            Diagnostic::error(&spec.request.loc, format!("the request body `{}` is a list", spec.request.value))
+                .help(format!("a list body is the batch: set `batch.field: {ROOT_BATCH}`")),
+        );
     }
     check_endpoint(&scope, &spec.endpoint, cx);
     check_batch(&scope, spec, cx);
@@ -374,12 +392,33 @@ fn check_types(scope: &Scope<'_>, types: &Map<TypeDef>, cx: &mut Cx) {
                     .help("type names are PascalCase, e.g. `FriendInfo`"),
             );
         }
-        match (&def.fields, &def.variants) {
-            (Some(_), Some(_)) | (None, None) => cx.push(
-                Diagnostic::error(&def.loc, format!("type `{name_text}` needs exactly one of `fields` or `enum`"))
-                    .help("an object type has `fields`; a string enum has `enum`"),
+        if [def.fields.is_some(), def.variants.is_some(), def.items.is_some()].iter().filter(|x| **x).count() != 1 {
+            cx.push(
+                Diagnostic::error(
+                    &def.loc,
+                    format!("type `{name_text}` needs exactly one of `fields`, `enum` or `items`"),
+                )
+                .help("an object type has `fields`; a string enum has `enum`; a list body has `items`"),
+            );
+        }
+        if let Some(items) = &def.items
+            && scope.type_def(&items.value).and_then(|d| d.fields.as_ref()).is_none()
+        {
+            let names = scope.type_names();
+            let d = Diagnostic::error(&items.loc, format!("`{}` is not an object type", items.value));
+            cx.push(d.suggest(&items.value, names.iter().map(String::as_str), "list the items of an object type"));
+        }
+        match def.list_field() {
+            Some(field) => {
+                for c in &field.constraints {
+                    check_constraint(scope, &field, &field.ty.value, c, cx);
+                }
+            }
+            None if !def.constraints.is_empty() => cx.push(
+                Diagnostic::error(&def.constraints[0].loc, "only a list type (`items`) has type-level `constraints`")
+                    .help("put the rules on a field"),
             ),
-            _ => {}
+            None => {}
         }
         if let Some(variants) = &def.variants {
             let mut rust: BTreeMap<String, Loc> = BTreeMap::new();
@@ -801,20 +840,36 @@ pub fn param_as_field(p: &Param) -> Field {
 
 fn check_batch(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
     let Some(b) = &spec.batch else { return };
-    let root = scope.type_def(&spec.request.value).and_then(|d| d.fields.as_ref());
-    let Some(root) = root else { return };
-    let Some(field) = root.get(&b.field.value) else {
-        let keys: Vec<String> = root.keys().collect();
-        let d =
-            Diagnostic::error(&b.field.loc, format!("`{}` is not a field of `{}`", b.field.value, spec.request.value));
-        cx.push(d.suggest(&b.field.value, keys.iter().map(String::as_str), format!("fields: {}", keys.join(", "))));
-        return;
+    let element = if b.is_root() {
+        match scope.list_items(&spec.request.value) {
+            Some(items) => TypeExpr::Named(items.value.clone()),
+            None => {
+                cx.push(
+                    Diagnostic::error(&b.field.loc, format!("the request body `{}` is not a list", spec.request.value))
+                        .help(format!("`{ROOT_BATCH}` names a body declared with `items`; else name an array field")),
+                );
+                return;
+            }
+        }
+    } else {
+        let root = scope.type_def(&spec.request.value).and_then(|d| d.fields.as_ref());
+        let Some(root) = root else { return };
+        let Some(field) = root.get(&b.field.value) else {
+            let keys: Vec<String> = root.keys().collect();
+            let d = Diagnostic::error(
+                &b.field.loc,
+                format!("`{}` is not a field of `{}`", b.field.value, spec.request.value),
+            );
+            cx.push(d.suggest(&b.field.value, keys.iter().map(String::as_str), format!("fields: {}", keys.join(", "))));
+            return;
+        };
+        let Some(element) = field.ty.value.element() else {
+            cx.push(Diagnostic::error(&b.field.loc, format!("the batch field `{}` is not an array", b.field.value)));
+            return;
+        };
+        element.clone()
     };
-    let Some(element) = field.ty.value.element() else {
-        cx.push(Diagnostic::error(&b.field.loc, format!("the batch field `{}` is not an array", b.field.value)));
-        return;
-    };
-    match (&b.item_id, scope.object_fields(element)) {
+    match (&b.item_id, scope.object_fields(&element)) {
         (Some(id), Some(fields)) => {
             if fields.get(&id.value).is_none_or(|f| !scope.is_scalar(&f.ty.value)) {
                 cx.push(Diagnostic::error(&id.loc, format!("`{}` is not a scalar field of the batch items", id.value)));
@@ -1457,6 +1512,9 @@ fn check_unused_types(scope: &Scope<'_>, api: Api<'_>, cx: &mut Cx) {
     while let Some(name) = todo.pop() {
         if !reached.insert(name.clone()) {
             continue;
+        }
+        if let Some(items) = scope.list_items(&name) {
+            todo.push(items.value.clone());
         }
         if let Some(fields) = scope.type_def(&name).and_then(|d| d.fields.as_ref()) {
             for (_, f) in fields.iter() {

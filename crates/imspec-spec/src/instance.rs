@@ -56,11 +56,11 @@ pub fn validate_request(api: Api<'_>, body: &Json, opts: Options) -> Vec<Violati
     v.check_named(&api.spec.request.value, body, "$");
     if let Some(batch) = &api.spec.batch
         && let (Some(max), Some(code)) = (batch.max_items, &batch.code)
-        && let Some(Json::Array(items)) = body.get(&batch.field.value)
+        && let Some(Json::Array(items)) = if batch.is_root() { Some(body) } else { body.get(&batch.field.value) }
         && items.len() as u64 > max
     {
         v.out.push(Violation {
-            path: format!("$.{}", batch.field.value),
+            path: if batch.is_root() { "$".to_owned() } else { format!("$.{}", batch.field.value) },
             code: code.value.clone(),
             rule: "batch",
             message: format!("holds {} items; at most {max} per call", items.len()),
@@ -105,6 +105,9 @@ impl Validator<'_> {
                 None => self.schema(path, "type", format!("expected a string ({name}), found {}", kind(value))),
             }
             return;
+        }
+        if let Some(field) = def.list_field() {
+            return self.check_field(&field, value, path);
         }
         let Some(fields) = &def.fields else { return };
         let Json::Object(object) = value else {

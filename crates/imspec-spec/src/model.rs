@@ -869,11 +869,16 @@ spec_struct! {
 }
 
 spec_struct! {
-    /// A declared type: an object (`fields`) or a string enum (`enum`).
+    /// A declared type: an object (`fields`), a string enum (`enum`), or a list of objects
+    /// (`items`: a request body that is a JSON array, whose batch is the body itself).
     pub struct TypeDef {
         "doc" optional doc: String,
         "fields" optional fields: Map<Field>,
         "enum" optional variants: Map<EnumVariant>,
+        /// The object type of each element of a list type.
+        "items" optional items: Spanned<String>,
+        /// Rules on a list type as a whole (`unique`, `max_items`, ...).
+        "constraints" default constraints: Vec<Constraint>,
         /// For enums: the value the service assumes when absent.
         "default" optional default: Spanned<String>,
         "source" optional source: SourceRef,
@@ -936,7 +941,8 @@ spec_struct! {
 spec_struct! {
     /// The chunked dimension of the request.
     pub struct Batch {
-        /// Wire name of the array field of the request root.
+        /// Wire name of the array field of the request root; `$` when the request body is
+        /// itself the array (a list type).
         "field" required field: Spanned<String>,
         /// Field of each item naming the target user; absent for arrays of ids.
         "item_id" optional item_id: Spanned<String>,
@@ -1210,6 +1216,42 @@ spec_struct! {
         "errors" default errors: Map<ErrorEntry>,
         "examples" default examples: Map<Example>,
         "notes" default notes: Vec<Note>,
+    }
+}
+
+impl TypeDef {
+    /// A list type as the field it amounts to: a required `array<items>` holding the list's
+    /// rules, so that field rules (checks, validation, generated code) apply to it unchanged.
+    pub fn list_field(&self) -> Option<Field> {
+        let items = self.items.as_ref()?;
+        Some(Field {
+            loc: self.loc.clone(),
+            ty: Spanned {
+                value: TypeExpr::Array(Box::new(TypeExpr::Named(items.value.clone()))),
+                loc: items.loc.clone(),
+            },
+            required: true,
+            doc: self.doc.clone(),
+            rust_name: Some(Spanned { value: "items".to_owned(), loc: items.loc.clone() }),
+            aliases: Vec::new(),
+            unit: None,
+            default: None,
+            sensitive: false,
+            constraints: self.constraints.clone(),
+            items: Vec::new(),
+            source: self.source.clone(),
+            notes: Vec::new(),
+        })
+    }
+}
+
+/// `batch.field` when the request body is itself the batch array.
+pub const ROOT_BATCH: &str = "$";
+
+impl Batch {
+    /// Whether the batch is the request body itself (`field: $`).
+    pub fn is_root(&self) -> bool {
+        self.field.value == ROOT_BATCH
     }
 }
 

@@ -348,6 +348,16 @@ fn results_summary(r: &Results) -> String {
 
 fn type_rows(out: &mut String, api: Api<'_>, name: &str, path: &str, seen: &mut Vec<String>) {
     let Some(def) = api.type_def(name) else { return };
+    if let Some(items) = &def.items {
+        // A list body: one row for the body itself, then its items' fields.
+        let batch = api.spec.batch.as_ref().filter(|b| b.is_root());
+        let limit = batch.and_then(|b| Some((b.max_items?, b.code.as_ref().map(|c| c.value.to_string()))));
+        let limit = limit.map(|(max, code)| format!("≤ {max} items (batch) → {}", code.unwrap_or_default()));
+        let doc = cell(def.doc.as_deref().unwrap_or(""));
+        let _ = writeln!(out, "| `{path}` | `array<{}>` | yes | {} | {doc} |", items.value, limit.unwrap_or_default());
+        type_rows(out, api, &items.value, &format!("{path}[]"), seen);
+        return;
+    }
     let Some(fields) = &def.fields else { return };
     if seen.iter().any(|s| s == name) {
         return; // a recursive type is listed once

@@ -25,6 +25,7 @@ bad_case!(references);
 bad_case!(constraints);
 bad_case!(names);
 bad_case!(examples);
+bad_case!(lists);
 
 /// Planted mistakes in two files — broken YAML in one, an unknown key in another — come out
 /// of one run, each with its file and line.
@@ -50,5 +51,5 @@ fn every_case_directory_has_a_test() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     cases.sort();
-    assert_eq!(cases, ["constraints", "examples", "names", "references", "syntax"]);
+    assert_eq!(cases, ["constraints", "examples", "lists", "names", "references", "syntax"]);
 }

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use common::{Generated, all, example_json, specs, summary};
 use imspec_spec::decode::Scalar;
 use imspec_spec::instance::{self, CharsetMatcher, Options, UnknownFields};
-use imspec_spec::{Api, Code, ExampleRole, Field, LenUnit, Rule, TimeUnit, TypeExpr};
+use imspec_spec::{Api, Code, ExampleRole, Field, LenUnit, ROOT_BATCH, Rule, TimeUnit, TypeDef, TypeExpr};
 use serde_json::{Value, json};
 
 const NOW_MS: i64 = 1_800_000_000_000;
@@ -140,6 +140,14 @@ impl<'a> Gen<'a> {
                     obj.insert(wire.clone(), v);
                 }
             }
+            self.field_cases(base, field, &here);
+        }
+    }
+
+    /// The cases of one field at `here` (the body itself for a list body), and of what it holds.
+    fn field_cases(&mut self, base: &mut Value, field: &Field, here: &[Seg]) {
+        let here = here.to_vec();
+        {
             self.schema_cases(base, field, &here);
             for c in &field.constraints {
                 if let Some(rule) = c.rule() {
@@ -172,7 +180,7 @@ impl<'a> Gen<'a> {
     fn schema_cases(&mut self, base: &Value, field: &Field, here: &[Seg]) {
         let code = self.api.spec.schema_error_code.value.clone();
         let path = path_text(here);
-        if field.required {
+        if field.required && !here.is_empty() {
             let mut body = base.clone();
             let (parent, last) = here.split_at(here.len() - 1);
             if let (Some(Value::Object(obj)), [Seg::Key(k)]) = (get_mut(&mut body, parent), last) {
@@ -367,12 +375,23 @@ impl<'a> Gen<'a> {
         let TypeExpr::Named(item_type) = el else {
             return Value::Array((0..n).map(|i| json!(format!("u{i}"))).collect());
         };
-        let array_field = here.iter().rev().find_map(|s| if let Seg::Key(k) = s { Some(k.clone()) } else { None });
+        // The array's field name; `$` for the body itself (a list body).
+        let array_field = match here.iter().rev().find_map(|s| if let Seg::Key(k) = s { Some(k.clone()) } else { None })
+        {
+            None if here.is_empty() => Some(ROOT_BATCH.to_owned()),
+            other => other,
+        };
         let mut keys: BTreeSet<String> = BTreeSet::new();
         if let Some(batch) = &self.api.spec.batch
             && array_field.as_deref() == Some(batch.field.value.as_str())
         {
             keys.extend(batch.item_id.as_ref().map(|i| i.value.clone()));
+        }
+        let list = self.api.type_def(&self.api.spec.request.value).and_then(TypeDef::list_field);
+        for c in list.iter().filter(|_| here.is_empty()).flat_map(|l| &l.constraints) {
+            if let Some(Rule::Unique { by: Some(b) }) = c.rule() {
+                keys.insert(b);
+            }
         }
         for (_, def) in self.api.spec.types.iter() {
             for (wire, f) in def.fields.iter().flat_map(|m| m.iter()) {
@@ -438,14 +457,17 @@ fn base_request(api: Api<'_>) -> Value {
 fn batch_cases(g: &mut Gen<'_>, base: &Value) {
     let Some(b) = &g.api.spec.batch else { return };
     let (Some(max), Some(code)) = (b.max_items, &b.code) else { return };
-    let here = vec![Seg::Key(b.field.value.clone())];
-    let el = g
-        .api
-        .type_def(&g.api.spec.request.value)
-        .and_then(|d| d.fields.as_ref())
-        .and_then(|f| f.get(&b.field.value))
-        .and_then(|f| f.ty.value.element().cloned())
-        .unwrap_or(TypeExpr::String);
+    let root = g.api.type_def(&g.api.spec.request.value);
+    let (here, el) = match root.and_then(TypeDef::list_field) {
+        Some(list) => (Vec::new(), list.ty.value.element().cloned()),
+        None => (
+            vec![Seg::Key(b.field.value.clone())],
+            root.and_then(|d| d.fields.as_ref())
+                .and_then(|f| f.get(&b.field.value))
+                .and_then(|f| f.ty.value.element().cloned()),
+        ),
+    };
+    let el = el.unwrap_or(TypeExpr::String);
     let at = g.distinct_items(base, &here, &el, max as usize);
     let over = g.distinct_items(base, &here, &el, max as usize + 1);
     g.pass(format!("batch of {max}"), set(base, &here, at));
@@ -489,7 +511,10 @@ fn every_constraint_of_every_spec_holds_at_its_boundary() {
         let api = set.api(g.id).expect("api");
         let mut base = base_request(api);
         let mut cases_gen = Gen { api, cases: Vec::new(), covered: 0 };
-        cases_gen.walk(&mut base, &api.spec.request.value, &[]);
+        match api.type_def(&api.spec.request.value).and_then(TypeDef::list_field) {
+            Some(list) => cases_gen.field_cases(&mut base, &list, &[]),
+            None => cases_gen.walk(&mut base, &api.spec.request.value, &[]),
+        }
         batch_cases(&mut cases_gen, &base);
         cases_gen.cases.insert(0, Case { what: "the base request".into(), body: base.clone(), expect: None });
         let declared: usize = count_constraints(api);
@@ -513,7 +538,11 @@ fn count_constraints(api: Api<'_>) -> usize {
             return 0;
         }
         seen.push(name.to_owned());
-        let Some(fields) = api.type_def(name).and_then(|d| d.fields.as_ref()) else { return 0 };
+        let Some(def) = api.type_def(name) else { return 0 };
+        if let (Some(list), Some(items)) = (def.list_field(), &def.items) {
+            return list.constraints.len() + visit(api, &items.value, seen);
+        }
+        let Some(fields) = def.fields.as_ref() else { return 0 };
         fields
             .iter()
             .map(|(_, f)| {
