@@ -5112,7 +5112,7 @@ pub mod users_register {
         limits: &Limits,
         v: &mut ::imspec_runtime::Violations,
     ) {
-        let (p, x) = (path, &value.0);
+        let (p, x) = (*path, &value.0);
         let items = x.as_slice();
         v.unique(
             &p,
@@ -5135,7 +5135,7 @@ pub mod users_register {
         limits: &Limits,
         v: &mut ::imspec_runtime::Violations,
     ) {
-        let (p, x) = (path, value);
+        let (p, x) = (*path, value);
         match x.as_array() {
             ::std::option::Option::Some(items) => {
                 v.unique(

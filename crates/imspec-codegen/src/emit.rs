@@ -1228,13 +1228,13 @@ fn list_validators(a: &ApiIr, types: &Types<'_>, t: &CheckedType, f: &FieldIr) -
     quote! {
         #[allow(unused_variables)]
         fn #typed_name(value: &#value_ty, path: &::imspec_runtime::Path<'_>, root: &#request, limits: &Limits, v: &mut ::imspec_runtime::Violations) {
-            let (p, x) = (path, &value.0);
+            let (p, x) = (*path, &value.0);
             #typed
         }
 
         #[allow(unused_variables)]
         fn #json_name(value: &::imspec_runtime::__private::serde_json::Value, path: &::imspec_runtime::Path<'_>, root: &::imspec_runtime::__private::serde_json::Value, limits: &Limits, v: &mut ::imspec_runtime::Violations) {
-            let (p, x) = (path, value);
+            let (p, x) = (*path, value);
             #json
         }
     }
