@@ -37,18 +37,7 @@ pub fn run(
         .build()
         .map_err(|e| InputError(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async {
-        // Without an endpoint, an emulator of the same configuration serves the call.
-        let (base, _embedded) = match endpoint {
-            Some(url) => (url.to_owned(), None),
-            None => {
-                let emulator = imspec_emulator::Emulator::new(&config).map_err(|e| InputError(e.to_string()))?;
-                let running = emulator
-                    .spawn("127.0.0.1:0")
-                    .await
-                    .map_err(|e| InputError(format!("cannot start the embedded emulator: {e}")))?;
-                (running.url(), Some(running))
-            }
-        };
+        let (base, _embedded) = self::endpoint(&config, endpoint).await?;
         // The endpoint (or the embedded emulator) is the host, whatever the file names or lacks.
         let client = VendorClient::at(entry.info.vendor, &config, &base, ClientOptions::default())
             .map_err(|e| InputError(format!("--endpoint: {e}")))?;
@@ -57,6 +46,25 @@ pub fn run(
         explain(entry, &report);
         Ok(report.all_succeeded() && (report.listing.is_some() || !report.items.is_empty()))
     })
+}
+
+/// The base URL to send to: `--endpoint`, else an embedded emulator of the same configuration
+/// (kept running while the returned guard lives).
+pub async fn endpoint(
+    config: &imspec_runtime::Config,
+    endpoint: Option<&str>,
+) -> Result<(String, Option<imspec_emulator::Running>), InputError> {
+    match endpoint {
+        Some(url) => Ok((url.to_owned(), None)),
+        None => {
+            let emulator = imspec_emulator::Emulator::new(config).map_err(|e| InputError(e.to_string()))?;
+            let running = emulator
+                .spawn("127.0.0.1:0")
+                .await
+                .map_err(|e| InputError(format!("cannot start the embedded emulator: {e}")))?;
+            Ok((running.url(), Some(running)))
+        }
+    }
 }
 
 /// Says on standard error why the request or some items did not go through: the request's own

@@ -39,6 +39,27 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Every outcome.
+    pub const ALL: [Outcome; 12] = [
+        Outcome::Added,
+        Outcome::AlreadyFriends,
+        Outcome::Pending,
+        Outcome::Removed,
+        Outcome::NotFriends,
+        Outcome::Registered,
+        Outcome::AlreadyRegistered,
+        Outcome::Checked,
+        Outcome::Failed,
+        Outcome::Invalid,
+        Outcome::NotAttempted,
+        Outcome::Unknown,
+    ];
+
+    /// The outcome a word names (as [`Outcome::as_str`] prints it).
+    pub fn from_word(word: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.as_str() == word)
+    }
+
     /// The word the command line prints.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -1,0 +1,121 @@
+//! The graph file: JSONL (one object per line) or CSV (a header row), read as a stream of
+//! edges with their 1-based line numbers (the CSV header excluded), hashed as it is read.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Jsonl,
+    Csv,
+}
+
+impl Format {
+    /// By `--format`, else by extension (`.csv`; anything else is JSONL).
+    pub fn of(path: &Path, given: Option<&str>) -> Result<Format, String> {
+        match given {
+            Some("jsonl" | "json") => Ok(Format::Jsonl),
+            Some("csv") => Ok(Format::Csv),
+            Some(other) => Err(format!("--format `{other}`: expected jsonl or csv")),
+            None if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => Ok(Format::Csv),
+            None => Ok(Format::Jsonl),
+        }
+    }
+}
+
+/// One line of the graph: its keys and values, or why it could not be read.
+pub type Record = Result<Map<String, Value>, String>;
+
+/// The SHA-256 of the file's bytes, hex.
+pub fn digest(path: &Path) -> Result<String, String> {
+    let mut file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Every record of the file with its line number, streamed.
+pub fn records(path: &Path, format: Format) -> Result<Box<dyn Iterator<Item = (u64, Record)>>, String> {
+    let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let reader = BufReader::new(file);
+    Ok(match format {
+        Format::Jsonl => Box::new(
+            reader
+                .lines()
+                .enumerate()
+                .map(|(i, line)| (i as u64 + 1, line))
+                .filter(|(_, line)| !line.as_ref().is_ok_and(|l| l.trim().is_empty()))
+                .map(|(n, line)| {
+                    let record = match line {
+                        Err(e) => Err(format!("unreadable line: {e}")),
+                        Ok(text) => match serde_json::from_str::<Value>(&text) {
+                            Ok(Value::Object(map)) => Ok(map),
+                            Ok(other) => Err(format!("a line is one JSON object, found {}", kind(&other))),
+                            Err(e) => Err(format!("not JSON: {e}")),
+                        },
+                    };
+                    (n, record)
+                }),
+        ),
+        Format::Csv => {
+            let mut csv = csv::ReaderBuilder::new().flexible(false).from_reader(reader);
+            let headers = match csv.headers() {
+                Ok(h) => h.clone(),
+                Err(e) => return Err(format!("{}: no CSV header row: {e}", path.display())),
+            };
+            Box::new(csv.into_records().enumerate().map(move |(i, record)| {
+                let n = i as u64 + 1;
+                let record = record.map_err(|e| format!("unreadable CSV row: {e}")).map(|r| {
+                    headers
+                        .iter()
+                        .zip(r.iter())
+                        .filter(|(_, v)| !v.is_empty())
+                        .map(|(k, v)| (k.to_owned(), Value::from(v)))
+                        .collect()
+                });
+                (n, record)
+            }))
+        }
+    })
+}
+
+/// A CSV record's cells that read as integers or booleans, typed: the spec's integer fields
+/// (ZEGO's `FriendTime`) then validate. Tried only when the cells as text do not.
+pub fn typed_cells(record: &Map<String, Value>) -> Map<String, Value> {
+    record
+        .iter()
+        .map(|(k, v)| {
+            let typed = match v.as_str() {
+                Some(s) => match s.parse::<i64>() {
+                    Ok(n) => Value::from(n),
+                    Err(_) if s == "true" || s == "false" => Value::from(s == "true"),
+                    Err(_) => v.clone(),
+                },
+                None => v.clone(),
+            };
+            (k.clone(), typed)
+        })
+        .collect()
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

@@ -1,0 +1,373 @@
+//! The import's journal: one SQLite file holding every edge of the input and what became of
+//! it, tied to a fingerprint of the input, the API, the app and the request-level parameters.
+//!
+//! An edge's `state`: `PENDING` (to send), `IN_FLIGHT` (a call carrying it may have reached the
+//! service and its answer is not recorded), `SETTLED` (its outcome is known). The writes of a
+//! run go through one connection (`Journal`); each is its own transaction, committed before
+//! the caller goes on, so a kill -9 loses nothing that was reported.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+pub const PENDING: i64 = 0;
+pub const IN_FLIGHT: i64 = 1;
+pub const SETTLED: i64 = 2;
+
+/// What a journal is tied to; each part is compared on its own, so a refusal can name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub input: String,
+    pub api: String,
+    pub app: String,
+    pub params: String,
+}
+
+impl Fingerprint {
+    fn parts(&self) -> [(&'static str, &str); 4] {
+        [("input", &self.input), ("api", &self.api), ("app", &self.app), ("params", &self.params)]
+    }
+}
+
+/// One input edge as the journal keeps it.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub line: u64,
+    pub requester: String,
+    pub user: String,
+    /// The batch item, as JSON text.
+    pub item: String,
+}
+
+pub struct Journal {
+    conn: Connection,
+    pub path: PathBuf,
+}
+
+#[derive(Debug)]
+pub struct JournalError(pub String);
+
+fn err(path: &Path) -> impl Fn(rusqlite::Error) -> JournalError + '_ {
+    move |e| JournalError(format!("journal {}: {e}", path.display()))
+}
+
+impl Journal {
+    /// Opens (or creates) the journal at `path`. `in_memory` keeps it in memory (benchmarks:
+    /// the cost of the file).
+    pub fn open(path: &Path, in_memory: bool) -> Result<Journal, JournalError> {
+        let conn = if in_memory { Connection::open_in_memory() } else { Connection::open(path) }.map_err(err(path))?;
+        // WAL: readers do not block the writer; NORMAL: a commit survives the process's death.
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA busy_timeout = 5000;
+             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS edges (
+                 line INTEGER PRIMARY KEY,
+                 requester TEXT NOT NULL,
+                 user TEXT NOT NULL,
+                 item TEXT NOT NULL,
+                 state INTEGER NOT NULL,
+                 outcome TEXT,
+                 code TEXT,
+                 reason TEXT,
+                 held INTEGER
+             );
+             CREATE INDEX IF NOT EXISTS edges_by_requester ON edges (state, requester, line);
+             CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, fields TEXT NOT NULL, outcome TEXT);",
+        )
+        .map_err(err(path))?;
+        Ok(Journal { conn, path: path.to_owned() })
+    }
+
+    /// Whether the edges of the input are all in (the load committed).
+    pub fn loaded(&self) -> Result<bool, JournalError> {
+        Ok(self.meta("loaded")?.is_some())
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, JournalError> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(err(&self.path))
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), JournalError> {
+        self.conn
+            .execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", [key, value])
+            .map(drop)
+            .map_err(err(&self.path))
+    }
+
+    pub fn flag(&self, key: &str) -> Result<bool, JournalError> {
+        Ok(self.meta(key)?.is_some())
+    }
+
+    /// Refuses a journal made for another input, API, app or parameters: what differs, by name.
+    pub fn check_fingerprint(&self, want: &Fingerprint) -> Result<(), Vec<&'static str>> {
+        let differs: Vec<&'static str> = want
+            .parts()
+            .into_iter()
+            .filter(|(name, value)| self.meta(&format!("fingerprint.{name}")).ok().flatten().as_deref() != Some(*value))
+            .map(|(name, _)| name)
+            .collect();
+        if differs.is_empty() { Ok(()) } else { Err(differs) }
+    }
+
+    /// Loads every edge in one transaction, with the fingerprint: a load cut short leaves an
+    /// empty journal, never a partial one.
+    pub fn load(
+        &mut self,
+        fingerprint: &Fingerprint,
+        rows: impl Iterator<Item = Result<(Row, Option<Settled>), String>>,
+    ) -> Result<(), JournalError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(err(&path))?;
+        tx.execute_batch("DELETE FROM edges; DELETE FROM meta; DELETE FROM users;").map_err(err(&path))?;
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO edges (line, requester, user, item, state, outcome, code, reason)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(err(&path))?;
+            for row in rows {
+                let (row, settled) = row.map_err(JournalError)?;
+                let state = if settled.is_some() { SETTLED } else { PENDING };
+                let (outcome, code, reason) = match settled {
+                    Some(s) => (Some(s.outcome), s.code, s.reason),
+                    None => (None, None, None),
+                };
+                insert
+                    .execute(params![row.line as i64, row.requester, row.user, row.item, state, outcome, code, reason])
+                    .map_err(err(&path))?;
+            }
+            for (name, value) in fingerprint.parts() {
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                    [format!("fingerprint.{name}"), value.to_owned()],
+                )
+                .map_err(err(&path))?;
+            }
+            tx.execute("INSERT INTO meta (key, value) VALUES ('loaded', '1')", []).map_err(err(&path))?;
+        }
+        tx.commit().map_err(err(&path))
+    }
+
+    /// Edges to send again on a rerun: those that failed before any service could act on them
+    /// (a transport failure, no code).
+    pub fn retry_transport_failures(&self) -> Result<u64, JournalError> {
+        self.conn
+            .execute(
+                "UPDATE edges SET state = ?1, outcome = NULL, reason = NULL
+                 WHERE state = ?2 AND outcome = 'failed' AND code IS NULL AND reason IS NOT NULL",
+                params![PENDING, SETTLED],
+            )
+            .map(|n| n as u64)
+            .map_err(err(&self.path))
+    }
+
+    /// Edges whose answer was lost (in flight at a crash, or `unknown`), by requester.
+    pub fn lost(&self) -> Result<Vec<Row>, JournalError> {
+        self.rows(
+            "SELECT line, requester, user, item FROM edges
+             WHERE state = ?1 OR (state = ?2 AND outcome = 'unknown') ORDER BY requester, line",
+            params![IN_FLIGHT, SETTLED],
+        )
+    }
+
+    /// Edges with a success outcome (what `--verify` checks), by requester.
+    pub fn succeeded(&self, words: &[&str]) -> Result<Vec<Row>, JournalError> {
+        let list = words.iter().map(|w| format!("'{}'", w.replace('\'', ""))).collect::<Vec<_>>().join(",");
+        self.rows(
+            &format!(
+                "SELECT line, requester, user, item FROM edges
+                 WHERE state = ?1 AND outcome IN ({list}) ORDER BY requester, line"
+            ),
+            params![SETTLED],
+        )
+    }
+
+    fn rows(&self, sql: &str, p: impl rusqlite::Params) -> Result<Vec<Row>, JournalError> {
+        let mut stmt = self.conn.prepare(sql).map_err(err(&self.path))?;
+        stmt.query_map(p, |r| {
+            Ok(Row { line: r.get::<_, i64>(0)? as u64, requester: r.get(1)?, user: r.get(2)?, item: r.get(3)? })
+        })
+        .map_err(err(&self.path))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(err(&self.path))
+    }
+
+    /// The next `limit` pending edges after `after` (requester, line), grouped by requester in
+    /// line order: SQLite sorts through its index, so memory stays flat however large the input.
+    pub fn pending_page(&self, after: Option<&(String, u64)>, limit: usize) -> Result<Vec<Row>, JournalError> {
+        let (requester, line) = after.map_or((String::new(), -1), |(r, l)| (r.clone(), *l as i64));
+        self.rows(
+            "SELECT line, requester, user, item FROM edges
+             WHERE state = ?1 AND (requester > ?2 OR (requester = ?2 AND line > ?3))
+             ORDER BY requester, line LIMIT ?4",
+            params![PENDING, requester, line, limit as i64],
+        )
+    }
+
+    pub fn pending_count(&self) -> Result<u64, JournalError> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM edges WHERE state = ?1", [PENDING], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(err(&self.path))
+    }
+
+    /// Marks edges in flight, committed before their call is made.
+    pub fn in_flight(&mut self, lines: &[u64]) -> Result<(), JournalError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(err(&path))?;
+        {
+            let mut up = tx.prepare_cached("UPDATE edges SET state = ?1 WHERE line = ?2").map_err(err(&path))?;
+            for line in lines {
+                up.execute(params![IN_FLIGHT, *line as i64]).map_err(err(&path))?;
+            }
+        }
+        tx.commit().map_err(err(&path))
+    }
+
+    /// Records outcomes, in one transaction.
+    pub fn settle(&mut self, settled: &[(u64, Settled)]) -> Result<(), JournalError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(err(&path))?;
+        {
+            let mut up = tx
+                .prepare_cached("UPDATE edges SET state = ?1, outcome = ?2, code = ?3, reason = ?4 WHERE line = ?5")
+                .map_err(err(&path))?;
+            for (line, s) in settled {
+                up.execute(params![SETTLED, s.outcome, s.code, s.reason, *line as i64]).map_err(err(&path))?;
+            }
+        }
+        tx.commit().map_err(err(&path))
+    }
+
+    /// Puts edges back to be sent.
+    pub fn requeue(&mut self, lines: &[u64]) -> Result<(), JournalError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(err(&path))?;
+        {
+            let mut up = tx
+                .prepare_cached(
+                    "UPDATE edges SET state = ?1, outcome = NULL, code = NULL, reason = NULL WHERE line = ?2",
+                )
+                .map_err(err(&path))?;
+            for line in lines {
+                up.execute(params![PENDING, *line as i64]).map_err(err(&path))?;
+            }
+        }
+        tx.commit().map_err(err(&path))
+    }
+
+    /// Records what `--verify` found for each edge.
+    pub fn held(&mut self, found: &[(u64, bool)]) -> Result<(), JournalError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(err(&path))?;
+        {
+            let mut up = tx.prepare_cached("UPDATE edges SET held = ?1 WHERE line = ?2").map_err(err(&path))?;
+            for (line, held) in found {
+                up.execute(params![*held, *line as i64]).map_err(err(&path))?;
+            }
+        }
+        tx.commit().map_err(err(&path))
+    }
+
+    /// The users of every edge that is not invalid: requesters and targets, once each.
+    pub fn users(&self) -> Result<Vec<String>, JournalError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT requester FROM edges WHERE outcome IS NOT 'invalid'
+                 UNION SELECT user FROM edges WHERE outcome IS NOT 'invalid' ORDER BY 1",
+            )
+            .map_err(err(&self.path))?;
+        stmt.query_map([], |r| r.get(0)).map_err(err(&self.path))?.collect::<Result<_, _>>().map_err(err(&self.path))
+    }
+
+    /// A registered user's generated fields (Easemob's password), kept so the operator has them.
+    pub fn user_fields(&self, id: &str) -> Result<Option<String>, JournalError> {
+        self.conn
+            .query_row("SELECT fields FROM users WHERE id = ?1", [id], |r| r.get(0))
+            .optional()
+            .map_err(err(&self.path))
+    }
+
+    pub fn save_user(&self, id: &str, fields: &str, outcome: Option<&str>) -> Result<(), JournalError> {
+        self.conn
+            .execute(
+                "INSERT INTO users (id, fields, outcome) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET outcome = excluded.outcome",
+                params![id, fields, outcome],
+            )
+            .map(drop)
+            .map_err(err(&self.path))
+    }
+
+    /// Outcome counts of the registration.
+    pub fn user_outcomes(&self) -> Result<Vec<(String, u64)>, JournalError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT COALESCE(outcome, 'not_attempted'), COUNT(*) FROM users GROUP BY 1 ORDER BY 1")
+            .map_err(err(&self.path))?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
+            .map_err(err(&self.path))?
+            .collect::<Result<_, _>>()
+            .map_err(err(&self.path))
+    }
+
+    /// Every edge in line order, for the report: `(line, requester, user, outcome, code, reason, held)`.
+    pub fn report(&self, mut each: impl FnMut(ReportRow)) -> Result<(), JournalError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT line, requester, user, outcome, code, reason, held FROM edges ORDER BY line")
+            .map_err(err(&self.path))?;
+        let mut rows = stmt.query([]).map_err(err(&self.path))?;
+        while let Some(r) = rows.next().map_err(err(&self.path))? {
+            let get = |e: rusqlite::Error| JournalError(format!("journal {}: {e}", self.path.display()));
+            each(ReportRow {
+                line: r.get::<_, i64>(0).map_err(get)? as u64,
+                requester: r.get(1).map_err(get)?,
+                user: r.get(2).map_err(get)?,
+                outcome: r.get::<_, Option<String>>(3).map_err(get)?.unwrap_or_else(|| "not_attempted".to_owned()),
+                code: r.get(4).map_err(get)?,
+                reason: r.get(5).map_err(get)?,
+                held: r.get(6).map_err(get)?,
+            });
+        }
+        Ok(())
+    }
+
+    /// The number of valid edges per requester (for the floor: a call carries one requester).
+    pub fn requester_sizes(&self, mut each: impl FnMut(u64)) -> Result<(), JournalError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT COUNT(*) FROM edges WHERE outcome IS NOT 'invalid' GROUP BY requester")
+            .map_err(err(&self.path))?;
+        let mut rows = stmt.query([]).map_err(err(&self.path))?;
+        while let Some(r) = rows.next().map_err(err(&self.path))? {
+            each(r.get::<_, i64>(0).map_err(err(&self.path))? as u64);
+        }
+        Ok(())
+    }
+}
+
+/// A known outcome of one edge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settled {
+    pub outcome: String,
+    pub code: Option<String>,
+    pub reason: Option<String>,
+}
+
+pub struct ReportRow {
+    pub line: u64,
+    pub requester: String,
+    pub user: String,
+    pub outcome: String,
+    pub code: Option<String>,
+    pub reason: Option<String>,
+    pub held: Option<bool>,
+}

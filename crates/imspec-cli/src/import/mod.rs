@@ -1,0 +1,647 @@
+//! `imspec import <api> GRAPH`: a whole friend graph into a vendor — every edge journaled,
+//! resumable after a crash, reconciled where an answer was lost, verified on request.
+//!
+//! The run: load the graph into the journal (validating each line) → send again what a
+//! transport failure kept from the service → reconcile edges whose answer was lost (the
+//! vendor's check API, else its list API) → `--register` the users → send the pending edges,
+//! grouped by requester and chunked to the batch maximum, many requesters in flight under one
+//! pacer → `--verify` → the report and the JSON summary.
+
+mod input;
+mod journal;
+mod progress;
+mod shape;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use imspec::runtime::{ApiEntry, ClientOptions, Pacing, VendorClient};
+use imspec_runtime::{Operation, Outcome, RelationWord};
+use serde_json::{Value, json};
+
+use crate::validate::{InputError, find};
+use journal::{Fingerprint, Journal, Row, Settled};
+use shape::Fixed;
+
+/// What `imspec import` was asked.
+#[derive(Debug, Clone)]
+pub struct Args {
+    pub api: String,
+    pub graph: PathBuf,
+    pub format: Option<String>,
+    pub journal: Option<PathBuf>,
+    pub report: Option<PathBuf>,
+    pub config: Option<PathBuf>,
+    pub endpoint: Option<String>,
+    pub params: Vec<String>,
+    pub register: bool,
+    pub verify: bool,
+    pub dry_run: bool,
+    pub restart: bool,
+    pub margin: Option<f64>,
+    pub concurrency: usize,
+    pub no_journal: bool,
+}
+
+/// How the run ended: exit 0 (every edge succeeded), 1 (some did not), or 2 (unreadable input,
+/// config or journal — the error says which).
+pub enum Ended {
+    AllSucceeded,
+    SomeFailed,
+}
+
+/// Rows read from the journal at a time while sending: memory stays flat.
+const PAGE: usize = 4096;
+
+pub fn run(args: &Args) -> Result<Ended, InputError> {
+    let entry = find(&args.api)?;
+    if entry.info.operation != Operation::Add || entry.info.batch.is_none() {
+        let adds: Vec<&str> = imspec::apis()
+            .iter()
+            .filter(|a| a.info.operation == Operation::Add && a.info.batch.is_some())
+            .map(|a| a.info.id)
+            .collect();
+        return Err(InputError(format!(
+            "`{}` does not add friends in batches; import into one of: {}",
+            args.api,
+            adds.join(", ")
+        )));
+    }
+    let fixed = Fixed::parse(entry, &args.params).map_err(InputError)?;
+    let format = input::Format::of(&args.graph, args.format.as_deref()).map_err(InputError)?;
+    let config = crate::config::load(args.config.as_deref()).map_err(|e| InputError(e.to_string()))?;
+    let section = config.vendor(entry.info.vendor.id).map_err(|e| InputError(e.to_string()))?;
+    let credentials = section.credentials(&entry.info.vendor.auth).map_err(|e| InputError(e.to_string()))?;
+    let fingerprint = Fingerprint {
+        input: input::digest(&args.graph).map_err(InputError)?,
+        api: entry.info.id.to_owned(),
+        app: imspec_runtime::ratelimit::shared::app_identity(entry, &credentials, &section.texts()),
+        params: fixed.canonical(),
+    };
+    let journal_path = args.journal.clone().unwrap_or_else(|| {
+        let mut p = args.graph.clone().into_os_string();
+        p.push(".journal");
+        PathBuf::from(p)
+    });
+    if args.restart && !args.no_journal {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = journal_path.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(PathBuf::from(p));
+        }
+    }
+    let mut journal = Journal::open(&journal_path, args.no_journal).map_err(|e| InputError(e.0))?;
+    if journal.loaded().map_err(|e| InputError(e.0))? {
+        if let Err(differs) = journal.check_fingerprint(&fingerprint) {
+            return Err(InputError(format!(
+                "journal {} was made for another {} (rerun with --restart to start over, or give --journal another file)",
+                journal_path.display(),
+                differs.join(", ")
+            )));
+        }
+    } else {
+        load(&mut journal, entry, &fixed, &args.graph, format, &fingerprint)?;
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| InputError(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        let (base, _embedded) = crate::send::endpoint(&config, args.endpoint.as_deref()).await?;
+        let mut options = ClientOptions::default();
+        if let Some(margin) = args.margin {
+            options.pacing = Pacing { margin, ..Pacing::default() };
+        }
+        let client = VendorClient::at(entry.info.vendor, &config, &base, options)
+            .map_err(|e| InputError(format!("--endpoint: {e}")))?;
+        let journal = Arc::new(Mutex::new(journal));
+        let started = Instant::now();
+        let mut notes = Notes::default();
+        if !args.dry_run {
+            import(entry, &fixed, &client, &journal, args, &mut notes).await?;
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        let journal = journal.lock().map_err(|_| InputError("the journal's lock is poisoned".into()))?;
+        finish(entry, &journal, &client, args, elapsed, notes)
+    })
+}
+
+/// Loads the graph into a fresh journal: each line validated as a one-edge request; invalid
+/// lines settle as `invalid` with the vendor's code and are never sent.
+fn load(
+    journal: &mut Journal,
+    entry: &'static ApiEntry,
+    fixed: &Fixed,
+    graph: &Path,
+    format: input::Format,
+    fingerprint: &Fingerprint,
+) -> Result<(), InputError> {
+    let records = input::records(graph, format).map_err(InputError)?;
+    let key = shape::requester_key(entry);
+    let schema_code = entry.info.schema_error_code.to_string();
+    let rows = records.map(move |(line, record)| {
+        let invalid = |requester: String, user: String, reason: String, code: String| {
+            let row = Row { line, requester, user, item: String::new() };
+            Ok((
+                row,
+                Some(Settled { outcome: Outcome::Invalid.as_str().to_owned(), code: Some(code), reason: Some(reason) }),
+            ))
+        };
+        let record = match record {
+            Ok(r) => r,
+            Err(why) => return invalid(String::new(), String::new(), why, schema_code.clone()),
+        };
+        let requester = key.and_then(|k| record.get(k)).map(text).unwrap_or_default();
+        let attempt = |record: &serde_json::Map<String, Value>| {
+            let item = shape::item_of(entry, record, key)?;
+            let user = entry.info.batch.as_ref().map(|b| b.user_of(&item)).unwrap_or_default();
+            let (body, params) = shape::request(entry, fixed, key.map(|_| requester.as_str()), vec![item.clone()]);
+            Ok::<_, String>((item, user, shape::violations(entry, &body, &params)))
+        };
+        let mut outcome = attempt(&record);
+        if format == input::Format::Csv && outcome.as_ref().is_ok_and(|(_, _, v)| !v.is_empty()) {
+            let typed = attempt(&input::typed_cells(&record));
+            if typed.as_ref().is_ok_and(|(_, _, v)| v.is_empty()) {
+                outcome = typed;
+            }
+        }
+        match outcome {
+            Err(why) => invalid(requester, String::new(), why, schema_code.clone()),
+            Ok((_, user, v)) if key.is_some_and(|k| !record.contains_key(k)) => {
+                let why = format!("the line has no `{}`", key.unwrap_or_default());
+                let _ = v;
+                invalid(requester, user, why, schema_code.clone())
+            }
+            Ok((_, user, v)) if !v.is_empty() => {
+                let why = v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("; ");
+                invalid(requester, user, why, v[0].code.to_string())
+            }
+            Ok((item, user, _)) => Ok((Row { line, requester, user, item: item.to_string() }, None)),
+        }
+    });
+    journal.load(fingerprint, rows).map_err(|e| InputError(e.0))
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+}
+
+/// What the run did besides the edges: reconciliation, registration, verification.
+#[derive(Default)]
+struct Notes {
+    reconciled: BTreeMap<&'static str, u64>,
+    verified: Option<(u64, u64)>,
+    reconcile_calls: u64,
+    /// Edges sent in this run.
+    sent: u64,
+}
+
+async fn import(
+    entry: &'static ApiEntry,
+    fixed: &Fixed,
+    client: &VendorClient,
+    journal: &Arc<Mutex<Journal>>,
+    args: &Args,
+    notes: &mut Notes,
+) -> Result<(), InputError> {
+    let lock = || journal.lock().map_err(|_| InputError("the journal's lock is poisoned".into()));
+    lock()?.retry_transport_failures().map_err(|e| InputError(e.0))?;
+    reconcile(entry, client, journal, notes).await?;
+    if args.register && !lock()?.flag("registered").map_err(|e| InputError(e.0))? {
+        register(entry, client, journal).await?;
+        lock()?.set_meta("registered", "1").map_err(|e| InputError(e.0))?;
+    }
+    // Send; then what came back `unknown` is reconciled and, where the service does not hold
+    // it, sent again — a few rounds at most.
+    for _ in 0..ROUNDS {
+        notes.sent += send_pending(entry, fixed, client, journal, args.concurrency.max(1)).await?;
+        if reconcile(entry, client, journal, notes).await? == 0 {
+            break;
+        }
+    }
+    if args.verify {
+        let words = [Outcome::done(Operation::Add).as_str(), Outcome::AlreadyFriends.as_str()];
+        let done = lock()?.succeeded(&words).map_err(|e| InputError(e.0))?;
+        let found = held(entry, client, &done).await;
+        let marks: Vec<(u64, bool)> = done.iter().zip(&found).map(|(r, h)| (r.line, *h == Some(true))).collect();
+        let missing = marks.iter().filter(|(_, h)| !h).count() as u64;
+        lock()?.held(&marks).map_err(|e| InputError(e.0))?;
+        notes.verified = Some((marks.len() as u64, missing));
+    }
+    Ok(())
+}
+
+/// Send-and-reconcile rounds in one run.
+const ROUNDS: usize = 3;
+
+/// Edges whose answer was lost (in flight at a crash, or `unknown`): the service is asked
+/// whether it holds them; held ones settle as added, the others go back to be sent. Returns
+/// how many went back.
+async fn reconcile(
+    entry: &'static ApiEntry,
+    client: &VendorClient,
+    journal: &Mutex<Journal>,
+    notes: &mut Notes,
+) -> Result<u64, InputError> {
+    let lock = || journal.lock().map_err(|_| InputError("the journal's lock is poisoned".into()));
+    let lost = lock()?.lost().map_err(|e| InputError(e.0))?;
+    if lost.is_empty() {
+        return Ok(0);
+    }
+    let before = client.calls();
+    let found = held(entry, client, &lost).await;
+    notes.reconcile_calls += client.calls() - before;
+    let mut settle = Vec::new();
+    let mut again = Vec::new();
+    for (row, held) in lost.iter().zip(found) {
+        match held {
+            Some(true) => settle.push((
+                row.line,
+                Settled { outcome: Outcome::done(Operation::Add).as_str().to_owned(), code: None, reason: None },
+            )),
+            // Not held, or the check could not say: sending again is what settles it.
+            _ => again.push(row.line),
+        }
+    }
+    *notes.reconciled.entry("held").or_default() += settle.len() as u64;
+    *notes.reconciled.entry("sent_again").or_default() += again.len() as u64;
+    let mut j = lock()?;
+    j.settle(&settle).map_err(|e| InputError(e.0))?;
+    j.requeue(&again).map_err(|e| InputError(e.0))?;
+    Ok(again.len() as u64)
+}
+
+/// Sends every pending edge: the journal streams them by requester; each requester's edges go
+/// in chunks of the batch maximum; `workers` chunks are in flight at once, all under the
+/// client's one pacer for this API and app.
+async fn send_pending(
+    entry: &'static ApiEntry,
+    fixed: &Fixed,
+    client: &VendorClient,
+    journal: &Arc<Mutex<Journal>>,
+    workers: usize,
+) -> Result<u64, InputError> {
+    let max = entry.max_items(&[]).map_or(usize::MAX, |m| usize::try_from(m).unwrap_or(usize::MAX)).max(1);
+    let total =
+        journal.lock().map_err(|_| InputError("poisoned".into()))?.pending_count().map_err(|e| InputError(e.0))?;
+    let progress = progress::Progress::start(total);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Row>>(workers * 2);
+    let rx = Arc::new(tokio::sync::Mutex::new(rx));
+    let failure: Arc<Mutex<Option<String>>> = Arc::default();
+    let mut tasks = Vec::new();
+    for _ in 0..workers {
+        let (rx, client, journal, fixed, progress, failure) =
+            (rx.clone(), client.clone(), journal.clone(), fixed.clone(), progress.clone(), failure.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let chunk = { rx.lock().await.recv().await };
+                let Some(chunk) = chunk else { break };
+                if let Err(e) = send_chunk(entry, &fixed, &client, &journal, &chunk, &progress).await {
+                    *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                    break;
+                }
+            }
+        }));
+    }
+    // The producer: pages of pending rows, keyed by (requester, line), chunked per requester.
+    let mut after: Option<(String, u64)> = None;
+    let mut chunk: Vec<Row> = Vec::new();
+    loop {
+        let page = {
+            let j = journal.lock().map_err(|_| InputError("poisoned".into()))?;
+            j.pending_page(after.as_ref(), PAGE).map_err(|e| InputError(e.0))?
+        };
+        let Some(last) = page.last() else { break };
+        after = Some((last.requester.clone(), last.line));
+        let mut closed = false;
+        for row in page {
+            let full = chunk.first().is_some_and(|c| c.requester != row.requester) || chunk.len() == max;
+            if full && tx.send(std::mem::take(&mut chunk)).await.is_err() {
+                closed = true;
+                break;
+            }
+            chunk.push(row);
+        }
+        if closed {
+            break;
+        }
+        if failure.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
+            break;
+        }
+    }
+    if !chunk.is_empty() {
+        let _ = tx.send(chunk).await;
+    }
+    drop(tx);
+    for t in tasks {
+        let _ = t.await;
+    }
+    progress.finish();
+    match failure.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        Some(e) => Err(InputError(e)),
+        None => Ok(total),
+    }
+}
+
+/// One call: its edges marked in flight (committed first), sent, their outcomes committed.
+async fn send_chunk(
+    entry: &'static ApiEntry,
+    fixed: &Fixed,
+    client: &VendorClient,
+    journal: &Mutex<Journal>,
+    chunk: &[Row],
+    progress: &progress::Progress,
+) -> Result<(), String> {
+    let lines: Vec<u64> = chunk.iter().map(|r| r.line).collect();
+    journal.lock().map_err(|_| "poisoned")?.in_flight(&lines).map_err(|e| e.0)?;
+    let items: Vec<Value> = chunk.iter().map(|r| serde_json::from_str(&r.item).unwrap_or(Value::Null)).collect();
+    let requester = shape::requester_key(entry).map(|_| chunk[0].requester.as_str());
+    let (body, params) = shape::request(entry, fixed, requester, items);
+    let settled: Vec<(u64, Settled)> = match client.send(entry, &body, &params).await {
+        Ok(report) if report.items.len() == chunk.len() => chunk
+            .iter()
+            .zip(&report.items)
+            .map(|(row, o)| {
+                let reason = o.reason.clone().or_else(|| {
+                    (o.outcome == Outcome::Invalid)
+                        .then(|| report.violations.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("; "))
+                });
+                (
+                    row.line,
+                    Settled {
+                        outcome: o.outcome.as_str().to_owned(),
+                        code: o.code.as_ref().map(|c| c.to_string()),
+                        reason,
+                    },
+                )
+            })
+            .collect(),
+        // Refused before sending (the request itself), or an answer that does not account for
+        // the chunk: nothing of it can have been applied only in the first case.
+        Ok(report) if !report.rejected.is_empty() => {
+            let why = report.rejected.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("; ");
+            let code = report.rejected.first().map(|v| v.code.to_string());
+            lines
+                .iter()
+                .map(|l| {
+                    (
+                        *l,
+                        Settled {
+                            outcome: Outcome::Invalid.as_str().to_owned(),
+                            code: code.clone(),
+                            reason: Some(why.clone()),
+                        },
+                    )
+                })
+                .collect()
+        }
+        Ok(_) => lines
+            .iter()
+            .map(|l| {
+                (
+                    *l,
+                    Settled {
+                        outcome: Outcome::Unknown.as_str().to_owned(),
+                        code: None,
+                        reason: Some("the answer does not account for every item".into()),
+                    },
+                )
+            })
+            .collect(),
+        Err(e) => lines
+            .iter()
+            .map(|l| {
+                (*l, Settled { outcome: Outcome::Failed.as_str().to_owned(), code: None, reason: Some(e.to_string()) })
+            })
+            .collect(),
+    };
+    let failed =
+        settled.iter().filter(|(_, s)| !Outcome::from_word(&s.outcome).is_some_and(Outcome::is_success)).count();
+    journal.lock().map_err(|_| "poisoned")?.settle(&settled).map_err(|e| e.0)?;
+    progress.advance(chunk.len() as u64, failed as u64);
+    Ok(())
+}
+
+/// Whether the service holds each edge (the requester's list holds the target), asked of the
+/// vendor's check API, else its list API; `None` where neither could say.
+async fn held(entry: &'static ApiEntry, client: &VendorClient, rows: &[Row]) -> Vec<Option<bool>> {
+    let same_vendor = |op: Operation| {
+        imspec::apis()
+            .into_iter()
+            .find(|a| a.info.vendor.id == entry.info.vendor.id && a.info.operation == op && a.info.relation.is_some())
+    };
+    let mut out = vec![None; rows.len()];
+    // Rows come sorted by requester: one group per requester.
+    let mut start = 0;
+    while start < rows.len() {
+        let end = start + rows[start..].iter().take_while(|r| r.requester == rows[start].requester).count();
+        let group = &rows[start..end];
+        let requester = group[0].requester.as_str();
+        if let Some(check) = same_vendor(Operation::Check).filter(|c| c.info.batch.is_some()) {
+            let items: Vec<Value> = group.iter().map(|r| shape::bare_item(check, &r.user)).collect();
+            let (body, params) = shape::request(check, &check_fixed(check), Some(requester), items);
+            if let Ok(report) = client.send(check, &body, &params).await {
+                for (i, o) in report.items.iter().enumerate().take(group.len()) {
+                    out[start + i] = o.relation.map(|r| matches!(r, RelationWord::Outgoing | RelationWord::Both));
+                }
+            }
+        } else if let Some(list) = same_vendor(Operation::List) {
+            let (body, params) = shape::request(list, &Fixed::default(), Some(requester), Vec::new());
+            if let Ok(report) = client.send(list, &body, &params).await
+                && let Some(listing) = report.listing.filter(|l| l.complete)
+            {
+                let friends: std::collections::HashSet<&str> =
+                    listing.friends.iter().map(|(id, _)| id.as_str()).collect();
+                for (i, r) in group.iter().enumerate() {
+                    out[start + i] = Some(friends.contains(r.user.as_str()));
+                }
+            }
+        }
+        start = end;
+    }
+    out
+}
+
+/// A check request's required mode: the first value of its direction field, when it has one.
+fn check_fixed(check: &ApiEntry) -> Fixed {
+    let mut fixed = Fixed::default();
+    if let Some((field, values)) = check.info.relation.as_ref().and_then(|r| r.direction_field)
+        && let Some((value, _)) = values.first()
+    {
+        let v = serde_json::from_str::<Value>(value).unwrap_or_else(|_| Value::from(*value));
+        fixed.fields.insert(field.to_owned(), v);
+    }
+    fixed
+}
+
+/// Registers every user of the graph with the vendor's register API, batched at its maximum.
+/// Fields its items require besides the id (Easemob's `password`) are generated, kept in the
+/// journal, and written next to it (`<journal>.users.jsonl`) for the operator.
+async fn register(entry: &'static ApiEntry, client: &VendorClient, journal: &Mutex<Journal>) -> Result<(), InputError> {
+    let Some(reg) = imspec::apis().into_iter().find(|a| {
+        a.info.vendor.id == entry.info.vendor.id && a.info.operation == Operation::Register && a.info.batch.is_some()
+    }) else {
+        return Err(InputError(format!("--register: {} has no register API", entry.info.vendor.id)));
+    };
+    let lock = || journal.lock().map_err(|_| InputError("the journal's lock is poisoned".into()));
+    let users = lock()?.users().map_err(|e| InputError(e.0))?;
+    let max = reg.max_items(&[]).map_or(users.len().max(1), |m| m as usize).max(1);
+    let journal_path = lock()?.path.clone();
+    let mut saved = Vec::new();
+    for part in users.chunks(max) {
+        let mut items = Vec::with_capacity(part.len());
+        for u in part {
+            let known = lock()?.user_fields(u).map_err(|e| InputError(e.0))?;
+            let item = match known.and_then(|k| serde_json::from_str::<Value>(&k).ok()) {
+                Some(item) => item,
+                None => {
+                    let item = required_item(reg, u);
+                    lock()?.save_user(u, &item.to_string(), None).map_err(|e| InputError(e.0))?;
+                    if item.as_object().is_some_and(|o| o.len() > 1) {
+                        saved.push(item.clone());
+                    }
+                    item
+                }
+            };
+            items.push(item);
+        }
+        let (body, params) = shape::request(reg, &Fixed::default(), None, items);
+        let report = client.send(reg, &body, &params).await.map_err(|e| InputError(format!("--register: {e}")))?;
+        for (u, o) in part.iter().zip(&report.items) {
+            lock()?.save_user(u, "", Some(o.outcome.as_str())).map_err(|e| InputError(e.0))?;
+        }
+    }
+    if !saved.is_empty() {
+        let mut p = journal_path.into_os_string();
+        p.push(".users.jsonl");
+        let text: String = saved.iter().map(|v| format!("{v}\n")).collect();
+        use std::io::Write as _;
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(PathBuf::from(&p))
+            .and_then(|mut f| f.write_all(text.as_bytes()));
+        match written {
+            Ok(()) => eprintln!("registered users' generated fields are in {}", PathBuf::from(p).display()),
+            Err(e) => eprintln!("warning: cannot write {}: {e} (the journal keeps them)", PathBuf::from(p).display()),
+        }
+    }
+    Ok(())
+}
+
+/// A register item for `user`, with a generated value in every field the API requires that
+/// the id does not fill (found by validating the bare item).
+fn required_item(reg: &ApiEntry, user: &str) -> Value {
+    let mut item = shape::bare_item(reg, user);
+    let (body, params) = shape::request(reg, &Fixed::default(), None, vec![item.clone()]);
+    for v in shape::violations(reg, &body, &params) {
+        if v.rule == imspec_runtime::Rule::Required
+            && let Some(field) = v.path.rsplit('.').next()
+            && let Some(obj) = item.as_object_mut()
+        {
+            obj.insert(field.to_owned(), Value::from(secret()));
+        }
+    }
+    item
+}
+
+/// 16 random alphanumeric characters from the OS.
+fn secret() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No OS randomness: the time, which is at least not a constant.
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        bytes.iter_mut().enumerate().for_each(|(i, b)| *b = (t >> (i % 16 * 8)) as u8);
+    }
+    bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
+}
+
+/// The report file, the JSON summary, and the exit decision.
+fn finish(
+    entry: &'static ApiEntry,
+    journal: &Journal,
+    client: &VendorClient,
+    args: &Args,
+    elapsed: f64,
+    notes: Notes,
+) -> Result<Ended, InputError> {
+    let mut outcomes: BTreeMap<String, u64> = BTreeMap::new();
+    let mut edges = 0u64;
+    let mut all_ok = true;
+    let mut report = match &args.report {
+        Some(p) => Some(std::io::BufWriter::new(
+            std::fs::File::create(p).map_err(|e| InputError(format!("--report {}: {e}", p.display())))?,
+        )),
+        None => None,
+    };
+    let mut write_error = None;
+    journal
+        .report(|r| {
+            edges += 1;
+            *outcomes.entry(r.outcome.clone()).or_default() += 1;
+            let ok = Outcome::from_word(&r.outcome).is_some_and(|o| o.is_success()) && r.held != Some(false);
+            all_ok &= ok;
+            if let Some(out) = report.as_mut() {
+                let mut line = json!({"line": r.line, "requester": r.requester, "user": r.user, "outcome": r.outcome});
+                if let Some(c) = &r.code {
+                    line["code"] = Value::from(c.as_str());
+                }
+                if let Some(why) = &r.reason {
+                    line["reason"] = Value::from(why.as_str());
+                }
+                if let Some(h) = r.held {
+                    line["held"] = Value::from(h);
+                }
+                use std::io::Write as _;
+                if let Err(e) = writeln!(out, "{line}") {
+                    write_error.get_or_insert(e);
+                }
+            }
+        })
+        .map_err(|e| InputError(e.0))?;
+    if let Some(mut out) = report {
+        use std::io::Write as _;
+        if let Some(e) = write_error.or_else(|| out.flush().err()) {
+            return Err(InputError(format!("--report: {e}")));
+        }
+    }
+    // The floor: the fewest calls this graph needs (one requester per call), at the rate.
+    let max = entry.max_items(&[]).unwrap_or(u64::MAX).max(1);
+    let mut fewest = 0u64;
+    journal.requester_sizes(|n| fewest += n.div_ceil(max)).map_err(|e| InputError(e.0))?;
+    let floor_s = fewest as f64 / f64::from(entry.info.rate_limit.per_second.max(1));
+    let mut summary = json!({
+        "edges": edges,
+        "outcomes": outcomes,
+        "calls": client.calls(),
+        "elapsed_s": round3(elapsed),
+        "sent": notes.sent,
+        "edges_per_s": round3(if elapsed > 0.0 { notes.sent as f64 / elapsed } else { 0.0 }),
+        "floor_s": round3(floor_s),
+        "journal": journal.path.display().to_string(),
+    });
+    if !notes.reconciled.is_empty() {
+        summary["reconciled"] = json!({"edges": notes.reconciled, "calls": notes.reconcile_calls});
+    }
+    if args.register {
+        let users: BTreeMap<String, u64> = journal.user_outcomes().map_err(|e| InputError(e.0))?.into_iter().collect();
+        summary["registered"] = json!(users);
+    }
+    if let Some((checked, missing)) = notes.verified {
+        summary["verified"] = json!({"checked": checked, "not_held": missing});
+    }
+    if args.dry_run {
+        summary["dry_run"] = Value::from(true);
+    }
+    println!("{summary}");
+    let dry_ok = args.dry_run && !outcomes.contains_key(Outcome::Invalid.as_str());
+    Ok(if (all_ok && !args.dry_run) || dry_ok { Ended::AllSucceeded } else { Ended::SomeFailed })
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}

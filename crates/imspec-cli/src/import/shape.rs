@@ -1,0 +1,118 @@
+//! How an API's request carries a requester and a batch of items, read from its spec's facts
+//! (`relation.requester`, `batch`), so that one edge, a chunk of edges, a check of targets and
+//! a registration of users are built the same way for every vendor.
+
+use imspec::runtime::ApiEntry;
+use imspec_runtime::{Requester, Violations};
+use serde_json::{Map, Value};
+
+/// A request-level value from `--param`: a path or query parameter of the API, or a body field
+/// (`AddType`), applied to every call.
+#[derive(Debug, Clone, Default)]
+pub struct Fixed {
+    pub params: Vec<(String, String)>,
+    pub fields: Map<String, Value>,
+}
+
+impl Fixed {
+    /// `NAME=VALUE`s: a declared parameter stays a parameter; anything else is a body field,
+    /// its value JSON when it reads as JSON (`1`, `true`), else text.
+    pub fn parse(entry: &ApiEntry, given: &[String]) -> Result<Fixed, String> {
+        let mut fixed = Fixed::default();
+        for p in given {
+            let (name, value) = p.split_once('=').ok_or_else(|| format!("--param `{p}` is not NAME=VALUE"))?;
+            if entry.params.iter().any(|q| q.name == name) {
+                fixed.params.push((name.to_owned(), value.to_owned()));
+            } else {
+                let v = serde_json::from_str::<Value>(value)
+                    .ok()
+                    .filter(|v| !v.is_object() && !v.is_array())
+                    .unwrap_or_else(|| Value::from(value));
+                fixed.fields.insert(name.to_owned(), v);
+            }
+        }
+        Ok(fixed)
+    }
+
+    /// A canonical text of the values, for the journal's fingerprint.
+    pub fn canonical(&self) -> String {
+        let mut params = self.params.clone();
+        params.sort();
+        format!("{params:?}|{}", Value::Object(self.fields.clone()))
+    }
+}
+
+/// The key of a graph line naming the requester: the spec's requester field or path parameter.
+pub fn requester_key(entry: &ApiEntry) -> Option<&'static str> {
+    entry.info.relation.as_ref().map(|r| match r.requester {
+        Requester::Field(f) | Requester::Param(f) => f,
+    })
+}
+
+/// One call's request: the fixed values, the requester, and the items in the batch.
+pub fn request(
+    entry: &ApiEntry,
+    fixed: &Fixed,
+    requester: Option<&str>,
+    items: Vec<Value>,
+) -> (Value, Vec<(String, String)>) {
+    let mut params = fixed.params.clone();
+    let mut body = Map::new();
+    for (k, v) in &fixed.fields {
+        body.insert(k.clone(), v.clone());
+    }
+    if let (Some(rel), Some(who)) = (entry.info.relation.as_ref(), requester) {
+        match rel.requester {
+            Requester::Field(f) => {
+                body.insert(f.to_owned(), Value::from(who));
+            }
+            Requester::Param(p) => params.push((p.to_owned(), who.to_owned())),
+        }
+    }
+    let body = Value::Object(body);
+    let body = match &entry.info.batch {
+        Some(batch) => batch.with_items(&body, items),
+        None => body,
+    };
+    (body, params)
+}
+
+/// The batch item of a graph line: the value under the batch field's name where the batch is
+/// a list of ids, else the line's other keys (every key but the requester's).
+pub fn item_of(entry: &ApiEntry, line: &Map<String, Value>, requester_key: Option<&str>) -> Result<Value, String> {
+    let batch = entry.info.batch.as_ref().ok_or_else(|| format!("`{}` takes no batch of items", entry.info.id))?;
+    match batch.item_id {
+        None => line.get(batch.field).cloned().ok_or_else(|| format!("the line has no `{}`", batch.field)),
+        Some(id) => {
+            if !line.contains_key(id) {
+                return Err(format!("the line has no `{id}`"));
+            }
+            let item: Map<String, Value> = line
+                .iter()
+                .filter(|(k, _)| Some(k.as_str()) != requester_key)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            Ok(Value::Object(item))
+        }
+    }
+}
+
+/// The violations of a one-item request, as the API's validators find them.
+pub fn violations(entry: &ApiEntry, body: &Value, params: &[(String, String)]) -> Vec<imspec_runtime::Violation> {
+    let mut v = Violations::new().bounded(8);
+    (entry.validate_json)(body, &mut v);
+    entry.validate_params(params, &mut v);
+    v.into_vec()
+}
+
+/// The item that names `user` in `entry`'s batch: the id itself, or an object with the id field.
+pub fn bare_item(entry: &ApiEntry, user: &str) -> Value {
+    match entry.info.batch.as_ref().and_then(|b| b.item_id) {
+        Some(id) => {
+            let mut m = Map::new();
+            m.insert(id.to_owned(), Value::from(user));
+            Value::Object(m)
+        }
+        None => Value::from(user),
+    }
+}
