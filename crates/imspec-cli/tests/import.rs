@@ -1,0 +1,387 @@
+//! `imspec import` over real HTTP against `imspec emulator`, as an operator runs it: a graph
+//! with invalid lines into each vendor (register, import, verify), imports killed with SIGKILL
+//! and resumed, faults, a journal of another file, a dry run.
+//!
+//! The graphs' keys are the wire names a user writes (`FromUserId`, `UserId`, ...). Targets
+//! (`f…`) are never requesters (`r…`), so a requester's friend list is exactly its valid
+//! targets, whichever way the vendor adds.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{Emulator, http};
+use serde_json::{Value, json};
+
+/// How one vendor's add API takes an edge.
+struct Shape {
+    api: &'static str,
+    vendor: &'static str,
+    requester: &'static str,
+    /// The key of the target.
+    target: &'static str,
+    /// A field every item needs besides the target, with a valid value.
+    extra: Option<(&'static str, &'static str)>,
+}
+
+const ZEGO: Shape =
+    Shape { api: "zego_zim/add_friends", vendor: "zego_zim", requester: "FromUserId", target: "UserId", extra: None };
+const TENCENT: Shape = Shape {
+    api: "tencent_im/friend_import",
+    vendor: "tencent_im",
+    requester: "From_Account",
+    target: "To_Account",
+    extra: Some(("AddSource", "AddSource_Type_Web")),
+};
+const EASEMOB: Shape = Shape {
+    api: "easemob/contacts_import",
+    vendor: "easemob",
+    requester: "username",
+    target: "usernames",
+    extra: None,
+};
+
+/// A graph file and what it should come to.
+struct Graph {
+    path: PathBuf,
+    lines: u64,
+    /// Requester → its valid targets.
+    valid: BTreeMap<String, BTreeSet<String>>,
+    invalid: BTreeSet<u64>,
+}
+
+/// `requesters` requesters with 1..=`most` edges each (a fixed pseudo-random spread), in an
+/// order that is not sorted by requester; every 97th line is invalid in one of three ways
+/// (not JSON, no target, a target that is not a string).
+fn graph(dir: &Path, name: &str, shape: &Shape, requesters: usize, most: usize) -> Graph {
+    let mut edges = Vec::new();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for r in 0..requesters {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let n = 1 + (x as usize % most);
+        for t in 0..n {
+            edges.push((format!("r{r}"), format!("f{r}x{t}")));
+        }
+    }
+    // Interleave requesters: the file is not grouped.
+    let half = edges.len() / 2;
+    let (a, b) = edges.split_at(half);
+    let mixed: Vec<&(String, String)> =
+        a.iter().zip(b).flat_map(|(p, q)| [p, q]).chain(b.iter().skip(a.len())).collect();
+    let mut text = String::new();
+    let mut valid: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut invalid = BTreeSet::new();
+    let mut line = 0u64;
+    for (i, (r, t)) in mixed.iter().enumerate() {
+        line += 1;
+        if i % 97 == 50 {
+            invalid.insert(line);
+            let bad = match i % 3 {
+                0 => "{not json".to_owned(),
+                1 => edge(shape, r, None).to_string(),
+                _ => edge(shape, r, Some(json!(12))).to_string(),
+            };
+            text.push_str(&bad);
+        } else {
+            valid.entry(r.clone()).or_default().insert(t.clone());
+            text.push_str(&edge(shape, r, Some(json!(t))).to_string());
+        }
+        text.push('\n');
+    }
+    let path = dir.join(format!("{name}.jsonl"));
+    std::fs::write(&path, text).expect("graph");
+    Graph { path, lines: line, valid, invalid }
+}
+
+/// One line of a graph: the requester, the target (when given) and the shape's extra field.
+fn edge(shape: &Shape, requester: &str, target: Option<Value>) -> Value {
+    let mut line = json!({ shape.requester: requester });
+    if let Some(t) = target {
+        line[shape.target] = t;
+    }
+    if let Some((k, v)) = shape.extra {
+        line[k] = json!(v);
+    }
+    line
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("imspec-import-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// The demo config with these `[emulator]` lines changed (`key = value` replaces the default's
+/// line for `key`, or is added; a `[table]` is appended).
+fn config(dir: &Path, edits: &[&str]) -> String {
+    let mut text = include_str!("../../imspec-emulator/default.toml").to_owned();
+    for edit in edits {
+        if edit.starts_with('[') {
+            text.push_str(&format!("\n{edit}\n"));
+            continue;
+        }
+        let key = edit.split('=').next().unwrap_or_default().trim();
+        let start = text.find(&format!("\n{key} ")).map(|i| i + 1);
+        match start {
+            Some(s) => {
+                let end = text[s..].find('\n').map_or(text.len(), |e| s + e);
+                text.replace_range(s..end, edit);
+            }
+            None => {
+                let at = text.find("[emulator]\n").expect("an [emulator] section") + "[emulator]\n".len();
+                text.insert_str(at, &format!("{edit}\n"));
+            }
+        }
+    }
+    let path = dir.join("config.toml");
+    std::fs::write(&path, text).expect("config");
+    path.to_string_lossy().into_owned()
+}
+
+struct Run {
+    code: i32,
+    summary: Value,
+    stderr: String,
+}
+
+fn import(url: &str, config: &str, api: &str, graph: &Path, extra: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_imspec"))
+        .args(["import", api])
+        .arg(graph)
+        .args(["--endpoint", url, "--config", config])
+        .args(extra)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run imspec import");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let summary = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    Run { code: out.status.code().unwrap_or(-1), summary, stderr }
+}
+
+/// The report file's lines, by line number; panics when a line is named twice.
+fn report(path: &Path) -> BTreeMap<u64, Value> {
+    let text = std::fs::read_to_string(path).expect("report");
+    let mut out = BTreeMap::new();
+    for l in text.lines() {
+        let v: Value = serde_json::from_str(l).expect("a JSON line");
+        let n = v["line"].as_u64().expect("line");
+        assert!(out.insert(n, v).is_none(), "line {n} reported twice");
+    }
+    out
+}
+
+/// What the emulator holds for each requester of the graph.
+fn held(url: &str, vendor: &str, g: &Graph) -> BTreeMap<String, BTreeSet<String>> {
+    g.valid
+        .keys()
+        .map(|r| {
+            let (_, v) = http(url, "GET", &format!("/_emulator/friends/{vendor}/{r}"), "");
+            let ids =
+                v["friends"].as_array().map(|f| f.iter().filter_map(|x| x["id"].as_str().map(str::to_owned)).collect());
+            (r.clone(), ids.unwrap_or_default())
+        })
+        .filter(|(_, s): &(String, BTreeSet<String>)| !s.is_empty())
+        .collect()
+}
+
+fn calls(url: &str, api: &str) -> u64 {
+    let (_, stats) = http(url, "GET", "/_emulator/stats", "");
+    stats[api]["calls"].as_u64().unwrap_or_else(|| panic!("no call count for {api} in {stats}"))
+}
+
+/// The end every import of `g` must reach: each line reported once, the invalid ones
+/// `invalid` with a code, the others added, and the service holding exactly the valid edges.
+fn assert_imported(url: &str, shape: &Shape, g: &Graph, report_path: &Path) {
+    let rows = report(report_path);
+    assert_eq!(rows.keys().copied().collect::<Vec<_>>(), (1..=g.lines).collect::<Vec<_>>(), "every line once");
+    for (n, row) in &rows {
+        if g.invalid.contains(n) {
+            assert_eq!(row["outcome"], "invalid", "line {n}: {row}");
+            assert!(row["code"].is_string(), "line {n} names the vendor's code: {row}");
+        } else {
+            assert_eq!(row["outcome"], "added", "line {n}: {row}");
+        }
+    }
+    assert_eq!(held(url, shape.vendor, g), g.valid, "{}: the service holds exactly the valid edges", shape.api);
+}
+
+/// Register, import and verify into each vendor, from nothing (the emulator registers no one
+/// by itself): the report names every line once, the service holds exactly the valid edges,
+/// exit 1 because of the invalid lines.
+#[test]
+fn each_vendor_registers_imports_and_verifies_a_graph() {
+    for (shape, requesters) in [(&TENCENT, 200), (&EASEMOB, 200), (&ZEGO, 200)] {
+        let dir = scratch(shape.vendor);
+        let config = config(&dir, &["auto_register = false", "rate_limits = \"off\""]);
+        let emulator = Emulator::start_with(&["--config", &config]);
+        let url = emulator.url().expect("listening").to_owned();
+        let g = graph(&dir, "graph", shape, requesters, 15);
+        assert!(g.lines > 1000 && !g.invalid.is_empty(), "a graph of thousands of edges, some invalid");
+        let report_path = dir.join("report.jsonl");
+        let run = import(
+            &url,
+            &config,
+            shape.api,
+            &g.path,
+            &["--register", "--verify", "--report", report_path.to_str().unwrap()],
+        );
+        assert_eq!(run.code, 1, "{}: invalid lines make exit 1: {} {}", shape.api, run.summary, run.stderr);
+        assert_imported(&url, shape, &g, &report_path);
+        let s = &run.summary;
+        assert_eq!(s["edges"], g.lines, "{s}");
+        assert_eq!(s["outcomes"]["invalid"], g.invalid.len(), "{s}");
+        assert_eq!(s["verified"]["not_held"], 0, "{s}");
+        assert!(s["registered"]["registered"].as_u64().is_some_and(|n| n > 0), "{s}");
+        assert!(s["floor_s"].as_f64().is_some_and(|f| f > 0.0), "{s}");
+        // The users the vendor requires a generated value for (Easemob's password) are kept.
+        let users = PathBuf::from(format!("{}.journal.users.jsonl", g.path.display()));
+        assert_eq!(users.exists(), shape.vendor == "easemob", "{}", users.display());
+    }
+}
+
+/// Killed with SIGKILL at three moments and rerun each time, the import ends as a clean one
+/// does; the add calls over all runs are at most a clean run's plus those in flight at each
+/// kill (reconciliation asks the check API, counted apart).
+#[test]
+fn an_import_killed_three_times_resumes_to_the_same_end() {
+    let shape = &ZEGO;
+    let dir = scratch("killed");
+    let config = config(&dir, &["rate_limits = \"off\"", "latency_ms = 40"]);
+    let emulator = Emulator::start_with(&["--config", &config]);
+    let url = emulator.url().expect("listening").to_owned();
+    let g = graph(&dir, "graph", shape, 60, 40);
+    let report_path = dir.join("report.jsonl");
+    let concurrency = 4;
+    let args = ["--concurrency", "4", "--report", report_path.to_str().unwrap()];
+    // The calls of a clean run: one requester per call, 20 per call (the documented maximum).
+    let clean: u64 = g.valid.values().map(|t| (t.len() as u64).div_ceil(20)).sum();
+    let mut kills = 0;
+    for wait_ms in [700, 1500, 2300] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_imspec"))
+            .args(["import", shape.api])
+            .arg(&g.path)
+            .args(["--endpoint", &url, "--config", &config])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run imspec import");
+        std::thread::sleep(Duration::from_millis(wait_ms));
+        if child.try_wait().expect("status").is_none() {
+            child.kill().expect("SIGKILL");
+            kills += 1;
+        }
+        let _ = child.wait();
+    }
+    let run = import(&url, &config, shape.api, &g.path, &args);
+    assert_eq!(run.code, 1, "the invalid lines: {} {}", run.summary, run.stderr);
+    assert_imported(&url, shape, &g, &report_path);
+    let adds = calls(&url, shape.api);
+    assert!(adds <= clean + kills * concurrency, "{adds} add calls; a clean run makes {clean}, {kills} kills");
+    // A rerun of a finished import sends nothing.
+    let again = import(&url, &config, shape.api, &g.path, &args);
+    assert_eq!((again.code, again.summary["sent"].as_u64()), (1, Some(0)), "{}", again.summary);
+    assert_eq!(calls(&url, shape.api), adds);
+}
+
+/// Easemob has no check API: lost answers are reconciled with its list API.
+#[test]
+fn a_killed_easemob_import_is_reconciled_by_listing() {
+    let shape = &EASEMOB;
+    let dir = scratch("killed-easemob");
+    let config = config(&dir, &["rate_limits = \"off\"", "latency_ms = 60"]);
+    let emulator = Emulator::start_with(&["--config", &config]);
+    let url = emulator.url().expect("listening").to_owned();
+    let g = graph(&dir, "graph", shape, 40, 30);
+    let report_path = dir.join("report.jsonl");
+    let args = ["--concurrency", "4", "--report", report_path.to_str().unwrap()];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_imspec"))
+        .args(["import", shape.api])
+        .arg(&g.path)
+        .args(["--endpoint", &url, "--config", &config])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run imspec import");
+    std::thread::sleep(Duration::from_millis(900));
+    let _ = child.kill();
+    let _ = child.wait();
+    let run = import(&url, &config, shape.api, &g.path, &args);
+    assert_eq!(run.code, 1, "{} {}", run.summary, run.stderr);
+    assert_imported(&url, shape, &g, &report_path);
+}
+
+/// 502s, answers dropped after the work is done, and retryable item codes: the client retries,
+/// the lost answers are reconciled, and the import still ends with exactly the valid edges.
+#[test]
+fn faults_end_in_the_same_graph() {
+    let shape = &TENCENT;
+    let dir = scratch("faults");
+    let config = config(
+        &dir,
+        &[
+            "rate_limits = \"off\"",
+            "[emulator.faults]\nseed = 11\nhttp_error_rate = 0.15\ndrop_after_apply_rate = 0.15\nitem_error_rate = 0.05",
+        ],
+    );
+    let emulator = Emulator::start_with(&["--config", &config]);
+    let url = emulator.url().expect("listening").to_owned();
+    let g = graph(&dir, "graph", shape, 60, 15);
+    let report_path = dir.join("report.jsonl");
+    let run = import(&url, &config, shape.api, &g.path, &["--report", report_path.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{} {}", run.summary, run.stderr);
+    assert_imported(&url, shape, &g, &report_path);
+}
+
+/// A journal made for another file is refused with exit 2, naming the journal and what
+/// differs; `--restart` starts over.
+#[test]
+fn a_journal_of_another_file_is_refused() {
+    let shape = &ZEGO;
+    let dir = scratch("mismatch");
+    let config = config(&dir, &["rate_limits = \"off\""]);
+    let emulator = Emulator::start_with(&["--config", &config]);
+    let url = emulator.url().expect("listening").to_owned();
+    let g = graph(&dir, "graph", shape, 10, 5);
+    let journal = dir.join("j.sqlite");
+    let j = ["--journal", journal.to_str().unwrap()];
+    assert_ne!(import(&url, &config, shape.api, &g.path, &j).code, 2);
+    let mut text = std::fs::read_to_string(&g.path).expect("graph");
+    text.push_str(&json!({shape.requester: "r1", shape.target: "late"}).to_string());
+    text.push('\n');
+    std::fs::write(&g.path, text).expect("graph");
+    let run = import(&url, &config, shape.api, &g.path, &j);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(journal.to_str().unwrap()) && run.stderr.contains("input"), "{}", run.stderr);
+    // Another API with the same journal: refused too.
+    let run = import(&url, &config, "zego_zim/add_friends", &g.path, &[&j[..], &["--param", "x=1"]].concat());
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let run = import(&url, &config, shape.api, &g.path, &[&j[..], &["--restart"]].concat());
+    assert_ne!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.summary["edges"], g.lines + 1, "{}", run.summary);
+}
+
+/// A dry run validates every line (CSV here) and sends nothing.
+#[test]
+fn a_dry_run_of_a_csv_graph_sends_nothing() {
+    let dir = scratch("dry");
+    let config = config(&dir, &["rate_limits = \"off\""]);
+    let emulator = Emulator::start_with(&["--config", &config]);
+    let url = emulator.url().expect("listening").to_owned();
+    let csv = dir.join("graph.csv");
+    std::fs::write(&csv, "FromUserId,UserId,FriendTime\nr1,f1,1700000000\nr1,r1,\nr2,f2,\n").expect("csv");
+    let report_path = dir.join("report.jsonl");
+    let run = import(&url, &config, ZEGO.api, &csv, &["--dry-run", "--report", report_path.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "the second line adds oneself: {} {}", run.summary, run.stderr);
+    let rows = report(&report_path);
+    let outcomes: Vec<&str> = rows.values().map(|r| r["outcome"].as_str().unwrap_or("")).collect();
+    assert_eq!(outcomes, ["not_attempted", "invalid", "not_attempted"]);
+    assert_eq!(calls(&url, ZEGO.api), 0);
+}
