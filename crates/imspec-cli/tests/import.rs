@@ -229,7 +229,7 @@ fn each_vendor_registers_imports_and_verifies_a_graph() {
             &config,
             shape.api,
             &g.path,
-            &["--register", "--verify", "--report", report_path.to_str().unwrap()],
+            &["--register", "--verify", "--report", report_path.to_str().expect("a UTF-8 path")],
         );
         assert_eq!(run.code, 1, "{}: invalid lines make exit 1: {} {}", shape.api, run.summary, run.stderr);
         assert_imported(&url, shape, &g, &report_path);
@@ -258,7 +258,7 @@ fn an_import_killed_three_times_resumes_to_the_same_end() {
     let g = graph(&dir, "graph", shape, 60, 40);
     let report_path = dir.join("report.jsonl");
     let concurrency = 4;
-    let args = ["--concurrency", "4", "--report", report_path.to_str().unwrap()];
+    let args = ["--concurrency", "4", "--report", report_path.to_str().expect("a UTF-8 path")];
     // The calls of a clean run: one requester per call, 20 per call (the documented maximum).
     let clean: u64 = g.valid.values().map(|t| (t.len() as u64).div_ceil(20)).sum();
     let mut kills = 0;
@@ -300,7 +300,7 @@ fn a_killed_easemob_import_is_reconciled_by_listing() {
     let url = emulator.url().expect("listening").to_owned();
     let g = graph(&dir, "graph", shape, 40, 30);
     let report_path = dir.join("report.jsonl");
-    let args = ["--concurrency", "4", "--report", report_path.to_str().unwrap()];
+    let args = ["--concurrency", "4", "--report", report_path.to_str().expect("a UTF-8 path")];
     let mut child = Command::new(env!("CARGO_BIN_EXE_imspec"))
         .args(["import", shape.api])
         .arg(&g.path)
@@ -335,7 +335,7 @@ fn faults_end_in_the_same_graph() {
     let url = emulator.url().expect("listening").to_owned();
     let g = graph(&dir, "graph", shape, 60, 15);
     let report_path = dir.join("report.jsonl");
-    let run = import(&url, &config, shape.api, &g.path, &["--report", report_path.to_str().unwrap()]);
+    let run = import(&url, &config, shape.api, &g.path, &["--report", report_path.to_str().expect("a UTF-8 path")]);
     assert_eq!(run.code, 1, "{} {}", run.summary, run.stderr);
     assert_imported(&url, shape, &g, &report_path);
 }
@@ -351,7 +351,7 @@ fn a_journal_of_another_file_is_refused() {
     let url = emulator.url().expect("listening").to_owned();
     let g = graph(&dir, "graph", shape, 10, 5);
     let journal = dir.join("j.sqlite");
-    let j = ["--journal", journal.to_str().unwrap()];
+    let j = ["--journal", journal.to_str().expect("a UTF-8 path")];
     assert_ne!(import(&url, &config, shape.api, &g.path, &j).code, 2);
     let mut text = std::fs::read_to_string(&g.path).expect("graph");
     text.push_str(&json!({shape.requester: "r1", shape.target: "late"}).to_string());
@@ -359,7 +359,11 @@ fn a_journal_of_another_file_is_refused() {
     std::fs::write(&g.path, text).expect("graph");
     let run = import(&url, &config, shape.api, &g.path, &j);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains(journal.to_str().unwrap()) && run.stderr.contains("input"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(journal.to_str().expect("a UTF-8 path")) && run.stderr.contains("input"),
+        "{}",
+        run.stderr
+    );
     // Another API with the same journal: refused too.
     let run = import(&url, &config, "zego_zim/add_friends", &g.path, &[&j[..], &["--param", "x=1"]].concat());
     assert_eq!(run.code, 2, "{}", run.stderr);
@@ -378,7 +382,8 @@ fn a_dry_run_of_a_csv_graph_sends_nothing() {
     let csv = dir.join("graph.csv");
     std::fs::write(&csv, "FromUserId,UserId,FriendTime\nr1,f1,1700000000\nr1,r1,\nr2,f2,\n").expect("csv");
     let report_path = dir.join("report.jsonl");
-    let run = import(&url, &config, ZEGO.api, &csv, &["--dry-run", "--report", report_path.to_str().unwrap()]);
+    let run =
+        import(&url, &config, ZEGO.api, &csv, &["--dry-run", "--report", report_path.to_str().expect("a UTF-8 path")]);
     assert_eq!(run.code, 1, "the second line adds oneself: {} {}", run.summary, run.stderr);
     let rows = report(&report_path);
     let outcomes: Vec<&str> = rows.values().map(|r| r["outcome"].as_str().unwrap_or("")).collect();
