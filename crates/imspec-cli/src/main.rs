@@ -124,6 +124,9 @@ enum Command {
         /// Keep the journal in memory (no resume; measures the journal's cost).
         #[arg(long)]
         no_journal: bool,
+        /// Benchmarks only, against an emulator with rate limits off: no pacing at all.
+        #[arg(long, hide = true)]
+        unpaced: bool,
     },
     /// Serve every API on one port at the vendors' own paths (Easemob's /token included), with
     /// the control API under /_emulator/. The first line printed is `listening on http://ADDR`.
@@ -261,6 +264,7 @@ fn main() -> ExitCode {
             margin,
             concurrency,
             no_journal,
+            unpaced,
         } => {
             let args = import::Args {
                 api,
@@ -278,6 +282,7 @@ fn main() -> ExitCode {
                 margin,
                 concurrency,
                 no_journal,
+                unpaced,
             };
             match import::run(&args) {
                 Ok(import::Ended::AllSucceeded) => ExitCode::SUCCESS,

@@ -579,6 +579,7 @@ impl VendorClient {
         let budget = budget_key(api.info);
         let mut pacers = inner.pacers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let pacer = pacers.entry(budget).or_insert_with(|| match &inner.options.shared_pacing {
+            _ if inner.options.pacing.unpaced => Arc::new(crate::ratelimit::Unpaced),
             None => Arc::new(Pacer::new(&api.info.rate_limit, inner.options.pacing)),
             Some(shared) => {
                 Arc::new(shared.pacer(api, inner.signer.credentials(), &inner.binds, budget, inner.options.pacing))

@@ -78,11 +78,14 @@ pub struct Pacing {
     pub margin: f64,
     /// Most calls sent back to back after a pause; at most N/2 whatever is set here.
     pub max_burst: Option<u32>,
+    /// No pacing at all: for benchmarks against an emulator whose rate limits are off, never
+    /// for a vendor (which would refuse the calls over its rate).
+    pub unpaced: bool,
 }
 
 impl Default for Pacing {
     fn default() -> Self {
-        Pacing { margin: 0.10, max_burst: None }
+        Pacing { margin: 0.10, max_burst: None, unpaced: false }
     }
 }
 
@@ -95,6 +98,16 @@ impl Pacing {
         let rate = f64::from(n) * (1.0 - margin);
         let burst = (n / 2).min(self.max_burst.unwrap_or(u32::MAX)).max(1);
         (rate, burst)
+    }
+}
+
+/// The pace of [`Pacing::unpaced`]: every call may go now.
+#[derive(Debug)]
+pub struct Unpaced;
+
+impl Pace for Unpaced {
+    fn acquire(&self) -> BoxFuture<'_, ()> {
+        Box::pin(std::future::ready(()))
     }
 }
 
@@ -179,9 +192,13 @@ mod tests {
         };
         assert_eq!(q(Pacing::default(), 20), (18.0, 10));
         assert_eq!(q(Pacing::default(), 100), (90.0, 50));
-        assert_eq!(q(Pacing { margin: 0.02, max_burst: None }, 100), (98.0, 50));
-        assert_eq!(q(Pacing { margin: 0.02, max_burst: None }, 20), (19.6, 10), "not rounded down to 19");
-        assert_eq!(q(Pacing { margin: 0.10, max_burst: Some(3) }, 200), (180.0, 3));
+        assert_eq!(q(Pacing { margin: 0.02, max_burst: None, unpaced: false }, 100), (98.0, 50));
+        assert_eq!(
+            q(Pacing { margin: 0.02, max_burst: None, unpaced: false }, 20),
+            (19.6, 10),
+            "not rounded down to 19"
+        );
+        assert_eq!(q(Pacing { margin: 0.10, max_burst: Some(3), unpaced: false }, 200), (180.0, 3));
         assert_eq!(q(Pacing::default(), 1), (0.9, 1), "the margin holds at N = 1 too");
     }
 }

@@ -62,7 +62,7 @@ proptest! {
         pauses in prop::collection::vec((1usize..600, 1u64..3000), 0..4),
     ) {
         let clock = FakeRelativeClock::default();
-        let pacer = Pacer::with_clock(&limit(n), Pacing { margin, max_burst: None }, clock.clone());
+        let pacer = Pacer::with_clock(&limit(n), Pacing { margin, max_burst: None, unpaced: false }, clock.clone());
         let sends = schedule(&pacer, &clock, n as usize * 3, &pauses);
         // Each call reaches the vendor after its own delay in [0, jitter]: random, or the worst
         // case, where every call sent within one jitter-long window arrives at its end at once.
@@ -93,7 +93,7 @@ fn an_unpaced_client_is_rejected_so_the_check_can_fail() {
 fn pacing_uses_about_one_minus_the_margin_of_the_rate() {
     for (n, margin) in [(20u32, 0.10f64), (100, 0.10), (100, 0.02)] {
         let clock = FakeRelativeClock::default();
-        let pacer = Pacer::with_clock(&limit(n), Pacing { margin, max_burst: None }, clock.clone());
+        let pacer = Pacer::with_clock(&limit(n), Pacing { margin, max_burst: None, unpaced: false }, clock.clone());
         let calls = n as usize * 30;
         let sends = schedule(&pacer, &clock, calls, &[]);
         let seconds = *sends.last().expect("sends") as f64 / 1e9;

@@ -31,7 +31,7 @@ async fn emulator() -> imspec_emulator::Running {
 }
 
 fn options(margin: f64) -> ClientOptions {
-    ClientOptions { pacing: Pacing { margin, max_burst: None }, ..ClientOptions::default() }
+    ClientOptions { pacing: Pacing { margin, max_burst: None, unpaced: false }, ..ClientOptions::default() }
 }
 
 fn zego_request(user: usize, from: usize, to: usize) -> zego_zim::add_friends::AddFriendsRequest {

@@ -3,8 +3,9 @@
 //!
 //! An edge's `state`: `PENDING` (to send), `IN_FLIGHT` (a call carrying it may have reached the
 //! service and its answer is not recorded), `SETTLED` (its outcome is known). The writes of a
-//! run go through one connection (`Journal`); each is its own transaction, committed before
-//! the caller goes on, so a kill -9 loses nothing that was reported.
+//! run go through one connection, grouped into transactions (`Shared`), each committed before
+//! its callers go on, so a kill -9 loses nothing that was reported. Edges are stored by
+//! (requester, line): a call's edges share a page or two, so marking them costs little.
 
 use std::path::{Path, PathBuf};
 
@@ -39,6 +40,12 @@ pub struct Row {
     pub item: String,
 }
 
+impl Row {
+    pub fn key(&self) -> Key {
+        (self.requester.clone(), self.line)
+    }
+}
+
 pub struct Journal {
     conn: Connection,
     pub path: PathBuf,
@@ -63,17 +70,18 @@ impl Journal {
              PRAGMA busy_timeout = 5000;
              CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS edges (
-                 line INTEGER PRIMARY KEY,
                  requester TEXT NOT NULL,
+                 line INTEGER NOT NULL,
                  user TEXT NOT NULL,
                  item TEXT NOT NULL,
                  state INTEGER NOT NULL,
                  outcome TEXT,
                  code TEXT,
                  reason TEXT,
-                 held INTEGER
-             );
-             CREATE INDEX IF NOT EXISTS edges_by_requester ON edges (state, requester, line);
+                 held INTEGER,
+                 PRIMARY KEY (requester, line)
+             ) WITHOUT ROWID;
+             CREATE UNIQUE INDEX IF NOT EXISTS edges_by_line ON edges (line);
              CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, fields TEXT NOT NULL, outcome TEXT);",
         )
         .map_err(err(path))?;
@@ -204,7 +212,7 @@ impl Journal {
         let (requester, line) = after.map_or((String::new(), -1), |(r, l)| (r.clone(), *l as i64));
         self.rows(
             "SELECT line, requester, user, item FROM edges
-             WHERE state = ?1 AND (requester > ?2 OR (requester = ?2 AND line > ?3))
+             WHERE (requester, line) > (?2, ?3) AND state = ?1
              ORDER BY requester, line LIMIT ?4",
             params![PENDING, requester, line, limit as i64],
         )
@@ -217,59 +225,72 @@ impl Journal {
             .map_err(err(&self.path))
     }
 
-    /// Marks edges in flight, committed before their call is made.
-    pub fn in_flight(&mut self, lines: &[u64]) -> Result<(), JournalError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(err(&path))?;
-        {
-            let mut up = tx.prepare_cached("UPDATE edges SET state = ?1 WHERE line = ?2").map_err(err(&path))?;
-            for line in lines {
-                up.execute(params![IN_FLIGHT, *line as i64]).map_err(err(&path))?;
-            }
-        }
-        tx.commit().map_err(err(&path))
+    /// Records outcomes, in one transaction.
+    pub fn settle(&mut self, settled: &[(Key, Settled)]) -> Result<(), JournalError> {
+        self.apply(&[Write::Settle(settled.to_vec())])
     }
 
-    /// Records outcomes, in one transaction.
-    pub fn settle(&mut self, settled: &[(u64, Settled)]) -> Result<(), JournalError> {
+    /// Applies writes in one transaction: edges marked in flight, outcomes recorded.
+    fn apply(&mut self, writes: &[Write]) -> Result<(), JournalError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(err(&path))?;
         {
-            let mut up = tx
-                .prepare_cached("UPDATE edges SET state = ?1, outcome = ?2, code = ?3, reason = ?4 WHERE line = ?5")
+            let mut flight = tx
+                .prepare_cached("UPDATE edges SET state = ?1 WHERE requester = ?2 AND line = ?3")
                 .map_err(err(&path))?;
-            for (line, s) in settled {
-                up.execute(params![SETTLED, s.outcome, s.code, s.reason, *line as i64]).map_err(err(&path))?;
+            let mut settle = tx
+                .prepare_cached(
+                    "UPDATE edges SET state = ?1, outcome = ?2, code = ?3, reason = ?4 WHERE requester = ?5 AND line = ?6",
+                )
+                .map_err(err(&path))?;
+            for w in writes {
+                match w {
+                    Write::InFlight(keys) => {
+                        for (requester, line) in keys {
+                            flight.execute(params![IN_FLIGHT, requester, *line as i64]).map_err(err(&path))?;
+                        }
+                    }
+                    Write::Settle(settled) => {
+                        for ((requester, line), s) in settled {
+                            settle
+                                .execute(params![SETTLED, s.outcome, s.code, s.reason, requester, *line as i64])
+                                .map_err(err(&path))?;
+                        }
+                    }
+                }
             }
         }
         tx.commit().map_err(err(&path))
     }
 
     /// Puts edges back to be sent.
-    pub fn requeue(&mut self, lines: &[u64]) -> Result<(), JournalError> {
+    pub fn requeue(&mut self, keys: &[Key]) -> Result<(), JournalError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(err(&path))?;
         {
             let mut up = tx
                 .prepare_cached(
-                    "UPDATE edges SET state = ?1, outcome = NULL, code = NULL, reason = NULL WHERE line = ?2",
+                    "UPDATE edges SET state = ?1, outcome = NULL, code = NULL, reason = NULL
+                     WHERE requester = ?2 AND line = ?3",
                 )
                 .map_err(err(&path))?;
-            for line in lines {
-                up.execute(params![PENDING, *line as i64]).map_err(err(&path))?;
+            for (requester, line) in keys {
+                up.execute(params![PENDING, requester, *line as i64]).map_err(err(&path))?;
             }
         }
         tx.commit().map_err(err(&path))
     }
 
     /// Records what `--verify` found for each edge.
-    pub fn held(&mut self, found: &[(u64, bool)]) -> Result<(), JournalError> {
+    pub fn held(&mut self, found: &[(Key, bool)]) -> Result<(), JournalError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(err(&path))?;
         {
-            let mut up = tx.prepare_cached("UPDATE edges SET held = ?1 WHERE line = ?2").map_err(err(&path))?;
-            for (line, held) in found {
-                up.execute(params![*held, *line as i64]).map_err(err(&path))?;
+            let mut up = tx
+                .prepare_cached("UPDATE edges SET held = ?1 WHERE requester = ?2 AND line = ?3")
+                .map_err(err(&path))?;
+            for ((requester, line), held) in found {
+                up.execute(params![*held, requester, *line as i64]).map_err(err(&path))?;
             }
         }
         tx.commit().map_err(err(&path))
@@ -351,6 +372,54 @@ impl Journal {
             each(r.get::<_, i64>(0).map_err(err(&self.path))? as u64);
         }
         Ok(())
+    }
+}
+
+/// A write of the send phase.
+#[derive(Debug, Clone)]
+pub enum Write {
+    /// Edges whose call is about to be made.
+    InFlight(Vec<Key>),
+    /// Edges whose outcome is known.
+    Settle(Vec<(Key, Settled)>),
+}
+
+/// An edge's key in the journal: (requester, line).
+pub type Key = (String, u64);
+
+/// The journal shared by the send phase's tasks, with group commit: a write joins a queue;
+/// whoever holds the journal next commits everything queued in one transaction. A write
+/// returns once a commit holding it is done, so "in flight" is on disk before the call.
+pub struct Shared {
+    journal: std::sync::Mutex<Journal>,
+    queue: std::sync::Mutex<Vec<Write>>,
+    /// A failed group commit fails every write it held, and every later one.
+    failed: std::sync::Mutex<Option<String>>,
+}
+
+impl Shared {
+    pub fn new(journal: Journal) -> Shared {
+        Shared { journal: std::sync::Mutex::new(journal), queue: Default::default(), failed: Default::default() }
+    }
+
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, Journal> {
+        self.journal.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Queues `w` and returns once it is committed (blocking: call off the async threads).
+    pub fn write(&self, w: Write) -> Result<(), JournalError> {
+        self.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(w);
+        let mut journal = self.lock();
+        let batch = std::mem::take(&mut *self.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        if !batch.is_empty()
+            && let Err(e) = journal.apply(&batch)
+        {
+            *self.failed.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e.0);
+        }
+        match self.failed.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref() {
+            Some(e) => Err(JournalError(e.clone())),
+            None => Ok(()),
+        }
     }
 }
 

@@ -22,7 +22,7 @@ use imspec_runtime::{Operation, Outcome, RelationWord};
 use serde_json::{Value, json};
 
 use crate::validate::{InputError, find};
-use journal::{Fingerprint, Journal, Row, Settled};
+use journal::{Fingerprint, Journal, Row, Settled, Shared, Write};
 use shape::Fixed;
 
 /// What `imspec import` was asked.
@@ -43,6 +43,7 @@ pub struct Args {
     pub margin: Option<f64>,
     pub concurrency: usize,
     pub no_journal: bool,
+    pub unpaced: bool,
 }
 
 /// How the run ended: exit 0 (every edge succeeded), 1 (some did not), or 2 (unreadable input,
@@ -112,19 +113,18 @@ pub fn run(args: &Args) -> Result<Ended, InputError> {
     runtime.block_on(async {
         let (base, _embedded) = crate::send::endpoint(&config, args.endpoint.as_deref()).await?;
         let mut options = ClientOptions::default();
-        if let Some(margin) = args.margin {
-            options.pacing = Pacing { margin, ..Pacing::default() };
-        }
+        options.pacing =
+            Pacing { margin: args.margin.unwrap_or(options.pacing.margin), unpaced: args.unpaced, ..options.pacing };
         let client = VendorClient::at(entry.info.vendor, &config, &base, options)
             .map_err(|e| InputError(format!("--endpoint: {e}")))?;
-        let journal = Arc::new(Mutex::new(journal));
+        let journal = Arc::new(Shared::new(journal));
         let started = Instant::now();
         let mut notes = Notes::default();
         if !args.dry_run {
             import(entry, &fixed, &client, &journal, args, &mut notes).await?;
         }
         let elapsed = started.elapsed().as_secs_f64();
-        let journal = journal.lock().map_err(|_| InputError("the journal's lock is poisoned".into()))?;
+        let journal = journal.lock();
         finish(entry, &journal, &client, args, elapsed, notes)
     })
 }
@@ -203,11 +203,11 @@ async fn import(
     entry: &'static ApiEntry,
     fixed: &Fixed,
     client: &VendorClient,
-    journal: &Arc<Mutex<Journal>>,
+    journal: &Arc<Shared>,
     args: &Args,
     notes: &mut Notes,
 ) -> Result<(), InputError> {
-    let lock = || journal.lock().map_err(|_| InputError("the journal's lock is poisoned".into()));
+    let lock = || Ok::<_, InputError>(journal.lock());
     lock()?.retry_transport_failures().map_err(|e| InputError(e.0))?;
     reconcile(entry, client, journal, notes).await?;
     if args.register && !lock()?.flag("registered").map_err(|e| InputError(e.0))? {
@@ -226,7 +226,8 @@ async fn import(
         let words = [Outcome::done(Operation::Add).as_str(), Outcome::AlreadyFriends.as_str()];
         let done = lock()?.succeeded(&words).map_err(|e| InputError(e.0))?;
         let found = held(entry, client, &done).await;
-        let marks: Vec<(u64, bool)> = done.iter().zip(&found).map(|(r, h)| (r.line, *h == Some(true))).collect();
+        let marks: Vec<(journal::Key, bool)> =
+            done.iter().zip(&found).map(|(r, h)| (r.key(), *h == Some(true))).collect();
         let missing = marks.iter().filter(|(_, h)| !h).count() as u64;
         lock()?.held(&marks).map_err(|e| InputError(e.0))?;
         notes.verified = Some((marks.len() as u64, missing));
@@ -243,10 +244,10 @@ const ROUNDS: usize = 3;
 async fn reconcile(
     entry: &'static ApiEntry,
     client: &VendorClient,
-    journal: &Mutex<Journal>,
+    journal: &Shared,
     notes: &mut Notes,
 ) -> Result<u64, InputError> {
-    let lock = || journal.lock().map_err(|_| InputError("the journal's lock is poisoned".into()));
+    let lock = || Ok::<_, InputError>(journal.lock());
     let lost = lock()?.lost().map_err(|e| InputError(e.0))?;
     if lost.is_empty() {
         return Ok(0);
@@ -259,11 +260,11 @@ async fn reconcile(
     for (row, held) in lost.iter().zip(found) {
         match held {
             Some(true) => settle.push((
-                row.line,
+                row.key(),
                 Settled { outcome: Outcome::done(Operation::Add).as_str().to_owned(), code: None, reason: None },
             )),
             // Not held, or the check could not say: sending again is what settles it.
-            _ => again.push(row.line),
+            _ => again.push(row.key()),
         }
     }
     *notes.reconciled.entry("held").or_default() += settle.len() as u64;
@@ -281,12 +282,11 @@ async fn send_pending(
     entry: &'static ApiEntry,
     fixed: &Fixed,
     client: &VendorClient,
-    journal: &Arc<Mutex<Journal>>,
+    journal: &Arc<Shared>,
     workers: usize,
 ) -> Result<u64, InputError> {
     let max = entry.max_items(&[]).map_or(usize::MAX, |m| usize::try_from(m).unwrap_or(usize::MAX)).max(1);
-    let total =
-        journal.lock().map_err(|_| InputError("poisoned".into()))?.pending_count().map_err(|e| InputError(e.0))?;
+    let total = journal.lock().pending_count().map_err(|e| InputError(e.0))?;
     let progress = progress::Progress::start(total);
     let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Row>>(workers * 2);
     let rx = Arc::new(tokio::sync::Mutex::new(rx));
@@ -311,7 +311,7 @@ async fn send_pending(
     let mut chunk: Vec<Row> = Vec::new();
     loop {
         let page = {
-            let j = journal.lock().map_err(|_| InputError("poisoned".into()))?;
+            let j = journal.lock();
             j.pending_page(after.as_ref(), PAGE).map_err(|e| InputError(e.0))?
         };
         let Some(last) = page.last() else { break };
@@ -351,78 +351,53 @@ async fn send_chunk(
     entry: &'static ApiEntry,
     fixed: &Fixed,
     client: &VendorClient,
-    journal: &Mutex<Journal>,
+    journal: &Arc<Shared>,
     chunk: &[Row],
     progress: &progress::Progress,
 ) -> Result<(), String> {
-    let lines: Vec<u64> = chunk.iter().map(|r| r.line).collect();
-    journal.lock().map_err(|_| "poisoned")?.in_flight(&lines).map_err(|e| e.0)?;
+    let keys: Vec<journal::Key> = chunk.iter().map(Row::key).collect();
+    write(journal, Write::InFlight(keys.clone())).await?;
     let items: Vec<Value> = chunk.iter().map(|r| serde_json::from_str(&r.item).unwrap_or(Value::Null)).collect();
     let requester = shape::requester_key(entry).map(|_| chunk[0].requester.as_str());
     let (body, params) = shape::request(entry, fixed, requester, items);
-    let settled: Vec<(u64, Settled)> = match client.send(entry, &body, &params).await {
-        Ok(report) if report.items.len() == chunk.len() => chunk
+    let all = |outcome: Outcome, code: Option<String>, reason: String| {
+        vec![Settled { outcome: outcome.as_str().to_owned(), code, reason: Some(reason) }; chunk.len()]
+    };
+    let outcomes: Vec<Settled> = match client.send(entry, &body, &params).await {
+        Ok(report) if report.items.len() == chunk.len() => report
+            .items
             .iter()
-            .zip(&report.items)
-            .map(|(row, o)| {
+            .map(|o| {
                 let reason = o.reason.clone().or_else(|| {
                     (o.outcome == Outcome::Invalid)
                         .then(|| report.violations.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("; "))
                 });
-                (
-                    row.line,
-                    Settled {
-                        outcome: o.outcome.as_str().to_owned(),
-                        code: o.code.as_ref().map(|c| c.to_string()),
-                        reason,
-                    },
-                )
+                Settled { outcome: o.outcome.as_str().to_owned(), code: o.code.as_ref().map(|c| c.to_string()), reason }
             })
             .collect(),
-        // Refused before sending (the request itself), or an answer that does not account for
-        // the chunk: nothing of it can have been applied only in the first case.
+        // The request itself was refused before sending: nothing of it was applied.
         Ok(report) if !report.rejected.is_empty() => {
             let why = report.rejected.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("; ");
-            let code = report.rejected.first().map(|v| v.code.to_string());
-            lines
-                .iter()
-                .map(|l| {
-                    (
-                        *l,
-                        Settled {
-                            outcome: Outcome::Invalid.as_str().to_owned(),
-                            code: code.clone(),
-                            reason: Some(why.clone()),
-                        },
-                    )
-                })
-                .collect()
+            all(Outcome::Invalid, report.rejected.first().map(|v| v.code.to_string()), why)
         }
-        Ok(_) => lines
-            .iter()
-            .map(|l| {
-                (
-                    *l,
-                    Settled {
-                        outcome: Outcome::Unknown.as_str().to_owned(),
-                        code: None,
-                        reason: Some("the answer does not account for every item".into()),
-                    },
-                )
-            })
-            .collect(),
-        Err(e) => lines
-            .iter()
-            .map(|l| {
-                (*l, Settled { outcome: Outcome::Failed.as_str().to_owned(), code: None, reason: Some(e.to_string()) })
-            })
-            .collect(),
+        // An answer that does not account for the chunk: it may have been applied.
+        Ok(_) => all(Outcome::Unknown, None, "the answer does not account for every item".into()),
+        Err(e) => all(Outcome::Failed, None, e.to_string()),
     };
+    let settled: Vec<(journal::Key, Settled)> = keys.into_iter().zip(outcomes).collect();
     let failed =
         settled.iter().filter(|(_, s)| !Outcome::from_word(&s.outcome).is_some_and(Outcome::is_success)).count();
-    journal.lock().map_err(|_| "poisoned")?.settle(&settled).map_err(|e| e.0)?;
+    write(journal, Write::Settle(settled)).await?;
     progress.advance(chunk.len() as u64, failed as u64);
     Ok(())
+}
+
+/// A journal write of the send phase, off the async threads (it may wait for a commit).
+async fn write(journal: &Arc<Shared>, w: Write) -> Result<(), String> {
+    let journal = Arc::clone(journal);
+    tokio::task::spawn_blocking(move || journal.write(w).map_err(|e| e.0))
+        .await
+        .map_err(|e| format!("the journal's writer stopped: {e}"))?
 }
 
 /// Whether the service holds each edge (the requester's list holds the target), asked of the
@@ -480,13 +455,13 @@ fn check_fixed(check: &ApiEntry) -> Fixed {
 /// Registers every user of the graph with the vendor's register API, batched at its maximum.
 /// Fields its items require besides the id (Easemob's `password`) are generated, kept in the
 /// journal, and written next to it (`<journal>.users.jsonl`) for the operator.
-async fn register(entry: &'static ApiEntry, client: &VendorClient, journal: &Mutex<Journal>) -> Result<(), InputError> {
+async fn register(entry: &'static ApiEntry, client: &VendorClient, journal: &Shared) -> Result<(), InputError> {
     let Some(reg) = imspec::apis().into_iter().find(|a| {
         a.info.vendor.id == entry.info.vendor.id && a.info.operation == Operation::Register && a.info.batch.is_some()
     }) else {
         return Err(InputError(format!("--register: {} has no register API", entry.info.vendor.id)));
     };
-    let lock = || journal.lock().map_err(|_| InputError("the journal's lock is poisoned".into()));
+    let lock = || Ok::<_, InputError>(journal.lock());
     let users = lock()?.users().map_err(|e| InputError(e.0))?;
     let max = reg.max_items(&[]).map_or(users.len().max(1), |m| m as usize).max(1);
     let journal_path = lock()?.path.clone();

@@ -1,0 +1,194 @@
+//! `imspec import` against `imspec emulator` (separate processes, loopback), printing tables:
+//!
+//! 1. Throughput with 50 ms of added latency and the documented rate limits: 100,000 edges
+//!    over 2,000 requesters into ZEGO (`add_friends`, 20 per call, 20 calls/s) and Easemob
+//!    (`contacts_import`, 10 per call, 100 calls/s), at pacing margins 2% and 10%, as edges/s
+//!    and as `floor_s / elapsed_s` (the floor: the fewest calls the graph needs at the rate).
+//! 2. With rate limits off (emulator and client): the import process's peak memory at 100,000
+//!    and 1,000,000 edges, and the wall time of the 1,000,000-edge import with the journal on
+//!    disk and in memory (`--no-journal`), the journal's cost.
+//!
+//! `cargo bench -p imspec-cli --bench graph_import` (about 15 minutes: the documented rates
+//! bound part 1). `IMSPEC_BENCH_SCALE=0.1` runs every graph at a tenth of its size;
+//! `IMSPEC_BENCH_PART=1` or `2` runs one part.
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_imspec")
+}
+
+fn dir() -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-graphs");
+    std::fs::create_dir_all(&d).expect("bench dir");
+    d
+}
+
+struct Emulator {
+    child: Child,
+    url: String,
+}
+
+impl Emulator {
+    fn start(emulator_lines: &str) -> Emulator {
+        let base = include_str!("../../imspec-emulator/default.toml").split("[emulator]").next().unwrap_or_default();
+        let config = dir().join(format!("emulator-{}.toml", std::process::id()));
+        std::fs::write(&config, format!("{base}\n[emulator]\n{emulator_lines}\n")).expect("config");
+        let mut child = Command::new(bin())
+            .args(["emulator", "--listen", "127.0.0.1:0", "--config"])
+            .arg(&config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("emulator");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("first line");
+        let url = line.trim().strip_prefix("listening on ").expect("listening").to_owned();
+        Emulator { child, url }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `requesters` requesters with `edges / requesters` targets each, interleaved (not sorted).
+fn graph(name: &str, requester: &str, target: &str, edges: usize, requesters: usize) -> PathBuf {
+    let path = dir().join(format!("{name}-{edges}.jsonl"));
+    if path.exists() {
+        return path;
+    }
+    let per = edges / requesters;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).expect("graph"));
+    for t in 0..per {
+        for r in 0..requesters {
+            writeln!(out, "{}", json!({ requester: format!("{name}r{r}"), target: format!("{name}f{r}x{t}") }))
+                .expect("write");
+        }
+    }
+    out.flush().expect("flush");
+    path
+}
+
+struct Measured {
+    summary: Value,
+    wall_s: f64,
+    peak_kib: u64,
+}
+
+/// Runs an import to its end, polling its peak resident memory (VmHWM).
+fn import(api: &str, graph: &Path, url: &str, extra: &[&str]) -> Measured {
+    let journal = PathBuf::from(format!("{}.bench-journal", graph.display()));
+    let started = Instant::now();
+    let mut child = Command::new(bin())
+        .args(["import", api])
+        .arg(graph)
+        .args(["--endpoint", url, "--restart", "--journal"])
+        .arg(&journal)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("import");
+    let status = PathBuf::from(format!("/proc/{}/status", child.id()));
+    let mut peak = 0;
+    while child.try_wait().expect("wait").is_none() {
+        if let Ok(text) = std::fs::read_to_string(&status)
+            && let Some(kib) = text.lines().find_map(|l| l.strip_prefix("VmHWM:"))
+        {
+            peak = peak.max(kib.trim().trim_end_matches(" kB").trim().parse().unwrap_or(0));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let wall_s = started.elapsed().as_secs_f64();
+    let mut stdout = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        use std::io::Read as _;
+        let _ = out.read_to_string(&mut stdout);
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", journal.display()));
+    }
+    Measured { summary: serde_json::from_str(&stdout).unwrap_or(Value::Null), wall_s, peak_kib: peak }
+}
+
+fn scale() -> f64 {
+    std::env::var("IMSPEC_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0)
+}
+
+fn part(n: u8) -> bool {
+    std::env::var("IMSPEC_BENCH_PART").map_or(true, |p| p == n.to_string())
+}
+
+fn main() {
+    let s = scale();
+    let n = |x: f64| ((x * s) as usize).max(1);
+    if part(1) {
+        println!("## Throughput: 50 ms latency, documented rate limits");
+        println!("| vendor | edges | requesters | margin | elapsed_s | floor_s | floor/elapsed | edges/s | calls |");
+        println!("|---|---|---|---|---|---|---|---|---|");
+        let emulator = Emulator::start("latency_ms = 50\nrate_limits = \"documented\"");
+        for (vendor, api, requester, target) in [
+            ("zego", "zego_zim/add_friends", "FromUserId", "UserId"),
+            ("easemob", "easemob/contacts_import", "username", "usernames"),
+        ] {
+            let g = graph(vendor, requester, target, n(100_000.0), n(2_000.0));
+            for margin in ["0.02", "0.10"] {
+                let m = import(api, &g, &emulator.url, &["--margin", margin]);
+                let (elapsed, floor) =
+                    (m.summary["elapsed_s"].as_f64().unwrap_or(0.0), m.summary["floor_s"].as_f64().unwrap_or(0.0));
+                println!(
+                    "| {vendor} | {} | {} | {margin} | {elapsed:.2} | {floor:.2} | {:.1}% | {:.1} | {} |",
+                    m.summary["edges"],
+                    n(2_000.0),
+                    100.0 * floor / elapsed.max(1e-9),
+                    m.summary["edges_per_s"].as_f64().unwrap_or(0.0),
+                    m.summary["calls"],
+                );
+            }
+        }
+    }
+    if part(2) {
+        println!("\n## Rate limits off: peak memory and the journal's cost (ZEGO add_friends)");
+        println!("| edges | requesters | journal | wall_s | peak RSS (MiB) | calls |");
+        println!("|---|---|---|---|---|---|");
+        let emulator = Emulator::start("latency_ms = 0\nrate_limits = \"off\"");
+        let mut rows = Vec::new();
+        for (edges, requesters, journal) in
+            [(100_000.0, 2_000.0, "file"), (1_000_000.0, 20_000.0, "file"), (1_000_000.0, 20_000.0, "memory")]
+        {
+            let g = graph("mem", "FromUserId", "UserId", n(edges), n(requesters));
+            let mut extra = vec!["--unpaced"];
+            if journal == "memory" {
+                extra.push("--no-journal");
+            }
+            let m = import("zego_zim/add_friends", &g, &emulator.url, &extra);
+            println!(
+                "| {} | {} | {journal} | {:.2} | {:.1} | {} |",
+                m.summary["edges"],
+                n(requesters),
+                m.wall_s,
+                m.peak_kib as f64 / 1024.0,
+                m.summary["calls"]
+            );
+            rows.push(m);
+        }
+        if let [small, big, memory] = &rows[..] {
+            println!(
+                "\npeak memory 1M / 100k: {:.2}x; journal cost at 1M: {:.1}% of the wall time ({:.2} s on disk, {:.2} s in memory)",
+                big.peak_kib as f64 / small.peak_kib.max(1) as f64,
+                100.0 * (big.wall_s - memory.wall_s) / big.wall_s,
+                big.wall_s,
+                memory.wall_s
+            );
+        }
+    }
+}
