@@ -80,54 +80,7 @@ enum Command {
     /// after a crash resumes (lost answers reconciled with the vendor's check or list API).
     /// Prints one JSON summary; exit 0 when every edge succeeded, 1 otherwise, 2 for unreadable
     /// input, config or journal (a journal made for another file, API, app or parameters).
-    Import {
-        #[arg(help = api_help())]
-        api: String,
-        /// The graph: JSONL, or CSV with a header row (by extension, or --format).
-        graph: PathBuf,
-        /// `jsonl` or `csv`.
-        #[arg(long)]
-        format: Option<String>,
-        /// The journal (SQLite); default GRAPH.journal.
-        #[arg(long)]
-        journal: Option<PathBuf>,
-        /// Write one JSON line per input edge: line, requester, user, outcome, code.
-        #[arg(long)]
-        report: Option<PathBuf>,
-        /// Credentials (TOML); the built-in demo file when absent.
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// Base URL of the service; an embedded emulator when absent.
-        #[arg(long)]
-        endpoint: Option<String>,
-        /// A path/query parameter or a request-level body field for every call (`AddType=...`).
-        #[arg(long = "param", value_name = "NAME=VALUE")]
-        params: Vec<String>,
-        /// Register every requester and target first (already registered is fine).
-        #[arg(long)]
-        register: bool,
-        /// Check every added edge afterwards and report what the service does not hold.
-        #[arg(long)]
-        verify: bool,
-        /// Validate every line and send nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Start over: discard the journal.
-        #[arg(long)]
-        restart: bool,
-        /// Fraction of the documented rate kept in reserve (default 0.10).
-        #[arg(long)]
-        margin: Option<f64>,
-        /// Calls in flight at once (pacing still bounds the rate).
-        #[arg(long, default_value_t = 32)]
-        concurrency: usize,
-        /// Keep the journal in memory (no resume; measures the journal's cost).
-        #[arg(long)]
-        no_journal: bool,
-        /// Benchmarks only, against an emulator with rate limits off: no pacing at all.
-        #[arg(long, hide = true)]
-        unpaced: bool,
-    },
+    Import(import::Args),
     /// Serve every API on one port at the vendors' own paths (Easemob's /token included), with
     /// the control API under /_emulator/. The first line printed is `listening on http://ADDR`.
     Emulator {
@@ -248,51 +201,14 @@ fn main() -> ExitCode {
                 }
             })
         }
-        Command::Import {
-            api,
-            graph,
-            format,
-            journal,
-            report,
-            config,
-            endpoint,
-            params,
-            register,
-            verify,
-            dry_run,
-            restart,
-            margin,
-            concurrency,
-            no_journal,
-            unpaced,
-        } => {
-            let args = import::Args {
-                api,
-                graph,
-                format,
-                journal,
-                report,
-                config,
-                endpoint,
-                params,
-                register,
-                verify,
-                dry_run,
-                restart,
-                margin,
-                concurrency,
-                no_journal,
-                unpaced,
-            };
-            match import::run(&args) {
-                Ok(import::Ended::AllSucceeded) => ExitCode::SUCCESS,
-                Ok(import::Ended::SomeFailed) => ExitCode::FAILURE,
-                Err(validate::InputError(message)) => {
-                    eprintln!("error: {message}");
-                    ExitCode::from(2)
-                }
+        Command::Import(args) => match import::run(&args) {
+            Ok(import::Ended::AllSucceeded) => ExitCode::SUCCESS,
+            Ok(import::Ended::SomeFailed) => ExitCode::FAILURE,
+            Err(validate::InputError(message)) => {
+                eprintln!("error: {message}");
+                ExitCode::from(2)
             }
-        }
+        },
         Command::Validate { api, file, params, json } => match validate::run(&api, file.as_deref(), &params, json) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,

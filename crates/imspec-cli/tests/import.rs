@@ -150,6 +150,19 @@ struct Run {
     stderr: String,
 }
 
+/// An import running in the background (to be killed).
+fn spawn_import(url: &str, config: &str, api: &str, graph: &Path, extra: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_imspec"))
+        .args(["import", api])
+        .arg(graph)
+        .args(["--endpoint", url, "--config", config])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run imspec import")
+}
+
 fn import(url: &str, config: &str, api: &str, graph: &Path, extra: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_imspec"))
         .args(["import", api])
@@ -263,15 +276,7 @@ fn an_import_killed_three_times_resumes_to_the_same_end() {
     let clean: u64 = g.valid.values().map(|t| (t.len() as u64).div_ceil(20)).sum();
     let mut kills = 0;
     for wait_ms in [700, 1500, 2300] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_imspec"))
-            .args(["import", shape.api])
-            .arg(&g.path)
-            .args(["--endpoint", &url, "--config", &config])
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("run imspec import");
+        let mut child = spawn_import(&url, &config, shape.api, &g.path, &args);
         std::thread::sleep(Duration::from_millis(wait_ms));
         if child.try_wait().expect("status").is_none() {
             child.kill().expect("SIGKILL");
@@ -301,15 +306,7 @@ fn a_killed_easemob_import_is_reconciled_by_listing() {
     let g = graph(&dir, "graph", shape, 40, 30);
     let report_path = dir.join("report.jsonl");
     let args = ["--concurrency", "4", "--report", report_path.to_str().expect("a UTF-8 path")];
-    let mut child = Command::new(env!("CARGO_BIN_EXE_imspec"))
-        .args(["import", shape.api])
-        .arg(&g.path)
-        .args(["--endpoint", &url, "--config", &config])
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("run imspec import");
+    let mut child = spawn_import(&url, &config, shape.api, &g.path, &args);
     std::thread::sleep(Duration::from_millis(900));
     let _ = child.kill();
     let _ = child.wait();

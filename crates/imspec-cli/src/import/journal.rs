@@ -162,13 +162,14 @@ impl Journal {
         tx.commit().map_err(err(&path))
     }
 
-    /// Edges to send again on a rerun: those that failed before any service could act on them
-    /// (a transport failure, no code).
+    /// Edges to send again on a rerun: those no service can have acted on — a transport
+    /// failure (no code, a reason) or never attempted.
     pub fn retry_transport_failures(&self) -> Result<u64, JournalError> {
         self.conn
             .execute(
                 "UPDATE edges SET state = ?1, outcome = NULL, reason = NULL
-                 WHERE state = ?2 AND outcome = 'failed' AND code IS NULL AND reason IS NOT NULL",
+                 WHERE state = ?2 AND ((outcome = 'failed' AND code IS NULL AND reason IS NOT NULL)
+                                       OR outcome = 'not_attempted')",
                 params![PENDING, SETTLED],
             )
             .map(|n| n as u64)

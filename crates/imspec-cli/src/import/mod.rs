@@ -26,23 +26,53 @@ use journal::{Fingerprint, Journal, Row, Settled, Shared, Write};
 use shape::Fixed;
 
 /// What `imspec import` was asked.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct Args {
+    #[arg(help = crate::api_help())]
     pub api: String,
+    /// The graph: JSONL, or CSV with a header row (by extension, or --format).
     pub graph: PathBuf,
+    /// `jsonl` or `csv`.
+    #[arg(long)]
     pub format: Option<String>,
+    /// The journal (SQLite); default GRAPH.journal.
+    #[arg(long)]
     pub journal: Option<PathBuf>,
+    /// Write one JSON line per input edge: line, requester, user, outcome, code.
+    #[arg(long)]
     pub report: Option<PathBuf>,
+    /// Credentials (TOML); the built-in demo file when absent.
+    #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Base URL of the service; an embedded emulator when absent.
+    #[arg(long)]
     pub endpoint: Option<String>,
+    /// A path/query parameter or a request-level body field for every call (`AddType=...`).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
+    /// Register every requester and target first (already registered is fine).
+    #[arg(long)]
     pub register: bool,
+    /// Check every added edge afterwards and report what the service does not hold.
+    #[arg(long)]
     pub verify: bool,
+    /// Validate every line and send nothing.
+    #[arg(long)]
     pub dry_run: bool,
+    /// Start over: discard the journal.
+    #[arg(long)]
     pub restart: bool,
+    /// Fraction of the documented rate kept in reserve (default 0.10).
+    #[arg(long)]
     pub margin: Option<f64>,
+    /// Calls in flight at once (pacing still bounds the rate).
+    #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
+    /// Keep the journal in memory (no resume; measures the journal's cost).
+    #[arg(long)]
     pub no_journal: bool,
+    /// Benchmarks only, against an emulator with rate limits off: no pacing at all.
+    #[arg(long, hide = true)]
     pub unpaced: bool,
 }
 
