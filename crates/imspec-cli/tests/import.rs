@@ -357,7 +357,7 @@ fn a_journal_of_another_file_is_refused() {
     let run = import(&url, &config, shape.api, &g.path, &j);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
-        run.stderr.contains(journal.to_str().expect("a UTF-8 path")) && run.stderr.contains("input"),
+        run.stderr.contains(journal.to_str().expect("a UTF-8 path")) && run.stderr.contains("input file differs"),
         "{}",
         run.stderr
     );

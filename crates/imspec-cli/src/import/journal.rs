@@ -26,7 +26,7 @@ pub struct Fingerprint {
 
 impl Fingerprint {
     fn parts(&self) -> [(&'static str, &str); 4] {
-        [("input", &self.input), ("api", &self.api), ("app", &self.app), ("params", &self.params)]
+        [("input file", &self.input), ("API", &self.api), ("app", &self.app), ("parameters", &self.params)]
     }
 }
 

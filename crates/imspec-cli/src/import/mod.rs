@@ -127,9 +127,10 @@ pub fn run(args: &Args) -> Result<Ended, InputError> {
     if journal.loaded().map_err(|e| InputError(e.0))? {
         if let Err(differs) = journal.check_fingerprint(&fingerprint) {
             return Err(InputError(format!(
-                "journal {} was made for another {} (rerun with --restart to start over, or give --journal another file)",
+                "journal {} was made for another run: its {} differ{} (rerun with --restart to start over, or give --journal another file)",
                 journal_path.display(),
-                differs.join(", ")
+                differs.join(", "),
+                if differs.len() == 1 { "s" } else { "" }
             )));
         }
     } else {
