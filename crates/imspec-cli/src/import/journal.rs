@@ -8,6 +8,7 @@
 //! (requester, line): a call's edges share a page or two, so marking them costs little.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -244,14 +245,44 @@ impl Journal {
                     "UPDATE edges SET state = ?1, outcome = ?2, code = ?3, reason = ?4 WHERE requester = ?5 AND line = ?6",
                 )
                 .map_err(err(&path))?;
+            // A call's edges are the pending ones of one requester between two lines (chunks
+            // are cut from the journal's (requester, line) order): one statement marks them all,
+            // and one settles them when they share their outcome.
+            let mut flight_range = tx
+                .prepare_cached(
+                    "UPDATE edges SET state = ?1 WHERE requester = ?2 AND line BETWEEN ?3 AND ?4 AND state = ?5",
+                )
+                .map_err(err(&path))?;
+            let mut settle_range = tx
+                .prepare_cached(
+                    "UPDATE edges SET state = ?1, outcome = ?2, code = ?3, reason = ?4
+                     WHERE requester = ?5 AND line BETWEEN ?6 AND ?7 AND state = ?8",
+                )
+                .map_err(err(&path))?;
             for w in writes {
                 match w {
-                    Write::InFlight(keys) => {
-                        for (requester, line) in keys {
-                            flight.execute(params![IN_FLIGHT, requester, *line as i64]).map_err(err(&path))?;
+                    Write::InFlight(keys) => match chunk_range(keys.iter()) {
+                        Some((requester, first, last)) => {
+                            flight_range
+                                .execute(params![IN_FLIGHT, requester, first, last, PENDING])
+                                .map_err(err(&path))?;
                         }
+                        None => {
+                            for (requester, line) in keys {
+                                flight.execute(params![IN_FLIGHT, requester, *line as i64]).map_err(err(&path))?;
+                            }
+                        }
+                    },
+                    Write::SettleChunk(settled)
+                        if settled.windows(2).all(|w| w[0].1 == w[1].1)
+                            && let (Some((requester, first, last)), Some((_, s))) =
+                                (chunk_range(settled.iter().map(|(k, _)| k)), settled.first()) =>
+                    {
+                        settle_range
+                            .execute(params![SETTLED, s.outcome, s.code, s.reason, requester, first, last, IN_FLIGHT])
+                            .map_err(err(&path))?;
                     }
-                    Write::Settle(settled) => {
+                    Write::Settle(settled) | Write::SettleChunk(settled) => {
                         for ((requester, line), s) in settled {
                             settle
                                 .execute(params![SETTLED, s.outcome, s.code, s.reason, requester, *line as i64])
@@ -379,47 +410,85 @@ impl Journal {
 /// A write of the send phase.
 #[derive(Debug, Clone)]
 pub enum Write {
-    /// Edges whose call is about to be made.
+    /// The edges of a call about to be made.
     InFlight(Vec<Key>),
     /// Edges whose outcome is known.
     Settle(Vec<(Key, Settled)>),
+    /// The edges of one call (marked in flight), now answered.
+    SettleChunk(Vec<(Key, Settled)>),
+}
+
+/// The requester and the first and last line of a call's edges, when they have one requester.
+fn chunk_range<'a>(mut keys: impl Iterator<Item = &'a Key>) -> Option<(&'a str, i64, i64)> {
+    let (requester, line) = keys.next()?;
+    let (mut first, mut last) = (*line, *line);
+    for (r, l) in keys {
+        if r != requester {
+            return None;
+        }
+        (first, last) = (first.min(*l), last.max(*l));
+    }
+    Some((requester, first as i64, last as i64))
 }
 
 /// An edge's key in the journal: (requester, line).
 pub type Key = (String, u64);
 
-/// The journal shared by the send phase's tasks, with group commit: a write joins a queue;
-/// whoever holds the journal next commits everything queued in one transaction. A write
-/// returns once a commit holding it is done, so "in flight" is on disk before the call.
+/// The journal shared by the send phase's tasks, with group commit: writes go to one writer
+/// thread, which commits everything queued by the time it is free in one transaction and then
+/// answers each write, so "in flight" is on disk before the call is made.
 pub struct Shared {
-    journal: std::sync::Mutex<Journal>,
-    queue: std::sync::Mutex<Vec<Write>>,
-    /// A failed group commit fails every write it held, and every later one.
-    failed: std::sync::Mutex<Option<String>>,
+    journal: Arc<Mutex<Journal>>,
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Benchmarks only: the send phase records nothing (what the journal's writes cost).
+    skip: bool,
 }
 
+type Job = (Write, tokio::sync::oneshot::Sender<Result<(), String>>);
+
 impl Shared {
-    pub fn new(journal: Journal) -> Shared {
-        Shared { journal: std::sync::Mutex::new(journal), queue: Default::default(), failed: Default::default() }
+    pub fn new(journal: Journal, skip_writes: bool) -> Shared {
+        let journal = Arc::new(Mutex::new(journal));
+        let (tx, rx) = mpsc::channel::<Job>();
+        let for_writer = Arc::clone(&journal);
+        let writer = std::thread::spawn(move || {
+            while let Ok(first) = rx.recv() {
+                let mut jobs = vec![first];
+                jobs.extend(rx.try_iter());
+                let (writes, acks): (Vec<Write>, Vec<_>) = jobs.into_iter().unzip();
+                let done = for_writer.lock().unwrap_or_else(PoisonError::into_inner).apply(&writes).map_err(|e| e.0);
+                for ack in acks {
+                    let _ = ack.send(done.clone());
+                }
+            }
+        });
+        Shared { journal, jobs: Mutex::new(Some(tx)), writer: Mutex::new(Some(writer)), skip: skip_writes }
     }
 
-    pub fn lock(&self) -> std::sync::MutexGuard<'_, Journal> {
-        self.journal.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    pub fn lock(&self) -> MutexGuard<'_, Journal> {
+        self.journal.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Queues `w` and returns once it is committed (blocking: call off the async threads).
-    pub fn write(&self, w: Write) -> Result<(), JournalError> {
-        self.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(w);
-        let mut journal = self.lock();
-        let batch = std::mem::take(&mut *self.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-        if !batch.is_empty()
-            && let Err(e) = journal.apply(&batch)
-        {
-            *self.failed.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(e.0);
+    /// Returns once `w` is committed.
+    pub async fn write(&self, w: Write) -> Result<(), String> {
+        if self.skip {
+            return Ok(());
         }
-        match self.failed.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref() {
-            Some(e) => Err(JournalError(e.clone())),
-            None => Ok(()),
+        let (ack, done) = tokio::sync::oneshot::channel();
+        let sent = self.jobs.lock().unwrap_or_else(PoisonError::into_inner).as_ref().map(|tx| tx.send((w, ack)));
+        match sent {
+            Some(Ok(())) => done.await.map_err(|_| "the journal's writer stopped".to_owned())?,
+            _ => Err("the journal's writer stopped".to_owned()),
+        }
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        drop(self.jobs.lock().unwrap_or_else(PoisonError::into_inner).take());
+        if let Some(writer) = self.writer.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            let _ = writer.join();
         }
     }
 }

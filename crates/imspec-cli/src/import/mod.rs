@@ -74,6 +74,9 @@ pub struct Args {
     /// Benchmarks only, against an emulator with rate limits off: no pacing at all.
     #[arg(long, hide = true)]
     pub unpaced: bool,
+    /// Benchmarks only: record no outcome while sending (the journal's cost, measured).
+    #[arg(long, hide = true)]
+    pub bench_skip_writes: bool,
 }
 
 /// How the run ended: exit 0 (every edge succeeded), 1 (some did not), or 2 (unreadable input,
@@ -148,7 +151,7 @@ pub fn run(args: &Args) -> Result<Ended, InputError> {
             Pacing { margin: args.margin.unwrap_or(options.pacing.margin), unpaced: args.unpaced, ..options.pacing };
         let client = VendorClient::at(entry.info.vendor, &config, &base, options)
             .map_err(|e| InputError(format!("--endpoint: {e}")))?;
-        let journal = Arc::new(Shared::new(journal));
+        let journal = Arc::new(Shared::new(journal, args.bench_skip_writes));
         let started = Instant::now();
         let mut notes = Notes::default();
         if !args.dry_run {
@@ -387,7 +390,7 @@ async fn send_chunk(
     progress: &progress::Progress,
 ) -> Result<(), String> {
     let keys: Vec<journal::Key> = chunk.iter().map(Row::key).collect();
-    write(journal, Write::InFlight(keys.clone())).await?;
+    journal.write(Write::InFlight(keys.clone())).await?;
     let items: Vec<Value> = chunk.iter().map(|r| serde_json::from_str(&r.item).unwrap_or(Value::Null)).collect();
     let requester = shape::requester_key(entry).map(|_| chunk[0].requester.as_str());
     let (body, params) = shape::request(entry, fixed, requester, items);
@@ -418,17 +421,9 @@ async fn send_chunk(
     let settled: Vec<(journal::Key, Settled)> = keys.into_iter().zip(outcomes).collect();
     let failed =
         settled.iter().filter(|(_, s)| !Outcome::from_word(&s.outcome).is_some_and(Outcome::is_success)).count();
-    write(journal, Write::Settle(settled)).await?;
+    journal.write(Write::SettleChunk(settled)).await?;
     progress.advance(chunk.len() as u64, failed as u64);
     Ok(())
-}
-
-/// A journal write of the send phase, off the async threads (it may wait for a commit).
-async fn write(journal: &Arc<Shared>, w: Write) -> Result<(), String> {
-    let journal = Arc::clone(journal);
-    tokio::task::spawn_blocking(move || journal.write(w).map_err(|e| e.0))
-        .await
-        .map_err(|e| format!("the journal's writer stopped: {e}"))?
 }
 
 /// Whether the service holds each edge (the requester's list holds the target), asked of the
