@@ -140,16 +140,11 @@ fn timed(mut command: Command) -> Result<Times, String> {
 /// `/proc/self/stat`); zero where there is no such file.
 fn children_cpu() -> Duration {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name, which ends with the last `)`: state is field 3.
-    let fields: Vec<u64> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest)
-        .unwrap_or("")
-        .split_whitespace()
-        .filter_map(|f| f.parse().ok())
-        .collect();
-    // Without the state letter, cutime (field 16) and cstime (17) are at 12 and 13.
-    let ticks = fields.get(12).copied().unwrap_or(0) + fields.get(13).copied().unwrap_or(0);
+    // The fields after the command name, which ends with the last `)`: state (field 3) first,
+    // so cutime (field 16) and cstime (17) are at 13 and 14. Some fields are negative.
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+    let field = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = field(13) + field(14);
     // USER_HZ: 100 on Linux.
     Duration::from_millis(ticks * 10)
 }
