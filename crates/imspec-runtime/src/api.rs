@@ -266,14 +266,16 @@ pub struct ApiInfo {
 /// Where a code's row is: the API's own table or its vendor's shared one, at an index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorAt {
+    /// A row of the API's own `errors`.
     Api(usize),
+    /// A row of the vendor's shared `vendor.errors`.
     Vendor(usize),
 }
 
 impl ApiInfo {
-    /// Where the row of a code is. The one place of the rule "an API's entry overrides its
-    /// vendor's entry for the same code": the client, the emulator and the generated error
-    /// enums all look codes up here.
+    /// Where the row of a code is. The runtime's one place of the rule "an API's entry
+    /// overrides its vendor's entry for the same code" (the spec side's is `Api::error` of
+    /// imspec-spec): the client, the emulator and the generated error enums look codes up here.
     pub fn error_at(&self, code: &Code) -> Option<ErrorAt> {
         match self.errors.iter().position(|e| &e.code == code) {
             Some(i) => Some(ErrorAt::Api(i)),
