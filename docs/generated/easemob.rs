@@ -64,123 +64,222 @@ pub const VENDOR: ::imspec_runtime::VendorInfo = ::imspec_runtime::VendorInfo {
             ("duration", ::imspec_runtime::Fill::ElapsedMs),
         ],
     },
-    errors: &[
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Str(
-                ::std::borrow::Cow::Borrowed("reach_limit"),
-            ),
-            name: "ReachLimit",
-            class: ::imspec_runtime::ErrorClass::RateLimited,
-            meaning: "Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented.",
-            message: ::std::option::Option::Some("This request has reached api limit"),
-            http_status: ::std::option::Option::Some(429u16),
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Str(
-                ::std::borrow::Cow::Borrowed("resource_limited"),
-            ),
-            name: "ResourceLimited",
-            class: ::imspec_runtime::ErrorClass::RateLimited,
-            meaning: "Rate limiting of the free (community) edition: its limits are exceeded.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::Some(429u16),
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Str(
-                ::std::borrow::Cow::Borrowed("illegal_argument"),
-            ),
-            name: "IllegalArgument",
-            class: ::imspec_runtime::ErrorClass::CallerError,
-            meaning: "An argument of the request is illegal.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::Some(400u16),
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Str(
-                ::std::borrow::Cow::Borrowed("json_parse"),
-            ),
-            name: "JsonParse",
-            class: ::imspec_runtime::ErrorClass::CallerError,
-            meaning: "The request body cannot be parsed as JSON.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::Some(400u16),
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Str(
-                ::std::borrow::Cow::Borrowed("invalid_grant"),
-            ),
-            name: "InvalidGrant",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "The token request was refused: its grant (grant_type, client_id, client_secret) is invalid.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::Some(400u16),
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Str(
-                ::std::borrow::Cow::Borrowed("unauthorized"),
-            ),
-            name: "Unauthorized",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "调用 RESTful 接口发送请求时使用的 App Token 过期或未传入 App Token。",
-            message: ::std::option::Option::Some(
-                "Unable to authenticate due to expired access token",
-            ),
-            http_status: ::std::option::Option::Some(401u16),
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Str(
-                ::std::borrow::Cow::Borrowed("auth_bad_access_token"),
-            ),
-            name: "AuthBadAccessToken",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "调用 RESTful 接口发送请求时使用的 App Token 格式错误。",
-            message: ::std::option::Option::Some(
-                "Unable to authenticate due to corrupt access token",
-            ),
-            http_status: ::std::option::Option::Some(401u16),
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Str(
-                ::std::borrow::Cow::Borrowed("forbidden_op"),
-            ),
-            name: "ForbiddenOp",
-            class: ::imspec_runtime::ErrorClass::Permanent,
-            meaning: "The operation is forbidden (for example a service that is not enabled for the app).",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::Some(403u16),
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Str(
-                ::std::borrow::Cow::Borrowed("exceed_limit"),
-            ),
-            name: "ExceedLimit",
-            class: ::imspec_runtime::ErrorClass::Permanent,
-            meaning: "A limit of the app or of a user is exceeded.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::Some(403u16),
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Str(
-                ::std::borrow::Cow::Borrowed("organization_application_not_found"),
-            ),
-            name: "OrganizationApplicationNotFound",
-            class: ::imspec_runtime::ErrorClass::CallerError,
-            meaning: "No app exists for the org_name / app_name of the request path.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::Some(404u16),
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Str(
-                ::std::borrow::Cow::Borrowed("service_resource_not_found"),
-            ),
-            name: "ServiceResourceNotFound",
-            class: ::imspec_runtime::ErrorClass::Permanent,
-            meaning: "用户不存在。",
-            message: ::std::option::Option::Some("Service resource not found"),
-            http_status: ::std::option::Option::Some(404u16),
-        },
-    ],
+    errors: ERRORS,
 };
+/// The codes every API of Easemob (环信) IM RESTful API shares, from `vendor.yaml` (11 codes).
+pub const ERRORS: &[::imspec_runtime::ErrorRow] = &[
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Str(::std::borrow::Cow::Borrowed("reach_limit")),
+        name: "ReachLimit",
+        class: ::imspec_runtime::ErrorClass::RateLimited,
+        meaning: "Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::Some("This request has reached api limit"),
+        http_status: ::std::option::Option::Some(429u16),
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Str(
+            ::std::borrow::Cow::Borrowed("resource_limited"),
+        ),
+        name: "ResourceLimited",
+        class: ::imspec_runtime::ErrorClass::RateLimited,
+        meaning: "Rate limiting of the free (community) edition: its limits are exceeded.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::Some(429u16),
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Str(
+            ::std::borrow::Cow::Borrowed("illegal_argument"),
+        ),
+        name: "IllegalArgument",
+        class: ::imspec_runtime::ErrorClass::CallerError,
+        meaning: "An argument of the request is illegal.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::Some(400u16),
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Str(::std::borrow::Cow::Borrowed("json_parse")),
+        name: "JsonParse",
+        class: ::imspec_runtime::ErrorClass::CallerError,
+        meaning: "The request body cannot be parsed as JSON.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::Some(400u16),
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Str(::std::borrow::Cow::Borrowed("invalid_grant")),
+        name: "InvalidGrant",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "The token request was refused: its grant (grant_type, client_id, client_secret) is invalid.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::Some(400u16),
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Str(::std::borrow::Cow::Borrowed("unauthorized")),
+        name: "Unauthorized",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "调用 RESTful 接口发送请求时使用的 App Token 过期或未传入 App Token。",
+        advice: ::std::option::Option::Some("请传入有效 token。"),
+        message: ::std::option::Option::Some(
+            "Unable to authenticate due to expired access token",
+        ),
+        http_status: ::std::option::Option::Some(401u16),
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Str(
+            ::std::borrow::Cow::Borrowed("auth_bad_access_token"),
+        ),
+        name: "AuthBadAccessToken",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "调用 RESTful 接口发送请求时使用的 App Token 格式错误。",
+        advice: ::std::option::Option::Some("请传入有效 token。"),
+        message: ::std::option::Option::Some(
+            "Unable to authenticate due to corrupt access token",
+        ),
+        http_status: ::std::option::Option::Some(401u16),
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Str(::std::borrow::Cow::Borrowed("forbidden_op")),
+        name: "ForbiddenOp",
+        class: ::imspec_runtime::ErrorClass::Permanent,
+        meaning: "The operation is forbidden (for example a service that is not enabled for the app).",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::Some(403u16),
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Str(::std::borrow::Cow::Borrowed("exceed_limit")),
+        name: "ExceedLimit",
+        class: ::imspec_runtime::ErrorClass::Permanent,
+        meaning: "A limit of the app or of a user is exceeded.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::Some(403u16),
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Str(
+            ::std::borrow::Cow::Borrowed("organization_application_not_found"),
+        ),
+        name: "OrganizationApplicationNotFound",
+        class: ::imspec_runtime::ErrorClass::CallerError,
+        meaning: "No app exists for the org_name / app_name of the request path.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::Some(404u16),
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Str(
+            ::std::borrow::Cow::Borrowed("service_resource_not_found"),
+        ),
+        name: "ServiceResourceNotFound",
+        class: ::imspec_runtime::ErrorClass::Permanent,
+        meaning: "用户不存在。",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::Some("Service resource not found"),
+        http_status: ::std::option::Option::Some(404u16),
+    },
+];
+/// A code every API of this vendor shares (a row of [`ERRORS`]). An API's `ErrorCode`
+/// holds it as `ErrorCode::Vendor`, unless the API's own table lists the same code.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::marker::Copy,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum VendorError {
+    /// `reach_limit` (HTTP 429) — Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented.
+    ///
+    /// Class: `rate_limited`.
+    ReachLimit,
+    /// `resource_limited` (HTTP 429) — Rate limiting of the free (community) edition: its limits are exceeded.
+    ///
+    /// Class: `rate_limited`.
+    ResourceLimited,
+    /// `illegal_argument` (HTTP 400) — An argument of the request is illegal.
+    ///
+    /// Class: `caller_error`.
+    IllegalArgument,
+    /// `json_parse` (HTTP 400) — The request body cannot be parsed as JSON.
+    ///
+    /// Class: `caller_error`.
+    JsonParse,
+    /// `invalid_grant` (HTTP 400) — The token request was refused: its grant (grant_type, client_id, client_secret) is invalid.
+    ///
+    /// Class: `auth`.
+    InvalidGrant,
+    /// `unauthorized` (HTTP 401) — 调用 RESTful 接口发送请求时使用的 App Token 过期或未传入 App Token。
+    ///
+    /// Advice: 请传入有效 token。
+    ///
+    /// Class: `auth`.
+    Unauthorized,
+    /// `auth_bad_access_token` (HTTP 401) — 调用 RESTful 接口发送请求时使用的 App Token 格式错误。
+    ///
+    /// Advice: 请传入有效 token。
+    ///
+    /// Class: `auth`.
+    AuthBadAccessToken,
+    /// `forbidden_op` (HTTP 403) — The operation is forbidden (for example a service that is not enabled for the app).
+    ///
+    /// Class: `permanent`.
+    ForbiddenOp,
+    /// `exceed_limit` (HTTP 403) — A limit of the app or of a user is exceeded.
+    ///
+    /// Class: `permanent`.
+    ExceedLimit,
+    /// `organization_application_not_found` (HTTP 404) — No app exists for the org_name / app_name of the request path.
+    ///
+    /// Class: `caller_error`.
+    OrganizationApplicationNotFound,
+    /// `service_resource_not_found` (HTTP 404) — 用户不存在。
+    ///
+    /// Class: `permanent`.
+    ServiceResourceNotFound,
+}
+impl VendorError {
+    /// Every shared code, in the order of [`ERRORS`].
+    pub const ALL: &'static [VendorError] = &[
+        VendorError::ReachLimit,
+        VendorError::ResourceLimited,
+        VendorError::IllegalArgument,
+        VendorError::JsonParse,
+        VendorError::InvalidGrant,
+        VendorError::Unauthorized,
+        VendorError::AuthBadAccessToken,
+        VendorError::ForbiddenOp,
+        VendorError::ExceedLimit,
+        VendorError::OrganizationApplicationNotFound,
+        VendorError::ServiceResourceNotFound,
+    ];
+    /// The code's row: code, class, meaning, advice.
+    pub fn row(self) -> &'static ::imspec_runtime::ErrorRow {
+        match self {
+            VendorError::ReachLimit => &ERRORS[0],
+            VendorError::ResourceLimited => &ERRORS[1],
+            VendorError::IllegalArgument => &ERRORS[2],
+            VendorError::JsonParse => &ERRORS[3],
+            VendorError::InvalidGrant => &ERRORS[4],
+            VendorError::Unauthorized => &ERRORS[5],
+            VendorError::AuthBadAccessToken => &ERRORS[6],
+            VendorError::ForbiddenOp => &ERRORS[7],
+            VendorError::ExceedLimit => &ERRORS[8],
+            VendorError::OrganizationApplicationNotFound => &ERRORS[9],
+            VendorError::ServiceResourceNotFound => &ERRORS[10],
+        }
+    }
+}
+impl ::std::fmt::Display for VendorError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        write!(f, "{} {}", self.row().code, self.row().meaning)
+    }
+}
 static VENDOR_REF: &::imspec_runtime::VendorInfo = &VENDOR;
 /// A client of every API of Easemob (环信) IM RESTful API: typed requests in, one typed outcome per item out.
 ///
@@ -486,122 +585,7 @@ pub mod contact_remove {
         paging: ::std::option::Option::None,
         already_registered: ::std::option::Option::None,
         vendor: &super::VENDOR,
-        errors: &[
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("unauthorized"),
-                ),
-                name: "Unauthorized",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "token 不合法，可能过期或 token 错误。",
-                message: ::std::option::Option::Some("Unable to authenticate (OAuth)"),
-                http_status: ::std::option::Option::Some(401u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("service_resource_not_found"),
-                ),
-                name: "ServiceResourceNotFound",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "要移除或被移除好友的用户 ID 不存在。",
-                message: ::std::option::Option::Some("Service resource not found"),
-                http_status: ::std::option::Option::Some(404u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("reach_limit"),
-                ),
-                name: "ReachLimit",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented.",
-                message: ::std::option::Option::Some(
-                    "This request has reached api limit",
-                ),
-                http_status: ::std::option::Option::Some(429u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("resource_limited"),
-                ),
-                name: "ResourceLimited",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "Rate limiting of the free (community) edition: its limits are exceeded.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(429u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("illegal_argument"),
-                ),
-                name: "IllegalArgument",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "An argument of the request is illegal.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(400u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("json_parse"),
-                ),
-                name: "JsonParse",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "The request body cannot be parsed as JSON.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(400u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("invalid_grant"),
-                ),
-                name: "InvalidGrant",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The token request was refused: its grant (grant_type, client_id, client_secret) is invalid.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(400u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("auth_bad_access_token"),
-                ),
-                name: "AuthBadAccessToken",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "调用 RESTful 接口发送请求时使用的 App Token 格式错误。",
-                message: ::std::option::Option::Some(
-                    "Unable to authenticate due to corrupt access token",
-                ),
-                http_status: ::std::option::Option::Some(401u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("forbidden_op"),
-                ),
-                name: "ForbiddenOp",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "The operation is forbidden (for example a service that is not enabled for the app).",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(403u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("exceed_limit"),
-                ),
-                name: "ExceedLimit",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "A limit of the app or of a user is exceeded.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(403u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("organization_application_not_found"),
-                ),
-                name: "OrganizationApplicationNotFound",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "No app exists for the org_name / app_name of the request path.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(404u16),
-            },
-        ],
+        errors: ERRORS,
         #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::None,
@@ -907,7 +891,34 @@ pub mod contact_remove {
         )]
         pub nickname: ::std::option::Option<::std::string::String>,
     }
-    /// Every code this API can answer: its own error table and the vendor's shared codes (11 in all).
+    /// This API's own error table (the codes its vendor shares are in `super::ERRORS`).
+    pub const ERRORS: &[::imspec_runtime::ErrorRow] = &[
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("unauthorized"),
+            ),
+            name: "Unauthorized",
+            class: ::imspec_runtime::ErrorClass::Auth,
+            meaning: "token 不合法，可能过期或 token 错误。",
+            advice: ::std::option::Option::Some("使用新的 token 访问。"),
+            message: ::std::option::Option::Some("Unable to authenticate (OAuth)"),
+            http_status: ::std::option::Option::Some(401u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("service_resource_not_found"),
+            ),
+            name: "ServiceResourceNotFound",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "要移除或被移除好友的用户 ID 不存在。",
+            advice: ::std::option::Option::Some(
+                "检查要移除和被移除的用户 ID 是否存在。",
+            ),
+            message: ::std::option::Option::Some("Service resource not found"),
+            http_status: ::std::option::Option::Some(404u16),
+        },
+    ];
+    /// Every code this API can answer, for one `match`: its own error table (2 codes, [`ERRORS`]), the codes its vendor shares as `ErrorCode::Vendor` ([`super::VendorError`]), and `Unknown`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
@@ -929,253 +940,44 @@ pub mod contact_remove {
         ///
         /// Class: `permanent`.
         ServiceResourceNotFound,
-        /// `reach_limit` (HTTP 429) — Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented.
-        ///
-        /// Class: `rate_limited`.
-        ReachLimit,
-        /// `resource_limited` (HTTP 429) — Rate limiting of the free (community) edition: its limits are exceeded.
-        ///
-        /// Class: `rate_limited`.
-        ResourceLimited,
-        /// `illegal_argument` (HTTP 400) — An argument of the request is illegal.
-        ///
-        /// Class: `caller_error`.
-        IllegalArgument,
-        /// `json_parse` (HTTP 400) — The request body cannot be parsed as JSON.
-        ///
-        /// Class: `caller_error`.
-        JsonParse,
-        /// `invalid_grant` (HTTP 400) — The token request was refused: its grant (grant_type, client_id, client_secret) is invalid.
-        ///
-        /// Class: `auth`.
-        InvalidGrant,
-        /// `auth_bad_access_token` (HTTP 401) — 调用 RESTful 接口发送请求时使用的 App Token 格式错误。
-        ///
-        /// Advice: 请传入有效 token。
-        ///
-        /// Class: `auth`.
-        AuthBadAccessToken,
-        /// `forbidden_op` (HTTP 403) — The operation is forbidden (for example a service that is not enabled for the app).
-        ///
-        /// Class: `permanent`.
-        ForbiddenOp,
-        /// `exceed_limit` (HTTP 403) — A limit of the app or of a user is exceeded.
-        ///
-        /// Class: `permanent`.
-        ExceedLimit,
-        /// `organization_application_not_found` (HTTP 404) — No app exists for the org_name / app_name of the request path.
-        ///
-        /// Class: `caller_error`.
-        OrganizationApplicationNotFound,
+        /// A code every API of the vendor shares, and this API's own table does not list.
+        Vendor(super::VendorError),
         /// A code the spec does not list.
         Unknown(::imspec_runtime::Code),
     }
+    impl ErrorCode {
+        /// The API's own codes, in the order of [`ERRORS`].
+        const OWN: &'static [ErrorCode] = &[
+            ErrorCode::Unauthorized,
+            ErrorCode::ServiceResourceNotFound,
+        ];
+    }
     impl ::imspec_runtime::VendorCode for ErrorCode {
         fn from_code(code: &::imspec_runtime::Code) -> Self {
-            match code {
-                ::imspec_runtime::Code::Str(s) if s == "unauthorized" => {
-                    ErrorCode::Unauthorized
+            match INFO.error_at(code) {
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Api(i)) => {
+                    ErrorCode::OWN[i].clone()
                 }
-                ::imspec_runtime::Code::Str(s) if s == "service_resource_not_found" => {
-                    ErrorCode::ServiceResourceNotFound
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Vendor(i)) => {
+                    ErrorCode::Vendor(super::VendorError::ALL[i])
                 }
-                ::imspec_runtime::Code::Str(s) if s == "reach_limit" => {
-                    ErrorCode::ReachLimit
-                }
-                ::imspec_runtime::Code::Str(s) if s == "resource_limited" => {
-                    ErrorCode::ResourceLimited
-                }
-                ::imspec_runtime::Code::Str(s) if s == "illegal_argument" => {
-                    ErrorCode::IllegalArgument
-                }
-                ::imspec_runtime::Code::Str(s) if s == "json_parse" => {
-                    ErrorCode::JsonParse
-                }
-                ::imspec_runtime::Code::Str(s) if s == "invalid_grant" => {
-                    ErrorCode::InvalidGrant
-                }
-                ::imspec_runtime::Code::Str(s) if s == "auth_bad_access_token" => {
-                    ErrorCode::AuthBadAccessToken
-                }
-                ::imspec_runtime::Code::Str(s) if s == "forbidden_op" => {
-                    ErrorCode::ForbiddenOp
-                }
-                ::imspec_runtime::Code::Str(s) if s == "exceed_limit" => {
-                    ErrorCode::ExceedLimit
-                }
-                ::imspec_runtime::Code::Str(
-                    s,
-                ) if s == "organization_application_not_found" => {
-                    ErrorCode::OrganizationApplicationNotFound
-                }
-                other => ErrorCode::Unknown(other.clone()),
+                ::std::option::Option::None => ErrorCode::Unknown(code.clone()),
             }
         }
-        fn code(&self) -> ::imspec_runtime::Code {
-            match self {
-                ErrorCode::Unauthorized => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("unauthorized"),
-                    )
-                }
-                ErrorCode::ServiceResourceNotFound => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("service_resource_not_found"),
-                    )
-                }
-                ErrorCode::ReachLimit => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("reach_limit"),
-                    )
-                }
-                ErrorCode::ResourceLimited => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("resource_limited"),
-                    )
-                }
-                ErrorCode::IllegalArgument => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("illegal_argument"),
-                    )
-                }
-                ErrorCode::JsonParse => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("json_parse"),
-                    )
-                }
-                ErrorCode::InvalidGrant => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("invalid_grant"),
-                    )
-                }
-                ErrorCode::AuthBadAccessToken => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("auth_bad_access_token"),
-                    )
-                }
-                ErrorCode::ForbiddenOp => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("forbidden_op"),
-                    )
-                }
-                ErrorCode::ExceedLimit => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("exceed_limit"),
-                    )
-                }
-                ErrorCode::OrganizationApplicationNotFound => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed(
-                            "organization_application_not_found",
-                        ),
-                    )
-                }
-                ErrorCode::Unknown(code) => code.clone(),
-            }
-        }
-        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
-            match self {
-                ErrorCode::Unauthorized => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ServiceResourceNotFound => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::ReachLimit => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::ResourceLimited => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::IllegalArgument => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::JsonParse => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::InvalidGrant => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::AuthBadAccessToken => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ForbiddenOp => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::ExceedLimit => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::OrganizationApplicationNotFound => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
-        }
-        fn meaning(&self) -> &'static str {
-            match self {
-                ErrorCode::Unauthorized => {
-                    "token 不合法，可能过期或 token 错误。"
-                }
-                ErrorCode::ServiceResourceNotFound => {
-                    "要移除或被移除好友的用户 ID 不存在。"
-                }
-                ErrorCode::ReachLimit => {
-                    "Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented."
-                }
-                ErrorCode::ResourceLimited => {
-                    "Rate limiting of the free (community) edition: its limits are exceeded."
-                }
-                ErrorCode::IllegalArgument => "An argument of the request is illegal.",
-                ErrorCode::JsonParse => "The request body cannot be parsed as JSON.",
-                ErrorCode::InvalidGrant => {
-                    "The token request was refused: its grant (grant_type, client_id, client_secret) is invalid."
-                }
-                ErrorCode::AuthBadAccessToken => {
-                    "调用 RESTful 接口发送请求时使用的 App Token 格式错误。"
-                }
-                ErrorCode::ForbiddenOp => {
-                    "The operation is forbidden (for example a service that is not enabled for the app)."
-                }
-                ErrorCode::ExceedLimit => "A limit of the app or of a user is exceeded.",
-                ErrorCode::OrganizationApplicationNotFound => {
-                    "No app exists for the org_name / app_name of the request path."
-                }
-                ErrorCode::Unknown(_) => "a code the spec does not list",
-            }
-        }
-        fn advice(&self) -> ::std::option::Option<&'static str> {
-            match self {
-                ErrorCode::Unauthorized => {
-                    ::std::option::Option::Some("使用新的 token 访问。")
-                }
-                ErrorCode::ServiceResourceNotFound => {
-                    ::std::option::Option::Some(
-                        "检查要移除和被移除的用户 ID 是否存在。",
-                    )
-                }
-                ErrorCode::ReachLimit => ::std::option::Option::None,
-                ErrorCode::ResourceLimited => ::std::option::Option::None,
-                ErrorCode::IllegalArgument => ::std::option::Option::None,
-                ErrorCode::JsonParse => ::std::option::Option::None,
-                ErrorCode::InvalidGrant => ::std::option::Option::None,
-                ErrorCode::AuthBadAccessToken => {
-                    ::std::option::Option::Some("请传入有效 token。")
-                }
-                ErrorCode::ForbiddenOp => ::std::option::Option::None,
-                ErrorCode::ExceedLimit => ::std::option::Option::None,
-                ErrorCode::OrganizationApplicationNotFound => ::std::option::Option::None,
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
+        fn row(
+            &self,
+        ) -> ::std::result::Result<
+            &'static ::imspec_runtime::ErrorRow,
+            &::imspec_runtime::Code,
+        > {
+            ::std::result::Result::Ok(
+                match self {
+                    ErrorCode::Unauthorized => &ERRORS[0],
+                    ErrorCode::ServiceResourceNotFound => &ERRORS[1],
+                    ErrorCode::Vendor(shared) => shared.row(),
+                    ErrorCode::Unknown(code) => return ::std::result::Result::Err(code),
+                },
+            )
         }
     }
     impl ::std::fmt::Display for ErrorCode {
@@ -1384,152 +1186,7 @@ pub mod contacts_import {
         paging: ::std::option::Option::None,
         already_registered: ::std::option::Option::None,
         vendor: &super::VENDOR,
-        errors: &[
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("unauthorized"),
-                ),
-                name: "Unauthorized",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "token 不合法，可能过期或 token 错误。",
-                message: ::std::option::Option::Some("Unable to authenticate (OAuth)"),
-                http_status: ::std::option::Option::Some(401u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("service_resource_not_found"),
-                ),
-                name: "ServiceResourceNotFound",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "导入好友列表的用户 ID 不存在。",
-                message: ::std::option::Option::Some("Service resource not found"),
-                http_status: ::std::option::Option::Some(404u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("illegal_argument"),
-                ),
-                name: "IllegalArgument",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "请求 body 中传入的用户 ID 数量超过了 10。",
-                message: ::std::option::Option::Some("request user over flow limit:10."),
-                http_status: ::std::option::Option::Some(400u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("exceed_limit"),
-                ),
-                name: "ExceedLimit",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "调用该接口的用户的好友数量已达上限。单个用户的好友数上限与你购买的套餐包相关，详见 [IM 套餐包功能详情](/product/product_package_feature.html)。",
-                message: ::std::option::Option::Some("Inviter's contact max count."),
-                http_status: ::std::option::Option::Some(403u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("UnKnowFailed"),
-                ),
-                name: "UnknownFailed",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "因系统异常添加失败的好友的用户 ID。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("NotExistFailed"),
-                ),
-                name: "NotExistFailed",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "不存在的好友的用户 ID。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("maxLimitFailed"),
-                ),
-                name: "MaxLimitFailed",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "因导入的好友已达上限而导入失败的好友的用户 ID。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("reach_limit"),
-                ),
-                name: "ReachLimit",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented.",
-                message: ::std::option::Option::Some(
-                    "This request has reached api limit",
-                ),
-                http_status: ::std::option::Option::Some(429u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("resource_limited"),
-                ),
-                name: "ResourceLimited",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "Rate limiting of the free (community) edition: its limits are exceeded.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(429u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("json_parse"),
-                ),
-                name: "JsonParse",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "The request body cannot be parsed as JSON.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(400u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("invalid_grant"),
-                ),
-                name: "InvalidGrant",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The token request was refused: its grant (grant_type, client_id, client_secret) is invalid.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(400u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("auth_bad_access_token"),
-                ),
-                name: "AuthBadAccessToken",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "调用 RESTful 接口发送请求时使用的 App Token 格式错误。",
-                message: ::std::option::Option::Some(
-                    "Unable to authenticate due to corrupt access token",
-                ),
-                http_status: ::std::option::Option::Some(401u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("forbidden_op"),
-                ),
-                name: "ForbiddenOp",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "The operation is forbidden (for example a service that is not enabled for the app).",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(403u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("organization_application_not_found"),
-                ),
-                name: "OrganizationApplicationNotFound",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "No app exists for the org_name / app_name of the request path.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(404u16),
-            },
-        ],
+        errors: ERRORS,
         #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::None,
@@ -1804,7 +1461,91 @@ pub mod contacts_import {
             ::std::vec::Vec<::std::string::String>,
         >,
     }
-    /// Every code this API can answer: its own error table and the vendor's shared codes (14 in all).
+    /// This API's own error table (the codes its vendor shares are in `super::ERRORS`).
+    pub const ERRORS: &[::imspec_runtime::ErrorRow] = &[
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("unauthorized"),
+            ),
+            name: "Unauthorized",
+            class: ::imspec_runtime::ErrorClass::Auth,
+            meaning: "token 不合法，可能过期或 token 错误。",
+            advice: ::std::option::Option::Some("使用新的 token 访问。"),
+            message: ::std::option::Option::Some("Unable to authenticate (OAuth)"),
+            http_status: ::std::option::Option::Some(401u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("service_resource_not_found"),
+            ),
+            name: "ServiceResourceNotFound",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "导入好友列表的用户 ID 不存在。",
+            advice: ::std::option::Option::Some(
+                "检查导入好友列表的用户 ID 是否存在。",
+            ),
+            message: ::std::option::Option::Some("Service resource not found"),
+            http_status: ::std::option::Option::Some(404u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("illegal_argument"),
+            ),
+            name: "IllegalArgument",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "请求 body 中传入的用户 ID 数量超过了 10。",
+            advice: ::std::option::Option::Some(
+                "请求 body 中的 `usernames` 参数一次最多可导入 10 个用户 ID。",
+            ),
+            message: ::std::option::Option::Some("request user over flow limit:10."),
+            http_status: ::std::option::Option::Some(400u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("exceed_limit"),
+            ),
+            name: "ExceedLimit",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "调用该接口的用户的好友数量已达上限。单个用户的好友数上限与你购买的套餐包相关，详见 [IM 套餐包功能详情](/product/product_package_feature.html)。",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::Some("Inviter's contact max count."),
+            http_status: ::std::option::Option::Some(403u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("UnKnowFailed"),
+            ),
+            name: "UnknownFailed",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "因系统异常添加失败的好友的用户 ID。",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("NotExistFailed"),
+            ),
+            name: "NotExistFailed",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "不存在的好友的用户 ID。",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("maxLimitFailed"),
+            ),
+            name: "MaxLimitFailed",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "因导入的好友已达上限而导入失败的好友的用户 ID。",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+    ];
+    /// Every code this API can answer, for one `match`: its own error table (7 codes, [`ERRORS`]), the codes its vendor shares as `ErrorCode::Vendor` ([`super::VendorError`]), and `Unknown`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
@@ -1848,296 +1589,54 @@ pub mod contacts_import {
         ///
         /// Class: `permanent`.
         MaxLimitFailed,
-        /// `reach_limit` (HTTP 429) — Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented.
-        ///
-        /// Class: `rate_limited`.
-        ReachLimit,
-        /// `resource_limited` (HTTP 429) — Rate limiting of the free (community) edition: its limits are exceeded.
-        ///
-        /// Class: `rate_limited`.
-        ResourceLimited,
-        /// `json_parse` (HTTP 400) — The request body cannot be parsed as JSON.
-        ///
-        /// Class: `caller_error`.
-        JsonParse,
-        /// `invalid_grant` (HTTP 400) — The token request was refused: its grant (grant_type, client_id, client_secret) is invalid.
-        ///
-        /// Class: `auth`.
-        InvalidGrant,
-        /// `auth_bad_access_token` (HTTP 401) — 调用 RESTful 接口发送请求时使用的 App Token 格式错误。
-        ///
-        /// Advice: 请传入有效 token。
-        ///
-        /// Class: `auth`.
-        AuthBadAccessToken,
-        /// `forbidden_op` (HTTP 403) — The operation is forbidden (for example a service that is not enabled for the app).
-        ///
-        /// Class: `permanent`.
-        ForbiddenOp,
-        /// `organization_application_not_found` (HTTP 404) — No app exists for the org_name / app_name of the request path.
-        ///
-        /// Class: `caller_error`.
-        OrganizationApplicationNotFound,
+        /// A code every API of the vendor shares, and this API's own table does not list.
+        Vendor(super::VendorError),
         /// A code the spec does not list.
         Unknown(::imspec_runtime::Code),
     }
+    impl ErrorCode {
+        /// The API's own codes, in the order of [`ERRORS`].
+        const OWN: &'static [ErrorCode] = &[
+            ErrorCode::Unauthorized,
+            ErrorCode::ServiceResourceNotFound,
+            ErrorCode::IllegalArgument,
+            ErrorCode::ExceedLimit,
+            ErrorCode::UnknownFailed,
+            ErrorCode::NotExistFailed,
+            ErrorCode::MaxLimitFailed,
+        ];
+    }
     impl ::imspec_runtime::VendorCode for ErrorCode {
         fn from_code(code: &::imspec_runtime::Code) -> Self {
-            match code {
-                ::imspec_runtime::Code::Str(s) if s == "unauthorized" => {
-                    ErrorCode::Unauthorized
+            match INFO.error_at(code) {
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Api(i)) => {
+                    ErrorCode::OWN[i].clone()
                 }
-                ::imspec_runtime::Code::Str(s) if s == "service_resource_not_found" => {
-                    ErrorCode::ServiceResourceNotFound
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Vendor(i)) => {
+                    ErrorCode::Vendor(super::VendorError::ALL[i])
                 }
-                ::imspec_runtime::Code::Str(s) if s == "illegal_argument" => {
-                    ErrorCode::IllegalArgument
-                }
-                ::imspec_runtime::Code::Str(s) if s == "exceed_limit" => {
-                    ErrorCode::ExceedLimit
-                }
-                ::imspec_runtime::Code::Str(s) if s == "UnKnowFailed" => {
-                    ErrorCode::UnknownFailed
-                }
-                ::imspec_runtime::Code::Str(s) if s == "NotExistFailed" => {
-                    ErrorCode::NotExistFailed
-                }
-                ::imspec_runtime::Code::Str(s) if s == "maxLimitFailed" => {
-                    ErrorCode::MaxLimitFailed
-                }
-                ::imspec_runtime::Code::Str(s) if s == "reach_limit" => {
-                    ErrorCode::ReachLimit
-                }
-                ::imspec_runtime::Code::Str(s) if s == "resource_limited" => {
-                    ErrorCode::ResourceLimited
-                }
-                ::imspec_runtime::Code::Str(s) if s == "json_parse" => {
-                    ErrorCode::JsonParse
-                }
-                ::imspec_runtime::Code::Str(s) if s == "invalid_grant" => {
-                    ErrorCode::InvalidGrant
-                }
-                ::imspec_runtime::Code::Str(s) if s == "auth_bad_access_token" => {
-                    ErrorCode::AuthBadAccessToken
-                }
-                ::imspec_runtime::Code::Str(s) if s == "forbidden_op" => {
-                    ErrorCode::ForbiddenOp
-                }
-                ::imspec_runtime::Code::Str(
-                    s,
-                ) if s == "organization_application_not_found" => {
-                    ErrorCode::OrganizationApplicationNotFound
-                }
-                other => ErrorCode::Unknown(other.clone()),
+                ::std::option::Option::None => ErrorCode::Unknown(code.clone()),
             }
         }
-        fn code(&self) -> ::imspec_runtime::Code {
-            match self {
-                ErrorCode::Unauthorized => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("unauthorized"),
-                    )
-                }
-                ErrorCode::ServiceResourceNotFound => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("service_resource_not_found"),
-                    )
-                }
-                ErrorCode::IllegalArgument => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("illegal_argument"),
-                    )
-                }
-                ErrorCode::ExceedLimit => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("exceed_limit"),
-                    )
-                }
-                ErrorCode::UnknownFailed => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("UnKnowFailed"),
-                    )
-                }
-                ErrorCode::NotExistFailed => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("NotExistFailed"),
-                    )
-                }
-                ErrorCode::MaxLimitFailed => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("maxLimitFailed"),
-                    )
-                }
-                ErrorCode::ReachLimit => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("reach_limit"),
-                    )
-                }
-                ErrorCode::ResourceLimited => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("resource_limited"),
-                    )
-                }
-                ErrorCode::JsonParse => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("json_parse"),
-                    )
-                }
-                ErrorCode::InvalidGrant => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("invalid_grant"),
-                    )
-                }
-                ErrorCode::AuthBadAccessToken => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("auth_bad_access_token"),
-                    )
-                }
-                ErrorCode::ForbiddenOp => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("forbidden_op"),
-                    )
-                }
-                ErrorCode::OrganizationApplicationNotFound => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed(
-                            "organization_application_not_found",
-                        ),
-                    )
-                }
-                ErrorCode::Unknown(code) => code.clone(),
-            }
-        }
-        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
-            match self {
-                ErrorCode::Unauthorized => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ServiceResourceNotFound => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::IllegalArgument => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::ExceedLimit => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::UnknownFailed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::NotExistFailed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::MaxLimitFailed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::ReachLimit => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::ResourceLimited => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::JsonParse => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::InvalidGrant => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::AuthBadAccessToken => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ForbiddenOp => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::OrganizationApplicationNotFound => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
-        }
-        fn meaning(&self) -> &'static str {
-            match self {
-                ErrorCode::Unauthorized => {
-                    "token 不合法，可能过期或 token 错误。"
-                }
-                ErrorCode::ServiceResourceNotFound => {
-                    "导入好友列表的用户 ID 不存在。"
-                }
-                ErrorCode::IllegalArgument => {
-                    "请求 body 中传入的用户 ID 数量超过了 10。"
-                }
-                ErrorCode::ExceedLimit => {
-                    "调用该接口的用户的好友数量已达上限。单个用户的好友数上限与你购买的套餐包相关，详见 [IM 套餐包功能详情](/product/product_package_feature.html)。"
-                }
-                ErrorCode::UnknownFailed => {
-                    "因系统异常添加失败的好友的用户 ID。"
-                }
-                ErrorCode::NotExistFailed => "不存在的好友的用户 ID。",
-                ErrorCode::MaxLimitFailed => {
-                    "因导入的好友已达上限而导入失败的好友的用户 ID。"
-                }
-                ErrorCode::ReachLimit => {
-                    "Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented."
-                }
-                ErrorCode::ResourceLimited => {
-                    "Rate limiting of the free (community) edition: its limits are exceeded."
-                }
-                ErrorCode::JsonParse => "The request body cannot be parsed as JSON.",
-                ErrorCode::InvalidGrant => {
-                    "The token request was refused: its grant (grant_type, client_id, client_secret) is invalid."
-                }
-                ErrorCode::AuthBadAccessToken => {
-                    "调用 RESTful 接口发送请求时使用的 App Token 格式错误。"
-                }
-                ErrorCode::ForbiddenOp => {
-                    "The operation is forbidden (for example a service that is not enabled for the app)."
-                }
-                ErrorCode::OrganizationApplicationNotFound => {
-                    "No app exists for the org_name / app_name of the request path."
-                }
-                ErrorCode::Unknown(_) => "a code the spec does not list",
-            }
-        }
-        fn advice(&self) -> ::std::option::Option<&'static str> {
-            match self {
-                ErrorCode::Unauthorized => {
-                    ::std::option::Option::Some("使用新的 token 访问。")
-                }
-                ErrorCode::ServiceResourceNotFound => {
-                    ::std::option::Option::Some(
-                        "检查导入好友列表的用户 ID 是否存在。",
-                    )
-                }
-                ErrorCode::IllegalArgument => {
-                    ::std::option::Option::Some(
-                        "请求 body 中的 `usernames` 参数一次最多可导入 10 个用户 ID。",
-                    )
-                }
-                ErrorCode::ExceedLimit => ::std::option::Option::None,
-                ErrorCode::UnknownFailed => ::std::option::Option::None,
-                ErrorCode::NotExistFailed => ::std::option::Option::None,
-                ErrorCode::MaxLimitFailed => ::std::option::Option::None,
-                ErrorCode::ReachLimit => ::std::option::Option::None,
-                ErrorCode::ResourceLimited => ::std::option::Option::None,
-                ErrorCode::JsonParse => ::std::option::Option::None,
-                ErrorCode::InvalidGrant => ::std::option::Option::None,
-                ErrorCode::AuthBadAccessToken => {
-                    ::std::option::Option::Some("请传入有效 token。")
-                }
-                ErrorCode::ForbiddenOp => ::std::option::Option::None,
-                ErrorCode::OrganizationApplicationNotFound => ::std::option::Option::None,
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
+        fn row(
+            &self,
+        ) -> ::std::result::Result<
+            &'static ::imspec_runtime::ErrorRow,
+            &::imspec_runtime::Code,
+        > {
+            ::std::result::Result::Ok(
+                match self {
+                    ErrorCode::Unauthorized => &ERRORS[0],
+                    ErrorCode::ServiceResourceNotFound => &ERRORS[1],
+                    ErrorCode::IllegalArgument => &ERRORS[2],
+                    ErrorCode::ExceedLimit => &ERRORS[3],
+                    ErrorCode::UnknownFailed => &ERRORS[4],
+                    ErrorCode::NotExistFailed => &ERRORS[5],
+                    ErrorCode::MaxLimitFailed => &ERRORS[6],
+                    ErrorCode::Vendor(shared) => shared.row(),
+                    ErrorCode::Unknown(code) => return ::std::result::Result::Err(code),
+                },
+            )
         }
     }
     impl ::std::fmt::Display for ErrorCode {
@@ -2398,124 +1897,7 @@ pub mod contacts_list {
         }),
         already_registered: ::std::option::Option::None,
         vendor: &super::VENDOR,
-        errors: &[
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("unauthorized"),
-                ),
-                name: "Unauthorized",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "token 不合法，可能过期或 token 错误。",
-                message: ::std::option::Option::Some("Unable to authenticate (OAuth)"),
-                http_status: ::std::option::Option::Some(401u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("service_resource_not_found"),
-                ),
-                name: "ServiceResourceNotFound",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "获取好友列表的用户 ID 不存在。",
-                message: ::std::option::Option::Some("Service resource not found"),
-                http_status: ::std::option::Option::Some(404u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("illegal_argument"),
-                ),
-                name: "IllegalArgument",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "传入的每页好友数 `limit` 超过 50。",
-                message: ::std::option::Option::Some(
-                    "getContacts | page size more than max limit : 50",
-                ),
-                http_status: ::std::option::Option::Some(400u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("reach_limit"),
-                ),
-                name: "ReachLimit",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented.",
-                message: ::std::option::Option::Some(
-                    "This request has reached api limit",
-                ),
-                http_status: ::std::option::Option::Some(429u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("resource_limited"),
-                ),
-                name: "ResourceLimited",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "Rate limiting of the free (community) edition: its limits are exceeded.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(429u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("json_parse"),
-                ),
-                name: "JsonParse",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "The request body cannot be parsed as JSON.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(400u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("invalid_grant"),
-                ),
-                name: "InvalidGrant",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The token request was refused: its grant (grant_type, client_id, client_secret) is invalid.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(400u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("auth_bad_access_token"),
-                ),
-                name: "AuthBadAccessToken",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "调用 RESTful 接口发送请求时使用的 App Token 格式错误。",
-                message: ::std::option::Option::Some(
-                    "Unable to authenticate due to corrupt access token",
-                ),
-                http_status: ::std::option::Option::Some(401u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("forbidden_op"),
-                ),
-                name: "ForbiddenOp",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "The operation is forbidden (for example a service that is not enabled for the app).",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(403u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("exceed_limit"),
-                ),
-                name: "ExceedLimit",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "A limit of the app or of a user is exceeded.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(403u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("organization_application_not_found"),
-                ),
-                name: "OrganizationApplicationNotFound",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "No app exists for the org_name / app_name of the request path.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(404u16),
-            },
-        ],
+        errors: ERRORS,
         #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::None,
@@ -2863,7 +2245,47 @@ pub mod contacts_list {
         )]
         pub username: ::std::option::Option<::std::string::String>,
     }
-    /// Every code this API can answer: its own error table and the vendor's shared codes (11 in all).
+    /// This API's own error table (the codes its vendor shares are in `super::ERRORS`).
+    pub const ERRORS: &[::imspec_runtime::ErrorRow] = &[
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("unauthorized"),
+            ),
+            name: "Unauthorized",
+            class: ::imspec_runtime::ErrorClass::Auth,
+            meaning: "token 不合法，可能过期或 token 错误。",
+            advice: ::std::option::Option::Some("使用新的 token 访问。"),
+            message: ::std::option::Option::Some("Unable to authenticate (OAuth)"),
+            http_status: ::std::option::Option::Some(401u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("service_resource_not_found"),
+            ),
+            name: "ServiceResourceNotFound",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "获取好友列表的用户 ID 不存在。",
+            advice: ::std::option::Option::Some(
+                "检查获取好友列表的用户 ID 是否存在。",
+            ),
+            message: ::std::option::Option::Some("Service resource not found"),
+            http_status: ::std::option::Option::Some(404u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("illegal_argument"),
+            ),
+            name: "IllegalArgument",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "传入的每页好友数 `limit` 超过 50。",
+            advice: ::std::option::Option::Some("下调 `limit` 参数的值。"),
+            message: ::std::option::Option::Some(
+                "getContacts | page size more than max limit : 50",
+            ),
+            http_status: ::std::option::Option::Some(400u16),
+        },
+    ];
+    /// Every code this API can answer, for one `match`: its own error table (3 codes, [`ERRORS`]), the codes its vendor shares as `ErrorCode::Vendor` ([`super::VendorError`]), and `Unknown`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
@@ -2891,253 +2313,46 @@ pub mod contacts_list {
         ///
         /// Class: `caller_error`.
         IllegalArgument,
-        /// `reach_limit` (HTTP 429) — Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented.
-        ///
-        /// Class: `rate_limited`.
-        ReachLimit,
-        /// `resource_limited` (HTTP 429) — Rate limiting of the free (community) edition: its limits are exceeded.
-        ///
-        /// Class: `rate_limited`.
-        ResourceLimited,
-        /// `json_parse` (HTTP 400) — The request body cannot be parsed as JSON.
-        ///
-        /// Class: `caller_error`.
-        JsonParse,
-        /// `invalid_grant` (HTTP 400) — The token request was refused: its grant (grant_type, client_id, client_secret) is invalid.
-        ///
-        /// Class: `auth`.
-        InvalidGrant,
-        /// `auth_bad_access_token` (HTTP 401) — 调用 RESTful 接口发送请求时使用的 App Token 格式错误。
-        ///
-        /// Advice: 请传入有效 token。
-        ///
-        /// Class: `auth`.
-        AuthBadAccessToken,
-        /// `forbidden_op` (HTTP 403) — The operation is forbidden (for example a service that is not enabled for the app).
-        ///
-        /// Class: `permanent`.
-        ForbiddenOp,
-        /// `exceed_limit` (HTTP 403) — A limit of the app or of a user is exceeded.
-        ///
-        /// Class: `permanent`.
-        ExceedLimit,
-        /// `organization_application_not_found` (HTTP 404) — No app exists for the org_name / app_name of the request path.
-        ///
-        /// Class: `caller_error`.
-        OrganizationApplicationNotFound,
+        /// A code every API of the vendor shares, and this API's own table does not list.
+        Vendor(super::VendorError),
         /// A code the spec does not list.
         Unknown(::imspec_runtime::Code),
     }
+    impl ErrorCode {
+        /// The API's own codes, in the order of [`ERRORS`].
+        const OWN: &'static [ErrorCode] = &[
+            ErrorCode::Unauthorized,
+            ErrorCode::ServiceResourceNotFound,
+            ErrorCode::IllegalArgument,
+        ];
+    }
     impl ::imspec_runtime::VendorCode for ErrorCode {
         fn from_code(code: &::imspec_runtime::Code) -> Self {
-            match code {
-                ::imspec_runtime::Code::Str(s) if s == "unauthorized" => {
-                    ErrorCode::Unauthorized
+            match INFO.error_at(code) {
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Api(i)) => {
+                    ErrorCode::OWN[i].clone()
                 }
-                ::imspec_runtime::Code::Str(s) if s == "service_resource_not_found" => {
-                    ErrorCode::ServiceResourceNotFound
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Vendor(i)) => {
+                    ErrorCode::Vendor(super::VendorError::ALL[i])
                 }
-                ::imspec_runtime::Code::Str(s) if s == "illegal_argument" => {
-                    ErrorCode::IllegalArgument
-                }
-                ::imspec_runtime::Code::Str(s) if s == "reach_limit" => {
-                    ErrorCode::ReachLimit
-                }
-                ::imspec_runtime::Code::Str(s) if s == "resource_limited" => {
-                    ErrorCode::ResourceLimited
-                }
-                ::imspec_runtime::Code::Str(s) if s == "json_parse" => {
-                    ErrorCode::JsonParse
-                }
-                ::imspec_runtime::Code::Str(s) if s == "invalid_grant" => {
-                    ErrorCode::InvalidGrant
-                }
-                ::imspec_runtime::Code::Str(s) if s == "auth_bad_access_token" => {
-                    ErrorCode::AuthBadAccessToken
-                }
-                ::imspec_runtime::Code::Str(s) if s == "forbidden_op" => {
-                    ErrorCode::ForbiddenOp
-                }
-                ::imspec_runtime::Code::Str(s) if s == "exceed_limit" => {
-                    ErrorCode::ExceedLimit
-                }
-                ::imspec_runtime::Code::Str(
-                    s,
-                ) if s == "organization_application_not_found" => {
-                    ErrorCode::OrganizationApplicationNotFound
-                }
-                other => ErrorCode::Unknown(other.clone()),
+                ::std::option::Option::None => ErrorCode::Unknown(code.clone()),
             }
         }
-        fn code(&self) -> ::imspec_runtime::Code {
-            match self {
-                ErrorCode::Unauthorized => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("unauthorized"),
-                    )
-                }
-                ErrorCode::ServiceResourceNotFound => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("service_resource_not_found"),
-                    )
-                }
-                ErrorCode::IllegalArgument => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("illegal_argument"),
-                    )
-                }
-                ErrorCode::ReachLimit => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("reach_limit"),
-                    )
-                }
-                ErrorCode::ResourceLimited => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("resource_limited"),
-                    )
-                }
-                ErrorCode::JsonParse => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("json_parse"),
-                    )
-                }
-                ErrorCode::InvalidGrant => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("invalid_grant"),
-                    )
-                }
-                ErrorCode::AuthBadAccessToken => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("auth_bad_access_token"),
-                    )
-                }
-                ErrorCode::ForbiddenOp => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("forbidden_op"),
-                    )
-                }
-                ErrorCode::ExceedLimit => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("exceed_limit"),
-                    )
-                }
-                ErrorCode::OrganizationApplicationNotFound => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed(
-                            "organization_application_not_found",
-                        ),
-                    )
-                }
-                ErrorCode::Unknown(code) => code.clone(),
-            }
-        }
-        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
-            match self {
-                ErrorCode::Unauthorized => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ServiceResourceNotFound => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::IllegalArgument => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::ReachLimit => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::ResourceLimited => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::JsonParse => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::InvalidGrant => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::AuthBadAccessToken => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ForbiddenOp => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::ExceedLimit => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::OrganizationApplicationNotFound => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
-        }
-        fn meaning(&self) -> &'static str {
-            match self {
-                ErrorCode::Unauthorized => {
-                    "token 不合法，可能过期或 token 错误。"
-                }
-                ErrorCode::ServiceResourceNotFound => {
-                    "获取好友列表的用户 ID 不存在。"
-                }
-                ErrorCode::IllegalArgument => {
-                    "传入的每页好友数 `limit` 超过 50。"
-                }
-                ErrorCode::ReachLimit => {
-                    "Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented."
-                }
-                ErrorCode::ResourceLimited => {
-                    "Rate limiting of the free (community) edition: its limits are exceeded."
-                }
-                ErrorCode::JsonParse => "The request body cannot be parsed as JSON.",
-                ErrorCode::InvalidGrant => {
-                    "The token request was refused: its grant (grant_type, client_id, client_secret) is invalid."
-                }
-                ErrorCode::AuthBadAccessToken => {
-                    "调用 RESTful 接口发送请求时使用的 App Token 格式错误。"
-                }
-                ErrorCode::ForbiddenOp => {
-                    "The operation is forbidden (for example a service that is not enabled for the app)."
-                }
-                ErrorCode::ExceedLimit => "A limit of the app or of a user is exceeded.",
-                ErrorCode::OrganizationApplicationNotFound => {
-                    "No app exists for the org_name / app_name of the request path."
-                }
-                ErrorCode::Unknown(_) => "a code the spec does not list",
-            }
-        }
-        fn advice(&self) -> ::std::option::Option<&'static str> {
-            match self {
-                ErrorCode::Unauthorized => {
-                    ::std::option::Option::Some("使用新的 token 访问。")
-                }
-                ErrorCode::ServiceResourceNotFound => {
-                    ::std::option::Option::Some(
-                        "检查获取好友列表的用户 ID 是否存在。",
-                    )
-                }
-                ErrorCode::IllegalArgument => {
-                    ::std::option::Option::Some("下调 `limit` 参数的值。")
-                }
-                ErrorCode::ReachLimit => ::std::option::Option::None,
-                ErrorCode::ResourceLimited => ::std::option::Option::None,
-                ErrorCode::JsonParse => ::std::option::Option::None,
-                ErrorCode::InvalidGrant => ::std::option::Option::None,
-                ErrorCode::AuthBadAccessToken => {
-                    ::std::option::Option::Some("请传入有效 token。")
-                }
-                ErrorCode::ForbiddenOp => ::std::option::Option::None,
-                ErrorCode::ExceedLimit => ::std::option::Option::None,
-                ErrorCode::OrganizationApplicationNotFound => ::std::option::Option::None,
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
+        fn row(
+            &self,
+        ) -> ::std::result::Result<
+            &'static ::imspec_runtime::ErrorRow,
+            &::imspec_runtime::Code,
+        > {
+            ::std::result::Result::Ok(
+                match self {
+                    ErrorCode::Unauthorized => &ERRORS[0],
+                    ErrorCode::ServiceResourceNotFound => &ERRORS[1],
+                    ErrorCode::IllegalArgument => &ERRORS[2],
+                    ErrorCode::Vendor(shared) => shared.row(),
+                    ErrorCode::Unknown(code) => return ::std::result::Result::Err(code),
+                },
+            )
         }
     }
     impl ::std::fmt::Display for ErrorCode {
@@ -3315,122 +2530,7 @@ pub mod contacts_list_all {
         }),
         already_registered: ::std::option::Option::None,
         vendor: &super::VENDOR,
-        errors: &[
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("unauthorized"),
-                ),
-                name: "Unauthorized",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "token 不合法，可能过期或 token 错误。",
-                message: ::std::option::Option::Some("Unable to authenticate (OAuth)"),
-                http_status: ::std::option::Option::Some(401u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("service_resource_not_found"),
-                ),
-                name: "ServiceResourceNotFound",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "获取好友列表的用户 ID 不存在。",
-                message: ::std::option::Option::Some("Service resource not found"),
-                http_status: ::std::option::Option::Some(404u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("reach_limit"),
-                ),
-                name: "ReachLimit",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented.",
-                message: ::std::option::Option::Some(
-                    "This request has reached api limit",
-                ),
-                http_status: ::std::option::Option::Some(429u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("resource_limited"),
-                ),
-                name: "ResourceLimited",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "Rate limiting of the free (community) edition: its limits are exceeded.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(429u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("illegal_argument"),
-                ),
-                name: "IllegalArgument",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "An argument of the request is illegal.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(400u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("json_parse"),
-                ),
-                name: "JsonParse",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "The request body cannot be parsed as JSON.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(400u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("invalid_grant"),
-                ),
-                name: "InvalidGrant",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The token request was refused: its grant (grant_type, client_id, client_secret) is invalid.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(400u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("auth_bad_access_token"),
-                ),
-                name: "AuthBadAccessToken",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "调用 RESTful 接口发送请求时使用的 App Token 格式错误。",
-                message: ::std::option::Option::Some(
-                    "Unable to authenticate due to corrupt access token",
-                ),
-                http_status: ::std::option::Option::Some(401u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("forbidden_op"),
-                ),
-                name: "ForbiddenOp",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "The operation is forbidden (for example a service that is not enabled for the app).",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(403u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("exceed_limit"),
-                ),
-                name: "ExceedLimit",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "A limit of the app or of a user is exceeded.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(403u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("organization_application_not_found"),
-                ),
-                name: "OrganizationApplicationNotFound",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "No app exists for the org_name / app_name of the request path.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(404u16),
-            },
-        ],
+        errors: ERRORS,
         #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::None,
@@ -3658,7 +2758,34 @@ pub mod contacts_list_all {
         )]
         pub duration: ::std::option::Option<i64>,
     }
-    /// Every code this API can answer: its own error table and the vendor's shared codes (11 in all).
+    /// This API's own error table (the codes its vendor shares are in `super::ERRORS`).
+    pub const ERRORS: &[::imspec_runtime::ErrorRow] = &[
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("unauthorized"),
+            ),
+            name: "Unauthorized",
+            class: ::imspec_runtime::ErrorClass::Auth,
+            meaning: "token 不合法，可能过期或 token 错误。",
+            advice: ::std::option::Option::Some("使用新的 token 访问。"),
+            message: ::std::option::Option::Some("Unable to authenticate (OAuth)"),
+            http_status: ::std::option::Option::Some(401u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("service_resource_not_found"),
+            ),
+            name: "ServiceResourceNotFound",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "获取好友列表的用户 ID 不存在。",
+            advice: ::std::option::Option::Some(
+                "检查获取好友列表的用户 ID 是否存在。",
+            ),
+            message: ::std::option::Option::Some("Service resource not found"),
+            http_status: ::std::option::Option::Some(404u16),
+        },
+    ];
+    /// Every code this API can answer, for one `match`: its own error table (2 codes, [`ERRORS`]), the codes its vendor shares as `ErrorCode::Vendor` ([`super::VendorError`]), and `Unknown`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
@@ -3680,253 +2807,44 @@ pub mod contacts_list_all {
         ///
         /// Class: `permanent`.
         ServiceResourceNotFound,
-        /// `reach_limit` (HTTP 429) — Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented.
-        ///
-        /// Class: `rate_limited`.
-        ReachLimit,
-        /// `resource_limited` (HTTP 429) — Rate limiting of the free (community) edition: its limits are exceeded.
-        ///
-        /// Class: `rate_limited`.
-        ResourceLimited,
-        /// `illegal_argument` (HTTP 400) — An argument of the request is illegal.
-        ///
-        /// Class: `caller_error`.
-        IllegalArgument,
-        /// `json_parse` (HTTP 400) — The request body cannot be parsed as JSON.
-        ///
-        /// Class: `caller_error`.
-        JsonParse,
-        /// `invalid_grant` (HTTP 400) — The token request was refused: its grant (grant_type, client_id, client_secret) is invalid.
-        ///
-        /// Class: `auth`.
-        InvalidGrant,
-        /// `auth_bad_access_token` (HTTP 401) — 调用 RESTful 接口发送请求时使用的 App Token 格式错误。
-        ///
-        /// Advice: 请传入有效 token。
-        ///
-        /// Class: `auth`.
-        AuthBadAccessToken,
-        /// `forbidden_op` (HTTP 403) — The operation is forbidden (for example a service that is not enabled for the app).
-        ///
-        /// Class: `permanent`.
-        ForbiddenOp,
-        /// `exceed_limit` (HTTP 403) — A limit of the app or of a user is exceeded.
-        ///
-        /// Class: `permanent`.
-        ExceedLimit,
-        /// `organization_application_not_found` (HTTP 404) — No app exists for the org_name / app_name of the request path.
-        ///
-        /// Class: `caller_error`.
-        OrganizationApplicationNotFound,
+        /// A code every API of the vendor shares, and this API's own table does not list.
+        Vendor(super::VendorError),
         /// A code the spec does not list.
         Unknown(::imspec_runtime::Code),
     }
+    impl ErrorCode {
+        /// The API's own codes, in the order of [`ERRORS`].
+        const OWN: &'static [ErrorCode] = &[
+            ErrorCode::Unauthorized,
+            ErrorCode::ServiceResourceNotFound,
+        ];
+    }
     impl ::imspec_runtime::VendorCode for ErrorCode {
         fn from_code(code: &::imspec_runtime::Code) -> Self {
-            match code {
-                ::imspec_runtime::Code::Str(s) if s == "unauthorized" => {
-                    ErrorCode::Unauthorized
+            match INFO.error_at(code) {
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Api(i)) => {
+                    ErrorCode::OWN[i].clone()
                 }
-                ::imspec_runtime::Code::Str(s) if s == "service_resource_not_found" => {
-                    ErrorCode::ServiceResourceNotFound
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Vendor(i)) => {
+                    ErrorCode::Vendor(super::VendorError::ALL[i])
                 }
-                ::imspec_runtime::Code::Str(s) if s == "reach_limit" => {
-                    ErrorCode::ReachLimit
-                }
-                ::imspec_runtime::Code::Str(s) if s == "resource_limited" => {
-                    ErrorCode::ResourceLimited
-                }
-                ::imspec_runtime::Code::Str(s) if s == "illegal_argument" => {
-                    ErrorCode::IllegalArgument
-                }
-                ::imspec_runtime::Code::Str(s) if s == "json_parse" => {
-                    ErrorCode::JsonParse
-                }
-                ::imspec_runtime::Code::Str(s) if s == "invalid_grant" => {
-                    ErrorCode::InvalidGrant
-                }
-                ::imspec_runtime::Code::Str(s) if s == "auth_bad_access_token" => {
-                    ErrorCode::AuthBadAccessToken
-                }
-                ::imspec_runtime::Code::Str(s) if s == "forbidden_op" => {
-                    ErrorCode::ForbiddenOp
-                }
-                ::imspec_runtime::Code::Str(s) if s == "exceed_limit" => {
-                    ErrorCode::ExceedLimit
-                }
-                ::imspec_runtime::Code::Str(
-                    s,
-                ) if s == "organization_application_not_found" => {
-                    ErrorCode::OrganizationApplicationNotFound
-                }
-                other => ErrorCode::Unknown(other.clone()),
+                ::std::option::Option::None => ErrorCode::Unknown(code.clone()),
             }
         }
-        fn code(&self) -> ::imspec_runtime::Code {
-            match self {
-                ErrorCode::Unauthorized => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("unauthorized"),
-                    )
-                }
-                ErrorCode::ServiceResourceNotFound => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("service_resource_not_found"),
-                    )
-                }
-                ErrorCode::ReachLimit => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("reach_limit"),
-                    )
-                }
-                ErrorCode::ResourceLimited => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("resource_limited"),
-                    )
-                }
-                ErrorCode::IllegalArgument => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("illegal_argument"),
-                    )
-                }
-                ErrorCode::JsonParse => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("json_parse"),
-                    )
-                }
-                ErrorCode::InvalidGrant => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("invalid_grant"),
-                    )
-                }
-                ErrorCode::AuthBadAccessToken => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("auth_bad_access_token"),
-                    )
-                }
-                ErrorCode::ForbiddenOp => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("forbidden_op"),
-                    )
-                }
-                ErrorCode::ExceedLimit => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("exceed_limit"),
-                    )
-                }
-                ErrorCode::OrganizationApplicationNotFound => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed(
-                            "organization_application_not_found",
-                        ),
-                    )
-                }
-                ErrorCode::Unknown(code) => code.clone(),
-            }
-        }
-        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
-            match self {
-                ErrorCode::Unauthorized => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ServiceResourceNotFound => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::ReachLimit => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::ResourceLimited => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::IllegalArgument => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::JsonParse => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::InvalidGrant => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::AuthBadAccessToken => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ForbiddenOp => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::ExceedLimit => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::OrganizationApplicationNotFound => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
-        }
-        fn meaning(&self) -> &'static str {
-            match self {
-                ErrorCode::Unauthorized => {
-                    "token 不合法，可能过期或 token 错误。"
-                }
-                ErrorCode::ServiceResourceNotFound => {
-                    "获取好友列表的用户 ID 不存在。"
-                }
-                ErrorCode::ReachLimit => {
-                    "Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented."
-                }
-                ErrorCode::ResourceLimited => {
-                    "Rate limiting of the free (community) edition: its limits are exceeded."
-                }
-                ErrorCode::IllegalArgument => "An argument of the request is illegal.",
-                ErrorCode::JsonParse => "The request body cannot be parsed as JSON.",
-                ErrorCode::InvalidGrant => {
-                    "The token request was refused: its grant (grant_type, client_id, client_secret) is invalid."
-                }
-                ErrorCode::AuthBadAccessToken => {
-                    "调用 RESTful 接口发送请求时使用的 App Token 格式错误。"
-                }
-                ErrorCode::ForbiddenOp => {
-                    "The operation is forbidden (for example a service that is not enabled for the app)."
-                }
-                ErrorCode::ExceedLimit => "A limit of the app or of a user is exceeded.",
-                ErrorCode::OrganizationApplicationNotFound => {
-                    "No app exists for the org_name / app_name of the request path."
-                }
-                ErrorCode::Unknown(_) => "a code the spec does not list",
-            }
-        }
-        fn advice(&self) -> ::std::option::Option<&'static str> {
-            match self {
-                ErrorCode::Unauthorized => {
-                    ::std::option::Option::Some("使用新的 token 访问。")
-                }
-                ErrorCode::ServiceResourceNotFound => {
-                    ::std::option::Option::Some(
-                        "检查获取好友列表的用户 ID 是否存在。",
-                    )
-                }
-                ErrorCode::ReachLimit => ::std::option::Option::None,
-                ErrorCode::ResourceLimited => ::std::option::Option::None,
-                ErrorCode::IllegalArgument => ::std::option::Option::None,
-                ErrorCode::JsonParse => ::std::option::Option::None,
-                ErrorCode::InvalidGrant => ::std::option::Option::None,
-                ErrorCode::AuthBadAccessToken => {
-                    ::std::option::Option::Some("请传入有效 token。")
-                }
-                ErrorCode::ForbiddenOp => ::std::option::Option::None,
-                ErrorCode::ExceedLimit => ::std::option::Option::None,
-                ErrorCode::OrganizationApplicationNotFound => ::std::option::Option::None,
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
+        fn row(
+            &self,
+        ) -> ::std::result::Result<
+            &'static ::imspec_runtime::ErrorRow,
+            &::imspec_runtime::Code,
+        > {
+            ::std::result::Result::Ok(
+                match self {
+                    ErrorCode::Unauthorized => &ERRORS[0],
+                    ErrorCode::ServiceResourceNotFound => &ERRORS[1],
+                    ErrorCode::Vendor(shared) => shared.row(),
+                    ErrorCode::Unknown(code) => return ::std::result::Result::Err(code),
+                },
+            )
         }
     }
     impl ::std::fmt::Display for ErrorCode {
@@ -4126,138 +3044,7 @@ pub mod users_register {
             ),
         ),
         vendor: &super::VENDOR,
-        errors: &[
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("illegal_argument"),
-                ),
-                name: "IllegalArgument",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "用户名不合法。",
-                message: ::std::option::Option::Some("username XXX is not legal"),
-                http_status: ::std::option::Option::Some(400u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("duplicate_unique_property_exists"),
-                ),
-                name: "DuplicateUniquePropertyExists",
-                class: ::imspec_runtime::ErrorClass::AlreadyDone,
-                meaning: "注册用户名已经存在。",
-                message: ::std::option::Option::Some(
-                    "Application XXX Entity user requires that property named username be unique, value of XXX exists",
-                ),
-                http_status: ::std::option::Option::Some(400u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("unauthorized"),
-                ),
-                name: "Unauthorized",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "token 不合法，可能过期或 token 错误。",
-                message: ::std::option::Option::Some("Unable to authenticate (OAuth)"),
-                http_status: ::std::option::Option::Some(401u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("organization_application_not_found"),
-                ),
-                name: "OrganizationApplicationNotFound",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "App key 不存在。",
-                message: ::std::option::Option::Some(
-                    "Could not find application for XXX/XXX from URI: XXX/XXX/users",
-                ),
-                http_status: ::std::option::Option::Some(404u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("resource_limited"),
-                ),
-                name: "ResourceLimited",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "注册用户的数量超过当前产品套餐版本的限制。",
-                message: ::std::option::Option::Some(
-                    "You have exceeded the limit of the community edition,Please upgrade to the enterprise edition",
-                ),
-                http_status: ::std::option::Option::Some(429u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("reach_limit"),
-                ),
-                name: "ReachLimit",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented.",
-                message: ::std::option::Option::Some(
-                    "This request has reached api limit",
-                ),
-                http_status: ::std::option::Option::Some(429u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("json_parse"),
-                ),
-                name: "JsonParse",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "The request body cannot be parsed as JSON.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(400u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("invalid_grant"),
-                ),
-                name: "InvalidGrant",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The token request was refused: its grant (grant_type, client_id, client_secret) is invalid.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(400u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("auth_bad_access_token"),
-                ),
-                name: "AuthBadAccessToken",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "调用 RESTful 接口发送请求时使用的 App Token 格式错误。",
-                message: ::std::option::Option::Some(
-                    "Unable to authenticate due to corrupt access token",
-                ),
-                http_status: ::std::option::Option::Some(401u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("forbidden_op"),
-                ),
-                name: "ForbiddenOp",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "The operation is forbidden (for example a service that is not enabled for the app).",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(403u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("exceed_limit"),
-                ),
-                name: "ExceedLimit",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "A limit of the app or of a user is exceeded.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::Some(403u16),
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Str(
-                    ::std::borrow::Cow::Borrowed("service_resource_not_found"),
-                ),
-                name: "ServiceResourceNotFound",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "用户不存在。",
-                message: ::std::option::Option::Some("Service resource not found"),
-                http_status: ::std::option::Option::Some(404u16),
-            },
-        ],
+        errors: ERRORS,
         #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::None,
@@ -4574,7 +3361,75 @@ pub mod users_register {
         )]
         pub register_user_fail_reason: ::std::option::Option<::std::string::String>,
     }
-    /// Every code this API can answer: its own error table and the vendor's shared codes (12 in all).
+    /// This API's own error table (the codes its vendor shares are in `super::ERRORS`).
+    pub const ERRORS: &[::imspec_runtime::ErrorRow] = &[
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("illegal_argument"),
+            ),
+            name: "IllegalArgument",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "用户名不合法。",
+            advice: ::std::option::Option::Some(
+                "查看注册用户名[规范](#开放注册单个用户)。",
+            ),
+            message: ::std::option::Option::Some("username XXX is not legal"),
+            http_status: ::std::option::Option::Some(400u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("duplicate_unique_property_exists"),
+            ),
+            name: "DuplicateUniquePropertyExists",
+            class: ::imspec_runtime::ErrorClass::AlreadyDone,
+            meaning: "注册用户名已经存在。",
+            advice: ::std::option::Option::Some("更换用户名重新注册。"),
+            message: ::std::option::Option::Some(
+                "Application XXX Entity user requires that property named username be unique, value of XXX exists",
+            ),
+            http_status: ::std::option::Option::Some(400u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("unauthorized"),
+            ),
+            name: "Unauthorized",
+            class: ::imspec_runtime::ErrorClass::Auth,
+            meaning: "token 不合法，可能过期或 token 错误。",
+            advice: ::std::option::Option::Some("使用新的 token 访问。"),
+            message: ::std::option::Option::Some("Unable to authenticate (OAuth)"),
+            http_status: ::std::option::Option::Some(401u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("organization_application_not_found"),
+            ),
+            name: "OrganizationApplicationNotFound",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "App key 不存在。",
+            advice: ::std::option::Option::Some(
+                "检查 `orgName` 和 `appName` 是否正确或[创建应用](/product/enable_and_configure_IM.html#创建应用)。",
+            ),
+            message: ::std::option::Option::Some(
+                "Could not find application for XXX/XXX from URI: XXX/XXX/users",
+            ),
+            http_status: ::std::option::Option::Some(404u16),
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Str(
+                ::std::borrow::Cow::Borrowed("resource_limited"),
+            ),
+            name: "ResourceLimited",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "注册用户的数量超过当前产品套餐版本的限制。",
+            advice: ::std::option::Option::Some("联系商务开通付费版。"),
+            message: ::std::option::Option::Some(
+                "You have exceeded the limit of the community edition,Please upgrade to the enterprise edition",
+            ),
+            http_status: ::std::option::Option::Some(429u16),
+        },
+    ];
+    /// Every code this API can answer, for one `match`: its own error table (5 codes, [`ERRORS`]), the codes its vendor shares as `ErrorCode::Vendor` ([`super::VendorError`]), and `Unknown`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
@@ -4614,264 +3469,50 @@ pub mod users_register {
         ///
         /// Class: `permanent`.
         ResourceLimited,
-        /// `reach_limit` (HTTP 429) — Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented.
-        ///
-        /// Class: `rate_limited`.
-        ReachLimit,
-        /// `json_parse` (HTTP 400) — The request body cannot be parsed as JSON.
-        ///
-        /// Class: `caller_error`.
-        JsonParse,
-        /// `invalid_grant` (HTTP 400) — The token request was refused: its grant (grant_type, client_id, client_secret) is invalid.
-        ///
-        /// Class: `auth`.
-        InvalidGrant,
-        /// `auth_bad_access_token` (HTTP 401) — 调用 RESTful 接口发送请求时使用的 App Token 格式错误。
-        ///
-        /// Advice: 请传入有效 token。
-        ///
-        /// Class: `auth`.
-        AuthBadAccessToken,
-        /// `forbidden_op` (HTTP 403) — The operation is forbidden (for example a service that is not enabled for the app).
-        ///
-        /// Class: `permanent`.
-        ForbiddenOp,
-        /// `exceed_limit` (HTTP 403) — A limit of the app or of a user is exceeded.
-        ///
-        /// Class: `permanent`.
-        ExceedLimit,
-        /// `service_resource_not_found` (HTTP 404) — 用户不存在。
-        ///
-        /// Class: `permanent`.
-        ServiceResourceNotFound,
+        /// A code every API of the vendor shares, and this API's own table does not list.
+        Vendor(super::VendorError),
         /// A code the spec does not list.
         Unknown(::imspec_runtime::Code),
     }
+    impl ErrorCode {
+        /// The API's own codes, in the order of [`ERRORS`].
+        const OWN: &'static [ErrorCode] = &[
+            ErrorCode::IllegalArgument,
+            ErrorCode::DuplicateUniquePropertyExists,
+            ErrorCode::Unauthorized,
+            ErrorCode::OrganizationApplicationNotFound,
+            ErrorCode::ResourceLimited,
+        ];
+    }
     impl ::imspec_runtime::VendorCode for ErrorCode {
         fn from_code(code: &::imspec_runtime::Code) -> Self {
-            match code {
-                ::imspec_runtime::Code::Str(s) if s == "illegal_argument" => {
-                    ErrorCode::IllegalArgument
+            match INFO.error_at(code) {
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Api(i)) => {
+                    ErrorCode::OWN[i].clone()
                 }
-                ::imspec_runtime::Code::Str(
-                    s,
-                ) if s == "duplicate_unique_property_exists" => {
-                    ErrorCode::DuplicateUniquePropertyExists
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Vendor(i)) => {
+                    ErrorCode::Vendor(super::VendorError::ALL[i])
                 }
-                ::imspec_runtime::Code::Str(s) if s == "unauthorized" => {
-                    ErrorCode::Unauthorized
-                }
-                ::imspec_runtime::Code::Str(
-                    s,
-                ) if s == "organization_application_not_found" => {
-                    ErrorCode::OrganizationApplicationNotFound
-                }
-                ::imspec_runtime::Code::Str(s) if s == "resource_limited" => {
-                    ErrorCode::ResourceLimited
-                }
-                ::imspec_runtime::Code::Str(s) if s == "reach_limit" => {
-                    ErrorCode::ReachLimit
-                }
-                ::imspec_runtime::Code::Str(s) if s == "json_parse" => {
-                    ErrorCode::JsonParse
-                }
-                ::imspec_runtime::Code::Str(s) if s == "invalid_grant" => {
-                    ErrorCode::InvalidGrant
-                }
-                ::imspec_runtime::Code::Str(s) if s == "auth_bad_access_token" => {
-                    ErrorCode::AuthBadAccessToken
-                }
-                ::imspec_runtime::Code::Str(s) if s == "forbidden_op" => {
-                    ErrorCode::ForbiddenOp
-                }
-                ::imspec_runtime::Code::Str(s) if s == "exceed_limit" => {
-                    ErrorCode::ExceedLimit
-                }
-                ::imspec_runtime::Code::Str(s) if s == "service_resource_not_found" => {
-                    ErrorCode::ServiceResourceNotFound
-                }
-                other => ErrorCode::Unknown(other.clone()),
+                ::std::option::Option::None => ErrorCode::Unknown(code.clone()),
             }
         }
-        fn code(&self) -> ::imspec_runtime::Code {
-            match self {
-                ErrorCode::IllegalArgument => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("illegal_argument"),
-                    )
-                }
-                ErrorCode::DuplicateUniquePropertyExists => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("duplicate_unique_property_exists"),
-                    )
-                }
-                ErrorCode::Unauthorized => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("unauthorized"),
-                    )
-                }
-                ErrorCode::OrganizationApplicationNotFound => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed(
-                            "organization_application_not_found",
-                        ),
-                    )
-                }
-                ErrorCode::ResourceLimited => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("resource_limited"),
-                    )
-                }
-                ErrorCode::ReachLimit => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("reach_limit"),
-                    )
-                }
-                ErrorCode::JsonParse => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("json_parse"),
-                    )
-                }
-                ErrorCode::InvalidGrant => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("invalid_grant"),
-                    )
-                }
-                ErrorCode::AuthBadAccessToken => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("auth_bad_access_token"),
-                    )
-                }
-                ErrorCode::ForbiddenOp => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("forbidden_op"),
-                    )
-                }
-                ErrorCode::ExceedLimit => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("exceed_limit"),
-                    )
-                }
-                ErrorCode::ServiceResourceNotFound => {
-                    ::imspec_runtime::Code::Str(
-                        ::std::borrow::Cow::Borrowed("service_resource_not_found"),
-                    )
-                }
-                ErrorCode::Unknown(code) => code.clone(),
-            }
-        }
-        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
-            match self {
-                ErrorCode::IllegalArgument => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::DuplicateUniquePropertyExists => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::AlreadyDone,
-                    )
-                }
-                ErrorCode::Unauthorized => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::OrganizationApplicationNotFound => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::ResourceLimited => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::ReachLimit => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::JsonParse => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::InvalidGrant => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::AuthBadAccessToken => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ForbiddenOp => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::ExceedLimit => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::ServiceResourceNotFound => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
-        }
-        fn meaning(&self) -> &'static str {
-            match self {
-                ErrorCode::IllegalArgument => "用户名不合法。",
-                ErrorCode::DuplicateUniquePropertyExists => {
-                    "注册用户名已经存在。"
-                }
-                ErrorCode::Unauthorized => {
-                    "token 不合法，可能过期或 token 错误。"
-                }
-                ErrorCode::OrganizationApplicationNotFound => "App key 不存在。",
-                ErrorCode::ResourceLimited => {
-                    "注册用户的数量超过当前产品套餐版本的限制。"
-                }
-                ErrorCode::ReachLimit => {
-                    "Rate limiting: the call rate of the API is over its limit. No Retry-After header is documented."
-                }
-                ErrorCode::JsonParse => "The request body cannot be parsed as JSON.",
-                ErrorCode::InvalidGrant => {
-                    "The token request was refused: its grant (grant_type, client_id, client_secret) is invalid."
-                }
-                ErrorCode::AuthBadAccessToken => {
-                    "调用 RESTful 接口发送请求时使用的 App Token 格式错误。"
-                }
-                ErrorCode::ForbiddenOp => {
-                    "The operation is forbidden (for example a service that is not enabled for the app)."
-                }
-                ErrorCode::ExceedLimit => "A limit of the app or of a user is exceeded.",
-                ErrorCode::ServiceResourceNotFound => "用户不存在。",
-                ErrorCode::Unknown(_) => "a code the spec does not list",
-            }
-        }
-        fn advice(&self) -> ::std::option::Option<&'static str> {
-            match self {
-                ErrorCode::IllegalArgument => {
-                    ::std::option::Option::Some(
-                        "查看注册用户名[规范](#开放注册单个用户)。",
-                    )
-                }
-                ErrorCode::DuplicateUniquePropertyExists => {
-                    ::std::option::Option::Some("更换用户名重新注册。")
-                }
-                ErrorCode::Unauthorized => {
-                    ::std::option::Option::Some("使用新的 token 访问。")
-                }
-                ErrorCode::OrganizationApplicationNotFound => {
-                    ::std::option::Option::Some(
-                        "检查 `orgName` 和 `appName` 是否正确或[创建应用](/product/enable_and_configure_IM.html#创建应用)。",
-                    )
-                }
-                ErrorCode::ResourceLimited => {
-                    ::std::option::Option::Some("联系商务开通付费版。")
-                }
-                ErrorCode::ReachLimit => ::std::option::Option::None,
-                ErrorCode::JsonParse => ::std::option::Option::None,
-                ErrorCode::InvalidGrant => ::std::option::Option::None,
-                ErrorCode::AuthBadAccessToken => {
-                    ::std::option::Option::Some("请传入有效 token。")
-                }
-                ErrorCode::ForbiddenOp => ::std::option::Option::None,
-                ErrorCode::ExceedLimit => ::std::option::Option::None,
-                ErrorCode::ServiceResourceNotFound => ::std::option::Option::None,
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
+        fn row(
+            &self,
+        ) -> ::std::result::Result<
+            &'static ::imspec_runtime::ErrorRow,
+            &::imspec_runtime::Code,
+        > {
+            ::std::result::Result::Ok(
+                match self {
+                    ErrorCode::IllegalArgument => &ERRORS[0],
+                    ErrorCode::DuplicateUniquePropertyExists => &ERRORS[1],
+                    ErrorCode::Unauthorized => &ERRORS[2],
+                    ErrorCode::OrganizationApplicationNotFound => &ERRORS[3],
+                    ErrorCode::ResourceLimited => &ERRORS[4],
+                    ErrorCode::Vendor(shared) => shared.row(),
+                    ErrorCode::Unknown(code) => return ::std::result::Result::Err(code),
+                },
+            )
         }
     }
     impl ::std::fmt::Display for ErrorCode {

@@ -66,249 +66,489 @@ pub const VENDOR: ::imspec_runtime::VendorInfo = ::imspec_runtime::VendorInfo {
         error_body: false,
         fill: &[],
     },
-    errors: &[
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(60002i64),
-            name: "HttpParseError",
-            class: ::imspec_runtime::ErrorClass::CallerError,
-            meaning: "HTTP parse error",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(60003i64),
-            name: "JsonParseError",
-            class: ::imspec_runtime::ErrorClass::CallerError,
-            meaning: "request JSON parse error",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(60004i64),
-            name: "AccountOrSignatureError60004",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "account or signature error in URL/JSON",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(60005i64),
-            name: "AccountOrSignatureError60005",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "account or signature error in URL/JSON",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(60006i64),
-            name: "SdkAppIdInvalid",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "SDKAppID invalid",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(60007i64),
-            name: "ApiRateLimitExceeded",
-            class: ::imspec_runtime::ErrorClass::RateLimited,
-            meaning: "API call rate over limit",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(60008i64),
-            name: "ServiceTimeout",
-            class: ::imspec_runtime::ErrorClass::Retryable,
-            meaning: "service timeout",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(60009i64),
-            name: "BadResourceUrl",
-            class: ::imspec_runtime::ErrorClass::CallerError,
-            meaning: "bad resource URL",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(60010i64),
-            name: "AppAdminRequired",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "needs app admin",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(60011i64),
-            name: "SdkAppIdRateLimitExceeded",
-            class: ::imspec_runtime::ErrorClass::RateLimited,
-            meaning: "SDKAppID request rate over limit",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(60012i64),
-            name: "SdkAppIdMissing",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "SDKAppID missing",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(60013i64),
-            name: "ResponseJsonParseError",
-            class: ::imspec_runtime::ErrorClass::CallerError,
-            meaning: "response JSON parse error",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(60014i64),
-            name: "AccountSwapTimeout",
-            class: ::imspec_runtime::ErrorClass::Retryable,
-            meaning: "account swap timeout",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(60015i64),
-            name: "AccountTypeNotString",
-            class: ::imspec_runtime::ErrorClass::CallerError,
-            meaning: "account type must be string",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(60016i64),
-            name: "SdkAppIdDisabled",
-            class: ::imspec_runtime::ErrorClass::Permanent,
-            meaning: "SDKAppID disabled",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(60017i64),
-            name: "RequestDisabled",
-            class: ::imspec_runtime::ErrorClass::Permanent,
-            meaning: "request disabled",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(60018i64),
-            name: "TooFrequent60018",
-            class: ::imspec_runtime::ErrorClass::RateLimited,
-            meaning: "too frequent, retry later",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(60019i64),
-            name: "TooFrequent60019",
-            class: ::imspec_runtime::ErrorClass::RateLimited,
-            meaning: "too frequent, retry later",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(60020i64),
-            name: "PlanExpired",
-            class: ::imspec_runtime::ErrorClass::Permanent,
-            meaning: "plan expired",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(60021i64),
-            name: "CallerIpNotAllowed",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "caller IP not allowed",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(70001i64),
-            name: "UserSigExpired",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "UserSig expired",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(70003i64),
-            name: "UserSigUnparsable",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "UserSig cannot be parsed",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(70009i64),
-            name: "UserSigVerificationFailed",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "UserSig verification failed (wrong key)",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(70013i64),
-            name: "UserSigIdentifierMismatch",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "identifier differs from the UserSig's",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(70014i64),
-            name: "UserSigSdkAppIdMismatch",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "SDKAppID differs from the UserSig's",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(70016i64),
-            name: "KeyNotFound",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "key missing (wrong data centre)",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(70020i64),
-            name: "SdkAppIdNotFound",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "SDKAppID does not exist",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(70050i64),
-            name: "UserSigFailuresRetryLater",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "UserSig failures, retry after 1 min",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(70051i64),
-            name: "AccountBlacklisted",
-            class: ::imspec_runtime::ErrorClass::Permanent,
-            meaning: "account blacklisted",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(70107i64),
-            name: "AccountNotImported",
-            class: ::imspec_runtime::ErrorClass::Permanent,
-            meaning: "account not imported",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-    ],
+    errors: ERRORS,
 };
+/// The codes every API of Tencent Cloud IM (TIM) REST API shares, from `vendor.yaml` (30 codes).
+pub const ERRORS: &[::imspec_runtime::ErrorRow] = &[
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(60002i64),
+        name: "HttpParseError",
+        class: ::imspec_runtime::ErrorClass::CallerError,
+        meaning: "HTTP parse error",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(60003i64),
+        name: "JsonParseError",
+        class: ::imspec_runtime::ErrorClass::CallerError,
+        meaning: "request JSON parse error",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(60004i64),
+        name: "AccountOrSignatureError60004",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "account or signature error in URL/JSON",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(60005i64),
+        name: "AccountOrSignatureError60005",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "account or signature error in URL/JSON",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(60006i64),
+        name: "SdkAppIdInvalid",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "SDKAppID invalid",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(60007i64),
+        name: "ApiRateLimitExceeded",
+        class: ::imspec_runtime::ErrorClass::RateLimited,
+        meaning: "API call rate over limit",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(60008i64),
+        name: "ServiceTimeout",
+        class: ::imspec_runtime::ErrorClass::Retryable,
+        meaning: "service timeout",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(60009i64),
+        name: "BadResourceUrl",
+        class: ::imspec_runtime::ErrorClass::CallerError,
+        meaning: "bad resource URL",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(60010i64),
+        name: "AppAdminRequired",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "needs app admin",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(60011i64),
+        name: "SdkAppIdRateLimitExceeded",
+        class: ::imspec_runtime::ErrorClass::RateLimited,
+        meaning: "SDKAppID request rate over limit",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(60012i64),
+        name: "SdkAppIdMissing",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "SDKAppID missing",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(60013i64),
+        name: "ResponseJsonParseError",
+        class: ::imspec_runtime::ErrorClass::CallerError,
+        meaning: "response JSON parse error",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(60014i64),
+        name: "AccountSwapTimeout",
+        class: ::imspec_runtime::ErrorClass::Retryable,
+        meaning: "account swap timeout",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(60015i64),
+        name: "AccountTypeNotString",
+        class: ::imspec_runtime::ErrorClass::CallerError,
+        meaning: "account type must be string",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(60016i64),
+        name: "SdkAppIdDisabled",
+        class: ::imspec_runtime::ErrorClass::Permanent,
+        meaning: "SDKAppID disabled",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(60017i64),
+        name: "RequestDisabled",
+        class: ::imspec_runtime::ErrorClass::Permanent,
+        meaning: "request disabled",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(60018i64),
+        name: "TooFrequent60018",
+        class: ::imspec_runtime::ErrorClass::RateLimited,
+        meaning: "too frequent, retry later",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(60019i64),
+        name: "TooFrequent60019",
+        class: ::imspec_runtime::ErrorClass::RateLimited,
+        meaning: "too frequent, retry later",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(60020i64),
+        name: "PlanExpired",
+        class: ::imspec_runtime::ErrorClass::Permanent,
+        meaning: "plan expired",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(60021i64),
+        name: "CallerIpNotAllowed",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "caller IP not allowed",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(70001i64),
+        name: "UserSigExpired",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "UserSig expired",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(70003i64),
+        name: "UserSigUnparsable",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "UserSig cannot be parsed",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(70009i64),
+        name: "UserSigVerificationFailed",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "UserSig verification failed (wrong key)",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(70013i64),
+        name: "UserSigIdentifierMismatch",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "identifier differs from the UserSig's",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(70014i64),
+        name: "UserSigSdkAppIdMismatch",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "SDKAppID differs from the UserSig's",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(70016i64),
+        name: "KeyNotFound",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "key missing (wrong data centre)",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(70020i64),
+        name: "SdkAppIdNotFound",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "SDKAppID does not exist",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(70050i64),
+        name: "UserSigFailuresRetryLater",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "UserSig failures, retry after 1 min",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(70051i64),
+        name: "AccountBlacklisted",
+        class: ::imspec_runtime::ErrorClass::Permanent,
+        meaning: "account blacklisted",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(70107i64),
+        name: "AccountNotImported",
+        class: ::imspec_runtime::ErrorClass::Permanent,
+        meaning: "account not imported",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+];
+/// A code every API of this vendor shares (a row of [`ERRORS`]). An API's `ErrorCode`
+/// holds it as `ErrorCode::Vendor`, unless the API's own table lists the same code.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::marker::Copy,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum VendorError {
+    /// `60002` — HTTP parse error
+    ///
+    /// Class: `caller_error`.
+    HttpParseError,
+    /// `60003` — request JSON parse error
+    ///
+    /// Class: `caller_error`.
+    JsonParseError,
+    /// `60004` — account or signature error in URL/JSON
+    ///
+    /// Class: `auth`.
+    AccountOrSignatureError60004,
+    /// `60005` — account or signature error in URL/JSON
+    ///
+    /// Class: `auth`.
+    AccountOrSignatureError60005,
+    /// `60006` — SDKAppID invalid
+    ///
+    /// Class: `auth`.
+    SdkAppIdInvalid,
+    /// `60007` — API call rate over limit
+    ///
+    /// Class: `rate_limited`.
+    ApiRateLimitExceeded,
+    /// `60008` — service timeout
+    ///
+    /// Class: `retryable`.
+    ServiceTimeout,
+    /// `60009` — bad resource URL
+    ///
+    /// Class: `caller_error`.
+    BadResourceUrl,
+    /// `60010` — needs app admin
+    ///
+    /// Class: `auth`.
+    AppAdminRequired,
+    /// `60011` — SDKAppID request rate over limit
+    ///
+    /// Class: `rate_limited`.
+    SdkAppIdRateLimitExceeded,
+    /// `60012` — SDKAppID missing
+    ///
+    /// Class: `auth`.
+    SdkAppIdMissing,
+    /// `60013` — response JSON parse error
+    ///
+    /// Class: `caller_error`.
+    ResponseJsonParseError,
+    /// `60014` — account swap timeout
+    ///
+    /// Class: `retryable`.
+    AccountSwapTimeout,
+    /// `60015` — account type must be string
+    ///
+    /// Class: `caller_error`.
+    AccountTypeNotString,
+    /// `60016` — SDKAppID disabled
+    ///
+    /// Class: `permanent`.
+    SdkAppIdDisabled,
+    /// `60017` — request disabled
+    ///
+    /// Class: `permanent`.
+    RequestDisabled,
+    /// `60018` — too frequent, retry later
+    ///
+    /// Class: `rate_limited`.
+    TooFrequent60018,
+    /// `60019` — too frequent, retry later
+    ///
+    /// Class: `rate_limited`.
+    TooFrequent60019,
+    /// `60020` — plan expired
+    ///
+    /// Class: `permanent`.
+    PlanExpired,
+    /// `60021` — caller IP not allowed
+    ///
+    /// Class: `auth`.
+    CallerIpNotAllowed,
+    /// `70001` — UserSig expired
+    ///
+    /// Class: `auth`.
+    UserSigExpired,
+    /// `70003` — UserSig cannot be parsed
+    ///
+    /// Class: `auth`.
+    UserSigUnparsable,
+    /// `70009` — UserSig verification failed (wrong key)
+    ///
+    /// Class: `auth`.
+    UserSigVerificationFailed,
+    /// `70013` — identifier differs from the UserSig's
+    ///
+    /// Class: `auth`.
+    UserSigIdentifierMismatch,
+    /// `70014` — SDKAppID differs from the UserSig's
+    ///
+    /// Class: `auth`.
+    UserSigSdkAppIdMismatch,
+    /// `70016` — key missing (wrong data centre)
+    ///
+    /// Class: `auth`.
+    KeyNotFound,
+    /// `70020` — SDKAppID does not exist
+    ///
+    /// Class: `auth`.
+    SdkAppIdNotFound,
+    /// `70050` — UserSig failures, retry after 1 min
+    ///
+    /// Class: `auth`.
+    UserSigFailuresRetryLater,
+    /// `70051` — account blacklisted
+    ///
+    /// Class: `permanent`.
+    AccountBlacklisted,
+    /// `70107` — account not imported
+    ///
+    /// Class: `permanent`.
+    AccountNotImported,
+}
+impl VendorError {
+    /// Every shared code, in the order of [`ERRORS`].
+    pub const ALL: &'static [VendorError] = &[
+        VendorError::HttpParseError,
+        VendorError::JsonParseError,
+        VendorError::AccountOrSignatureError60004,
+        VendorError::AccountOrSignatureError60005,
+        VendorError::SdkAppIdInvalid,
+        VendorError::ApiRateLimitExceeded,
+        VendorError::ServiceTimeout,
+        VendorError::BadResourceUrl,
+        VendorError::AppAdminRequired,
+        VendorError::SdkAppIdRateLimitExceeded,
+        VendorError::SdkAppIdMissing,
+        VendorError::ResponseJsonParseError,
+        VendorError::AccountSwapTimeout,
+        VendorError::AccountTypeNotString,
+        VendorError::SdkAppIdDisabled,
+        VendorError::RequestDisabled,
+        VendorError::TooFrequent60018,
+        VendorError::TooFrequent60019,
+        VendorError::PlanExpired,
+        VendorError::CallerIpNotAllowed,
+        VendorError::UserSigExpired,
+        VendorError::UserSigUnparsable,
+        VendorError::UserSigVerificationFailed,
+        VendorError::UserSigIdentifierMismatch,
+        VendorError::UserSigSdkAppIdMismatch,
+        VendorError::KeyNotFound,
+        VendorError::SdkAppIdNotFound,
+        VendorError::UserSigFailuresRetryLater,
+        VendorError::AccountBlacklisted,
+        VendorError::AccountNotImported,
+    ];
+    /// The code's row: code, class, meaning, advice.
+    pub fn row(self) -> &'static ::imspec_runtime::ErrorRow {
+        match self {
+            VendorError::HttpParseError => &ERRORS[0],
+            VendorError::JsonParseError => &ERRORS[1],
+            VendorError::AccountOrSignatureError60004 => &ERRORS[2],
+            VendorError::AccountOrSignatureError60005 => &ERRORS[3],
+            VendorError::SdkAppIdInvalid => &ERRORS[4],
+            VendorError::ApiRateLimitExceeded => &ERRORS[5],
+            VendorError::ServiceTimeout => &ERRORS[6],
+            VendorError::BadResourceUrl => &ERRORS[7],
+            VendorError::AppAdminRequired => &ERRORS[8],
+            VendorError::SdkAppIdRateLimitExceeded => &ERRORS[9],
+            VendorError::SdkAppIdMissing => &ERRORS[10],
+            VendorError::ResponseJsonParseError => &ERRORS[11],
+            VendorError::AccountSwapTimeout => &ERRORS[12],
+            VendorError::AccountTypeNotString => &ERRORS[13],
+            VendorError::SdkAppIdDisabled => &ERRORS[14],
+            VendorError::RequestDisabled => &ERRORS[15],
+            VendorError::TooFrequent60018 => &ERRORS[16],
+            VendorError::TooFrequent60019 => &ERRORS[17],
+            VendorError::PlanExpired => &ERRORS[18],
+            VendorError::CallerIpNotAllowed => &ERRORS[19],
+            VendorError::UserSigExpired => &ERRORS[20],
+            VendorError::UserSigUnparsable => &ERRORS[21],
+            VendorError::UserSigVerificationFailed => &ERRORS[22],
+            VendorError::UserSigIdentifierMismatch => &ERRORS[23],
+            VendorError::UserSigSdkAppIdMismatch => &ERRORS[24],
+            VendorError::KeyNotFound => &ERRORS[25],
+            VendorError::SdkAppIdNotFound => &ERRORS[26],
+            VendorError::UserSigFailuresRetryLater => &ERRORS[27],
+            VendorError::AccountBlacklisted => &ERRORS[28],
+            VendorError::AccountNotImported => &ERRORS[29],
+        }
+    }
+}
+impl ::std::fmt::Display for VendorError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        write!(f, "{} {}", self.row().code, self.row().meaning)
+    }
+}
 static VENDOR_REF: &::imspec_runtime::VendorInfo = &VENDOR;
 /// A client of every API of Tencent Cloud IM (TIM) REST API: typed requests in, one typed outcome per item out.
 ///
@@ -600,288 +840,7 @@ pub mod account_check {
         paging: ::std::option::Option::None,
         already_registered: ::std::option::Option::None,
         vendor: &super::VENDOR,
-        errors: &[
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70169i64),
-                name: "InternalTimeout",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "服务端内部超时，请稍后重试",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70202i64),
-                name: "InternalTimeoutRetry",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "服务端内部超时，请稍后重试",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70402i64),
-                name: "InvalidParameter",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "参数非法，请检查必填字段是否填充，或者字段的填充是否符合协议要求",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70403i64),
-                name: "AppAdminPermissionRequired",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "请求失败，需要 App 管理员权限",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70500i64),
-                name: "InternalServerError",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "服务器内部错误，请稍后重试",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60002i64),
-                name: "HttpParseError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "HTTP parse error",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60003i64),
-                name: "JsonParseError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "request JSON parse error",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60004i64),
-                name: "AccountOrSignatureError60004",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "account or signature error in URL/JSON",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60005i64),
-                name: "AccountOrSignatureError60005",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "account or signature error in URL/JSON",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60006i64),
-                name: "SdkAppIdInvalid",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID invalid",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60007i64),
-                name: "ApiRateLimitExceeded",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "API call rate over limit",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60008i64),
-                name: "ServiceTimeout",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "service timeout",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60009i64),
-                name: "BadResourceUrl",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "bad resource URL",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60010i64),
-                name: "AppAdminRequired",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "needs app admin",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60011i64),
-                name: "SdkAppIdRateLimitExceeded",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "SDKAppID request rate over limit",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60012i64),
-                name: "SdkAppIdMissing",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID missing",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60013i64),
-                name: "ResponseJsonParseError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "response JSON parse error",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60014i64),
-                name: "AccountSwapTimeout",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "account swap timeout",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60015i64),
-                name: "AccountTypeNotString",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "account type must be string",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60016i64),
-                name: "SdkAppIdDisabled",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "SDKAppID disabled",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60017i64),
-                name: "RequestDisabled",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "request disabled",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60018i64),
-                name: "TooFrequent60018",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "too frequent, retry later",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60019i64),
-                name: "TooFrequent60019",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "too frequent, retry later",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60020i64),
-                name: "PlanExpired",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "plan expired",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60021i64),
-                name: "CallerIpNotAllowed",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "caller IP not allowed",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70001i64),
-                name: "UserSigExpired",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig expired",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70003i64),
-                name: "UserSigUnparsable",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig cannot be parsed",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70009i64),
-                name: "UserSigVerificationFailed",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig verification failed (wrong key)",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70013i64),
-                name: "UserSigIdentifierMismatch",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "identifier differs from the UserSig's",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70014i64),
-                name: "UserSigSdkAppIdMismatch",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID differs from the UserSig's",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70016i64),
-                name: "KeyNotFound",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "key missing (wrong data centre)",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70020i64),
-                name: "SdkAppIdNotFound",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID does not exist",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70050i64),
-                name: "UserSigFailuresRetryLater",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig failures, retry after 1 min",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70051i64),
-                name: "AccountBlacklisted",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "account blacklisted",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70107i64),
-                name: "AccountNotImported",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "account not imported",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-        ],
+        errors: ERRORS,
         #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::Some("ResultInfo"),
@@ -1127,7 +1086,55 @@ pub mod account_check {
             ::std::result::Result::Ok(AccountStatus::from_wire(&s))
         }
     }
-    /// Every code this API can answer: its own error table and the vendor's shared codes (35 in all).
+    /// This API's own error table (the codes its vendor shares are in `super::ERRORS`).
+    pub const ERRORS: &[::imspec_runtime::ErrorRow] = &[
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(70169i64),
+            name: "InternalTimeout",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "服务端内部超时，请稍后重试",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(70202i64),
+            name: "InternalTimeoutRetry",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "服务端内部超时，请稍后重试",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(70402i64),
+            name: "InvalidParameter",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "参数非法，请检查必填字段是否填充，或者字段的填充是否符合协议要求",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(70403i64),
+            name: "AppAdminPermissionRequired",
+            class: ::imspec_runtime::ErrorClass::Auth,
+            meaning: "请求失败，需要 App 管理员权限",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(70500i64),
+            name: "InternalServerError",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "服务器内部错误，请稍后重试",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+    ];
+    /// Every code this API can answer, for one `match`: its own error table (5 codes, [`ERRORS`]), the codes its vendor shares as `ErrorCode::Vendor` ([`super::VendorError`]), and `Unknown`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
@@ -1157,477 +1164,50 @@ pub mod account_check {
         ///
         /// Class: `retryable`.
         InternalServerError,
-        /// `60002` — HTTP parse error
-        ///
-        /// Class: `caller_error`.
-        HttpParseError,
-        /// `60003` — request JSON parse error
-        ///
-        /// Class: `caller_error`.
-        JsonParseError,
-        /// `60004` — account or signature error in URL/JSON
-        ///
-        /// Class: `auth`.
-        AccountOrSignatureError60004,
-        /// `60005` — account or signature error in URL/JSON
-        ///
-        /// Class: `auth`.
-        AccountOrSignatureError60005,
-        /// `60006` — SDKAppID invalid
-        ///
-        /// Class: `auth`.
-        SdkAppIdInvalid,
-        /// `60007` — API call rate over limit
-        ///
-        /// Class: `rate_limited`.
-        ApiRateLimitExceeded,
-        /// `60008` — service timeout
-        ///
-        /// Class: `retryable`.
-        ServiceTimeout,
-        /// `60009` — bad resource URL
-        ///
-        /// Class: `caller_error`.
-        BadResourceUrl,
-        /// `60010` — needs app admin
-        ///
-        /// Class: `auth`.
-        AppAdminRequired,
-        /// `60011` — SDKAppID request rate over limit
-        ///
-        /// Class: `rate_limited`.
-        SdkAppIdRateLimitExceeded,
-        /// `60012` — SDKAppID missing
-        ///
-        /// Class: `auth`.
-        SdkAppIdMissing,
-        /// `60013` — response JSON parse error
-        ///
-        /// Class: `caller_error`.
-        ResponseJsonParseError,
-        /// `60014` — account swap timeout
-        ///
-        /// Class: `retryable`.
-        AccountSwapTimeout,
-        /// `60015` — account type must be string
-        ///
-        /// Class: `caller_error`.
-        AccountTypeNotString,
-        /// `60016` — SDKAppID disabled
-        ///
-        /// Class: `permanent`.
-        SdkAppIdDisabled,
-        /// `60017` — request disabled
-        ///
-        /// Class: `permanent`.
-        RequestDisabled,
-        /// `60018` — too frequent, retry later
-        ///
-        /// Class: `rate_limited`.
-        TooFrequent60018,
-        /// `60019` — too frequent, retry later
-        ///
-        /// Class: `rate_limited`.
-        TooFrequent60019,
-        /// `60020` — plan expired
-        ///
-        /// Class: `permanent`.
-        PlanExpired,
-        /// `60021` — caller IP not allowed
-        ///
-        /// Class: `auth`.
-        CallerIpNotAllowed,
-        /// `70001` — UserSig expired
-        ///
-        /// Class: `auth`.
-        UserSigExpired,
-        /// `70003` — UserSig cannot be parsed
-        ///
-        /// Class: `auth`.
-        UserSigUnparsable,
-        /// `70009` — UserSig verification failed (wrong key)
-        ///
-        /// Class: `auth`.
-        UserSigVerificationFailed,
-        /// `70013` — identifier differs from the UserSig's
-        ///
-        /// Class: `auth`.
-        UserSigIdentifierMismatch,
-        /// `70014` — SDKAppID differs from the UserSig's
-        ///
-        /// Class: `auth`.
-        UserSigSdkAppIdMismatch,
-        /// `70016` — key missing (wrong data centre)
-        ///
-        /// Class: `auth`.
-        KeyNotFound,
-        /// `70020` — SDKAppID does not exist
-        ///
-        /// Class: `auth`.
-        SdkAppIdNotFound,
-        /// `70050` — UserSig failures, retry after 1 min
-        ///
-        /// Class: `auth`.
-        UserSigFailuresRetryLater,
-        /// `70051` — account blacklisted
-        ///
-        /// Class: `permanent`.
-        AccountBlacklisted,
-        /// `70107` — account not imported
-        ///
-        /// Class: `permanent`.
-        AccountNotImported,
+        /// A code every API of the vendor shares, and this API's own table does not list.
+        Vendor(super::VendorError),
         /// A code the spec does not list.
         Unknown(::imspec_runtime::Code),
     }
+    impl ErrorCode {
+        /// The API's own codes, in the order of [`ERRORS`].
+        const OWN: &'static [ErrorCode] = &[
+            ErrorCode::InternalTimeout,
+            ErrorCode::InternalTimeoutRetry,
+            ErrorCode::InvalidParameter,
+            ErrorCode::AppAdminPermissionRequired,
+            ErrorCode::InternalServerError,
+        ];
+    }
     impl ::imspec_runtime::VendorCode for ErrorCode {
         fn from_code(code: &::imspec_runtime::Code) -> Self {
-            match code {
-                ::imspec_runtime::Code::Int(70169i64) => ErrorCode::InternalTimeout,
-                ::imspec_runtime::Code::Int(70202i64) => ErrorCode::InternalTimeoutRetry,
-                ::imspec_runtime::Code::Int(70402i64) => ErrorCode::InvalidParameter,
-                ::imspec_runtime::Code::Int(70403i64) => {
-                    ErrorCode::AppAdminPermissionRequired
+            match INFO.error_at(code) {
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Api(i)) => {
+                    ErrorCode::OWN[i].clone()
                 }
-                ::imspec_runtime::Code::Int(70500i64) => ErrorCode::InternalServerError,
-                ::imspec_runtime::Code::Int(60002i64) => ErrorCode::HttpParseError,
-                ::imspec_runtime::Code::Int(60003i64) => ErrorCode::JsonParseError,
-                ::imspec_runtime::Code::Int(60004i64) => {
-                    ErrorCode::AccountOrSignatureError60004
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Vendor(i)) => {
+                    ErrorCode::Vendor(super::VendorError::ALL[i])
                 }
-                ::imspec_runtime::Code::Int(60005i64) => {
-                    ErrorCode::AccountOrSignatureError60005
-                }
-                ::imspec_runtime::Code::Int(60006i64) => ErrorCode::SdkAppIdInvalid,
-                ::imspec_runtime::Code::Int(60007i64) => ErrorCode::ApiRateLimitExceeded,
-                ::imspec_runtime::Code::Int(60008i64) => ErrorCode::ServiceTimeout,
-                ::imspec_runtime::Code::Int(60009i64) => ErrorCode::BadResourceUrl,
-                ::imspec_runtime::Code::Int(60010i64) => ErrorCode::AppAdminRequired,
-                ::imspec_runtime::Code::Int(60011i64) => {
-                    ErrorCode::SdkAppIdRateLimitExceeded
-                }
-                ::imspec_runtime::Code::Int(60012i64) => ErrorCode::SdkAppIdMissing,
-                ::imspec_runtime::Code::Int(60013i64) => {
-                    ErrorCode::ResponseJsonParseError
-                }
-                ::imspec_runtime::Code::Int(60014i64) => ErrorCode::AccountSwapTimeout,
-                ::imspec_runtime::Code::Int(60015i64) => ErrorCode::AccountTypeNotString,
-                ::imspec_runtime::Code::Int(60016i64) => ErrorCode::SdkAppIdDisabled,
-                ::imspec_runtime::Code::Int(60017i64) => ErrorCode::RequestDisabled,
-                ::imspec_runtime::Code::Int(60018i64) => ErrorCode::TooFrequent60018,
-                ::imspec_runtime::Code::Int(60019i64) => ErrorCode::TooFrequent60019,
-                ::imspec_runtime::Code::Int(60020i64) => ErrorCode::PlanExpired,
-                ::imspec_runtime::Code::Int(60021i64) => ErrorCode::CallerIpNotAllowed,
-                ::imspec_runtime::Code::Int(70001i64) => ErrorCode::UserSigExpired,
-                ::imspec_runtime::Code::Int(70003i64) => ErrorCode::UserSigUnparsable,
-                ::imspec_runtime::Code::Int(70009i64) => {
-                    ErrorCode::UserSigVerificationFailed
-                }
-                ::imspec_runtime::Code::Int(70013i64) => {
-                    ErrorCode::UserSigIdentifierMismatch
-                }
-                ::imspec_runtime::Code::Int(70014i64) => {
-                    ErrorCode::UserSigSdkAppIdMismatch
-                }
-                ::imspec_runtime::Code::Int(70016i64) => ErrorCode::KeyNotFound,
-                ::imspec_runtime::Code::Int(70020i64) => ErrorCode::SdkAppIdNotFound,
-                ::imspec_runtime::Code::Int(70050i64) => {
-                    ErrorCode::UserSigFailuresRetryLater
-                }
-                ::imspec_runtime::Code::Int(70051i64) => ErrorCode::AccountBlacklisted,
-                ::imspec_runtime::Code::Int(70107i64) => ErrorCode::AccountNotImported,
-                other => ErrorCode::Unknown(other.clone()),
+                ::std::option::Option::None => ErrorCode::Unknown(code.clone()),
             }
         }
-        fn code(&self) -> ::imspec_runtime::Code {
-            match self {
-                ErrorCode::InternalTimeout => ::imspec_runtime::Code::Int(70169i64),
-                ErrorCode::InternalTimeoutRetry => ::imspec_runtime::Code::Int(70202i64),
-                ErrorCode::InvalidParameter => ::imspec_runtime::Code::Int(70402i64),
-                ErrorCode::AppAdminPermissionRequired => {
-                    ::imspec_runtime::Code::Int(70403i64)
-                }
-                ErrorCode::InternalServerError => ::imspec_runtime::Code::Int(70500i64),
-                ErrorCode::HttpParseError => ::imspec_runtime::Code::Int(60002i64),
-                ErrorCode::JsonParseError => ::imspec_runtime::Code::Int(60003i64),
-                ErrorCode::AccountOrSignatureError60004 => {
-                    ::imspec_runtime::Code::Int(60004i64)
-                }
-                ErrorCode::AccountOrSignatureError60005 => {
-                    ::imspec_runtime::Code::Int(60005i64)
-                }
-                ErrorCode::SdkAppIdInvalid => ::imspec_runtime::Code::Int(60006i64),
-                ErrorCode::ApiRateLimitExceeded => ::imspec_runtime::Code::Int(60007i64),
-                ErrorCode::ServiceTimeout => ::imspec_runtime::Code::Int(60008i64),
-                ErrorCode::BadResourceUrl => ::imspec_runtime::Code::Int(60009i64),
-                ErrorCode::AppAdminRequired => ::imspec_runtime::Code::Int(60010i64),
-                ErrorCode::SdkAppIdRateLimitExceeded => {
-                    ::imspec_runtime::Code::Int(60011i64)
-                }
-                ErrorCode::SdkAppIdMissing => ::imspec_runtime::Code::Int(60012i64),
-                ErrorCode::ResponseJsonParseError => {
-                    ::imspec_runtime::Code::Int(60013i64)
-                }
-                ErrorCode::AccountSwapTimeout => ::imspec_runtime::Code::Int(60014i64),
-                ErrorCode::AccountTypeNotString => ::imspec_runtime::Code::Int(60015i64),
-                ErrorCode::SdkAppIdDisabled => ::imspec_runtime::Code::Int(60016i64),
-                ErrorCode::RequestDisabled => ::imspec_runtime::Code::Int(60017i64),
-                ErrorCode::TooFrequent60018 => ::imspec_runtime::Code::Int(60018i64),
-                ErrorCode::TooFrequent60019 => ::imspec_runtime::Code::Int(60019i64),
-                ErrorCode::PlanExpired => ::imspec_runtime::Code::Int(60020i64),
-                ErrorCode::CallerIpNotAllowed => ::imspec_runtime::Code::Int(60021i64),
-                ErrorCode::UserSigExpired => ::imspec_runtime::Code::Int(70001i64),
-                ErrorCode::UserSigUnparsable => ::imspec_runtime::Code::Int(70003i64),
-                ErrorCode::UserSigVerificationFailed => {
-                    ::imspec_runtime::Code::Int(70009i64)
-                }
-                ErrorCode::UserSigIdentifierMismatch => {
-                    ::imspec_runtime::Code::Int(70013i64)
-                }
-                ErrorCode::UserSigSdkAppIdMismatch => {
-                    ::imspec_runtime::Code::Int(70014i64)
-                }
-                ErrorCode::KeyNotFound => ::imspec_runtime::Code::Int(70016i64),
-                ErrorCode::SdkAppIdNotFound => ::imspec_runtime::Code::Int(70020i64),
-                ErrorCode::UserSigFailuresRetryLater => {
-                    ::imspec_runtime::Code::Int(70050i64)
-                }
-                ErrorCode::AccountBlacklisted => ::imspec_runtime::Code::Int(70051i64),
-                ErrorCode::AccountNotImported => ::imspec_runtime::Code::Int(70107i64),
-                ErrorCode::Unknown(code) => code.clone(),
-            }
-        }
-        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
-            match self {
-                ErrorCode::InternalTimeout => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::InternalTimeoutRetry => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::InvalidParameter => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AppAdminPermissionRequired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::InternalServerError => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::HttpParseError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::JsonParseError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AccountOrSignatureError60004 => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::AccountOrSignatureError60005 => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SdkAppIdInvalid => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ApiRateLimitExceeded => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::ServiceTimeout => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::BadResourceUrl => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AppAdminRequired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SdkAppIdRateLimitExceeded => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::SdkAppIdMissing => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ResponseJsonParseError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AccountSwapTimeout => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::AccountTypeNotString => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::SdkAppIdDisabled => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::RequestDisabled => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::TooFrequent60018 => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::TooFrequent60019 => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::PlanExpired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::CallerIpNotAllowed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigExpired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigUnparsable => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigVerificationFailed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigIdentifierMismatch => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigSdkAppIdMismatch => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::KeyNotFound => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SdkAppIdNotFound => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigFailuresRetryLater => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::AccountBlacklisted => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::AccountNotImported => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
-        }
-        fn meaning(&self) -> &'static str {
-            match self {
-                ErrorCode::InternalTimeout => "服务端内部超时，请稍后重试",
-                ErrorCode::InternalTimeoutRetry => {
-                    "服务端内部超时，请稍后重试"
-                }
-                ErrorCode::InvalidParameter => {
-                    "参数非法，请检查必填字段是否填充，或者字段的填充是否符合协议要求"
-                }
-                ErrorCode::AppAdminPermissionRequired => {
-                    "请求失败，需要 App 管理员权限"
-                }
-                ErrorCode::InternalServerError => {
-                    "服务器内部错误，请稍后重试"
-                }
-                ErrorCode::HttpParseError => "HTTP parse error",
-                ErrorCode::JsonParseError => "request JSON parse error",
-                ErrorCode::AccountOrSignatureError60004 => {
-                    "account or signature error in URL/JSON"
-                }
-                ErrorCode::AccountOrSignatureError60005 => {
-                    "account or signature error in URL/JSON"
-                }
-                ErrorCode::SdkAppIdInvalid => "SDKAppID invalid",
-                ErrorCode::ApiRateLimitExceeded => "API call rate over limit",
-                ErrorCode::ServiceTimeout => "service timeout",
-                ErrorCode::BadResourceUrl => "bad resource URL",
-                ErrorCode::AppAdminRequired => "needs app admin",
-                ErrorCode::SdkAppIdRateLimitExceeded => {
-                    "SDKAppID request rate over limit"
-                }
-                ErrorCode::SdkAppIdMissing => "SDKAppID missing",
-                ErrorCode::ResponseJsonParseError => "response JSON parse error",
-                ErrorCode::AccountSwapTimeout => "account swap timeout",
-                ErrorCode::AccountTypeNotString => "account type must be string",
-                ErrorCode::SdkAppIdDisabled => "SDKAppID disabled",
-                ErrorCode::RequestDisabled => "request disabled",
-                ErrorCode::TooFrequent60018 => "too frequent, retry later",
-                ErrorCode::TooFrequent60019 => "too frequent, retry later",
-                ErrorCode::PlanExpired => "plan expired",
-                ErrorCode::CallerIpNotAllowed => "caller IP not allowed",
-                ErrorCode::UserSigExpired => "UserSig expired",
-                ErrorCode::UserSigUnparsable => "UserSig cannot be parsed",
-                ErrorCode::UserSigVerificationFailed => {
-                    "UserSig verification failed (wrong key)"
-                }
-                ErrorCode::UserSigIdentifierMismatch => {
-                    "identifier differs from the UserSig's"
-                }
-                ErrorCode::UserSigSdkAppIdMismatch => {
-                    "SDKAppID differs from the UserSig's"
-                }
-                ErrorCode::KeyNotFound => "key missing (wrong data centre)",
-                ErrorCode::SdkAppIdNotFound => "SDKAppID does not exist",
-                ErrorCode::UserSigFailuresRetryLater => {
-                    "UserSig failures, retry after 1 min"
-                }
-                ErrorCode::AccountBlacklisted => "account blacklisted",
-                ErrorCode::AccountNotImported => "account not imported",
-                ErrorCode::Unknown(_) => "a code the spec does not list",
-            }
-        }
-        fn advice(&self) -> ::std::option::Option<&'static str> {
-            match self {
-                ErrorCode::InternalTimeout => ::std::option::Option::None,
-                ErrorCode::InternalTimeoutRetry => ::std::option::Option::None,
-                ErrorCode::InvalidParameter => ::std::option::Option::None,
-                ErrorCode::AppAdminPermissionRequired => ::std::option::Option::None,
-                ErrorCode::InternalServerError => ::std::option::Option::None,
-                ErrorCode::HttpParseError => ::std::option::Option::None,
-                ErrorCode::JsonParseError => ::std::option::Option::None,
-                ErrorCode::AccountOrSignatureError60004 => ::std::option::Option::None,
-                ErrorCode::AccountOrSignatureError60005 => ::std::option::Option::None,
-                ErrorCode::SdkAppIdInvalid => ::std::option::Option::None,
-                ErrorCode::ApiRateLimitExceeded => ::std::option::Option::None,
-                ErrorCode::ServiceTimeout => ::std::option::Option::None,
-                ErrorCode::BadResourceUrl => ::std::option::Option::None,
-                ErrorCode::AppAdminRequired => ::std::option::Option::None,
-                ErrorCode::SdkAppIdRateLimitExceeded => ::std::option::Option::None,
-                ErrorCode::SdkAppIdMissing => ::std::option::Option::None,
-                ErrorCode::ResponseJsonParseError => ::std::option::Option::None,
-                ErrorCode::AccountSwapTimeout => ::std::option::Option::None,
-                ErrorCode::AccountTypeNotString => ::std::option::Option::None,
-                ErrorCode::SdkAppIdDisabled => ::std::option::Option::None,
-                ErrorCode::RequestDisabled => ::std::option::Option::None,
-                ErrorCode::TooFrequent60018 => ::std::option::Option::None,
-                ErrorCode::TooFrequent60019 => ::std::option::Option::None,
-                ErrorCode::PlanExpired => ::std::option::Option::None,
-                ErrorCode::CallerIpNotAllowed => ::std::option::Option::None,
-                ErrorCode::UserSigExpired => ::std::option::Option::None,
-                ErrorCode::UserSigUnparsable => ::std::option::Option::None,
-                ErrorCode::UserSigVerificationFailed => ::std::option::Option::None,
-                ErrorCode::UserSigIdentifierMismatch => ::std::option::Option::None,
-                ErrorCode::UserSigSdkAppIdMismatch => ::std::option::Option::None,
-                ErrorCode::KeyNotFound => ::std::option::Option::None,
-                ErrorCode::SdkAppIdNotFound => ::std::option::Option::None,
-                ErrorCode::UserSigFailuresRetryLater => ::std::option::Option::None,
-                ErrorCode::AccountBlacklisted => ::std::option::Option::None,
-                ErrorCode::AccountNotImported => ::std::option::Option::None,
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
+        fn row(
+            &self,
+        ) -> ::std::result::Result<
+            &'static ::imspec_runtime::ErrorRow,
+            &::imspec_runtime::Code,
+        > {
+            ::std::result::Result::Ok(
+                match self {
+                    ErrorCode::InternalTimeout => &ERRORS[0],
+                    ErrorCode::InternalTimeoutRetry => &ERRORS[1],
+                    ErrorCode::InvalidParameter => &ERRORS[2],
+                    ErrorCode::AppAdminPermissionRequired => &ERRORS[3],
+                    ErrorCode::InternalServerError => &ERRORS[4],
+                    ErrorCode::Vendor(shared) => shared.row(),
+                    ErrorCode::Unknown(code) => return ::std::result::Result::Err(code),
+                },
+            )
         }
     }
     impl ::std::fmt::Display for ErrorCode {
@@ -1932,396 +1512,7 @@ pub mod friend_add {
         paging: ::std::option::Option::None,
         already_registered: ::std::option::Option::None,
         vendor: &super::VENDOR,
-        errors: &[
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30001i64),
-                name: "InvalidParameter",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "请求参数错误，请根据错误描述检查请求参数",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30002i64),
-                name: "SdkAppIdMismatch",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID 不匹配",
-                message: ::std::option::Option::Some(
-                    "Err_SNS_FriendAdd_SdkAppId_Illegal",
-                ),
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30003i64),
-                name: "AccountNotFound",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "请求的用户帐号不存在",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30004i64),
-                name: "AppAdminPermissionRequired",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "请求需要 App 管理员权限",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30005i64),
-                name: "SensitiveWord",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "关系链字段中包含敏感词",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30006i64),
-                name: "InternalServerError",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "服务器内部错误，请重试",
-                message: ::std::option::Option::Some(
-                    "Err_SNS_FriendAdd_Unpack_Profile_Data_Fail",
-                ),
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30007i64),
-                name: "NetworkTimeout",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "网络超时，请稍后重试",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30008i64),
-                name: "WriteConflict",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "并发写导致写冲突，建议使用批量方式",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30009i64),
-                name: "AddFriendForbidden",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "后台禁止该用户发起加好友请求",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30010i64),
-                name: "OwnFriendLimitReached",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "自己的好友数已达系统上限",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30011i64),
-                name: "GroupLimitReached",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "分组已达系统上限",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30012i64),
-                name: "PendingLimitReached",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "未决数已达系统上限",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30014i64),
-                name: "PeerFriendLimitReached",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "对方的好友数已达系统上限",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30515i64),
-                name: "PeerInOwnBlacklist",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "请求添加好友时，对方在自己的黑名单中，不允许加好友",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30516i64),
-                name: "PeerDeniesAnyAdd",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "请求添加好友时，对方的加好友验证方式是不允许任何人添加自己为好友",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30525i64),
-                name: "SelfInPeerBlacklist",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "请求添加好友时，自己在对方的黑名单中，不允许加好友",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30539i64),
-                name: "PendingApproval",
-                class: ::imspec_runtime::ErrorClass::Pending,
-                meaning: "A 请求加 B 为好友，B 的加好友验证方式被设置为“AllowType_Type_NeedConfirm”，这时 A 与 B 之间只能形成未决关系，这个返回码用于标识加未决成功，以便与加好友成功的返回码区分开，调用方可以捕捉该错误给用户一个合理的提示",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30540i64),
-                name: "BlockedBySecurityPolicy",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "添加好友请求被安全策略打击，请勿频繁发起添加好友请求",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60002i64),
-                name: "HttpParseError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "HTTP parse error",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60003i64),
-                name: "JsonParseError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "request JSON parse error",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60004i64),
-                name: "AccountOrSignatureError60004",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "account or signature error in URL/JSON",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60005i64),
-                name: "AccountOrSignatureError60005",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "account or signature error in URL/JSON",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60006i64),
-                name: "SdkAppIdInvalid",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID invalid",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60007i64),
-                name: "ApiRateLimitExceeded",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "API call rate over limit",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60008i64),
-                name: "ServiceTimeout",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "service timeout",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60009i64),
-                name: "BadResourceUrl",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "bad resource URL",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60010i64),
-                name: "AppAdminRequired",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "needs app admin",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60011i64),
-                name: "SdkAppIdRateLimitExceeded",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "SDKAppID request rate over limit",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60012i64),
-                name: "SdkAppIdMissing",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID missing",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60013i64),
-                name: "ResponseJsonParseError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "response JSON parse error",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60014i64),
-                name: "AccountSwapTimeout",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "account swap timeout",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60015i64),
-                name: "AccountTypeNotString",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "account type must be string",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60016i64),
-                name: "SdkAppIdDisabled",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "SDKAppID disabled",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60017i64),
-                name: "RequestDisabled",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "request disabled",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60018i64),
-                name: "TooFrequent60018",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "too frequent, retry later",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60019i64),
-                name: "TooFrequent60019",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "too frequent, retry later",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60020i64),
-                name: "PlanExpired",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "plan expired",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60021i64),
-                name: "CallerIpNotAllowed",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "caller IP not allowed",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70001i64),
-                name: "UserSigExpired",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig expired",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70003i64),
-                name: "UserSigUnparsable",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig cannot be parsed",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70009i64),
-                name: "UserSigVerificationFailed",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig verification failed (wrong key)",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70013i64),
-                name: "UserSigIdentifierMismatch",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "identifier differs from the UserSig's",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70014i64),
-                name: "UserSigSdkAppIdMismatch",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID differs from the UserSig's",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70016i64),
-                name: "KeyNotFound",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "key missing (wrong data centre)",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70020i64),
-                name: "SdkAppIdNotFound",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID does not exist",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70050i64),
-                name: "UserSigFailuresRetryLater",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig failures, retry after 1 min",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70051i64),
-                name: "AccountBlacklisted",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "account blacklisted",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70107i64),
-                name: "AccountNotImported",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "account not imported",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-        ],
+        errors: ERRORS,
         #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::Some("ResultInfo"),
@@ -2738,7 +1929,174 @@ pub mod friend_add {
         )]
         pub result_info: ::std::option::Option<::std::string::String>,
     }
-    /// Every code this API can answer: its own error table and the vendor's shared codes (48 in all).
+    /// This API's own error table (the codes its vendor shares are in `super::ERRORS`).
+    pub const ERRORS: &[::imspec_runtime::ErrorRow] = &[
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30001i64),
+            name: "InvalidParameter",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "请求参数错误，请根据错误描述检查请求参数",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30002i64),
+            name: "SdkAppIdMismatch",
+            class: ::imspec_runtime::ErrorClass::Auth,
+            meaning: "SDKAppID 不匹配",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::Some("Err_SNS_FriendAdd_SdkAppId_Illegal"),
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30003i64),
+            name: "AccountNotFound",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "请求的用户帐号不存在",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30004i64),
+            name: "AppAdminPermissionRequired",
+            class: ::imspec_runtime::ErrorClass::Auth,
+            meaning: "请求需要 App 管理员权限",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30005i64),
+            name: "SensitiveWord",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "关系链字段中包含敏感词",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30006i64),
+            name: "InternalServerError",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "服务器内部错误，请重试",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::Some(
+                "Err_SNS_FriendAdd_Unpack_Profile_Data_Fail",
+            ),
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30007i64),
+            name: "NetworkTimeout",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "网络超时，请稍后重试",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30008i64),
+            name: "WriteConflict",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "并发写导致写冲突，建议使用批量方式",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30009i64),
+            name: "AddFriendForbidden",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "后台禁止该用户发起加好友请求",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30010i64),
+            name: "OwnFriendLimitReached",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "自己的好友数已达系统上限",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30011i64),
+            name: "GroupLimitReached",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "分组已达系统上限",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30012i64),
+            name: "PendingLimitReached",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "未决数已达系统上限",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30014i64),
+            name: "PeerFriendLimitReached",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "对方的好友数已达系统上限",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30515i64),
+            name: "PeerInOwnBlacklist",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "请求添加好友时，对方在自己的黑名单中，不允许加好友",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30516i64),
+            name: "PeerDeniesAnyAdd",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "请求添加好友时，对方的加好友验证方式是不允许任何人添加自己为好友",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30525i64),
+            name: "SelfInPeerBlacklist",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "请求添加好友时，自己在对方的黑名单中，不允许加好友",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30539i64),
+            name: "PendingApproval",
+            class: ::imspec_runtime::ErrorClass::Pending,
+            meaning: "A 请求加 B 为好友，B 的加好友验证方式被设置为“AllowType_Type_NeedConfirm”，这时 A 与 B 之间只能形成未决关系，这个返回码用于标识加未决成功，以便与加好友成功的返回码区分开，调用方可以捕捉该错误给用户一个合理的提示",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30540i64),
+            name: "BlockedBySecurityPolicy",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "添加好友请求被安全策略打击，请勿频繁发起添加好友请求",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+    ];
+    /// Every code this API can answer, for one `match`: its own error table (18 codes, [`ERRORS`]), the codes its vendor shares as `ErrorCode::Vendor` ([`super::VendorError`]), and `Unknown`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
@@ -2820,592 +2178,76 @@ pub mod friend_add {
         ///
         /// Class: `permanent`.
         BlockedBySecurityPolicy,
-        /// `60002` — HTTP parse error
-        ///
-        /// Class: `caller_error`.
-        HttpParseError,
-        /// `60003` — request JSON parse error
-        ///
-        /// Class: `caller_error`.
-        JsonParseError,
-        /// `60004` — account or signature error in URL/JSON
-        ///
-        /// Class: `auth`.
-        AccountOrSignatureError60004,
-        /// `60005` — account or signature error in URL/JSON
-        ///
-        /// Class: `auth`.
-        AccountOrSignatureError60005,
-        /// `60006` — SDKAppID invalid
-        ///
-        /// Class: `auth`.
-        SdkAppIdInvalid,
-        /// `60007` — API call rate over limit
-        ///
-        /// Class: `rate_limited`.
-        ApiRateLimitExceeded,
-        /// `60008` — service timeout
-        ///
-        /// Class: `retryable`.
-        ServiceTimeout,
-        /// `60009` — bad resource URL
-        ///
-        /// Class: `caller_error`.
-        BadResourceUrl,
-        /// `60010` — needs app admin
-        ///
-        /// Class: `auth`.
-        AppAdminRequired,
-        /// `60011` — SDKAppID request rate over limit
-        ///
-        /// Class: `rate_limited`.
-        SdkAppIdRateLimitExceeded,
-        /// `60012` — SDKAppID missing
-        ///
-        /// Class: `auth`.
-        SdkAppIdMissing,
-        /// `60013` — response JSON parse error
-        ///
-        /// Class: `caller_error`.
-        ResponseJsonParseError,
-        /// `60014` — account swap timeout
-        ///
-        /// Class: `retryable`.
-        AccountSwapTimeout,
-        /// `60015` — account type must be string
-        ///
-        /// Class: `caller_error`.
-        AccountTypeNotString,
-        /// `60016` — SDKAppID disabled
-        ///
-        /// Class: `permanent`.
-        SdkAppIdDisabled,
-        /// `60017` — request disabled
-        ///
-        /// Class: `permanent`.
-        RequestDisabled,
-        /// `60018` — too frequent, retry later
-        ///
-        /// Class: `rate_limited`.
-        TooFrequent60018,
-        /// `60019` — too frequent, retry later
-        ///
-        /// Class: `rate_limited`.
-        TooFrequent60019,
-        /// `60020` — plan expired
-        ///
-        /// Class: `permanent`.
-        PlanExpired,
-        /// `60021` — caller IP not allowed
-        ///
-        /// Class: `auth`.
-        CallerIpNotAllowed,
-        /// `70001` — UserSig expired
-        ///
-        /// Class: `auth`.
-        UserSigExpired,
-        /// `70003` — UserSig cannot be parsed
-        ///
-        /// Class: `auth`.
-        UserSigUnparsable,
-        /// `70009` — UserSig verification failed (wrong key)
-        ///
-        /// Class: `auth`.
-        UserSigVerificationFailed,
-        /// `70013` — identifier differs from the UserSig's
-        ///
-        /// Class: `auth`.
-        UserSigIdentifierMismatch,
-        /// `70014` — SDKAppID differs from the UserSig's
-        ///
-        /// Class: `auth`.
-        UserSigSdkAppIdMismatch,
-        /// `70016` — key missing (wrong data centre)
-        ///
-        /// Class: `auth`.
-        KeyNotFound,
-        /// `70020` — SDKAppID does not exist
-        ///
-        /// Class: `auth`.
-        SdkAppIdNotFound,
-        /// `70050` — UserSig failures, retry after 1 min
-        ///
-        /// Class: `auth`.
-        UserSigFailuresRetryLater,
-        /// `70051` — account blacklisted
-        ///
-        /// Class: `permanent`.
-        AccountBlacklisted,
-        /// `70107` — account not imported
-        ///
-        /// Class: `permanent`.
-        AccountNotImported,
+        /// A code every API of the vendor shares, and this API's own table does not list.
+        Vendor(super::VendorError),
         /// A code the spec does not list.
         Unknown(::imspec_runtime::Code),
     }
+    impl ErrorCode {
+        /// The API's own codes, in the order of [`ERRORS`].
+        const OWN: &'static [ErrorCode] = &[
+            ErrorCode::InvalidParameter,
+            ErrorCode::SdkAppIdMismatch,
+            ErrorCode::AccountNotFound,
+            ErrorCode::AppAdminPermissionRequired,
+            ErrorCode::SensitiveWord,
+            ErrorCode::InternalServerError,
+            ErrorCode::NetworkTimeout,
+            ErrorCode::WriteConflict,
+            ErrorCode::AddFriendForbidden,
+            ErrorCode::OwnFriendLimitReached,
+            ErrorCode::GroupLimitReached,
+            ErrorCode::PendingLimitReached,
+            ErrorCode::PeerFriendLimitReached,
+            ErrorCode::PeerInOwnBlacklist,
+            ErrorCode::PeerDeniesAnyAdd,
+            ErrorCode::SelfInPeerBlacklist,
+            ErrorCode::PendingApproval,
+            ErrorCode::BlockedBySecurityPolicy,
+        ];
+    }
     impl ::imspec_runtime::VendorCode for ErrorCode {
         fn from_code(code: &::imspec_runtime::Code) -> Self {
-            match code {
-                ::imspec_runtime::Code::Int(30001i64) => ErrorCode::InvalidParameter,
-                ::imspec_runtime::Code::Int(30002i64) => ErrorCode::SdkAppIdMismatch,
-                ::imspec_runtime::Code::Int(30003i64) => ErrorCode::AccountNotFound,
-                ::imspec_runtime::Code::Int(30004i64) => {
-                    ErrorCode::AppAdminPermissionRequired
+            match INFO.error_at(code) {
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Api(i)) => {
+                    ErrorCode::OWN[i].clone()
                 }
-                ::imspec_runtime::Code::Int(30005i64) => ErrorCode::SensitiveWord,
-                ::imspec_runtime::Code::Int(30006i64) => ErrorCode::InternalServerError,
-                ::imspec_runtime::Code::Int(30007i64) => ErrorCode::NetworkTimeout,
-                ::imspec_runtime::Code::Int(30008i64) => ErrorCode::WriteConflict,
-                ::imspec_runtime::Code::Int(30009i64) => ErrorCode::AddFriendForbidden,
-                ::imspec_runtime::Code::Int(30010i64) => ErrorCode::OwnFriendLimitReached,
-                ::imspec_runtime::Code::Int(30011i64) => ErrorCode::GroupLimitReached,
-                ::imspec_runtime::Code::Int(30012i64) => ErrorCode::PendingLimitReached,
-                ::imspec_runtime::Code::Int(30014i64) => {
-                    ErrorCode::PeerFriendLimitReached
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Vendor(i)) => {
+                    ErrorCode::Vendor(super::VendorError::ALL[i])
                 }
-                ::imspec_runtime::Code::Int(30515i64) => ErrorCode::PeerInOwnBlacklist,
-                ::imspec_runtime::Code::Int(30516i64) => ErrorCode::PeerDeniesAnyAdd,
-                ::imspec_runtime::Code::Int(30525i64) => ErrorCode::SelfInPeerBlacklist,
-                ::imspec_runtime::Code::Int(30539i64) => ErrorCode::PendingApproval,
-                ::imspec_runtime::Code::Int(30540i64) => {
-                    ErrorCode::BlockedBySecurityPolicy
-                }
-                ::imspec_runtime::Code::Int(60002i64) => ErrorCode::HttpParseError,
-                ::imspec_runtime::Code::Int(60003i64) => ErrorCode::JsonParseError,
-                ::imspec_runtime::Code::Int(60004i64) => {
-                    ErrorCode::AccountOrSignatureError60004
-                }
-                ::imspec_runtime::Code::Int(60005i64) => {
-                    ErrorCode::AccountOrSignatureError60005
-                }
-                ::imspec_runtime::Code::Int(60006i64) => ErrorCode::SdkAppIdInvalid,
-                ::imspec_runtime::Code::Int(60007i64) => ErrorCode::ApiRateLimitExceeded,
-                ::imspec_runtime::Code::Int(60008i64) => ErrorCode::ServiceTimeout,
-                ::imspec_runtime::Code::Int(60009i64) => ErrorCode::BadResourceUrl,
-                ::imspec_runtime::Code::Int(60010i64) => ErrorCode::AppAdminRequired,
-                ::imspec_runtime::Code::Int(60011i64) => {
-                    ErrorCode::SdkAppIdRateLimitExceeded
-                }
-                ::imspec_runtime::Code::Int(60012i64) => ErrorCode::SdkAppIdMissing,
-                ::imspec_runtime::Code::Int(60013i64) => {
-                    ErrorCode::ResponseJsonParseError
-                }
-                ::imspec_runtime::Code::Int(60014i64) => ErrorCode::AccountSwapTimeout,
-                ::imspec_runtime::Code::Int(60015i64) => ErrorCode::AccountTypeNotString,
-                ::imspec_runtime::Code::Int(60016i64) => ErrorCode::SdkAppIdDisabled,
-                ::imspec_runtime::Code::Int(60017i64) => ErrorCode::RequestDisabled,
-                ::imspec_runtime::Code::Int(60018i64) => ErrorCode::TooFrequent60018,
-                ::imspec_runtime::Code::Int(60019i64) => ErrorCode::TooFrequent60019,
-                ::imspec_runtime::Code::Int(60020i64) => ErrorCode::PlanExpired,
-                ::imspec_runtime::Code::Int(60021i64) => ErrorCode::CallerIpNotAllowed,
-                ::imspec_runtime::Code::Int(70001i64) => ErrorCode::UserSigExpired,
-                ::imspec_runtime::Code::Int(70003i64) => ErrorCode::UserSigUnparsable,
-                ::imspec_runtime::Code::Int(70009i64) => {
-                    ErrorCode::UserSigVerificationFailed
-                }
-                ::imspec_runtime::Code::Int(70013i64) => {
-                    ErrorCode::UserSigIdentifierMismatch
-                }
-                ::imspec_runtime::Code::Int(70014i64) => {
-                    ErrorCode::UserSigSdkAppIdMismatch
-                }
-                ::imspec_runtime::Code::Int(70016i64) => ErrorCode::KeyNotFound,
-                ::imspec_runtime::Code::Int(70020i64) => ErrorCode::SdkAppIdNotFound,
-                ::imspec_runtime::Code::Int(70050i64) => {
-                    ErrorCode::UserSigFailuresRetryLater
-                }
-                ::imspec_runtime::Code::Int(70051i64) => ErrorCode::AccountBlacklisted,
-                ::imspec_runtime::Code::Int(70107i64) => ErrorCode::AccountNotImported,
-                other => ErrorCode::Unknown(other.clone()),
+                ::std::option::Option::None => ErrorCode::Unknown(code.clone()),
             }
         }
-        fn code(&self) -> ::imspec_runtime::Code {
-            match self {
-                ErrorCode::InvalidParameter => ::imspec_runtime::Code::Int(30001i64),
-                ErrorCode::SdkAppIdMismatch => ::imspec_runtime::Code::Int(30002i64),
-                ErrorCode::AccountNotFound => ::imspec_runtime::Code::Int(30003i64),
-                ErrorCode::AppAdminPermissionRequired => {
-                    ::imspec_runtime::Code::Int(30004i64)
-                }
-                ErrorCode::SensitiveWord => ::imspec_runtime::Code::Int(30005i64),
-                ErrorCode::InternalServerError => ::imspec_runtime::Code::Int(30006i64),
-                ErrorCode::NetworkTimeout => ::imspec_runtime::Code::Int(30007i64),
-                ErrorCode::WriteConflict => ::imspec_runtime::Code::Int(30008i64),
-                ErrorCode::AddFriendForbidden => ::imspec_runtime::Code::Int(30009i64),
-                ErrorCode::OwnFriendLimitReached => ::imspec_runtime::Code::Int(30010i64),
-                ErrorCode::GroupLimitReached => ::imspec_runtime::Code::Int(30011i64),
-                ErrorCode::PendingLimitReached => ::imspec_runtime::Code::Int(30012i64),
-                ErrorCode::PeerFriendLimitReached => {
-                    ::imspec_runtime::Code::Int(30014i64)
-                }
-                ErrorCode::PeerInOwnBlacklist => ::imspec_runtime::Code::Int(30515i64),
-                ErrorCode::PeerDeniesAnyAdd => ::imspec_runtime::Code::Int(30516i64),
-                ErrorCode::SelfInPeerBlacklist => ::imspec_runtime::Code::Int(30525i64),
-                ErrorCode::PendingApproval => ::imspec_runtime::Code::Int(30539i64),
-                ErrorCode::BlockedBySecurityPolicy => {
-                    ::imspec_runtime::Code::Int(30540i64)
-                }
-                ErrorCode::HttpParseError => ::imspec_runtime::Code::Int(60002i64),
-                ErrorCode::JsonParseError => ::imspec_runtime::Code::Int(60003i64),
-                ErrorCode::AccountOrSignatureError60004 => {
-                    ::imspec_runtime::Code::Int(60004i64)
-                }
-                ErrorCode::AccountOrSignatureError60005 => {
-                    ::imspec_runtime::Code::Int(60005i64)
-                }
-                ErrorCode::SdkAppIdInvalid => ::imspec_runtime::Code::Int(60006i64),
-                ErrorCode::ApiRateLimitExceeded => ::imspec_runtime::Code::Int(60007i64),
-                ErrorCode::ServiceTimeout => ::imspec_runtime::Code::Int(60008i64),
-                ErrorCode::BadResourceUrl => ::imspec_runtime::Code::Int(60009i64),
-                ErrorCode::AppAdminRequired => ::imspec_runtime::Code::Int(60010i64),
-                ErrorCode::SdkAppIdRateLimitExceeded => {
-                    ::imspec_runtime::Code::Int(60011i64)
-                }
-                ErrorCode::SdkAppIdMissing => ::imspec_runtime::Code::Int(60012i64),
-                ErrorCode::ResponseJsonParseError => {
-                    ::imspec_runtime::Code::Int(60013i64)
-                }
-                ErrorCode::AccountSwapTimeout => ::imspec_runtime::Code::Int(60014i64),
-                ErrorCode::AccountTypeNotString => ::imspec_runtime::Code::Int(60015i64),
-                ErrorCode::SdkAppIdDisabled => ::imspec_runtime::Code::Int(60016i64),
-                ErrorCode::RequestDisabled => ::imspec_runtime::Code::Int(60017i64),
-                ErrorCode::TooFrequent60018 => ::imspec_runtime::Code::Int(60018i64),
-                ErrorCode::TooFrequent60019 => ::imspec_runtime::Code::Int(60019i64),
-                ErrorCode::PlanExpired => ::imspec_runtime::Code::Int(60020i64),
-                ErrorCode::CallerIpNotAllowed => ::imspec_runtime::Code::Int(60021i64),
-                ErrorCode::UserSigExpired => ::imspec_runtime::Code::Int(70001i64),
-                ErrorCode::UserSigUnparsable => ::imspec_runtime::Code::Int(70003i64),
-                ErrorCode::UserSigVerificationFailed => {
-                    ::imspec_runtime::Code::Int(70009i64)
-                }
-                ErrorCode::UserSigIdentifierMismatch => {
-                    ::imspec_runtime::Code::Int(70013i64)
-                }
-                ErrorCode::UserSigSdkAppIdMismatch => {
-                    ::imspec_runtime::Code::Int(70014i64)
-                }
-                ErrorCode::KeyNotFound => ::imspec_runtime::Code::Int(70016i64),
-                ErrorCode::SdkAppIdNotFound => ::imspec_runtime::Code::Int(70020i64),
-                ErrorCode::UserSigFailuresRetryLater => {
-                    ::imspec_runtime::Code::Int(70050i64)
-                }
-                ErrorCode::AccountBlacklisted => ::imspec_runtime::Code::Int(70051i64),
-                ErrorCode::AccountNotImported => ::imspec_runtime::Code::Int(70107i64),
-                ErrorCode::Unknown(code) => code.clone(),
-            }
-        }
-        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
-            match self {
-                ErrorCode::InvalidParameter => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::SdkAppIdMismatch => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::AccountNotFound => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::AppAdminPermissionRequired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SensitiveWord => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::InternalServerError => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::NetworkTimeout => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::WriteConflict => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::AddFriendForbidden => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::OwnFriendLimitReached => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::GroupLimitReached => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::PendingLimitReached => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::PeerFriendLimitReached => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::PeerInOwnBlacklist => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::PeerDeniesAnyAdd => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::SelfInPeerBlacklist => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::PendingApproval => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Pending)
-                }
-                ErrorCode::BlockedBySecurityPolicy => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::HttpParseError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::JsonParseError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AccountOrSignatureError60004 => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::AccountOrSignatureError60005 => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SdkAppIdInvalid => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ApiRateLimitExceeded => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::ServiceTimeout => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::BadResourceUrl => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AppAdminRequired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SdkAppIdRateLimitExceeded => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::SdkAppIdMissing => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ResponseJsonParseError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AccountSwapTimeout => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::AccountTypeNotString => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::SdkAppIdDisabled => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::RequestDisabled => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::TooFrequent60018 => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::TooFrequent60019 => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::PlanExpired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::CallerIpNotAllowed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigExpired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigUnparsable => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigVerificationFailed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigIdentifierMismatch => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigSdkAppIdMismatch => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::KeyNotFound => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SdkAppIdNotFound => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigFailuresRetryLater => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::AccountBlacklisted => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::AccountNotImported => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
-        }
-        fn meaning(&self) -> &'static str {
-            match self {
-                ErrorCode::InvalidParameter => {
-                    "请求参数错误，请根据错误描述检查请求参数"
-                }
-                ErrorCode::SdkAppIdMismatch => "SDKAppID 不匹配",
-                ErrorCode::AccountNotFound => "请求的用户帐号不存在",
-                ErrorCode::AppAdminPermissionRequired => {
-                    "请求需要 App 管理员权限"
-                }
-                ErrorCode::SensitiveWord => "关系链字段中包含敏感词",
-                ErrorCode::InternalServerError => "服务器内部错误，请重试",
-                ErrorCode::NetworkTimeout => "网络超时，请稍后重试",
-                ErrorCode::WriteConflict => {
-                    "并发写导致写冲突，建议使用批量方式"
-                }
-                ErrorCode::AddFriendForbidden => {
-                    "后台禁止该用户发起加好友请求"
-                }
-                ErrorCode::OwnFriendLimitReached => {
-                    "自己的好友数已达系统上限"
-                }
-                ErrorCode::GroupLimitReached => "分组已达系统上限",
-                ErrorCode::PendingLimitReached => "未决数已达系统上限",
-                ErrorCode::PeerFriendLimitReached => {
-                    "对方的好友数已达系统上限"
-                }
-                ErrorCode::PeerInOwnBlacklist => {
-                    "请求添加好友时，对方在自己的黑名单中，不允许加好友"
-                }
-                ErrorCode::PeerDeniesAnyAdd => {
-                    "请求添加好友时，对方的加好友验证方式是不允许任何人添加自己为好友"
-                }
-                ErrorCode::SelfInPeerBlacklist => {
-                    "请求添加好友时，自己在对方的黑名单中，不允许加好友"
-                }
-                ErrorCode::PendingApproval => {
-                    "A 请求加 B 为好友，B 的加好友验证方式被设置为“AllowType_Type_NeedConfirm”，这时 A 与 B 之间只能形成未决关系，这个返回码用于标识加未决成功，以便与加好友成功的返回码区分开，调用方可以捕捉该错误给用户一个合理的提示"
-                }
-                ErrorCode::BlockedBySecurityPolicy => {
-                    "添加好友请求被安全策略打击，请勿频繁发起添加好友请求"
-                }
-                ErrorCode::HttpParseError => "HTTP parse error",
-                ErrorCode::JsonParseError => "request JSON parse error",
-                ErrorCode::AccountOrSignatureError60004 => {
-                    "account or signature error in URL/JSON"
-                }
-                ErrorCode::AccountOrSignatureError60005 => {
-                    "account or signature error in URL/JSON"
-                }
-                ErrorCode::SdkAppIdInvalid => "SDKAppID invalid",
-                ErrorCode::ApiRateLimitExceeded => "API call rate over limit",
-                ErrorCode::ServiceTimeout => "service timeout",
-                ErrorCode::BadResourceUrl => "bad resource URL",
-                ErrorCode::AppAdminRequired => "needs app admin",
-                ErrorCode::SdkAppIdRateLimitExceeded => {
-                    "SDKAppID request rate over limit"
-                }
-                ErrorCode::SdkAppIdMissing => "SDKAppID missing",
-                ErrorCode::ResponseJsonParseError => "response JSON parse error",
-                ErrorCode::AccountSwapTimeout => "account swap timeout",
-                ErrorCode::AccountTypeNotString => "account type must be string",
-                ErrorCode::SdkAppIdDisabled => "SDKAppID disabled",
-                ErrorCode::RequestDisabled => "request disabled",
-                ErrorCode::TooFrequent60018 => "too frequent, retry later",
-                ErrorCode::TooFrequent60019 => "too frequent, retry later",
-                ErrorCode::PlanExpired => "plan expired",
-                ErrorCode::CallerIpNotAllowed => "caller IP not allowed",
-                ErrorCode::UserSigExpired => "UserSig expired",
-                ErrorCode::UserSigUnparsable => "UserSig cannot be parsed",
-                ErrorCode::UserSigVerificationFailed => {
-                    "UserSig verification failed (wrong key)"
-                }
-                ErrorCode::UserSigIdentifierMismatch => {
-                    "identifier differs from the UserSig's"
-                }
-                ErrorCode::UserSigSdkAppIdMismatch => {
-                    "SDKAppID differs from the UserSig's"
-                }
-                ErrorCode::KeyNotFound => "key missing (wrong data centre)",
-                ErrorCode::SdkAppIdNotFound => "SDKAppID does not exist",
-                ErrorCode::UserSigFailuresRetryLater => {
-                    "UserSig failures, retry after 1 min"
-                }
-                ErrorCode::AccountBlacklisted => "account blacklisted",
-                ErrorCode::AccountNotImported => "account not imported",
-                ErrorCode::Unknown(_) => "a code the spec does not list",
-            }
-        }
-        fn advice(&self) -> ::std::option::Option<&'static str> {
-            match self {
-                ErrorCode::InvalidParameter => ::std::option::Option::None,
-                ErrorCode::SdkAppIdMismatch => ::std::option::Option::None,
-                ErrorCode::AccountNotFound => ::std::option::Option::None,
-                ErrorCode::AppAdminPermissionRequired => ::std::option::Option::None,
-                ErrorCode::SensitiveWord => ::std::option::Option::None,
-                ErrorCode::InternalServerError => ::std::option::Option::None,
-                ErrorCode::NetworkTimeout => ::std::option::Option::None,
-                ErrorCode::WriteConflict => ::std::option::Option::None,
-                ErrorCode::AddFriendForbidden => ::std::option::Option::None,
-                ErrorCode::OwnFriendLimitReached => ::std::option::Option::None,
-                ErrorCode::GroupLimitReached => ::std::option::Option::None,
-                ErrorCode::PendingLimitReached => ::std::option::Option::None,
-                ErrorCode::PeerFriendLimitReached => ::std::option::Option::None,
-                ErrorCode::PeerInOwnBlacklist => ::std::option::Option::None,
-                ErrorCode::PeerDeniesAnyAdd => ::std::option::Option::None,
-                ErrorCode::SelfInPeerBlacklist => ::std::option::Option::None,
-                ErrorCode::PendingApproval => ::std::option::Option::None,
-                ErrorCode::BlockedBySecurityPolicy => ::std::option::Option::None,
-                ErrorCode::HttpParseError => ::std::option::Option::None,
-                ErrorCode::JsonParseError => ::std::option::Option::None,
-                ErrorCode::AccountOrSignatureError60004 => ::std::option::Option::None,
-                ErrorCode::AccountOrSignatureError60005 => ::std::option::Option::None,
-                ErrorCode::SdkAppIdInvalid => ::std::option::Option::None,
-                ErrorCode::ApiRateLimitExceeded => ::std::option::Option::None,
-                ErrorCode::ServiceTimeout => ::std::option::Option::None,
-                ErrorCode::BadResourceUrl => ::std::option::Option::None,
-                ErrorCode::AppAdminRequired => ::std::option::Option::None,
-                ErrorCode::SdkAppIdRateLimitExceeded => ::std::option::Option::None,
-                ErrorCode::SdkAppIdMissing => ::std::option::Option::None,
-                ErrorCode::ResponseJsonParseError => ::std::option::Option::None,
-                ErrorCode::AccountSwapTimeout => ::std::option::Option::None,
-                ErrorCode::AccountTypeNotString => ::std::option::Option::None,
-                ErrorCode::SdkAppIdDisabled => ::std::option::Option::None,
-                ErrorCode::RequestDisabled => ::std::option::Option::None,
-                ErrorCode::TooFrequent60018 => ::std::option::Option::None,
-                ErrorCode::TooFrequent60019 => ::std::option::Option::None,
-                ErrorCode::PlanExpired => ::std::option::Option::None,
-                ErrorCode::CallerIpNotAllowed => ::std::option::Option::None,
-                ErrorCode::UserSigExpired => ::std::option::Option::None,
-                ErrorCode::UserSigUnparsable => ::std::option::Option::None,
-                ErrorCode::UserSigVerificationFailed => ::std::option::Option::None,
-                ErrorCode::UserSigIdentifierMismatch => ::std::option::Option::None,
-                ErrorCode::UserSigSdkAppIdMismatch => ::std::option::Option::None,
-                ErrorCode::KeyNotFound => ::std::option::Option::None,
-                ErrorCode::SdkAppIdNotFound => ::std::option::Option::None,
-                ErrorCode::UserSigFailuresRetryLater => ::std::option::Option::None,
-                ErrorCode::AccountBlacklisted => ::std::option::Option::None,
-                ErrorCode::AccountNotImported => ::std::option::Option::None,
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
+        fn row(
+            &self,
+        ) -> ::std::result::Result<
+            &'static ::imspec_runtime::ErrorRow,
+            &::imspec_runtime::Code,
+        > {
+            ::std::result::Result::Ok(
+                match self {
+                    ErrorCode::InvalidParameter => &ERRORS[0],
+                    ErrorCode::SdkAppIdMismatch => &ERRORS[1],
+                    ErrorCode::AccountNotFound => &ERRORS[2],
+                    ErrorCode::AppAdminPermissionRequired => &ERRORS[3],
+                    ErrorCode::SensitiveWord => &ERRORS[4],
+                    ErrorCode::InternalServerError => &ERRORS[5],
+                    ErrorCode::NetworkTimeout => &ERRORS[6],
+                    ErrorCode::WriteConflict => &ERRORS[7],
+                    ErrorCode::AddFriendForbidden => &ERRORS[8],
+                    ErrorCode::OwnFriendLimitReached => &ERRORS[9],
+                    ErrorCode::GroupLimitReached => &ERRORS[10],
+                    ErrorCode::PendingLimitReached => &ERRORS[11],
+                    ErrorCode::PeerFriendLimitReached => &ERRORS[12],
+                    ErrorCode::PeerInOwnBlacklist => &ERRORS[13],
+                    ErrorCode::PeerDeniesAnyAdd => &ERRORS[14],
+                    ErrorCode::SelfInPeerBlacklist => &ERRORS[15],
+                    ErrorCode::PendingApproval => &ERRORS[16],
+                    ErrorCode::BlockedBySecurityPolicy => &ERRORS[17],
+                    ErrorCode::Vendor(shared) => shared.row(),
+                    ErrorCode::Unknown(code) => return ::std::result::Result::Err(code),
+                },
+            )
         }
     }
     impl ::std::fmt::Display for ErrorCode {
@@ -3981,290 +2823,7 @@ pub mod friend_check {
         paging: ::std::option::Option::None,
         already_registered: ::std::option::Option::None,
         vendor: &super::VENDOR,
-        errors: &[
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30001i64),
-                name: "InvalidParameter",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "请求参数错误，请根据错误描述检查请求参数",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30003i64),
-                name: "AccountNotFound",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "请求的用户帐号不存在",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30004i64),
-                name: "AppAdminPermissionRequired",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "请求需要 App 管理员权限",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30006i64),
-                name: "InternalServerError",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "服务器内部错误，请重试",
-                message: ::std::option::Option::Some(
-                    "Err_SNS_FriendCheck_Check_Relation_Exec_Task_Fail",
-                ),
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30007i64),
-                name: "NetworkTimeout",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "网络超时，请稍后重试",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60002i64),
-                name: "HttpParseError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "HTTP parse error",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60003i64),
-                name: "JsonParseError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "request JSON parse error",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60004i64),
-                name: "AccountOrSignatureError60004",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "account or signature error in URL/JSON",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60005i64),
-                name: "AccountOrSignatureError60005",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "account or signature error in URL/JSON",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60006i64),
-                name: "SdkAppIdInvalid",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID invalid",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60007i64),
-                name: "ApiRateLimitExceeded",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "API call rate over limit",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60008i64),
-                name: "ServiceTimeout",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "service timeout",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60009i64),
-                name: "BadResourceUrl",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "bad resource URL",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60010i64),
-                name: "AppAdminRequired",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "needs app admin",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60011i64),
-                name: "SdkAppIdRateLimitExceeded",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "SDKAppID request rate over limit",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60012i64),
-                name: "SdkAppIdMissing",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID missing",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60013i64),
-                name: "ResponseJsonParseError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "response JSON parse error",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60014i64),
-                name: "AccountSwapTimeout",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "account swap timeout",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60015i64),
-                name: "AccountTypeNotString",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "account type must be string",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60016i64),
-                name: "SdkAppIdDisabled",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "SDKAppID disabled",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60017i64),
-                name: "RequestDisabled",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "request disabled",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60018i64),
-                name: "TooFrequent60018",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "too frequent, retry later",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60019i64),
-                name: "TooFrequent60019",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "too frequent, retry later",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60020i64),
-                name: "PlanExpired",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "plan expired",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60021i64),
-                name: "CallerIpNotAllowed",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "caller IP not allowed",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70001i64),
-                name: "UserSigExpired",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig expired",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70003i64),
-                name: "UserSigUnparsable",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig cannot be parsed",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70009i64),
-                name: "UserSigVerificationFailed",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig verification failed (wrong key)",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70013i64),
-                name: "UserSigIdentifierMismatch",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "identifier differs from the UserSig's",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70014i64),
-                name: "UserSigSdkAppIdMismatch",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID differs from the UserSig's",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70016i64),
-                name: "KeyNotFound",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "key missing (wrong data centre)",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70020i64),
-                name: "SdkAppIdNotFound",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID does not exist",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70050i64),
-                name: "UserSigFailuresRetryLater",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig failures, retry after 1 min",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70051i64),
-                name: "AccountBlacklisted",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "account blacklisted",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70107i64),
-                name: "AccountNotImported",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "account not imported",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-        ],
+        errors: ERRORS,
         #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::Some("ResultInfo"),
@@ -4656,7 +3215,57 @@ pub mod friend_check {
         )]
         pub result_info: ::std::option::Option<::std::string::String>,
     }
-    /// Every code this API can answer: its own error table and the vendor's shared codes (35 in all).
+    /// This API's own error table (the codes its vendor shares are in `super::ERRORS`).
+    pub const ERRORS: &[::imspec_runtime::ErrorRow] = &[
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30001i64),
+            name: "InvalidParameter",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "请求参数错误，请根据错误描述检查请求参数",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30003i64),
+            name: "AccountNotFound",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "请求的用户帐号不存在",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30004i64),
+            name: "AppAdminPermissionRequired",
+            class: ::imspec_runtime::ErrorClass::Auth,
+            meaning: "请求需要 App 管理员权限",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30006i64),
+            name: "InternalServerError",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "服务器内部错误，请重试",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::Some(
+                "Err_SNS_FriendCheck_Check_Relation_Exec_Task_Fail",
+            ),
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30007i64),
+            name: "NetworkTimeout",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "网络超时，请稍后重试",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+    ];
+    /// Every code this API can answer, for one `match`: its own error table (5 codes, [`ERRORS`]), the codes its vendor shares as `ErrorCode::Vendor` ([`super::VendorError`]), and `Unknown`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
@@ -4686,473 +3295,50 @@ pub mod friend_check {
         ///
         /// Class: `retryable`.
         NetworkTimeout,
-        /// `60002` — HTTP parse error
-        ///
-        /// Class: `caller_error`.
-        HttpParseError,
-        /// `60003` — request JSON parse error
-        ///
-        /// Class: `caller_error`.
-        JsonParseError,
-        /// `60004` — account or signature error in URL/JSON
-        ///
-        /// Class: `auth`.
-        AccountOrSignatureError60004,
-        /// `60005` — account or signature error in URL/JSON
-        ///
-        /// Class: `auth`.
-        AccountOrSignatureError60005,
-        /// `60006` — SDKAppID invalid
-        ///
-        /// Class: `auth`.
-        SdkAppIdInvalid,
-        /// `60007` — API call rate over limit
-        ///
-        /// Class: `rate_limited`.
-        ApiRateLimitExceeded,
-        /// `60008` — service timeout
-        ///
-        /// Class: `retryable`.
-        ServiceTimeout,
-        /// `60009` — bad resource URL
-        ///
-        /// Class: `caller_error`.
-        BadResourceUrl,
-        /// `60010` — needs app admin
-        ///
-        /// Class: `auth`.
-        AppAdminRequired,
-        /// `60011` — SDKAppID request rate over limit
-        ///
-        /// Class: `rate_limited`.
-        SdkAppIdRateLimitExceeded,
-        /// `60012` — SDKAppID missing
-        ///
-        /// Class: `auth`.
-        SdkAppIdMissing,
-        /// `60013` — response JSON parse error
-        ///
-        /// Class: `caller_error`.
-        ResponseJsonParseError,
-        /// `60014` — account swap timeout
-        ///
-        /// Class: `retryable`.
-        AccountSwapTimeout,
-        /// `60015` — account type must be string
-        ///
-        /// Class: `caller_error`.
-        AccountTypeNotString,
-        /// `60016` — SDKAppID disabled
-        ///
-        /// Class: `permanent`.
-        SdkAppIdDisabled,
-        /// `60017` — request disabled
-        ///
-        /// Class: `permanent`.
-        RequestDisabled,
-        /// `60018` — too frequent, retry later
-        ///
-        /// Class: `rate_limited`.
-        TooFrequent60018,
-        /// `60019` — too frequent, retry later
-        ///
-        /// Class: `rate_limited`.
-        TooFrequent60019,
-        /// `60020` — plan expired
-        ///
-        /// Class: `permanent`.
-        PlanExpired,
-        /// `60021` — caller IP not allowed
-        ///
-        /// Class: `auth`.
-        CallerIpNotAllowed,
-        /// `70001` — UserSig expired
-        ///
-        /// Class: `auth`.
-        UserSigExpired,
-        /// `70003` — UserSig cannot be parsed
-        ///
-        /// Class: `auth`.
-        UserSigUnparsable,
-        /// `70009` — UserSig verification failed (wrong key)
-        ///
-        /// Class: `auth`.
-        UserSigVerificationFailed,
-        /// `70013` — identifier differs from the UserSig's
-        ///
-        /// Class: `auth`.
-        UserSigIdentifierMismatch,
-        /// `70014` — SDKAppID differs from the UserSig's
-        ///
-        /// Class: `auth`.
-        UserSigSdkAppIdMismatch,
-        /// `70016` — key missing (wrong data centre)
-        ///
-        /// Class: `auth`.
-        KeyNotFound,
-        /// `70020` — SDKAppID does not exist
-        ///
-        /// Class: `auth`.
-        SdkAppIdNotFound,
-        /// `70050` — UserSig failures, retry after 1 min
-        ///
-        /// Class: `auth`.
-        UserSigFailuresRetryLater,
-        /// `70051` — account blacklisted
-        ///
-        /// Class: `permanent`.
-        AccountBlacklisted,
-        /// `70107` — account not imported
-        ///
-        /// Class: `permanent`.
-        AccountNotImported,
+        /// A code every API of the vendor shares, and this API's own table does not list.
+        Vendor(super::VendorError),
         /// A code the spec does not list.
         Unknown(::imspec_runtime::Code),
     }
+    impl ErrorCode {
+        /// The API's own codes, in the order of [`ERRORS`].
+        const OWN: &'static [ErrorCode] = &[
+            ErrorCode::InvalidParameter,
+            ErrorCode::AccountNotFound,
+            ErrorCode::AppAdminPermissionRequired,
+            ErrorCode::InternalServerError,
+            ErrorCode::NetworkTimeout,
+        ];
+    }
     impl ::imspec_runtime::VendorCode for ErrorCode {
         fn from_code(code: &::imspec_runtime::Code) -> Self {
-            match code {
-                ::imspec_runtime::Code::Int(30001i64) => ErrorCode::InvalidParameter,
-                ::imspec_runtime::Code::Int(30003i64) => ErrorCode::AccountNotFound,
-                ::imspec_runtime::Code::Int(30004i64) => {
-                    ErrorCode::AppAdminPermissionRequired
+            match INFO.error_at(code) {
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Api(i)) => {
+                    ErrorCode::OWN[i].clone()
                 }
-                ::imspec_runtime::Code::Int(30006i64) => ErrorCode::InternalServerError,
-                ::imspec_runtime::Code::Int(30007i64) => ErrorCode::NetworkTimeout,
-                ::imspec_runtime::Code::Int(60002i64) => ErrorCode::HttpParseError,
-                ::imspec_runtime::Code::Int(60003i64) => ErrorCode::JsonParseError,
-                ::imspec_runtime::Code::Int(60004i64) => {
-                    ErrorCode::AccountOrSignatureError60004
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Vendor(i)) => {
+                    ErrorCode::Vendor(super::VendorError::ALL[i])
                 }
-                ::imspec_runtime::Code::Int(60005i64) => {
-                    ErrorCode::AccountOrSignatureError60005
-                }
-                ::imspec_runtime::Code::Int(60006i64) => ErrorCode::SdkAppIdInvalid,
-                ::imspec_runtime::Code::Int(60007i64) => ErrorCode::ApiRateLimitExceeded,
-                ::imspec_runtime::Code::Int(60008i64) => ErrorCode::ServiceTimeout,
-                ::imspec_runtime::Code::Int(60009i64) => ErrorCode::BadResourceUrl,
-                ::imspec_runtime::Code::Int(60010i64) => ErrorCode::AppAdminRequired,
-                ::imspec_runtime::Code::Int(60011i64) => {
-                    ErrorCode::SdkAppIdRateLimitExceeded
-                }
-                ::imspec_runtime::Code::Int(60012i64) => ErrorCode::SdkAppIdMissing,
-                ::imspec_runtime::Code::Int(60013i64) => {
-                    ErrorCode::ResponseJsonParseError
-                }
-                ::imspec_runtime::Code::Int(60014i64) => ErrorCode::AccountSwapTimeout,
-                ::imspec_runtime::Code::Int(60015i64) => ErrorCode::AccountTypeNotString,
-                ::imspec_runtime::Code::Int(60016i64) => ErrorCode::SdkAppIdDisabled,
-                ::imspec_runtime::Code::Int(60017i64) => ErrorCode::RequestDisabled,
-                ::imspec_runtime::Code::Int(60018i64) => ErrorCode::TooFrequent60018,
-                ::imspec_runtime::Code::Int(60019i64) => ErrorCode::TooFrequent60019,
-                ::imspec_runtime::Code::Int(60020i64) => ErrorCode::PlanExpired,
-                ::imspec_runtime::Code::Int(60021i64) => ErrorCode::CallerIpNotAllowed,
-                ::imspec_runtime::Code::Int(70001i64) => ErrorCode::UserSigExpired,
-                ::imspec_runtime::Code::Int(70003i64) => ErrorCode::UserSigUnparsable,
-                ::imspec_runtime::Code::Int(70009i64) => {
-                    ErrorCode::UserSigVerificationFailed
-                }
-                ::imspec_runtime::Code::Int(70013i64) => {
-                    ErrorCode::UserSigIdentifierMismatch
-                }
-                ::imspec_runtime::Code::Int(70014i64) => {
-                    ErrorCode::UserSigSdkAppIdMismatch
-                }
-                ::imspec_runtime::Code::Int(70016i64) => ErrorCode::KeyNotFound,
-                ::imspec_runtime::Code::Int(70020i64) => ErrorCode::SdkAppIdNotFound,
-                ::imspec_runtime::Code::Int(70050i64) => {
-                    ErrorCode::UserSigFailuresRetryLater
-                }
-                ::imspec_runtime::Code::Int(70051i64) => ErrorCode::AccountBlacklisted,
-                ::imspec_runtime::Code::Int(70107i64) => ErrorCode::AccountNotImported,
-                other => ErrorCode::Unknown(other.clone()),
+                ::std::option::Option::None => ErrorCode::Unknown(code.clone()),
             }
         }
-        fn code(&self) -> ::imspec_runtime::Code {
-            match self {
-                ErrorCode::InvalidParameter => ::imspec_runtime::Code::Int(30001i64),
-                ErrorCode::AccountNotFound => ::imspec_runtime::Code::Int(30003i64),
-                ErrorCode::AppAdminPermissionRequired => {
-                    ::imspec_runtime::Code::Int(30004i64)
-                }
-                ErrorCode::InternalServerError => ::imspec_runtime::Code::Int(30006i64),
-                ErrorCode::NetworkTimeout => ::imspec_runtime::Code::Int(30007i64),
-                ErrorCode::HttpParseError => ::imspec_runtime::Code::Int(60002i64),
-                ErrorCode::JsonParseError => ::imspec_runtime::Code::Int(60003i64),
-                ErrorCode::AccountOrSignatureError60004 => {
-                    ::imspec_runtime::Code::Int(60004i64)
-                }
-                ErrorCode::AccountOrSignatureError60005 => {
-                    ::imspec_runtime::Code::Int(60005i64)
-                }
-                ErrorCode::SdkAppIdInvalid => ::imspec_runtime::Code::Int(60006i64),
-                ErrorCode::ApiRateLimitExceeded => ::imspec_runtime::Code::Int(60007i64),
-                ErrorCode::ServiceTimeout => ::imspec_runtime::Code::Int(60008i64),
-                ErrorCode::BadResourceUrl => ::imspec_runtime::Code::Int(60009i64),
-                ErrorCode::AppAdminRequired => ::imspec_runtime::Code::Int(60010i64),
-                ErrorCode::SdkAppIdRateLimitExceeded => {
-                    ::imspec_runtime::Code::Int(60011i64)
-                }
-                ErrorCode::SdkAppIdMissing => ::imspec_runtime::Code::Int(60012i64),
-                ErrorCode::ResponseJsonParseError => {
-                    ::imspec_runtime::Code::Int(60013i64)
-                }
-                ErrorCode::AccountSwapTimeout => ::imspec_runtime::Code::Int(60014i64),
-                ErrorCode::AccountTypeNotString => ::imspec_runtime::Code::Int(60015i64),
-                ErrorCode::SdkAppIdDisabled => ::imspec_runtime::Code::Int(60016i64),
-                ErrorCode::RequestDisabled => ::imspec_runtime::Code::Int(60017i64),
-                ErrorCode::TooFrequent60018 => ::imspec_runtime::Code::Int(60018i64),
-                ErrorCode::TooFrequent60019 => ::imspec_runtime::Code::Int(60019i64),
-                ErrorCode::PlanExpired => ::imspec_runtime::Code::Int(60020i64),
-                ErrorCode::CallerIpNotAllowed => ::imspec_runtime::Code::Int(60021i64),
-                ErrorCode::UserSigExpired => ::imspec_runtime::Code::Int(70001i64),
-                ErrorCode::UserSigUnparsable => ::imspec_runtime::Code::Int(70003i64),
-                ErrorCode::UserSigVerificationFailed => {
-                    ::imspec_runtime::Code::Int(70009i64)
-                }
-                ErrorCode::UserSigIdentifierMismatch => {
-                    ::imspec_runtime::Code::Int(70013i64)
-                }
-                ErrorCode::UserSigSdkAppIdMismatch => {
-                    ::imspec_runtime::Code::Int(70014i64)
-                }
-                ErrorCode::KeyNotFound => ::imspec_runtime::Code::Int(70016i64),
-                ErrorCode::SdkAppIdNotFound => ::imspec_runtime::Code::Int(70020i64),
-                ErrorCode::UserSigFailuresRetryLater => {
-                    ::imspec_runtime::Code::Int(70050i64)
-                }
-                ErrorCode::AccountBlacklisted => ::imspec_runtime::Code::Int(70051i64),
-                ErrorCode::AccountNotImported => ::imspec_runtime::Code::Int(70107i64),
-                ErrorCode::Unknown(code) => code.clone(),
-            }
-        }
-        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
-            match self {
-                ErrorCode::InvalidParameter => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AccountNotFound => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::AppAdminPermissionRequired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::InternalServerError => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::NetworkTimeout => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::HttpParseError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::JsonParseError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AccountOrSignatureError60004 => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::AccountOrSignatureError60005 => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SdkAppIdInvalid => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ApiRateLimitExceeded => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::ServiceTimeout => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::BadResourceUrl => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AppAdminRequired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SdkAppIdRateLimitExceeded => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::SdkAppIdMissing => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ResponseJsonParseError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AccountSwapTimeout => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::AccountTypeNotString => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::SdkAppIdDisabled => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::RequestDisabled => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::TooFrequent60018 => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::TooFrequent60019 => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::PlanExpired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::CallerIpNotAllowed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigExpired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigUnparsable => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigVerificationFailed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigIdentifierMismatch => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigSdkAppIdMismatch => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::KeyNotFound => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SdkAppIdNotFound => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigFailuresRetryLater => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::AccountBlacklisted => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::AccountNotImported => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
-        }
-        fn meaning(&self) -> &'static str {
-            match self {
-                ErrorCode::InvalidParameter => {
-                    "请求参数错误，请根据错误描述检查请求参数"
-                }
-                ErrorCode::AccountNotFound => "请求的用户帐号不存在",
-                ErrorCode::AppAdminPermissionRequired => {
-                    "请求需要 App 管理员权限"
-                }
-                ErrorCode::InternalServerError => "服务器内部错误，请重试",
-                ErrorCode::NetworkTimeout => "网络超时，请稍后重试",
-                ErrorCode::HttpParseError => "HTTP parse error",
-                ErrorCode::JsonParseError => "request JSON parse error",
-                ErrorCode::AccountOrSignatureError60004 => {
-                    "account or signature error in URL/JSON"
-                }
-                ErrorCode::AccountOrSignatureError60005 => {
-                    "account or signature error in URL/JSON"
-                }
-                ErrorCode::SdkAppIdInvalid => "SDKAppID invalid",
-                ErrorCode::ApiRateLimitExceeded => "API call rate over limit",
-                ErrorCode::ServiceTimeout => "service timeout",
-                ErrorCode::BadResourceUrl => "bad resource URL",
-                ErrorCode::AppAdminRequired => "needs app admin",
-                ErrorCode::SdkAppIdRateLimitExceeded => {
-                    "SDKAppID request rate over limit"
-                }
-                ErrorCode::SdkAppIdMissing => "SDKAppID missing",
-                ErrorCode::ResponseJsonParseError => "response JSON parse error",
-                ErrorCode::AccountSwapTimeout => "account swap timeout",
-                ErrorCode::AccountTypeNotString => "account type must be string",
-                ErrorCode::SdkAppIdDisabled => "SDKAppID disabled",
-                ErrorCode::RequestDisabled => "request disabled",
-                ErrorCode::TooFrequent60018 => "too frequent, retry later",
-                ErrorCode::TooFrequent60019 => "too frequent, retry later",
-                ErrorCode::PlanExpired => "plan expired",
-                ErrorCode::CallerIpNotAllowed => "caller IP not allowed",
-                ErrorCode::UserSigExpired => "UserSig expired",
-                ErrorCode::UserSigUnparsable => "UserSig cannot be parsed",
-                ErrorCode::UserSigVerificationFailed => {
-                    "UserSig verification failed (wrong key)"
-                }
-                ErrorCode::UserSigIdentifierMismatch => {
-                    "identifier differs from the UserSig's"
-                }
-                ErrorCode::UserSigSdkAppIdMismatch => {
-                    "SDKAppID differs from the UserSig's"
-                }
-                ErrorCode::KeyNotFound => "key missing (wrong data centre)",
-                ErrorCode::SdkAppIdNotFound => "SDKAppID does not exist",
-                ErrorCode::UserSigFailuresRetryLater => {
-                    "UserSig failures, retry after 1 min"
-                }
-                ErrorCode::AccountBlacklisted => "account blacklisted",
-                ErrorCode::AccountNotImported => "account not imported",
-                ErrorCode::Unknown(_) => "a code the spec does not list",
-            }
-        }
-        fn advice(&self) -> ::std::option::Option<&'static str> {
-            match self {
-                ErrorCode::InvalidParameter => ::std::option::Option::None,
-                ErrorCode::AccountNotFound => ::std::option::Option::None,
-                ErrorCode::AppAdminPermissionRequired => ::std::option::Option::None,
-                ErrorCode::InternalServerError => ::std::option::Option::None,
-                ErrorCode::NetworkTimeout => ::std::option::Option::None,
-                ErrorCode::HttpParseError => ::std::option::Option::None,
-                ErrorCode::JsonParseError => ::std::option::Option::None,
-                ErrorCode::AccountOrSignatureError60004 => ::std::option::Option::None,
-                ErrorCode::AccountOrSignatureError60005 => ::std::option::Option::None,
-                ErrorCode::SdkAppIdInvalid => ::std::option::Option::None,
-                ErrorCode::ApiRateLimitExceeded => ::std::option::Option::None,
-                ErrorCode::ServiceTimeout => ::std::option::Option::None,
-                ErrorCode::BadResourceUrl => ::std::option::Option::None,
-                ErrorCode::AppAdminRequired => ::std::option::Option::None,
-                ErrorCode::SdkAppIdRateLimitExceeded => ::std::option::Option::None,
-                ErrorCode::SdkAppIdMissing => ::std::option::Option::None,
-                ErrorCode::ResponseJsonParseError => ::std::option::Option::None,
-                ErrorCode::AccountSwapTimeout => ::std::option::Option::None,
-                ErrorCode::AccountTypeNotString => ::std::option::Option::None,
-                ErrorCode::SdkAppIdDisabled => ::std::option::Option::None,
-                ErrorCode::RequestDisabled => ::std::option::Option::None,
-                ErrorCode::TooFrequent60018 => ::std::option::Option::None,
-                ErrorCode::TooFrequent60019 => ::std::option::Option::None,
-                ErrorCode::PlanExpired => ::std::option::Option::None,
-                ErrorCode::CallerIpNotAllowed => ::std::option::Option::None,
-                ErrorCode::UserSigExpired => ::std::option::Option::None,
-                ErrorCode::UserSigUnparsable => ::std::option::Option::None,
-                ErrorCode::UserSigVerificationFailed => ::std::option::Option::None,
-                ErrorCode::UserSigIdentifierMismatch => ::std::option::Option::None,
-                ErrorCode::UserSigSdkAppIdMismatch => ::std::option::Option::None,
-                ErrorCode::KeyNotFound => ::std::option::Option::None,
-                ErrorCode::SdkAppIdNotFound => ::std::option::Option::None,
-                ErrorCode::UserSigFailuresRetryLater => ::std::option::Option::None,
-                ErrorCode::AccountBlacklisted => ::std::option::Option::None,
-                ErrorCode::AccountNotImported => ::std::option::Option::None,
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
+        fn row(
+            &self,
+        ) -> ::std::result::Result<
+            &'static ::imspec_runtime::ErrorRow,
+            &::imspec_runtime::Code,
+        > {
+            ::std::result::Result::Ok(
+                match self {
+                    ErrorCode::InvalidParameter => &ERRORS[0],
+                    ErrorCode::AccountNotFound => &ERRORS[1],
+                    ErrorCode::AppAdminPermissionRequired => &ERRORS[2],
+                    ErrorCode::InternalServerError => &ERRORS[3],
+                    ErrorCode::NetworkTimeout => &ERRORS[4],
+                    ErrorCode::Vendor(shared) => shared.row(),
+                    ErrorCode::Unknown(code) => return ::std::result::Result::Err(code),
+                },
+            )
         }
     }
     impl ::std::fmt::Display for ErrorCode {
@@ -5464,288 +3650,7 @@ pub mod friend_get {
         }),
         already_registered: ::std::option::Option::None,
         vendor: &super::VENDOR,
-        errors: &[
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30001i64),
-                name: "InvalidParameter",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "请求参数错误，请根据错误描述检查请求参数",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30003i64),
-                name: "AccountNotFound",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "请求的用户帐号不存在",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30004i64),
-                name: "AppAdminPermissionRequired",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "请求需要 App 管理员权限",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30006i64),
-                name: "InternalServerError",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "服务器内部错误，请重试",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30007i64),
-                name: "NetworkTimeout",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "网络超时，请稍后重试",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60002i64),
-                name: "HttpParseError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "HTTP parse error",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60003i64),
-                name: "JsonParseError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "request JSON parse error",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60004i64),
-                name: "AccountOrSignatureError60004",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "account or signature error in URL/JSON",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60005i64),
-                name: "AccountOrSignatureError60005",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "account or signature error in URL/JSON",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60006i64),
-                name: "SdkAppIdInvalid",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID invalid",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60007i64),
-                name: "ApiRateLimitExceeded",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "API call rate over limit",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60008i64),
-                name: "ServiceTimeout",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "service timeout",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60009i64),
-                name: "BadResourceUrl",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "bad resource URL",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60010i64),
-                name: "AppAdminRequired",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "needs app admin",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60011i64),
-                name: "SdkAppIdRateLimitExceeded",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "SDKAppID request rate over limit",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60012i64),
-                name: "SdkAppIdMissing",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID missing",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60013i64),
-                name: "ResponseJsonParseError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "response JSON parse error",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60014i64),
-                name: "AccountSwapTimeout",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "account swap timeout",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60015i64),
-                name: "AccountTypeNotString",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "account type must be string",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60016i64),
-                name: "SdkAppIdDisabled",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "SDKAppID disabled",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60017i64),
-                name: "RequestDisabled",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "request disabled",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60018i64),
-                name: "TooFrequent60018",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "too frequent, retry later",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60019i64),
-                name: "TooFrequent60019",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "too frequent, retry later",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60020i64),
-                name: "PlanExpired",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "plan expired",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60021i64),
-                name: "CallerIpNotAllowed",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "caller IP not allowed",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70001i64),
-                name: "UserSigExpired",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig expired",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70003i64),
-                name: "UserSigUnparsable",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig cannot be parsed",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70009i64),
-                name: "UserSigVerificationFailed",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig verification failed (wrong key)",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70013i64),
-                name: "UserSigIdentifierMismatch",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "identifier differs from the UserSig's",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70014i64),
-                name: "UserSigSdkAppIdMismatch",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID differs from the UserSig's",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70016i64),
-                name: "KeyNotFound",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "key missing (wrong data centre)",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70020i64),
-                name: "SdkAppIdNotFound",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID does not exist",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70050i64),
-                name: "UserSigFailuresRetryLater",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig failures, retry after 1 min",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70051i64),
-                name: "AccountBlacklisted",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "account blacklisted",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70107i64),
-                name: "AccountNotImported",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "account not imported",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-        ],
+        errors: ERRORS,
         #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::None,
@@ -6006,7 +3911,55 @@ pub mod friend_get {
         )]
         pub value: ::std::option::Option<::imspec_runtime::__private::serde_json::Value>,
     }
-    /// Every code this API can answer: its own error table and the vendor's shared codes (35 in all).
+    /// This API's own error table (the codes its vendor shares are in `super::ERRORS`).
+    pub const ERRORS: &[::imspec_runtime::ErrorRow] = &[
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30001i64),
+            name: "InvalidParameter",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "请求参数错误，请根据错误描述检查请求参数",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30003i64),
+            name: "AccountNotFound",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "请求的用户帐号不存在",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30004i64),
+            name: "AppAdminPermissionRequired",
+            class: ::imspec_runtime::ErrorClass::Auth,
+            meaning: "请求需要 App 管理员权限",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30006i64),
+            name: "InternalServerError",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "服务器内部错误，请重试",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30007i64),
+            name: "NetworkTimeout",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "网络超时，请稍后重试",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+    ];
+    /// Every code this API can answer, for one `match`: its own error table (5 codes, [`ERRORS`]), the codes its vendor shares as `ErrorCode::Vendor` ([`super::VendorError`]), and `Unknown`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
@@ -6036,473 +3989,50 @@ pub mod friend_get {
         ///
         /// Class: `retryable`.
         NetworkTimeout,
-        /// `60002` — HTTP parse error
-        ///
-        /// Class: `caller_error`.
-        HttpParseError,
-        /// `60003` — request JSON parse error
-        ///
-        /// Class: `caller_error`.
-        JsonParseError,
-        /// `60004` — account or signature error in URL/JSON
-        ///
-        /// Class: `auth`.
-        AccountOrSignatureError60004,
-        /// `60005` — account or signature error in URL/JSON
-        ///
-        /// Class: `auth`.
-        AccountOrSignatureError60005,
-        /// `60006` — SDKAppID invalid
-        ///
-        /// Class: `auth`.
-        SdkAppIdInvalid,
-        /// `60007` — API call rate over limit
-        ///
-        /// Class: `rate_limited`.
-        ApiRateLimitExceeded,
-        /// `60008` — service timeout
-        ///
-        /// Class: `retryable`.
-        ServiceTimeout,
-        /// `60009` — bad resource URL
-        ///
-        /// Class: `caller_error`.
-        BadResourceUrl,
-        /// `60010` — needs app admin
-        ///
-        /// Class: `auth`.
-        AppAdminRequired,
-        /// `60011` — SDKAppID request rate over limit
-        ///
-        /// Class: `rate_limited`.
-        SdkAppIdRateLimitExceeded,
-        /// `60012` — SDKAppID missing
-        ///
-        /// Class: `auth`.
-        SdkAppIdMissing,
-        /// `60013` — response JSON parse error
-        ///
-        /// Class: `caller_error`.
-        ResponseJsonParseError,
-        /// `60014` — account swap timeout
-        ///
-        /// Class: `retryable`.
-        AccountSwapTimeout,
-        /// `60015` — account type must be string
-        ///
-        /// Class: `caller_error`.
-        AccountTypeNotString,
-        /// `60016` — SDKAppID disabled
-        ///
-        /// Class: `permanent`.
-        SdkAppIdDisabled,
-        /// `60017` — request disabled
-        ///
-        /// Class: `permanent`.
-        RequestDisabled,
-        /// `60018` — too frequent, retry later
-        ///
-        /// Class: `rate_limited`.
-        TooFrequent60018,
-        /// `60019` — too frequent, retry later
-        ///
-        /// Class: `rate_limited`.
-        TooFrequent60019,
-        /// `60020` — plan expired
-        ///
-        /// Class: `permanent`.
-        PlanExpired,
-        /// `60021` — caller IP not allowed
-        ///
-        /// Class: `auth`.
-        CallerIpNotAllowed,
-        /// `70001` — UserSig expired
-        ///
-        /// Class: `auth`.
-        UserSigExpired,
-        /// `70003` — UserSig cannot be parsed
-        ///
-        /// Class: `auth`.
-        UserSigUnparsable,
-        /// `70009` — UserSig verification failed (wrong key)
-        ///
-        /// Class: `auth`.
-        UserSigVerificationFailed,
-        /// `70013` — identifier differs from the UserSig's
-        ///
-        /// Class: `auth`.
-        UserSigIdentifierMismatch,
-        /// `70014` — SDKAppID differs from the UserSig's
-        ///
-        /// Class: `auth`.
-        UserSigSdkAppIdMismatch,
-        /// `70016` — key missing (wrong data centre)
-        ///
-        /// Class: `auth`.
-        KeyNotFound,
-        /// `70020` — SDKAppID does not exist
-        ///
-        /// Class: `auth`.
-        SdkAppIdNotFound,
-        /// `70050` — UserSig failures, retry after 1 min
-        ///
-        /// Class: `auth`.
-        UserSigFailuresRetryLater,
-        /// `70051` — account blacklisted
-        ///
-        /// Class: `permanent`.
-        AccountBlacklisted,
-        /// `70107` — account not imported
-        ///
-        /// Class: `permanent`.
-        AccountNotImported,
+        /// A code every API of the vendor shares, and this API's own table does not list.
+        Vendor(super::VendorError),
         /// A code the spec does not list.
         Unknown(::imspec_runtime::Code),
     }
+    impl ErrorCode {
+        /// The API's own codes, in the order of [`ERRORS`].
+        const OWN: &'static [ErrorCode] = &[
+            ErrorCode::InvalidParameter,
+            ErrorCode::AccountNotFound,
+            ErrorCode::AppAdminPermissionRequired,
+            ErrorCode::InternalServerError,
+            ErrorCode::NetworkTimeout,
+        ];
+    }
     impl ::imspec_runtime::VendorCode for ErrorCode {
         fn from_code(code: &::imspec_runtime::Code) -> Self {
-            match code {
-                ::imspec_runtime::Code::Int(30001i64) => ErrorCode::InvalidParameter,
-                ::imspec_runtime::Code::Int(30003i64) => ErrorCode::AccountNotFound,
-                ::imspec_runtime::Code::Int(30004i64) => {
-                    ErrorCode::AppAdminPermissionRequired
+            match INFO.error_at(code) {
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Api(i)) => {
+                    ErrorCode::OWN[i].clone()
                 }
-                ::imspec_runtime::Code::Int(30006i64) => ErrorCode::InternalServerError,
-                ::imspec_runtime::Code::Int(30007i64) => ErrorCode::NetworkTimeout,
-                ::imspec_runtime::Code::Int(60002i64) => ErrorCode::HttpParseError,
-                ::imspec_runtime::Code::Int(60003i64) => ErrorCode::JsonParseError,
-                ::imspec_runtime::Code::Int(60004i64) => {
-                    ErrorCode::AccountOrSignatureError60004
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Vendor(i)) => {
+                    ErrorCode::Vendor(super::VendorError::ALL[i])
                 }
-                ::imspec_runtime::Code::Int(60005i64) => {
-                    ErrorCode::AccountOrSignatureError60005
-                }
-                ::imspec_runtime::Code::Int(60006i64) => ErrorCode::SdkAppIdInvalid,
-                ::imspec_runtime::Code::Int(60007i64) => ErrorCode::ApiRateLimitExceeded,
-                ::imspec_runtime::Code::Int(60008i64) => ErrorCode::ServiceTimeout,
-                ::imspec_runtime::Code::Int(60009i64) => ErrorCode::BadResourceUrl,
-                ::imspec_runtime::Code::Int(60010i64) => ErrorCode::AppAdminRequired,
-                ::imspec_runtime::Code::Int(60011i64) => {
-                    ErrorCode::SdkAppIdRateLimitExceeded
-                }
-                ::imspec_runtime::Code::Int(60012i64) => ErrorCode::SdkAppIdMissing,
-                ::imspec_runtime::Code::Int(60013i64) => {
-                    ErrorCode::ResponseJsonParseError
-                }
-                ::imspec_runtime::Code::Int(60014i64) => ErrorCode::AccountSwapTimeout,
-                ::imspec_runtime::Code::Int(60015i64) => ErrorCode::AccountTypeNotString,
-                ::imspec_runtime::Code::Int(60016i64) => ErrorCode::SdkAppIdDisabled,
-                ::imspec_runtime::Code::Int(60017i64) => ErrorCode::RequestDisabled,
-                ::imspec_runtime::Code::Int(60018i64) => ErrorCode::TooFrequent60018,
-                ::imspec_runtime::Code::Int(60019i64) => ErrorCode::TooFrequent60019,
-                ::imspec_runtime::Code::Int(60020i64) => ErrorCode::PlanExpired,
-                ::imspec_runtime::Code::Int(60021i64) => ErrorCode::CallerIpNotAllowed,
-                ::imspec_runtime::Code::Int(70001i64) => ErrorCode::UserSigExpired,
-                ::imspec_runtime::Code::Int(70003i64) => ErrorCode::UserSigUnparsable,
-                ::imspec_runtime::Code::Int(70009i64) => {
-                    ErrorCode::UserSigVerificationFailed
-                }
-                ::imspec_runtime::Code::Int(70013i64) => {
-                    ErrorCode::UserSigIdentifierMismatch
-                }
-                ::imspec_runtime::Code::Int(70014i64) => {
-                    ErrorCode::UserSigSdkAppIdMismatch
-                }
-                ::imspec_runtime::Code::Int(70016i64) => ErrorCode::KeyNotFound,
-                ::imspec_runtime::Code::Int(70020i64) => ErrorCode::SdkAppIdNotFound,
-                ::imspec_runtime::Code::Int(70050i64) => {
-                    ErrorCode::UserSigFailuresRetryLater
-                }
-                ::imspec_runtime::Code::Int(70051i64) => ErrorCode::AccountBlacklisted,
-                ::imspec_runtime::Code::Int(70107i64) => ErrorCode::AccountNotImported,
-                other => ErrorCode::Unknown(other.clone()),
+                ::std::option::Option::None => ErrorCode::Unknown(code.clone()),
             }
         }
-        fn code(&self) -> ::imspec_runtime::Code {
-            match self {
-                ErrorCode::InvalidParameter => ::imspec_runtime::Code::Int(30001i64),
-                ErrorCode::AccountNotFound => ::imspec_runtime::Code::Int(30003i64),
-                ErrorCode::AppAdminPermissionRequired => {
-                    ::imspec_runtime::Code::Int(30004i64)
-                }
-                ErrorCode::InternalServerError => ::imspec_runtime::Code::Int(30006i64),
-                ErrorCode::NetworkTimeout => ::imspec_runtime::Code::Int(30007i64),
-                ErrorCode::HttpParseError => ::imspec_runtime::Code::Int(60002i64),
-                ErrorCode::JsonParseError => ::imspec_runtime::Code::Int(60003i64),
-                ErrorCode::AccountOrSignatureError60004 => {
-                    ::imspec_runtime::Code::Int(60004i64)
-                }
-                ErrorCode::AccountOrSignatureError60005 => {
-                    ::imspec_runtime::Code::Int(60005i64)
-                }
-                ErrorCode::SdkAppIdInvalid => ::imspec_runtime::Code::Int(60006i64),
-                ErrorCode::ApiRateLimitExceeded => ::imspec_runtime::Code::Int(60007i64),
-                ErrorCode::ServiceTimeout => ::imspec_runtime::Code::Int(60008i64),
-                ErrorCode::BadResourceUrl => ::imspec_runtime::Code::Int(60009i64),
-                ErrorCode::AppAdminRequired => ::imspec_runtime::Code::Int(60010i64),
-                ErrorCode::SdkAppIdRateLimitExceeded => {
-                    ::imspec_runtime::Code::Int(60011i64)
-                }
-                ErrorCode::SdkAppIdMissing => ::imspec_runtime::Code::Int(60012i64),
-                ErrorCode::ResponseJsonParseError => {
-                    ::imspec_runtime::Code::Int(60013i64)
-                }
-                ErrorCode::AccountSwapTimeout => ::imspec_runtime::Code::Int(60014i64),
-                ErrorCode::AccountTypeNotString => ::imspec_runtime::Code::Int(60015i64),
-                ErrorCode::SdkAppIdDisabled => ::imspec_runtime::Code::Int(60016i64),
-                ErrorCode::RequestDisabled => ::imspec_runtime::Code::Int(60017i64),
-                ErrorCode::TooFrequent60018 => ::imspec_runtime::Code::Int(60018i64),
-                ErrorCode::TooFrequent60019 => ::imspec_runtime::Code::Int(60019i64),
-                ErrorCode::PlanExpired => ::imspec_runtime::Code::Int(60020i64),
-                ErrorCode::CallerIpNotAllowed => ::imspec_runtime::Code::Int(60021i64),
-                ErrorCode::UserSigExpired => ::imspec_runtime::Code::Int(70001i64),
-                ErrorCode::UserSigUnparsable => ::imspec_runtime::Code::Int(70003i64),
-                ErrorCode::UserSigVerificationFailed => {
-                    ::imspec_runtime::Code::Int(70009i64)
-                }
-                ErrorCode::UserSigIdentifierMismatch => {
-                    ::imspec_runtime::Code::Int(70013i64)
-                }
-                ErrorCode::UserSigSdkAppIdMismatch => {
-                    ::imspec_runtime::Code::Int(70014i64)
-                }
-                ErrorCode::KeyNotFound => ::imspec_runtime::Code::Int(70016i64),
-                ErrorCode::SdkAppIdNotFound => ::imspec_runtime::Code::Int(70020i64),
-                ErrorCode::UserSigFailuresRetryLater => {
-                    ::imspec_runtime::Code::Int(70050i64)
-                }
-                ErrorCode::AccountBlacklisted => ::imspec_runtime::Code::Int(70051i64),
-                ErrorCode::AccountNotImported => ::imspec_runtime::Code::Int(70107i64),
-                ErrorCode::Unknown(code) => code.clone(),
-            }
-        }
-        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
-            match self {
-                ErrorCode::InvalidParameter => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AccountNotFound => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::AppAdminPermissionRequired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::InternalServerError => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::NetworkTimeout => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::HttpParseError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::JsonParseError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AccountOrSignatureError60004 => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::AccountOrSignatureError60005 => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SdkAppIdInvalid => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ApiRateLimitExceeded => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::ServiceTimeout => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::BadResourceUrl => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AppAdminRequired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SdkAppIdRateLimitExceeded => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::SdkAppIdMissing => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ResponseJsonParseError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AccountSwapTimeout => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::AccountTypeNotString => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::SdkAppIdDisabled => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::RequestDisabled => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::TooFrequent60018 => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::TooFrequent60019 => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::PlanExpired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::CallerIpNotAllowed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigExpired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigUnparsable => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigVerificationFailed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigIdentifierMismatch => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigSdkAppIdMismatch => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::KeyNotFound => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SdkAppIdNotFound => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigFailuresRetryLater => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::AccountBlacklisted => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::AccountNotImported => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
-        }
-        fn meaning(&self) -> &'static str {
-            match self {
-                ErrorCode::InvalidParameter => {
-                    "请求参数错误，请根据错误描述检查请求参数"
-                }
-                ErrorCode::AccountNotFound => "请求的用户帐号不存在",
-                ErrorCode::AppAdminPermissionRequired => {
-                    "请求需要 App 管理员权限"
-                }
-                ErrorCode::InternalServerError => "服务器内部错误，请重试",
-                ErrorCode::NetworkTimeout => "网络超时，请稍后重试",
-                ErrorCode::HttpParseError => "HTTP parse error",
-                ErrorCode::JsonParseError => "request JSON parse error",
-                ErrorCode::AccountOrSignatureError60004 => {
-                    "account or signature error in URL/JSON"
-                }
-                ErrorCode::AccountOrSignatureError60005 => {
-                    "account or signature error in URL/JSON"
-                }
-                ErrorCode::SdkAppIdInvalid => "SDKAppID invalid",
-                ErrorCode::ApiRateLimitExceeded => "API call rate over limit",
-                ErrorCode::ServiceTimeout => "service timeout",
-                ErrorCode::BadResourceUrl => "bad resource URL",
-                ErrorCode::AppAdminRequired => "needs app admin",
-                ErrorCode::SdkAppIdRateLimitExceeded => {
-                    "SDKAppID request rate over limit"
-                }
-                ErrorCode::SdkAppIdMissing => "SDKAppID missing",
-                ErrorCode::ResponseJsonParseError => "response JSON parse error",
-                ErrorCode::AccountSwapTimeout => "account swap timeout",
-                ErrorCode::AccountTypeNotString => "account type must be string",
-                ErrorCode::SdkAppIdDisabled => "SDKAppID disabled",
-                ErrorCode::RequestDisabled => "request disabled",
-                ErrorCode::TooFrequent60018 => "too frequent, retry later",
-                ErrorCode::TooFrequent60019 => "too frequent, retry later",
-                ErrorCode::PlanExpired => "plan expired",
-                ErrorCode::CallerIpNotAllowed => "caller IP not allowed",
-                ErrorCode::UserSigExpired => "UserSig expired",
-                ErrorCode::UserSigUnparsable => "UserSig cannot be parsed",
-                ErrorCode::UserSigVerificationFailed => {
-                    "UserSig verification failed (wrong key)"
-                }
-                ErrorCode::UserSigIdentifierMismatch => {
-                    "identifier differs from the UserSig's"
-                }
-                ErrorCode::UserSigSdkAppIdMismatch => {
-                    "SDKAppID differs from the UserSig's"
-                }
-                ErrorCode::KeyNotFound => "key missing (wrong data centre)",
-                ErrorCode::SdkAppIdNotFound => "SDKAppID does not exist",
-                ErrorCode::UserSigFailuresRetryLater => {
-                    "UserSig failures, retry after 1 min"
-                }
-                ErrorCode::AccountBlacklisted => "account blacklisted",
-                ErrorCode::AccountNotImported => "account not imported",
-                ErrorCode::Unknown(_) => "a code the spec does not list",
-            }
-        }
-        fn advice(&self) -> ::std::option::Option<&'static str> {
-            match self {
-                ErrorCode::InvalidParameter => ::std::option::Option::None,
-                ErrorCode::AccountNotFound => ::std::option::Option::None,
-                ErrorCode::AppAdminPermissionRequired => ::std::option::Option::None,
-                ErrorCode::InternalServerError => ::std::option::Option::None,
-                ErrorCode::NetworkTimeout => ::std::option::Option::None,
-                ErrorCode::HttpParseError => ::std::option::Option::None,
-                ErrorCode::JsonParseError => ::std::option::Option::None,
-                ErrorCode::AccountOrSignatureError60004 => ::std::option::Option::None,
-                ErrorCode::AccountOrSignatureError60005 => ::std::option::Option::None,
-                ErrorCode::SdkAppIdInvalid => ::std::option::Option::None,
-                ErrorCode::ApiRateLimitExceeded => ::std::option::Option::None,
-                ErrorCode::ServiceTimeout => ::std::option::Option::None,
-                ErrorCode::BadResourceUrl => ::std::option::Option::None,
-                ErrorCode::AppAdminRequired => ::std::option::Option::None,
-                ErrorCode::SdkAppIdRateLimitExceeded => ::std::option::Option::None,
-                ErrorCode::SdkAppIdMissing => ::std::option::Option::None,
-                ErrorCode::ResponseJsonParseError => ::std::option::Option::None,
-                ErrorCode::AccountSwapTimeout => ::std::option::Option::None,
-                ErrorCode::AccountTypeNotString => ::std::option::Option::None,
-                ErrorCode::SdkAppIdDisabled => ::std::option::Option::None,
-                ErrorCode::RequestDisabled => ::std::option::Option::None,
-                ErrorCode::TooFrequent60018 => ::std::option::Option::None,
-                ErrorCode::TooFrequent60019 => ::std::option::Option::None,
-                ErrorCode::PlanExpired => ::std::option::Option::None,
-                ErrorCode::CallerIpNotAllowed => ::std::option::Option::None,
-                ErrorCode::UserSigExpired => ::std::option::Option::None,
-                ErrorCode::UserSigUnparsable => ::std::option::Option::None,
-                ErrorCode::UserSigVerificationFailed => ::std::option::Option::None,
-                ErrorCode::UserSigIdentifierMismatch => ::std::option::Option::None,
-                ErrorCode::UserSigSdkAppIdMismatch => ::std::option::Option::None,
-                ErrorCode::KeyNotFound => ::std::option::Option::None,
-                ErrorCode::SdkAppIdNotFound => ::std::option::Option::None,
-                ErrorCode::UserSigFailuresRetryLater => ::std::option::Option::None,
-                ErrorCode::AccountBlacklisted => ::std::option::Option::None,
-                ErrorCode::AccountNotImported => ::std::option::Option::None,
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
+        fn row(
+            &self,
+        ) -> ::std::result::Result<
+            &'static ::imspec_runtime::ErrorRow,
+            &::imspec_runtime::Code,
+        > {
+            ::std::result::Result::Ok(
+                match self {
+                    ErrorCode::InvalidParameter => &ERRORS[0],
+                    ErrorCode::AccountNotFound => &ERRORS[1],
+                    ErrorCode::AppAdminPermissionRequired => &ERRORS[2],
+                    ErrorCode::InternalServerError => &ERRORS[3],
+                    ErrorCode::NetworkTimeout => &ERRORS[4],
+                    ErrorCode::Vendor(shared) => shared.row(),
+                    ErrorCode::Unknown(code) => return ::std::result::Result::Err(code),
+                },
+            )
         }
     }
     impl ::std::fmt::Display for ErrorCode {
@@ -6785,384 +4315,7 @@ pub mod friend_import {
         paging: ::std::option::Option::None,
         already_registered: ::std::option::Option::None,
         vendor: &super::VENDOR,
-        errors: &[
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30001i64),
-                name: "UnpackFailed",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "关系链解包失败，如果是REST API返回的错误码请对照REST API介绍文档仔细查看请求包格式是否完整，如果是非REST API返回的错误请联系技术客服。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30002i64),
-                name: "InvalidSdkAppId",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "SDKAppId非法，请再次尝试或联系技术客服。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30003i64),
-                name: "InvalidTinyId",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "TinyId非法，请再次尝试或联系技术客服。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30004i64),
-                name: "TinyIdMismatch",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "不是管理员但头TinyId与包体TinyId不相等，请再次尝试或联系技术客服。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30801i64),
-                name: "ImportParameterError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "好友导入参数错误，请检查备注内容是否超过96字节，分组名称是否超过30字节，加好友附言的长度是否超过256字节，加好友来源字符串中是否符合如下格式：“AddSource_Type_XXXXXXXX”，即必须包含前缀“AddSource_Type”，并且\"XXXXXXXX\"不能超过8个字节，Tag名称是否合法，自定义字段的值对应的内容长度是否超过512字节，如果以上错误均不是，请联系技术客服。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30802i64),
-                name: "GetSdkAppIdFailed",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "好友导入获取SDKAppId失败，请再次尝试或联系技术客服。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30803i64),
-                name: "ReadFriendCountFailed",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "好友导入读好友数错误，请再次尝试或联系技术客服。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30804i64),
-                name: "GetGroupInfoAndSeqFailed",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "好友导入获取组信息和序列号错误，请再次尝试或联系技术客服。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30805i64),
-                name: "GroupInfoAndSeqMetadataError",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "好友导入获取组信息和序列号元数据错误，请再次尝试或联系技术客服。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30806i64),
-                name: "StandardInfoRowDataError",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "好友导入标配信息行数据错误，请再次尝试或联系技术客服。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30807i64),
-                name: "StandardInfoMetadataError",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "好友导入标配信息元数据错误，请再次尝试或联系技术客服。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30808i64),
-                name: "StandardInfoError",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "好友导入标配信息错误，请再次尝试或联系技术客服。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30809i64),
-                name: "CustomInfoRowDataError",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "好友导入自定义信息行数据错误，请再次尝试或联系技术客服。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30810i64),
-                name: "CustomInfoMetadataError",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "好友导入自定义信息元数据错误，请再次尝试或联系技术客服。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30811i64),
-                name: "CustomInfoError",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "好友导入自定义信息错误，请再次尝试或联系技术客服。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30812i64),
-                name: "FriendCountFull",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "好友导入好友满，现有的好友个数加上导入好友的个数之和超过了1000个，调用方可以捕捉该错误给用户一个合理的提示。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(30813i64),
-                name: "GroupCountFull",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "好友导入组满，现有分组的个数已达到32个，调用方可以捕捉该错误给用户一个合理的提示。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60002i64),
-                name: "HttpParseError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "HTTP parse error",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60003i64),
-                name: "JsonParseError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "request JSON parse error",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60004i64),
-                name: "AccountOrSignatureError60004",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "account or signature error in URL/JSON",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60005i64),
-                name: "AccountOrSignatureError60005",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "account or signature error in URL/JSON",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60006i64),
-                name: "SdkAppIdInvalid",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID invalid",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60007i64),
-                name: "ApiRateLimitExceeded",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "API call rate over limit",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60008i64),
-                name: "ServiceTimeout",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "service timeout",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60009i64),
-                name: "BadResourceUrl",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "bad resource URL",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60010i64),
-                name: "AppAdminRequired",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "needs app admin",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60011i64),
-                name: "SdkAppIdRateLimitExceeded",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "SDKAppID request rate over limit",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60012i64),
-                name: "SdkAppIdMissing",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID missing",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60013i64),
-                name: "ResponseJsonParseError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "response JSON parse error",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60014i64),
-                name: "AccountSwapTimeout",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "account swap timeout",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60015i64),
-                name: "AccountTypeNotString",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "account type must be string",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60016i64),
-                name: "SdkAppIdDisabled",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "SDKAppID disabled",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60017i64),
-                name: "RequestDisabled",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "request disabled",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60018i64),
-                name: "TooFrequent60018",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "too frequent, retry later",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60019i64),
-                name: "TooFrequent60019",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "too frequent, retry later",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60020i64),
-                name: "PlanExpired",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "plan expired",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60021i64),
-                name: "CallerIpNotAllowed",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "caller IP not allowed",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70001i64),
-                name: "UserSigExpired",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig expired",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70003i64),
-                name: "UserSigUnparsable",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig cannot be parsed",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70009i64),
-                name: "UserSigVerificationFailed",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig verification failed (wrong key)",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70013i64),
-                name: "UserSigIdentifierMismatch",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "identifier differs from the UserSig's",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70014i64),
-                name: "UserSigSdkAppIdMismatch",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID differs from the UserSig's",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70016i64),
-                name: "KeyNotFound",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "key missing (wrong data centre)",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70020i64),
-                name: "SdkAppIdNotFound",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID does not exist",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70050i64),
-                name: "UserSigFailuresRetryLater",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig failures, retry after 1 min",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70051i64),
-                name: "AccountBlacklisted",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "account blacklisted",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70107i64),
-                name: "AccountNotImported",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "account not imported",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-        ],
+        errors: ERRORS,
         #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::Some("ResultInfo"),
@@ -7576,7 +4729,163 @@ pub mod friend_import {
         )]
         pub result_info: ::std::option::Option<::std::string::String>,
     }
-    /// Every code this API can answer: its own error table and the vendor's shared codes (47 in all).
+    /// This API's own error table (the codes its vendor shares are in `super::ERRORS`).
+    pub const ERRORS: &[::imspec_runtime::ErrorRow] = &[
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30001i64),
+            name: "UnpackFailed",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "关系链解包失败，如果是REST API返回的错误码请对照REST API介绍文档仔细查看请求包格式是否完整，如果是非REST API返回的错误请联系技术客服。",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30002i64),
+            name: "InvalidSdkAppId",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "SDKAppId非法，请再次尝试或联系技术客服。",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30003i64),
+            name: "InvalidTinyId",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "TinyId非法，请再次尝试或联系技术客服。",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30004i64),
+            name: "TinyIdMismatch",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "不是管理员但头TinyId与包体TinyId不相等，请再次尝试或联系技术客服。",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30801i64),
+            name: "ImportParameterError",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "好友导入参数错误，请检查备注内容是否超过96字节，分组名称是否超过30字节，加好友附言的长度是否超过256字节，加好友来源字符串中是否符合如下格式：“AddSource_Type_XXXXXXXX”，即必须包含前缀“AddSource_Type”，并且\"XXXXXXXX\"不能超过8个字节，Tag名称是否合法，自定义字段的值对应的内容长度是否超过512字节，如果以上错误均不是，请联系技术客服。",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30802i64),
+            name: "GetSdkAppIdFailed",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "好友导入获取SDKAppId失败，请再次尝试或联系技术客服。",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30803i64),
+            name: "ReadFriendCountFailed",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "好友导入读好友数错误，请再次尝试或联系技术客服。",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30804i64),
+            name: "GetGroupInfoAndSeqFailed",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "好友导入获取组信息和序列号错误，请再次尝试或联系技术客服。",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30805i64),
+            name: "GroupInfoAndSeqMetadataError",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "好友导入获取组信息和序列号元数据错误，请再次尝试或联系技术客服。",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30806i64),
+            name: "StandardInfoRowDataError",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "好友导入标配信息行数据错误，请再次尝试或联系技术客服。",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30807i64),
+            name: "StandardInfoMetadataError",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "好友导入标配信息元数据错误，请再次尝试或联系技术客服。",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30808i64),
+            name: "StandardInfoError",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "好友导入标配信息错误，请再次尝试或联系技术客服。",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30809i64),
+            name: "CustomInfoRowDataError",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "好友导入自定义信息行数据错误，请再次尝试或联系技术客服。",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30810i64),
+            name: "CustomInfoMetadataError",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "好友导入自定义信息元数据错误，请再次尝试或联系技术客服。",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30811i64),
+            name: "CustomInfoError",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "好友导入自定义信息错误，请再次尝试或联系技术客服。",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30812i64),
+            name: "FriendCountFull",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "好友导入好友满，现有的好友个数加上导入好友的个数之和超过了1000个，调用方可以捕捉该错误给用户一个合理的提示。",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30813i64),
+            name: "GroupCountFull",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "好友导入组满，现有分组的个数已达到32个，调用方可以捕捉该错误给用户一个合理的提示。",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+    ];
+    /// Every code this API can answer, for one `match`: its own error table (17 codes, [`ERRORS`]), the codes its vendor shares as `ErrorCode::Vendor` ([`super::VendorError`]), and `Unknown`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
@@ -7654,609 +4963,74 @@ pub mod friend_import {
         ///
         /// Class: `permanent`.
         GroupCountFull,
-        /// `60002` — HTTP parse error
-        ///
-        /// Class: `caller_error`.
-        HttpParseError,
-        /// `60003` — request JSON parse error
-        ///
-        /// Class: `caller_error`.
-        JsonParseError,
-        /// `60004` — account or signature error in URL/JSON
-        ///
-        /// Class: `auth`.
-        AccountOrSignatureError60004,
-        /// `60005` — account or signature error in URL/JSON
-        ///
-        /// Class: `auth`.
-        AccountOrSignatureError60005,
-        /// `60006` — SDKAppID invalid
-        ///
-        /// Class: `auth`.
-        SdkAppIdInvalid,
-        /// `60007` — API call rate over limit
-        ///
-        /// Class: `rate_limited`.
-        ApiRateLimitExceeded,
-        /// `60008` — service timeout
-        ///
-        /// Class: `retryable`.
-        ServiceTimeout,
-        /// `60009` — bad resource URL
-        ///
-        /// Class: `caller_error`.
-        BadResourceUrl,
-        /// `60010` — needs app admin
-        ///
-        /// Class: `auth`.
-        AppAdminRequired,
-        /// `60011` — SDKAppID request rate over limit
-        ///
-        /// Class: `rate_limited`.
-        SdkAppIdRateLimitExceeded,
-        /// `60012` — SDKAppID missing
-        ///
-        /// Class: `auth`.
-        SdkAppIdMissing,
-        /// `60013` — response JSON parse error
-        ///
-        /// Class: `caller_error`.
-        ResponseJsonParseError,
-        /// `60014` — account swap timeout
-        ///
-        /// Class: `retryable`.
-        AccountSwapTimeout,
-        /// `60015` — account type must be string
-        ///
-        /// Class: `caller_error`.
-        AccountTypeNotString,
-        /// `60016` — SDKAppID disabled
-        ///
-        /// Class: `permanent`.
-        SdkAppIdDisabled,
-        /// `60017` — request disabled
-        ///
-        /// Class: `permanent`.
-        RequestDisabled,
-        /// `60018` — too frequent, retry later
-        ///
-        /// Class: `rate_limited`.
-        TooFrequent60018,
-        /// `60019` — too frequent, retry later
-        ///
-        /// Class: `rate_limited`.
-        TooFrequent60019,
-        /// `60020` — plan expired
-        ///
-        /// Class: `permanent`.
-        PlanExpired,
-        /// `60021` — caller IP not allowed
-        ///
-        /// Class: `auth`.
-        CallerIpNotAllowed,
-        /// `70001` — UserSig expired
-        ///
-        /// Class: `auth`.
-        UserSigExpired,
-        /// `70003` — UserSig cannot be parsed
-        ///
-        /// Class: `auth`.
-        UserSigUnparsable,
-        /// `70009` — UserSig verification failed (wrong key)
-        ///
-        /// Class: `auth`.
-        UserSigVerificationFailed,
-        /// `70013` — identifier differs from the UserSig's
-        ///
-        /// Class: `auth`.
-        UserSigIdentifierMismatch,
-        /// `70014` — SDKAppID differs from the UserSig's
-        ///
-        /// Class: `auth`.
-        UserSigSdkAppIdMismatch,
-        /// `70016` — key missing (wrong data centre)
-        ///
-        /// Class: `auth`.
-        KeyNotFound,
-        /// `70020` — SDKAppID does not exist
-        ///
-        /// Class: `auth`.
-        SdkAppIdNotFound,
-        /// `70050` — UserSig failures, retry after 1 min
-        ///
-        /// Class: `auth`.
-        UserSigFailuresRetryLater,
-        /// `70051` — account blacklisted
-        ///
-        /// Class: `permanent`.
-        AccountBlacklisted,
-        /// `70107` — account not imported
-        ///
-        /// Class: `permanent`.
-        AccountNotImported,
+        /// A code every API of the vendor shares, and this API's own table does not list.
+        Vendor(super::VendorError),
         /// A code the spec does not list.
         Unknown(::imspec_runtime::Code),
     }
+    impl ErrorCode {
+        /// The API's own codes, in the order of [`ERRORS`].
+        const OWN: &'static [ErrorCode] = &[
+            ErrorCode::UnpackFailed,
+            ErrorCode::InvalidSdkAppId,
+            ErrorCode::InvalidTinyId,
+            ErrorCode::TinyIdMismatch,
+            ErrorCode::ImportParameterError,
+            ErrorCode::GetSdkAppIdFailed,
+            ErrorCode::ReadFriendCountFailed,
+            ErrorCode::GetGroupInfoAndSeqFailed,
+            ErrorCode::GroupInfoAndSeqMetadataError,
+            ErrorCode::StandardInfoRowDataError,
+            ErrorCode::StandardInfoMetadataError,
+            ErrorCode::StandardInfoError,
+            ErrorCode::CustomInfoRowDataError,
+            ErrorCode::CustomInfoMetadataError,
+            ErrorCode::CustomInfoError,
+            ErrorCode::FriendCountFull,
+            ErrorCode::GroupCountFull,
+        ];
+    }
     impl ::imspec_runtime::VendorCode for ErrorCode {
         fn from_code(code: &::imspec_runtime::Code) -> Self {
-            match code {
-                ::imspec_runtime::Code::Int(30001i64) => ErrorCode::UnpackFailed,
-                ::imspec_runtime::Code::Int(30002i64) => ErrorCode::InvalidSdkAppId,
-                ::imspec_runtime::Code::Int(30003i64) => ErrorCode::InvalidTinyId,
-                ::imspec_runtime::Code::Int(30004i64) => ErrorCode::TinyIdMismatch,
-                ::imspec_runtime::Code::Int(30801i64) => ErrorCode::ImportParameterError,
-                ::imspec_runtime::Code::Int(30802i64) => ErrorCode::GetSdkAppIdFailed,
-                ::imspec_runtime::Code::Int(30803i64) => ErrorCode::ReadFriendCountFailed,
-                ::imspec_runtime::Code::Int(30804i64) => {
-                    ErrorCode::GetGroupInfoAndSeqFailed
+            match INFO.error_at(code) {
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Api(i)) => {
+                    ErrorCode::OWN[i].clone()
                 }
-                ::imspec_runtime::Code::Int(30805i64) => {
-                    ErrorCode::GroupInfoAndSeqMetadataError
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Vendor(i)) => {
+                    ErrorCode::Vendor(super::VendorError::ALL[i])
                 }
-                ::imspec_runtime::Code::Int(30806i64) => {
-                    ErrorCode::StandardInfoRowDataError
-                }
-                ::imspec_runtime::Code::Int(30807i64) => {
-                    ErrorCode::StandardInfoMetadataError
-                }
-                ::imspec_runtime::Code::Int(30808i64) => ErrorCode::StandardInfoError,
-                ::imspec_runtime::Code::Int(30809i64) => {
-                    ErrorCode::CustomInfoRowDataError
-                }
-                ::imspec_runtime::Code::Int(30810i64) => {
-                    ErrorCode::CustomInfoMetadataError
-                }
-                ::imspec_runtime::Code::Int(30811i64) => ErrorCode::CustomInfoError,
-                ::imspec_runtime::Code::Int(30812i64) => ErrorCode::FriendCountFull,
-                ::imspec_runtime::Code::Int(30813i64) => ErrorCode::GroupCountFull,
-                ::imspec_runtime::Code::Int(60002i64) => ErrorCode::HttpParseError,
-                ::imspec_runtime::Code::Int(60003i64) => ErrorCode::JsonParseError,
-                ::imspec_runtime::Code::Int(60004i64) => {
-                    ErrorCode::AccountOrSignatureError60004
-                }
-                ::imspec_runtime::Code::Int(60005i64) => {
-                    ErrorCode::AccountOrSignatureError60005
-                }
-                ::imspec_runtime::Code::Int(60006i64) => ErrorCode::SdkAppIdInvalid,
-                ::imspec_runtime::Code::Int(60007i64) => ErrorCode::ApiRateLimitExceeded,
-                ::imspec_runtime::Code::Int(60008i64) => ErrorCode::ServiceTimeout,
-                ::imspec_runtime::Code::Int(60009i64) => ErrorCode::BadResourceUrl,
-                ::imspec_runtime::Code::Int(60010i64) => ErrorCode::AppAdminRequired,
-                ::imspec_runtime::Code::Int(60011i64) => {
-                    ErrorCode::SdkAppIdRateLimitExceeded
-                }
-                ::imspec_runtime::Code::Int(60012i64) => ErrorCode::SdkAppIdMissing,
-                ::imspec_runtime::Code::Int(60013i64) => {
-                    ErrorCode::ResponseJsonParseError
-                }
-                ::imspec_runtime::Code::Int(60014i64) => ErrorCode::AccountSwapTimeout,
-                ::imspec_runtime::Code::Int(60015i64) => ErrorCode::AccountTypeNotString,
-                ::imspec_runtime::Code::Int(60016i64) => ErrorCode::SdkAppIdDisabled,
-                ::imspec_runtime::Code::Int(60017i64) => ErrorCode::RequestDisabled,
-                ::imspec_runtime::Code::Int(60018i64) => ErrorCode::TooFrequent60018,
-                ::imspec_runtime::Code::Int(60019i64) => ErrorCode::TooFrequent60019,
-                ::imspec_runtime::Code::Int(60020i64) => ErrorCode::PlanExpired,
-                ::imspec_runtime::Code::Int(60021i64) => ErrorCode::CallerIpNotAllowed,
-                ::imspec_runtime::Code::Int(70001i64) => ErrorCode::UserSigExpired,
-                ::imspec_runtime::Code::Int(70003i64) => ErrorCode::UserSigUnparsable,
-                ::imspec_runtime::Code::Int(70009i64) => {
-                    ErrorCode::UserSigVerificationFailed
-                }
-                ::imspec_runtime::Code::Int(70013i64) => {
-                    ErrorCode::UserSigIdentifierMismatch
-                }
-                ::imspec_runtime::Code::Int(70014i64) => {
-                    ErrorCode::UserSigSdkAppIdMismatch
-                }
-                ::imspec_runtime::Code::Int(70016i64) => ErrorCode::KeyNotFound,
-                ::imspec_runtime::Code::Int(70020i64) => ErrorCode::SdkAppIdNotFound,
-                ::imspec_runtime::Code::Int(70050i64) => {
-                    ErrorCode::UserSigFailuresRetryLater
-                }
-                ::imspec_runtime::Code::Int(70051i64) => ErrorCode::AccountBlacklisted,
-                ::imspec_runtime::Code::Int(70107i64) => ErrorCode::AccountNotImported,
-                other => ErrorCode::Unknown(other.clone()),
+                ::std::option::Option::None => ErrorCode::Unknown(code.clone()),
             }
         }
-        fn code(&self) -> ::imspec_runtime::Code {
-            match self {
-                ErrorCode::UnpackFailed => ::imspec_runtime::Code::Int(30001i64),
-                ErrorCode::InvalidSdkAppId => ::imspec_runtime::Code::Int(30002i64),
-                ErrorCode::InvalidTinyId => ::imspec_runtime::Code::Int(30003i64),
-                ErrorCode::TinyIdMismatch => ::imspec_runtime::Code::Int(30004i64),
-                ErrorCode::ImportParameterError => ::imspec_runtime::Code::Int(30801i64),
-                ErrorCode::GetSdkAppIdFailed => ::imspec_runtime::Code::Int(30802i64),
-                ErrorCode::ReadFriendCountFailed => ::imspec_runtime::Code::Int(30803i64),
-                ErrorCode::GetGroupInfoAndSeqFailed => {
-                    ::imspec_runtime::Code::Int(30804i64)
-                }
-                ErrorCode::GroupInfoAndSeqMetadataError => {
-                    ::imspec_runtime::Code::Int(30805i64)
-                }
-                ErrorCode::StandardInfoRowDataError => {
-                    ::imspec_runtime::Code::Int(30806i64)
-                }
-                ErrorCode::StandardInfoMetadataError => {
-                    ::imspec_runtime::Code::Int(30807i64)
-                }
-                ErrorCode::StandardInfoError => ::imspec_runtime::Code::Int(30808i64),
-                ErrorCode::CustomInfoRowDataError => {
-                    ::imspec_runtime::Code::Int(30809i64)
-                }
-                ErrorCode::CustomInfoMetadataError => {
-                    ::imspec_runtime::Code::Int(30810i64)
-                }
-                ErrorCode::CustomInfoError => ::imspec_runtime::Code::Int(30811i64),
-                ErrorCode::FriendCountFull => ::imspec_runtime::Code::Int(30812i64),
-                ErrorCode::GroupCountFull => ::imspec_runtime::Code::Int(30813i64),
-                ErrorCode::HttpParseError => ::imspec_runtime::Code::Int(60002i64),
-                ErrorCode::JsonParseError => ::imspec_runtime::Code::Int(60003i64),
-                ErrorCode::AccountOrSignatureError60004 => {
-                    ::imspec_runtime::Code::Int(60004i64)
-                }
-                ErrorCode::AccountOrSignatureError60005 => {
-                    ::imspec_runtime::Code::Int(60005i64)
-                }
-                ErrorCode::SdkAppIdInvalid => ::imspec_runtime::Code::Int(60006i64),
-                ErrorCode::ApiRateLimitExceeded => ::imspec_runtime::Code::Int(60007i64),
-                ErrorCode::ServiceTimeout => ::imspec_runtime::Code::Int(60008i64),
-                ErrorCode::BadResourceUrl => ::imspec_runtime::Code::Int(60009i64),
-                ErrorCode::AppAdminRequired => ::imspec_runtime::Code::Int(60010i64),
-                ErrorCode::SdkAppIdRateLimitExceeded => {
-                    ::imspec_runtime::Code::Int(60011i64)
-                }
-                ErrorCode::SdkAppIdMissing => ::imspec_runtime::Code::Int(60012i64),
-                ErrorCode::ResponseJsonParseError => {
-                    ::imspec_runtime::Code::Int(60013i64)
-                }
-                ErrorCode::AccountSwapTimeout => ::imspec_runtime::Code::Int(60014i64),
-                ErrorCode::AccountTypeNotString => ::imspec_runtime::Code::Int(60015i64),
-                ErrorCode::SdkAppIdDisabled => ::imspec_runtime::Code::Int(60016i64),
-                ErrorCode::RequestDisabled => ::imspec_runtime::Code::Int(60017i64),
-                ErrorCode::TooFrequent60018 => ::imspec_runtime::Code::Int(60018i64),
-                ErrorCode::TooFrequent60019 => ::imspec_runtime::Code::Int(60019i64),
-                ErrorCode::PlanExpired => ::imspec_runtime::Code::Int(60020i64),
-                ErrorCode::CallerIpNotAllowed => ::imspec_runtime::Code::Int(60021i64),
-                ErrorCode::UserSigExpired => ::imspec_runtime::Code::Int(70001i64),
-                ErrorCode::UserSigUnparsable => ::imspec_runtime::Code::Int(70003i64),
-                ErrorCode::UserSigVerificationFailed => {
-                    ::imspec_runtime::Code::Int(70009i64)
-                }
-                ErrorCode::UserSigIdentifierMismatch => {
-                    ::imspec_runtime::Code::Int(70013i64)
-                }
-                ErrorCode::UserSigSdkAppIdMismatch => {
-                    ::imspec_runtime::Code::Int(70014i64)
-                }
-                ErrorCode::KeyNotFound => ::imspec_runtime::Code::Int(70016i64),
-                ErrorCode::SdkAppIdNotFound => ::imspec_runtime::Code::Int(70020i64),
-                ErrorCode::UserSigFailuresRetryLater => {
-                    ::imspec_runtime::Code::Int(70050i64)
-                }
-                ErrorCode::AccountBlacklisted => ::imspec_runtime::Code::Int(70051i64),
-                ErrorCode::AccountNotImported => ::imspec_runtime::Code::Int(70107i64),
-                ErrorCode::Unknown(code) => code.clone(),
-            }
-        }
-        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
-            match self {
-                ErrorCode::UnpackFailed => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::InvalidSdkAppId => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::InvalidTinyId => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::TinyIdMismatch => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::ImportParameterError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::GetSdkAppIdFailed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::ReadFriendCountFailed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::GetGroupInfoAndSeqFailed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::GroupInfoAndSeqMetadataError => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::StandardInfoRowDataError => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::StandardInfoMetadataError => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::StandardInfoError => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::CustomInfoRowDataError => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::CustomInfoMetadataError => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::CustomInfoError => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::FriendCountFull => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::GroupCountFull => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::HttpParseError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::JsonParseError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AccountOrSignatureError60004 => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::AccountOrSignatureError60005 => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SdkAppIdInvalid => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ApiRateLimitExceeded => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::ServiceTimeout => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::BadResourceUrl => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AppAdminRequired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SdkAppIdRateLimitExceeded => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::SdkAppIdMissing => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ResponseJsonParseError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AccountSwapTimeout => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::AccountTypeNotString => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::SdkAppIdDisabled => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::RequestDisabled => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::TooFrequent60018 => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::TooFrequent60019 => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::PlanExpired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::CallerIpNotAllowed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigExpired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigUnparsable => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigVerificationFailed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigIdentifierMismatch => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigSdkAppIdMismatch => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::KeyNotFound => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SdkAppIdNotFound => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigFailuresRetryLater => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::AccountBlacklisted => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::AccountNotImported => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
-        }
-        fn meaning(&self) -> &'static str {
-            match self {
-                ErrorCode::UnpackFailed => {
-                    "关系链解包失败，如果是REST API返回的错误码请对照REST API介绍文档仔细查看请求包格式是否完整，如果是非REST API返回的错误请联系技术客服。"
-                }
-                ErrorCode::InvalidSdkAppId => {
-                    "SDKAppId非法，请再次尝试或联系技术客服。"
-                }
-                ErrorCode::InvalidTinyId => {
-                    "TinyId非法，请再次尝试或联系技术客服。"
-                }
-                ErrorCode::TinyIdMismatch => {
-                    "不是管理员但头TinyId与包体TinyId不相等，请再次尝试或联系技术客服。"
-                }
-                ErrorCode::ImportParameterError => {
-                    "好友导入参数错误，请检查备注内容是否超过96字节，分组名称是否超过30字节，加好友附言的长度是否超过256字节，加好友来源字符串中是否符合如下格式：“AddSource_Type_XXXXXXXX”，即必须包含前缀“AddSource_Type”，并且\"XXXXXXXX\"不能超过8个字节，Tag名称是否合法，自定义字段的值对应的内容长度是否超过512字节，如果以上错误均不是，请联系技术客服。"
-                }
-                ErrorCode::GetSdkAppIdFailed => {
-                    "好友导入获取SDKAppId失败，请再次尝试或联系技术客服。"
-                }
-                ErrorCode::ReadFriendCountFailed => {
-                    "好友导入读好友数错误，请再次尝试或联系技术客服。"
-                }
-                ErrorCode::GetGroupInfoAndSeqFailed => {
-                    "好友导入获取组信息和序列号错误，请再次尝试或联系技术客服。"
-                }
-                ErrorCode::GroupInfoAndSeqMetadataError => {
-                    "好友导入获取组信息和序列号元数据错误，请再次尝试或联系技术客服。"
-                }
-                ErrorCode::StandardInfoRowDataError => {
-                    "好友导入标配信息行数据错误，请再次尝试或联系技术客服。"
-                }
-                ErrorCode::StandardInfoMetadataError => {
-                    "好友导入标配信息元数据错误，请再次尝试或联系技术客服。"
-                }
-                ErrorCode::StandardInfoError => {
-                    "好友导入标配信息错误，请再次尝试或联系技术客服。"
-                }
-                ErrorCode::CustomInfoRowDataError => {
-                    "好友导入自定义信息行数据错误，请再次尝试或联系技术客服。"
-                }
-                ErrorCode::CustomInfoMetadataError => {
-                    "好友导入自定义信息元数据错误，请再次尝试或联系技术客服。"
-                }
-                ErrorCode::CustomInfoError => {
-                    "好友导入自定义信息错误，请再次尝试或联系技术客服。"
-                }
-                ErrorCode::FriendCountFull => {
-                    "好友导入好友满，现有的好友个数加上导入好友的个数之和超过了1000个，调用方可以捕捉该错误给用户一个合理的提示。"
-                }
-                ErrorCode::GroupCountFull => {
-                    "好友导入组满，现有分组的个数已达到32个，调用方可以捕捉该错误给用户一个合理的提示。"
-                }
-                ErrorCode::HttpParseError => "HTTP parse error",
-                ErrorCode::JsonParseError => "request JSON parse error",
-                ErrorCode::AccountOrSignatureError60004 => {
-                    "account or signature error in URL/JSON"
-                }
-                ErrorCode::AccountOrSignatureError60005 => {
-                    "account or signature error in URL/JSON"
-                }
-                ErrorCode::SdkAppIdInvalid => "SDKAppID invalid",
-                ErrorCode::ApiRateLimitExceeded => "API call rate over limit",
-                ErrorCode::ServiceTimeout => "service timeout",
-                ErrorCode::BadResourceUrl => "bad resource URL",
-                ErrorCode::AppAdminRequired => "needs app admin",
-                ErrorCode::SdkAppIdRateLimitExceeded => {
-                    "SDKAppID request rate over limit"
-                }
-                ErrorCode::SdkAppIdMissing => "SDKAppID missing",
-                ErrorCode::ResponseJsonParseError => "response JSON parse error",
-                ErrorCode::AccountSwapTimeout => "account swap timeout",
-                ErrorCode::AccountTypeNotString => "account type must be string",
-                ErrorCode::SdkAppIdDisabled => "SDKAppID disabled",
-                ErrorCode::RequestDisabled => "request disabled",
-                ErrorCode::TooFrequent60018 => "too frequent, retry later",
-                ErrorCode::TooFrequent60019 => "too frequent, retry later",
-                ErrorCode::PlanExpired => "plan expired",
-                ErrorCode::CallerIpNotAllowed => "caller IP not allowed",
-                ErrorCode::UserSigExpired => "UserSig expired",
-                ErrorCode::UserSigUnparsable => "UserSig cannot be parsed",
-                ErrorCode::UserSigVerificationFailed => {
-                    "UserSig verification failed (wrong key)"
-                }
-                ErrorCode::UserSigIdentifierMismatch => {
-                    "identifier differs from the UserSig's"
-                }
-                ErrorCode::UserSigSdkAppIdMismatch => {
-                    "SDKAppID differs from the UserSig's"
-                }
-                ErrorCode::KeyNotFound => "key missing (wrong data centre)",
-                ErrorCode::SdkAppIdNotFound => "SDKAppID does not exist",
-                ErrorCode::UserSigFailuresRetryLater => {
-                    "UserSig failures, retry after 1 min"
-                }
-                ErrorCode::AccountBlacklisted => "account blacklisted",
-                ErrorCode::AccountNotImported => "account not imported",
-                ErrorCode::Unknown(_) => "a code the spec does not list",
-            }
-        }
-        fn advice(&self) -> ::std::option::Option<&'static str> {
-            match self {
-                ErrorCode::UnpackFailed => ::std::option::Option::None,
-                ErrorCode::InvalidSdkAppId => ::std::option::Option::None,
-                ErrorCode::InvalidTinyId => ::std::option::Option::None,
-                ErrorCode::TinyIdMismatch => ::std::option::Option::None,
-                ErrorCode::ImportParameterError => ::std::option::Option::None,
-                ErrorCode::GetSdkAppIdFailed => ::std::option::Option::None,
-                ErrorCode::ReadFriendCountFailed => ::std::option::Option::None,
-                ErrorCode::GetGroupInfoAndSeqFailed => ::std::option::Option::None,
-                ErrorCode::GroupInfoAndSeqMetadataError => ::std::option::Option::None,
-                ErrorCode::StandardInfoRowDataError => ::std::option::Option::None,
-                ErrorCode::StandardInfoMetadataError => ::std::option::Option::None,
-                ErrorCode::StandardInfoError => ::std::option::Option::None,
-                ErrorCode::CustomInfoRowDataError => ::std::option::Option::None,
-                ErrorCode::CustomInfoMetadataError => ::std::option::Option::None,
-                ErrorCode::CustomInfoError => ::std::option::Option::None,
-                ErrorCode::FriendCountFull => ::std::option::Option::None,
-                ErrorCode::GroupCountFull => ::std::option::Option::None,
-                ErrorCode::HttpParseError => ::std::option::Option::None,
-                ErrorCode::JsonParseError => ::std::option::Option::None,
-                ErrorCode::AccountOrSignatureError60004 => ::std::option::Option::None,
-                ErrorCode::AccountOrSignatureError60005 => ::std::option::Option::None,
-                ErrorCode::SdkAppIdInvalid => ::std::option::Option::None,
-                ErrorCode::ApiRateLimitExceeded => ::std::option::Option::None,
-                ErrorCode::ServiceTimeout => ::std::option::Option::None,
-                ErrorCode::BadResourceUrl => ::std::option::Option::None,
-                ErrorCode::AppAdminRequired => ::std::option::Option::None,
-                ErrorCode::SdkAppIdRateLimitExceeded => ::std::option::Option::None,
-                ErrorCode::SdkAppIdMissing => ::std::option::Option::None,
-                ErrorCode::ResponseJsonParseError => ::std::option::Option::None,
-                ErrorCode::AccountSwapTimeout => ::std::option::Option::None,
-                ErrorCode::AccountTypeNotString => ::std::option::Option::None,
-                ErrorCode::SdkAppIdDisabled => ::std::option::Option::None,
-                ErrorCode::RequestDisabled => ::std::option::Option::None,
-                ErrorCode::TooFrequent60018 => ::std::option::Option::None,
-                ErrorCode::TooFrequent60019 => ::std::option::Option::None,
-                ErrorCode::PlanExpired => ::std::option::Option::None,
-                ErrorCode::CallerIpNotAllowed => ::std::option::Option::None,
-                ErrorCode::UserSigExpired => ::std::option::Option::None,
-                ErrorCode::UserSigUnparsable => ::std::option::Option::None,
-                ErrorCode::UserSigVerificationFailed => ::std::option::Option::None,
-                ErrorCode::UserSigIdentifierMismatch => ::std::option::Option::None,
-                ErrorCode::UserSigSdkAppIdMismatch => ::std::option::Option::None,
-                ErrorCode::KeyNotFound => ::std::option::Option::None,
-                ErrorCode::SdkAppIdNotFound => ::std::option::Option::None,
-                ErrorCode::UserSigFailuresRetryLater => ::std::option::Option::None,
-                ErrorCode::AccountBlacklisted => ::std::option::Option::None,
-                ErrorCode::AccountNotImported => ::std::option::Option::None,
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
+        fn row(
+            &self,
+        ) -> ::std::result::Result<
+            &'static ::imspec_runtime::ErrorRow,
+            &::imspec_runtime::Code,
+        > {
+            ::std::result::Result::Ok(
+                match self {
+                    ErrorCode::UnpackFailed => &ERRORS[0],
+                    ErrorCode::InvalidSdkAppId => &ERRORS[1],
+                    ErrorCode::InvalidTinyId => &ERRORS[2],
+                    ErrorCode::TinyIdMismatch => &ERRORS[3],
+                    ErrorCode::ImportParameterError => &ERRORS[4],
+                    ErrorCode::GetSdkAppIdFailed => &ERRORS[5],
+                    ErrorCode::ReadFriendCountFailed => &ERRORS[6],
+                    ErrorCode::GetGroupInfoAndSeqFailed => &ERRORS[7],
+                    ErrorCode::GroupInfoAndSeqMetadataError => &ERRORS[8],
+                    ErrorCode::StandardInfoRowDataError => &ERRORS[9],
+                    ErrorCode::StandardInfoMetadataError => &ERRORS[10],
+                    ErrorCode::StandardInfoError => &ERRORS[11],
+                    ErrorCode::CustomInfoRowDataError => &ERRORS[12],
+                    ErrorCode::CustomInfoMetadataError => &ERRORS[13],
+                    ErrorCode::CustomInfoError => &ERRORS[14],
+                    ErrorCode::FriendCountFull => &ERRORS[15],
+                    ErrorCode::GroupCountFull => &ERRORS[16],
+                    ErrorCode::Vendor(shared) => shared.row(),
+                    ErrorCode::Unknown(code) => return ::std::result::Result::Err(code),
+                },
+            )
         }
     }
     impl ::std::fmt::Display for ErrorCode {
@@ -8953,296 +5727,7 @@ pub mod multiaccount_import {
         paging: ::std::option::Option::None,
         already_registered: ::std::option::Option::None,
         vendor: &super::VENDOR,
-        errors: &[
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70169i64),
-                name: "InternalTimeout",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "服务端内部超时，请稍后重试",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70202i64),
-                name: "InternalTimeoutRetry",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "服务端内部超时，请稍后重试",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70398i64),
-                name: "AccountCountOverLimit",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "帐号数超限，如需创建多于100个帐号，请将应用升级为专业版，具体操作指引请参见 [购买指引](https://www.tencentcloud.com/document/product/1047/36021)",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70402i64),
-                name: "InvalidParameter",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "参数非法，请检查必填字段是否填充，或者字段的填充是否满足协议要求",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70403i64),
-                name: "AppAdminPermissionRequired",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "请求失败，需要 App 管理员权限",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70500i64),
-                name: "InternalServerError",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "服务器内部错误，请稍后重试",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60002i64),
-                name: "HttpParseError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "HTTP parse error",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60003i64),
-                name: "JsonParseError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "request JSON parse error",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60004i64),
-                name: "AccountOrSignatureError60004",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "account or signature error in URL/JSON",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60005i64),
-                name: "AccountOrSignatureError60005",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "account or signature error in URL/JSON",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60006i64),
-                name: "SdkAppIdInvalid",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID invalid",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60007i64),
-                name: "ApiRateLimitExceeded",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "API call rate over limit",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60008i64),
-                name: "ServiceTimeout",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "service timeout",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60009i64),
-                name: "BadResourceUrl",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "bad resource URL",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60010i64),
-                name: "AppAdminRequired",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "needs app admin",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60011i64),
-                name: "SdkAppIdRateLimitExceeded",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "SDKAppID request rate over limit",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60012i64),
-                name: "SdkAppIdMissing",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID missing",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60013i64),
-                name: "ResponseJsonParseError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "response JSON parse error",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60014i64),
-                name: "AccountSwapTimeout",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "account swap timeout",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60015i64),
-                name: "AccountTypeNotString",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "account type must be string",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60016i64),
-                name: "SdkAppIdDisabled",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "SDKAppID disabled",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60017i64),
-                name: "RequestDisabled",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "request disabled",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60018i64),
-                name: "TooFrequent60018",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "too frequent, retry later",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60019i64),
-                name: "TooFrequent60019",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "too frequent, retry later",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60020i64),
-                name: "PlanExpired",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "plan expired",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(60021i64),
-                name: "CallerIpNotAllowed",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "caller IP not allowed",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70001i64),
-                name: "UserSigExpired",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig expired",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70003i64),
-                name: "UserSigUnparsable",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig cannot be parsed",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70009i64),
-                name: "UserSigVerificationFailed",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig verification failed (wrong key)",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70013i64),
-                name: "UserSigIdentifierMismatch",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "identifier differs from the UserSig's",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70014i64),
-                name: "UserSigSdkAppIdMismatch",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID differs from the UserSig's",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70016i64),
-                name: "KeyNotFound",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "key missing (wrong data centre)",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70020i64),
-                name: "SdkAppIdNotFound",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "SDKAppID does not exist",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70050i64),
-                name: "UserSigFailuresRetryLater",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "UserSig failures, retry after 1 min",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70051i64),
-                name: "AccountBlacklisted",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "account blacklisted",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(70107i64),
-                name: "AccountNotImported",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "account not imported",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-        ],
+        errors: ERRORS,
         #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::None,
@@ -9358,7 +5843,64 @@ pub mod multiaccount_import {
         )]
         pub fail_accounts: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
-    /// Every code this API can answer: its own error table and the vendor's shared codes (36 in all).
+    /// This API's own error table (the codes its vendor shares are in `super::ERRORS`).
+    pub const ERRORS: &[::imspec_runtime::ErrorRow] = &[
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(70169i64),
+            name: "InternalTimeout",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "服务端内部超时，请稍后重试",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(70202i64),
+            name: "InternalTimeoutRetry",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "服务端内部超时，请稍后重试",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(70398i64),
+            name: "AccountCountOverLimit",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "帐号数超限，如需创建多于100个帐号，请将应用升级为专业版，具体操作指引请参见 [购买指引](https://www.tencentcloud.com/document/product/1047/36021)",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(70402i64),
+            name: "InvalidParameter",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "参数非法，请检查必填字段是否填充，或者字段的填充是否满足协议要求",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(70403i64),
+            name: "AppAdminPermissionRequired",
+            class: ::imspec_runtime::ErrorClass::Auth,
+            meaning: "请求失败，需要 App 管理员权限",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(70500i64),
+            name: "InternalServerError",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "服务器内部错误，请稍后重试",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+    ];
+    /// Every code this API can answer, for one `match`: its own error table (6 codes, [`ERRORS`]), the codes its vendor shares as `ErrorCode::Vendor` ([`super::VendorError`]), and `Unknown`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
@@ -9392,486 +5934,52 @@ pub mod multiaccount_import {
         ///
         /// Class: `retryable`.
         InternalServerError,
-        /// `60002` — HTTP parse error
-        ///
-        /// Class: `caller_error`.
-        HttpParseError,
-        /// `60003` — request JSON parse error
-        ///
-        /// Class: `caller_error`.
-        JsonParseError,
-        /// `60004` — account or signature error in URL/JSON
-        ///
-        /// Class: `auth`.
-        AccountOrSignatureError60004,
-        /// `60005` — account or signature error in URL/JSON
-        ///
-        /// Class: `auth`.
-        AccountOrSignatureError60005,
-        /// `60006` — SDKAppID invalid
-        ///
-        /// Class: `auth`.
-        SdkAppIdInvalid,
-        /// `60007` — API call rate over limit
-        ///
-        /// Class: `rate_limited`.
-        ApiRateLimitExceeded,
-        /// `60008` — service timeout
-        ///
-        /// Class: `retryable`.
-        ServiceTimeout,
-        /// `60009` — bad resource URL
-        ///
-        /// Class: `caller_error`.
-        BadResourceUrl,
-        /// `60010` — needs app admin
-        ///
-        /// Class: `auth`.
-        AppAdminRequired,
-        /// `60011` — SDKAppID request rate over limit
-        ///
-        /// Class: `rate_limited`.
-        SdkAppIdRateLimitExceeded,
-        /// `60012` — SDKAppID missing
-        ///
-        /// Class: `auth`.
-        SdkAppIdMissing,
-        /// `60013` — response JSON parse error
-        ///
-        /// Class: `caller_error`.
-        ResponseJsonParseError,
-        /// `60014` — account swap timeout
-        ///
-        /// Class: `retryable`.
-        AccountSwapTimeout,
-        /// `60015` — account type must be string
-        ///
-        /// Class: `caller_error`.
-        AccountTypeNotString,
-        /// `60016` — SDKAppID disabled
-        ///
-        /// Class: `permanent`.
-        SdkAppIdDisabled,
-        /// `60017` — request disabled
-        ///
-        /// Class: `permanent`.
-        RequestDisabled,
-        /// `60018` — too frequent, retry later
-        ///
-        /// Class: `rate_limited`.
-        TooFrequent60018,
-        /// `60019` — too frequent, retry later
-        ///
-        /// Class: `rate_limited`.
-        TooFrequent60019,
-        /// `60020` — plan expired
-        ///
-        /// Class: `permanent`.
-        PlanExpired,
-        /// `60021` — caller IP not allowed
-        ///
-        /// Class: `auth`.
-        CallerIpNotAllowed,
-        /// `70001` — UserSig expired
-        ///
-        /// Class: `auth`.
-        UserSigExpired,
-        /// `70003` — UserSig cannot be parsed
-        ///
-        /// Class: `auth`.
-        UserSigUnparsable,
-        /// `70009` — UserSig verification failed (wrong key)
-        ///
-        /// Class: `auth`.
-        UserSigVerificationFailed,
-        /// `70013` — identifier differs from the UserSig's
-        ///
-        /// Class: `auth`.
-        UserSigIdentifierMismatch,
-        /// `70014` — SDKAppID differs from the UserSig's
-        ///
-        /// Class: `auth`.
-        UserSigSdkAppIdMismatch,
-        /// `70016` — key missing (wrong data centre)
-        ///
-        /// Class: `auth`.
-        KeyNotFound,
-        /// `70020` — SDKAppID does not exist
-        ///
-        /// Class: `auth`.
-        SdkAppIdNotFound,
-        /// `70050` — UserSig failures, retry after 1 min
-        ///
-        /// Class: `auth`.
-        UserSigFailuresRetryLater,
-        /// `70051` — account blacklisted
-        ///
-        /// Class: `permanent`.
-        AccountBlacklisted,
-        /// `70107` — account not imported
-        ///
-        /// Class: `permanent`.
-        AccountNotImported,
+        /// A code every API of the vendor shares, and this API's own table does not list.
+        Vendor(super::VendorError),
         /// A code the spec does not list.
         Unknown(::imspec_runtime::Code),
     }
+    impl ErrorCode {
+        /// The API's own codes, in the order of [`ERRORS`].
+        const OWN: &'static [ErrorCode] = &[
+            ErrorCode::InternalTimeout,
+            ErrorCode::InternalTimeoutRetry,
+            ErrorCode::AccountCountOverLimit,
+            ErrorCode::InvalidParameter,
+            ErrorCode::AppAdminPermissionRequired,
+            ErrorCode::InternalServerError,
+        ];
+    }
     impl ::imspec_runtime::VendorCode for ErrorCode {
         fn from_code(code: &::imspec_runtime::Code) -> Self {
-            match code {
-                ::imspec_runtime::Code::Int(70169i64) => ErrorCode::InternalTimeout,
-                ::imspec_runtime::Code::Int(70202i64) => ErrorCode::InternalTimeoutRetry,
-                ::imspec_runtime::Code::Int(70398i64) => ErrorCode::AccountCountOverLimit,
-                ::imspec_runtime::Code::Int(70402i64) => ErrorCode::InvalidParameter,
-                ::imspec_runtime::Code::Int(70403i64) => {
-                    ErrorCode::AppAdminPermissionRequired
+            match INFO.error_at(code) {
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Api(i)) => {
+                    ErrorCode::OWN[i].clone()
                 }
-                ::imspec_runtime::Code::Int(70500i64) => ErrorCode::InternalServerError,
-                ::imspec_runtime::Code::Int(60002i64) => ErrorCode::HttpParseError,
-                ::imspec_runtime::Code::Int(60003i64) => ErrorCode::JsonParseError,
-                ::imspec_runtime::Code::Int(60004i64) => {
-                    ErrorCode::AccountOrSignatureError60004
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Vendor(i)) => {
+                    ErrorCode::Vendor(super::VendorError::ALL[i])
                 }
-                ::imspec_runtime::Code::Int(60005i64) => {
-                    ErrorCode::AccountOrSignatureError60005
-                }
-                ::imspec_runtime::Code::Int(60006i64) => ErrorCode::SdkAppIdInvalid,
-                ::imspec_runtime::Code::Int(60007i64) => ErrorCode::ApiRateLimitExceeded,
-                ::imspec_runtime::Code::Int(60008i64) => ErrorCode::ServiceTimeout,
-                ::imspec_runtime::Code::Int(60009i64) => ErrorCode::BadResourceUrl,
-                ::imspec_runtime::Code::Int(60010i64) => ErrorCode::AppAdminRequired,
-                ::imspec_runtime::Code::Int(60011i64) => {
-                    ErrorCode::SdkAppIdRateLimitExceeded
-                }
-                ::imspec_runtime::Code::Int(60012i64) => ErrorCode::SdkAppIdMissing,
-                ::imspec_runtime::Code::Int(60013i64) => {
-                    ErrorCode::ResponseJsonParseError
-                }
-                ::imspec_runtime::Code::Int(60014i64) => ErrorCode::AccountSwapTimeout,
-                ::imspec_runtime::Code::Int(60015i64) => ErrorCode::AccountTypeNotString,
-                ::imspec_runtime::Code::Int(60016i64) => ErrorCode::SdkAppIdDisabled,
-                ::imspec_runtime::Code::Int(60017i64) => ErrorCode::RequestDisabled,
-                ::imspec_runtime::Code::Int(60018i64) => ErrorCode::TooFrequent60018,
-                ::imspec_runtime::Code::Int(60019i64) => ErrorCode::TooFrequent60019,
-                ::imspec_runtime::Code::Int(60020i64) => ErrorCode::PlanExpired,
-                ::imspec_runtime::Code::Int(60021i64) => ErrorCode::CallerIpNotAllowed,
-                ::imspec_runtime::Code::Int(70001i64) => ErrorCode::UserSigExpired,
-                ::imspec_runtime::Code::Int(70003i64) => ErrorCode::UserSigUnparsable,
-                ::imspec_runtime::Code::Int(70009i64) => {
-                    ErrorCode::UserSigVerificationFailed
-                }
-                ::imspec_runtime::Code::Int(70013i64) => {
-                    ErrorCode::UserSigIdentifierMismatch
-                }
-                ::imspec_runtime::Code::Int(70014i64) => {
-                    ErrorCode::UserSigSdkAppIdMismatch
-                }
-                ::imspec_runtime::Code::Int(70016i64) => ErrorCode::KeyNotFound,
-                ::imspec_runtime::Code::Int(70020i64) => ErrorCode::SdkAppIdNotFound,
-                ::imspec_runtime::Code::Int(70050i64) => {
-                    ErrorCode::UserSigFailuresRetryLater
-                }
-                ::imspec_runtime::Code::Int(70051i64) => ErrorCode::AccountBlacklisted,
-                ::imspec_runtime::Code::Int(70107i64) => ErrorCode::AccountNotImported,
-                other => ErrorCode::Unknown(other.clone()),
+                ::std::option::Option::None => ErrorCode::Unknown(code.clone()),
             }
         }
-        fn code(&self) -> ::imspec_runtime::Code {
-            match self {
-                ErrorCode::InternalTimeout => ::imspec_runtime::Code::Int(70169i64),
-                ErrorCode::InternalTimeoutRetry => ::imspec_runtime::Code::Int(70202i64),
-                ErrorCode::AccountCountOverLimit => ::imspec_runtime::Code::Int(70398i64),
-                ErrorCode::InvalidParameter => ::imspec_runtime::Code::Int(70402i64),
-                ErrorCode::AppAdminPermissionRequired => {
-                    ::imspec_runtime::Code::Int(70403i64)
-                }
-                ErrorCode::InternalServerError => ::imspec_runtime::Code::Int(70500i64),
-                ErrorCode::HttpParseError => ::imspec_runtime::Code::Int(60002i64),
-                ErrorCode::JsonParseError => ::imspec_runtime::Code::Int(60003i64),
-                ErrorCode::AccountOrSignatureError60004 => {
-                    ::imspec_runtime::Code::Int(60004i64)
-                }
-                ErrorCode::AccountOrSignatureError60005 => {
-                    ::imspec_runtime::Code::Int(60005i64)
-                }
-                ErrorCode::SdkAppIdInvalid => ::imspec_runtime::Code::Int(60006i64),
-                ErrorCode::ApiRateLimitExceeded => ::imspec_runtime::Code::Int(60007i64),
-                ErrorCode::ServiceTimeout => ::imspec_runtime::Code::Int(60008i64),
-                ErrorCode::BadResourceUrl => ::imspec_runtime::Code::Int(60009i64),
-                ErrorCode::AppAdminRequired => ::imspec_runtime::Code::Int(60010i64),
-                ErrorCode::SdkAppIdRateLimitExceeded => {
-                    ::imspec_runtime::Code::Int(60011i64)
-                }
-                ErrorCode::SdkAppIdMissing => ::imspec_runtime::Code::Int(60012i64),
-                ErrorCode::ResponseJsonParseError => {
-                    ::imspec_runtime::Code::Int(60013i64)
-                }
-                ErrorCode::AccountSwapTimeout => ::imspec_runtime::Code::Int(60014i64),
-                ErrorCode::AccountTypeNotString => ::imspec_runtime::Code::Int(60015i64),
-                ErrorCode::SdkAppIdDisabled => ::imspec_runtime::Code::Int(60016i64),
-                ErrorCode::RequestDisabled => ::imspec_runtime::Code::Int(60017i64),
-                ErrorCode::TooFrequent60018 => ::imspec_runtime::Code::Int(60018i64),
-                ErrorCode::TooFrequent60019 => ::imspec_runtime::Code::Int(60019i64),
-                ErrorCode::PlanExpired => ::imspec_runtime::Code::Int(60020i64),
-                ErrorCode::CallerIpNotAllowed => ::imspec_runtime::Code::Int(60021i64),
-                ErrorCode::UserSigExpired => ::imspec_runtime::Code::Int(70001i64),
-                ErrorCode::UserSigUnparsable => ::imspec_runtime::Code::Int(70003i64),
-                ErrorCode::UserSigVerificationFailed => {
-                    ::imspec_runtime::Code::Int(70009i64)
-                }
-                ErrorCode::UserSigIdentifierMismatch => {
-                    ::imspec_runtime::Code::Int(70013i64)
-                }
-                ErrorCode::UserSigSdkAppIdMismatch => {
-                    ::imspec_runtime::Code::Int(70014i64)
-                }
-                ErrorCode::KeyNotFound => ::imspec_runtime::Code::Int(70016i64),
-                ErrorCode::SdkAppIdNotFound => ::imspec_runtime::Code::Int(70020i64),
-                ErrorCode::UserSigFailuresRetryLater => {
-                    ::imspec_runtime::Code::Int(70050i64)
-                }
-                ErrorCode::AccountBlacklisted => ::imspec_runtime::Code::Int(70051i64),
-                ErrorCode::AccountNotImported => ::imspec_runtime::Code::Int(70107i64),
-                ErrorCode::Unknown(code) => code.clone(),
-            }
-        }
-        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
-            match self {
-                ErrorCode::InternalTimeout => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::InternalTimeoutRetry => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::AccountCountOverLimit => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::InvalidParameter => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AppAdminPermissionRequired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::InternalServerError => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::HttpParseError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::JsonParseError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AccountOrSignatureError60004 => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::AccountOrSignatureError60005 => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SdkAppIdInvalid => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ApiRateLimitExceeded => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::ServiceTimeout => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::BadResourceUrl => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AppAdminRequired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SdkAppIdRateLimitExceeded => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::SdkAppIdMissing => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ResponseJsonParseError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AccountSwapTimeout => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::AccountTypeNotString => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::SdkAppIdDisabled => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::RequestDisabled => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::TooFrequent60018 => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::TooFrequent60019 => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::PlanExpired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::CallerIpNotAllowed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigExpired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigUnparsable => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigVerificationFailed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigIdentifierMismatch => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigSdkAppIdMismatch => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::KeyNotFound => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SdkAppIdNotFound => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserSigFailuresRetryLater => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::AccountBlacklisted => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::AccountNotImported => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
-        }
-        fn meaning(&self) -> &'static str {
-            match self {
-                ErrorCode::InternalTimeout => "服务端内部超时，请稍后重试",
-                ErrorCode::InternalTimeoutRetry => {
-                    "服务端内部超时，请稍后重试"
-                }
-                ErrorCode::AccountCountOverLimit => {
-                    "帐号数超限，如需创建多于100个帐号，请将应用升级为专业版，具体操作指引请参见 [购买指引](https://www.tencentcloud.com/document/product/1047/36021)"
-                }
-                ErrorCode::InvalidParameter => {
-                    "参数非法，请检查必填字段是否填充，或者字段的填充是否满足协议要求"
-                }
-                ErrorCode::AppAdminPermissionRequired => {
-                    "请求失败，需要 App 管理员权限"
-                }
-                ErrorCode::InternalServerError => {
-                    "服务器内部错误，请稍后重试"
-                }
-                ErrorCode::HttpParseError => "HTTP parse error",
-                ErrorCode::JsonParseError => "request JSON parse error",
-                ErrorCode::AccountOrSignatureError60004 => {
-                    "account or signature error in URL/JSON"
-                }
-                ErrorCode::AccountOrSignatureError60005 => {
-                    "account or signature error in URL/JSON"
-                }
-                ErrorCode::SdkAppIdInvalid => "SDKAppID invalid",
-                ErrorCode::ApiRateLimitExceeded => "API call rate over limit",
-                ErrorCode::ServiceTimeout => "service timeout",
-                ErrorCode::BadResourceUrl => "bad resource URL",
-                ErrorCode::AppAdminRequired => "needs app admin",
-                ErrorCode::SdkAppIdRateLimitExceeded => {
-                    "SDKAppID request rate over limit"
-                }
-                ErrorCode::SdkAppIdMissing => "SDKAppID missing",
-                ErrorCode::ResponseJsonParseError => "response JSON parse error",
-                ErrorCode::AccountSwapTimeout => "account swap timeout",
-                ErrorCode::AccountTypeNotString => "account type must be string",
-                ErrorCode::SdkAppIdDisabled => "SDKAppID disabled",
-                ErrorCode::RequestDisabled => "request disabled",
-                ErrorCode::TooFrequent60018 => "too frequent, retry later",
-                ErrorCode::TooFrequent60019 => "too frequent, retry later",
-                ErrorCode::PlanExpired => "plan expired",
-                ErrorCode::CallerIpNotAllowed => "caller IP not allowed",
-                ErrorCode::UserSigExpired => "UserSig expired",
-                ErrorCode::UserSigUnparsable => "UserSig cannot be parsed",
-                ErrorCode::UserSigVerificationFailed => {
-                    "UserSig verification failed (wrong key)"
-                }
-                ErrorCode::UserSigIdentifierMismatch => {
-                    "identifier differs from the UserSig's"
-                }
-                ErrorCode::UserSigSdkAppIdMismatch => {
-                    "SDKAppID differs from the UserSig's"
-                }
-                ErrorCode::KeyNotFound => "key missing (wrong data centre)",
-                ErrorCode::SdkAppIdNotFound => "SDKAppID does not exist",
-                ErrorCode::UserSigFailuresRetryLater => {
-                    "UserSig failures, retry after 1 min"
-                }
-                ErrorCode::AccountBlacklisted => "account blacklisted",
-                ErrorCode::AccountNotImported => "account not imported",
-                ErrorCode::Unknown(_) => "a code the spec does not list",
-            }
-        }
-        fn advice(&self) -> ::std::option::Option<&'static str> {
-            match self {
-                ErrorCode::InternalTimeout => ::std::option::Option::None,
-                ErrorCode::InternalTimeoutRetry => ::std::option::Option::None,
-                ErrorCode::AccountCountOverLimit => ::std::option::Option::None,
-                ErrorCode::InvalidParameter => ::std::option::Option::None,
-                ErrorCode::AppAdminPermissionRequired => ::std::option::Option::None,
-                ErrorCode::InternalServerError => ::std::option::Option::None,
-                ErrorCode::HttpParseError => ::std::option::Option::None,
-                ErrorCode::JsonParseError => ::std::option::Option::None,
-                ErrorCode::AccountOrSignatureError60004 => ::std::option::Option::None,
-                ErrorCode::AccountOrSignatureError60005 => ::std::option::Option::None,
-                ErrorCode::SdkAppIdInvalid => ::std::option::Option::None,
-                ErrorCode::ApiRateLimitExceeded => ::std::option::Option::None,
-                ErrorCode::ServiceTimeout => ::std::option::Option::None,
-                ErrorCode::BadResourceUrl => ::std::option::Option::None,
-                ErrorCode::AppAdminRequired => ::std::option::Option::None,
-                ErrorCode::SdkAppIdRateLimitExceeded => ::std::option::Option::None,
-                ErrorCode::SdkAppIdMissing => ::std::option::Option::None,
-                ErrorCode::ResponseJsonParseError => ::std::option::Option::None,
-                ErrorCode::AccountSwapTimeout => ::std::option::Option::None,
-                ErrorCode::AccountTypeNotString => ::std::option::Option::None,
-                ErrorCode::SdkAppIdDisabled => ::std::option::Option::None,
-                ErrorCode::RequestDisabled => ::std::option::Option::None,
-                ErrorCode::TooFrequent60018 => ::std::option::Option::None,
-                ErrorCode::TooFrequent60019 => ::std::option::Option::None,
-                ErrorCode::PlanExpired => ::std::option::Option::None,
-                ErrorCode::CallerIpNotAllowed => ::std::option::Option::None,
-                ErrorCode::UserSigExpired => ::std::option::Option::None,
-                ErrorCode::UserSigUnparsable => ::std::option::Option::None,
-                ErrorCode::UserSigVerificationFailed => ::std::option::Option::None,
-                ErrorCode::UserSigIdentifierMismatch => ::std::option::Option::None,
-                ErrorCode::UserSigSdkAppIdMismatch => ::std::option::Option::None,
-                ErrorCode::KeyNotFound => ::std::option::Option::None,
-                ErrorCode::SdkAppIdNotFound => ::std::option::Option::None,
-                ErrorCode::UserSigFailuresRetryLater => ::std::option::Option::None,
-                ErrorCode::AccountBlacklisted => ::std::option::Option::None,
-                ErrorCode::AccountNotImported => ::std::option::Option::None,
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
+        fn row(
+            &self,
+        ) -> ::std::result::Result<
+            &'static ::imspec_runtime::ErrorRow,
+            &::imspec_runtime::Code,
+        > {
+            ::std::result::Result::Ok(
+                match self {
+                    ErrorCode::InternalTimeout => &ERRORS[0],
+                    ErrorCode::InternalTimeoutRetry => &ERRORS[1],
+                    ErrorCode::AccountCountOverLimit => &ERRORS[2],
+                    ErrorCode::InvalidParameter => &ERRORS[3],
+                    ErrorCode::AppAdminPermissionRequired => &ERRORS[4],
+                    ErrorCode::InternalServerError => &ERRORS[5],
+                    ErrorCode::Vendor(shared) => shared.row(),
+                    ErrorCode::Unknown(code) => return ::std::result::Result::Err(code),
+                },
+            )
         }
     }
     impl ::std::fmt::Display for ErrorCode {

@@ -66,169 +66,339 @@ pub const VENDOR: ::imspec_runtime::VendorInfo = ::imspec_runtime::VendorInfo {
         error_body: false,
         fill: &[],
     },
-    errors: &[
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(1i64),
-            name: "SystemBusy",
-            class: ::imspec_runtime::ErrorClass::Retryable,
-            meaning: "Request failed: the server is busy.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(2i64),
-            name: "InvalidParameter",
-            class: ::imspec_runtime::ErrorClass::CallerError,
-            meaning: "Input parameter error.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(3i64),
-            name: "AuthFailed",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "Authentication failed.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(7i64),
-            name: "SystemQpsLimit",
-            class: ::imspec_runtime::ErrorClass::RateLimited,
-            meaning: "The number of requests per second exceeds the system setting (QPS over the system limit).",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(100000000i64),
-            name: "InvalidHost",
-            class: ::imspec_runtime::ErrorClass::CallerError,
-            meaning: "The Host of the request URL is wrong.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(100000001i64),
-            name: "InvalidAppId",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "The AppId field is malformed.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(100000002i64),
-            name: "TimestampEmpty",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "The Timestamp field is empty.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(100000003i64),
-            name: "InvalidTimestamp",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "The Timestamp field is malformed.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(100000004i64),
-            name: "SignatureExpired",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "The signature has expired (Timestamp more than 10 minutes off the server's clock).",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(100000005i64),
-            name: "SignatureMismatch",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "The signature is wrong.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(100000006i64),
-            name: "ActionEmpty",
-            class: ::imspec_runtime::ErrorClass::CallerError,
-            meaning: "The Action query parameter is empty.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(100000007i64),
-            name: "UnsupportedAction",
-            class: ::imspec_runtime::ErrorClass::CallerError,
-            meaning: "The Action is not supported.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(100000008i64),
-            name: "SignatureNonceEmpty",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "The SignatureNonce field is empty.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(100000009i64),
-            name: "SignatureEmpty",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "The Signature field is empty.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(100000013i64),
-            name: "SignatureVersionEmpty",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "The SignatureVersion field is empty.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(100000014i64),
-            name: "UnsupportedSignatureVersion",
-            class: ::imspec_runtime::ErrorClass::Auth,
-            meaning: "The SignatureVersion is not supported.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(660000001i64),
-            name: "GenericError",
-            class: ::imspec_runtime::ErrorClass::Permanent,
-            meaning: "Generic error.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(660000002i64),
-            name: "InputParamError",
-            class: ::imspec_runtime::ErrorClass::CallerError,
-            meaning: "Input parameter error.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(660300005i64),
-            name: "AppRateLimited",
-            class: ::imspec_runtime::ErrorClass::RateLimited,
-            meaning: "The call rate of the API exceeds the AppID-level limit.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-        ::imspec_runtime::ErrorRow {
-            code: ::imspec_runtime::Code::Int(660000012i64),
-            name: "UserIdTooLong",
-            class: ::imspec_runtime::ErrorClass::CallerError,
-            meaning: "A UserID is longer than 32 bytes.",
-            message: ::std::option::Option::None,
-            http_status: ::std::option::Option::None,
-        },
-    ],
+    errors: ERRORS,
 };
+/// The codes every API of ZEGO ZIM server API shares, from `vendor.yaml` (20 codes).
+pub const ERRORS: &[::imspec_runtime::ErrorRow] = &[
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(1i64),
+        name: "SystemBusy",
+        class: ::imspec_runtime::ErrorClass::Retryable,
+        meaning: "Request failed: the server is busy.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(2i64),
+        name: "InvalidParameter",
+        class: ::imspec_runtime::ErrorClass::CallerError,
+        meaning: "Input parameter error.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(3i64),
+        name: "AuthFailed",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "Authentication failed.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(7i64),
+        name: "SystemQpsLimit",
+        class: ::imspec_runtime::ErrorClass::RateLimited,
+        meaning: "The number of requests per second exceeds the system setting (QPS over the system limit).",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(100000000i64),
+        name: "InvalidHost",
+        class: ::imspec_runtime::ErrorClass::CallerError,
+        meaning: "The Host of the request URL is wrong.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(100000001i64),
+        name: "InvalidAppId",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "The AppId field is malformed.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(100000002i64),
+        name: "TimestampEmpty",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "The Timestamp field is empty.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(100000003i64),
+        name: "InvalidTimestamp",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "The Timestamp field is malformed.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(100000004i64),
+        name: "SignatureExpired",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "The signature has expired (Timestamp more than 10 minutes off the server's clock).",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(100000005i64),
+        name: "SignatureMismatch",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "The signature is wrong.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(100000006i64),
+        name: "ActionEmpty",
+        class: ::imspec_runtime::ErrorClass::CallerError,
+        meaning: "The Action query parameter is empty.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(100000007i64),
+        name: "UnsupportedAction",
+        class: ::imspec_runtime::ErrorClass::CallerError,
+        meaning: "The Action is not supported.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(100000008i64),
+        name: "SignatureNonceEmpty",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "The SignatureNonce field is empty.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(100000009i64),
+        name: "SignatureEmpty",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "The Signature field is empty.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(100000013i64),
+        name: "SignatureVersionEmpty",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "The SignatureVersion field is empty.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(100000014i64),
+        name: "UnsupportedSignatureVersion",
+        class: ::imspec_runtime::ErrorClass::Auth,
+        meaning: "The SignatureVersion is not supported.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(660000001i64),
+        name: "GenericError",
+        class: ::imspec_runtime::ErrorClass::Permanent,
+        meaning: "Generic error.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(660000002i64),
+        name: "InputParamError",
+        class: ::imspec_runtime::ErrorClass::CallerError,
+        meaning: "Input parameter error.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(660300005i64),
+        name: "AppRateLimited",
+        class: ::imspec_runtime::ErrorClass::RateLimited,
+        meaning: "The call rate of the API exceeds the AppID-level limit.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+    ::imspec_runtime::ErrorRow {
+        code: ::imspec_runtime::Code::Int(660000012i64),
+        name: "UserIdTooLong",
+        class: ::imspec_runtime::ErrorClass::CallerError,
+        meaning: "A UserID is longer than 32 bytes.",
+        advice: ::std::option::Option::None,
+        message: ::std::option::Option::None,
+        http_status: ::std::option::Option::None,
+    },
+];
+/// A code every API of this vendor shares (a row of [`ERRORS`]). An API's `ErrorCode`
+/// holds it as `ErrorCode::Vendor`, unless the API's own table lists the same code.
+#[derive(
+    ::std::fmt::Debug,
+    ::std::clone::Clone,
+    ::std::marker::Copy,
+    ::std::cmp::PartialEq,
+    ::std::cmp::Eq,
+    ::std::hash::Hash
+)]
+#[non_exhaustive]
+pub enum VendorError {
+    /// `1` — Request failed: the server is busy.
+    ///
+    /// Class: `retryable`.
+    SystemBusy,
+    /// `2` — Input parameter error.
+    ///
+    /// Class: `caller_error`.
+    InvalidParameter,
+    /// `3` — Authentication failed.
+    ///
+    /// Class: `auth`.
+    AuthFailed,
+    /// `7` — The number of requests per second exceeds the system setting (QPS over the system limit).
+    ///
+    /// Class: `rate_limited`.
+    SystemQpsLimit,
+    /// `100000000` — The Host of the request URL is wrong.
+    ///
+    /// Class: `caller_error`.
+    InvalidHost,
+    /// `100000001` — The AppId field is malformed.
+    ///
+    /// Class: `auth`.
+    InvalidAppId,
+    /// `100000002` — The Timestamp field is empty.
+    ///
+    /// Class: `auth`.
+    TimestampEmpty,
+    /// `100000003` — The Timestamp field is malformed.
+    ///
+    /// Class: `auth`.
+    InvalidTimestamp,
+    /// `100000004` — The signature has expired (Timestamp more than 10 minutes off the server's clock).
+    ///
+    /// Class: `auth`.
+    SignatureExpired,
+    /// `100000005` — The signature is wrong.
+    ///
+    /// Class: `auth`.
+    SignatureMismatch,
+    /// `100000006` — The Action query parameter is empty.
+    ///
+    /// Class: `caller_error`.
+    ActionEmpty,
+    /// `100000007` — The Action is not supported.
+    ///
+    /// Class: `caller_error`.
+    UnsupportedAction,
+    /// `100000008` — The SignatureNonce field is empty.
+    ///
+    /// Class: `auth`.
+    SignatureNonceEmpty,
+    /// `100000009` — The Signature field is empty.
+    ///
+    /// Class: `auth`.
+    SignatureEmpty,
+    /// `100000013` — The SignatureVersion field is empty.
+    ///
+    /// Class: `auth`.
+    SignatureVersionEmpty,
+    /// `100000014` — The SignatureVersion is not supported.
+    ///
+    /// Class: `auth`.
+    UnsupportedSignatureVersion,
+    /// `660000001` — Generic error.
+    ///
+    /// Class: `permanent`.
+    GenericError,
+    /// `660000002` — Input parameter error.
+    ///
+    /// Class: `caller_error`.
+    InputParamError,
+    /// `660300005` — The call rate of the API exceeds the AppID-level limit.
+    ///
+    /// Class: `rate_limited`.
+    AppRateLimited,
+    /// `660000012` — A UserID is longer than 32 bytes.
+    ///
+    /// Class: `caller_error`.
+    UserIdTooLong,
+}
+impl VendorError {
+    /// Every shared code, in the order of [`ERRORS`].
+    pub const ALL: &'static [VendorError] = &[
+        VendorError::SystemBusy,
+        VendorError::InvalidParameter,
+        VendorError::AuthFailed,
+        VendorError::SystemQpsLimit,
+        VendorError::InvalidHost,
+        VendorError::InvalidAppId,
+        VendorError::TimestampEmpty,
+        VendorError::InvalidTimestamp,
+        VendorError::SignatureExpired,
+        VendorError::SignatureMismatch,
+        VendorError::ActionEmpty,
+        VendorError::UnsupportedAction,
+        VendorError::SignatureNonceEmpty,
+        VendorError::SignatureEmpty,
+        VendorError::SignatureVersionEmpty,
+        VendorError::UnsupportedSignatureVersion,
+        VendorError::GenericError,
+        VendorError::InputParamError,
+        VendorError::AppRateLimited,
+        VendorError::UserIdTooLong,
+    ];
+    /// The code's row: code, class, meaning, advice.
+    pub fn row(self) -> &'static ::imspec_runtime::ErrorRow {
+        match self {
+            VendorError::SystemBusy => &ERRORS[0],
+            VendorError::InvalidParameter => &ERRORS[1],
+            VendorError::AuthFailed => &ERRORS[2],
+            VendorError::SystemQpsLimit => &ERRORS[3],
+            VendorError::InvalidHost => &ERRORS[4],
+            VendorError::InvalidAppId => &ERRORS[5],
+            VendorError::TimestampEmpty => &ERRORS[6],
+            VendorError::InvalidTimestamp => &ERRORS[7],
+            VendorError::SignatureExpired => &ERRORS[8],
+            VendorError::SignatureMismatch => &ERRORS[9],
+            VendorError::ActionEmpty => &ERRORS[10],
+            VendorError::UnsupportedAction => &ERRORS[11],
+            VendorError::SignatureNonceEmpty => &ERRORS[12],
+            VendorError::SignatureEmpty => &ERRORS[13],
+            VendorError::SignatureVersionEmpty => &ERRORS[14],
+            VendorError::UnsupportedSignatureVersion => &ERRORS[15],
+            VendorError::GenericError => &ERRORS[16],
+            VendorError::InputParamError => &ERRORS[17],
+            VendorError::AppRateLimited => &ERRORS[18],
+            VendorError::UserIdTooLong => &ERRORS[19],
+        }
+    }
+}
+impl ::std::fmt::Display for VendorError {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        write!(f, "{} {}", self.row().code, self.row().meaning)
+    }
+}
 static VENDOR_REF: &::imspec_runtime::VendorInfo = &VENDOR;
 /// A client of every API of ZEGO ZIM server API: typed requests in, one typed outcome per item out.
 ///
@@ -403,280 +573,7 @@ pub mod add_friends {
         paging: ::std::option::Option::None,
         already_registered: ::std::option::Option::None,
         vendor: &super::VENDOR,
-        errors: &[
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660000002i64),
-                name: "InputParamError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "输入参数错误。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660300005i64),
-                name: "AppRateLimited",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "调用接口的频率超出了 AppID 级别限制。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660500002i64),
-                name: "FromUserNotRegistered",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "`FromUserId` 未注册。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660700015i64),
-                name: "UserNotRegistered",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "- 如果为 code：`FromUserId` 未注册。\n- 如果为 subCode：目标用户未注册。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660800019i64),
-                name: "BatchLimitExceeded",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "单次批量操作超过上限。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660800020i64),
-                name: "CannotAddSelf",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "不能将 `FromUserId` 添加为好友，即 `FriendInfos` 中的 `UserId` 不能与 `FromUserId` 相同。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660800021i64),
-                name: "WordingOrAliasTooLong",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "`FriendAlias` 或 `Wording` 超过长度上限。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660800022i64),
-                name: "DuplicateUserId",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "参数中的用户 ID 相关参数重复。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660800023i64),
-                name: "InvalidAttributeKey",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "`Attributes` 的 `Key` 取值不属于 k0 ~ k4。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660800024i64),
-                name: "AttributesTooLong",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "`Attributes` 的所有 `Key`、`Value` 总长度超过长度上限。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660800025i64),
-                name: "NoTargetRegistered",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "所有好友均未注册过，接口调用失败。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660800026i64),
-                name: "InvalidAttributes",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "好友属性参数错误。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660800027i64),
-                name: "AlreadyFriends",
-                class: ::imspec_runtime::ErrorClass::AlreadyDone,
-                meaning: "目标用户已经是好友，无需重复添加。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660800028i64),
-                name: "FriendLimitReached",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "`FromUserId` 的好友数量到达上限。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660800032i64),
-                name: "DuplicateAttributeKey",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "`Attributes` 有重复的 `Key`。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660800046i64),
-                name: "FriendTimeInFuture",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "传递的时间戳大于当前时间。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(1i64),
-                name: "SystemBusy",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "Request failed: the server is busy.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(2i64),
-                name: "InvalidParameter",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "Input parameter error.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(3i64),
-                name: "AuthFailed",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "Authentication failed.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(7i64),
-                name: "SystemQpsLimit",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "The number of requests per second exceeds the system setting (QPS over the system limit).",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000000i64),
-                name: "InvalidHost",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "The Host of the request URL is wrong.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000001i64),
-                name: "InvalidAppId",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The AppId field is malformed.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000002i64),
-                name: "TimestampEmpty",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The Timestamp field is empty.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000003i64),
-                name: "InvalidTimestamp",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The Timestamp field is malformed.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000004i64),
-                name: "SignatureExpired",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The signature has expired (Timestamp more than 10 minutes off the server's clock).",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000005i64),
-                name: "SignatureMismatch",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The signature is wrong.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000006i64),
-                name: "ActionEmpty",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "The Action query parameter is empty.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000007i64),
-                name: "UnsupportedAction",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "The Action is not supported.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000008i64),
-                name: "SignatureNonceEmpty",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The SignatureNonce field is empty.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000009i64),
-                name: "SignatureEmpty",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The Signature field is empty.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000013i64),
-                name: "SignatureVersionEmpty",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The SignatureVersion field is empty.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000014i64),
-                name: "UnsupportedSignatureVersion",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The SignatureVersion is not supported.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660000001i64),
-                name: "GenericError",
-                class: ::imspec_runtime::ErrorClass::Permanent,
-                meaning: "Generic error.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660000012i64),
-                name: "UserIdTooLong",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "A UserID is longer than 32 bytes.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-        ],
+        errors: ERRORS,
         #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::None,
@@ -1006,7 +903,164 @@ pub mod add_friends {
         )]
         pub sub_code: ::std::option::Option<i64>,
     }
-    /// Every code this API can answer: its own error table and the vendor's shared codes (34 in all).
+    /// This API's own error table (the codes its vendor shares are in `super::ERRORS`).
+    pub const ERRORS: &[::imspec_runtime::ErrorRow] = &[
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660000002i64),
+            name: "InputParamError",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "输入参数错误。",
+            advice: ::std::option::Option::Some("请检查输入的参数。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660300005i64),
+            name: "AppRateLimited",
+            class: ::imspec_runtime::ErrorClass::RateLimited,
+            meaning: "调用接口的频率超出了 AppID 级别限制。",
+            advice: ::std::option::Option::Some("请稍后再试。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660500002i64),
+            name: "FromUserNotRegistered",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "`FromUserId` 未注册。",
+            advice: ::std::option::Option::Some("请先注册 `FromUserId`。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660700015i64),
+            name: "UserNotRegistered",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "- 如果为 code：`FromUserId` 未注册。\n- 如果为 subCode：目标用户未注册。",
+            advice: ::std::option::Option::Some(
+                "- 如果为 code：请先注册 `FromUserId`。\n- 如果为 subCode：请先注册目标用户。",
+            ),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660800019i64),
+            name: "BatchLimitExceeded",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "单次批量操作超过上限。",
+            advice: ::std::option::Option::Some("减少单次批量操作数量。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660800020i64),
+            name: "CannotAddSelf",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "不能将 `FromUserId` 添加为好友，即 `FriendInfos` 中的 `UserId` 不能与 `FromUserId` 相同。",
+            advice: ::std::option::Option::Some(
+                "请修改 `FriendInfos` 中与 `FromUserId` 相同的 `UserId`。",
+            ),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660800021i64),
+            name: "WordingOrAliasTooLong",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "`FriendAlias` 或 `Wording` 超过长度上限。",
+            advice: ::std::option::Option::Some(
+                "请缩减相关字段的内容长度。",
+            ),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660800022i64),
+            name: "DuplicateUserId",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "参数中的用户 ID 相关参数重复。",
+            advice: ::std::option::Option::Some("请删除或修改重复参数。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660800023i64),
+            name: "InvalidAttributeKey",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "`Attributes` 的 `Key` 取值不属于 k0 ~ k4。",
+            advice: ::std::option::Option::Some("请修改 `Key` 的值。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660800024i64),
+            name: "AttributesTooLong",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "`Attributes` 的所有 `Key`、`Value` 总长度超过长度上限。",
+            advice: ::std::option::Option::Some(
+                "请缩减相关字段的内容长度。",
+            ),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660800025i64),
+            name: "NoTargetRegistered",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "所有好友均未注册过，接口调用失败。",
+            advice: ::std::option::Option::Some("请先注册目标用户。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660800026i64),
+            name: "InvalidAttributes",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "好友属性参数错误。",
+            advice: ::std::option::Option::Some("请检查输入的参数。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660800027i64),
+            name: "AlreadyFriends",
+            class: ::imspec_runtime::ErrorClass::AlreadyDone,
+            meaning: "目标用户已经是好友，无需重复添加。",
+            advice: ::std::option::Option::Some("无需操作。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660800028i64),
+            name: "FriendLimitReached",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "`FromUserId` 的好友数量到达上限。",
+            advice: ::std::option::Option::Some("无法添加更多好友。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660800032i64),
+            name: "DuplicateAttributeKey",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "`Attributes` 有重复的 `Key`。",
+            advice: ::std::option::Option::Some("请修改 `Key`。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660800046i64),
+            name: "FriendTimeInFuture",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "传递的时间戳大于当前时间。",
+            advice: ::std::option::Option::Some(
+                "可以不填，默认是当前时间。",
+            ),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+    ];
+    /// Every code this API can answer, for one `match`: its own error table (16 codes, [`ERRORS`]), the codes its vendor shares as `ErrorCode::Vendor` ([`super::VendorError`]), and `Unknown`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
@@ -1114,496 +1168,72 @@ pub mod add_friends {
         ///
         /// Class: `caller_error`.
         FriendTimeInFuture,
-        /// `1` — Request failed: the server is busy.
-        ///
-        /// Class: `retryable`.
-        SystemBusy,
-        /// `2` — Input parameter error.
-        ///
-        /// Class: `caller_error`.
-        InvalidParameter,
-        /// `3` — Authentication failed.
-        ///
-        /// Class: `auth`.
-        AuthFailed,
-        /// `7` — The number of requests per second exceeds the system setting (QPS over the system limit).
-        ///
-        /// Class: `rate_limited`.
-        SystemQpsLimit,
-        /// `100000000` — The Host of the request URL is wrong.
-        ///
-        /// Class: `caller_error`.
-        InvalidHost,
-        /// `100000001` — The AppId field is malformed.
-        ///
-        /// Class: `auth`.
-        InvalidAppId,
-        /// `100000002` — The Timestamp field is empty.
-        ///
-        /// Class: `auth`.
-        TimestampEmpty,
-        /// `100000003` — The Timestamp field is malformed.
-        ///
-        /// Class: `auth`.
-        InvalidTimestamp,
-        /// `100000004` — The signature has expired (Timestamp more than 10 minutes off the server's clock).
-        ///
-        /// Class: `auth`.
-        SignatureExpired,
-        /// `100000005` — The signature is wrong.
-        ///
-        /// Class: `auth`.
-        SignatureMismatch,
-        /// `100000006` — The Action query parameter is empty.
-        ///
-        /// Class: `caller_error`.
-        ActionEmpty,
-        /// `100000007` — The Action is not supported.
-        ///
-        /// Class: `caller_error`.
-        UnsupportedAction,
-        /// `100000008` — The SignatureNonce field is empty.
-        ///
-        /// Class: `auth`.
-        SignatureNonceEmpty,
-        /// `100000009` — The Signature field is empty.
-        ///
-        /// Class: `auth`.
-        SignatureEmpty,
-        /// `100000013` — The SignatureVersion field is empty.
-        ///
-        /// Class: `auth`.
-        SignatureVersionEmpty,
-        /// `100000014` — The SignatureVersion is not supported.
-        ///
-        /// Class: `auth`.
-        UnsupportedSignatureVersion,
-        /// `660000001` — Generic error.
-        ///
-        /// Class: `permanent`.
-        GenericError,
-        /// `660000012` — A UserID is longer than 32 bytes.
-        ///
-        /// Class: `caller_error`.
-        UserIdTooLong,
+        /// A code every API of the vendor shares, and this API's own table does not list.
+        Vendor(super::VendorError),
         /// A code the spec does not list.
         Unknown(::imspec_runtime::Code),
     }
+    impl ErrorCode {
+        /// The API's own codes, in the order of [`ERRORS`].
+        const OWN: &'static [ErrorCode] = &[
+            ErrorCode::InputParamError,
+            ErrorCode::AppRateLimited,
+            ErrorCode::FromUserNotRegistered,
+            ErrorCode::UserNotRegistered,
+            ErrorCode::BatchLimitExceeded,
+            ErrorCode::CannotAddSelf,
+            ErrorCode::WordingOrAliasTooLong,
+            ErrorCode::DuplicateUserId,
+            ErrorCode::InvalidAttributeKey,
+            ErrorCode::AttributesTooLong,
+            ErrorCode::NoTargetRegistered,
+            ErrorCode::InvalidAttributes,
+            ErrorCode::AlreadyFriends,
+            ErrorCode::FriendLimitReached,
+            ErrorCode::DuplicateAttributeKey,
+            ErrorCode::FriendTimeInFuture,
+        ];
+    }
     impl ::imspec_runtime::VendorCode for ErrorCode {
         fn from_code(code: &::imspec_runtime::Code) -> Self {
-            match code {
-                ::imspec_runtime::Code::Int(660000002i64) => ErrorCode::InputParamError,
-                ::imspec_runtime::Code::Int(660300005i64) => ErrorCode::AppRateLimited,
-                ::imspec_runtime::Code::Int(660500002i64) => {
-                    ErrorCode::FromUserNotRegistered
+            match INFO.error_at(code) {
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Api(i)) => {
+                    ErrorCode::OWN[i].clone()
                 }
-                ::imspec_runtime::Code::Int(660700015i64) => ErrorCode::UserNotRegistered,
-                ::imspec_runtime::Code::Int(660800019i64) => {
-                    ErrorCode::BatchLimitExceeded
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Vendor(i)) => {
+                    ErrorCode::Vendor(super::VendorError::ALL[i])
                 }
-                ::imspec_runtime::Code::Int(660800020i64) => ErrorCode::CannotAddSelf,
-                ::imspec_runtime::Code::Int(660800021i64) => {
-                    ErrorCode::WordingOrAliasTooLong
-                }
-                ::imspec_runtime::Code::Int(660800022i64) => ErrorCode::DuplicateUserId,
-                ::imspec_runtime::Code::Int(660800023i64) => {
-                    ErrorCode::InvalidAttributeKey
-                }
-                ::imspec_runtime::Code::Int(660800024i64) => ErrorCode::AttributesTooLong,
-                ::imspec_runtime::Code::Int(660800025i64) => {
-                    ErrorCode::NoTargetRegistered
-                }
-                ::imspec_runtime::Code::Int(660800026i64) => ErrorCode::InvalidAttributes,
-                ::imspec_runtime::Code::Int(660800027i64) => ErrorCode::AlreadyFriends,
-                ::imspec_runtime::Code::Int(660800028i64) => {
-                    ErrorCode::FriendLimitReached
-                }
-                ::imspec_runtime::Code::Int(660800032i64) => {
-                    ErrorCode::DuplicateAttributeKey
-                }
-                ::imspec_runtime::Code::Int(660800046i64) => {
-                    ErrorCode::FriendTimeInFuture
-                }
-                ::imspec_runtime::Code::Int(1i64) => ErrorCode::SystemBusy,
-                ::imspec_runtime::Code::Int(2i64) => ErrorCode::InvalidParameter,
-                ::imspec_runtime::Code::Int(3i64) => ErrorCode::AuthFailed,
-                ::imspec_runtime::Code::Int(7i64) => ErrorCode::SystemQpsLimit,
-                ::imspec_runtime::Code::Int(100000000i64) => ErrorCode::InvalidHost,
-                ::imspec_runtime::Code::Int(100000001i64) => ErrorCode::InvalidAppId,
-                ::imspec_runtime::Code::Int(100000002i64) => ErrorCode::TimestampEmpty,
-                ::imspec_runtime::Code::Int(100000003i64) => ErrorCode::InvalidTimestamp,
-                ::imspec_runtime::Code::Int(100000004i64) => ErrorCode::SignatureExpired,
-                ::imspec_runtime::Code::Int(100000005i64) => ErrorCode::SignatureMismatch,
-                ::imspec_runtime::Code::Int(100000006i64) => ErrorCode::ActionEmpty,
-                ::imspec_runtime::Code::Int(100000007i64) => ErrorCode::UnsupportedAction,
-                ::imspec_runtime::Code::Int(100000008i64) => {
-                    ErrorCode::SignatureNonceEmpty
-                }
-                ::imspec_runtime::Code::Int(100000009i64) => ErrorCode::SignatureEmpty,
-                ::imspec_runtime::Code::Int(100000013i64) => {
-                    ErrorCode::SignatureVersionEmpty
-                }
-                ::imspec_runtime::Code::Int(100000014i64) => {
-                    ErrorCode::UnsupportedSignatureVersion
-                }
-                ::imspec_runtime::Code::Int(660000001i64) => ErrorCode::GenericError,
-                ::imspec_runtime::Code::Int(660000012i64) => ErrorCode::UserIdTooLong,
-                other => ErrorCode::Unknown(other.clone()),
+                ::std::option::Option::None => ErrorCode::Unknown(code.clone()),
             }
         }
-        fn code(&self) -> ::imspec_runtime::Code {
-            match self {
-                ErrorCode::InputParamError => ::imspec_runtime::Code::Int(660000002i64),
-                ErrorCode::AppRateLimited => ::imspec_runtime::Code::Int(660300005i64),
-                ErrorCode::FromUserNotRegistered => {
-                    ::imspec_runtime::Code::Int(660500002i64)
-                }
-                ErrorCode::UserNotRegistered => ::imspec_runtime::Code::Int(660700015i64),
-                ErrorCode::BatchLimitExceeded => {
-                    ::imspec_runtime::Code::Int(660800019i64)
-                }
-                ErrorCode::CannotAddSelf => ::imspec_runtime::Code::Int(660800020i64),
-                ErrorCode::WordingOrAliasTooLong => {
-                    ::imspec_runtime::Code::Int(660800021i64)
-                }
-                ErrorCode::DuplicateUserId => ::imspec_runtime::Code::Int(660800022i64),
-                ErrorCode::InvalidAttributeKey => {
-                    ::imspec_runtime::Code::Int(660800023i64)
-                }
-                ErrorCode::AttributesTooLong => ::imspec_runtime::Code::Int(660800024i64),
-                ErrorCode::NoTargetRegistered => {
-                    ::imspec_runtime::Code::Int(660800025i64)
-                }
-                ErrorCode::InvalidAttributes => ::imspec_runtime::Code::Int(660800026i64),
-                ErrorCode::AlreadyFriends => ::imspec_runtime::Code::Int(660800027i64),
-                ErrorCode::FriendLimitReached => {
-                    ::imspec_runtime::Code::Int(660800028i64)
-                }
-                ErrorCode::DuplicateAttributeKey => {
-                    ::imspec_runtime::Code::Int(660800032i64)
-                }
-                ErrorCode::FriendTimeInFuture => {
-                    ::imspec_runtime::Code::Int(660800046i64)
-                }
-                ErrorCode::SystemBusy => ::imspec_runtime::Code::Int(1i64),
-                ErrorCode::InvalidParameter => ::imspec_runtime::Code::Int(2i64),
-                ErrorCode::AuthFailed => ::imspec_runtime::Code::Int(3i64),
-                ErrorCode::SystemQpsLimit => ::imspec_runtime::Code::Int(7i64),
-                ErrorCode::InvalidHost => ::imspec_runtime::Code::Int(100000000i64),
-                ErrorCode::InvalidAppId => ::imspec_runtime::Code::Int(100000001i64),
-                ErrorCode::TimestampEmpty => ::imspec_runtime::Code::Int(100000002i64),
-                ErrorCode::InvalidTimestamp => ::imspec_runtime::Code::Int(100000003i64),
-                ErrorCode::SignatureExpired => ::imspec_runtime::Code::Int(100000004i64),
-                ErrorCode::SignatureMismatch => ::imspec_runtime::Code::Int(100000005i64),
-                ErrorCode::ActionEmpty => ::imspec_runtime::Code::Int(100000006i64),
-                ErrorCode::UnsupportedAction => ::imspec_runtime::Code::Int(100000007i64),
-                ErrorCode::SignatureNonceEmpty => {
-                    ::imspec_runtime::Code::Int(100000008i64)
-                }
-                ErrorCode::SignatureEmpty => ::imspec_runtime::Code::Int(100000009i64),
-                ErrorCode::SignatureVersionEmpty => {
-                    ::imspec_runtime::Code::Int(100000013i64)
-                }
-                ErrorCode::UnsupportedSignatureVersion => {
-                    ::imspec_runtime::Code::Int(100000014i64)
-                }
-                ErrorCode::GenericError => ::imspec_runtime::Code::Int(660000001i64),
-                ErrorCode::UserIdTooLong => ::imspec_runtime::Code::Int(660000012i64),
-                ErrorCode::Unknown(code) => code.clone(),
-            }
-        }
-        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
-            match self {
-                ErrorCode::InputParamError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AppRateLimited => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::FromUserNotRegistered => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::UserNotRegistered => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::BatchLimitExceeded => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::CannotAddSelf => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::WordingOrAliasTooLong => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::DuplicateUserId => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::InvalidAttributeKey => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AttributesTooLong => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::NoTargetRegistered => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::InvalidAttributes => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AlreadyFriends => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::AlreadyDone,
-                    )
-                }
-                ErrorCode::FriendLimitReached => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::DuplicateAttributeKey => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::FriendTimeInFuture => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::SystemBusy => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::InvalidParameter => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AuthFailed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SystemQpsLimit => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::InvalidHost => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::InvalidAppId => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::TimestampEmpty => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::InvalidTimestamp => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SignatureExpired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SignatureMismatch => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ActionEmpty => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::UnsupportedAction => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::SignatureNonceEmpty => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SignatureEmpty => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SignatureVersionEmpty => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UnsupportedSignatureVersion => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::GenericError => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Permanent)
-                }
-                ErrorCode::UserIdTooLong => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
-        }
-        fn meaning(&self) -> &'static str {
-            match self {
-                ErrorCode::InputParamError => "输入参数错误。",
-                ErrorCode::AppRateLimited => {
-                    "调用接口的频率超出了 AppID 级别限制。"
-                }
-                ErrorCode::FromUserNotRegistered => "`FromUserId` 未注册。",
-                ErrorCode::UserNotRegistered => {
-                    "- 如果为 code：`FromUserId` 未注册。\n- 如果为 subCode：目标用户未注册。"
-                }
-                ErrorCode::BatchLimitExceeded => "单次批量操作超过上限。",
-                ErrorCode::CannotAddSelf => {
-                    "不能将 `FromUserId` 添加为好友，即 `FriendInfos` 中的 `UserId` 不能与 `FromUserId` 相同。"
-                }
-                ErrorCode::WordingOrAliasTooLong => {
-                    "`FriendAlias` 或 `Wording` 超过长度上限。"
-                }
-                ErrorCode::DuplicateUserId => {
-                    "参数中的用户 ID 相关参数重复。"
-                }
-                ErrorCode::InvalidAttributeKey => {
-                    "`Attributes` 的 `Key` 取值不属于 k0 ~ k4。"
-                }
-                ErrorCode::AttributesTooLong => {
-                    "`Attributes` 的所有 `Key`、`Value` 总长度超过长度上限。"
-                }
-                ErrorCode::NoTargetRegistered => {
-                    "所有好友均未注册过，接口调用失败。"
-                }
-                ErrorCode::InvalidAttributes => "好友属性参数错误。",
-                ErrorCode::AlreadyFriends => {
-                    "目标用户已经是好友，无需重复添加。"
-                }
-                ErrorCode::FriendLimitReached => {
-                    "`FromUserId` 的好友数量到达上限。"
-                }
-                ErrorCode::DuplicateAttributeKey => "`Attributes` 有重复的 `Key`。",
-                ErrorCode::FriendTimeInFuture => {
-                    "传递的时间戳大于当前时间。"
-                }
-                ErrorCode::SystemBusy => "Request failed: the server is busy.",
-                ErrorCode::InvalidParameter => "Input parameter error.",
-                ErrorCode::AuthFailed => "Authentication failed.",
-                ErrorCode::SystemQpsLimit => {
-                    "The number of requests per second exceeds the system setting (QPS over the system limit)."
-                }
-                ErrorCode::InvalidHost => "The Host of the request URL is wrong.",
-                ErrorCode::InvalidAppId => "The AppId field is malformed.",
-                ErrorCode::TimestampEmpty => "The Timestamp field is empty.",
-                ErrorCode::InvalidTimestamp => "The Timestamp field is malformed.",
-                ErrorCode::SignatureExpired => {
-                    "The signature has expired (Timestamp more than 10 minutes off the server's clock)."
-                }
-                ErrorCode::SignatureMismatch => "The signature is wrong.",
-                ErrorCode::ActionEmpty => "The Action query parameter is empty.",
-                ErrorCode::UnsupportedAction => "The Action is not supported.",
-                ErrorCode::SignatureNonceEmpty => "The SignatureNonce field is empty.",
-                ErrorCode::SignatureEmpty => "The Signature field is empty.",
-                ErrorCode::SignatureVersionEmpty => {
-                    "The SignatureVersion field is empty."
-                }
-                ErrorCode::UnsupportedSignatureVersion => {
-                    "The SignatureVersion is not supported."
-                }
-                ErrorCode::GenericError => "Generic error.",
-                ErrorCode::UserIdTooLong => "A UserID is longer than 32 bytes.",
-                ErrorCode::Unknown(_) => "a code the spec does not list",
-            }
-        }
-        fn advice(&self) -> ::std::option::Option<&'static str> {
-            match self {
-                ErrorCode::InputParamError => {
-                    ::std::option::Option::Some("请检查输入的参数。")
-                }
-                ErrorCode::AppRateLimited => {
-                    ::std::option::Option::Some("请稍后再试。")
-                }
-                ErrorCode::FromUserNotRegistered => {
-                    ::std::option::Option::Some("请先注册 `FromUserId`。")
-                }
-                ErrorCode::UserNotRegistered => {
-                    ::std::option::Option::Some(
-                        "- 如果为 code：请先注册 `FromUserId`。\n- 如果为 subCode：请先注册目标用户。",
-                    )
-                }
-                ErrorCode::BatchLimitExceeded => {
-                    ::std::option::Option::Some("减少单次批量操作数量。")
-                }
-                ErrorCode::CannotAddSelf => {
-                    ::std::option::Option::Some(
-                        "请修改 `FriendInfos` 中与 `FromUserId` 相同的 `UserId`。",
-                    )
-                }
-                ErrorCode::WordingOrAliasTooLong => {
-                    ::std::option::Option::Some(
-                        "请缩减相关字段的内容长度。",
-                    )
-                }
-                ErrorCode::DuplicateUserId => {
-                    ::std::option::Option::Some("请删除或修改重复参数。")
-                }
-                ErrorCode::InvalidAttributeKey => {
-                    ::std::option::Option::Some("请修改 `Key` 的值。")
-                }
-                ErrorCode::AttributesTooLong => {
-                    ::std::option::Option::Some(
-                        "请缩减相关字段的内容长度。",
-                    )
-                }
-                ErrorCode::NoTargetRegistered => {
-                    ::std::option::Option::Some("请先注册目标用户。")
-                }
-                ErrorCode::InvalidAttributes => {
-                    ::std::option::Option::Some("请检查输入的参数。")
-                }
-                ErrorCode::AlreadyFriends => {
-                    ::std::option::Option::Some("无需操作。")
-                }
-                ErrorCode::FriendLimitReached => {
-                    ::std::option::Option::Some("无法添加更多好友。")
-                }
-                ErrorCode::DuplicateAttributeKey => {
-                    ::std::option::Option::Some("请修改 `Key`。")
-                }
-                ErrorCode::FriendTimeInFuture => {
-                    ::std::option::Option::Some(
-                        "可以不填，默认是当前时间。",
-                    )
-                }
-                ErrorCode::SystemBusy => ::std::option::Option::None,
-                ErrorCode::InvalidParameter => ::std::option::Option::None,
-                ErrorCode::AuthFailed => ::std::option::Option::None,
-                ErrorCode::SystemQpsLimit => ::std::option::Option::None,
-                ErrorCode::InvalidHost => ::std::option::Option::None,
-                ErrorCode::InvalidAppId => ::std::option::Option::None,
-                ErrorCode::TimestampEmpty => ::std::option::Option::None,
-                ErrorCode::InvalidTimestamp => ::std::option::Option::None,
-                ErrorCode::SignatureExpired => ::std::option::Option::None,
-                ErrorCode::SignatureMismatch => ::std::option::Option::None,
-                ErrorCode::ActionEmpty => ::std::option::Option::None,
-                ErrorCode::UnsupportedAction => ::std::option::Option::None,
-                ErrorCode::SignatureNonceEmpty => ::std::option::Option::None,
-                ErrorCode::SignatureEmpty => ::std::option::Option::None,
-                ErrorCode::SignatureVersionEmpty => ::std::option::Option::None,
-                ErrorCode::UnsupportedSignatureVersion => ::std::option::Option::None,
-                ErrorCode::GenericError => ::std::option::Option::None,
-                ErrorCode::UserIdTooLong => ::std::option::Option::None,
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
+        fn row(
+            &self,
+        ) -> ::std::result::Result<
+            &'static ::imspec_runtime::ErrorRow,
+            &::imspec_runtime::Code,
+        > {
+            ::std::result::Result::Ok(
+                match self {
+                    ErrorCode::InputParamError => &ERRORS[0],
+                    ErrorCode::AppRateLimited => &ERRORS[1],
+                    ErrorCode::FromUserNotRegistered => &ERRORS[2],
+                    ErrorCode::UserNotRegistered => &ERRORS[3],
+                    ErrorCode::BatchLimitExceeded => &ERRORS[4],
+                    ErrorCode::CannotAddSelf => &ERRORS[5],
+                    ErrorCode::WordingOrAliasTooLong => &ERRORS[6],
+                    ErrorCode::DuplicateUserId => &ERRORS[7],
+                    ErrorCode::InvalidAttributeKey => &ERRORS[8],
+                    ErrorCode::AttributesTooLong => &ERRORS[9],
+                    ErrorCode::NoTargetRegistered => &ERRORS[10],
+                    ErrorCode::InvalidAttributes => &ERRORS[11],
+                    ErrorCode::AlreadyFriends => &ERRORS[12],
+                    ErrorCode::FriendLimitReached => &ERRORS[13],
+                    ErrorCode::DuplicateAttributeKey => &ERRORS[14],
+                    ErrorCode::FriendTimeInFuture => &ERRORS[15],
+                    ErrorCode::Vendor(shared) => shared.row(),
+                    ErrorCode::Unknown(code) => return ::std::result::Result::Err(code),
+                },
+            )
         }
     }
     impl ::std::fmt::Display for ErrorCode {
@@ -2410,168 +2040,7 @@ pub mod check_friends {
         paging: ::std::option::Option::None,
         already_registered: ::std::option::Option::None,
         vendor: &super::VENDOR,
-        errors: &[
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660000001i64),
-                name: "GenericError",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "业务类通用错误。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660000002i64),
-                name: "InputParamError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "输入参数错误。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660300005i64),
-                name: "AppRateLimited",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "调用接口的频率超出了 AppID 级别限制。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(1i64),
-                name: "SystemBusy",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "Request failed: the server is busy.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(2i64),
-                name: "InvalidParameter",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "Input parameter error.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(3i64),
-                name: "AuthFailed",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "Authentication failed.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(7i64),
-                name: "SystemQpsLimit",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "The number of requests per second exceeds the system setting (QPS over the system limit).",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000000i64),
-                name: "InvalidHost",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "The Host of the request URL is wrong.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000001i64),
-                name: "InvalidAppId",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The AppId field is malformed.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000002i64),
-                name: "TimestampEmpty",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The Timestamp field is empty.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000003i64),
-                name: "InvalidTimestamp",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The Timestamp field is malformed.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000004i64),
-                name: "SignatureExpired",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The signature has expired (Timestamp more than 10 minutes off the server's clock).",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000005i64),
-                name: "SignatureMismatch",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The signature is wrong.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000006i64),
-                name: "ActionEmpty",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "The Action query parameter is empty.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000007i64),
-                name: "UnsupportedAction",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "The Action is not supported.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000008i64),
-                name: "SignatureNonceEmpty",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The SignatureNonce field is empty.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000009i64),
-                name: "SignatureEmpty",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The Signature field is empty.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000013i64),
-                name: "SignatureVersionEmpty",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The SignatureVersion field is empty.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000014i64),
-                name: "UnsupportedSignatureVersion",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The SignatureVersion is not supported.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660000012i64),
-                name: "UserIdTooLong",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "A UserID is longer than 32 bytes.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-        ],
+        errors: ERRORS,
         #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::None,
@@ -2828,7 +2297,39 @@ pub mod check_friends {
         )]
         pub relation: ::std::option::Option<i64>,
     }
-    /// Every code this API can answer: its own error table and the vendor's shared codes (20 in all).
+    /// This API's own error table (the codes its vendor shares are in `super::ERRORS`).
+    pub const ERRORS: &[::imspec_runtime::ErrorRow] = &[
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660000001i64),
+            name: "GenericError",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "业务类通用错误。",
+            advice: ::std::option::Option::Some(
+                "请重试，或联系 ZEGO 技术支持。",
+            ),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660000002i64),
+            name: "InputParamError",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "输入参数错误。",
+            advice: ::std::option::Option::Some("请检查输入的参数。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660300005i64),
+            name: "AppRateLimited",
+            class: ::imspec_runtime::ErrorClass::RateLimited,
+            meaning: "调用接口的频率超出了 AppID 级别限制。",
+            advice: ::std::option::Option::Some("请稍后再试。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+    ];
+    /// Every code this API can answer, for one `match`: its own error table (3 codes, [`ERRORS`]), the codes its vendor shares as `ErrorCode::Vendor` ([`super::VendorError`]), and `Unknown`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
@@ -2856,288 +2357,46 @@ pub mod check_friends {
         ///
         /// Class: `rate_limited`.
         AppRateLimited,
-        /// `1` — Request failed: the server is busy.
-        ///
-        /// Class: `retryable`.
-        SystemBusy,
-        /// `2` — Input parameter error.
-        ///
-        /// Class: `caller_error`.
-        InvalidParameter,
-        /// `3` — Authentication failed.
-        ///
-        /// Class: `auth`.
-        AuthFailed,
-        /// `7` — The number of requests per second exceeds the system setting (QPS over the system limit).
-        ///
-        /// Class: `rate_limited`.
-        SystemQpsLimit,
-        /// `100000000` — The Host of the request URL is wrong.
-        ///
-        /// Class: `caller_error`.
-        InvalidHost,
-        /// `100000001` — The AppId field is malformed.
-        ///
-        /// Class: `auth`.
-        InvalidAppId,
-        /// `100000002` — The Timestamp field is empty.
-        ///
-        /// Class: `auth`.
-        TimestampEmpty,
-        /// `100000003` — The Timestamp field is malformed.
-        ///
-        /// Class: `auth`.
-        InvalidTimestamp,
-        /// `100000004` — The signature has expired (Timestamp more than 10 minutes off the server's clock).
-        ///
-        /// Class: `auth`.
-        SignatureExpired,
-        /// `100000005` — The signature is wrong.
-        ///
-        /// Class: `auth`.
-        SignatureMismatch,
-        /// `100000006` — The Action query parameter is empty.
-        ///
-        /// Class: `caller_error`.
-        ActionEmpty,
-        /// `100000007` — The Action is not supported.
-        ///
-        /// Class: `caller_error`.
-        UnsupportedAction,
-        /// `100000008` — The SignatureNonce field is empty.
-        ///
-        /// Class: `auth`.
-        SignatureNonceEmpty,
-        /// `100000009` — The Signature field is empty.
-        ///
-        /// Class: `auth`.
-        SignatureEmpty,
-        /// `100000013` — The SignatureVersion field is empty.
-        ///
-        /// Class: `auth`.
-        SignatureVersionEmpty,
-        /// `100000014` — The SignatureVersion is not supported.
-        ///
-        /// Class: `auth`.
-        UnsupportedSignatureVersion,
-        /// `660000012` — A UserID is longer than 32 bytes.
-        ///
-        /// Class: `caller_error`.
-        UserIdTooLong,
+        /// A code every API of the vendor shares, and this API's own table does not list.
+        Vendor(super::VendorError),
         /// A code the spec does not list.
         Unknown(::imspec_runtime::Code),
     }
+    impl ErrorCode {
+        /// The API's own codes, in the order of [`ERRORS`].
+        const OWN: &'static [ErrorCode] = &[
+            ErrorCode::GenericError,
+            ErrorCode::InputParamError,
+            ErrorCode::AppRateLimited,
+        ];
+    }
     impl ::imspec_runtime::VendorCode for ErrorCode {
         fn from_code(code: &::imspec_runtime::Code) -> Self {
-            match code {
-                ::imspec_runtime::Code::Int(660000001i64) => ErrorCode::GenericError,
-                ::imspec_runtime::Code::Int(660000002i64) => ErrorCode::InputParamError,
-                ::imspec_runtime::Code::Int(660300005i64) => ErrorCode::AppRateLimited,
-                ::imspec_runtime::Code::Int(1i64) => ErrorCode::SystemBusy,
-                ::imspec_runtime::Code::Int(2i64) => ErrorCode::InvalidParameter,
-                ::imspec_runtime::Code::Int(3i64) => ErrorCode::AuthFailed,
-                ::imspec_runtime::Code::Int(7i64) => ErrorCode::SystemQpsLimit,
-                ::imspec_runtime::Code::Int(100000000i64) => ErrorCode::InvalidHost,
-                ::imspec_runtime::Code::Int(100000001i64) => ErrorCode::InvalidAppId,
-                ::imspec_runtime::Code::Int(100000002i64) => ErrorCode::TimestampEmpty,
-                ::imspec_runtime::Code::Int(100000003i64) => ErrorCode::InvalidTimestamp,
-                ::imspec_runtime::Code::Int(100000004i64) => ErrorCode::SignatureExpired,
-                ::imspec_runtime::Code::Int(100000005i64) => ErrorCode::SignatureMismatch,
-                ::imspec_runtime::Code::Int(100000006i64) => ErrorCode::ActionEmpty,
-                ::imspec_runtime::Code::Int(100000007i64) => ErrorCode::UnsupportedAction,
-                ::imspec_runtime::Code::Int(100000008i64) => {
-                    ErrorCode::SignatureNonceEmpty
+            match INFO.error_at(code) {
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Api(i)) => {
+                    ErrorCode::OWN[i].clone()
                 }
-                ::imspec_runtime::Code::Int(100000009i64) => ErrorCode::SignatureEmpty,
-                ::imspec_runtime::Code::Int(100000013i64) => {
-                    ErrorCode::SignatureVersionEmpty
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Vendor(i)) => {
+                    ErrorCode::Vendor(super::VendorError::ALL[i])
                 }
-                ::imspec_runtime::Code::Int(100000014i64) => {
-                    ErrorCode::UnsupportedSignatureVersion
-                }
-                ::imspec_runtime::Code::Int(660000012i64) => ErrorCode::UserIdTooLong,
-                other => ErrorCode::Unknown(other.clone()),
+                ::std::option::Option::None => ErrorCode::Unknown(code.clone()),
             }
         }
-        fn code(&self) -> ::imspec_runtime::Code {
-            match self {
-                ErrorCode::GenericError => ::imspec_runtime::Code::Int(660000001i64),
-                ErrorCode::InputParamError => ::imspec_runtime::Code::Int(660000002i64),
-                ErrorCode::AppRateLimited => ::imspec_runtime::Code::Int(660300005i64),
-                ErrorCode::SystemBusy => ::imspec_runtime::Code::Int(1i64),
-                ErrorCode::InvalidParameter => ::imspec_runtime::Code::Int(2i64),
-                ErrorCode::AuthFailed => ::imspec_runtime::Code::Int(3i64),
-                ErrorCode::SystemQpsLimit => ::imspec_runtime::Code::Int(7i64),
-                ErrorCode::InvalidHost => ::imspec_runtime::Code::Int(100000000i64),
-                ErrorCode::InvalidAppId => ::imspec_runtime::Code::Int(100000001i64),
-                ErrorCode::TimestampEmpty => ::imspec_runtime::Code::Int(100000002i64),
-                ErrorCode::InvalidTimestamp => ::imspec_runtime::Code::Int(100000003i64),
-                ErrorCode::SignatureExpired => ::imspec_runtime::Code::Int(100000004i64),
-                ErrorCode::SignatureMismatch => ::imspec_runtime::Code::Int(100000005i64),
-                ErrorCode::ActionEmpty => ::imspec_runtime::Code::Int(100000006i64),
-                ErrorCode::UnsupportedAction => ::imspec_runtime::Code::Int(100000007i64),
-                ErrorCode::SignatureNonceEmpty => {
-                    ::imspec_runtime::Code::Int(100000008i64)
-                }
-                ErrorCode::SignatureEmpty => ::imspec_runtime::Code::Int(100000009i64),
-                ErrorCode::SignatureVersionEmpty => {
-                    ::imspec_runtime::Code::Int(100000013i64)
-                }
-                ErrorCode::UnsupportedSignatureVersion => {
-                    ::imspec_runtime::Code::Int(100000014i64)
-                }
-                ErrorCode::UserIdTooLong => ::imspec_runtime::Code::Int(660000012i64),
-                ErrorCode::Unknown(code) => code.clone(),
-            }
-        }
-        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
-            match self {
-                ErrorCode::GenericError => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::InputParamError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AppRateLimited => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::SystemBusy => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::InvalidParameter => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AuthFailed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SystemQpsLimit => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::InvalidHost => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::InvalidAppId => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::TimestampEmpty => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::InvalidTimestamp => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SignatureExpired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SignatureMismatch => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ActionEmpty => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::UnsupportedAction => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::SignatureNonceEmpty => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SignatureEmpty => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SignatureVersionEmpty => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UnsupportedSignatureVersion => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserIdTooLong => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
-        }
-        fn meaning(&self) -> &'static str {
-            match self {
-                ErrorCode::GenericError => "业务类通用错误。",
-                ErrorCode::InputParamError => "输入参数错误。",
-                ErrorCode::AppRateLimited => {
-                    "调用接口的频率超出了 AppID 级别限制。"
-                }
-                ErrorCode::SystemBusy => "Request failed: the server is busy.",
-                ErrorCode::InvalidParameter => "Input parameter error.",
-                ErrorCode::AuthFailed => "Authentication failed.",
-                ErrorCode::SystemQpsLimit => {
-                    "The number of requests per second exceeds the system setting (QPS over the system limit)."
-                }
-                ErrorCode::InvalidHost => "The Host of the request URL is wrong.",
-                ErrorCode::InvalidAppId => "The AppId field is malformed.",
-                ErrorCode::TimestampEmpty => "The Timestamp field is empty.",
-                ErrorCode::InvalidTimestamp => "The Timestamp field is malformed.",
-                ErrorCode::SignatureExpired => {
-                    "The signature has expired (Timestamp more than 10 minutes off the server's clock)."
-                }
-                ErrorCode::SignatureMismatch => "The signature is wrong.",
-                ErrorCode::ActionEmpty => "The Action query parameter is empty.",
-                ErrorCode::UnsupportedAction => "The Action is not supported.",
-                ErrorCode::SignatureNonceEmpty => "The SignatureNonce field is empty.",
-                ErrorCode::SignatureEmpty => "The Signature field is empty.",
-                ErrorCode::SignatureVersionEmpty => {
-                    "The SignatureVersion field is empty."
-                }
-                ErrorCode::UnsupportedSignatureVersion => {
-                    "The SignatureVersion is not supported."
-                }
-                ErrorCode::UserIdTooLong => "A UserID is longer than 32 bytes.",
-                ErrorCode::Unknown(_) => "a code the spec does not list",
-            }
-        }
-        fn advice(&self) -> ::std::option::Option<&'static str> {
-            match self {
-                ErrorCode::GenericError => {
-                    ::std::option::Option::Some(
-                        "请重试，或联系 ZEGO 技术支持。",
-                    )
-                }
-                ErrorCode::InputParamError => {
-                    ::std::option::Option::Some("请检查输入的参数。")
-                }
-                ErrorCode::AppRateLimited => {
-                    ::std::option::Option::Some("请稍后再试。")
-                }
-                ErrorCode::SystemBusy => ::std::option::Option::None,
-                ErrorCode::InvalidParameter => ::std::option::Option::None,
-                ErrorCode::AuthFailed => ::std::option::Option::None,
-                ErrorCode::SystemQpsLimit => ::std::option::Option::None,
-                ErrorCode::InvalidHost => ::std::option::Option::None,
-                ErrorCode::InvalidAppId => ::std::option::Option::None,
-                ErrorCode::TimestampEmpty => ::std::option::Option::None,
-                ErrorCode::InvalidTimestamp => ::std::option::Option::None,
-                ErrorCode::SignatureExpired => ::std::option::Option::None,
-                ErrorCode::SignatureMismatch => ::std::option::Option::None,
-                ErrorCode::ActionEmpty => ::std::option::Option::None,
-                ErrorCode::UnsupportedAction => ::std::option::Option::None,
-                ErrorCode::SignatureNonceEmpty => ::std::option::Option::None,
-                ErrorCode::SignatureEmpty => ::std::option::Option::None,
-                ErrorCode::SignatureVersionEmpty => ::std::option::Option::None,
-                ErrorCode::UnsupportedSignatureVersion => ::std::option::Option::None,
-                ErrorCode::UserIdTooLong => ::std::option::Option::None,
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
+        fn row(
+            &self,
+        ) -> ::std::result::Result<
+            &'static ::imspec_runtime::ErrorRow,
+            &::imspec_runtime::Code,
+        > {
+            ::std::result::Result::Ok(
+                match self {
+                    ErrorCode::GenericError => &ERRORS[0],
+                    ErrorCode::InputParamError => &ERRORS[1],
+                    ErrorCode::AppRateLimited => &ERRORS[2],
+                    ErrorCode::Vendor(shared) => shared.row(),
+                    ErrorCode::Unknown(code) => return ::std::result::Result::Err(code),
+                },
+            )
         }
     }
     impl ::std::fmt::Display for ErrorCode {
@@ -3571,168 +2830,7 @@ pub mod query_friends {
         }),
         already_registered: ::std::option::Option::None,
         vendor: &super::VENDOR,
-        errors: &[
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660000001i64),
-                name: "GenericError",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "业务类通用错误。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660000002i64),
-                name: "InputParamError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "参数错误。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660300005i64),
-                name: "AppIdRateLimited",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "调用接口的频率超出了 AppID 级别限制。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(1i64),
-                name: "SystemBusy",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "Request failed: the server is busy.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(2i64),
-                name: "InvalidParameter",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "Input parameter error.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(3i64),
-                name: "AuthFailed",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "Authentication failed.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(7i64),
-                name: "SystemQpsLimit",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "The number of requests per second exceeds the system setting (QPS over the system limit).",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000000i64),
-                name: "InvalidHost",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "The Host of the request URL is wrong.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000001i64),
-                name: "InvalidAppId",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The AppId field is malformed.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000002i64),
-                name: "TimestampEmpty",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The Timestamp field is empty.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000003i64),
-                name: "InvalidTimestamp",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The Timestamp field is malformed.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000004i64),
-                name: "SignatureExpired",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The signature has expired (Timestamp more than 10 minutes off the server's clock).",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000005i64),
-                name: "SignatureMismatch",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The signature is wrong.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000006i64),
-                name: "ActionEmpty",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "The Action query parameter is empty.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000007i64),
-                name: "UnsupportedAction",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "The Action is not supported.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000008i64),
-                name: "SignatureNonceEmpty",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The SignatureNonce field is empty.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000009i64),
-                name: "SignatureEmpty",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The Signature field is empty.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000013i64),
-                name: "SignatureVersionEmpty",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The SignatureVersion field is empty.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000014i64),
-                name: "UnsupportedSignatureVersion",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The SignatureVersion is not supported.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660000012i64),
-                name: "UserIdTooLong",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "A UserID is longer than 32 bytes.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-        ],
+        errors: ERRORS,
         #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::None,
@@ -4022,7 +3120,39 @@ pub mod query_friends {
         )]
         pub value: ::std::option::Option<::std::string::String>,
     }
-    /// Every code this API can answer: its own error table and the vendor's shared codes (20 in all).
+    /// This API's own error table (the codes its vendor shares are in `super::ERRORS`).
+    pub const ERRORS: &[::imspec_runtime::ErrorRow] = &[
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660000001i64),
+            name: "GenericError",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "业务类通用错误。",
+            advice: ::std::option::Option::Some(
+                "请重试，或联系 ZEGO 技术支持。",
+            ),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660000002i64),
+            name: "InputParamError",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "参数错误。",
+            advice: ::std::option::Option::Some("请检查请求参数。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660300005i64),
+            name: "AppIdRateLimited",
+            class: ::imspec_runtime::ErrorClass::RateLimited,
+            meaning: "调用接口的频率超出了 AppID 级别限制。",
+            advice: ::std::option::Option::Some("请稍后再试。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+    ];
+    /// Every code this API can answer, for one `match`: its own error table (3 codes, [`ERRORS`]), the codes its vendor shares as `ErrorCode::Vendor` ([`super::VendorError`]), and `Unknown`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
@@ -4050,288 +3180,46 @@ pub mod query_friends {
         ///
         /// Class: `rate_limited`.
         AppIdRateLimited,
-        /// `1` — Request failed: the server is busy.
-        ///
-        /// Class: `retryable`.
-        SystemBusy,
-        /// `2` — Input parameter error.
-        ///
-        /// Class: `caller_error`.
-        InvalidParameter,
-        /// `3` — Authentication failed.
-        ///
-        /// Class: `auth`.
-        AuthFailed,
-        /// `7` — The number of requests per second exceeds the system setting (QPS over the system limit).
-        ///
-        /// Class: `rate_limited`.
-        SystemQpsLimit,
-        /// `100000000` — The Host of the request URL is wrong.
-        ///
-        /// Class: `caller_error`.
-        InvalidHost,
-        /// `100000001` — The AppId field is malformed.
-        ///
-        /// Class: `auth`.
-        InvalidAppId,
-        /// `100000002` — The Timestamp field is empty.
-        ///
-        /// Class: `auth`.
-        TimestampEmpty,
-        /// `100000003` — The Timestamp field is malformed.
-        ///
-        /// Class: `auth`.
-        InvalidTimestamp,
-        /// `100000004` — The signature has expired (Timestamp more than 10 minutes off the server's clock).
-        ///
-        /// Class: `auth`.
-        SignatureExpired,
-        /// `100000005` — The signature is wrong.
-        ///
-        /// Class: `auth`.
-        SignatureMismatch,
-        /// `100000006` — The Action query parameter is empty.
-        ///
-        /// Class: `caller_error`.
-        ActionEmpty,
-        /// `100000007` — The Action is not supported.
-        ///
-        /// Class: `caller_error`.
-        UnsupportedAction,
-        /// `100000008` — The SignatureNonce field is empty.
-        ///
-        /// Class: `auth`.
-        SignatureNonceEmpty,
-        /// `100000009` — The Signature field is empty.
-        ///
-        /// Class: `auth`.
-        SignatureEmpty,
-        /// `100000013` — The SignatureVersion field is empty.
-        ///
-        /// Class: `auth`.
-        SignatureVersionEmpty,
-        /// `100000014` — The SignatureVersion is not supported.
-        ///
-        /// Class: `auth`.
-        UnsupportedSignatureVersion,
-        /// `660000012` — A UserID is longer than 32 bytes.
-        ///
-        /// Class: `caller_error`.
-        UserIdTooLong,
+        /// A code every API of the vendor shares, and this API's own table does not list.
+        Vendor(super::VendorError),
         /// A code the spec does not list.
         Unknown(::imspec_runtime::Code),
     }
+    impl ErrorCode {
+        /// The API's own codes, in the order of [`ERRORS`].
+        const OWN: &'static [ErrorCode] = &[
+            ErrorCode::GenericError,
+            ErrorCode::InputParamError,
+            ErrorCode::AppIdRateLimited,
+        ];
+    }
     impl ::imspec_runtime::VendorCode for ErrorCode {
         fn from_code(code: &::imspec_runtime::Code) -> Self {
-            match code {
-                ::imspec_runtime::Code::Int(660000001i64) => ErrorCode::GenericError,
-                ::imspec_runtime::Code::Int(660000002i64) => ErrorCode::InputParamError,
-                ::imspec_runtime::Code::Int(660300005i64) => ErrorCode::AppIdRateLimited,
-                ::imspec_runtime::Code::Int(1i64) => ErrorCode::SystemBusy,
-                ::imspec_runtime::Code::Int(2i64) => ErrorCode::InvalidParameter,
-                ::imspec_runtime::Code::Int(3i64) => ErrorCode::AuthFailed,
-                ::imspec_runtime::Code::Int(7i64) => ErrorCode::SystemQpsLimit,
-                ::imspec_runtime::Code::Int(100000000i64) => ErrorCode::InvalidHost,
-                ::imspec_runtime::Code::Int(100000001i64) => ErrorCode::InvalidAppId,
-                ::imspec_runtime::Code::Int(100000002i64) => ErrorCode::TimestampEmpty,
-                ::imspec_runtime::Code::Int(100000003i64) => ErrorCode::InvalidTimestamp,
-                ::imspec_runtime::Code::Int(100000004i64) => ErrorCode::SignatureExpired,
-                ::imspec_runtime::Code::Int(100000005i64) => ErrorCode::SignatureMismatch,
-                ::imspec_runtime::Code::Int(100000006i64) => ErrorCode::ActionEmpty,
-                ::imspec_runtime::Code::Int(100000007i64) => ErrorCode::UnsupportedAction,
-                ::imspec_runtime::Code::Int(100000008i64) => {
-                    ErrorCode::SignatureNonceEmpty
+            match INFO.error_at(code) {
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Api(i)) => {
+                    ErrorCode::OWN[i].clone()
                 }
-                ::imspec_runtime::Code::Int(100000009i64) => ErrorCode::SignatureEmpty,
-                ::imspec_runtime::Code::Int(100000013i64) => {
-                    ErrorCode::SignatureVersionEmpty
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Vendor(i)) => {
+                    ErrorCode::Vendor(super::VendorError::ALL[i])
                 }
-                ::imspec_runtime::Code::Int(100000014i64) => {
-                    ErrorCode::UnsupportedSignatureVersion
-                }
-                ::imspec_runtime::Code::Int(660000012i64) => ErrorCode::UserIdTooLong,
-                other => ErrorCode::Unknown(other.clone()),
+                ::std::option::Option::None => ErrorCode::Unknown(code.clone()),
             }
         }
-        fn code(&self) -> ::imspec_runtime::Code {
-            match self {
-                ErrorCode::GenericError => ::imspec_runtime::Code::Int(660000001i64),
-                ErrorCode::InputParamError => ::imspec_runtime::Code::Int(660000002i64),
-                ErrorCode::AppIdRateLimited => ::imspec_runtime::Code::Int(660300005i64),
-                ErrorCode::SystemBusy => ::imspec_runtime::Code::Int(1i64),
-                ErrorCode::InvalidParameter => ::imspec_runtime::Code::Int(2i64),
-                ErrorCode::AuthFailed => ::imspec_runtime::Code::Int(3i64),
-                ErrorCode::SystemQpsLimit => ::imspec_runtime::Code::Int(7i64),
-                ErrorCode::InvalidHost => ::imspec_runtime::Code::Int(100000000i64),
-                ErrorCode::InvalidAppId => ::imspec_runtime::Code::Int(100000001i64),
-                ErrorCode::TimestampEmpty => ::imspec_runtime::Code::Int(100000002i64),
-                ErrorCode::InvalidTimestamp => ::imspec_runtime::Code::Int(100000003i64),
-                ErrorCode::SignatureExpired => ::imspec_runtime::Code::Int(100000004i64),
-                ErrorCode::SignatureMismatch => ::imspec_runtime::Code::Int(100000005i64),
-                ErrorCode::ActionEmpty => ::imspec_runtime::Code::Int(100000006i64),
-                ErrorCode::UnsupportedAction => ::imspec_runtime::Code::Int(100000007i64),
-                ErrorCode::SignatureNonceEmpty => {
-                    ::imspec_runtime::Code::Int(100000008i64)
-                }
-                ErrorCode::SignatureEmpty => ::imspec_runtime::Code::Int(100000009i64),
-                ErrorCode::SignatureVersionEmpty => {
-                    ::imspec_runtime::Code::Int(100000013i64)
-                }
-                ErrorCode::UnsupportedSignatureVersion => {
-                    ::imspec_runtime::Code::Int(100000014i64)
-                }
-                ErrorCode::UserIdTooLong => ::imspec_runtime::Code::Int(660000012i64),
-                ErrorCode::Unknown(code) => code.clone(),
-            }
-        }
-        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
-            match self {
-                ErrorCode::GenericError => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::InputParamError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AppIdRateLimited => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::SystemBusy => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::InvalidParameter => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AuthFailed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SystemQpsLimit => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::InvalidHost => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::InvalidAppId => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::TimestampEmpty => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::InvalidTimestamp => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SignatureExpired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SignatureMismatch => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ActionEmpty => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::UnsupportedAction => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::SignatureNonceEmpty => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SignatureEmpty => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SignatureVersionEmpty => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UnsupportedSignatureVersion => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UserIdTooLong => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
-        }
-        fn meaning(&self) -> &'static str {
-            match self {
-                ErrorCode::GenericError => "业务类通用错误。",
-                ErrorCode::InputParamError => "参数错误。",
-                ErrorCode::AppIdRateLimited => {
-                    "调用接口的频率超出了 AppID 级别限制。"
-                }
-                ErrorCode::SystemBusy => "Request failed: the server is busy.",
-                ErrorCode::InvalidParameter => "Input parameter error.",
-                ErrorCode::AuthFailed => "Authentication failed.",
-                ErrorCode::SystemQpsLimit => {
-                    "The number of requests per second exceeds the system setting (QPS over the system limit)."
-                }
-                ErrorCode::InvalidHost => "The Host of the request URL is wrong.",
-                ErrorCode::InvalidAppId => "The AppId field is malformed.",
-                ErrorCode::TimestampEmpty => "The Timestamp field is empty.",
-                ErrorCode::InvalidTimestamp => "The Timestamp field is malformed.",
-                ErrorCode::SignatureExpired => {
-                    "The signature has expired (Timestamp more than 10 minutes off the server's clock)."
-                }
-                ErrorCode::SignatureMismatch => "The signature is wrong.",
-                ErrorCode::ActionEmpty => "The Action query parameter is empty.",
-                ErrorCode::UnsupportedAction => "The Action is not supported.",
-                ErrorCode::SignatureNonceEmpty => "The SignatureNonce field is empty.",
-                ErrorCode::SignatureEmpty => "The Signature field is empty.",
-                ErrorCode::SignatureVersionEmpty => {
-                    "The SignatureVersion field is empty."
-                }
-                ErrorCode::UnsupportedSignatureVersion => {
-                    "The SignatureVersion is not supported."
-                }
-                ErrorCode::UserIdTooLong => "A UserID is longer than 32 bytes.",
-                ErrorCode::Unknown(_) => "a code the spec does not list",
-            }
-        }
-        fn advice(&self) -> ::std::option::Option<&'static str> {
-            match self {
-                ErrorCode::GenericError => {
-                    ::std::option::Option::Some(
-                        "请重试，或联系 ZEGO 技术支持。",
-                    )
-                }
-                ErrorCode::InputParamError => {
-                    ::std::option::Option::Some("请检查请求参数。")
-                }
-                ErrorCode::AppIdRateLimited => {
-                    ::std::option::Option::Some("请稍后再试。")
-                }
-                ErrorCode::SystemBusy => ::std::option::Option::None,
-                ErrorCode::InvalidParameter => ::std::option::Option::None,
-                ErrorCode::AuthFailed => ::std::option::Option::None,
-                ErrorCode::SystemQpsLimit => ::std::option::Option::None,
-                ErrorCode::InvalidHost => ::std::option::Option::None,
-                ErrorCode::InvalidAppId => ::std::option::Option::None,
-                ErrorCode::TimestampEmpty => ::std::option::Option::None,
-                ErrorCode::InvalidTimestamp => ::std::option::Option::None,
-                ErrorCode::SignatureExpired => ::std::option::Option::None,
-                ErrorCode::SignatureMismatch => ::std::option::Option::None,
-                ErrorCode::ActionEmpty => ::std::option::Option::None,
-                ErrorCode::UnsupportedAction => ::std::option::Option::None,
-                ErrorCode::SignatureNonceEmpty => ::std::option::Option::None,
-                ErrorCode::SignatureEmpty => ::std::option::Option::None,
-                ErrorCode::SignatureVersionEmpty => ::std::option::Option::None,
-                ErrorCode::UnsupportedSignatureVersion => ::std::option::Option::None,
-                ErrorCode::UserIdTooLong => ::std::option::Option::None,
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
+        fn row(
+            &self,
+        ) -> ::std::result::Result<
+            &'static ::imspec_runtime::ErrorRow,
+            &::imspec_runtime::Code,
+        > {
+            ::std::result::Result::Ok(
+                match self {
+                    ErrorCode::GenericError => &ERRORS[0],
+                    ErrorCode::InputParamError => &ERRORS[1],
+                    ErrorCode::AppIdRateLimited => &ERRORS[2],
+                    ErrorCode::Vendor(shared) => shared.row(),
+                    ErrorCode::Unknown(code) => return ::std::result::Result::Err(code),
+                },
+            )
         }
     }
     impl ::std::fmt::Display for ErrorCode {
@@ -4523,200 +3411,7 @@ pub mod register_users {
             ::imspec_runtime::Code::Int(660700002i64),
         ),
         vendor: &super::VENDOR,
-        errors: &[
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660000001i64),
-                name: "GenericError",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "业务类通用错误。\n服务端出错。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660000002i64),
-                name: "InputParamError",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "输入参数错误。\n输入的参数缺失或不合法。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660000012i64),
-                name: "UserIdTooLong",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "UserID 长度超过限制。\nUserID 最大长度为 32 字节。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660700001i64),
-                name: "RequestTooFrequent",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "请求过于频繁。\n发起请求频率超过 20 次/秒。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660700002i64),
-                name: "UserAlreadyExists",
-                class: ::imspec_runtime::ErrorClass::AlreadyDone,
-                meaning: "用户已存在。\n发送请求的 UserID 已存在。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660700006i64),
-                name: "UserNameTooLong",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "UserName 长度超过限制。\nUserName 长度最大为 256 字节。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660700007i64),
-                name: "UserAvatarTooLong",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "UserAvatar 地址长度超过限制。\nUserAvatar 地址长度最大为 500 字节。",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(1i64),
-                name: "SystemBusy",
-                class: ::imspec_runtime::ErrorClass::Retryable,
-                meaning: "Request failed: the server is busy.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(2i64),
-                name: "InvalidParameter",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "Input parameter error.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(3i64),
-                name: "AuthFailed",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "Authentication failed.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(7i64),
-                name: "SystemQpsLimit",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "The number of requests per second exceeds the system setting (QPS over the system limit).",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000000i64),
-                name: "InvalidHost",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "The Host of the request URL is wrong.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000001i64),
-                name: "InvalidAppId",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The AppId field is malformed.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000002i64),
-                name: "TimestampEmpty",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The Timestamp field is empty.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000003i64),
-                name: "InvalidTimestamp",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The Timestamp field is malformed.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000004i64),
-                name: "SignatureExpired",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The signature has expired (Timestamp more than 10 minutes off the server's clock).",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000005i64),
-                name: "SignatureMismatch",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The signature is wrong.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000006i64),
-                name: "ActionEmpty",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "The Action query parameter is empty.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000007i64),
-                name: "UnsupportedAction",
-                class: ::imspec_runtime::ErrorClass::CallerError,
-                meaning: "The Action is not supported.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000008i64),
-                name: "SignatureNonceEmpty",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The SignatureNonce field is empty.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000009i64),
-                name: "SignatureEmpty",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The Signature field is empty.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000013i64),
-                name: "SignatureVersionEmpty",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The SignatureVersion field is empty.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(100000014i64),
-                name: "UnsupportedSignatureVersion",
-                class: ::imspec_runtime::ErrorClass::Auth,
-                meaning: "The SignatureVersion is not supported.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-            ::imspec_runtime::ErrorRow {
-                code: ::imspec_runtime::Code::Int(660300005i64),
-                name: "AppRateLimited",
-                class: ::imspec_runtime::ErrorClass::RateLimited,
-                meaning: "The call rate of the API exceeds the AppID-level limit.",
-                message: ::std::option::Option::None,
-                http_status: ::std::option::Option::None,
-            },
-        ],
+        errors: ERRORS,
         #[cfg(feature = "service")]
         answer: ::imspec_runtime::ApiAnswer {
             item_message: ::std::option::Option::Some("SubMessage"),
@@ -4942,7 +3637,77 @@ pub mod register_users {
         )]
         pub sub_message: ::std::option::Option<::std::string::String>,
     }
-    /// Every code this API can answer: its own error table and the vendor's shared codes (24 in all).
+    /// This API's own error table (the codes its vendor shares are in `super::ERRORS`).
+    pub const ERRORS: &[::imspec_runtime::ErrorRow] = &[
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660000001i64),
+            name: "GenericError",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "业务类通用错误。\n服务端出错。",
+            advice: ::std::option::Option::Some(
+                "请重试，或联系 ZEGO 技术支持。",
+            ),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660000002i64),
+            name: "InputParamError",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "输入参数错误。\n输入的参数缺失或不合法。",
+            advice: ::std::option::Option::Some("请检查输入的参数。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660000012i64),
+            name: "UserIdTooLong",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "UserID 长度超过限制。\nUserID 最大长度为 32 字节。",
+            advice: ::std::option::Option::Some("请确认 UserID 的长度。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660700001i64),
+            name: "RequestTooFrequent",
+            class: ::imspec_runtime::ErrorClass::RateLimited,
+            meaning: "请求过于频繁。\n发起请求频率超过 20 次/秒。",
+            advice: ::std::option::Option::Some("请稍后再试。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660700002i64),
+            name: "UserAlreadyExists",
+            class: ::imspec_runtime::ErrorClass::AlreadyDone,
+            meaning: "用户已存在。\n发送请求的 UserID 已存在。",
+            advice: ::std::option::Option::Some(
+                "请避免重复注册相同的 UserID。",
+            ),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660700006i64),
+            name: "UserNameTooLong",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "UserName 长度超过限制。\nUserName 长度最大为 256 字节。",
+            advice: ::std::option::Option::Some("请确认 UserName 的长度。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660700007i64),
+            name: "UserAvatarTooLong",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "UserAvatar 地址长度超过限制。\nUserAvatar 地址长度最大为 500 字节。",
+            advice: ::std::option::Option::Some("请确认 UserAvatar 的长度。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+    ];
+    /// Every code this API can answer, for one `match`: its own error table (7 codes, [`ERRORS`]), the codes its vendor shares as `ErrorCode::Vendor` ([`super::VendorError`]), and `Unknown`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
@@ -5001,350 +3766,54 @@ pub mod register_users {
         ///
         /// Class: `caller_error`.
         UserAvatarTooLong,
-        /// `1` — Request failed: the server is busy.
-        ///
-        /// Class: `retryable`.
-        SystemBusy,
-        /// `2` — Input parameter error.
-        ///
-        /// Class: `caller_error`.
-        InvalidParameter,
-        /// `3` — Authentication failed.
-        ///
-        /// Class: `auth`.
-        AuthFailed,
-        /// `7` — The number of requests per second exceeds the system setting (QPS over the system limit).
-        ///
-        /// Class: `rate_limited`.
-        SystemQpsLimit,
-        /// `100000000` — The Host of the request URL is wrong.
-        ///
-        /// Class: `caller_error`.
-        InvalidHost,
-        /// `100000001` — The AppId field is malformed.
-        ///
-        /// Class: `auth`.
-        InvalidAppId,
-        /// `100000002` — The Timestamp field is empty.
-        ///
-        /// Class: `auth`.
-        TimestampEmpty,
-        /// `100000003` — The Timestamp field is malformed.
-        ///
-        /// Class: `auth`.
-        InvalidTimestamp,
-        /// `100000004` — The signature has expired (Timestamp more than 10 minutes off the server's clock).
-        ///
-        /// Class: `auth`.
-        SignatureExpired,
-        /// `100000005` — The signature is wrong.
-        ///
-        /// Class: `auth`.
-        SignatureMismatch,
-        /// `100000006` — The Action query parameter is empty.
-        ///
-        /// Class: `caller_error`.
-        ActionEmpty,
-        /// `100000007` — The Action is not supported.
-        ///
-        /// Class: `caller_error`.
-        UnsupportedAction,
-        /// `100000008` — The SignatureNonce field is empty.
-        ///
-        /// Class: `auth`.
-        SignatureNonceEmpty,
-        /// `100000009` — The Signature field is empty.
-        ///
-        /// Class: `auth`.
-        SignatureEmpty,
-        /// `100000013` — The SignatureVersion field is empty.
-        ///
-        /// Class: `auth`.
-        SignatureVersionEmpty,
-        /// `100000014` — The SignatureVersion is not supported.
-        ///
-        /// Class: `auth`.
-        UnsupportedSignatureVersion,
-        /// `660300005` — The call rate of the API exceeds the AppID-level limit.
-        ///
-        /// Class: `rate_limited`.
-        AppRateLimited,
+        /// A code every API of the vendor shares, and this API's own table does not list.
+        Vendor(super::VendorError),
         /// A code the spec does not list.
         Unknown(::imspec_runtime::Code),
     }
+    impl ErrorCode {
+        /// The API's own codes, in the order of [`ERRORS`].
+        const OWN: &'static [ErrorCode] = &[
+            ErrorCode::GenericError,
+            ErrorCode::InputParamError,
+            ErrorCode::UserIdTooLong,
+            ErrorCode::RequestTooFrequent,
+            ErrorCode::UserAlreadyExists,
+            ErrorCode::UserNameTooLong,
+            ErrorCode::UserAvatarTooLong,
+        ];
+    }
     impl ::imspec_runtime::VendorCode for ErrorCode {
         fn from_code(code: &::imspec_runtime::Code) -> Self {
-            match code {
-                ::imspec_runtime::Code::Int(660000001i64) => ErrorCode::GenericError,
-                ::imspec_runtime::Code::Int(660000002i64) => ErrorCode::InputParamError,
-                ::imspec_runtime::Code::Int(660000012i64) => ErrorCode::UserIdTooLong,
-                ::imspec_runtime::Code::Int(660700001i64) => {
-                    ErrorCode::RequestTooFrequent
+            match INFO.error_at(code) {
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Api(i)) => {
+                    ErrorCode::OWN[i].clone()
                 }
-                ::imspec_runtime::Code::Int(660700002i64) => ErrorCode::UserAlreadyExists,
-                ::imspec_runtime::Code::Int(660700006i64) => ErrorCode::UserNameTooLong,
-                ::imspec_runtime::Code::Int(660700007i64) => ErrorCode::UserAvatarTooLong,
-                ::imspec_runtime::Code::Int(1i64) => ErrorCode::SystemBusy,
-                ::imspec_runtime::Code::Int(2i64) => ErrorCode::InvalidParameter,
-                ::imspec_runtime::Code::Int(3i64) => ErrorCode::AuthFailed,
-                ::imspec_runtime::Code::Int(7i64) => ErrorCode::SystemQpsLimit,
-                ::imspec_runtime::Code::Int(100000000i64) => ErrorCode::InvalidHost,
-                ::imspec_runtime::Code::Int(100000001i64) => ErrorCode::InvalidAppId,
-                ::imspec_runtime::Code::Int(100000002i64) => ErrorCode::TimestampEmpty,
-                ::imspec_runtime::Code::Int(100000003i64) => ErrorCode::InvalidTimestamp,
-                ::imspec_runtime::Code::Int(100000004i64) => ErrorCode::SignatureExpired,
-                ::imspec_runtime::Code::Int(100000005i64) => ErrorCode::SignatureMismatch,
-                ::imspec_runtime::Code::Int(100000006i64) => ErrorCode::ActionEmpty,
-                ::imspec_runtime::Code::Int(100000007i64) => ErrorCode::UnsupportedAction,
-                ::imspec_runtime::Code::Int(100000008i64) => {
-                    ErrorCode::SignatureNonceEmpty
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Vendor(i)) => {
+                    ErrorCode::Vendor(super::VendorError::ALL[i])
                 }
-                ::imspec_runtime::Code::Int(100000009i64) => ErrorCode::SignatureEmpty,
-                ::imspec_runtime::Code::Int(100000013i64) => {
-                    ErrorCode::SignatureVersionEmpty
-                }
-                ::imspec_runtime::Code::Int(100000014i64) => {
-                    ErrorCode::UnsupportedSignatureVersion
-                }
-                ::imspec_runtime::Code::Int(660300005i64) => ErrorCode::AppRateLimited,
-                other => ErrorCode::Unknown(other.clone()),
+                ::std::option::Option::None => ErrorCode::Unknown(code.clone()),
             }
         }
-        fn code(&self) -> ::imspec_runtime::Code {
-            match self {
-                ErrorCode::GenericError => ::imspec_runtime::Code::Int(660000001i64),
-                ErrorCode::InputParamError => ::imspec_runtime::Code::Int(660000002i64),
-                ErrorCode::UserIdTooLong => ::imspec_runtime::Code::Int(660000012i64),
-                ErrorCode::RequestTooFrequent => {
-                    ::imspec_runtime::Code::Int(660700001i64)
-                }
-                ErrorCode::UserAlreadyExists => ::imspec_runtime::Code::Int(660700002i64),
-                ErrorCode::UserNameTooLong => ::imspec_runtime::Code::Int(660700006i64),
-                ErrorCode::UserAvatarTooLong => ::imspec_runtime::Code::Int(660700007i64),
-                ErrorCode::SystemBusy => ::imspec_runtime::Code::Int(1i64),
-                ErrorCode::InvalidParameter => ::imspec_runtime::Code::Int(2i64),
-                ErrorCode::AuthFailed => ::imspec_runtime::Code::Int(3i64),
-                ErrorCode::SystemQpsLimit => ::imspec_runtime::Code::Int(7i64),
-                ErrorCode::InvalidHost => ::imspec_runtime::Code::Int(100000000i64),
-                ErrorCode::InvalidAppId => ::imspec_runtime::Code::Int(100000001i64),
-                ErrorCode::TimestampEmpty => ::imspec_runtime::Code::Int(100000002i64),
-                ErrorCode::InvalidTimestamp => ::imspec_runtime::Code::Int(100000003i64),
-                ErrorCode::SignatureExpired => ::imspec_runtime::Code::Int(100000004i64),
-                ErrorCode::SignatureMismatch => ::imspec_runtime::Code::Int(100000005i64),
-                ErrorCode::ActionEmpty => ::imspec_runtime::Code::Int(100000006i64),
-                ErrorCode::UnsupportedAction => ::imspec_runtime::Code::Int(100000007i64),
-                ErrorCode::SignatureNonceEmpty => {
-                    ::imspec_runtime::Code::Int(100000008i64)
-                }
-                ErrorCode::SignatureEmpty => ::imspec_runtime::Code::Int(100000009i64),
-                ErrorCode::SignatureVersionEmpty => {
-                    ::imspec_runtime::Code::Int(100000013i64)
-                }
-                ErrorCode::UnsupportedSignatureVersion => {
-                    ::imspec_runtime::Code::Int(100000014i64)
-                }
-                ErrorCode::AppRateLimited => ::imspec_runtime::Code::Int(660300005i64),
-                ErrorCode::Unknown(code) => code.clone(),
-            }
-        }
-        fn class(&self) -> ::std::option::Option<::imspec_runtime::ErrorClass> {
-            match self {
-                ErrorCode::GenericError => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::InputParamError => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::UserIdTooLong => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::RequestTooFrequent => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::UserAlreadyExists => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::AlreadyDone,
-                    )
-                }
-                ErrorCode::UserNameTooLong => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::UserAvatarTooLong => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::SystemBusy => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Retryable)
-                }
-                ErrorCode::InvalidParameter => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::AuthFailed => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SystemQpsLimit => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::InvalidHost => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::InvalidAppId => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::TimestampEmpty => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::InvalidTimestamp => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SignatureExpired => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SignatureMismatch => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::ActionEmpty => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::UnsupportedAction => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::CallerError,
-                    )
-                }
-                ErrorCode::SignatureNonceEmpty => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SignatureEmpty => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::SignatureVersionEmpty => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::UnsupportedSignatureVersion => {
-                    ::std::option::Option::Some(::imspec_runtime::ErrorClass::Auth)
-                }
-                ErrorCode::AppRateLimited => {
-                    ::std::option::Option::Some(
-                        ::imspec_runtime::ErrorClass::RateLimited,
-                    )
-                }
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
-        }
-        fn meaning(&self) -> &'static str {
-            match self {
-                ErrorCode::GenericError => "业务类通用错误。\n服务端出错。",
-                ErrorCode::InputParamError => {
-                    "输入参数错误。\n输入的参数缺失或不合法。"
-                }
-                ErrorCode::UserIdTooLong => {
-                    "UserID 长度超过限制。\nUserID 最大长度为 32 字节。"
-                }
-                ErrorCode::RequestTooFrequent => {
-                    "请求过于频繁。\n发起请求频率超过 20 次/秒。"
-                }
-                ErrorCode::UserAlreadyExists => {
-                    "用户已存在。\n发送请求的 UserID 已存在。"
-                }
-                ErrorCode::UserNameTooLong => {
-                    "UserName 长度超过限制。\nUserName 长度最大为 256 字节。"
-                }
-                ErrorCode::UserAvatarTooLong => {
-                    "UserAvatar 地址长度超过限制。\nUserAvatar 地址长度最大为 500 字节。"
-                }
-                ErrorCode::SystemBusy => "Request failed: the server is busy.",
-                ErrorCode::InvalidParameter => "Input parameter error.",
-                ErrorCode::AuthFailed => "Authentication failed.",
-                ErrorCode::SystemQpsLimit => {
-                    "The number of requests per second exceeds the system setting (QPS over the system limit)."
-                }
-                ErrorCode::InvalidHost => "The Host of the request URL is wrong.",
-                ErrorCode::InvalidAppId => "The AppId field is malformed.",
-                ErrorCode::TimestampEmpty => "The Timestamp field is empty.",
-                ErrorCode::InvalidTimestamp => "The Timestamp field is malformed.",
-                ErrorCode::SignatureExpired => {
-                    "The signature has expired (Timestamp more than 10 minutes off the server's clock)."
-                }
-                ErrorCode::SignatureMismatch => "The signature is wrong.",
-                ErrorCode::ActionEmpty => "The Action query parameter is empty.",
-                ErrorCode::UnsupportedAction => "The Action is not supported.",
-                ErrorCode::SignatureNonceEmpty => "The SignatureNonce field is empty.",
-                ErrorCode::SignatureEmpty => "The Signature field is empty.",
-                ErrorCode::SignatureVersionEmpty => {
-                    "The SignatureVersion field is empty."
-                }
-                ErrorCode::UnsupportedSignatureVersion => {
-                    "The SignatureVersion is not supported."
-                }
-                ErrorCode::AppRateLimited => {
-                    "The call rate of the API exceeds the AppID-level limit."
-                }
-                ErrorCode::Unknown(_) => "a code the spec does not list",
-            }
-        }
-        fn advice(&self) -> ::std::option::Option<&'static str> {
-            match self {
-                ErrorCode::GenericError => {
-                    ::std::option::Option::Some(
-                        "请重试，或联系 ZEGO 技术支持。",
-                    )
-                }
-                ErrorCode::InputParamError => {
-                    ::std::option::Option::Some("请检查输入的参数。")
-                }
-                ErrorCode::UserIdTooLong => {
-                    ::std::option::Option::Some("请确认 UserID 的长度。")
-                }
-                ErrorCode::RequestTooFrequent => {
-                    ::std::option::Option::Some("请稍后再试。")
-                }
-                ErrorCode::UserAlreadyExists => {
-                    ::std::option::Option::Some(
-                        "请避免重复注册相同的 UserID。",
-                    )
-                }
-                ErrorCode::UserNameTooLong => {
-                    ::std::option::Option::Some("请确认 UserName 的长度。")
-                }
-                ErrorCode::UserAvatarTooLong => {
-                    ::std::option::Option::Some("请确认 UserAvatar 的长度。")
-                }
-                ErrorCode::SystemBusy => ::std::option::Option::None,
-                ErrorCode::InvalidParameter => ::std::option::Option::None,
-                ErrorCode::AuthFailed => ::std::option::Option::None,
-                ErrorCode::SystemQpsLimit => ::std::option::Option::None,
-                ErrorCode::InvalidHost => ::std::option::Option::None,
-                ErrorCode::InvalidAppId => ::std::option::Option::None,
-                ErrorCode::TimestampEmpty => ::std::option::Option::None,
-                ErrorCode::InvalidTimestamp => ::std::option::Option::None,
-                ErrorCode::SignatureExpired => ::std::option::Option::None,
-                ErrorCode::SignatureMismatch => ::std::option::Option::None,
-                ErrorCode::ActionEmpty => ::std::option::Option::None,
-                ErrorCode::UnsupportedAction => ::std::option::Option::None,
-                ErrorCode::SignatureNonceEmpty => ::std::option::Option::None,
-                ErrorCode::SignatureEmpty => ::std::option::Option::None,
-                ErrorCode::SignatureVersionEmpty => ::std::option::Option::None,
-                ErrorCode::UnsupportedSignatureVersion => ::std::option::Option::None,
-                ErrorCode::AppRateLimited => ::std::option::Option::None,
-                ErrorCode::Unknown(_) => ::std::option::Option::None,
-            }
+        fn row(
+            &self,
+        ) -> ::std::result::Result<
+            &'static ::imspec_runtime::ErrorRow,
+            &::imspec_runtime::Code,
+        > {
+            ::std::result::Result::Ok(
+                match self {
+                    ErrorCode::GenericError => &ERRORS[0],
+                    ErrorCode::InputParamError => &ERRORS[1],
+                    ErrorCode::UserIdTooLong => &ERRORS[2],
+                    ErrorCode::RequestTooFrequent => &ERRORS[3],
+                    ErrorCode::UserAlreadyExists => &ERRORS[4],
+                    ErrorCode::UserNameTooLong => &ERRORS[5],
+                    ErrorCode::UserAvatarTooLong => &ERRORS[6],
+                    ErrorCode::Vendor(shared) => shared.row(),
+                    ErrorCode::Unknown(code) => return ::std::result::Result::Err(code),
+                },
+            )
         }
     }
     impl ::std::fmt::Display for ErrorCode {

@@ -9,12 +9,16 @@
 //!   nothing differs (a missing part, such as an excerpt cut before its error table, is listed
 //!   but is no difference), 1 when something does, 2 when PAGE cannot be read.
 //!
+//! - `cargo xtask size [--build]`: generated lines per vendor and per API; with `--build`, the
+//!   build time of `imspec` with every feature (from scratch, alone, after touching a spec).
+//!
 //! Kept light on purpose: it parses arguments and calls the spec, codegen and drift crates.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod codegen;
+mod size;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,6 +28,8 @@ fn main() -> ExitCode {
         ["lint", dir] => lint(Path::new(dir), dir),
         ["codegen"] => codegen::run(&project_root(), codegen::Mode::Write),
         ["codegen", "--check"] => codegen::run(&project_root(), codegen::Mode::Check),
+        ["size"] => size::run(&project_root(), false),
+        ["size", "--build"] => size::run(&project_root(), true),
         ["drift", api, page] => drift(api, page, false),
         ["drift", api, page, "--json"] | ["drift", "--json", api, page] | ["drift", api, "--json", page] => {
             drift(api, page, true)
@@ -32,7 +38,8 @@ fn main() -> ExitCode {
             eprintln!(
                 "usage:\n  cargo xtask lint [DIR]          check every spec under DIR (default specs/)\n  \
                  cargo xtask codegen [--check]   regenerate derived artifacts (or fail if stale)\n  \
-                 cargo xtask drift <api id> PAGE [--json]   what changed on a vendor page against its spec"
+                 cargo xtask drift <api id> PAGE [--json]   what changed on a vendor page against its spec\n  \
+                 cargo xtask size [--build]      generated lines per vendor and API (and build times)"
             );
             ExitCode::from(2)
         }

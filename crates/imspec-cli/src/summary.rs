@@ -67,17 +67,12 @@ fn api_summary(out: &mut String, api: Api<'_>) {
     for c in &constraints {
         let _ = writeln!(out, "                {c}");
     }
-    // An API entry overrides the vendor's entry for the same code: count each code once.
-    let mut classes_by_code: BTreeMap<String, ErrorClass> = BTreeMap::new();
-    for table in [&api.vendor.errors, &spec.errors] {
-        for (code, e) in table.iter() {
-            classes_by_code.insert(code.value.to_string(), e.class.value);
-        }
-    }
-    let codes = classes_by_code.len();
+    // Each code once, with the entry that applies to this API.
+    let errors = api.errors();
+    let codes = errors.len();
     let mut by_class: BTreeMap<ErrorClass, usize> = BTreeMap::new();
-    for class in classes_by_code.values() {
-        *by_class.entry(*class).or_default() += 1;
+    for (_, e, _) in &errors {
+        *by_class.entry(e.class.value).or_default() += 1;
     }
     let classes: Vec<String> = by_class.iter().map(|(c, n)| format!("{n} {c}")).collect();
     let _ = writeln!(out, "  errors      {codes} codes ({}; {} API-specific)", classes.join(", "), spec.errors.len());

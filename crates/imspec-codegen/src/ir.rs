@@ -1,6 +1,7 @@
 //! The IR: a vendor and its APIs lowered from the spec model into what the emitter needs —
-//! Rust names chosen, types resolved to where they live, enums marked open or closed, codes
-//! merged, raisable limits named. Nothing is emitted from raw spec structs.
+//! Rust names chosen, types resolved to where they live, enums marked open or closed, error
+//! tables kept apart (the API's own, the vendor's shared), raisable limits named. Nothing is
+//! emitted from raw spec structs.
 
 use std::collections::BTreeSet;
 
@@ -148,6 +149,7 @@ pub struct ApiIr {
     pub response: String,
     pub schema_code: Code,
     pub types: Vec<TypeIr>,
+    /// The API's own error table (the vendor's shared one is `VendorIr::errors`).
     pub errors: Vec<ErrorIr>,
     pub charsets: Vec<CharsetIr>,
     /// Request-side object types (validated), API's and vendor's.
@@ -483,12 +485,9 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         _ => None,
     };
 
-    let mut errors = error_table(&spec.errors);
-    for e in error_table(&api.vendor.errors) {
-        if !errors.iter().any(|x| x.code == e.code) {
-            errors.push(e); // the API's wording wins over the vendor's
-        }
-    }
+    // The API's own table only: the vendor's is emitted once, and the runtime's
+    // `ApiInfo::error_at` decides which of the two a code's row is in.
+    let errors = error_table(&spec.errors);
 
     let mut charsets = Vec::new();
     for table in [&spec.charsets, &api.vendor.charsets] {

@@ -45,3 +45,34 @@ fn a_spec_edit_changes_the_generated_code() {
     let after = generate(&sources);
     assert!(before.contains("96u64") && after.contains("97u64") && before != after);
 }
+
+/// Each vendor's shared error table is emitted once: a shared code has one row in the
+/// generated code, plus one in each API whose own table lists the same code (its override).
+#[test]
+fn a_shared_code_has_one_row_per_vendor() {
+    let set = specs();
+    for vendor in &set.vendors {
+        let code = imspec_codegen::vendor_module_pretty(&set, &vendor.id.value).expect("generates");
+        // The code of every generated row, as printed (without spaces and commas, which the
+        // printer moves when it wraps).
+        let bare = |s: &str| s.chars().filter(|c| !c.is_whitespace() && *c != ',').collect::<String>();
+        let rows: Vec<String> = code
+            .split("::imspec_runtime::ErrorRow {")
+            .skip(1)
+            .filter_map(|row| Some(bare(row.split_once("name:")?.0.trim().strip_prefix("code:")?)))
+            .collect();
+        assert!(!rows.is_empty(), "{}: no row found", vendor.id.value);
+        let apis: Vec<_> = set.apis().into_iter().filter(|a| a.vendor.id.value == vendor.id.value).collect();
+        for (key, _) in vendor.errors.iter() {
+            let printed = match imspec_spec::Code::from_scalar(&key.value).expect("a code") {
+                imspec_spec::Code::Int(i) => format!("::imspec_runtime::Code::Int({i}i64)"),
+                imspec_spec::Code::Str(s) => {
+                    format!("::imspec_runtime::Code::Str(::std::borrow::Cow::Borrowed({s:?}))")
+                }
+            };
+            let overrides = apis.iter().filter(|a| a.spec.errors.get(&key.value.to_string()).is_some()).count();
+            let found = rows.iter().filter(|r| **r == printed).count();
+            assert_eq!(found, 1 + overrides, "{}: code {} ({printed})", vendor.id.value, key.value);
+        }
+    }
+}

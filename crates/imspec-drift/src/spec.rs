@@ -3,7 +3,7 @@
 //! batch maximum. A fact whose `source` names another page than the spec's own is marked so,
 //! and is never compared with the page.
 
-use imspec_spec::{Api, Code, Field, LenUnit, Rule, SourceRef, TypeExpr};
+use imspec_spec::{Api, Code, ErrorOrigin, Field, LenUnit, Rule, SourceRef, TypeExpr};
 
 use crate::text::{self, Unit};
 
@@ -101,14 +101,12 @@ impl<'a> SpecView<'a> {
 
         let mut codes = Codes::default();
         let mut sections: Vec<(Code, Option<String>)> = Vec::new();
-        for (key, entry) in api.spec.errors.iter() {
-            let Some(code) = Code::from_scalar(&key.value) else { continue };
+        for (code, entry, origin) in api.errors() {
             codes.known.push(code.clone());
-            if on_page(&[entry.source.as_ref(), top]) {
+            if origin == ErrorOrigin::Api && on_page(&[entry.source.as_ref(), top]) {
                 sections.push((code, section(&[entry.source.as_ref(), top])));
             }
         }
-        codes.known.extend(api.vendor.errors.iter().filter_map(|(k, _)| Code::from_scalar(&k.value)));
         let main = majority(sections.iter().map(|(_, s)| s.clone()));
         codes.expected = sections.into_iter().filter(|(_, s)| Some(s) == main.as_ref()).map(|(c, _)| c).collect();
 

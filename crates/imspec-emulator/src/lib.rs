@@ -242,11 +242,10 @@ impl Emulator {
                 RateLimits::Off => None,
                 RateLimits::Overrides(o) => Some(o.get(info.id).copied().unwrap_or(info.rate_limit.per_second)),
             };
-            let own = |row: &&imspec_runtime::ErrorRow| !info.vendor.errors.contains(row);
+            // `info.errors` is the API's own table (the vendor's shared codes are apart).
             let retryable = info
                 .errors
                 .iter()
-                .filter(own)
                 .filter(|r| r.class == imspec_runtime::ErrorClass::Retryable)
                 .map(|r| r.code.clone())
                 .collect();

@@ -251,7 +251,7 @@ pub struct ApiInfo {
     pub already_registered: Option<Code>,
     /// What the API's vendor shares: auth, hosts, answer shape, shared codes.
     pub vendor: &'static crate::VendorInfo,
-    /// The API's error table merged with the vendor's (the API's wording wins).
+    /// The API's own error table; the codes its vendor shares are in `vendor.errors`.
     pub errors: &'static [crate::ErrorRow],
     /// How the service answers (the emulator's; with the `service` feature).
     #[cfg(feature = "service")]
@@ -263,10 +263,32 @@ pub struct ApiInfo {
     pub state: crate::StateLimits,
 }
 
+/// Where a code's row is: the API's own table or its vendor's shared one, at an index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorAt {
+    /// A row of the API's own `errors`.
+    Api(usize),
+    /// A row of the vendor's shared `vendor.errors`.
+    Vendor(usize),
+}
+
 impl ApiInfo {
-    /// The error table's row of a code.
+    /// Where the row of a code is. The runtime's one place of the rule "an API's entry
+    /// overrides its vendor's entry for the same code" (the spec side's is `Api::error` of
+    /// imspec-spec): the client, the emulator and the generated error enums look codes up here.
+    pub fn error_at(&self, code: &Code) -> Option<ErrorAt> {
+        match self.errors.iter().position(|e| &e.code == code) {
+            Some(i) => Some(ErrorAt::Api(i)),
+            None => self.vendor.errors.iter().position(|e| &e.code == code).map(ErrorAt::Vendor),
+        }
+    }
+
+    /// The row of a code: the API's own, else the vendor's.
     pub fn error(&self, code: &Code) -> Option<&'static crate::ErrorRow> {
-        self.errors.iter().find(|e| &e.code == code)
+        match self.error_at(code)? {
+            ErrorAt::Api(i) => self.errors.get(i),
+            ErrorAt::Vendor(i) => self.vendor.errors.get(i),
+        }
     }
 
     /// The class of a code, when the table lists it.

@@ -73,17 +73,36 @@ impl ErrorClass {
     }
 }
 
-/// A generated error-table enum: every documented code of an API, plus `Unknown` for codes the
-/// table does not list (so a new vendor code never breaks a client).
+/// A generated error-code enum: every code an API documents — its own table's, and its
+/// vendor's shared codes through one variant — plus `Unknown` for codes neither table lists
+/// (so a new vendor code never breaks a client). Everything but the code's identity is read
+/// from its row.
 pub trait VendorCode: Sized + fmt::Debug + Clone + PartialEq {
     /// The entry for `code`, or `Unknown`.
     fn from_code(code: &Code) -> Self;
+    /// The code's row in the API's or the vendor's table, or (`Err`) the code neither lists.
+    fn row(&self) -> Result<&'static crate::ErrorRow, &Code>;
+
     /// The code as the vendor answers it.
-    fn code(&self) -> Code;
-    /// The handling class; `None` for a code the table does not list.
-    fn class(&self) -> Option<ErrorClass>;
+    fn code(&self) -> Code {
+        match self.row() {
+            Ok(row) => row.code.clone(),
+            Err(code) => code.clone(),
+        }
+    }
+
+    /// The handling class; `None` for a code the tables do not list.
+    fn class(&self) -> Option<ErrorClass> {
+        self.row().ok().map(|r| r.class)
+    }
+
     /// What the vendor says the code means.
-    fn meaning(&self) -> &'static str;
+    fn meaning(&self) -> &'static str {
+        self.row().map_or("a code the spec does not list", |r| r.meaning)
+    }
+
     /// The vendor's handling advice, when the page gives it.
-    fn advice(&self) -> Option<&'static str>;
+    fn advice(&self) -> Option<&'static str> {
+        self.row().ok().and_then(|r| r.advice)
+    }
 }

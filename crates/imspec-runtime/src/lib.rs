@@ -18,8 +18,8 @@ pub mod validate;
 pub mod value;
 
 pub use api::{
-    ApiEntry, ApiInfo, Batch, Carrier, Envelope, LimitInfo, Operation, Paging, ParamIn, ParamInfo, ParamType, Raised,
-    RateLimit, RateScope, Results, TypedFns,
+    ApiEntry, ApiInfo, Batch, Carrier, Envelope, ErrorAt, LimitInfo, Operation, Paging, ParamIn, ParamInfo, ParamType,
+    Raised, RateLimit, RateScope, Results, TypedFns,
 };
 pub use client::{ClientError, ClientOptions, Item, Listing, Outcomes, Report, VendorClient};
 pub use code::{Code, ErrorClass, VendorCode};

@@ -19,7 +19,8 @@ pub struct VendorInfo {
     /// The shape of every answer (with the `service` feature).
     #[cfg(feature = "service")]
     pub answer: VendorAnswer,
-    /// The vendor's shared error table.
+    /// The vendor's shared error table: the codes every API of the vendor answers. An API's
+    /// own entry for the same code overrides it (`ApiInfo::error_at`).
     pub errors: &'static [ErrorRow],
 }
 
@@ -103,6 +104,8 @@ pub struct ErrorRow {
     pub name: &'static str,
     pub class: ErrorClass,
     pub meaning: &'static str,
+    /// The vendor's handling advice, when the page gives it.
+    pub advice: Option<&'static str>,
     /// The vendor's error text, when the page gives it.
     pub message: Option<&'static str>,
     /// The HTTP status the code comes with, for vendors that answer errors with a status.

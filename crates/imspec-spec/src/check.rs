@@ -95,7 +95,9 @@ pub(crate) fn check_set(set: &SpecSet, cx: &mut Cx) {
 /// The names a file can resolve: its own and, for an API, its vendor's.
 struct Scope<'a> {
     types: Vec<&'a Map<TypeDef>>,
-    errors: Vec<&'a Map<ErrorEntry>>,
+    /// An API's file resolves codes through `Api::error`; a vendor file, its own table.
+    api: Option<Api<'a>>,
+    vendor_errors: &'a Map<ErrorEntry>,
     charsets: Vec<&'a Map<Charset>>,
     sources: Vec<&'a Map<SourceDef>>,
     /// The request root type, for `not_equal` paths.
@@ -106,7 +108,8 @@ impl<'a> Scope<'a> {
     fn vendor(v: &'a VendorSpec) -> Self {
         Scope {
             types: vec![&v.types],
-            errors: vec![&v.errors],
+            api: None,
+            vendor_errors: &v.errors,
             charsets: vec![&v.charsets],
             sources: vec![&v.sources],
             request: None,
@@ -116,7 +119,8 @@ impl<'a> Scope<'a> {
     fn api(api: Api<'a>) -> Self {
         Scope {
             types: vec![&api.spec.types, &api.vendor.types],
-            errors: vec![&api.spec.errors, &api.vendor.errors],
+            api: Some(api),
+            vendor_errors: &api.vendor.errors,
             charsets: vec![&api.spec.charsets, &api.vendor.charsets],
             sources: vec![&api.spec.sources, &api.vendor.sources],
             request: Some(&api.spec.request.value),
@@ -131,13 +135,21 @@ impl<'a> Scope<'a> {
         self.types.iter().flat_map(|m| m.keys()).collect()
     }
 
+    /// A code's entry, the API's own first (`Api::error`).
+    fn error(&self, code: &Code) -> Option<&'a ErrorEntry> {
+        match self.api {
+            Some(api) => api.error(code),
+            None => self.vendor_errors.get(&code.to_string()),
+        }
+    }
+
     fn has_code(&self, code: &Code) -> bool {
-        let key = code.to_string();
-        self.errors.iter().any(|m| m.get(&key).is_some())
+        self.error(code).is_some()
     }
 
     fn code_names(&self) -> Vec<String> {
-        self.errors.iter().flat_map(|m| m.keys()).collect()
+        let own = self.api.map(|api| api.spec.errors.keys().collect::<Vec<_>>()).unwrap_or_default();
+        own.into_iter().chain(self.vendor_errors.keys()).collect()
     }
 
     /// The fields of an object type reached by `ty`, or of its array element.
@@ -747,6 +759,15 @@ fn check_errors(errors: &Map<ErrorEntry>, vendor_names: &BTreeMap<String, (Strin
                     .help("choose another name"),
             );
         }
+        if e.name.value == "Vendor" {
+            cx.push(
+                Diagnostic::error(
+                    &e.name.loc,
+                    "`Vendor` is reserved: an API's `ErrorCode::Vendor` holds the vendor's shared codes",
+                )
+                .help("choose another name"),
+            );
+        }
         if let Some(status) = e.http_status
             && !(100..=599).contains(&status)
         {
@@ -760,7 +781,7 @@ fn check_errors(errors: &Map<ErrorEntry>, vendor_names: &BTreeMap<String, (Strin
                         format!("error name `{}` is used by code {other_code} too", e.name.value),
                     )
                     .note(format!("the other is at {}", first.position()))
-                    .help("names become variants of one enum; make them distinct"),
+                    .help("a name means one code in the API's and its vendor's tables; make them distinct"),
                 );
             }
         }
@@ -1371,7 +1392,7 @@ fn check_request_field(request: Option<&Map<Field>>, field: &Spanned<String>, cx
 
 /// A code the vocabulary gives a meaning must have the matching class in the error table.
 fn check_class(scope: &Scope<'_>, code: &Spanned<Code>, class: ErrorClass, cx: &mut Cx) {
-    if let Some(e) = scope.errors.iter().find_map(|m| m.get(&code.value.to_string()))
+    if let Some(e) = scope.error(&code.value)
         && e.class.value != class
     {
         cx.push(Diagnostic::error(

@@ -34,6 +34,15 @@ pub struct SpecSet {
     pub apis: Vec<ApiSpec>,
 }
 
+/// Which table an API's error entry is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorOrigin {
+    /// The API's own `errors`.
+    Api,
+    /// The vendor's shared `errors` (`vendor.yaml`).
+    Vendor,
+}
+
 /// An API together with its vendor: what generators and validators need.
 #[derive(Debug, Clone, Copy)]
 pub struct Api<'a> {
@@ -71,10 +80,26 @@ impl<'a> Api<'a> {
         self.spec.types.get(name).or_else(|| self.vendor.types.get(name))
     }
 
-    /// The error table entry of a code: the API's own wording first, then the vendor's.
+    /// The error table entry of a code: the API's own, else its vendor's shared one. This is
+    /// the spec side's one statement of "an API's entry overrides its vendor's entry for the
+    /// same code"; the generated code's is `ApiInfo::error_at` (imspec-runtime), over the same
+    /// two tables, and a test of the `imspec` crate holds the two to agree.
     pub fn error(&self, code: &Code) -> Option<&'a ErrorEntry> {
         let key = code.to_string();
         self.spec.errors.get(&key).or_else(|| self.vendor.errors.get(&key))
+    }
+
+    /// Every code the API can answer, once, with the entry [`Api::error`] gives it and where
+    /// that entry is: the API's own table in its order, then the vendor's codes it does not
+    /// override.
+    pub fn errors(&self) -> Vec<(Code, &'a ErrorEntry, ErrorOrigin)> {
+        let own = self.spec.errors.iter().map(|(k, e)| (k, e, ErrorOrigin::Api));
+        own.chain(self.vendor.errors.iter().map(|(k, e)| (k, e, ErrorOrigin::Vendor)))
+            .filter_map(|(key, entry, origin)| {
+                let code = Code::from_scalar(&key.value)?;
+                self.error(&code).is_some_and(|e| std::ptr::eq(e, entry)).then_some((code, entry, origin))
+            })
+            .collect()
     }
 
     /// A charset declared by the API or its vendor.

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::decode::Map;
 use crate::model::*;
-use crate::{Api, Diagnostic, SpecSet};
+use crate::{Api, Diagnostic, ErrorOrigin, SpecSet};
 
 /// A generated file: its path relative to the workspace root, and its contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,16 +197,7 @@ fn api_section(out: &mut String, api: Api<'_>) {
     let _ = writeln!(out, "\n### Error codes\n");
     let _ = writeln!(out, "| code | name | class | meaning | advice |");
     let _ = writeln!(out, "|---|---|---|---|---|");
-    let mut codes: Vec<(Code, &ErrorEntry, &str)> = Vec::new();
-    for (table, origin) in [(&spec.errors, "API"), (&api.vendor.errors, "vendor")] {
-        for (code, e) in table.iter() {
-            let Some(code) = Code::from_scalar(&code.value) else { continue };
-            if !codes.iter().any(|(c, _, _)| *c == code) {
-                codes.push((code, e, origin));
-            }
-        }
-    }
-    for (code, e, origin) in codes {
+    for (code, e, origin) in api.errors() {
         let status = e.http_status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
         let _ = writeln!(
             out,
@@ -214,7 +205,11 @@ fn api_section(out: &mut String, api: Api<'_>) {
             e.name.value,
             e.class.value,
             cell(&e.meaning),
-            cell(e.advice.as_deref().unwrap_or(if origin == "vendor" { "(shared vendor code)" } else { "" }))
+            cell(e.advice.as_deref().unwrap_or(if origin == ErrorOrigin::Vendor {
+                "(shared vendor code)"
+            } else {
+                ""
+            }))
         );
     }
 

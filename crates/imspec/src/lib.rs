@@ -14,6 +14,27 @@
 //! assert_eq!(violations[0].path, "$.FriendInfos[0].UserId");
 //! # }
 //! ```
+//!
+//! Each API's `ErrorCode` is matched in one `match`: the API's own codes, the codes its vendor
+//! shares (emitted once per vendor as `VendorError`) through `ErrorCode::Vendor`, and `Unknown`
+//! for a code no spec lists. Class, meaning and advice come from the code's row.
+//!
+//! ```
+//! # #[cfg(feature = "zego-zim")] {
+//! use imspec::runtime::{Code, VendorCode};
+//! use imspec::zego_zim::{VendorError, add_friends::ErrorCode};
+//! fn next_step(e: &ErrorCode) -> &'static str {
+//!     match e {
+//!         ErrorCode::AlreadyFriends => "nothing to do",
+//!         ErrorCode::Vendor(VendorError::SystemBusy) => "retry later",
+//!         ErrorCode::Vendor(shared) if shared.row().class.is_retryable() => "retry later",
+//!         ErrorCode::Unknown(_) => "report the code",
+//!         other => other.meaning(),
+//!     }
+//! }
+//! assert_eq!(next_step(&ErrorCode::from_code(&Code::Int(-1))), "report the code");
+//! # }
+//! ```
 
 pub use imspec_runtime as runtime;
 
