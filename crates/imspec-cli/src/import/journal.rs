@@ -59,34 +59,88 @@ fn err(path: &Path) -> impl Fn(rusqlite::Error) -> JournalError + '_ {
     move |e| JournalError(format!("journal {}: {e}", path.display()))
 }
 
+/// The tables (the `line` index comes after a load: built once, not kept up row by row).
+const SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS edges (
+        requester TEXT NOT NULL,
+        line INTEGER NOT NULL,
+        user TEXT NOT NULL,
+        item TEXT NOT NULL,
+        state INTEGER NOT NULL,
+        outcome TEXT,
+        code TEXT,
+        reason TEXT,
+        held INTEGER,
+        PRIMARY KEY (requester, line)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, fields TEXT NOT NULL, outcome TEXT);";
+
+const LINE_INDEX: &str = "CREATE UNIQUE INDEX IF NOT EXISTS edges_by_line ON edges (line);";
+
 impl Journal {
-    /// Opens (or creates) the journal at `path`. `in_memory` keeps it in memory (benchmarks:
-    /// the cost of the file).
-    pub fn open(path: &Path, in_memory: bool) -> Result<Journal, JournalError> {
-        let conn = if in_memory { Connection::open_in_memory() } else { Connection::open(path) }.map_err(err(path))?;
-        // WAL: readers do not block the writer; NORMAL: a commit survives the process's death.
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = NORMAL;
-             PRAGMA busy_timeout = 5000;
-             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS edges (
-                 requester TEXT NOT NULL,
-                 line INTEGER NOT NULL,
-                 user TEXT NOT NULL,
-                 item TEXT NOT NULL,
-                 state INTEGER NOT NULL,
-                 outcome TEXT,
-                 code TEXT,
-                 reason TEXT,
-                 held INTEGER,
-                 PRIMARY KEY (requester, line)
-             ) WITHOUT ROWID;
-             CREATE UNIQUE INDEX IF NOT EXISTS edges_by_line ON edges (line);
-             CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, fields TEXT NOT NULL, outcome TEXT);",
-        )
+    /// The journal at `path` when there is a complete one (its load committed); `None` when
+    /// there is none. Another file there (not SQLite, or another database) is refused, never
+    /// overwritten.
+    pub fn open_existing(path: &Path) -> Result<Option<Journal>, JournalError> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let conn = Connection::open(path).map_err(err(path))?;
+        let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map_err(err(path));
+        let tables = count("SELECT COUNT(*) FROM sqlite_master")?;
+        let ours =
+            count("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'edges', 'users')")?;
+        if tables == 0 {
+            return Ok(None);
+        }
+        if ours < 3 {
+            return Err(JournalError(format!(
+                "{} is a database but not an imspec journal; give --journal another file",
+                path.display()
+            )));
+        }
+        let journal = Journal::connect(conn, path)?;
+        Ok(journal.loaded()?.then_some(journal))
+    }
+
+    /// WAL: readers do not block the writer; NORMAL: a commit survives the process's death.
+    fn connect(conn: Connection, path: &Path) -> Result<Journal, JournalError> {
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; {SCHEMA} {LINE_INDEX}"
+        ))
         .map_err(err(path))?;
         Ok(Journal { conn, path: path.to_owned() })
+    }
+
+    /// A new journal holding every edge, tied to `fingerprint`. It is built in a side file
+    /// without a rollback journal (a bulk load, nothing to roll back to) and renamed into place
+    /// once complete: a load cut short leaves no journal, never a partial one. `in_memory`
+    /// keeps it in memory instead (benchmarks: the cost of the file).
+    pub fn create(
+        path: &Path,
+        in_memory: bool,
+        fingerprint: &Fingerprint,
+        rows: impl Iterator<Item = Result<(Row, Option<Settled>), String>>,
+    ) -> Result<Journal, JournalError> {
+        if in_memory {
+            let mut journal = Journal::connect(Connection::open_in_memory().map_err(err(path))?, path)?;
+            journal.fill(fingerprint, rows)?;
+            return Ok(journal);
+        }
+        let side = PathBuf::from(format!("{}.loading", path.display()));
+        let _ = std::fs::remove_file(&side);
+        {
+            let conn = Connection::open(&side).map_err(err(&side))?;
+            conn.execute_batch(&format!("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; {SCHEMA}"))
+                .map_err(err(&side))?;
+            Journal { conn, path: side.clone() }.fill(fingerprint, rows)?;
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        std::fs::rename(&side, path).map_err(|e| JournalError(format!("journal {}: {e}", path.display())))?;
+        Journal::connect(Connection::open(path).map_err(err(path))?, path)
     }
 
     /// Whether the edges of the input are all in (the load committed).
@@ -123,20 +177,25 @@ impl Journal {
         if differs.is_empty() { Ok(()) } else { Err(differs) }
     }
 
-    /// Loads every edge in one transaction, with the fingerprint: a load cut short leaves an
-    /// empty journal, never a partial one.
-    pub fn load(
+    /// Inserts every edge, the `line` index and the fingerprint, in one transaction.
+    fn fill(
         &mut self,
         fingerprint: &Fingerprint,
         rows: impl Iterator<Item = Result<(Row, Option<Settled>), String>>,
     ) -> Result<(), JournalError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(err(&path))?;
-        tx.execute_batch("DELETE FROM edges; DELETE FROM meta; DELETE FROM users;").map_err(err(&path))?;
         {
+            // Rows arrive in file order; appended to a staging table, then copied sorted, they
+            // fill the (requester, line) tree page after page instead of all over it.
+            tx.execute_batch(
+                "CREATE TEMP TABLE staging (line INTEGER, requester TEXT, user TEXT, item TEXT, state INTEGER,
+                                             outcome TEXT, code TEXT, reason TEXT)",
+            )
+            .map_err(err(&path))?;
             let mut insert = tx
                 .prepare(
-                    "INSERT INTO edges (line, requester, user, item, state, outcome, code, reason)
+                    "INSERT INTO staging (line, requester, user, item, state, outcome, code, reason)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )
                 .map_err(err(&path))?;
@@ -151,6 +210,13 @@ impl Journal {
                     .execute(params![row.line as i64, row.requester, row.user, row.item, state, outcome, code, reason])
                     .map_err(err(&path))?;
             }
+            tx.execute_batch(
+                "INSERT INTO edges (line, requester, user, item, state, outcome, code, reason)
+                 SELECT line, requester, user, item, state, outcome, code, reason FROM staging ORDER BY requester, line;
+                 DROP TABLE staging;",
+            )
+            .map_err(err(&path))?;
+            tx.execute_batch(LINE_INDEX).map_err(err(&path))?;
             for (name, value) in fingerprint.parts() {
                 tx.execute(
                     "INSERT INTO meta (key, value) VALUES (?1, ?2)",
@@ -445,7 +511,7 @@ pub struct Shared {
     skip: bool,
 }
 
-type Job = (Write, tokio::sync::oneshot::Sender<Result<(), String>>);
+type Job = (Vec<Write>, tokio::sync::oneshot::Sender<Result<(), String>>);
 
 impl Shared {
     pub fn new(journal: Journal, skip_writes: bool) -> Shared {
@@ -456,7 +522,8 @@ impl Shared {
             while let Ok(first) = rx.recv() {
                 let mut jobs = vec![first];
                 jobs.extend(rx.try_iter());
-                let (writes, acks): (Vec<Write>, Vec<_>) = jobs.into_iter().unzip();
+                let (writes, acks): (Vec<Vec<Write>>, Vec<_>) = jobs.into_iter().unzip();
+                let writes: Vec<Write> = writes.into_iter().flatten().collect();
                 let done = for_writer.lock().unwrap_or_else(PoisonError::into_inner).apply(&writes).map_err(|e| e.0);
                 for ack in acks {
                     let _ = ack.send(done.clone());
@@ -471,7 +538,7 @@ impl Shared {
     }
 
     /// Returns once `w` is committed.
-    pub async fn write(&self, w: Write) -> Result<(), String> {
+    pub async fn write(&self, w: Vec<Write>) -> Result<(), String> {
         if self.skip {
             return Ok(());
         }

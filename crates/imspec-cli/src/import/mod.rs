@@ -120,25 +120,28 @@ pub fn run(args: &Args) -> Result<Ended, InputError> {
         PathBuf::from(p)
     });
     if args.restart && !args.no_journal {
+        // Only a journal is discarded: another file at that path is refused, never removed.
+        drop(Journal::open_existing(&journal_path).map_err(|e| InputError(e.0))?);
         for suffix in ["", "-wal", "-shm"] {
-            let mut p = journal_path.clone().into_os_string();
-            p.push(suffix);
-            let _ = std::fs::remove_file(PathBuf::from(p));
+            let _ = std::fs::remove_file(format!("{}{suffix}", journal_path.display()));
         }
     }
-    let mut journal = Journal::open(&journal_path, args.no_journal).map_err(|e| InputError(e.0))?;
-    if journal.loaded().map_err(|e| InputError(e.0))? {
-        if let Err(differs) = journal.check_fingerprint(&fingerprint) {
-            return Err(InputError(format!(
-                "journal {} was made for another run: its {} differ{} (rerun with --restart to start over, or give --journal another file)",
-                journal_path.display(),
-                differs.join(", "),
-                if differs.len() == 1 { "s" } else { "" }
-            )));
+    let existing =
+        if args.no_journal { None } else { Journal::open_existing(&journal_path).map_err(|e| InputError(e.0))? };
+    let journal = match existing {
+        Some(journal) => {
+            if let Err(differs) = journal.check_fingerprint(&fingerprint) {
+                return Err(InputError(format!(
+                    "journal {} was made for another run: its {} differ{} (rerun with --restart to start over, or give --journal another file)",
+                    journal_path.display(),
+                    differs.join(", "),
+                    if differs.len() == 1 { "s" } else { "" }
+                )));
+            }
+            journal
         }
-    } else {
-        load(&mut journal, entry, &fixed, &args.graph, format, &fingerprint)?;
-    }
+        None => load(&journal_path, args.no_journal, entry, &fixed, &args.graph, format, &fingerprint)?,
+    };
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -163,16 +166,17 @@ pub fn run(args: &Args) -> Result<Ended, InputError> {
     })
 }
 
-/// Loads the graph into a fresh journal: each line validated as a one-edge request; invalid
+/// Loads the graph into a new journal: each line validated as a one-edge request; invalid
 /// lines settle as `invalid` with the vendor's code and are never sent.
 fn load(
-    journal: &mut Journal,
+    path: &Path,
+    in_memory: bool,
     entry: &'static ApiEntry,
     fixed: &Fixed,
     graph: &Path,
     format: input::Format,
     fingerprint: &Fingerprint,
-) -> Result<(), InputError> {
+) -> Result<Journal, InputError> {
     let records = input::records(graph, format).map_err(InputError)?;
     let key = shape::requester_key(entry);
     let schema_code = entry.info.schema_error_code.to_string();
@@ -216,7 +220,7 @@ fn load(
             Ok((item, user, _)) => Ok((Row { line, requester, user, item: item.to_string() }, None)),
         }
     });
-    journal.load(fingerprint, rows).map_err(|e| InputError(e.0))
+    Journal::create(path, in_memory, fingerprint, rows).map_err(|e| InputError(e.0))
 }
 
 fn text(v: &Value) -> String {
@@ -330,13 +334,24 @@ async fn send_pending(
         let (rx, client, journal, fixed, progress, failure) =
             (rx.clone(), client.clone(), journal.clone(), fixed.clone(), progress.clone(), failure.clone());
         tasks.push(tokio::spawn(async move {
-            loop {
+            // A call's outcomes are committed with the next call's in-flight mark (one write,
+            // not two), or on their own when there is no next call.
+            let mut answered: Option<Write> = None;
+            let done = loop {
                 let chunk = { rx.lock().await.recv().await };
-                let Some(chunk) = chunk else { break };
-                if let Err(e) = send_chunk(entry, &fixed, &client, &journal, &chunk, &progress).await {
-                    *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                    break;
+                let Some(chunk) = chunk else {
+                    break match answered.take() {
+                        Some(w) => journal.write(vec![w]).await,
+                        None => Ok(()),
+                    };
+                };
+                match send_chunk(entry, &fixed, &client, &journal, &chunk, answered.take(), &progress).await {
+                    Ok(w) => answered = Some(w),
+                    Err(e) => break Err(e),
                 }
+            };
+            if let Err(e) = done {
+                *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
             }
         }));
     }
@@ -380,17 +395,19 @@ async fn send_pending(
     }
 }
 
-/// One call: its edges marked in flight (committed first), sent, their outcomes committed.
+/// One call: its edges marked in flight (committed first, with the previous call's outcomes),
+/// sent; returns the write of its outcomes.
 async fn send_chunk(
     entry: &'static ApiEntry,
     fixed: &Fixed,
     client: &VendorClient,
     journal: &Arc<Shared>,
     chunk: &[Row],
+    previous: Option<Write>,
     progress: &progress::Progress,
-) -> Result<(), String> {
+) -> Result<Write, String> {
     let keys: Vec<journal::Key> = chunk.iter().map(Row::key).collect();
-    journal.write(Write::InFlight(keys.clone())).await?;
+    journal.write(previous.into_iter().chain([Write::InFlight(keys.clone())]).collect()).await?;
     let items: Vec<Value> = chunk.iter().map(|r| serde_json::from_str(&r.item).unwrap_or(Value::Null)).collect();
     let requester = shape::requester_key(entry).map(|_| chunk[0].requester.as_str());
     let (body, params) = shape::request(entry, fixed, requester, items);
@@ -421,9 +438,8 @@ async fn send_chunk(
     let settled: Vec<(journal::Key, Settled)> = keys.into_iter().zip(outcomes).collect();
     let failed =
         settled.iter().filter(|(_, s)| !Outcome::from_word(&s.outcome).is_some_and(Outcome::is_success)).count();
-    journal.write(Write::SettleChunk(settled)).await?;
     progress.advance(chunk.len() as u64, failed as u64);
-    Ok(())
+    Ok(Write::SettleChunk(settled))
 }
 
 /// Whether the service holds each edge (the requester's list holds the target), asked of the
