@@ -107,7 +107,7 @@ impl Journal {
     /// WAL: readers do not block the writer; NORMAL: a commit survives the process's death.
     fn connect(conn: Connection, path: &Path) -> Result<Journal, JournalError> {
         conn.execute_batch(&format!(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; {SCHEMA} {LINE_INDEX}"
+            "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; {SCHEMA} {LINE_INDEX}"
         ))
         .map_err(err(path))?;
         Ok(Journal { conn, path: path.to_owned() })
