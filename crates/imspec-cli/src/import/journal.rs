@@ -55,6 +55,13 @@ pub struct Journal {
 #[derive(Debug)]
 pub struct JournalError(pub String);
 
+/// A journal that cannot be read or written is unreadable input (exit 2).
+impl From<JournalError> for crate::validate::InputError {
+    fn from(e: JournalError) -> Self {
+        crate::validate::InputError(e.0)
+    }
+}
+
 fn err(path: &Path) -> impl Fn(rusqlite::Error) -> JournalError + '_ {
     move |e| JournalError(format!("journal {}: {e}", path.display()))
 }

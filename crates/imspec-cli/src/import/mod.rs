@@ -121,13 +121,12 @@ pub fn run(args: &Args) -> Result<Ended, InputError> {
     });
     if args.restart && !args.no_journal {
         // Only a journal is discarded: another file at that path is refused, never removed.
-        drop(Journal::open_existing(&journal_path).map_err(|e| InputError(e.0))?);
+        drop(Journal::open_existing(&journal_path)?);
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", journal_path.display()));
         }
     }
-    let existing =
-        if args.no_journal { None } else { Journal::open_existing(&journal_path).map_err(|e| InputError(e.0))? };
+    let existing = if args.no_journal { None } else { Journal::open_existing(&journal_path)? };
     let journal = match existing {
         Some(journal) => {
             if let Err(differs) = journal.check_fingerprint(&fingerprint) {
@@ -220,7 +219,7 @@ fn load(
             Ok((item, user, _)) => Ok((Row { line, requester, user, item: item.to_string() }, None)),
         }
     });
-    Journal::create(path, in_memory, fingerprint, rows).map_err(|e| InputError(e.0))
+    Ok(Journal::create(path, in_memory, fingerprint, rows)?)
 }
 
 fn text(v: &Value) -> String {
@@ -245,12 +244,11 @@ async fn import(
     args: &Args,
     notes: &mut Notes,
 ) -> Result<(), InputError> {
-    let lock = || Ok::<_, InputError>(journal.lock());
-    lock()?.retry_transport_failures().map_err(|e| InputError(e.0))?;
+    journal.lock().retry_transport_failures()?;
     reconcile(entry, client, journal, notes).await?;
-    if args.register && !lock()?.flag("registered").map_err(|e| InputError(e.0))? {
+    if args.register && !journal.lock().flag("registered")? {
         register(entry, client, journal).await?;
-        lock()?.set_meta("registered", "1").map_err(|e| InputError(e.0))?;
+        journal.lock().set_meta("registered", "1")?;
     }
     // Send; then what came back `unknown` is reconciled and, where the service does not hold
     // it, sent again — a few rounds at most.
@@ -262,12 +260,12 @@ async fn import(
     }
     if args.verify {
         let words = [Outcome::done(Operation::Add).as_str(), Outcome::AlreadyFriends.as_str()];
-        let done = lock()?.succeeded(&words).map_err(|e| InputError(e.0))?;
+        let done = journal.lock().succeeded(&words)?;
         let found = held(entry, client, &done).await;
         let marks: Vec<(journal::Key, bool)> =
             done.iter().zip(&found).map(|(r, h)| (r.key(), *h == Some(true))).collect();
         let missing = marks.iter().filter(|(_, h)| !h).count() as u64;
-        lock()?.held(&marks).map_err(|e| InputError(e.0))?;
+        journal.lock().held(&marks)?;
         notes.verified = Some((marks.len() as u64, missing));
     }
     Ok(())
@@ -285,8 +283,7 @@ async fn reconcile(
     journal: &Shared,
     notes: &mut Notes,
 ) -> Result<u64, InputError> {
-    let lock = || Ok::<_, InputError>(journal.lock());
-    let lost = lock()?.lost().map_err(|e| InputError(e.0))?;
+    let lost = journal.lock().lost()?;
     if lost.is_empty() {
         return Ok(0);
     }
@@ -307,9 +304,9 @@ async fn reconcile(
     }
     *notes.reconciled.entry("held").or_default() += settle.len() as u64;
     *notes.reconciled.entry("sent_again").or_default() += again.len() as u64;
-    let mut j = lock()?;
-    j.settle(&settle).map_err(|e| InputError(e.0))?;
-    j.requeue(&again).map_err(|e| InputError(e.0))?;
+    let mut j = journal.lock();
+    j.settle(&settle)?;
+    j.requeue(&again)?;
     Ok(again.len() as u64)
 }
 
@@ -324,7 +321,7 @@ async fn send_pending(
     workers: usize,
 ) -> Result<u64, InputError> {
     let max = entry.max_items(&[]).map_or(usize::MAX, |m| usize::try_from(m).unwrap_or(usize::MAX)).max(1);
-    let total = journal.lock().pending_count().map_err(|e| InputError(e.0))?;
+    let total = journal.lock().pending_count()?;
     let progress = progress::Progress::start(total);
     let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Row>>(workers * 2);
     let rx = Arc::new(tokio::sync::Mutex::new(rx));
@@ -361,7 +358,7 @@ async fn send_pending(
     loop {
         let page = {
             let j = journal.lock();
-            j.pending_page(after.as_ref(), PAGE).map_err(|e| InputError(e.0))?
+            j.pending_page(after.as_ref(), PAGE)?
         };
         let Some(last) = page.last() else { break };
         after = Some((last.requester.clone(), last.line));
@@ -503,20 +500,19 @@ async fn register(entry: &'static ApiEntry, client: &VendorClient, journal: &Sha
     }) else {
         return Err(InputError(format!("--register: {} has no register API", entry.info.vendor.id)));
     };
-    let lock = || Ok::<_, InputError>(journal.lock());
-    let users = lock()?.users().map_err(|e| InputError(e.0))?;
+    let users = journal.lock().users()?;
     let max = reg.max_items(&[]).map_or(users.len().max(1), |m| m as usize).max(1);
-    let journal_path = lock()?.path.clone();
+    let journal_path = journal.lock().path.clone();
     let mut saved = Vec::new();
     for part in users.chunks(max) {
         let mut items = Vec::with_capacity(part.len());
         for u in part {
-            let known = lock()?.user_fields(u).map_err(|e| InputError(e.0))?;
+            let known = journal.lock().user_fields(u)?;
             let item = match known.and_then(|k| serde_json::from_str::<Value>(&k).ok()) {
                 Some(item) => item,
                 None => {
                     let item = required_item(reg, u);
-                    lock()?.save_user(u, &item.to_string(), None).map_err(|e| InputError(e.0))?;
+                    journal.lock().save_user(u, &item.to_string(), None)?;
                     if item.as_object().is_some_and(|o| o.len() > 1) {
                         saved.push(item.clone());
                     }
@@ -528,7 +524,7 @@ async fn register(entry: &'static ApiEntry, client: &VendorClient, journal: &Sha
         let (body, params) = shape::request(reg, &Fixed::default(), None, items);
         let report = client.send(reg, &body, &params).await.map_err(|e| InputError(format!("--register: {e}")))?;
         for (u, o) in part.iter().zip(&report.items) {
-            lock()?.save_user(u, "", Some(o.outcome.as_str())).map_err(|e| InputError(e.0))?;
+            journal.lock().save_user(u, "", Some(o.outcome.as_str()))?;
         }
     }
     if !saved.is_empty() {
@@ -596,30 +592,28 @@ fn finish(
         None => None,
     };
     let mut write_error = None;
-    journal
-        .report(|r| {
-            edges += 1;
-            *outcomes.entry(r.outcome.clone()).or_default() += 1;
-            let ok = Outcome::from_word(&r.outcome).is_some_and(|o| o.is_success()) && r.held != Some(false);
-            all_ok &= ok;
-            if let Some(out) = report.as_mut() {
-                let mut line = json!({"line": r.line, "requester": r.requester, "user": r.user, "outcome": r.outcome});
-                if let Some(c) = &r.code {
-                    line["code"] = Value::from(c.as_str());
-                }
-                if let Some(why) = &r.reason {
-                    line["reason"] = Value::from(why.as_str());
-                }
-                if let Some(h) = r.held {
-                    line["held"] = Value::from(h);
-                }
-                use std::io::Write as _;
-                if let Err(e) = writeln!(out, "{line}") {
-                    write_error.get_or_insert(e);
-                }
+    journal.report(|r| {
+        edges += 1;
+        *outcomes.entry(r.outcome.clone()).or_default() += 1;
+        let ok = Outcome::from_word(&r.outcome).is_some_and(|o| o.is_success()) && r.held != Some(false);
+        all_ok &= ok;
+        if let Some(out) = report.as_mut() {
+            let mut line = json!({"line": r.line, "requester": r.requester, "user": r.user, "outcome": r.outcome});
+            if let Some(c) = &r.code {
+                line["code"] = Value::from(c.as_str());
             }
-        })
-        .map_err(|e| InputError(e.0))?;
+            if let Some(why) = &r.reason {
+                line["reason"] = Value::from(why.as_str());
+            }
+            if let Some(h) = r.held {
+                line["held"] = Value::from(h);
+            }
+            use std::io::Write as _;
+            if let Err(e) = writeln!(out, "{line}") {
+                write_error.get_or_insert(e);
+            }
+        }
+    })?;
     if let Some(mut out) = report {
         use std::io::Write as _;
         if let Some(e) = write_error.or_else(|| out.flush().err()) {
@@ -629,7 +623,7 @@ fn finish(
     // The floor: the fewest calls this graph needs (one requester per call), at the rate.
     let max = entry.max_items(&[]).unwrap_or(u64::MAX).max(1);
     let mut fewest = 0u64;
-    journal.requester_sizes(|n| fewest += n.div_ceil(max)).map_err(|e| InputError(e.0))?;
+    journal.requester_sizes(|n| fewest += n.div_ceil(max))?;
     let floor_s = fewest as f64 / f64::from(entry.info.rate_limit.per_second.max(1));
     let mut summary = json!({
         "edges": edges,
@@ -645,7 +639,7 @@ fn finish(
         summary["reconciled"] = json!({"edges": notes.reconciled, "calls": notes.reconcile_calls});
     }
     if args.register {
-        let users: BTreeMap<String, u64> = journal.user_outcomes().map_err(|e| InputError(e.0))?.into_iter().collect();
+        let users: BTreeMap<String, u64> = journal.user_outcomes()?.into_iter().collect();
         summary["registered"] = json!(users);
     }
     if let Some((checked, missing)) = notes.verified {
