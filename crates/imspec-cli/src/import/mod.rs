@@ -207,9 +207,8 @@ fn load(
         }
         match outcome {
             Err(why) => invalid(requester, String::new(), why, schema_code.clone()),
-            Ok((_, user, v)) if key.is_some_and(|k| !record.contains_key(k)) => {
+            Ok((_, user, _)) if key.is_some_and(|k| !record.contains_key(k)) => {
                 let why = format!("the line has no `{}`", key.unwrap_or_default());
-                let _ = v;
                 invalid(requester, user, why, schema_code.clone())
             }
             Ok((_, user, v)) if !v.is_empty() => {
