@@ -1,19 +1,21 @@
 //! The import's journal: one SQLite file holding every edge of the input and what became of
 //! it, tied to a fingerprint of the input, the API, the app and the request-level parameters.
 //!
-//! An edge's `state`: `PENDING` (to send), `IN_FLIGHT` (a call carrying it may have reached the
-//! service and its answer is not recorded), `SETTLED` (its outcome is known). The writes of a
-//! run go through one connection, grouped into transactions (`Shared`), each committed before
-//! its callers go on, so a kill -9 loses nothing that was reported. Edges are stored by
-//! (requester, line): a call's edges share a page or two, so marking them costs little.
+//! An edge's `state` is `PENDING` (not answered) or `SETTLED` (its outcome is known). While
+//! sending, the journal also keeps one key, `dispatched`: every pending edge up to it (in
+//! (requester, line) order) has been handed to the senders, so a call carrying it may have
+//! reached the service. The mark is committed before the edges it covers are sent; outcomes
+//! are committed as they come, grouped by one writer thread (`Shared`). After a kill -9, the
+//! pending edges up to the mark and the `unknown` ones are what was lost: asked of the
+//! service, never guessed. Edges are stored by (requester, line): a call's edges share a page
+//! or two, and the senders walk the table in order.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, mpsc};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub const PENDING: i64 = 0;
-pub const IN_FLIGHT: i64 = 1;
 pub const SETTLED: i64 = 2;
 
 /// What a journal is tied to; each part is compared on its own, so a refusal can name it.
@@ -81,7 +83,8 @@ const SCHEMA: &str = "
         held INTEGER,
         PRIMARY KEY (requester, line)
     ) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, fields TEXT NOT NULL, outcome TEXT);";
+    CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, fields TEXT NOT NULL, outcome TEXT);
+    CREATE TABLE IF NOT EXISTS dispatched (one INTEGER PRIMARY KEY CHECK (one = 1), requester TEXT NOT NULL, line INTEGER NOT NULL);";
 
 const LINE_INDEX: &str = "CREATE UNIQUE INDEX IF NOT EXISTS edges_by_line ON edges (line);";
 
@@ -96,12 +99,13 @@ impl Journal {
         let conn = Connection::open(path).map_err(err(path))?;
         let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map_err(err(path));
         let tables = count("SELECT COUNT(*) FROM sqlite_master")?;
-        let ours =
-            count("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'edges', 'users')")?;
+        let ours = count(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'edges', 'users', 'dispatched')",
+        )?;
         if tables == 0 {
             return Ok(None);
         }
-        if ours < 3 {
+        if ours < 4 {
             return Err(JournalError(format!(
                 "{} is a database but not an imspec journal; give --journal another file",
                 path.display()
@@ -250,12 +254,15 @@ impl Journal {
             .map_err(err(&self.path))
     }
 
-    /// Edges whose answer was lost (in flight at a crash, or `unknown`), by requester.
+    /// Edges whose answer was lost (pending up to the `dispatched` mark a crash left, or
+    /// `unknown`), by requester.
     pub fn lost(&self) -> Result<Vec<Row>, JournalError> {
         self.rows(
             "SELECT line, requester, user, item FROM edges
-             WHERE state = ?1 OR (state = ?2 AND outcome = 'unknown') ORDER BY requester, line",
-            params![IN_FLIGHT, SETTLED],
+             WHERE (state = ?1 AND (requester, line) <= (SELECT requester, line FROM dispatched))
+                OR (state = ?2 AND outcome = 'unknown')
+             ORDER BY requester, line",
+            params![PENDING, SETTLED],
         )
     }
 
@@ -300,32 +307,49 @@ impl Journal {
             .map_err(err(&self.path))
     }
 
-    /// Records outcomes, in one transaction.
-    pub fn settle(&mut self, settled: &[(Key, Settled)]) -> Result<(), JournalError> {
-        self.apply(&[Write::Settle(settled.to_vec())])
+    /// What reconciling found, in one transaction: `held` edges settle as `outcome`, the
+    /// others go back to be sent, and the `dispatched` mark is cleared (nothing is in flight).
+    pub fn reconciled(&mut self, held: &[Key], outcome: &Settled, again: &[Key]) -> Result<(), JournalError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(err(&path))?;
+        {
+            let mut settle = tx
+                .prepare_cached(
+                    "UPDATE edges SET state = ?1, outcome = ?2, code = ?3, reason = ?4 WHERE requester = ?5 AND line = ?6",
+                )
+                .map_err(err(&path))?;
+            for (requester, line) in held {
+                settle
+                    .execute(params![SETTLED, outcome.outcome, outcome.code, outcome.reason, requester, *line as i64])
+                    .map_err(err(&path))?;
+            }
+            let mut requeue = tx
+                .prepare_cached(
+                    "UPDATE edges SET state = ?1, outcome = NULL, code = NULL, reason = NULL
+                     WHERE requester = ?2 AND line = ?3",
+                )
+                .map_err(err(&path))?;
+            for (requester, line) in again {
+                requeue.execute(params![PENDING, requester, *line as i64]).map_err(err(&path))?;
+            }
+            tx.execute("DELETE FROM dispatched", []).map_err(err(&path))?;
+        }
+        tx.commit().map_err(err(&path))
     }
 
-    /// Applies writes in one transaction: edges marked in flight, outcomes recorded.
+    /// Applies the send phase's writes in one transaction.
     fn apply(&mut self, writes: &[Write]) -> Result<(), JournalError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(err(&path))?;
         {
-            let mut flight = tx
-                .prepare_cached("UPDATE edges SET state = ?1 WHERE requester = ?2 AND line = ?3")
-                .map_err(err(&path))?;
             let mut settle = tx
                 .prepare_cached(
                     "UPDATE edges SET state = ?1, outcome = ?2, code = ?3, reason = ?4 WHERE requester = ?5 AND line = ?6",
                 )
                 .map_err(err(&path))?;
             // A call's edges are the pending ones of one requester between two lines (chunks
-            // are cut from the journal's (requester, line) order): one statement marks them all,
-            // and one settles them when they share their outcome.
-            let mut flight_range = tx
-                .prepare_cached(
-                    "UPDATE edges SET state = ?1 WHERE requester = ?2 AND line BETWEEN ?3 AND ?4 AND state = ?5",
-                )
-                .map_err(err(&path))?;
+            // are cut from the journal's (requester, line) order): one statement settles them
+            // all when they share their outcome.
             let mut settle_range = tx
                 .prepare_cached(
                     "UPDATE edges SET state = ?1, outcome = ?2, code = ?3, reason = ?4
@@ -334,28 +358,26 @@ impl Journal {
                 .map_err(err(&path))?;
             for w in writes {
                 match w {
-                    Write::InFlight(keys) => match chunk_range(keys.iter()) {
-                        Some((requester, first, last)) => {
-                            flight_range
-                                .execute(params![IN_FLIGHT, requester, first, last, PENDING])
-                                .map_err(err(&path))?;
-                        }
-                        None => {
-                            for (requester, line) in keys {
-                                flight.execute(params![IN_FLIGHT, requester, *line as i64]).map_err(err(&path))?;
-                            }
-                        }
-                    },
-                    Write::SettleChunk(settled)
+                    Write::Dispatched(Some((requester, line))) => {
+                        tx.execute(
+                            "INSERT OR REPLACE INTO dispatched (one, requester, line) VALUES (1, ?1, ?2)",
+                            params![requester, *line as i64],
+                        )
+                        .map_err(err(&path))?;
+                    }
+                    Write::Dispatched(None) => {
+                        tx.execute("DELETE FROM dispatched", []).map_err(err(&path))?;
+                    }
+                    Write::Settle(settled)
                         if settled.windows(2).all(|w| w[0].1 == w[1].1)
                             && let (Some((requester, first, last)), Some((_, s))) =
                                 (chunk_range(settled.iter().map(|(k, _)| k)), settled.first()) =>
                     {
                         settle_range
-                            .execute(params![SETTLED, s.outcome, s.code, s.reason, requester, first, last, IN_FLIGHT])
+                            .execute(params![SETTLED, s.outcome, s.code, s.reason, requester, first, last, PENDING])
                             .map_err(err(&path))?;
                     }
-                    Write::Settle(settled) | Write::SettleChunk(settled) => {
+                    Write::Settle(settled) => {
                         for ((requester, line), s) in settled {
                             settle
                                 .execute(params![SETTLED, s.outcome, s.code, s.reason, requester, *line as i64])
@@ -363,24 +385,6 @@ impl Journal {
                         }
                     }
                 }
-            }
-        }
-        tx.commit().map_err(err(&path))
-    }
-
-    /// Puts edges back to be sent.
-    pub fn requeue(&mut self, keys: &[Key]) -> Result<(), JournalError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(err(&path))?;
-        {
-            let mut up = tx
-                .prepare_cached(
-                    "UPDATE edges SET state = ?1, outcome = NULL, code = NULL, reason = NULL
-                     WHERE requester = ?2 AND line = ?3",
-                )
-                .map_err(err(&path))?;
-            for (requester, line) in keys {
-                up.execute(params![PENDING, requester, *line as i64]).map_err(err(&path))?;
             }
         }
         tx.commit().map_err(err(&path))
@@ -421,15 +425,23 @@ impl Journal {
             .map_err(err(&self.path))
     }
 
-    pub fn save_user(&self, id: &str, fields: &str, outcome: Option<&str>) -> Result<(), JournalError> {
-        self.conn
-            .execute(
-                "INSERT INTO users (id, fields, outcome) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (id) DO UPDATE SET outcome = excluded.outcome",
-                params![id, fields, outcome],
-            )
-            .map(drop)
-            .map_err(err(&self.path))
+    /// Saves users' generated fields (`fields`) or registration outcomes (`fields` empty, an
+    /// outcome), in one transaction.
+    pub fn save_users(&mut self, users: &[(&str, String, Option<&str>)]) -> Result<(), JournalError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(err(&path))?;
+        {
+            let mut up = tx
+                .prepare_cached(
+                    "INSERT INTO users (id, fields, outcome) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (id) DO UPDATE SET outcome = excluded.outcome",
+                )
+                .map_err(err(&path))?;
+            for (id, fields, outcome) in users {
+                up.execute(params![id, fields, outcome]).map_err(err(&path))?;
+            }
+        }
+        tx.commit().map_err(err(&path))
     }
 
     /// Outcome counts of the registration.
@@ -444,11 +456,13 @@ impl Journal {
             .map_err(err(&self.path))
     }
 
-    /// Every edge in line order, for the report: `(line, requester, user, outcome, code, reason, held)`.
-    pub fn report(&self, mut each: impl FnMut(ReportRow)) -> Result<(), JournalError> {
+    /// Every edge, in line order when `by_line` (the report), else in the journal's own order
+    /// (a counting pass: no lookups through the line index).
+    pub fn report(&self, by_line: bool, mut each: impl FnMut(ReportRow)) -> Result<(), JournalError> {
+        let order = if by_line { "ORDER BY line" } else { "" };
         let mut stmt = self
             .conn
-            .prepare("SELECT line, requester, user, outcome, code, reason, held FROM edges ORDER BY line")
+            .prepare(&format!("SELECT line, requester, user, outcome, code, reason, held FROM edges {order}"))
             .map_err(err(&self.path))?;
         let mut rows = stmt.query([]).map_err(err(&self.path))?;
         while let Some(r) = rows.next().map_err(err(&self.path))? {
@@ -483,12 +497,10 @@ impl Journal {
 /// A write of the send phase.
 #[derive(Debug, Clone)]
 pub enum Write {
-    /// The edges of a call about to be made.
-    InFlight(Vec<Key>),
-    /// Edges whose outcome is known.
+    /// Every pending edge up to this key has been handed to the senders (`None`: none is).
+    Dispatched(Option<Key>),
+    /// The outcomes of one call's edges (pending ones of one requester, in order).
     Settle(Vec<(Key, Settled)>),
-    /// The edges of one call (marked in flight), now answered.
-    SettleChunk(Vec<(Key, Settled)>),
 }
 
 /// The requester and the first and last line of a call's edges, when they have one requester.
@@ -507,53 +519,92 @@ fn chunk_range<'a>(mut keys: impl Iterator<Item = &'a Key>) -> Option<(&'a str, 
 /// An edge's key in the journal: (requester, line).
 pub type Key = (String, u64);
 
-/// The journal shared by the send phase's tasks, with group commit: writes go to one writer
-/// thread, which commits everything queued by the time it is free in one transaction and then
-/// answers each write, so "in flight" is on disk before the call is made.
+/// The journal shared by the send phase's tasks. Writes go to one writer thread, which
+/// commits everything queued by the time it is free in one transaction (group commit).
+/// `record` queues a write and goes on (outcomes: one lost to a kill is reconciled, never
+/// guessed); `commit` returns once its write and every one before it is committed (the
+/// `dispatched` mark, before the edges it covers are sent). The queue is bounded: senders
+/// wait for a writer that falls behind instead of piling outcomes up in memory.
 pub struct Shared {
     journal: Arc<Mutex<Journal>>,
-    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    jobs: Mutex<Option<tokio::sync::mpsc::Sender<Job>>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The writer's first failure: every later `commit` reports it.
+    failed: Arc<Mutex<Option<String>>>,
     /// Benchmarks only: the send phase records nothing (what the journal's writes cost).
     skip: bool,
 }
 
-type Job = (Vec<Write>, tokio::sync::oneshot::Sender<Result<(), String>>);
+type Job = (Write, Option<tokio::sync::oneshot::Sender<()>>);
+
+/// Writes queued at most (a fraction of a second of outcomes at the emulator's fastest).
+const QUEUE: usize = 1024;
+
+/// How long the writer lets outcomes gather after a transaction nobody waited for.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(2);
 
 impl Shared {
     pub fn new(journal: Journal, skip_writes: bool) -> Shared {
         let journal = Arc::new(Mutex::new(journal));
-        let (tx, rx) = mpsc::channel::<Job>();
-        let for_writer = Arc::clone(&journal);
+        let failed: Arc<Mutex<Option<String>>> = Arc::default();
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Job>(QUEUE);
+        let (for_writer, failures) = (Arc::clone(&journal), Arc::clone(&failed));
         let writer = std::thread::spawn(move || {
-            while let Ok(first) = rx.recv() {
-                let mut jobs = vec![first];
-                jobs.extend(rx.try_iter());
-                let (writes, acks): (Vec<Vec<Write>>, Vec<_>) = jobs.into_iter().unzip();
-                let writes: Vec<Write> = writes.into_iter().flatten().collect();
-                let done = for_writer.lock().unwrap_or_else(PoisonError::into_inner).apply(&writes).map_err(|e| e.0);
-                for ack in acks {
-                    let _ = ack.send(done.clone());
+            let mut jobs = Vec::new();
+            while rx.blocking_recv_many(&mut jobs, QUEUE) > 0 {
+                let (writes, acks): (Vec<Write>, Vec<_>) = jobs.drain(..).unzip();
+                if let Err(e) = for_writer.lock().unwrap_or_else(PoisonError::into_inner).apply(&writes) {
+                    failures.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(e.0);
+                }
+                let waited = acks.iter().any(Option::is_some);
+                for ack in acks.into_iter().flatten() {
+                    let _ = ack.send(());
+                }
+                // Nobody waited for this one: outcomes are left to gather for a moment, so a
+                // transaction carries many calls' outcomes instead of one or two.
+                if !waited {
+                    std::thread::sleep(GATHER);
                 }
             }
         });
-        Shared { journal, jobs: Mutex::new(Some(tx)), writer: Mutex::new(Some(writer)), skip: skip_writes }
+        Shared { journal, jobs: Mutex::new(Some(tx)), writer: Mutex::new(Some(writer)), failed, skip: skip_writes }
     }
 
     pub fn lock(&self) -> MutexGuard<'_, Journal> {
         self.journal.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Returns once `w` is committed.
-    pub async fn write(&self, w: Vec<Write>) -> Result<(), String> {
+    /// Queues `w` (waiting only while the queue is full).
+    pub async fn record(&self, w: Write) -> Result<(), String> {
+        self.queue(w, None).await
+    }
+
+    /// Returns once `w` and every write queued before it are committed.
+    pub async fn commit(&self, w: Write) -> Result<(), String> {
+        let (ack, done) = tokio::sync::oneshot::channel();
+        self.queue(w, Some(ack)).await?;
+        if !self.skip {
+            done.await.map_err(|_| "the journal's writer stopped".to_owned())?;
+        }
+        self.failure()
+    }
+
+    async fn queue(&self, w: Write, ack: Option<tokio::sync::oneshot::Sender<()>>) -> Result<(), String> {
         if self.skip {
             return Ok(());
         }
-        let (ack, done) = tokio::sync::oneshot::channel();
-        let sent = self.jobs.lock().unwrap_or_else(PoisonError::into_inner).as_ref().map(|tx| tx.send((w, ack)));
-        match sent {
-            Some(Ok(())) => done.await.map_err(|_| "the journal's writer stopped".to_owned())?,
-            _ => Err("the journal's writer stopped".to_owned()),
+        let tx = self.jobs.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        match tx {
+            Some(tx) => tx.send((w, ack)).await.map_err(|_| "the journal's writer stopped".to_owned())?,
+            None => return Err("the journal's writer stopped".to_owned()),
+        }
+        self.failure()
+    }
+
+    fn failure(&self) -> Result<(), String> {
+        match self.failed.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
         }
     }
 }
@@ -583,4 +634,90 @@ pub struct ReportRow {
     pub code: Option<String>,
     pub reason: Option<String>,
     pub held: Option<bool>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fingerprint() -> Fingerprint {
+        Fingerprint { input: "sha".into(), api: "api".into(), app: "app".into(), params: String::new() }
+    }
+
+    fn outcome(word: &str) -> Settled {
+        Settled { outcome: word.into(), code: None, reason: None }
+    }
+
+    /// Requester `a` has lines 1..=4 (line 2 invalid), `b` has lines 5..=6.
+    fn journal(dir: &Path) -> Journal {
+        let rows = [("a", 1), ("b", 5), ("a", 2), ("a", 3), ("b", 6), ("a", 4)].map(|(r, line)| {
+            let row = Row { line, requester: r.into(), user: format!("u{line}"), item: "{}".into() };
+            let settled = (line == 2).then(|| Settled { code: Some("7".into()), ..outcome("invalid") });
+            Ok((row, settled))
+        });
+        Journal::create(&dir.join("j.journal"), false, &fingerprint(), rows.into_iter()).expect("journal")
+    }
+
+    fn lines(rows: &[Row]) -> Vec<u64> {
+        rows.iter().map(|r| r.line).collect()
+    }
+
+    fn key(r: &str, line: u64) -> Key {
+        (r.to_owned(), line)
+    }
+
+    #[test]
+    fn the_pending_edges_up_to_the_dispatched_mark_are_lost_until_reconciled() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut j = journal(dir.path());
+        assert!(j.lost().expect("lost").is_empty(), "nothing is dispatched yet");
+        let page = j.pending_page(None, 10).expect("page");
+        assert_eq!(lines(&page), [1, 3, 4, 5, 6], "(requester, line) order, the invalid line left out");
+        j.apply(&[Write::Dispatched(Some(key("a", 4)))]).expect("mark");
+        // One call of `a` answered: lines 1..=4 settle as one range; the invalid line 2 keeps
+        // its outcome.
+        j.apply(&[Write::Settle(vec![(key("a", 1), outcome("added")), (key("a", 3), outcome("added"))])])
+            .expect("settle");
+        assert_eq!(lines(&j.lost().expect("lost")), [4], "dispatched, unanswered; b is not dispatched");
+        let mut seen = Vec::new();
+        j.report(true, |r| seen.push((r.line, r.outcome, r.code))).expect("report");
+        assert_eq!(seen[1], (2, "invalid".to_owned(), Some("7".to_owned())));
+        assert_eq!(seen[3], (4, "not_attempted".to_owned(), None));
+        j.reconciled(&[], &outcome("added"), &[key("a", 4)]).expect("reconciled");
+        assert!(j.lost().expect("lost").is_empty(), "the mark is gone with the reconciliation");
+        assert_eq!(j.pending_count().expect("count"), 3);
+    }
+
+    #[test]
+    fn unknown_outcomes_are_lost_wherever_the_mark_is() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut j = journal(dir.path());
+        j.apply(&[Write::Settle(vec![(key("b", 6), outcome("unknown"))])]).expect("settle");
+        assert_eq!(lines(&j.lost().expect("lost")), [6]);
+        j.reconciled(&[key("b", 6)], &outcome("added"), &[]).expect("reconciled");
+        assert!(j.lost().expect("lost").is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_commit_follows_every_write_queued_before_it() {
+        let dir = tempfile::tempdir().expect("dir");
+        let shared = Shared::new(journal(dir.path()), false);
+        shared.commit(Write::Dispatched(Some(key("b", 6)))).await.expect("mark");
+        for line in [5, 6] {
+            shared.record(Write::Settle(vec![(key("b", line), outcome("added"))])).await.expect("record");
+        }
+        shared.commit(Write::Dispatched(Some(key("b", 6)))).await.expect("a barrier");
+        let j = shared.lock();
+        assert_eq!(lines(&j.lost().expect("lost")), [1, 3, 4], "b settled; a dispatched, unanswered");
+    }
+
+    #[tokio::test]
+    async fn a_benchmark_that_skips_writes_records_nothing() {
+        let dir = tempfile::tempdir().expect("dir");
+        let shared = Shared::new(journal(dir.path()), true);
+        shared.commit(Write::Dispatched(Some(key("b", 6)))).await.expect("mark");
+        shared.record(Write::Settle(vec![(key("b", 5), outcome("added"))])).await.expect("record");
+        assert!(shared.lock().lost().expect("lost").is_empty());
+        assert_eq!(shared.lock().pending_count().expect("count"), 5);
+    }
 }

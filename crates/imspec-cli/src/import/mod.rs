@@ -86,8 +86,10 @@ pub enum Ended {
     SomeFailed,
 }
 
-/// Rows read from the journal at a time while sending: memory stays flat.
-const PAGE: usize = 4096;
+/// Pending edges read from the journal, and marked dispatched, at a time while sending:
+/// memory stays flat, and a kill leaves at most about this many edges (plus the calls queued
+/// to the senders) to reconcile.
+const PAGE: usize = 1024;
 
 pub fn run(args: &Args) -> Result<Ended, InputError> {
     let entry = find(&args.api)?;
@@ -243,8 +245,10 @@ async fn import(
     args: &Args,
     notes: &mut Notes,
 ) -> Result<(), InputError> {
-    journal.lock().retry_transport_failures()?;
+    // Reconciling clears the dispatched mark a crash left; then what a transport failure kept
+    // from the service is pending again (sent, not checked).
     reconcile(entry, client, journal, notes).await?;
+    journal.lock().retry_transport_failures()?;
     if args.register && !journal.lock().flag("registered")? {
         register(entry, client, journal).await?;
         journal.lock().set_meta("registered", "1")?;
@@ -273,7 +277,7 @@ async fn import(
 /// Send-and-reconcile rounds in one run.
 const ROUNDS: usize = 3;
 
-/// Edges whose answer was lost (in flight at a crash, or `unknown`): the service is asked
+/// Edges whose answer was lost (dispatched and unanswered at a crash, or `unknown`): the service is asked
 /// whether it holds them; held ones settle as added, the others go back to be sent. Returns
 /// how many went back.
 async fn reconcile(
@@ -283,35 +287,31 @@ async fn reconcile(
     notes: &mut Notes,
 ) -> Result<u64, InputError> {
     let lost = journal.lock().lost()?;
-    if lost.is_empty() {
-        return Ok(0);
-    }
     let before = client.calls();
-    let found = held(entry, client, &lost).await;
+    let found = if lost.is_empty() { Vec::new() } else { held(entry, client, &lost).await };
     notes.reconcile_calls += client.calls() - before;
-    let mut settle = Vec::new();
-    let mut again = Vec::new();
+    let (mut settle, mut again) = (Vec::new(), Vec::new());
     for (row, held) in lost.iter().zip(found) {
         match held {
-            Some(true) => settle.push((
-                row.key(),
-                Settled { outcome: Outcome::done(Operation::Add).as_str().to_owned(), code: None, reason: None },
-            )),
+            Some(true) => settle.push(row.key()),
             // Not held, or the check could not say: sending again is what settles it.
             _ => again.push(row.key()),
         }
     }
-    *notes.reconciled.entry("held").or_default() += settle.len() as u64;
-    *notes.reconciled.entry("sent_again").or_default() += again.len() as u64;
-    let mut j = journal.lock();
-    j.settle(&settle)?;
-    j.requeue(&again)?;
+    if !lost.is_empty() {
+        *notes.reconciled.entry("held").or_default() += settle.len() as u64;
+        *notes.reconciled.entry("sent_again").or_default() += again.len() as u64;
+    }
+    let added = Settled { outcome: Outcome::done(Operation::Add).as_str().to_owned(), code: None, reason: None };
+    journal.lock().reconciled(&settle, &added, &again)?;
     Ok(again.len() as u64)
 }
 
 /// Sends every pending edge: the journal streams them by requester; each requester's edges go
 /// in chunks of the batch maximum; `workers` chunks are in flight at once, all under the
-/// client's one pacer for this API and app.
+/// client's one pacer for this API and app. Each page of edges is marked dispatched (committed)
+/// before any of it is sent; outcomes are recorded as they come; the mark is cleared once
+/// every outcome of the round is committed.
 async fn send_pending(
     entry: &'static ApiEntry,
     fixed: &Fixed,
@@ -330,24 +330,14 @@ async fn send_pending(
         let (rx, client, journal, fixed, progress, failure) =
             (rx.clone(), client.clone(), journal.clone(), fixed.clone(), progress.clone(), failure.clone());
         tasks.push(tokio::spawn(async move {
-            // A call's outcomes are committed with the next call's in-flight mark (one write,
-            // not two), or on their own when there is no next call.
-            let mut answered: Option<Write> = None;
-            let done = loop {
+            loop {
                 let chunk = { rx.lock().await.recv().await };
-                let Some(chunk) = chunk else {
-                    break match answered.take() {
-                        Some(w) => journal.write(vec![w]).await,
-                        None => Ok(()),
-                    };
-                };
-                match send_chunk(entry, &fixed, &client, &journal, &chunk, answered.take(), &progress).await {
-                    Ok(w) => answered = Some(w),
-                    Err(e) => break Err(e),
+                let Some(chunk) = chunk else { break };
+                let settled = send_chunk(entry, &fixed, &client, &chunk, &progress).await;
+                if let Err(e) = journal.record(Write::Settle(settled)).await {
+                    *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                    break;
                 }
-            };
-            if let Err(e) = done {
-                *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
             }
         }));
     }
@@ -360,7 +350,8 @@ async fn send_pending(
             j.pending_page(after.as_ref(), PAGE)?
         };
         let Some(last) = page.last() else { break };
-        after = Some((last.requester.clone(), last.line));
+        after = Some(last.key());
+        journal.commit(Write::Dispatched(after.clone())).await.map_err(InputError)?;
         let mut closed = false;
         for row in page {
             let full = chunk.first().is_some_and(|c| c.requester != row.requester) || chunk.len() == max;
@@ -385,25 +376,22 @@ async fn send_pending(
         let _ = t.await;
     }
     progress.finish();
-    match failure.lock().unwrap_or_else(|p| p.into_inner()).take() {
-        Some(e) => Err(InputError(e)),
-        None => Ok(total),
+    if let Some(e) = failure.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        return Err(InputError(e));
     }
+    // Every outcome is committed before the mark goes (the queue is in order).
+    journal.commit(Write::Dispatched(None)).await.map_err(InputError)?;
+    Ok(total)
 }
 
-/// One call: its edges marked in flight (committed first, with the previous call's outcomes),
-/// sent; returns the write of its outcomes.
+/// One call; returns its edges' outcomes.
 async fn send_chunk(
     entry: &'static ApiEntry,
     fixed: &Fixed,
     client: &VendorClient,
-    journal: &Arc<Shared>,
     chunk: &[Row],
-    previous: Option<Write>,
     progress: &progress::Progress,
-) -> Result<Write, String> {
-    let keys: Vec<journal::Key> = chunk.iter().map(Row::key).collect();
-    journal.write(previous.into_iter().chain([Write::InFlight(keys.clone())]).collect()).await?;
+) -> Vec<(journal::Key, Settled)> {
     let items: Vec<Value> = chunk.iter().map(|r| serde_json::from_str(&r.item).unwrap_or(Value::Null)).collect();
     let requester = shape::requester_key(entry).map(|_| chunk[0].requester.as_str());
     let (body, params) = shape::request(entry, fixed, requester, items);
@@ -431,11 +419,9 @@ async fn send_chunk(
         Ok(_) => all(Outcome::Unknown, None, "the answer does not account for every item".into()),
         Err(e) => all(Outcome::Failed, None, e.to_string()),
     };
-    let settled: Vec<(journal::Key, Settled)> = keys.into_iter().zip(outcomes).collect();
-    let failed =
-        settled.iter().filter(|(_, s)| !Outcome::from_word(&s.outcome).is_some_and(Outcome::is_success)).count();
+    let failed = outcomes.iter().filter(|s| !Outcome::from_word(&s.outcome).is_some_and(Outcome::is_success)).count();
     progress.advance(chunk.len() as u64, failed as u64);
-    Ok(Write::SettleChunk(settled))
+    chunk.iter().map(Row::key).zip(outcomes).collect()
 }
 
 /// Whether the service holds each edge (the requester's list holds the target), asked of the
@@ -505,13 +491,14 @@ async fn register(entry: &'static ApiEntry, client: &VendorClient, journal: &Sha
     let mut saved = Vec::new();
     for part in users.chunks(max) {
         let mut items = Vec::with_capacity(part.len());
+        let mut generated = Vec::new();
         for u in part {
             let known = journal.lock().user_fields(u)?;
             let item = match known.and_then(|k| serde_json::from_str::<Value>(&k).ok()) {
                 Some(item) => item,
                 None => {
-                    let item = required_item(reg, u);
-                    journal.lock().save_user(u, &item.to_string(), None)?;
+                    let item = required_item(reg, u).map_err(|e| InputError(format!("--register: {e}")))?;
+                    generated.push((u.as_str(), item.to_string(), None));
                     if item.as_object().is_some_and(|o| o.len() > 1) {
                         saved.push(item.clone());
                     }
@@ -520,11 +507,16 @@ async fn register(entry: &'static ApiEntry, client: &VendorClient, journal: &Sha
             };
             items.push(item);
         }
+        // Generated fields are kept before they are sent: a rerun sends the same ones.
+        journal.lock().save_users(&generated)?;
         let (body, params) = shape::request(reg, &Fixed::default(), None, items);
         let report = client.send(reg, &body, &params).await.map_err(|e| InputError(format!("--register: {e}")))?;
-        for (u, o) in part.iter().zip(&report.items) {
-            journal.lock().save_user(u, "", Some(o.outcome.as_str()))?;
-        }
+        let outcomes: Vec<_> = part
+            .iter()
+            .zip(&report.items)
+            .map(|(u, o)| (u.as_str(), String::new(), Some(o.outcome.as_str())))
+            .collect();
+        journal.lock().save_users(&outcomes)?;
     }
     if !saved.is_empty() {
         let mut p = journal_path.into_os_string();
@@ -546,7 +538,7 @@ async fn register(entry: &'static ApiEntry, client: &VendorClient, journal: &Sha
 
 /// A register item for `user`, with a generated value in every field the API requires that
 /// the id does not fill (found by validating the bare item).
-fn required_item(reg: &ApiEntry, user: &str) -> Value {
+fn required_item(reg: &ApiEntry, user: &str) -> Result<Value, String> {
     let mut item = shape::bare_item(reg, user);
     let (body, params) = shape::request(reg, &Fixed::default(), None, vec![item.clone()]);
     for v in shape::violations(reg, &body, &params) {
@@ -554,22 +546,34 @@ fn required_item(reg: &ApiEntry, user: &str) -> Value {
             && let Some(field) = v.path.rsplit('.').next()
             && let Some(obj) = item.as_object_mut()
         {
-            obj.insert(field.to_owned(), Value::from(secret()));
+            let value =
+                secret().map_err(|e| format!("cannot generate `{field}` for {user}: no OS randomness ({e})"))?;
+            obj.insert(field.to_owned(), Value::from(value));
         }
     }
-    item
+    Ok(item)
 }
 
-/// 16 random alphanumeric characters from the OS.
-fn secret() -> String {
+/// 16 random alphanumeric characters from the OS's generator (no fallback: a guessable
+/// password is worse than none).
+fn secret() -> Result<String, getrandom::Error> {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-    let mut bytes = [0u8; 16];
-    if getrandom::fill(&mut bytes).is_err() {
-        // No OS randomness: the time, which is at least not a constant.
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-        bytes.iter_mut().enumerate().for_each(|(i, b)| *b = (t >> (i % 16 * 8)) as u8);
+    // Bytes at or above the largest multiple of the alphabet's size are drawn again: every
+    // character equally likely.
+    let limit = (256 / ALPHABET.len() * ALPHABET.len()) as u8;
+    let mut out = String::with_capacity(16);
+    while out.len() < 16 {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes)?;
+        out.extend(
+            bytes
+                .iter()
+                .filter(|b| **b < limit)
+                .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+                .take(16 - out.len()),
+        );
     }
-    bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
+    Ok(out)
 }
 
 /// The report file, the JSON summary, and the exit decision.
@@ -591,7 +595,7 @@ fn finish(
         None => None,
     };
     let mut write_error = None;
-    journal.report(|r| {
+    journal.report(report.is_some(), |r| {
         edges += 1;
         *outcomes.entry(r.outcome.clone()).or_default() += 1;
         let ok = Outcome::from_word(&r.outcome).is_some_and(|o| o.is_success()) && r.held != Some(false);
