@@ -387,3 +387,88 @@ fn a_dry_run_of_a_csv_graph_sends_nothing() {
     assert_eq!(outcomes, ["not_attempted", "invalid", "not_attempted"]);
     assert_eq!(calls(&url, ZEGO.api), 0);
 }
+
+/// Easemob requires a password to register a user. A requester's lines may carry it
+/// (`password`, the register item's field): it is kept for that user's registration and never
+/// sent in an add. Users without one get a generated password, listed for the operator. Lines
+/// that disagree on a user's password, or a password the register API refuses, stop the
+/// import with exit 2 before anything is added.
+#[test]
+fn registration_fields_come_from_the_graph_or_are_generated() {
+    let shape = &EASEMOB;
+    let dir = scratch("passwords");
+    let config = config(&dir, &["auto_register = false", "rate_limits = \"off\""]);
+    let emulator = Emulator::start_with(&["--config", &config]);
+    let url = emulator.url().expect("listening").to_owned();
+    let write = |name: &str, lines: &[(&str, &str, Option<&str>)]| {
+        let text: String = lines
+            .iter()
+            .map(|(r, t, password)| {
+                let mut line = edge(shape, r, Some(json!(t)));
+                if let Some(p) = password {
+                    line["password"] = json!(p);
+                }
+                format!("{line}\n")
+            })
+            .collect();
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("graph");
+        path
+    };
+    let given = write(
+        "given.jsonl",
+        &[
+            ("r0", "f0", Some("pw-of-r0")),
+            ("r1", "f1", Some("pw-of-r1")),
+            ("r0", "f2", Some("pw-of-r0")),
+            ("r2", "f3", None),
+        ],
+    );
+    let run = import(&url, &config, shape.api, &given, &["--register", "--verify"]);
+    assert_eq!(run.code, 0, "{} {}", run.summary, run.stderr);
+    assert_eq!(run.summary["outcomes"], json!({"added": 4}), "{}", run.summary);
+    assert_eq!(run.summary["verified"]["not_held"], 0, "{}", run.summary);
+    let journal = PathBuf::from(format!("{}.journal", given.display()));
+    let conn = rusqlite::Connection::open(&journal).expect("the journal");
+    let users: BTreeMap<String, (Value, bool)> = conn
+        .prepare("SELECT id, fields, generated FROM users")
+        .expect("users")
+        .query_map([], |r| {
+            let fields: String = r.get(1)?;
+            Ok((r.get(0)?, (serde_json::from_str(&fields).unwrap_or(Value::Null), r.get(2)?)))
+        })
+        .expect("users")
+        .collect::<Result<_, _>>()
+        .expect("users");
+    assert_eq!(users["r0"], (json!({"username": "r0", "password": "pw-of-r0"}), false));
+    assert_eq!(users["r1"], (json!({"username": "r1", "password": "pw-of-r1"}), false));
+    let generated: BTreeSet<&str> = users.iter().filter(|(_, (_, g))| *g).map(|(u, _)| u.as_str()).collect();
+    assert_eq!(generated, BTreeSet::from(["f0", "f1", "f2", "f3", "r2"]));
+    assert!(users.values().all(|(v, _)| v["password"].as_str().is_some_and(|p| p.len() >= 8)), "{users:?}");
+    // The operator's list holds the generated passwords, and only those.
+    let listed = std::fs::read_to_string(format!("{}.users.jsonl", journal.display())).expect("users file");
+    let listed: BTreeSet<String> = listed
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("a JSON line")["username"].as_str().expect("a name").to_owned()
+        })
+        .collect();
+    assert_eq!(listed, generated.iter().map(|u| u.to_string()).collect());
+    let adds_before = calls(&url, shape.api);
+
+    let conflicting =
+        write("conflicting.jsonl", &[("r5", "f5", Some("one")), ("r6", "f6", None), ("r5", "f7", Some("two"))]);
+    let run = import(&url, &config, shape.api, &conflicting, &["--register"]);
+    assert_eq!(run.code, 2, "{} {}", run.summary, run.stderr);
+    assert!(run.stderr.contains("lines 1 and 3 give user `r5` different registration fields"), "{}", run.stderr);
+    assert!(!run.stderr.contains("one") && !run.stderr.contains("two"), "no password is printed: {}", run.stderr);
+    assert!(!Path::new(&format!("{}.journal.loading", conflicting.display())).exists(), "no half-built journal");
+
+    let too_long = "p".repeat(65);
+    let refused = write("refused.jsonl", &[("r8", "f8", Some(&too_long))]);
+    let run = import(&url, &config, shape.api, &refused, &["--register"]);
+    assert_eq!(run.code, 2, "{} {}", run.summary, run.stderr);
+    assert!(run.stderr.contains("user `r8`") && run.stderr.contains("password"), "{}", run.stderr);
+    assert!(!run.stderr.contains(&too_long), "no password is printed: {}", run.stderr);
+    assert_eq!(calls(&url, shape.api), adds_before, "nothing was added");
+}

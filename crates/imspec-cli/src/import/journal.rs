@@ -83,7 +83,12 @@ const SCHEMA: &str = "
         held INTEGER,
         PRIMARY KEY (requester, line)
     ) WITHOUT ROWID;
-    CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, fields TEXT NOT NULL, outcome TEXT);
+    CREATE TABLE IF NOT EXISTS users (
+        id TEXT PRIMARY KEY,
+        fields TEXT NOT NULL,
+        generated INTEGER NOT NULL DEFAULT 0,
+        outcome TEXT
+    );
     CREATE TABLE IF NOT EXISTS dispatched (one INTEGER PRIMARY KEY CHECK (one = 1), requester TEXT NOT NULL, line INTEGER NOT NULL);";
 
 const LINE_INDEX: &str = "CREATE UNIQUE INDEX IF NOT EXISTS edges_by_line ON edges (line);";
@@ -132,7 +137,7 @@ impl Journal {
         path: &Path,
         in_memory: bool,
         fingerprint: &Fingerprint,
-        rows: impl Iterator<Item = Result<(Row, Option<Settled>), String>>,
+        rows: impl Iterator<Item = Result<Loaded, String>>,
     ) -> Result<Journal, JournalError> {
         if in_memory {
             let mut journal = Journal::connect(Connection::open_in_memory().map_err(err(path))?, path)?;
@@ -145,7 +150,10 @@ impl Journal {
             let conn = Connection::open(&side).map_err(err(&side))?;
             conn.execute_batch(&format!("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; {SCHEMA}"))
                 .map_err(err(&side))?;
-            Journal { conn, path: side.clone() }.fill(fingerprint, rows)?;
+            if let Err(e) = (Journal { conn, path: side.clone() }).fill(fingerprint, rows) {
+                let _ = std::fs::remove_file(&side);
+                return Err(e);
+            }
         }
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -192,7 +200,7 @@ impl Journal {
     fn fill(
         &mut self,
         fingerprint: &Fingerprint,
-        rows: impl Iterator<Item = Result<(Row, Option<Settled>), String>>,
+        rows: impl Iterator<Item = Result<Loaded, String>>,
     ) -> Result<(), JournalError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(err(&path))?;
@@ -210,8 +218,16 @@ impl Journal {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )
                 .map_err(err(&path))?;
-            for row in rows {
-                let (row, settled) = row.map_err(JournalError)?;
+            tx.execute_batch("CREATE TEMP TABLE registrations (line INTEGER, requester TEXT, fields TEXT)")
+                .map_err(err(&path))?;
+            let mut registration = tx
+                .prepare("INSERT INTO registrations (line, requester, fields) VALUES (?1, ?2, ?3)")
+                .map_err(err(&path))?;
+            for loaded in rows {
+                let Loaded { row, settled, registration: fields } = loaded.map_err(JournalError)?;
+                if let Some(fields) = fields {
+                    registration.execute(params![row.line as i64, row.requester, fields]).map_err(err(&path))?;
+                }
                 let state = if settled.is_some() { SETTLED } else { PENDING };
                 let (outcome, code, reason) = match settled {
                     Some(s) => (Some(s.outcome), s.code, s.reason),
@@ -228,6 +244,13 @@ impl Journal {
             )
             .map_err(err(&path))?;
             tx.execute_batch(LINE_INDEX).map_err(err(&path))?;
+            Journal::keep_registrations(&tx).map_err(|e| match e {
+                Conflict::Lines(user, first, other) => JournalError(format!(
+                    "lines {first} and {other} give user `{user}` different registration fields; a user registers once, \
+                     so every line of a requester that carries them must carry the same values"
+                )),
+                Conflict::Sql(e) => err(&path)(e),
+            })?;
             for (name, value) in fingerprint.parts() {
                 tx.execute(
                     "INSERT INTO meta (key, value) VALUES (?1, ?2)",
@@ -238,6 +261,37 @@ impl Journal {
             tx.execute("INSERT INTO meta (key, value) VALUES ('loaded', '1')", []).map_err(err(&path))?;
         }
         tx.commit().map_err(err(&path))
+    }
+
+    /// The requesters' register items the lines carried, one per user (its first line's),
+    /// into `users`; lines of one user that disagree are refused (never one picked silently).
+    fn keep_registrations(tx: &rusqlite::Transaction<'_>) -> Result<(), Conflict> {
+        tx.execute_batch(
+            "CREATE INDEX temp.registrations_by_user ON registrations (requester, line);
+             CREATE TEMP TABLE firsts AS
+                 SELECT r.requester, r.line, r.fields FROM registrations r
+                 JOIN (SELECT requester, MIN(line) AS line FROM registrations GROUP BY requester) f
+                   ON r.requester = f.requester AND r.line = f.line;",
+        )
+        .map_err(Conflict::Sql)?;
+        let conflict = tx
+            .query_row(
+                "SELECT f.requester, f.line, MIN(r.line) FROM firsts f
+                 JOIN registrations r ON r.requester = f.requester AND r.fields <> f.fields
+                 GROUP BY f.requester ORDER BY 3 LIMIT 1",
+                [],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)),
+            )
+            .optional()
+            .map_err(Conflict::Sql)?;
+        if let Some((user, first, other)) = conflict {
+            return Err(Conflict::Lines(user, first, other));
+        }
+        tx.execute_batch(
+            "INSERT INTO users (id, fields) SELECT requester, fields FROM firsts;
+             DROP TABLE firsts; DROP TABLE registrations;",
+        )
+        .map_err(Conflict::Sql)
     }
 
     /// Edges to send again on a rerun: those no service can have acted on — a transport
@@ -425,23 +479,37 @@ impl Journal {
             .map_err(err(&self.path))
     }
 
-    /// Saves users' generated fields (`fields`) or registration outcomes (`fields` empty, an
-    /// outcome), in one transaction.
-    pub fn save_users(&mut self, users: &[(&str, String, Option<&str>)]) -> Result<(), JournalError> {
+    /// Keeps users' generated register items, in one transaction.
+    pub fn save_generated(&mut self, users: &[(&str, String)]) -> Result<(), JournalError> {
+        self.each_user("INSERT INTO users (id, fields, generated) VALUES (?1, ?2, 1)", users)
+    }
+
+    /// Records registration outcomes, in one transaction.
+    pub fn registered(&mut self, outcomes: &[(&str, &str)]) -> Result<(), JournalError> {
+        self.each_user(
+            "INSERT INTO users (id, fields, outcome) VALUES (?1, '', ?2)
+             ON CONFLICT (id) DO UPDATE SET outcome = excluded.outcome",
+            outcomes,
+        )
+    }
+
+    fn each_user<V: rusqlite::ToSql>(&mut self, sql: &str, users: &[(&str, V)]) -> Result<(), JournalError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(err(&path))?;
         {
-            let mut up = tx
-                .prepare_cached(
-                    "INSERT INTO users (id, fields, outcome) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (id) DO UPDATE SET outcome = excluded.outcome",
-                )
-                .map_err(err(&path))?;
-            for (id, fields, outcome) in users {
-                up.execute(params![id, fields, outcome]).map_err(err(&path))?;
+            let mut up = tx.prepare_cached(sql).map_err(err(&path))?;
+            for (id, value) in users {
+                up.execute(params![id, value]).map_err(err(&path))?;
             }
         }
         tx.commit().map_err(err(&path))
+    }
+
+    /// The generated register items (what the operator needs to keep), by user.
+    pub fn generated_users(&self) -> Result<Vec<String>, JournalError> {
+        let mut stmt =
+            self.conn.prepare("SELECT fields FROM users WHERE generated = 1 ORDER BY id").map_err(err(&self.path))?;
+        stmt.query_map([], |r| r.get(0)).map_err(err(&self.path))?.collect::<Result<_, _>>().map_err(err(&self.path))
     }
 
     /// Outcome counts of the registration.
@@ -492,6 +560,21 @@ impl Journal {
         }
         Ok(())
     }
+}
+
+/// One line of the input, as the load gives it to the journal.
+#[derive(Debug)]
+pub struct Loaded {
+    pub row: Row,
+    /// Its outcome when the load settles it (`invalid`).
+    pub settled: Option<Settled>,
+    /// The requester's register item (JSON), when the line carries its registration fields.
+    pub registration: Option<String>,
+}
+
+enum Conflict {
+    Lines(String, i64, i64),
+    Sql(rusqlite::Error),
 }
 
 /// A write of the send phase.
@@ -653,7 +736,7 @@ mod tests {
         let rows = [("a", 1), ("b", 5), ("a", 2), ("a", 3), ("b", 6), ("a", 4)].map(|(r, line)| {
             let row = Row { line, requester: r.into(), user: format!("u{line}"), item: "{}".into() };
             let settled = (line == 2).then(|| Settled { code: Some("7".into()), ..outcome("invalid") });
-            Ok((row, settled))
+            Ok(Loaded { row, settled, registration: None })
         });
         Journal::create(&dir.join("j.journal"), false, &fingerprint(), rows.into_iter()).expect("journal")
     }

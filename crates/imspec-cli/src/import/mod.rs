@@ -22,7 +22,7 @@ use imspec_runtime::{Operation, Outcome, RelationWord};
 use serde_json::{Value, json};
 
 use crate::validate::{InputError, find};
-use journal::{Fingerprint, Journal, Row, Settled, Shared, Write};
+use journal::{Fingerprint, Journal, Loaded, Row, Settled, Shared, Write};
 use shape::Fixed;
 
 /// What `imspec import` was asked.
@@ -50,7 +50,9 @@ pub struct Args {
     /// A path/query parameter or a request-level body field for every call (`AddType=...`).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
-    /// Register every requester and target first (already registered is fine).
+    /// Register every requester and target first (already registered is fine). Fields the
+    /// register API requires besides the id (Easemob's `password`) come from the requester's
+    /// lines (a column of that name), else are generated and listed in JOURNAL.users.jsonl.
     #[arg(long)]
     pub register: bool,
     /// Check every added edge afterwards and report what the service does not hold.
@@ -181,13 +183,18 @@ fn load(
     let records = input::records(graph, format).map_err(InputError)?;
     let key = shape::requester_key(entry);
     let schema_code = entry.info.schema_error_code.to_string();
+    // Columns naming what the vendor's register item requires besides the id (Easemob's
+    // `password`) carry the requester's registration: kept for `--register`, never sent in an
+    // add item.
+    let register = shape::register_api(entry).map(|reg| (reg, shape::required_fields(reg)));
+    let exclude: Vec<String> =
+        key.map(str::to_owned).into_iter().chain(register.iter().flat_map(|(_, f)| f.iter().cloned())).collect();
     let rows = records.map(move |(line, record)| {
         let invalid = |requester: String, user: String, reason: String, code: String| {
             let row = Row { line, requester, user, item: String::new() };
-            Ok((
-                row,
-                Some(Settled { outcome: Outcome::Invalid.as_str().to_owned(), code: Some(code), reason: Some(reason) }),
-            ))
+            let settled =
+                Settled { outcome: Outcome::Invalid.as_str().to_owned(), code: Some(code), reason: Some(reason) };
+            Ok(Loaded { row, settled: Some(settled), registration: None })
         };
         let record = match record {
             Ok(r) => r,
@@ -195,7 +202,7 @@ fn load(
         };
         let requester = key.and_then(|k| record.get(k)).map(text).unwrap_or_default();
         let attempt = |record: &serde_json::Map<String, Value>| {
-            let item = shape::item_of(entry, record, key)?;
+            let item = shape::item_of(entry, record, &exclude)?;
             let user = entry.info.batch.as_ref().map(|b| b.user_of(&item)).unwrap_or_default();
             let (body, params) = shape::request(entry, fixed, key.map(|_| requester.as_str()), vec![item.clone()]);
             Ok::<_, String>((item, user, shape::violations(entry, &body, &params)))
@@ -217,7 +224,17 @@ fn load(
                 let why = v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("; ");
                 invalid(requester, user, why, v[0].code.to_string())
             }
-            Ok((item, user, _)) => Ok((Row { line, requester, user, item: item.to_string() }, None)),
+            Ok((item, user, _)) => {
+                let registration = register.as_ref().and_then(|(reg, fields)| {
+                    let mut reg_item = shape::bare_item(reg, &requester);
+                    let obj = reg_item.as_object_mut()?;
+                    for f in fields {
+                        obj.insert(f.clone(), record.get(f)?.clone());
+                    }
+                    Some(reg_item.to_string())
+                });
+                Ok(Loaded { row: Row { line, requester, user, item: item.to_string() }, settled: None, registration })
+            }
         }
     });
     Ok(Journal::create(path, in_memory, fingerprint, rows)?)
@@ -477,18 +494,16 @@ fn check_fixed(check: &ApiEntry) -> Fixed {
 }
 
 /// Registers every user of the graph with the vendor's register API, batched at its maximum.
-/// Fields its items require besides the id (Easemob's `password`) are generated, kept in the
-/// journal, and written next to it (`<journal>.users.jsonl`) for the operator.
+/// Fields its items require besides the id (Easemob's `password`) come from the requester's
+/// lines of the graph (kept in the journal at load), else are generated, kept in the journal
+/// before they are sent, and listed in `<journal>.users.jsonl` for the operator.
 async fn register(entry: &'static ApiEntry, client: &VendorClient, journal: &Shared) -> Result<(), InputError> {
-    let Some(reg) = imspec::apis().into_iter().find(|a| {
-        a.info.vendor.id == entry.info.vendor.id && a.info.operation == Operation::Register && a.info.batch.is_some()
-    }) else {
+    let Some(reg) = shape::register_api(entry) else {
         return Err(InputError(format!("--register: {} has no register API", entry.info.vendor.id)));
     };
+    let fields = shape::required_fields(reg);
     let users = journal.lock().users()?;
     let max = reg.max_items(&[]).map_or(users.len().max(1), |m| m as usize).max(1);
-    let journal_path = journal.lock().path.clone();
-    let mut saved = Vec::new();
     for part in users.chunks(max) {
         let mut items = Vec::with_capacity(part.len());
         let mut generated = Vec::new();
@@ -497,58 +512,76 @@ async fn register(entry: &'static ApiEntry, client: &VendorClient, journal: &Sha
             let item = match known.and_then(|k| serde_json::from_str::<Value>(&k).ok()) {
                 Some(item) => item,
                 None => {
-                    let item = required_item(reg, u).map_err(|e| InputError(format!("--register: {e}")))?;
-                    generated.push((u.as_str(), item.to_string(), None));
-                    if item.as_object().is_some_and(|o| o.len() > 1) {
-                        saved.push(item.clone());
-                    }
+                    let item = generated_item(reg, u, &fields).map_err(|e| InputError(format!("--register: {e}")))?;
+                    generated.push((u.as_str(), item.to_string()));
                     item
                 }
             };
             items.push(item);
         }
         // Generated fields are kept before they are sent: a rerun sends the same ones.
-        journal.lock().save_users(&generated)?;
+        journal.lock().save_generated(&generated)?;
         let (body, params) = shape::request(reg, &Fixed::default(), None, items);
         let report = client.send(reg, &body, &params).await.map_err(|e| InputError(format!("--register: {e}")))?;
-        let outcomes: Vec<_> = part
+        // A register item the API refuses came from the graph (generated values are valid):
+        // the import stops before adding anything, naming the users.
+        let invalid: Vec<usize> =
+            report.items.iter().enumerate().filter(|(_, o)| o.outcome == Outcome::Invalid).map(|(i, _)| i).collect();
+        let mut why: Vec<String> = report
+            .rejected
             .iter()
-            .zip(&report.items)
-            .map(|(u, o)| (u.as_str(), String::new(), Some(o.outcome.as_str())))
+            .chain(report.violations.iter().filter(|v| item_index(&v.path).is_some_and(|i| invalid.contains(&i))))
+            .map(|v| match item_index(&v.path).and_then(|i| part.get(i)) {
+                Some(user) => format!("user `{user}`: {v}"),
+                None => v.to_string(),
+            })
             .collect();
-        journal.lock().save_users(&outcomes)?;
+        if why.is_empty() && !invalid.is_empty() {
+            why = invalid
+                .iter()
+                .filter_map(|i| part.get(*i))
+                .map(|u| format!("user `{u}`: refused as invalid"))
+                .collect();
+        }
+        if !why.is_empty() {
+            return Err(InputError(format!(
+                "--register: the graph's registration fields are refused: {}",
+                why.join("; ")
+            )));
+        }
+        let outcomes: Vec<(&str, &str)> =
+            part.iter().zip(&report.items).map(|(u, o)| (u.as_str(), o.outcome.as_str())).collect();
+        journal.lock().registered(&outcomes)?;
     }
-    if !saved.is_empty() {
-        let mut p = journal_path.into_os_string();
-        p.push(".users.jsonl");
-        let text: String = saved.iter().map(|v| format!("{v}\n")).collect();
-        use std::io::Write as _;
-        let written = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(PathBuf::from(&p))
-            .and_then(|mut f| f.write_all(text.as_bytes()));
-        match written {
-            Ok(()) => eprintln!("registered users' generated fields are in {}", PathBuf::from(p).display()),
-            Err(e) => eprintln!("warning: cannot write {}: {e} (the journal keeps them)", PathBuf::from(p).display()),
+    let generated = journal.lock().generated_users()?;
+    if !fields.is_empty() && !generated.is_empty() {
+        let path = PathBuf::from(format!("{}.users.jsonl", journal.lock().path.display()));
+        let text: String = generated.iter().map(|v| format!("{v}\n")).collect();
+        // The whole list, from the journal, each run: a file cut short by a crash is rewritten.
+        let side = PathBuf::from(format!("{}.writing", path.display()));
+        match std::fs::write(&side, text).and_then(|()| std::fs::rename(&side, &path)) {
+            Ok(()) => eprintln!("registered users' generated fields are in {}", path.display()),
+            Err(e) => eprintln!("warning: cannot write {}: {e} (the journal keeps them)", path.display()),
         }
     }
     Ok(())
 }
 
-/// A register item for `user`, with a generated value in every field the API requires that
-/// the id does not fill (found by validating the bare item).
-fn required_item(reg: &ApiEntry, user: &str) -> Result<Value, String> {
+/// The index of the batch item a violation's path points into (`$[3].password` → 3).
+fn item_index(path: &str) -> Option<usize> {
+    let (_, rest) = path.split_once('[')?;
+    rest.split_once(']')?.0.parse().ok()
+}
+
+/// A register item for `user`, with a generated value in each of `fields` (what the API
+/// requires besides the id).
+fn generated_item(reg: &ApiEntry, user: &str, fields: &[String]) -> Result<Value, String> {
     let mut item = shape::bare_item(reg, user);
-    let (body, params) = shape::request(reg, &Fixed::default(), None, vec![item.clone()]);
-    for v in shape::violations(reg, &body, &params) {
-        if v.rule == imspec_runtime::Rule::Required
-            && let Some(field) = v.path.rsplit('.').next()
-            && let Some(obj) = item.as_object_mut()
-        {
+    if let Some(obj) = item.as_object_mut() {
+        for field in fields {
             let value =
                 secret().map_err(|e| format!("cannot generate `{field}` for {user}: no OS randomness ({e})"))?;
-            obj.insert(field.to_owned(), Value::from(value));
+            obj.insert(field.clone(), Value::from(value));
         }
     }
     Ok(item)

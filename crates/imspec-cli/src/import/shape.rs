@@ -3,7 +3,7 @@
 //! a registration of users are built the same way for every vendor.
 
 use imspec::runtime::ApiEntry;
-use imspec_runtime::{Requester, Violations};
+use imspec_runtime::{Operation, Requester, Violations};
 use serde_json::{Map, Value};
 
 /// A request-level value from `--param`: a path or query parameter of the API, or a body field
@@ -78,8 +78,9 @@ pub fn request(
 }
 
 /// The batch item of a graph line: the value under the batch field's name where the batch is
-/// a list of ids, else the line's other keys (every key but the requester's).
-pub fn item_of(entry: &ApiEntry, line: &Map<String, Value>, requester_key: Option<&str>) -> Result<Value, String> {
+/// a list of ids, else the line's other keys (every key but those in `exclude`: the requester's,
+/// and the columns that carry the requester's registration).
+pub fn item_of(entry: &ApiEntry, line: &Map<String, Value>, exclude: &[String]) -> Result<Value, String> {
     let batch = entry.info.batch.as_ref().ok_or_else(|| format!("`{}` takes no batch of items", entry.info.id))?;
     match batch.item_id {
         None => line.get(batch.field).cloned().ok_or_else(|| format!("the line has no `{}`", batch.field)),
@@ -87,14 +88,31 @@ pub fn item_of(entry: &ApiEntry, line: &Map<String, Value>, requester_key: Optio
             if !line.contains_key(id) {
                 return Err(format!("the line has no `{id}`"));
             }
-            let item: Map<String, Value> = line
-                .iter()
-                .filter(|(k, _)| Some(k.as_str()) != requester_key)
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
+            let item: Map<String, Value> =
+                line.iter().filter(|(k, _)| !exclude.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
             Ok(Value::Object(item))
         }
     }
+}
+
+/// The vendor's register API (one that registers a batch of users), if it has one.
+pub fn register_api(entry: &ApiEntry) -> Option<&'static ApiEntry> {
+    imspec::apis().into_iter().find(|a| {
+        a.info.vendor.id == entry.info.vendor.id && a.info.operation == Operation::Register && a.info.batch.is_some()
+    })
+}
+
+/// The fields a register item requires besides the user's id (Easemob's `password`), found by
+/// validating a bare item.
+pub fn required_fields(reg: &ApiEntry) -> Vec<String> {
+    let (body, params) = request(reg, &Fixed::default(), None, vec![bare_item(reg, "user")]);
+    let mut fields: Vec<String> = violations(reg, &body, &params)
+        .into_iter()
+        .filter(|v| v.rule == imspec_runtime::Rule::Required)
+        .filter_map(|v| v.path.rsplit('.').next().map(str::to_owned))
+        .collect();
+    fields.dedup();
+    fields
 }
 
 /// The violations of a one-item request, as the API's validators find them.
