@@ -68,6 +68,10 @@ fn err(path: &Path) -> impl Fn(rusqlite::Error) -> JournalError + '_ {
     move |e| JournalError(format!("journal {}: {e}", path.display()))
 }
 
+/// The journal's layout, kept in `meta.schema`: a journal of another layout is refused, not
+/// misread.
+const SCHEMA_VERSION: &str = "2";
+
 /// The tables (the `line` index comes after a load: built once, not kept up row by row).
 const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -94,30 +98,53 @@ const SCHEMA: &str = "
 const LINE_INDEX: &str = "CREATE UNIQUE INDEX IF NOT EXISTS edges_by_line ON edges (line);";
 
 impl Journal {
-    /// The journal at `path` when there is a complete one (its load committed); `None` when
-    /// there is none. Another file there (not SQLite, or another database) is refused, never
-    /// overwritten.
-    pub fn open_existing(path: &Path) -> Result<Option<Journal>, JournalError> {
+    /// An open connection to the journal at `path`, `None` when there is none (no file, or an
+    /// empty one). Another file there (not SQLite, or another database) is refused, never
+    /// overwritten or removed.
+    pub fn probe(path: &Path) -> Result<Option<Connection>, JournalError> {
         if !path.exists() {
             return Ok(None);
         }
         let conn = Connection::open(path).map_err(err(path))?;
         let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map_err(err(path));
         let tables = count("SELECT COUNT(*) FROM sqlite_master")?;
-        let ours = count(
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'edges', 'users', 'dispatched')",
-        )?;
+        let ours =
+            count("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('meta', 'edges', 'users')")?;
         if tables == 0 {
             return Ok(None);
         }
-        if ours < 4 {
+        if ours < 3 {
             return Err(JournalError(format!(
                 "{} is a database but not an imspec journal; give --journal another file",
                 path.display()
             )));
         }
-        let journal = Journal::connect(conn, path)?;
-        Ok(journal.loaded()?.then_some(journal))
+        Ok(Some(conn))
+    }
+
+    /// The journal at `path` when there is a complete one (its load committed); `None` when
+    /// there is none. One of another layout (another version of imspec) is refused, not
+    /// misread.
+    pub fn open_existing(path: &Path) -> Result<Option<Journal>, JournalError> {
+        let Some(conn) = Journal::probe(path)? else { return Ok(None) };
+        let meta = |key: &str| {
+            conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get::<_, String>(0))
+                .optional()
+                .map_err(err(path))
+        };
+        if meta("loaded")?.is_none() {
+            return Ok(None);
+        }
+        let version = meta("schema")?;
+        if version.as_deref() != Some(SCHEMA_VERSION) {
+            return Err(JournalError(format!(
+                "journal {} was made by another version of imspec (journal schema {}, this one reads {SCHEMA_VERSION}); \
+                 rerun with --restart to start over",
+                path.display(),
+                version.as_deref().unwrap_or("1")
+            )));
+        }
+        Ok(Some(Journal::connect(conn, path)?))
     }
 
     /// WAL: readers do not block the writer; NORMAL: a commit survives the process's death.
@@ -160,11 +187,6 @@ impl Journal {
         }
         std::fs::rename(&side, path).map_err(|e| JournalError(format!("journal {}: {e}", path.display())))?;
         Journal::connect(Connection::open(path).map_err(err(path))?, path)
-    }
-
-    /// Whether the edges of the input are all in (the load committed).
-    pub fn loaded(&self) -> Result<bool, JournalError> {
-        Ok(self.meta("loaded")?.is_some())
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>, JournalError> {
@@ -258,6 +280,7 @@ impl Journal {
                 )
                 .map_err(err(&path))?;
             }
+            tx.execute("INSERT INTO meta (key, value) VALUES ('schema', ?1)", [SCHEMA_VERSION]).map_err(err(&path))?;
             tx.execute("INSERT INTO meta (key, value) VALUES ('loaded', '1')", []).map_err(err(&path))?;
         }
         tx.commit().map_err(err(&path))
@@ -769,6 +792,27 @@ mod tests {
         j.reconciled(&[], &outcome("added"), &[key("a", 4)]).expect("reconciled");
         assert!(j.lost().expect("lost").is_empty(), "the mark is gone with the reconciliation");
         assert_eq!(j.pending_count().expect("count"), 3);
+    }
+
+    #[test]
+    fn a_journal_of_another_layout_is_refused_and_can_be_restarted() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("old.journal");
+        let old = Connection::open(&path).expect("db");
+        old.execute_batch(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE edges (requester TEXT, line INTEGER, state INTEGER);
+             CREATE TABLE users (id TEXT PRIMARY KEY, fields TEXT NOT NULL, outcome TEXT);
+             INSERT INTO meta VALUES ('loaded', '1');",
+        )
+        .expect("an old journal");
+        drop(old);
+        let refused = Journal::open_existing(&path).err().expect("refused");
+        assert!(refused.0.contains("another version of imspec (journal schema 1, this one reads 2)"), "{}", refused.0);
+        assert!(Journal::probe(&path).expect("a journal").is_some(), "--restart may remove it");
+        let foreign = dir.path().join("other.db");
+        Connection::open(&foreign).expect("db").execute_batch("CREATE TABLE t (x)").expect("a table");
+        assert!(Journal::probe(&foreign).expect_err("refused").0.contains("not an imspec journal"));
     }
 
     #[test]

@@ -125,7 +125,7 @@ pub fn run(args: &Args) -> Result<Ended, InputError> {
     });
     if args.restart && !args.no_journal {
         // Only a journal is discarded: another file at that path is refused, never removed.
-        drop(Journal::open_existing(&journal_path)?);
+        drop(Journal::probe(&journal_path)?);
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", journal_path.display()));
         }
