@@ -445,15 +445,33 @@ fn registration_fields_come_from_the_graph_or_are_generated() {
     let generated: BTreeSet<&str> = users.iter().filter(|(_, (_, g))| *g).map(|(u, _)| u.as_str()).collect();
     assert_eq!(generated, BTreeSet::from(["f0", "f1", "f2", "f3", "r2"]));
     assert!(users.values().all(|(v, _)| v["password"].as_str().is_some_and(|p| p.len() >= 8)), "{users:?}");
-    // The operator's list holds the generated passwords, and only those.
-    let listed = std::fs::read_to_string(format!("{}.users.jsonl", journal.display())).expect("users file");
-    let listed: BTreeSet<String> = listed
+    // The operator's list holds the generated passwords, and only those, with the outcome of
+    // their registration, readable by the owner alone (as is the journal).
+    let list = PathBuf::from(format!("{}.users.jsonl", journal.display()));
+    let listed: BTreeMap<String, Value> = std::fs::read_to_string(&list)
+        .expect("users file")
         .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).expect("a JSON line")["username"].as_str().expect("a name").to_owned()
-        })
+        .map(|l| serde_json::from_str::<Value>(l).expect("a JSON line"))
+        .map(|v| (v["username"].as_str().expect("a name").to_owned(), v))
         .collect();
-    assert_eq!(listed, generated.iter().map(|u| u.to_string()).collect());
+    assert_eq!(listed.keys().map(String::as_str).collect::<BTreeSet<_>>(), generated);
+    for (user, line) in &listed {
+        assert_eq!(line["password"], users[user].0["password"], "{user}");
+        assert_eq!(line["outcome"], "registered", "{user}");
+    }
+    #[cfg(unix)]
+    for file in [&list, &journal] {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(file).expect("metadata").permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{} is the owner's alone: {mode:o}", file.display());
+    }
+    // A rerun from scratch keeps what the list holds and appends what it registers anew.
+    let before = std::fs::read_to_string(&list).expect("users file");
+    let again = import(&url, &config, shape.api, &given, &["--register", "--restart"]);
+    assert_eq!(again.code, 0, "{} {}", again.summary, again.stderr);
+    let after = std::fs::read_to_string(&list).expect("users file");
+    assert!(after.starts_with(&before) && after.len() > before.len(), "appended, never rewritten");
+    assert!(after[before.len()..].lines().all(|l| l.contains("\"outcome\":\"already_registered\"")), "{after}");
     let adds_before = calls(&url, shape.api);
 
     let conflicting =

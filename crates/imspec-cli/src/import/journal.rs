@@ -91,6 +91,7 @@ const SCHEMA: &str = "
         id TEXT PRIMARY KEY,
         fields TEXT NOT NULL,
         generated INTEGER NOT NULL DEFAULT 0,
+        listed INTEGER NOT NULL DEFAULT 0,
         outcome TEXT
     );
     CREATE TABLE IF NOT EXISTS dispatched (one INTEGER PRIMARY KEY CHECK (one = 1), requester TEXT NOT NULL, line INTEGER NOT NULL);";
@@ -175,6 +176,11 @@ impl Journal {
         let _ = std::fs::remove_file(&side);
         {
             let conn = Connection::open(&side).map_err(err(&side))?;
+            // It may hold passwords (register fields from the graph, generated ones): the
+            // owner's alone, like SQLite's -wal and -shm files, which take the database's mode.
+            #[cfg(unix)]
+            std::fs::set_permissions(&side, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                .map_err(|e| JournalError(format!("journal {}: {e}", side.display())))?;
             conn.execute_batch(&format!("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; {SCHEMA}"))
                 .map_err(err(&side))?;
             if let Err(e) = (Journal { conn, path: side.clone() }).fill(fingerprint, rows) {
@@ -494,17 +500,23 @@ impl Journal {
         stmt.query_map([], |r| r.get(0)).map_err(err(&self.path))?.collect::<Result<_, _>>().map_err(err(&self.path))
     }
 
-    /// A registered user's generated fields (Easemob's password), kept so the operator has them.
-    pub fn user_fields(&self, id: &str) -> Result<Option<String>, JournalError> {
+    /// What the journal keeps of a user's registration.
+    pub fn user(&self, id: &str) -> Result<Option<KnownUser>, JournalError> {
         self.conn
-            .query_row("SELECT fields FROM users WHERE id = ?1", [id], |r| r.get(0))
+            .query_row("SELECT fields, generated, listed FROM users WHERE id = ?1", [id], |r| {
+                Ok(KnownUser { fields: r.get(0)?, generated: r.get(1)?, listed: r.get(2)? })
+            })
             .optional()
             .map_err(err(&self.path))
     }
 
     /// Keeps users' generated register items, in one transaction.
     pub fn save_generated(&mut self, users: &[(&str, String)]) -> Result<(), JournalError> {
-        self.each_user("INSERT INTO users (id, fields, generated) VALUES (?1, ?2, 1)", users)
+        self.each_user(
+            "INSERT INTO users (id, fields, generated) VALUES (?1, ?2, 1)
+             ON CONFLICT (id) DO UPDATE SET fields = excluded.fields, generated = 1 WHERE users.fields = ''",
+            users,
+        )
     }
 
     /// Records registration outcomes, in one transaction.
@@ -528,11 +540,10 @@ impl Journal {
         tx.commit().map_err(err(&path))
     }
 
-    /// The generated register items (what the operator needs to keep), by user.
-    pub fn generated_users(&self) -> Result<Vec<String>, JournalError> {
-        let mut stmt =
-            self.conn.prepare("SELECT fields FROM users WHERE generated = 1 ORDER BY id").map_err(err(&self.path))?;
-        stmt.query_map([], |r| r.get(0)).map_err(err(&self.path))?.collect::<Result<_, _>>().map_err(err(&self.path))
+    /// Records that users' generated items are in the operator's list.
+    pub fn mark_listed(&mut self, ids: &[&str]) -> Result<(), JournalError> {
+        let ids: Vec<(&str, i64)> = ids.iter().map(|id| (*id, 1)).collect();
+        self.each_user("UPDATE users SET listed = ?2 WHERE id = ?1", &ids)
     }
 
     /// Outcome counts of the registration.
@@ -583,6 +594,16 @@ impl Journal {
         }
         Ok(())
     }
+}
+
+/// A user's registration as the journal keeps it: its register item (JSON; empty when the
+/// API needs nothing besides the id), whether imspec generated it, and whether it is in the
+/// operator's list.
+#[derive(Debug)]
+pub struct KnownUser {
+    pub fields: String,
+    pub generated: bool,
+    pub listed: bool,
 }
 
 /// One line of the input, as the load gives it to the journal.
@@ -649,6 +670,18 @@ const QUEUE: usize = 1024;
 /// How long the writer lets outcomes gather after a transaction nobody waited for.
 const GATHER: std::time::Duration = std::time::Duration::from_millis(2);
 
+/// The writer's step: `writes` in one transaction, unless an earlier one failed. After a failed
+/// transaction nothing more is applied: outcomes were lost with it, and clearing the
+/// dispatched mark now would hide them from the rerun's reconciliation.
+fn write_batch(journal: &Mutex<Journal>, failed: &Mutex<Option<String>>, writes: &[Write]) {
+    let mut failed = failed.lock().unwrap_or_else(PoisonError::into_inner);
+    if failed.is_none()
+        && let Err(e) = journal.lock().unwrap_or_else(PoisonError::into_inner).apply(writes)
+    {
+        *failed = Some(e.0);
+    }
+}
+
 impl Shared {
     pub fn new(journal: Journal, skip_writes: bool) -> Shared {
         let journal = Arc::new(Mutex::new(journal));
@@ -659,9 +692,7 @@ impl Shared {
             let mut jobs = Vec::new();
             while rx.blocking_recv_many(&mut jobs, QUEUE) > 0 {
                 let (writes, acks): (Vec<Write>, Vec<_>) = jobs.drain(..).unzip();
-                if let Err(e) = for_writer.lock().unwrap_or_else(PoisonError::into_inner).apply(&writes) {
-                    failures.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(e.0);
-                }
+                write_batch(&for_writer, &failures, &writes);
                 let waited = acks.iter().any(Option::is_some);
                 for ack in acks.into_iter().flatten() {
                     let _ = ack.send(());
@@ -685,7 +716,7 @@ impl Shared {
         self.queue(w, None).await
     }
 
-    /// Returns once `w` and every write queued before it are committed.
+    /// Returns once `w` and every write queued before it are committed (or refused).
     pub async fn commit(&self, w: Write) -> Result<(), String> {
         let (ack, done) = tokio::sync::oneshot::channel();
         self.queue(w, Some(ack)).await?;
@@ -695,16 +726,17 @@ impl Shared {
         self.failure()
     }
 
+    /// Hands `w` to the writer; refused once the writer has failed.
     async fn queue(&self, w: Write, ack: Option<tokio::sync::oneshot::Sender<()>>) -> Result<(), String> {
         if self.skip {
             return Ok(());
         }
+        self.failure()?;
         let tx = self.jobs.lock().unwrap_or_else(PoisonError::into_inner).clone();
         match tx {
-            Some(tx) => tx.send((w, ack)).await.map_err(|_| "the journal's writer stopped".to_owned())?,
-            None => return Err("the journal's writer stopped".to_owned()),
+            Some(tx) => tx.send((w, ack)).await.map_err(|_| "the journal's writer stopped".to_owned()),
+            None => Err("the journal's writer stopped".to_owned()),
         }
-        self.failure()
     }
 
     fn failure(&self) -> Result<(), String> {
@@ -836,6 +868,34 @@ mod tests {
         shared.commit(Write::Dispatched(Some(key("b", 6)))).await.expect("a barrier");
         let j = shared.lock();
         assert_eq!(lines(&j.lost().expect("lost")), [1, 3, 4], "b settled; a dispatched, unanswered");
+    }
+
+    #[test]
+    fn after_a_failed_write_nothing_more_is_applied_and_the_mark_stays() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (journal, failed) = (Mutex::new(journal(dir.path())), Mutex::new(None));
+        write_batch(&journal, &failed, &[Write::Dispatched(Some(key("b", 6)))]);
+        // A transaction fails (its table is gone for the moment), then one that alone would
+        // succeed comes: it is not applied.
+        let conn = |sql: &str| journal.lock().expect("lock").conn.execute_batch(sql).expect("sql");
+        conn("ALTER TABLE edges RENAME TO away");
+        write_batch(&journal, &failed, &[Write::Settle(vec![(key("b", 5), outcome("added"))])]);
+        conn("ALTER TABLE away RENAME TO edges");
+        write_batch(&journal, &failed, &[Write::Dispatched(None)]);
+        let failure = failed.lock().expect("lock").clone().expect("a failure");
+        assert!(failure.contains("no such table: edges"), "{failure}");
+        assert_eq!(lines(&journal.lock().expect("lock").lost().expect("lost")), [1, 3, 4, 5, 6], "the mark stays");
+    }
+
+    #[tokio::test]
+    async fn once_the_writer_has_failed_every_write_is_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        let shared = Shared::new(journal(dir.path()), false);
+        shared.lock().conn.execute_batch("ALTER TABLE edges RENAME TO away").expect("rename");
+        let failed = shared.commit(Write::Settle(vec![(key("b", 5), outcome("added"))])).await.expect_err("failed");
+        assert!(failed.contains("no such table: edges"), "{failed}");
+        assert_eq!(shared.record(Write::Dispatched(None)).await, Err(failed.clone()));
+        assert_eq!(shared.commit(Write::Dispatched(None)).await, Err(failed));
     }
 
     #[tokio::test]

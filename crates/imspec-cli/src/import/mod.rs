@@ -358,41 +358,41 @@ async fn send_pending(
             }
         }));
     }
+    // Only the senders hold the receiver: when they have all stopped, the producer's send fails.
+    drop(rx);
+    let failed = || failure.lock().unwrap_or_else(|p| p.into_inner()).is_some();
     // The producer: pages of pending rows, keyed by (requester, line), chunked per requester.
-    let mut after: Option<(String, u64)> = None;
-    let mut chunk: Vec<Row> = Vec::new();
-    loop {
-        let page = {
-            let j = journal.lock();
-            j.pending_page(after.as_ref(), PAGE)?
-        };
-        let Some(last) = page.last() else { break };
-        after = Some(last.key());
-        journal.commit(Write::Dispatched(after.clone())).await.map_err(InputError)?;
-        let mut closed = false;
-        for row in page {
-            let full = chunk.first().is_some_and(|c| c.requester != row.requester) || chunk.len() == max;
-            if full && tx.send(std::mem::take(&mut chunk)).await.is_err() {
-                closed = true;
-                break;
+    let produced = async {
+        let mut after: Option<(String, u64)> = None;
+        let mut chunk: Vec<Row> = Vec::new();
+        while !failed() {
+            let page = journal.lock().pending_page(after.as_ref(), PAGE)?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.key());
+            journal.commit(Write::Dispatched(after.clone())).await.map_err(InputError)?;
+            for row in page {
+                let full = chunk.first().is_some_and(|c| c.requester != row.requester) || chunk.len() == max;
+                if full && tx.send(std::mem::take(&mut chunk)).await.is_err() {
+                    return Ok(());
+                }
+                chunk.push(row);
             }
-            chunk.push(row);
         }
-        if closed {
-            break;
+        if !chunk.is_empty() && !failed() {
+            let _ = tx.send(chunk).await;
         }
-        if failure.lock().unwrap_or_else(|p| p.into_inner()).is_some() {
-            break;
-        }
+        Ok::<(), InputError>(())
     }
-    if !chunk.is_empty() {
-        let _ = tx.send(chunk).await;
-    }
+    .await;
     drop(tx);
     for t in tasks {
-        let _ = t.await;
+        if let Err(e) = t.await {
+            // A sender that died took its chunk's outcome with it: the mark must stay.
+            failure.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(format!("a sender stopped: {e}"));
+        }
     }
     progress.finish();
+    produced?;
     if let Some(e) = failure.lock().unwrap_or_else(|p| p.into_inner()).take() {
         return Err(InputError(e));
     }
@@ -495,8 +495,10 @@ fn check_fixed(check: &ApiEntry) -> Fixed {
 
 /// Registers every user of the graph with the vendor's register API, batched at its maximum.
 /// Fields its items require besides the id (Easemob's `password`) come from the requester's
-/// lines of the graph (kept in the journal at load), else are generated, kept in the journal
-/// before they are sent, and listed in `<journal>.users.jsonl` for the operator.
+/// lines of the graph (kept in the journal at load), else are generated and kept in the
+/// journal before they are sent; once a call is answered, its generated items are appended,
+/// with their outcomes, to `<journal>.users.jsonl` (owner-only; never rewritten, so `--restart`
+/// loses no password an earlier run registered).
 async fn register(entry: &'static ApiEntry, client: &VendorClient, journal: &Shared) -> Result<(), InputError> {
     let Some(reg) = shape::register_api(entry) else {
         return Err(InputError(format!("--register: {} has no register API", entry.info.vendor.id)));
@@ -504,16 +506,27 @@ async fn register(entry: &'static ApiEntry, client: &VendorClient, journal: &Sha
     let fields = shape::required_fields(reg);
     let users = journal.lock().users()?;
     let max = reg.max_items(&[]).map_or(users.len().max(1), |m| m as usize).max(1);
+    let list_path = PathBuf::from(format!("{}.users.jsonl", journal.lock().path.display()));
+    let mut listed = 0usize;
     for part in users.chunks(max) {
         let mut items = Vec::with_capacity(part.len());
         let mut generated = Vec::new();
-        for u in part {
-            let known = journal.lock().user_fields(u)?;
-            let item = match known.and_then(|k| serde_json::from_str::<Value>(&k).ok()) {
-                Some(item) => item,
+        // Generated items of this call not yet listed for the operator (by index in `part`).
+        let mut to_list = Vec::new();
+        for (i, u) in part.iter().enumerate() {
+            let known = journal.lock().user(u)?;
+            let item = match known.and_then(|k| Some((serde_json::from_str::<Value>(&k.fields).ok()?, k))) {
+                Some((item, k)) => {
+                    if k.generated && !k.listed {
+                        to_list.push(i);
+                    }
+                    item
+                }
+                None if fields.is_empty() => shape::bare_item(reg, u),
                 None => {
                     let item = generated_item(reg, u, &fields).map_err(|e| InputError(format!("--register: {e}")))?;
                     generated.push((u.as_str(), item.to_string()));
+                    to_list.push(i);
                     item
                 }
             };
@@ -521,50 +534,69 @@ async fn register(entry: &'static ApiEntry, client: &VendorClient, journal: &Sha
         }
         // Generated fields are kept before they are sent: a rerun sends the same ones.
         journal.lock().save_generated(&generated)?;
-        let (body, params) = shape::request(reg, &Fixed::default(), None, items);
+        let (body, params) = shape::request(reg, &Fixed::default(), None, items.clone());
         let report = client.send(reg, &body, &params).await.map_err(|e| InputError(format!("--register: {e}")))?;
-        // A register item the API refuses came from the graph (generated values are valid):
-        // the import stops before adding anything, naming the users.
-        let invalid: Vec<usize> =
-            report.items.iter().enumerate().filter(|(_, o)| o.outcome == Outcome::Invalid).map(|(i, _)| i).collect();
-        let mut why: Vec<String> = report
-            .rejected
-            .iter()
-            .chain(report.violations.iter().filter(|v| item_index(&v.path).is_some_and(|i| invalid.contains(&i))))
-            .map(|v| match item_index(&v.path).and_then(|i| part.get(i)) {
-                Some(user) => format!("user `{user}`: {v}"),
-                None => v.to_string(),
-            })
-            .collect();
-        if why.is_empty() && !invalid.is_empty() {
-            why = invalid
-                .iter()
-                .filter_map(|i| part.get(*i))
-                .map(|u| format!("user `{u}`: refused as invalid"))
-                .collect();
-        }
-        if !why.is_empty() {
-            return Err(InputError(format!(
-                "--register: the graph's registration fields are refused: {}",
-                why.join("; ")
-            )));
-        }
+        refused(&report, part)?;
         let outcomes: Vec<(&str, &str)> =
             part.iter().zip(&report.items).map(|(u, o)| (u.as_str(), o.outcome.as_str())).collect();
         journal.lock().registered(&outcomes)?;
-    }
-    let generated = journal.lock().generated_users()?;
-    if !fields.is_empty() && !generated.is_empty() {
-        let path = PathBuf::from(format!("{}.users.jsonl", journal.lock().path.display()));
-        let text: String = generated.iter().map(|v| format!("{v}\n")).collect();
-        // The whole list, from the journal, each run: a file cut short by a crash is rewritten.
-        let side = PathBuf::from(format!("{}.writing", path.display()));
-        match std::fs::write(&side, text).and_then(|()| std::fs::rename(&side, &path)) {
-            Ok(()) => eprintln!("registered users' generated fields are in {}", path.display()),
-            Err(e) => eprintln!("warning: cannot write {}: {e} (the journal keeps them)", path.display()),
+        if !to_list.is_empty() {
+            let lines: String = to_list
+                .iter()
+                .filter_map(|&i| {
+                    let mut item = items.get(i)?.clone();
+                    let outcome = report.items.get(i).map_or("not_attempted", |o| o.outcome.as_str());
+                    item.as_object_mut()?.insert("outcome".to_owned(), Value::from(outcome));
+                    Some(format!("{item}\n"))
+                })
+                .collect();
+            append_private(&list_path, &lines).map_err(|e| {
+                InputError(format!("--register: {}: {e} (the journal keeps the generated fields)", list_path.display()))
+            })?;
+            let ids: Vec<&str> = to_list.iter().filter_map(|&i| part.get(i).map(String::as_str)).collect();
+            journal.lock().mark_listed(&ids)?;
+            listed += ids.len();
         }
     }
+    if listed > 0 {
+        eprintln!("{listed} registered users' generated fields are in {}", list_path.display());
+    }
     Ok(())
+}
+
+/// The register API refused items (they came from the graph: generated values are valid):
+/// the import stops before adding anything, naming the users.
+fn refused(report: &imspec::runtime::Report, part: &[String]) -> Result<(), InputError> {
+    let invalid: Vec<usize> =
+        report.items.iter().enumerate().filter(|(_, o)| o.outcome == Outcome::Invalid).map(|(i, _)| i).collect();
+    let mut why: Vec<String> = report
+        .rejected
+        .iter()
+        .chain(report.violations.iter().filter(|v| item_index(&v.path).is_some_and(|i| invalid.contains(&i))))
+        .map(|v| match item_index(&v.path).and_then(|i| part.get(i)) {
+            Some(user) => format!("user `{user}`: {v}"),
+            None => v.to_string(),
+        })
+        .collect();
+    if why.is_empty() && !invalid.is_empty() {
+        why = invalid.iter().filter_map(|i| part.get(*i)).map(|u| format!("user `{u}`: refused as invalid")).collect();
+    }
+    if why.is_empty() {
+        return Ok(());
+    }
+    Err(InputError(format!("--register: the register API refuses: {}", why.join("; "))))
+}
+
+/// Appends `text` to `path`, creating it readable by its owner only (it holds passwords).
+fn append_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_data()
 }
 
 /// The index of the batch item a violation's path points into (`$[3].password` → 3).
