@@ -90,7 +90,8 @@ pub enum Ended {
 
 /// Pending edges read from the journal, and marked dispatched, at a time while sending:
 /// memory stays flat, and a kill leaves at most about this many edges (plus the calls queued
-/// to the senders) to reconcile.
+/// to the senders) to reconcile. Some of those may never have been sent; the service is asked
+/// about each, and one it holds is reported `added`, as any reconciled edge it holds is.
 const PAGE: usize = 1024;
 
 pub fn run(args: &Args) -> Result<Ended, InputError> {
