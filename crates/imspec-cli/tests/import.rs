@@ -472,6 +472,23 @@ fn registration_fields_come_from_the_graph_or_are_generated() {
     let after = std::fs::read_to_string(&list).expect("users file");
     assert!(after.starts_with(&before) && after.len() > before.len(), "appended, never rewritten");
     assert!(after[before.len()..].lines().all(|l| l.contains("\"outcome\":\"already_registered\"")), "{after}");
+    // A registration cut short (its end not recorded) goes on where it stopped: users already
+    // answered are not registered again, nor listed again.
+    let registrations = calls(&url, "easemob/users_register");
+    rusqlite::Connection::open(&journal)
+        .expect("the journal")
+        .execute("DELETE FROM meta WHERE key = 'registered'", [])
+        .expect("forget the registration's end");
+    let resumed = import(&url, &config, shape.api, &given, &["--register"]);
+    assert_eq!(
+        (resumed.code, resumed.summary["sent"].as_u64()),
+        (0, Some(0)),
+        "{} {}",
+        resumed.summary,
+        resumed.stderr
+    );
+    assert_eq!(calls(&url, "easemob/users_register"), registrations);
+    assert_eq!(std::fs::read_to_string(&list).expect("users file"), after);
     let adds_before = calls(&url, shape.api);
 
     let conflicting =

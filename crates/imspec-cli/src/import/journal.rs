@@ -294,6 +294,7 @@ impl Journal {
 
     /// The requesters' register items the lines carried, one per user (its first line's),
     /// into `users`; lines of one user that disagree are refused (never one picked silently).
+    /// Then every other user of a valid edge (requester or target), with no fields yet.
     fn keep_registrations(tx: &rusqlite::Transaction<'_>) -> Result<(), Conflict> {
         tx.execute_batch(
             "CREATE INDEX temp.registrations_by_user ON registrations (requester, line);
@@ -318,7 +319,10 @@ impl Journal {
         }
         tx.execute_batch(
             "INSERT INTO users (id, fields) SELECT requester, fields FROM firsts;
-             DROP TABLE firsts; DROP TABLE registrations;",
+             DROP TABLE firsts; DROP TABLE registrations;
+             INSERT OR IGNORE INTO users (id, fields)
+                 SELECT requester, '' FROM edges WHERE outcome IS NOT 'invalid'
+                 UNION SELECT user, '' FROM edges WHERE outcome IS NOT 'invalid';",
         )
         .map_err(Conflict::Sql)
     }
@@ -337,50 +341,24 @@ impl Journal {
             .map_err(err(&self.path))
     }
 
-    /// Edges whose answer was lost (pending up to the `dispatched` mark a crash left, or
-    /// `unknown`), by requester.
-    pub fn lost(&self) -> Result<Vec<Row>, JournalError> {
-        self.rows(
+    /// The next `limit` edges of `which` after `after` (requester, line), grouped by requester
+    /// in line order: SQLite walks the table's own order, so memory stays flat however large
+    /// the input, and each page goes on where the last one stopped.
+    pub fn page(&self, which: &Edges, after: Option<&Key>, limit: usize) -> Result<Vec<Row>, JournalError> {
+        let (requester, line) = after.map_or((String::new(), -1), |(r, l)| (r.clone(), *l as i64));
+        let sql = format!(
             "SELECT line, requester, user, item FROM edges
-             WHERE (state = ?1 AND (requester, line) <= (SELECT requester, line FROM dispatched))
-                OR (state = ?2 AND outcome = 'unknown')
-             ORDER BY requester, line",
-            params![PENDING, SETTLED],
-        )
-    }
-
-    /// Edges with a success outcome (what `--verify` checks), by requester.
-    pub fn succeeded(&self, words: &[&str]) -> Result<Vec<Row>, JournalError> {
-        let list = words.iter().map(|w| format!("'{}'", w.replace('\'', ""))).collect::<Vec<_>>().join(",");
-        self.rows(
-            &format!(
-                "SELECT line, requester, user, item FROM edges
-                 WHERE state = ?1 AND outcome IN ({list}) ORDER BY requester, line"
-            ),
-            params![SETTLED],
-        )
-    }
-
-    fn rows(&self, sql: &str, p: impl rusqlite::Params) -> Result<Vec<Row>, JournalError> {
-        let mut stmt = self.conn.prepare(sql).map_err(err(&self.path))?;
-        stmt.query_map(p, |r| {
+             WHERE (requester, line) > (?1, ?2) AND ({})
+             ORDER BY requester, line LIMIT ?3",
+            which.condition()
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(err(&self.path))?;
+        stmt.query_map(params![requester, line, limit as i64], |r| {
             Ok(Row { line: r.get::<_, i64>(0)? as u64, requester: r.get(1)?, user: r.get(2)?, item: r.get(3)? })
         })
         .map_err(err(&self.path))?
         .collect::<Result<Vec<_>, _>>()
         .map_err(err(&self.path))
-    }
-
-    /// The next `limit` pending edges after `after` (requester, line), grouped by requester in
-    /// line order: SQLite sorts through its index, so memory stays flat however large the input.
-    pub fn pending_page(&self, after: Option<&(String, u64)>, limit: usize) -> Result<Vec<Row>, JournalError> {
-        let (requester, line) = after.map_or((String::new(), -1), |(r, l)| (r.clone(), *l as i64));
-        self.rows(
-            "SELECT line, requester, user, item FROM edges
-             WHERE (requester, line) > (?2, ?3) AND state = ?1
-             ORDER BY requester, line LIMIT ?4",
-            params![PENDING, requester, line, limit as i64],
-        )
     }
 
     pub fn pending_count(&self) -> Result<u64, JournalError> {
@@ -390,8 +368,8 @@ impl Journal {
             .map_err(err(&self.path))
     }
 
-    /// What reconciling found, in one transaction: `held` edges settle as `outcome`, the
-    /// others go back to be sent, and the `dispatched` mark is cleared (nothing is in flight).
+    /// What reconciling a page found, in one transaction: `held` edges settle as `outcome`,
+    /// the others go back to be sent.
     pub fn reconciled(&mut self, held: &[Key], outcome: &Settled, again: &[Key]) -> Result<(), JournalError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(err(&path))?;
@@ -415,9 +393,13 @@ impl Journal {
             for (requester, line) in again {
                 requeue.execute(params![PENDING, requester, *line as i64]).map_err(err(&path))?;
             }
-            tx.execute("DELETE FROM dispatched", []).map_err(err(&path))?;
         }
         tx.commit().map_err(err(&path))
+    }
+
+    /// Clears the `dispatched` mark: every edge under it is settled or pending again.
+    pub fn clear_dispatched(&mut self) -> Result<(), JournalError> {
+        self.apply(&[Write::Dispatched(None)])
     }
 
     /// Applies the send phase's writes in one transaction.
@@ -488,26 +470,27 @@ impl Journal {
         tx.commit().map_err(err(&path))
     }
 
-    /// The users of every edge that is not invalid: requesters and targets, once each.
-    pub fn users(&self) -> Result<Vec<String>, JournalError> {
+    /// The next `limit` users after `after`, by id: every requester and target of a valid
+    /// edge (the load lists them), with what the journal keeps of their registration.
+    pub fn users_page(&self, after: Option<&str>, limit: usize) -> Result<Vec<KnownUser>, JournalError> {
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT requester FROM edges WHERE outcome IS NOT 'invalid'
-                 UNION SELECT user FROM edges WHERE outcome IS NOT 'invalid' ORDER BY 1",
+            .prepare_cached(
+                "SELECT id, fields, generated, listed, outcome FROM users WHERE id > ?1 ORDER BY id LIMIT ?2",
             )
             .map_err(err(&self.path))?;
-        stmt.query_map([], |r| r.get(0)).map_err(err(&self.path))?.collect::<Result<_, _>>().map_err(err(&self.path))
-    }
-
-    /// What the journal keeps of a user's registration.
-    pub fn user(&self, id: &str) -> Result<Option<KnownUser>, JournalError> {
-        self.conn
-            .query_row("SELECT fields, generated, listed FROM users WHERE id = ?1", [id], |r| {
-                Ok(KnownUser { fields: r.get(0)?, generated: r.get(1)?, listed: r.get(2)? })
+        stmt.query_map(params![after.unwrap_or_default(), limit as i64], |r| {
+            Ok(KnownUser {
+                id: r.get(0)?,
+                fields: r.get(1)?,
+                generated: r.get(2)?,
+                listed: r.get(3)?,
+                outcome: r.get(4)?,
             })
-            .optional()
-            .map_err(err(&self.path))
+        })
+        .map_err(err(&self.path))?
+        .collect::<Result<_, _>>()
+        .map_err(err(&self.path))
     }
 
     /// Keeps users' generated register items, in one transaction.
@@ -601,9 +584,39 @@ impl Journal {
 /// operator's list.
 #[derive(Debug)]
 pub struct KnownUser {
+    pub id: String,
     pub fields: String,
     pub generated: bool,
     pub listed: bool,
+    /// The registration's outcome, once answered.
+    pub outcome: Option<String>,
+}
+
+/// Which edges a page holds.
+#[derive(Debug)]
+pub enum Edges {
+    /// Not answered: to send.
+    Pending,
+    /// Answer lost: pending up to the `dispatched` mark a crash left, or `unknown`.
+    Lost,
+    /// Settled with one of these outcomes (what `--verify` checks).
+    Settled(Vec<&'static str>),
+}
+
+impl Edges {
+    fn condition(&self) -> String {
+        match self {
+            Edges::Pending => format!("state = {PENDING}"),
+            Edges::Lost => format!(
+                "(state = {PENDING} AND (requester, line) <= (SELECT requester, line FROM dispatched))
+                 OR (state = {SETTLED} AND outcome = 'unknown')"
+            ),
+            Edges::Settled(words) => {
+                let list: Vec<String> = words.iter().map(|w| format!("'{}'", w.replace('\'', "''"))).collect();
+                format!("state = {SETTLED} AND outcome IN ({})", list.join(","))
+            }
+        }
+    }
 }
 
 /// One line of the input, as the load gives it to the journal.
@@ -808,21 +821,28 @@ mod tests {
     fn the_pending_edges_up_to_the_dispatched_mark_are_lost_until_reconciled() {
         let dir = tempfile::tempdir().expect("dir");
         let mut j = journal(dir.path());
-        assert!(j.lost().expect("lost").is_empty(), "nothing is dispatched yet");
-        let page = j.pending_page(None, 10).expect("page");
+        assert!(j.page(&Edges::Lost, None, 100).expect("lost").is_empty(), "nothing is dispatched yet");
+        let page = j.page(&Edges::Pending, None, 10).expect("page");
         assert_eq!(lines(&page), [1, 3, 4, 5, 6], "(requester, line) order, the invalid line left out");
         j.apply(&[Write::Dispatched(Some(key("a", 4)))]).expect("mark");
         // One call of `a` answered: lines 1..=4 settle as one range; the invalid line 2 keeps
         // its outcome.
         j.apply(&[Write::Settle(vec![(key("a", 1), outcome("added")), (key("a", 3), outcome("added"))])])
             .expect("settle");
-        assert_eq!(lines(&j.lost().expect("lost")), [4], "dispatched, unanswered; b is not dispatched");
+        assert_eq!(
+            lines(&j.page(&Edges::Lost, None, 100).expect("lost")),
+            [4],
+            "dispatched, unanswered; b is not dispatched"
+        );
         let mut seen = Vec::new();
         j.report(true, |r| seen.push((r.line, r.outcome, r.code))).expect("report");
         assert_eq!(seen[1], (2, "invalid".to_owned(), Some("7".to_owned())));
         assert_eq!(seen[3], (4, "not_attempted".to_owned(), None));
         j.reconciled(&[], &outcome("added"), &[key("a", 4)]).expect("reconciled");
-        assert!(j.lost().expect("lost").is_empty(), "the mark is gone with the reconciliation");
+        assert_eq!(lines(&j.page(&Edges::Lost, None, 100).expect("lost")), [4], "pending again, under the mark");
+        assert_eq!(lines(&j.page(&Edges::Lost, Some(&key("a", 4)), 100).expect("lost")), [0u64; 0], "pages go on");
+        j.clear_dispatched().expect("cleared");
+        assert!(j.page(&Edges::Lost, None, 100).expect("lost").is_empty(), "nothing is lost once the mark is gone");
         assert_eq!(j.pending_count().expect("count"), 3);
     }
 
@@ -852,9 +872,9 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let mut j = journal(dir.path());
         j.apply(&[Write::Settle(vec![(key("b", 6), outcome("unknown"))])]).expect("settle");
-        assert_eq!(lines(&j.lost().expect("lost")), [6]);
+        assert_eq!(lines(&j.page(&Edges::Lost, None, 100).expect("lost")), [6]);
         j.reconciled(&[key("b", 6)], &outcome("added"), &[]).expect("reconciled");
-        assert!(j.lost().expect("lost").is_empty());
+        assert!(j.page(&Edges::Lost, None, 100).expect("lost").is_empty());
     }
 
     #[tokio::test]
@@ -867,7 +887,11 @@ mod tests {
         }
         shared.commit(Write::Dispatched(Some(key("b", 6)))).await.expect("a barrier");
         let j = shared.lock();
-        assert_eq!(lines(&j.lost().expect("lost")), [1, 3, 4], "b settled; a dispatched, unanswered");
+        assert_eq!(
+            lines(&j.page(&Edges::Lost, None, 100).expect("lost")),
+            [1, 3, 4],
+            "b settled; a dispatched, unanswered"
+        );
     }
 
     #[test]
@@ -884,7 +908,11 @@ mod tests {
         write_batch(&journal, &failed, &[Write::Dispatched(None)]);
         let failure = failed.lock().expect("lock").clone().expect("a failure");
         assert!(failure.contains("no such table: edges"), "{failure}");
-        assert_eq!(lines(&journal.lock().expect("lock").lost().expect("lost")), [1, 3, 4, 5, 6], "the mark stays");
+        assert_eq!(
+            lines(&journal.lock().expect("lock").page(&Edges::Lost, None, 100).expect("lost")),
+            [1, 3, 4, 5, 6],
+            "the mark stays"
+        );
     }
 
     #[tokio::test]
@@ -904,7 +932,7 @@ mod tests {
         let shared = Shared::new(journal(dir.path()), true);
         shared.commit(Write::Dispatched(Some(key("b", 6)))).await.expect("mark");
         shared.record(Write::Settle(vec![(key("b", 5), outcome("added"))])).await.expect("record");
-        assert!(shared.lock().lost().expect("lost").is_empty());
+        assert!(shared.lock().page(&Edges::Lost, None, 100).expect("lost").is_empty());
         assert_eq!(shared.lock().pending_count().expect("count"), 5);
     }
 }

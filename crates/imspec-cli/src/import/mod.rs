@@ -22,7 +22,7 @@ use imspec_runtime::{Operation, Outcome, RelationWord};
 use serde_json::{Value, json};
 
 use crate::validate::{InputError, find};
-use journal::{Fingerprint, Journal, Loaded, Row, Settled, Shared, Write};
+use journal::{Edges, Fingerprint, Journal, KnownUser, Loaded, Row, Settled, Shared, Write};
 use shape::Fixed;
 
 /// What `imspec import` was asked.
@@ -280,16 +280,29 @@ async fn import(
         }
     }
     if args.verify {
-        let words = [Outcome::done(Operation::Add).as_str(), Outcome::AlreadyFriends.as_str()];
-        let done = journal.lock().succeeded(&words)?;
-        let found = held(entry, client, &done).await;
-        let marks: Vec<(journal::Key, bool)> =
-            done.iter().zip(&found).map(|(r, h)| (r.key(), *h == Some(true))).collect();
-        let missing = marks.iter().filter(|(_, h)| !h).count() as u64;
-        journal.lock().held(&marks)?;
-        notes.verified = Some((marks.len() as u64, missing));
+        notes.verified = Some(verify(entry, client, journal).await?);
     }
     Ok(())
+}
+
+/// Asks the service about every edge that succeeded, a page at a time, and records what it
+/// holds; returns (edges checked, edges it does not hold).
+async fn verify(entry: &'static ApiEntry, client: &VendorClient, journal: &Shared) -> Result<(u64, u64), InputError> {
+    let done = Edges::Settled(vec![Outcome::done(Operation::Add).as_str(), Outcome::AlreadyFriends.as_str()]);
+    let (mut checked, mut missing) = (0, 0);
+    let mut after = None;
+    loop {
+        let page = journal.lock().page(&done, after.as_ref(), PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.key());
+        let found = held(entry, client, &page).await;
+        let marks: Vec<(journal::Key, bool)> =
+            page.iter().zip(&found).map(|(r, h)| (r.key(), *h == Some(true))).collect();
+        checked += marks.len() as u64;
+        missing += marks.iter().filter(|(_, h)| !h).count() as u64;
+        journal.lock().held(&marks)?;
+    }
+    Ok((checked, missing))
 }
 
 /// Send-and-reconcile rounds in one run.
@@ -304,25 +317,35 @@ async fn reconcile(
     journal: &Shared,
     notes: &mut Notes,
 ) -> Result<u64, InputError> {
-    let lost = journal.lock().lost()?;
-    let before = client.calls();
-    let found = if lost.is_empty() { Vec::new() } else { held(entry, client, &lost).await };
-    notes.reconcile_calls += client.calls() - before;
-    let (mut settle, mut again) = (Vec::new(), Vec::new());
-    for (row, held) in lost.iter().zip(found) {
-        match held {
-            Some(true) => settle.push(row.key()),
-            // Not held, or the check could not say: sending again is what settles it.
-            _ => again.push(row.key()),
-        }
-    }
-    if !lost.is_empty() {
-        *notes.reconciled.entry("held").or_default() += settle.len() as u64;
-        *notes.reconciled.entry("sent_again").or_default() += again.len() as u64;
-    }
     let added = Settled { outcome: Outcome::done(Operation::Add).as_str().to_owned(), code: None, reason: None };
-    journal.lock().reconciled(&settle, &added, &again)?;
-    Ok(again.len() as u64)
+    let before = client.calls();
+    let (mut held_count, mut again_count) = (0, 0);
+    // Edges put back to be sent stay under the mark until it is cleared at the end, so a kill
+    // in between only makes the next run ask about them again; the pages go on past them.
+    let mut after = None;
+    loop {
+        let lost = journal.lock().page(&Edges::Lost, after.as_ref(), PAGE)?;
+        let Some(last) = lost.last() else { break };
+        after = Some(last.key());
+        let found = held(entry, client, &lost).await;
+        let (mut settle, mut again) = (Vec::new(), Vec::new());
+        for (row, held) in lost.iter().zip(found) {
+            match held {
+                Some(true) => settle.push(row.key()),
+                // Not held, or the check could not say: sending again is what settles it.
+                _ => again.push(row.key()),
+            }
+        }
+        (held_count, again_count) = (held_count + settle.len() as u64, again_count + again.len() as u64);
+        journal.lock().reconciled(&settle, &added, &again)?;
+    }
+    notes.reconcile_calls += client.calls() - before;
+    if after.is_some() {
+        *notes.reconciled.entry("held").or_default() += held_count;
+        *notes.reconciled.entry("sent_again").or_default() += again_count;
+    }
+    journal.lock().clear_dispatched()?;
+    Ok(again_count)
 }
 
 /// Sends every pending edge: the journal streams them by requester; each requester's edges go
@@ -367,7 +390,7 @@ async fn send_pending(
         let mut after: Option<(String, u64)> = None;
         let mut chunk: Vec<Row> = Vec::new();
         while !failed() {
-            let page = journal.lock().pending_page(after.as_ref(), PAGE)?;
+            let page = journal.lock().page(&Edges::Pending, after.as_ref(), PAGE)?;
             let Some(last) = page.last() else { break };
             after = Some(last.key());
             journal.commit(Write::Dispatched(after.clone())).await.map_err(InputError)?;
@@ -505,56 +528,71 @@ async fn register(entry: &'static ApiEntry, client: &VendorClient, journal: &Sha
         return Err(InputError(format!("--register: {} has no register API", entry.info.vendor.id)));
     };
     let fields = shape::required_fields(reg);
-    let users = journal.lock().users()?;
-    let max = reg.max_items(&[]).map_or(users.len().max(1), |m| m as usize).max(1);
+    let max = reg.max_items(&[]).map_or(PAGE, |m| usize::try_from(m).unwrap_or(PAGE)).max(1);
     let list_path = PathBuf::from(format!("{}.users.jsonl", journal.lock().path.display()));
     let mut listed = 0usize;
-    for part in users.chunks(max) {
-        let mut items = Vec::with_capacity(part.len());
-        let mut generated = Vec::new();
-        // Generated items of this call not yet listed for the operator (by index in `part`).
-        let mut to_list = Vec::new();
-        for (i, u) in part.iter().enumerate() {
-            let known = journal.lock().user(u)?;
-            let item = match known.and_then(|k| Some((serde_json::from_str::<Value>(&k.fields).ok()?, k))) {
-                Some((item, k)) => {
-                    if k.generated && !k.listed {
-                        to_list.push(i);
-                    }
-                    item
-                }
-                None if fields.is_empty() => shape::bare_item(reg, u),
-                None => {
-                    let item = generated_item(reg, u, &fields).map_err(|e| InputError(format!("--register: {e}")))?;
-                    generated.push((u.as_str(), item.to_string()));
-                    to_list.push(i);
-                    item
-                }
-            };
-            items.push(item);
+    let mut after: Option<String> = None;
+    loop {
+        let page = journal.lock().users_page(after.as_deref(), max)?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id.clone());
+        // Generated items not yet in the operator's list: (item, outcome, user).
+        let mut to_list: Vec<(Value, String, &str)> = Vec::new();
+        // A user answered in an earlier run is not registered again.
+        let (answered, to_send): (Vec<&KnownUser>, Vec<&KnownUser>) = page.iter().partition(|u| u.outcome.is_some());
+        for u in answered.into_iter().filter(|u| u.generated && !u.listed) {
+            if let Ok(item) = serde_json::from_str::<Value>(&u.fields) {
+                to_list.push((item, u.outcome.clone().unwrap_or_default(), &u.id));
+            }
         }
-        // Generated fields are kept before they are sent: a rerun sends the same ones.
-        journal.lock().save_generated(&generated)?;
-        let (body, params) = shape::request(reg, &Fixed::default(), None, items.clone());
-        let report = client.send(reg, &body, &params).await.map_err(|e| InputError(format!("--register: {e}")))?;
-        refused(&report, part)?;
-        let outcomes: Vec<(&str, &str)> =
-            part.iter().zip(&report.items).map(|(u, o)| (u.as_str(), o.outcome.as_str())).collect();
-        journal.lock().registered(&outcomes)?;
+        if !to_send.is_empty() {
+            let mut items = Vec::with_capacity(to_send.len());
+            let mut generated = Vec::new();
+            // Whether each item's fields were generated (now or in an earlier run).
+            let mut made = Vec::with_capacity(to_send.len());
+            for u in &to_send {
+                let (item, fresh) = match serde_json::from_str::<Value>(&u.fields) {
+                    Ok(item) => (item, u.generated),
+                    Err(_) if fields.is_empty() => (shape::bare_item(reg, &u.id), false),
+                    Err(_) => {
+                        let item =
+                            generated_item(reg, &u.id, &fields).map_err(|e| InputError(format!("--register: {e}")))?;
+                        generated.push((u.id.as_str(), item.to_string()));
+                        (item, true)
+                    }
+                };
+                items.push(item);
+                made.push(fresh);
+            }
+            // Generated fields are kept before they are sent: a rerun sends the same ones.
+            journal.lock().save_generated(&generated)?;
+            let ids: Vec<&str> = to_send.iter().map(|u| u.id.as_str()).collect();
+            let (body, params) = shape::request(reg, &Fixed::default(), None, items.clone());
+            let report = client.send(reg, &body, &params).await.map_err(|e| InputError(format!("--register: {e}")))?;
+            refused(&report, &ids)?;
+            let outcomes: Vec<(&str, &str)> =
+                ids.iter().zip(&report.items).map(|(u, o)| (*u, o.outcome.as_str())).collect();
+            journal.lock().registered(&outcomes)?;
+            for (i, ((u, item), made)) in to_send.iter().zip(items).zip(made).enumerate() {
+                if made && !u.listed {
+                    let outcome = report.items.get(i).map_or("not_attempted", |o| o.outcome.as_str());
+                    to_list.push((item, outcome.to_owned(), &u.id));
+                }
+            }
+        }
         if !to_list.is_empty() {
             let lines: String = to_list
                 .iter()
-                .filter_map(|&i| {
-                    let mut item = items.get(i)?.clone();
-                    let outcome = report.items.get(i).map_or("not_attempted", |o| o.outcome.as_str());
-                    item.as_object_mut()?.insert("outcome".to_owned(), Value::from(outcome));
+                .filter_map(|(item, outcome, _)| {
+                    let mut item = item.clone();
+                    item.as_object_mut()?.insert("outcome".to_owned(), Value::from(outcome.as_str()));
                     Some(format!("{item}\n"))
                 })
                 .collect();
             append_private(&list_path, &lines).map_err(|e| {
                 InputError(format!("--register: {}: {e} (the journal keeps the generated fields)", list_path.display()))
             })?;
-            let ids: Vec<&str> = to_list.iter().filter_map(|&i| part.get(i).map(String::as_str)).collect();
+            let ids: Vec<&str> = to_list.iter().map(|(_, _, id)| *id).collect();
             journal.lock().mark_listed(&ids)?;
             listed += ids.len();
         }
@@ -567,7 +605,7 @@ async fn register(entry: &'static ApiEntry, client: &VendorClient, journal: &Sha
 
 /// The register API refused items (they came from the graph: generated values are valid):
 /// the import stops before adding anything, naming the users.
-fn refused(report: &imspec::runtime::Report, part: &[String]) -> Result<(), InputError> {
+fn refused(report: &imspec::runtime::Report, part: &[&str]) -> Result<(), InputError> {
     let invalid: Vec<usize> =
         report.items.iter().enumerate().filter(|(_, o)| o.outcome == Outcome::Invalid).map(|(i, _)| i).collect();
     let mut why: Vec<String> = report
