@@ -294,7 +294,6 @@ impl Journal {
 
     /// The requesters' register items the lines carried, one per user (its first line's),
     /// into `users`; lines of one user that disagree are refused (never one picked silently).
-    /// Then every other user of a valid edge (requester or target), with no fields yet.
     fn keep_registrations(tx: &rusqlite::Transaction<'_>) -> Result<(), Conflict> {
         tx.execute_batch(
             "CREATE INDEX temp.registrations_by_user ON registrations (requester, line);
@@ -319,10 +318,7 @@ impl Journal {
         }
         tx.execute_batch(
             "INSERT INTO users (id, fields) SELECT requester, fields FROM firsts;
-             DROP TABLE firsts; DROP TABLE registrations;
-             INSERT OR IGNORE INTO users (id, fields)
-                 SELECT requester, '' FROM edges WHERE outcome IS NOT 'invalid'
-                 UNION SELECT user, '' FROM edges WHERE outcome IS NOT 'invalid';",
+             DROP TABLE firsts; DROP TABLE registrations;",
         )
         .map_err(Conflict::Sql)
     }
@@ -470,8 +466,22 @@ impl Journal {
         tx.commit().map_err(err(&path))
     }
 
-    /// The next `limit` users after `after`, by id: every requester and target of a valid
-    /// edge (the load lists them), with what the journal keeps of their registration.
+    /// Lists every user of a valid edge (requester or target) in `users`, once (the users the
+    /// lines gave register fields for are there already): what `--register` pages through.
+    pub fn list_users(&mut self) -> Result<(), JournalError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(err(&path))?;
+        tx.execute_batch(
+            "INSERT OR IGNORE INTO users (id, fields)
+                 SELECT requester, '' FROM edges WHERE outcome IS NOT 'invalid'
+                 UNION SELECT user, '' FROM edges WHERE outcome IS NOT 'invalid';",
+        )
+        .map_err(err(&path))?;
+        tx.commit().map_err(err(&path))
+    }
+
+    /// The next `limit` users after `after`, by id, with what the journal keeps of their
+    /// registration.
     pub fn users_page(&self, after: Option<&str>, limit: usize) -> Result<Vec<KnownUser>, JournalError> {
         let mut stmt = self
             .conn

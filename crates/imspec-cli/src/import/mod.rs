@@ -529,6 +529,7 @@ async fn register(entry: &'static ApiEntry, client: &VendorClient, journal: &Sha
     };
     let fields = shape::required_fields(reg);
     let max = reg.max_items(&[]).map_or(PAGE, |m| usize::try_from(m).unwrap_or(PAGE)).max(1);
+    journal.lock().list_users()?;
     let list_path = PathBuf::from(format!("{}.users.jsonl", journal.lock().path.display()));
     let mut listed = 0usize;
     let mut after: Option<String> = None;
