@@ -507,3 +507,43 @@ fn registration_fields_come_from_the_graph_or_are_generated() {
     assert!(!run.stderr.contains(&too_long), "no password is printed: {}", run.stderr);
     assert_eq!(calls(&url, shape.api), adds_before, "nothing was added");
 }
+
+/// Ctrl-C (SIGINT) stops an import gracefully: no new call, the calls in flight finish and
+/// their outcomes are recorded, the summary says `interrupted`, exit 1. The rerun has nothing
+/// to reconcile and makes exactly the calls a clean run would have made in all.
+#[test]
+fn an_interrupted_import_records_its_calls_and_the_rerun_goes_on() {
+    let shape = &ZEGO;
+    let dir = scratch("interrupted");
+    let config = config(&dir, &["rate_limits = \"off\"", "latency_ms = 40"]);
+    let emulator = Emulator::start_with(&["--config", &config]);
+    let url = emulator.url().expect("listening").to_owned();
+    let g = graph(&dir, "graph", shape, 60, 40);
+    let report_path = dir.join("report.jsonl");
+    let args = ["--concurrency", "4", "--report", report_path.to_str().expect("a UTF-8 path")];
+    let clean: u64 = g.valid.values().map(|t| (t.len() as u64).div_ceil(20)).sum();
+    let child = Command::new(env!("CARGO_BIN_EXE_imspec"))
+        .args(["import", shape.api])
+        .arg(&g.path)
+        .args(["--endpoint", &url, "--config", &config])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run imspec import");
+    std::thread::sleep(Duration::from_millis(800));
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("a pid"));
+    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT);
+    let out = child.wait_with_output().expect("the import ends");
+    let summary: Value = serde_json::from_slice(&out.stdout).expect("a summary, interrupted or not");
+    if summary["interrupted"] == true {
+        assert_eq!(out.status.code(), Some(1), "{summary}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted: finishing the calls in flight"));
+        assert!(summary["outcomes"]["not_attempted"].as_u64().is_some_and(|n| n > 0), "{summary}");
+    }
+    let run = import(&url, &config, shape.api, &g.path, &args);
+    assert_eq!(run.code, 1, "the invalid lines: {} {}", run.summary, run.stderr);
+    assert_eq!(run.summary.get("reconciled"), None, "nothing was lost: {}", run.summary);
+    assert_imported(&url, shape, &g, &report_path);
+    assert_eq!(calls(&url, shape.api), clean, "{summary} then {}", run.summary);
+}

@@ -14,6 +14,7 @@ mod shape;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -88,6 +89,14 @@ pub enum Ended {
     SomeFailed,
 }
 
+/// Set by the first Ctrl-C: the run takes no new work, finishes the calls in flight, records
+/// their outcomes and reports (a second Ctrl-C exits at once, as a kill would).
+static STOP: AtomicBool = AtomicBool::new(false);
+
+fn stopped() -> bool {
+    STOP.load(Ordering::Relaxed)
+}
+
 /// Pending edges read from the journal, and marked dispatched, at a time while sending:
 /// memory stays flat, and a kill leaves at most about this many edges (plus the calls queued
 /// to the senders) to reconcile. Some of those may never have been sent; the service is asked
@@ -159,6 +168,18 @@ pub fn run(args: &Args) -> Result<Ended, InputError> {
         let client = VendorClient::at(entry.info.vendor, &config, &base, options)
             .map_err(|e| InputError(format!("--endpoint: {e}")))?;
         let journal = Arc::new(Shared::new(journal, args.bench_skip_writes));
+        tokio::spawn(async {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                STOP.store(true, Ordering::Relaxed);
+                eprintln!(
+                    "interrupted: finishing the calls in flight and recording their outcomes \
+                     (Ctrl-C again stops at once; a rerun goes on either way)"
+                );
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(130);
+                }
+            }
+        });
         let started = Instant::now();
         let mut notes = Notes::default();
         if !args.dry_run {
@@ -267,19 +288,24 @@ async fn import(
     // from the service is pending again (sent, not checked).
     reconcile(entry, client, journal, notes).await?;
     journal.lock().retry_transport_failures()?;
-    if args.register && !journal.lock().flag("registered")? {
+    if args.register && !stopped() && !journal.lock().flag("registered")? {
         register(entry, client, journal).await?;
-        journal.lock().set_meta("registered", "1")?;
+        if !stopped() {
+            journal.lock().set_meta("registered", "1")?;
+        }
     }
     // Send; then what came back `unknown` is reconciled and, where the service does not hold
     // it, sent again — a few rounds at most.
     for _ in 0..ROUNDS {
+        if stopped() {
+            break;
+        }
         notes.sent += send_pending(entry, fixed, client, journal, args.concurrency.max(1)).await?;
         if reconcile(entry, client, journal, notes).await? == 0 {
             break;
         }
     }
-    if args.verify {
+    if args.verify && !stopped() {
         notes.verified = Some(verify(entry, client, journal).await?);
     }
     Ok(())
@@ -291,7 +317,7 @@ async fn verify(entry: &'static ApiEntry, client: &VendorClient, journal: &Share
     let done = Edges::Settled(vec![Outcome::done(Operation::Add).as_str(), Outcome::AlreadyFriends.as_str()]);
     let (mut checked, mut missing) = (0, 0);
     let mut after = None;
-    loop {
+    while !stopped() {
         let page = journal.lock().page(&done, after.as_ref(), PAGE)?;
         let Some(last) = page.last() else { break };
         after = Some(last.key());
@@ -324,6 +350,10 @@ async fn reconcile(
     // in between only makes the next run ask about them again; the pages go on past them.
     let mut after = None;
     loop {
+        if stopped() {
+            // The pages not yet asked about need the mark: it stays for the rerun.
+            return Ok(again_count);
+        }
         let lost = journal.lock().page(&Edges::Lost, after.as_ref(), PAGE)?;
         let Some(last) = lost.last() else { break };
         after = Some(last.key());
@@ -366,14 +396,24 @@ async fn send_pending(
     let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Row>>(workers * 2);
     let rx = Arc::new(tokio::sync::Mutex::new(rx));
     let failure: Arc<Mutex<Option<String>>> = Arc::default();
+    let sent = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
     for _ in 0..workers {
-        let (rx, client, journal, fixed, progress, failure) =
-            (rx.clone(), client.clone(), journal.clone(), fixed.clone(), progress.clone(), failure.clone());
+        let (rx, client, journal, fixed, progress, failure, sent) = (
+            rx.clone(),
+            client.clone(),
+            journal.clone(),
+            fixed.clone(),
+            progress.clone(),
+            failure.clone(),
+            sent.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             loop {
                 let chunk = { rx.lock().await.recv().await };
-                let Some(chunk) = chunk else { break };
+                // Interrupted: the chunks left in the queue are not sent (their edges stay pending).
+                let Some(chunk) = chunk.filter(|_| !stopped()) else { break };
+                sent.fetch_add(chunk.len() as u64, Ordering::Relaxed);
                 let settled = send_chunk(entry, &fixed, &client, &chunk, &progress).await;
                 if let Err(e) = journal.record(Write::Settle(settled)).await {
                     *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
@@ -389,7 +429,7 @@ async fn send_pending(
     let produced = async {
         let mut after: Option<(String, u64)> = None;
         let mut chunk: Vec<Row> = Vec::new();
-        while !failed() {
+        while !failed() && !stopped() {
             let page = journal.lock().page(&Edges::Pending, after.as_ref(), PAGE)?;
             let Some(last) = page.last() else { break };
             after = Some(last.key());
@@ -402,7 +442,7 @@ async fn send_pending(
                 chunk.push(row);
             }
         }
-        if !chunk.is_empty() && !failed() {
+        if !chunk.is_empty() && !failed() && !stopped() {
             let _ = tx.send(chunk).await;
         }
         Ok::<(), InputError>(())
@@ -422,7 +462,7 @@ async fn send_pending(
     }
     // Every outcome is committed before the mark goes (the queue is in order).
     journal.commit(Write::Dispatched(None)).await.map_err(InputError)?;
-    Ok(total)
+    Ok(sent.load(Ordering::Relaxed))
 }
 
 /// One call; returns its edges' outcomes.
@@ -533,7 +573,7 @@ async fn register(entry: &'static ApiEntry, client: &VendorClient, journal: &Sha
     let list_path = PathBuf::from(format!("{}.users.jsonl", journal.lock().path.display()));
     let mut listed = 0usize;
     let mut after: Option<String> = None;
-    loop {
+    while !stopped() {
         let page = journal.lock().users_page(after.as_deref(), max)?;
         let Some(last) = page.last() else { break };
         after = Some(last.id.clone());
@@ -753,12 +793,16 @@ fn finish(
     if let Some((checked, missing)) = notes.verified {
         summary["verified"] = json!({"checked": checked, "not_held": missing});
     }
+    if stopped() {
+        summary["interrupted"] = Value::from(true);
+    }
     if args.dry_run {
         summary["dry_run"] = Value::from(true);
     }
     println!("{summary}");
     let dry_ok = args.dry_run && !outcomes.contains_key(Outcome::Invalid.as_str());
-    Ok(if (all_ok && !args.dry_run) || dry_ok { Ended::AllSucceeded } else { Ended::SomeFailed })
+    // An interrupted run did not do all it was asked (sending, --verify): never exit 0.
+    Ok(if ((all_ok && !args.dry_run) || dry_ok) && !stopped() { Ended::AllSucceeded } else { Ended::SomeFailed })
 }
 
 fn round3(x: f64) -> f64 {
