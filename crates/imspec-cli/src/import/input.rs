@@ -46,7 +46,7 @@ pub fn digest(path: &Path) -> Result<String, String> {
 }
 
 /// Every record of the file with its line number, streamed.
-pub fn records(path: &Path, format: Format) -> Result<Box<dyn Iterator<Item = (u64, Record)>>, String> {
+pub fn records(path: &Path, format: Format) -> Result<Box<dyn Iterator<Item = (u64, Record)> + Send>, String> {
     let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let reader = BufReader::new(file);
     Ok(match format {

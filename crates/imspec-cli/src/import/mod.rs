@@ -89,6 +89,10 @@ pub enum Ended {
     SomeFailed,
 }
 
+/// Lines validated per handoff to the journal during the load, and handoffs queued at most.
+const LOAD_BATCH: usize = 1024;
+const LOAD_BATCHES: usize = 4;
+
 /// Set by the first Ctrl-C: the run takes no new work, finishes the calls in flight, records
 /// their outcomes and reports (a second Ctrl-C exits at once, as a kill would).
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -259,7 +263,26 @@ fn load(
             }
         }
     });
-    Ok(Journal::create(path, in_memory, fingerprint, rows)?)
+    // Lines are read and validated on a thread of their own while the journal takes them in
+    // (two cores, two halves of the work); batches keep the handoffs few, and the bounded
+    // channel keeps memory flat.
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<Loaded, String>>>(LOAD_BATCHES);
+        scope.spawn(move || {
+            let mut batch = Vec::with_capacity(LOAD_BATCH);
+            for row in rows {
+                batch.push(row);
+                if batch.len() == LOAD_BATCH
+                    && tx.send(std::mem::replace(&mut batch, Vec::with_capacity(LOAD_BATCH))).is_err()
+                {
+                    // The journal stopped taking lines (its error is reported).
+                    return;
+                }
+            }
+            let _ = tx.send(batch);
+        });
+        Ok(Journal::create(path, in_memory, fingerprint, rx.into_iter().flatten())?)
+    })
 }
 
 fn text(v: &Value) -> String {
