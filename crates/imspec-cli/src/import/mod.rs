@@ -1,11 +1,12 @@
 //! `imspec import <api> GRAPH`: a whole friend graph into a vendor — every edge journaled,
 //! resumable after a crash, reconciled where an answer was lost, verified on request.
 //!
-//! The run: load the graph into the journal (validating each line) → send again what a
-//! transport failure kept from the service → reconcile edges whose answer was lost (the
-//! vendor's check API, else its list API) → `--register` the users → send the pending edges,
-//! grouped by requester and chunked to the batch maximum, many requesters in flight under one
-//! pacer → `--verify` → the report and the JSON summary.
+//! The run: load the graph into the journal (validating each line) → reconcile edges whose
+//! answer was lost (the vendor's check API, else its list API) → send again what a transport
+//! failure kept from the service → `--register` the users → send the pending edges, grouped
+//! by requester and chunked to the batch maximum, many requesters in flight under one pacer →
+//! `--verify` → the report and the JSON summary. Every phase walks the journal a page at a
+//! time, and Ctrl-C ends it gracefully (what is in flight finishes and is recorded).
 
 mod input;
 mod journal;
