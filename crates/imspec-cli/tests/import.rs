@@ -489,6 +489,17 @@ fn registration_fields_come_from_the_graph_or_are_generated() {
     );
     assert_eq!(calls(&url, "easemob/users_register"), registrations);
     assert_eq!(std::fs::read_to_string(&list).expect("users file"), after);
+    // A registration that failed is tried again (one call, for that user alone).
+    let conn = rusqlite::Connection::open(&journal).expect("the journal");
+    conn.execute_batch(
+        "UPDATE users SET outcome = 'failed' WHERE id = 'r2'; DELETE FROM meta WHERE key = 'registered';",
+    )
+    .expect("a failed registration");
+    drop(conn);
+    let retried = import(&url, &config, shape.api, &given, &["--register"]);
+    assert_eq!(retried.code, 0, "{} {}", retried.summary, retried.stderr);
+    assert_eq!(calls(&url, "easemob/users_register"), registrations + 1);
+    assert_eq!(retried.summary["registered"]["already_registered"], 7, "{}", retried.summary);
     let adds_before = calls(&url, shape.api);
 
     let conflicting =

@@ -486,10 +486,11 @@ impl Journal {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT id, fields, generated, listed, outcome FROM users WHERE id > ?1 ORDER BY id LIMIT ?2",
+                "SELECT id, fields, generated, listed, outcome FROM users
+                 WHERE ?1 IS NULL OR id > ?1 ORDER BY id LIMIT ?2",
             )
             .map_err(err(&self.path))?;
-        stmt.query_map(params![after.unwrap_or_default(), limit as i64], |r| {
+        stmt.query_map(params![after, limit as i64], |r| {
             Ok(KnownUser {
                 id: r.get(0)?,
                 fields: r.get(1)?,
@@ -552,12 +553,19 @@ impl Journal {
     }
 
     /// Every edge, in line order when `by_line` (the report), else in the journal's own order
-    /// (a counting pass: no lookups through the line index).
+    /// (a counting pass: no lookups through the line index). A pending edge still under the
+    /// dispatched mark (a reconciliation cut short) may have reached the service: `unknown`.
     pub fn report(&self, by_line: bool, mut each: impl FnMut(ReportRow)) -> Result<(), JournalError> {
         let order = if by_line { "ORDER BY line" } else { "" };
         let mut stmt = self
             .conn
-            .prepare(&format!("SELECT line, requester, user, outcome, code, reason, held FROM edges {order}"))
+            .prepare(&format!(
+                "SELECT line, requester, user,
+                        COALESCE(outcome, CASE WHEN (requester, line) <= (SELECT requester, line FROM dispatched)
+                                               THEN 'unknown' END),
+                        code, reason, held
+                 FROM edges {order}"
+            ))
             .map_err(err(&self.path))?;
         let mut rows = stmt.query([]).map_err(err(&self.path))?;
         while let Some(r) = rows.next().map_err(err(&self.path))? {
@@ -847,7 +855,8 @@ mod tests {
         let mut seen = Vec::new();
         j.report(true, |r| seen.push((r.line, r.outcome, r.code))).expect("report");
         assert_eq!(seen[1], (2, "invalid".to_owned(), Some("7".to_owned())));
-        assert_eq!(seen[3], (4, "not_attempted".to_owned(), None));
+        assert_eq!(seen[3], (4, "unknown".to_owned(), None), "under the mark, unanswered: it may have been sent");
+        assert_eq!(seen[4], (5, "not_attempted".to_owned(), None), "past the mark: never sent");
         j.reconciled(&[], &outcome("added"), &[key("a", 4)]).expect("reconciled");
         assert_eq!(lines(&j.page(&Edges::Lost, None, 100).expect("lost")), [4], "pending again, under the mark");
         assert_eq!(lines(&j.page(&Edges::Lost, Some(&key("a", 4)), 100).expect("lost")), [0u64; 0], "pages go on");

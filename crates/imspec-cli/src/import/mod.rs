@@ -265,24 +265,46 @@ fn load(
         }
     });
     // Lines are read and validated on a thread of their own while the journal takes them in
-    // (two cores, two halves of the work); batches keep the handoffs few, and the bounded
-    // channel keeps memory flat.
+    // (two cores, two halves of the work).
+    pipelined(rows, |lines| Ok(Journal::create(path, in_memory, fingerprint, lines)?))
+}
+
+/// Runs `rows` on a thread of its own, handing them over in batches (few handoffs; a bounded
+/// channel, so memory stays flat) to `take` on this one. The producer says when it is done:
+/// when it dies instead, `take` gets an error as its last item (a load fails, never leaves a
+/// journal without the rest of the file); when `take` stops early, the producer stops too.
+fn pipelined<T: Send, R>(
+    rows: impl Iterator<Item = Result<T, String>> + Send,
+    take: impl FnOnce(&mut dyn Iterator<Item = Result<T, String>>) -> R,
+) -> R {
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<Loaded, String>>>(LOAD_BATCHES);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Option<Vec<Result<T, String>>>>(LOAD_BATCHES);
         scope.spawn(move || {
             let mut batch = Vec::with_capacity(LOAD_BATCH);
             for row in rows {
                 batch.push(row);
                 if batch.len() == LOAD_BATCH
-                    && tx.send(std::mem::replace(&mut batch, Vec::with_capacity(LOAD_BATCH))).is_err()
+                    && tx.send(Some(std::mem::replace(&mut batch, Vec::with_capacity(LOAD_BATCH)))).is_err()
                 {
-                    // The journal stopped taking lines (its error is reported).
                     return;
                 }
             }
-            let _ = tx.send(batch);
+            if tx.send(Some(batch)).is_ok() {
+                let _ = tx.send(None);
+            }
         });
-        Ok(Journal::create(path, in_memory, fingerprint, rx.into_iter().flatten())?)
+        let ended = std::cell::Cell::new(false);
+        let mut items = rx
+            .iter()
+            .map_while(|batch| {
+                ended.set(batch.is_none());
+                batch
+            })
+            .flatten()
+            .chain(std::iter::from_fn(|| {
+                (!ended.replace(true)).then(|| Err("the reader of the graph stopped".to_owned()))
+            }));
+        take(&mut items)
     })
 }
 
@@ -294,7 +316,8 @@ fn text(v: &Value) -> String {
 #[derive(Default)]
 struct Notes {
     reconciled: BTreeMap<&'static str, u64>,
-    verified: Option<(u64, u64)>,
+    /// Edges checked, edges the service does not hold, and whether every one was checked.
+    verified: Option<(u64, u64, bool)>,
     reconcile_calls: u64,
     /// Edges sent in this run.
     sent: u64,
@@ -337,22 +360,35 @@ async fn import(
 
 /// Asks the service about every edge that succeeded, a page at a time, and records what it
 /// holds; returns (edges checked, edges it does not hold).
-async fn verify(entry: &'static ApiEntry, client: &VendorClient, journal: &Shared) -> Result<(u64, u64), InputError> {
+async fn verify(
+    entry: &'static ApiEntry,
+    client: &VendorClient,
+    journal: &Shared,
+) -> Result<(u64, u64, bool), InputError> {
     let done = Edges::Settled(vec![Outcome::done(Operation::Add).as_str(), Outcome::AlreadyFriends.as_str()]);
     let (mut checked, mut missing) = (0, 0);
     let mut after = None;
-    while !stopped() {
+    let mut listing = Listing::default();
+    let complete = loop {
+        if stopped() {
+            break false;
+        }
         let page = journal.lock().page(&done, after.as_ref(), PAGE)?;
-        let Some(last) = page.last() else { break };
+        let Some(last) = page.last() else { break true };
         after = Some(last.key());
-        let found = held(entry, client, &page).await;
-        let marks: Vec<(journal::Key, bool)> =
-            page.iter().zip(&found).map(|(r, h)| (r.key(), *h == Some(true))).collect();
+        let found = held(entry, client, &page, &mut listing).await;
+        // Interrupted, the rows not asked about are left unmarked.
+        let marks: Vec<(journal::Key, bool)> = page
+            .iter()
+            .zip(&found)
+            .filter(|(_, h)| h.is_some() || !stopped())
+            .map(|(r, h)| (r.key(), *h == Some(true)))
+            .collect();
         checked += marks.len() as u64;
         missing += marks.iter().filter(|(_, h)| !h).count() as u64;
         journal.lock().held(&marks)?;
-    }
-    Ok((checked, missing))
+    };
+    Ok((checked, missing, complete && !stopped()))
 }
 
 /// Send-and-reconcile rounds in one run.
@@ -373,19 +409,21 @@ async fn reconcile(
     // Edges put back to be sent stay under the mark until it is cleared at the end, so a kill
     // in between only makes the next run ask about them again; the pages go on past them.
     let mut after = None;
+    let mut listing = Listing::default();
     loop {
         if stopped() {
-            // The pages not yet asked about need the mark: it stays for the rerun.
-            return Ok(again_count);
+            break;
         }
         let lost = journal.lock().page(&Edges::Lost, after.as_ref(), PAGE)?;
         let Some(last) = lost.last() else { break };
         after = Some(last.key());
-        let found = held(entry, client, &lost).await;
+        let found = held(entry, client, &lost, &mut listing).await;
         let (mut settle, mut again) = (Vec::new(), Vec::new());
         for (row, held) in lost.iter().zip(found) {
             match held {
                 Some(true) => settle.push(row.key()),
+                // Interrupted before it was asked about: it stays lost, for the rerun.
+                None if stopped() => {}
                 // Not held, or the check could not say: sending again is what settles it.
                 _ => again.push(row.key()),
             }
@@ -398,7 +436,10 @@ async fn reconcile(
         *notes.reconciled.entry("held").or_default() += held_count;
         *notes.reconciled.entry("sent_again").or_default() += again_count;
     }
-    journal.lock().clear_dispatched()?;
+    // Interrupted, the edges not yet asked about need the mark: it stays for the rerun.
+    if !stopped() {
+        journal.lock().clear_dispatched()?;
+    }
     Ok(again_count)
 }
 
@@ -531,7 +572,15 @@ async fn send_chunk(
 
 /// Whether the service holds each edge (the requester's list holds the target), asked of the
 /// vendor's check API, else its list API; `None` where neither could say.
-async fn held(entry: &'static ApiEntry, client: &VendorClient, rows: &[Row]) -> Vec<Option<bool>> {
+/// The friends of the last requester listed (list APIs only): a requester whose edges run
+/// over two pages is listed once, not once per page.
+#[derive(Default)]
+struct Listing {
+    requester: String,
+    friends: std::collections::HashSet<String>,
+}
+
+async fn held(entry: &'static ApiEntry, client: &VendorClient, rows: &[Row], last: &mut Listing) -> Vec<Option<bool>> {
     let same_vendor = |op: Operation| {
         imspec::apis()
             .into_iter()
@@ -540,7 +589,8 @@ async fn held(entry: &'static ApiEntry, client: &VendorClient, rows: &[Row]) -> 
     let mut out = vec![None; rows.len()];
     // Rows come sorted by requester: one group per requester.
     let mut start = 0;
-    while start < rows.len() {
+    // Interrupted, the groups not yet asked about stay `None`.
+    while start < rows.len() && !stopped() {
         let end = start + rows[start..].iter().take_while(|r| r.requester == rows[start].requester).count();
         let group = &rows[start..end];
         let requester = group[0].requester.as_str();
@@ -553,14 +603,21 @@ async fn held(entry: &'static ApiEntry, client: &VendorClient, rows: &[Row]) -> 
                 }
             }
         } else if let Some(list) = same_vendor(Operation::List) {
-            let (body, params) = shape::request(list, &Fixed::default(), Some(requester), Vec::new());
-            if let Ok(report) = client.send(list, &body, &params).await
-                && let Some(listing) = report.listing.filter(|l| l.complete)
-            {
-                let friends: std::collections::HashSet<&str> =
-                    listing.friends.iter().map(|(id, _)| id.as_str()).collect();
+            if last.requester != requester {
+                let (body, params) = shape::request(list, &Fixed::default(), Some(requester), Vec::new());
+                *last = Listing::default();
+                if let Ok(report) = client.send(list, &body, &params).await
+                    && let Some(listing) = report.listing.filter(|l| l.complete)
+                {
+                    *last = Listing {
+                        requester: requester.to_owned(),
+                        friends: listing.friends.into_iter().map(|(id, _)| id).collect(),
+                    };
+                }
+            }
+            if last.requester == requester {
                 for (i, r) in group.iter().enumerate() {
-                    out[start + i] = Some(friends.contains(r.user.as_str()));
+                    out[start + i] = Some(last.friends.contains(&r.user));
                 }
             }
         }
@@ -603,8 +660,11 @@ async fn register(entry: &'static ApiEntry, client: &VendorClient, journal: &Sha
         after = Some(last.id.clone());
         // Generated items not yet in the operator's list: (item, outcome, user).
         let mut to_list: Vec<(Value, String, &str)> = Vec::new();
-        // A user answered in an earlier run is not registered again.
-        let (answered, to_send): (Vec<&KnownUser>, Vec<&KnownUser>) = page.iter().partition(|u| u.outcome.is_some());
+        // A user registered in an earlier run (or there already) is not registered again; one
+        // whose registration failed or went unanswered is.
+        let (answered, to_send): (Vec<&KnownUser>, Vec<&KnownUser>) = page
+            .iter()
+            .partition(|u| u.outcome.as_deref().and_then(Outcome::from_word).is_some_and(Outcome::is_success));
         for u in answered.into_iter().filter(|u| u.generated && !u.listed) {
             if let Ok(item) = serde_json::from_str::<Value>(&u.fields) {
                 to_list.push((item, u.outcome.clone().unwrap_or_default(), &u.id));
@@ -814,8 +874,11 @@ fn finish(
         let users: BTreeMap<String, u64> = journal.user_outcomes()?.into_iter().collect();
         summary["registered"] = json!(users);
     }
-    if let Some((checked, missing)) = notes.verified {
+    if let Some((checked, missing, complete)) = notes.verified {
         summary["verified"] = json!({"checked": checked, "not_held": missing});
+        if !complete {
+            summary["verified"]["complete"] = Value::from(false);
+        }
     }
     if stopped() {
         summary["interrupted"] = Value::from(true);
@@ -831,4 +894,28 @@ fn finish(
 
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pipeline_hands_over_every_item_in_order() {
+        let got: Vec<Result<usize, String>> = pipelined((0..5000).map(Ok), |items| items.collect());
+        assert_eq!(got, (0..5000).map(Ok).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_producer_that_dies_ends_the_items_with_an_error() {
+        let seen = Mutex::new(Vec::new());
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let rows = (0..5000).map(|i| if i == 3000 { panic!("a bug in validation") } else { Ok(i) });
+            pipelined(rows, |items| seen.lock().expect("lock").extend(items));
+        }));
+        assert!(outcome.is_err(), "the producer's panic is not swallowed");
+        let seen = seen.into_inner().expect("lock");
+        assert_eq!(seen.last(), Some(&Err("the reader of the graph stopped".to_owned())));
+        assert!(seen.len() <= 3001, "{}", seen.len());
+    }
 }
