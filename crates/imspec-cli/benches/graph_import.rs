@@ -206,6 +206,16 @@ fn main() {
         // by others is the steadiest estimate of what the variant itself costs.
         let fastest: Vec<f64> =
             runs.iter().map(|ms| ms.iter().map(|m| m.wall_s).fold(f64::INFINITY, f64::min)).collect();
+        // The runs alternate, so run i of each variant saw much the same machine: the median
+        // of the paired differences (file journal minus the other, over the file journal) is
+        // the estimate least moved by what else the machine was doing.
+        let paired = |other: usize| -> f64 {
+            let mut d: Vec<f64> =
+                runs[1].iter().zip(&runs[other]).map(|(f, o)| 100.0 * (f.wall_s - o.wall_s) / f.wall_s).collect();
+            d.sort_by(f64::total_cmp);
+            d.get(d.len() / 2).copied().unwrap_or(0.0)
+        };
+        let (paired_none, paired_memory) = (paired(3), paired(2));
         let median = |ms: &mut Vec<Measured>| -> Measured {
             ms.sort_by(|a, b| a.wall_s.total_cmp(&b.wall_s));
             ms.remove(ms.len() / 2)
@@ -230,7 +240,8 @@ fn main() {
                 "\npeak memory 1M / 100k: {:.2}x ({:.2}x with --register --verify); at 1M (medians of {rounds}) the journal costs {:.1}% of the wall time \
                  against recording nothing while sending, {:.1}% against keeping it in memory \
                  ({:.2} s with the file journal, {:.2} s in memory, {:.2} s recording nothing while sending); \
-                 fastest runs: {:.1}% and {:.1}% ({:.2} s, {:.2} s, {:.2} s)",
+                 fastest runs: {:.1}% and {:.1}% ({:.2} s, {:.2} s, {:.2} s); \
+                 median of the paired differences: {paired_none:.1}% and {paired_memory:.1}%",
                 big.peak_kib as f64 / small.peak_kib.max(1) as f64,
                 whole.peak_kib as f64 / small.peak_kib.max(1) as f64,
                 100.0 * (big.wall_s - none.wall_s) / big.wall_s,

@@ -342,13 +342,7 @@ impl Journal {
     /// the input, and each page goes on where the last one stopped.
     pub fn page(&self, which: &Edges, after: Option<&Key>, limit: usize) -> Result<Vec<Row>, JournalError> {
         let (requester, line) = after.map_or((String::new(), -1), |(r, l)| (r.clone(), *l as i64));
-        let sql = format!(
-            "SELECT line, requester, user, item FROM edges
-             WHERE (requester, line) > (?1, ?2) AND ({})
-             ORDER BY requester, line LIMIT ?3",
-            which.condition()
-        );
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(err(&self.path))?;
+        let mut stmt = self.conn.prepare_cached(&which.page_sql()).map_err(err(&self.path))?;
         stmt.query_map(params![requester, line, limit as i64], |r| {
             Ok(Row { line: r.get::<_, i64>(0)? as u64, requester: r.get(1)?, user: r.get(2)?, item: r.get(3)? })
         })
@@ -483,14 +477,10 @@ impl Journal {
     /// The next `limit` users after `after`, by id, with what the journal keeps of their
     /// registration.
     pub fn users_page(&self, after: Option<&str>, limit: usize) -> Result<Vec<KnownUser>, JournalError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT id, fields, generated, listed, outcome FROM users
-                 WHERE ?1 IS NULL OR id > ?1 ORDER BY id LIMIT ?2",
-            )
-            .map_err(err(&self.path))?;
-        stmt.query_map(params![after, limit as i64], |r| {
+        let mut stmt = self.conn.prepare_cached(USERS_PAGE).map_err(err(&self.path))?;
+        // The first page starts at the smallest id there is, the empty one included; each
+        // condition keeps to the primary key's order (one seek per page, not a scan).
+        stmt.query_map(params![after.unwrap_or_default(), limit as i64, after.is_none()], |r| {
             Ok(KnownUser {
                 id: r.get(0)?,
                 fields: r.get(1)?,
@@ -621,7 +611,22 @@ pub enum Edges {
     Settled(Vec<&'static str>),
 }
 
+/// A page of users: each page one seek into the primary key (the first one starts before any
+/// id, the empty one included).
+const USERS_PAGE: &str = "SELECT id, fields, generated, listed, outcome FROM users
+                          WHERE id > ?1 OR (id = ?1 AND ?3) ORDER BY id LIMIT ?2";
+
 impl Edges {
+    /// A page of these edges: one seek into the (requester, line) key, then its order.
+    fn page_sql(&self) -> String {
+        format!(
+            "SELECT line, requester, user, item FROM edges
+             WHERE (requester, line) > (?1, ?2) AND ({})
+             ORDER BY requester, line LIMIT ?3",
+            self.condition()
+        )
+    }
+
     fn condition(&self) -> String {
         match self {
             Edges::Pending => format!("state = {PENDING}"),
@@ -884,6 +889,36 @@ mod tests {
         let foreign = dir.path().join("other.db");
         Connection::open(&foreign).expect("db").execute_batch("CREATE TABLE t (x)").expect("a table");
         assert!(Journal::probe(&foreign).expect_err("refused").0.contains("not an imspec journal"));
+    }
+
+    /// Every page is a seek into a key, never a scan of the table: paging through n rows is
+    /// linear, not quadratic.
+    #[test]
+    fn every_page_seeks_into_its_key() {
+        let dir = tempfile::tempdir().expect("dir");
+        let j = journal(dir.path());
+        let plan = |sql: &str| -> String {
+            let mut stmt = j.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).expect("plan");
+            let rows = stmt.query_map(params!["", 0, 10], |r| r.get::<_, String>(3)).expect("plan");
+            rows.collect::<Result<Vec<_>, _>>().expect("plan").join("; ")
+        };
+        for which in [Edges::Pending, Edges::Lost, Edges::Settled(vec!["added"])] {
+            let p = plan(&which.page_sql());
+            assert!(p.starts_with("SEARCH edges USING PRIMARY KEY"), "{which:?}: {p}");
+        }
+        let p = plan(USERS_PAGE);
+        assert!(p.starts_with("SEARCH users USING INDEX sqlite_autoindex_users_1"), "{p}");
+        assert!(!p.contains("TEMP B-TREE"), "no sort: {p}");
+    }
+
+    #[test]
+    fn users_page_from_the_empty_id_on() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut j = journal(dir.path());
+        j.registered(&[("", "registered"), ("a", "registered"), ("b", "registered")]).expect("users");
+        let ids = |p: Vec<KnownUser>| p.into_iter().map(|u| u.id).collect::<Vec<_>>();
+        assert_eq!(ids(j.users_page(None, 2).expect("page")), ["", "a"]);
+        assert_eq!(ids(j.users_page(Some("a"), 2).expect("page")), ["b"]);
     }
 
     #[test]
