@@ -359,7 +359,7 @@ async fn import(
 }
 
 /// Asks the service about every edge that succeeded, a page at a time, and records what it
-/// holds; returns (edges checked, edges it does not hold).
+/// holds; returns (edges checked, edges it does not hold, whether every one was checked).
 async fn verify(
     entry: &'static ApiEntry,
     client: &VendorClient,
@@ -367,16 +367,7 @@ async fn verify(
 ) -> Result<(u64, u64, bool), InputError> {
     let done = Edges::Settled(vec![Outcome::done(Operation::Add).as_str(), Outcome::AlreadyFriends.as_str()]);
     let (mut checked, mut missing) = (0, 0);
-    let mut after = None;
-    let mut listing = Listing::default();
-    let complete = loop {
-        if stopped() {
-            break false;
-        }
-        let page = journal.lock().page(&done, after.as_ref(), PAGE)?;
-        let Some(last) = page.last() else { break true };
-        after = Some(last.key());
-        let found = held(entry, client, &page, &mut listing).await;
+    let complete = ask_by_page(entry, client, journal, &done, |page, found| {
         // Interrupted, the rows not asked about are left unmarked.
         let marks: Vec<(journal::Key, bool)> = page
             .iter()
@@ -386,17 +377,18 @@ async fn verify(
             .collect();
         checked += marks.len() as u64;
         missing += marks.iter().filter(|(_, h)| !h).count() as u64;
-        journal.lock().held(&marks)?;
-    };
-    Ok((checked, missing, complete && !stopped()))
+        Ok(journal.lock().held(&marks)?)
+    })
+    .await?;
+    Ok((checked, missing, complete))
 }
 
 /// Send-and-reconcile rounds in one run.
 const ROUNDS: usize = 3;
 
-/// Edges whose answer was lost (dispatched and unanswered at a crash, or `unknown`): the service is asked
-/// whether it holds them; held ones settle as added, the others go back to be sent. Returns
-/// how many went back.
+/// Edges whose answer was lost (dispatched and unanswered at a crash, or `unknown`): the
+/// service is asked whether it holds them; held ones settle as added, the others go back to be
+/// sent. Returns how many went back.
 async fn reconcile(
     entry: &'static ApiEntry,
     client: &VendorClient,
@@ -405,19 +397,11 @@ async fn reconcile(
 ) -> Result<u64, InputError> {
     let added = Settled { outcome: Outcome::done(Operation::Add).as_str().to_owned(), code: None, reason: None };
     let before = client.calls();
-    let (mut held_count, mut again_count) = (0, 0);
+    let (mut held_count, mut again_count, mut any) = (0, 0, false);
     // Edges put back to be sent stay under the mark until it is cleared at the end, so a kill
     // in between only makes the next run ask about them again; the pages go on past them.
-    let mut after = None;
-    let mut listing = Listing::default();
-    loop {
-        if stopped() {
-            break;
-        }
-        let lost = journal.lock().page(&Edges::Lost, after.as_ref(), PAGE)?;
-        let Some(last) = lost.last() else { break };
-        after = Some(last.key());
-        let found = held(entry, client, &lost, &mut listing).await;
+    let complete = ask_by_page(entry, client, journal, &Edges::Lost, |lost, found| {
+        any = true;
         let (mut settle, mut again) = (Vec::new(), Vec::new());
         for (row, held) in lost.iter().zip(found) {
             match held {
@@ -429,18 +413,43 @@ async fn reconcile(
             }
         }
         (held_count, again_count) = (held_count + settle.len() as u64, again_count + again.len() as u64);
-        journal.lock().reconciled(&settle, &added, &again)?;
-    }
+        Ok(journal.lock().reconciled(&settle, &added, &again)?)
+    })
+    .await?;
     notes.reconcile_calls += client.calls() - before;
-    if after.is_some() {
+    if any {
         *notes.reconciled.entry("held").or_default() += held_count;
         *notes.reconciled.entry("sent_again").or_default() += again_count;
     }
     // Interrupted, the edges not yet asked about need the mark: it stays for the rerun.
-    if !stopped() {
+    if complete {
         journal.lock().clear_dispatched()?;
     }
     Ok(again_count)
+}
+
+/// Asks the service whether it holds the edges of `which`, a page at a time (a requester whose
+/// edges run over two pages is listed once), handing each page and the answers to `record`.
+/// Returns whether every page was asked about (false when interrupted).
+async fn ask_by_page(
+    entry: &'static ApiEntry,
+    client: &VendorClient,
+    journal: &Shared,
+    which: &Edges,
+    mut record: impl FnMut(&[Row], Vec<Option<bool>>) -> Result<(), InputError>,
+) -> Result<bool, InputError> {
+    let mut after = None;
+    let mut listing = Listing::default();
+    loop {
+        if stopped() {
+            return Ok(false);
+        }
+        let page = journal.lock().page(which, after.as_ref(), PAGE)?;
+        let Some(last) = page.last() else { return Ok(true) };
+        after = Some(last.key());
+        let found = held(entry, client, &page, &mut listing).await;
+        record(&page, found)?;
+    }
 }
 
 /// Sends every pending edge: the journal streams them by requester; each requester's edges go
@@ -570,8 +579,6 @@ async fn send_chunk(
     chunk.iter().map(Row::key).zip(outcomes).collect()
 }
 
-/// Whether the service holds each edge (the requester's list holds the target), asked of the
-/// vendor's check API, else its list API; `None` where neither could say.
 /// The friends of the last requester listed (list APIs only): a requester whose edges run
 /// over two pages is listed once, not once per page.
 #[derive(Default)]
@@ -580,12 +587,12 @@ struct Listing {
     friends: std::collections::HashSet<String>,
 }
 
+/// Whether the service holds each edge (the requester's list holds the target), asked of the
+/// vendor's check API, else its list API; `None` where neither could say.
 async fn held(entry: &'static ApiEntry, client: &VendorClient, rows: &[Row], last: &mut Listing) -> Vec<Option<bool>> {
-    let same_vendor = |op: Operation| {
-        imspec::apis()
-            .into_iter()
-            .find(|a| a.info.vendor.id == entry.info.vendor.id && a.info.operation == op && a.info.relation.is_some())
-    };
+    let check = shape::sibling(entry, Operation::Check, |a| a.info.relation.is_some() && a.info.batch.is_some())
+        .map(|check| (check, check_fixed(check)));
+    let list = shape::sibling(entry, Operation::List, |a| a.info.relation.is_some());
     let mut out = vec![None; rows.len()];
     // Rows come sorted by requester: one group per requester.
     let mut start = 0;
@@ -594,15 +601,15 @@ async fn held(entry: &'static ApiEntry, client: &VendorClient, rows: &[Row], las
         let end = start + rows[start..].iter().take_while(|r| r.requester == rows[start].requester).count();
         let group = &rows[start..end];
         let requester = group[0].requester.as_str();
-        if let Some(check) = same_vendor(Operation::Check).filter(|c| c.info.batch.is_some()) {
+        if let Some((check, check_fixed)) = &check {
             let items: Vec<Value> = group.iter().map(|r| shape::bare_item(check, &r.user)).collect();
-            let (body, params) = shape::request(check, &check_fixed(check), Some(requester), items);
+            let (body, params) = shape::request(check, check_fixed, Some(requester), items);
             if let Ok(report) = client.send(check, &body, &params).await {
                 for (i, o) in report.items.iter().enumerate().take(group.len()) {
                     out[start + i] = o.relation.map(|r| matches!(r, RelationWord::Outgoing | RelationWord::Both));
                 }
             }
-        } else if let Some(list) = same_vendor(Operation::List) {
+        } else if let Some(list) = list {
             if last.requester != requester {
                 let (body, params) = shape::request(list, &Fixed::default(), Some(requester), Vec::new());
                 *last = Listing::default();

@@ -95,11 +95,14 @@ pub fn item_of(entry: &ApiEntry, line: &Map<String, Value>, exclude: &[String]) 
     }
 }
 
+/// The first API of `entry`'s vendor that does `op` and passes `also`, from the registry.
+pub fn sibling(entry: &ApiEntry, op: Operation, also: impl Fn(&ApiEntry) -> bool) -> Option<&'static ApiEntry> {
+    imspec::apis().into_iter().find(|a| a.info.vendor.id == entry.info.vendor.id && a.info.operation == op && also(a))
+}
+
 /// The vendor's register API (one that registers a batch of users), if it has one.
 pub fn register_api(entry: &ApiEntry) -> Option<&'static ApiEntry> {
-    imspec::apis().into_iter().find(|a| {
-        a.info.vendor.id == entry.info.vendor.id && a.info.operation == Operation::Register && a.info.batch.is_some()
-    })
+    sibling(entry, Operation::Register, |a| a.info.batch.is_some())
 }
 
 /// The fields a register item requires besides the user's id (Easemob's `password`), found by
