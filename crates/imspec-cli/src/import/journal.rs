@@ -96,6 +96,10 @@ const SCHEMA: &str = "
     );
     CREATE TABLE IF NOT EXISTS dispatched (one INTEGER PRIMARY KEY CHECK (one = 1), requester TEXT NOT NULL, line INTEGER NOT NULL);";
 
+/// Settles one edge.
+const SETTLE_ONE: &str =
+    "UPDATE edges SET state = ?1, outcome = ?2, code = ?3, reason = ?4 WHERE requester = ?5 AND line = ?6";
+
 const LINE_INDEX: &str = "CREATE UNIQUE INDEX IF NOT EXISTS edges_by_line ON edges (line);";
 
 impl Journal {
@@ -358,33 +362,42 @@ impl Journal {
             .map_err(err(&self.path))
     }
 
+    /// Runs `f` in one transaction, committed when it succeeds (rolled back when it fails).
+    fn transaction<R>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<R>,
+    ) -> Result<R, JournalError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(err(&path))?;
+        let r = f(&tx).map_err(err(&path))?;
+        tx.commit().map_err(err(&path))?;
+        Ok(r)
+    }
+
     /// What reconciling a page found, in one transaction: `held` edges settle as `outcome`,
     /// the others go back to be sent.
     pub fn reconciled(&mut self, held: &[Key], outcome: &Settled, again: &[Key]) -> Result<(), JournalError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(err(&path))?;
-        {
-            let mut settle = tx
-                .prepare_cached(
-                    "UPDATE edges SET state = ?1, outcome = ?2, code = ?3, reason = ?4 WHERE requester = ?5 AND line = ?6",
-                )
-                .map_err(err(&path))?;
+        self.transaction(|tx| {
+            let mut settle = tx.prepare_cached(SETTLE_ONE)?;
             for (requester, line) in held {
-                settle
-                    .execute(params![SETTLED, outcome.outcome, outcome.code, outcome.reason, requester, *line as i64])
-                    .map_err(err(&path))?;
+                settle.execute(params![
+                    SETTLED,
+                    outcome.outcome,
+                    outcome.code,
+                    outcome.reason,
+                    requester,
+                    *line as i64
+                ])?;
             }
-            let mut requeue = tx
-                .prepare_cached(
-                    "UPDATE edges SET state = ?1, outcome = NULL, code = NULL, reason = NULL
-                     WHERE requester = ?2 AND line = ?3",
-                )
-                .map_err(err(&path))?;
+            let mut requeue = tx.prepare_cached(
+                "UPDATE edges SET state = ?1, outcome = NULL, code = NULL, reason = NULL
+                 WHERE requester = ?2 AND line = ?3",
+            )?;
             for (requester, line) in again {
-                requeue.execute(params![PENDING, requester, *line as i64]).map_err(err(&path))?;
+                requeue.execute(params![PENDING, requester, *line as i64])?;
             }
-        }
-        tx.commit().map_err(err(&path))
+            Ok(())
+        })
     }
 
     /// Clears the `dispatched` mark: every edge under it is settled or pending again.
@@ -394,34 +407,25 @@ impl Journal {
 
     /// Applies the send phase's writes in one transaction.
     fn apply(&mut self, writes: &[Write]) -> Result<(), JournalError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(err(&path))?;
-        {
-            let mut settle = tx
-                .prepare_cached(
-                    "UPDATE edges SET state = ?1, outcome = ?2, code = ?3, reason = ?4 WHERE requester = ?5 AND line = ?6",
-                )
-                .map_err(err(&path))?;
+        self.transaction(|tx| {
+            let mut settle = tx.prepare_cached(SETTLE_ONE)?;
             // A call's edges are the pending ones of one requester between two lines (chunks
             // are cut from the journal's (requester, line) order): one statement settles them
             // all when they share their outcome.
-            let mut settle_range = tx
-                .prepare_cached(
-                    "UPDATE edges SET state = ?1, outcome = ?2, code = ?3, reason = ?4
-                     WHERE requester = ?5 AND line BETWEEN ?6 AND ?7 AND state = ?8",
-                )
-                .map_err(err(&path))?;
+            let mut settle_range = tx.prepare_cached(
+                "UPDATE edges SET state = ?1, outcome = ?2, code = ?3, reason = ?4
+                 WHERE requester = ?5 AND line BETWEEN ?6 AND ?7 AND state = ?8",
+            )?;
             for w in writes {
                 match w {
                     Write::Dispatched(Some((requester, line))) => {
                         tx.execute(
                             "INSERT OR REPLACE INTO dispatched (one, requester, line) VALUES (1, ?1, ?2)",
                             params![requester, *line as i64],
-                        )
-                        .map_err(err(&path))?;
+                        )?;
                     }
                     Write::Dispatched(None) => {
-                        tx.execute("DELETE FROM dispatched", []).map_err(err(&path))?;
+                        tx.execute("DELETE FROM dispatched", [])?;
                     }
                     Write::Settle(settled)
                         if settled.windows(2).all(|w| w[0].1 == w[1].1)
@@ -429,49 +433,40 @@ impl Journal {
                                 (chunk_range(settled.iter().map(|(k, _)| k)), settled.first()) =>
                     {
                         settle_range
-                            .execute(params![SETTLED, s.outcome, s.code, s.reason, requester, first, last, PENDING])
-                            .map_err(err(&path))?;
+                            .execute(params![SETTLED, s.outcome, s.code, s.reason, requester, first, last, PENDING])?;
                     }
                     Write::Settle(settled) => {
                         for ((requester, line), s) in settled {
-                            settle
-                                .execute(params![SETTLED, s.outcome, s.code, s.reason, requester, *line as i64])
-                                .map_err(err(&path))?;
+                            settle.execute(params![SETTLED, s.outcome, s.code, s.reason, requester, *line as i64])?;
                         }
                     }
                 }
             }
-        }
-        tx.commit().map_err(err(&path))
+            Ok(())
+        })
     }
 
     /// Records what `--verify` found for each edge.
     pub fn held(&mut self, found: &[(Key, bool)]) -> Result<(), JournalError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(err(&path))?;
-        {
-            let mut up = tx
-                .prepare_cached("UPDATE edges SET held = ?1 WHERE requester = ?2 AND line = ?3")
-                .map_err(err(&path))?;
+        self.transaction(|tx| {
+            let mut up = tx.prepare_cached("UPDATE edges SET held = ?1 WHERE requester = ?2 AND line = ?3")?;
             for ((requester, line), held) in found {
-                up.execute(params![*held, requester, *line as i64]).map_err(err(&path))?;
+                up.execute(params![*held, requester, *line as i64])?;
             }
-        }
-        tx.commit().map_err(err(&path))
+            Ok(())
+        })
     }
 
     /// Lists every user of a valid edge (requester or target) in `users`, once (the users the
     /// lines gave register fields for are there already): what `--register` pages through.
     pub fn list_users(&mut self) -> Result<(), JournalError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(err(&path))?;
-        tx.execute_batch(
-            "INSERT OR IGNORE INTO users (id, fields)
-                 SELECT requester, '' FROM edges WHERE outcome IS NOT 'invalid'
-                 UNION SELECT user, '' FROM edges WHERE outcome IS NOT 'invalid';",
-        )
-        .map_err(err(&path))?;
-        tx.commit().map_err(err(&path))
+        self.transaction(|tx| {
+            tx.execute_batch(
+                "INSERT OR IGNORE INTO users (id, fields)
+                     SELECT requester, '' FROM edges WHERE outcome IS NOT 'invalid'
+                     UNION SELECT user, '' FROM edges WHERE outcome IS NOT 'invalid';",
+            )
+        })
     }
 
     /// The next `limit` users after `after`, by id, with what the journal keeps of their
@@ -513,21 +508,24 @@ impl Journal {
     }
 
     fn each_user<V: rusqlite::ToSql>(&mut self, sql: &str, users: &[(&str, V)]) -> Result<(), JournalError> {
-        let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(err(&path))?;
-        {
-            let mut up = tx.prepare_cached(sql).map_err(err(&path))?;
+        self.transaction(|tx| {
+            let mut up = tx.prepare_cached(sql)?;
             for (id, value) in users {
-                up.execute(params![id, value]).map_err(err(&path))?;
+                up.execute(params![id, value])?;
             }
-        }
-        tx.commit().map_err(err(&path))
+            Ok(())
+        })
     }
 
     /// Records that users' generated items are in the operator's list.
     pub fn mark_listed(&mut self, ids: &[&str]) -> Result<(), JournalError> {
-        let ids: Vec<(&str, i64)> = ids.iter().map(|id| (*id, 1)).collect();
-        self.each_user("UPDATE users SET listed = ?2 WHERE id = ?1", &ids)
+        self.transaction(|tx| {
+            let mut up = tx.prepare_cached("UPDATE users SET listed = 1 WHERE id = ?1")?;
+            for id in ids {
+                up.execute([id])?;
+            }
+            Ok(())
+        })
     }
 
     /// Outcome counts of the registration.
