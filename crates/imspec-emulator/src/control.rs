@@ -65,6 +65,7 @@ pub fn handle(em: &Inner, method: &Method, rest: &str, body: &[u8]) -> Reply {
             }
             Reply::json(200, json!({ "registered": users.len() }))
         }
+        ("GET", ["instance"]) => Reply::json(200, json!({ "instance": *lock(&em.instance) })),
         ("POST", ["clock"]) => {
             let advance = serde_json::from_slice::<Value>(body).ok().and_then(|b| b.get("advance_ms")?.as_u64());
             let Some(ms) = advance else {
@@ -85,12 +86,15 @@ pub fn handle(em: &Inner, method: &Method, rest: &str, body: &[u8]) -> Reply {
             em.tokens.clear();
             lock(&em.seen).clear();
             em.request_ids.store(0, Ordering::Relaxed);
-            Reply::json(200, json!({ "reset": true }))
+            // Everything the service held is gone: it is another instance now.
+            let instance = crate::instance_id();
+            *lock(&em.instance) = instance.clone();
+            Reply::json(200, json!({ "reset": true, "instance": instance }))
         }
         _ => Reply::json(
             404,
             json!({ "error": "unknown control call", "known": [
-                "GET /_emulator/friends/{vendor}/{user}", "GET /_emulator/stats", "GET /_emulator/users/{vendor}",
+                "GET /_emulator/friends/{vendor}/{user}", "GET /_emulator/instance", "GET /_emulator/stats", "GET /_emulator/users/{vendor}",
                 "POST /_emulator/users/{vendor}", "POST /_emulator/clock", "POST /_emulator/reset"] }),
         ),
     }

@@ -71,6 +71,25 @@ struct Inner {
     local: std::sync::OnceLock<SocketAddr>,
     /// Time added to the rate-limit clock by `POST /_emulator/clock` (nanoseconds).
     advanced_ns: AtomicU64,
+    /// This instance's identity (`GET /_emulator/instance`): new at every start and every
+    /// reset, since what the service held is gone then. A client that journals answers ties
+    /// them to it, so answers are never trusted against a service that did not give them.
+    instance: Mutex<String>,
+}
+
+/// A new instance id: 128 random bits, hex. Only uniqueness matters (it is no secret), so
+/// without OS randomness the clock and a counter stand in.
+fn instance_id() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+        bytes[..8].copy_from_slice(&nanos.to_le_bytes());
+        bytes[8..]
+            .copy_from_slice(&(COUNTER.fetch_add(1, Ordering::Relaxed) ^ u64::from(std::process::id())).to_le_bytes());
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Debug)]
@@ -301,6 +320,7 @@ impl Emulator {
                 token_route,
                 local: std::sync::OnceLock::new(),
                 advanced_ns: AtomicU64::new(0),
+                instance: Mutex::new(instance_id()),
             }),
         })
     }

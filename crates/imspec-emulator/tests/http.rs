@@ -525,8 +525,15 @@ async fn the_control_api_resets_and_reports() {
     let stored = h.get("/_emulator/friends/zego_zim/a").await;
     assert_eq!(stored, json!({"user": "a", "friends": [{"id": "b", "fields": {"FriendAlias": "bee"}}]}));
     assert_eq!(h.stats("zego_zim/add_friends").await, json!({"calls": 1, "rate_limited": 0, "rejected": 0}));
-    let (status, _) = h.post("/_emulator/reset", &[], "").await;
+    let instance = h.get("/_emulator/instance").await["instance"].as_str().expect("an instance id").to_owned();
+    assert_eq!(instance.len(), 32, "128 random bits: {instance}");
+    assert_eq!(h.get("/_emulator/instance").await["instance"], instance.as_str(), "stable while it lives");
+    assert_ne!(start("").await.get("/_emulator/instance").await["instance"], instance.as_str(), "another start");
+    let (status, answer) = h.post("/_emulator/reset", &[], "").await;
     assert_eq!(status, 200);
+    let after = h.get("/_emulator/instance").await["instance"].clone();
+    assert_eq!(answer["instance"], after, "the reset answers the new id");
+    assert_ne!(after, instance.as_str(), "a reset service is another instance: what it held is gone");
     assert!(h.friends("zego_zim", "a").await.is_empty());
     assert_eq!(h.stats("zego_zim/add_friends").await["calls"], 0);
     let (status, answer) = h.post("/_emulator/users/nowhere", &[], "{}").await;

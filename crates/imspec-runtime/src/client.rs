@@ -26,6 +26,9 @@ use crate::service::VendorInfo;
 use crate::signer::{SignError, Signer};
 use crate::validate::{Policy, Violation, Violations};
 
+/// Why a list was not read on: the client was cancelled before the page's call was made.
+const CANCELLED: &str = "cancelled before the call was made";
+
 /// How a client behaves; every field has the default a serious SDK would choose.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -49,6 +52,10 @@ pub struct ClientOptions {
     /// Limits the vendor raised for this app, by API id: `(limit name, value)` (names as in
     /// each API's `LIMITS`; the batch maximum is one of them). Checked before anything is sent.
     pub raised_limits: BTreeMap<String, Vec<(String, u64)>>,
+    /// Once cancelled, nothing new is sent: a call waiting for the pacer or for a retry's
+    /// backoff is dropped (its items end `not_attempted`, or `unknown` where an earlier
+    /// attempt may have been applied), while a call already on the wire is answered and read.
+    pub cancel: tokio_util::sync::CancellationToken,
 }
 
 impl Default for ClientOptions {
@@ -63,6 +70,7 @@ impl Default for ClientOptions {
             concurrency: 16,
             usersig_validity: None,
             raised_limits: BTreeMap::new(),
+            cancel: tokio_util::sync::CancellationToken::new(),
         }
     }
 }
@@ -536,7 +544,9 @@ impl VendorClient {
         let pacer = self.pacer(api);
         let mut refetched = false;
         loop {
-            pacer.acquire().await;
+            if !self.unless_cancelled(pacer.acquire()).await {
+                return Err(CANCELLED.to_owned());
+            }
             let answer = self.call_once(api, body, params, deadline).await.map_err(|e| e.to_string())?;
             let (why, retry) = match answer {
                 Answer::Sent { status, body: answer, token } => {
@@ -568,9 +578,24 @@ impl VendorClient {
             };
             tracing::debug!(api = info.id, %why, retry, "page not read");
             match delays.next() {
-                Some(d) if retry && Instant::now() + d < deadline => tokio::time::sleep(d).await,
+                Some(d) if retry && Instant::now() + d < deadline => {
+                    if !self.unless_cancelled(tokio::time::sleep(d)).await {
+                        return Err(why);
+                    }
+                }
                 _ => return Err(why),
             }
+        }
+    }
+
+    /// Runs `wait` (the pacer's turn, a backoff) unless the client is cancelled first or
+    /// meanwhile; whether it ran to its end with the client still going.
+    async fn unless_cancelled(&self, wait: impl std::future::Future<Output = ()>) -> bool {
+        let cancel = &self.inner.options.cancel;
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => false,
+            () = wait => !cancel.is_cancelled(),
         }
     }
 
@@ -619,7 +644,10 @@ impl VendorClient {
                 _ => chunk.body.clone(),
             };
             let users: Vec<&str> = pending.iter().map(|&p| chunk.users[p].as_str()).collect();
-            pacer.acquire().await;
+            // Cancelled while waiting for its turn: the call is not made.
+            if !self.unless_cancelled(pacer.acquire()).await {
+                break;
+            }
             let span = tracing::info_span!("imspec.call", api = info.id, attempt, items = users.len());
             let answer = match self.call_once(api, &body, params, deadline).instrument(span).await {
                 Ok(answer) => answer,
@@ -742,7 +770,9 @@ impl VendorClient {
                         delay_ms = d.as_millis() as u64,
                         "retrying"
                     );
-                    tokio::time::sleep(d).await;
+                    if !self.unless_cancelled(tokio::time::sleep(d)).await {
+                        break;
+                    }
                 }
                 _ => {
                     tracing::debug!(api = info.id, attempts = attempt, items = pending.len(), "retries exhausted");
@@ -765,6 +795,11 @@ impl VendorClient {
                 // attempt: the item's fate is unknown, never `failed`.
                 let o = if maybe && matches!(o.outcome, Outcome::Failed | Outcome::NotAttempted) {
                     ItemOutcome { outcome: Outcome::Unknown, ..o }
+                } else if maybe && Outcome::already(info.operation) == Some(o.outcome) {
+                    // "Already done" after an attempt that may have been applied: that attempt
+                    // did it (a timed-out add whose retry finds the friend) — this call's work.
+                    let reason = format!("an earlier attempt was applied; the retry found it {}", o.outcome.as_str());
+                    ItemOutcome { outcome: Outcome::done(info.operation), reason: Some(reason), ..o }
                 } else {
                     o
                 };

@@ -36,11 +36,14 @@ pub enum Outcome {
     /// An attempt may have been applied (its answer was lost) and no later attempt answered
     /// definitively: the service may or may not hold the item.
     Unknown,
+    /// Verified afterwards, the service does not hold what an answer said it did (an import's
+    /// `--verify`; the answer is kept beside it).
+    NotHeld,
 }
 
 impl Outcome {
     /// Every outcome.
-    pub const ALL: [Outcome; 12] = [
+    pub const ALL: [Outcome; 13] = [
         Outcome::Added,
         Outcome::AlreadyFriends,
         Outcome::Pending,
@@ -53,6 +56,7 @@ impl Outcome {
         Outcome::Invalid,
         Outcome::NotAttempted,
         Outcome::Unknown,
+        Outcome::NotHeld,
     ];
 
     /// The outcome a word names (as [`Outcome::as_str`] prints it).
@@ -75,6 +79,7 @@ impl Outcome {
             Outcome::Invalid => "invalid",
             Outcome::NotAttempted => "not_attempted",
             Outcome::Unknown => "unknown",
+            Outcome::NotHeld => "not_held",
         }
     }
 

@@ -201,8 +201,12 @@ async fn under_faults_nothing_is_lost_and_nothing_doubled() {
         .await
         .expect("sent");
     check(&report, &users, 10);
-    // A retry after a dropped connection finds the work done: ZEGO says already friends.
-    assert!(report.items.iter().any(|i| i.outcome == Outcome::AlreadyFriends), "some retry re-added after a drop");
+    // A retry after a dropped connection finds the work done (ZEGO says already friends): the
+    // dropped attempt did it, so the item is this call's own — `added`, never `already_friends`.
+    let after_drop = |i: &&imspec::runtime::ItemOutcome| i.reason.as_deref().is_some_and(|r| r.contains("was applied"));
+    assert!(report.items.iter().filter(after_drop).count() > 0, "some retry re-added after a drop");
+    assert!(report.items.iter().filter(after_drop).all(|i| i.outcome == Outcome::Added));
+    assert!(!report.items.iter().any(|i| i.outcome == Outcome::AlreadyFriends), "every friend was new");
     assert_eq!(s.friends("zego_zim", "z").await.len(), 200);
 
     /// `chunks`: the calls a run without faults makes.
@@ -383,4 +387,25 @@ async fn a_request_awaiting_confirmation_is_pending() {
     assert_eq!(out.items[0].error, Some(tencent_im::friend_add::ErrorCode::PendingApproval));
     assert!(out.all_succeeded(), "pending is a success of another kind");
     assert_eq!(out.calls, 1, "not retried");
+}
+
+/// Cancelled, a client makes no new call: a chunk waiting for the pacer is dropped, its items
+/// `not_attempted` (nothing of them can have been applied), and the service saw no request.
+#[tokio::test]
+async fn a_cancelled_client_sends_nothing_new() {
+    let s = emulator("").await;
+    let options = quick();
+    let cancel = options.cancel.clone();
+    let zego = zego_zim::Client::with_options(&s.config(), options).expect("client");
+    cancel.cancel();
+    let items: Vec<Value> = (0..45).map(|i| json!({"UserId": format!("c{i}")})).collect();
+    let report = zego
+        .runtime()
+        .send(&zego_zim::add_friends::ENTRY, &json!({"FromUserId": "z", "FriendInfos": items}), &[])
+        .await
+        .expect("a report");
+    assert_eq!(report.calls, 0);
+    assert!(report.items.iter().all(|i| i.outcome == Outcome::NotAttempted), "{:?}", report.items);
+    assert_eq!(report.items.len(), 45, "one outcome per item still");
+    assert_eq!(s.stats("zego_zim/add_friends").await["calls"], 0);
 }
