@@ -1,5 +1,7 @@
 //! The graph file: JSONL (one object per line) or CSV (a header row), read as a stream of
-//! edges with their 1-based line numbers (the CSV header excluded), hashed as it is read.
+//! edges with the 1-based number of the physical line each starts on (a CSV's header is line
+//! 1, as the CSV reader's own messages count), hashed as it is read. A UTF-8 byte order mark
+//! at the start is skipped.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -48,7 +50,11 @@ pub fn digest(path: &Path) -> Result<String, String> {
 /// Every record of the file with its line number, streamed.
 pub fn records(path: &Path, format: Format) -> Result<Box<dyn Iterator<Item = (u64, Record)> + Send>, String> {
     let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let reader = BufReader::new(file);
+    let mut reader = BufReader::new(file);
+    // A byte order mark (editors on Windows write one) is not part of the first line.
+    if reader.fill_buf().map_err(|e| format!("cannot read {}: {e}", path.display()))?.starts_with(BOM) {
+        reader.consume(BOM.len());
+    }
     Ok(match format {
         Format::Jsonl => Box::new(
             reader
@@ -74,8 +80,14 @@ pub fn records(path: &Path, format: Format) -> Result<Box<dyn Iterator<Item = (u
                 Ok(h) => h.clone(),
                 Err(e) => return Err(format!("{}: no CSV header row: {e}", path.display())),
             };
-            Box::new(csv.into_records().enumerate().map(move |(i, record)| {
-                let n = i as u64 + 1;
+            let mut next_line = 2;
+            Box::new(csv.into_records().map(move |record| {
+                // The physical line the record starts on (a quoted cell may span several).
+                let n = match &record {
+                    Ok(r) => r.position().map_or(next_line, |p| p.line()),
+                    Err(e) => e.position().map_or(next_line, |p| p.line()),
+                };
+                next_line = n + 1;
                 let record = record.map_err(|e| format!("unreadable CSV row: {e}")).map(|r| {
                     headers
                         .iter()
@@ -89,6 +101,9 @@ pub fn records(path: &Path, format: Format) -> Result<Box<dyn Iterator<Item = (u
         }
     })
 }
+
+/// The UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// A CSV record's cells that read as integers or booleans, typed: the spec's integer fields
 /// (ZEGO's `FriendTime`) then validate. Tried only when the cells as text do not.
@@ -109,7 +124,7 @@ pub fn typed_cells(record: &Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
-fn kind(v: &Value) -> &'static str {
+pub fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -18,19 +18,43 @@ use rusqlite::{Connection, OptionalExtension, params};
 pub const PENDING: i64 = 0;
 pub const SETTLED: i64 = 2;
 
+/// The outcome of a line that repeats an earlier line's edge.
+pub const DUPLICATE: &str = "duplicate";
+
 /// What a journal is tied to; each part is compared on its own, so a refusal can name it.
+/// The service is part of it: a journal's answers are trusted only against the service that
+/// gave them (the same endpoint and, for an emulator, the same instance).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fingerprint {
     pub input: String,
     pub api: String,
     pub app: String,
     pub params: String,
+    /// The endpoint, normalised (`scheme://host:port/prefix`).
+    pub service: String,
+    /// The emulator instance's id; empty when the service is no emulator.
+    pub instance: String,
 }
 
 impl Fingerprint {
-    fn parts(&self) -> [(&'static str, &str); 4] {
-        [("input file", &self.input), ("API", &self.api), ("app", &self.app), ("parameters", &self.params)]
+    fn parts(&self) -> [(&'static str, &str); 6] {
+        [
+            ("input file", &self.input),
+            ("API", &self.api),
+            ("app", &self.app),
+            ("parameters", &self.params),
+            ("service", &self.service),
+            ("emulator instance", &self.instance),
+        ]
     }
+}
+
+/// One part of a fingerprint that differs: its name, the journal's value and the run's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Differs {
+    pub part: &'static str,
+    pub journal: String,
+    pub now: String,
 }
 
 /// One input edge as the journal keeps it.
@@ -41,6 +65,9 @@ pub struct Row {
     pub user: String,
     /// The batch item, as JSON text.
     pub item: String,
+    /// The edge's own request-level fields (a JSON object's text; empty: none), merged into its
+    /// call: edges whose fields differ never share a call (an undo's per-edge direction).
+    pub fixed: String,
 }
 
 impl Row {
@@ -70,7 +97,7 @@ fn err(path: &Path) -> impl Fn(rusqlite::Error) -> JournalError + '_ {
 
 /// The journal's layout, kept in `meta.schema`: a journal of another layout is refused, not
 /// misread.
-const SCHEMA_VERSION: &str = "2";
+const SCHEMA_VERSION: &str = "3";
 
 /// The tables (the `line` index comes after a load: built once, not kept up row by row).
 const SCHEMA: &str = "
@@ -85,6 +112,8 @@ const SCHEMA: &str = "
         code TEXT,
         reason TEXT,
         held INTEGER,
+        fixed TEXT NOT NULL DEFAULT '',
+        pre TEXT,
         PRIMARY KEY (requester, line)
     ) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS users (
@@ -213,19 +242,61 @@ impl Journal {
             .map_err(err(&self.path))
     }
 
+    /// A number kept in `meta` (0 when there is none).
+    pub fn meta_number(&self, key: &str) -> Result<u64, JournalError> {
+        Ok(self.meta(key)?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
     pub fn flag(&self, key: &str) -> Result<bool, JournalError> {
         Ok(self.meta(key)?.is_some())
     }
 
-    /// Refuses a journal made for another input, API, app or parameters: what differs, by name.
-    pub fn check_fingerprint(&self, want: &Fingerprint) -> Result<(), Vec<&'static str>> {
-        let differs: Vec<&'static str> = want
+    /// Refuses a journal made for another input, API, app, parameters or service: each part
+    /// that differs, with the journal's value and the run's.
+    pub fn check_fingerprint(&self, want: &Fingerprint) -> Result<(), Vec<Differs>> {
+        let differs: Vec<Differs> = want
             .parts()
             .into_iter()
-            .filter(|(name, value)| self.meta(&format!("fingerprint.{name}")).ok().flatten().as_deref() != Some(*value))
-            .map(|(name, _)| name)
+            .filter_map(|(part, now)| {
+                let journal = self.meta(&format!("fingerprint.{part}")).ok().flatten();
+                (journal.as_deref() != Some(now)).then(|| Differs {
+                    part,
+                    journal: journal.unwrap_or_default(),
+                    now: now.to_owned(),
+                })
+            })
             .collect();
         if differs.is_empty() { Ok(()) } else { Err(differs) }
+    }
+
+    /// A part of the journal's fingerprint (`service`, `emulator instance`, ...).
+    pub fn fingerprint(&self, part: &str) -> Result<String, JournalError> {
+        Ok(self.meta(&format!("fingerprint.{part}"))?.unwrap_or_default())
+    }
+
+    /// Marks the journal in use, and says whether its write-ahead log went missing since a
+    /// run that did not end cleanly (the outcomes it held are lost: those edges come back as
+    /// pending or lost, to be sent again or reconciled). The mark is checkpointed into the
+    /// database itself, so losing the log cannot lose the mark too.
+    pub fn open_run(&self) -> Result<bool, JournalError> {
+        let wal = PathBuf::from(format!("{}-wal", self.path.display()));
+        let lost = self.meta("open")?.is_some() && !wal.exists();
+        self.set_meta("open", "1")?;
+        self.conn.execute_batch("PRAGMA wal_checkpoint(FULL)").map_err(err(&self.path))?;
+        Ok(lost)
+    }
+
+    /// Ends a run cleanly: everything checkpointed into the database, the in-use mark gone.
+    pub fn close_run(&self) -> Result<(), JournalError> {
+        self.conn.execute("DELETE FROM meta WHERE key = 'open'", []).map_err(err(&self.path))?;
+        self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").map_err(err(&self.path))
+    }
+
+    /// Adds a run's calls to the journal's total; returns the total over every run.
+    pub fn add_calls(&self, calls: u64) -> Result<u64, JournalError> {
+        let total = self.meta("calls")?.and_then(|c| c.parse::<u64>().ok()).unwrap_or(0) + calls;
+        self.set_meta("calls", &total.to_string())?;
+        Ok(total)
     }
 
     /// Inserts every edge, the `line` index and the fingerprint, in one transaction.
@@ -240,14 +311,14 @@ impl Journal {
             // Rows arrive in file order; appended to a staging table, then copied sorted, they
             // fill the (requester, line) tree page after page instead of all over it.
             tx.execute_batch(
-                "CREATE TEMP TABLE staging (line INTEGER, requester TEXT, user TEXT, item TEXT, state INTEGER,
-                                             outcome TEXT, code TEXT, reason TEXT)",
+                "CREATE TEMP TABLE staging (line INTEGER, requester TEXT, user TEXT, item TEXT, fixed TEXT,
+                                             state INTEGER, outcome TEXT, code TEXT, reason TEXT)",
             )
             .map_err(err(&path))?;
             let mut insert = tx
                 .prepare(
-                    "INSERT INTO staging (line, requester, user, item, state, outcome, code, reason)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    "INSERT INTO staging (line, requester, user, item, fixed, state, outcome, code, reason)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )
                 .map_err(err(&path))?;
             tx.execute_batch("CREATE TEMP TABLE registrations (line INTEGER, requester TEXT, fields TEXT)")
@@ -266,12 +337,36 @@ impl Journal {
                     None => (None, None, None),
                 };
                 insert
-                    .execute(params![row.line as i64, row.requester, row.user, row.item, state, outcome, code, reason])
+                    .execute(params![
+                        row.line as i64,
+                        row.requester,
+                        row.user,
+                        row.item,
+                        row.fixed,
+                        state,
+                        outcome,
+                        code,
+                        reason
+                    ])
                     .map_err(err(&path))?;
             }
+            // A line that names the same edge (requester, target) as an earlier valid line is
+            // that line's duplicate: never sent, reported as such (one sort, not a pair scan).
+            tx.execute(
+                &format!(
+                    "UPDATE staging SET state = {SETTLED}, outcome = ?1, reason = 'duplicate of line ' || d.first
+                     FROM (SELECT requester, user, MIN(line) AS first FROM staging WHERE state = {PENDING}
+                           GROUP BY requester, user HAVING COUNT(*) > 1) AS d
+                     WHERE staging.requester = d.requester AND staging.user = d.user
+                       AND staging.line > d.first AND staging.state = {PENDING}"
+                ),
+                [DUPLICATE],
+            )
+            .map_err(err(&path))?;
             tx.execute_batch(
-                "INSERT INTO edges (line, requester, user, item, state, outcome, code, reason)
-                 SELECT line, requester, user, item, state, outcome, code, reason FROM staging ORDER BY requester, line;
+                "INSERT INTO edges (line, requester, user, item, fixed, state, outcome, code, reason)
+                 SELECT line, requester, user, item, fixed, state, outcome, code, reason FROM staging
+                 ORDER BY requester, line;
                  DROP TABLE staging;",
             )
             .map_err(err(&path))?;
@@ -348,7 +443,13 @@ impl Journal {
         let (requester, line) = after.map_or((String::new(), -1), |(r, l)| (r.clone(), *l as i64));
         let mut stmt = self.conn.prepare_cached(&which.page_sql()).map_err(err(&self.path))?;
         stmt.query_map(params![requester, line, limit as i64], |r| {
-            Ok(Row { line: r.get::<_, i64>(0)? as u64, requester: r.get(1)?, user: r.get(2)?, item: r.get(3)? })
+            Ok(Row {
+                line: r.get::<_, i64>(0)? as u64,
+                requester: r.get(1)?,
+                user: r.get(2)?,
+                item: r.get(3)?,
+                fixed: r.get(4)?,
+            })
         })
         .map_err(err(&self.path))?
         .collect::<Result<Vec<_>, _>>()
@@ -444,6 +545,109 @@ impl Journal {
             }
             Ok(())
         })
+    }
+
+    /// Puts every edge that verification found the service does not hold back to be sent
+    /// (`--repair`); returns how many.
+    pub fn requeue_not_held(&self) -> Result<u64, JournalError> {
+        self.conn
+            .execute(
+                "UPDATE edges SET state = ?1, outcome = NULL, code = NULL, reason = NULL, held = NULL
+                 WHERE state = ?2 AND held = 0",
+                params![PENDING, SETTLED],
+            )
+            .map(|n| n as u64)
+            .map_err(err(&self.path))
+    }
+
+    /// What `--check-first` found, in one transaction: each edge's relation as the service
+    /// held it before this import sent anything for it; the edges it held already settle as
+    /// `already` and are not sent.
+    pub fn checked_first(
+        &mut self,
+        found: &[(Key, &'static str, bool)],
+        already: &Settled,
+    ) -> Result<(), JournalError> {
+        self.transaction(|tx| {
+            let mut pre = tx.prepare_cached("UPDATE edges SET pre = ?1 WHERE requester = ?2 AND line = ?3")?;
+            let mut settle = tx.prepare_cached(SETTLE_ONE)?;
+            for ((requester, line), relation, held) in found {
+                pre.execute(params![relation, requester, *line as i64])?;
+                if *held {
+                    settle.execute(params![
+                        SETTLED,
+                        already.outcome,
+                        already.code,
+                        already.reason,
+                        requester,
+                        *line as i64
+                    ])?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// How many edges the import recorded `added` without knowing whether the service held
+    /// them before (no `--check-first` answer for them).
+    pub fn added_unchecked(&self) -> Result<u64, JournalError> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM edges WHERE state = ?1 AND outcome = 'added' AND pre IS NULL",
+                [SETTLED],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(err(&self.path))
+    }
+
+    /// How many edges have no final answer yet (pending, or `unknown`).
+    pub fn unsettled(&self) -> Result<u64, JournalError> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM edges WHERE state = ?1 OR outcome = 'unknown'", [PENDING], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(err(&self.path))
+    }
+
+    /// Every edge the import recorded as done (`added`, `already_friends`), in (requester,
+    /// line) order, with what is needed to tell what the import created: the relation
+    /// `--check-first` found before, and whether the reverse edge is in the journal as
+    /// `added` (a two-way add created this one too).
+    pub fn each_done<R>(
+        &self,
+        f: impl FnOnce(&mut dyn Iterator<Item = Result<DoneEdge, String>>) -> R,
+    ) -> Result<R, JournalError> {
+        // The reverse edge is found through an index of (requester, user), built once here.
+        self.conn
+            .execute_batch("CREATE INDEX IF NOT EXISTS edges_by_pair ON edges (requester, user);")
+            .map_err(err(&self.path))?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT e.line, e.requester, e.user, e.outcome, e.pre,
+                        EXISTS (SELECT 1 FROM edges r WHERE r.requester = e.user AND r.user = e.requester
+                                                        AND r.state = {SETTLED} AND r.outcome = 'added')
+                 FROM edges e WHERE e.state = {SETTLED} AND e.outcome IN ('added', 'already_friends')
+                 ORDER BY e.requester, e.line"
+            ))
+            .map_err(err(&self.path))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(DoneEdge {
+                    line: r.get::<_, i64>(0)? as u64,
+                    requester: r.get(1)?,
+                    user: r.get(2)?,
+                    outcome: r.get(3)?,
+                    pre: r.get(4)?,
+                    reverse_added: r.get(5)?,
+                })
+            })
+            .map_err(err(&self.path))?;
+        let path = self.path.display().to_string();
+        let mut rows = rows.map(|r| r.map_err(|e| format!("journal {path}: {e}")));
+        Ok(f(&mut rows))
     }
 
     /// Records what `--verify` found for each edge.
@@ -543,15 +747,19 @@ impl Journal {
     /// Every edge, in line order when `by_line` (the report), else in the journal's own order
     /// (a counting pass: no lookups through the line index). A pending edge still under the
     /// dispatched mark (a reconciliation cut short) may have reached the service: `unknown`.
-    pub fn report(&self, by_line: bool, mut each: impl FnMut(ReportRow)) -> Result<(), JournalError> {
+    pub fn report(&self, by_line: bool, not_held: bool, mut each: impl FnMut(ReportRow)) -> Result<(), JournalError> {
         let order = if by_line { "ORDER BY line" } else { "" };
+        // With `not_held` (an import), an edge verification found the service does not hold is
+        // `not_held`, whatever its answer said (kept as `answered`).
+        let missing = if not_held { 0 } else { -1 };
         let mut stmt = self
             .conn
             .prepare(&format!(
                 "SELECT line, requester, user,
-                        COALESCE(outcome, CASE WHEN (requester, line) <= (SELECT requester, line FROM dispatched)
-                                               THEN 'unknown' END),
-                        code, reason, held
+                        CASE WHEN held = {missing} AND state = {SETTLED} THEN 'not_held'
+                             ELSE COALESCE(outcome, CASE WHEN (requester, line) <= (SELECT requester, line FROM dispatched)
+                                                         THEN 'unknown' END) END,
+                        code, reason, held, CASE WHEN held = {missing} AND state = {SETTLED} THEN outcome END
                  FROM edges {order}"
             ))
             .map_err(err(&self.path))?;
@@ -566,6 +774,7 @@ impl Journal {
                 code: r.get(4).map_err(get)?,
                 reason: r.get(5).map_err(get)?,
                 held: r.get(6).map_err(get)?,
+                answered: r.get(7).map_err(get)?,
             });
         }
         Ok(())
@@ -603,6 +812,8 @@ pub struct KnownUser {
 pub enum Edges {
     /// Not answered: to send.
     Pending,
+    /// Pending, and not yet asked about by `--check-first`.
+    Unchecked,
     /// Answer lost: pending up to the `dispatched` mark a crash left, or `unknown`.
     Lost,
     /// Settled with one of these outcomes (what `--verify` checks).
@@ -618,7 +829,7 @@ impl Edges {
     /// A page of these edges: one seek into the (requester, line) key, then its order.
     fn page_sql(&self) -> String {
         format!(
-            "SELECT line, requester, user, item FROM edges
+            "SELECT line, requester, user, item, fixed FROM edges
              WHERE (requester, line) > (?1, ?2) AND ({})
              ORDER BY requester, line LIMIT ?3",
             self.condition()
@@ -628,6 +839,7 @@ impl Edges {
     fn condition(&self) -> String {
         match self {
             Edges::Pending => format!("state = {PENDING}"),
+            Edges::Unchecked => format!("state = {PENDING} AND pre IS NULL"),
             Edges::Lost => format!(
                 "(state = {PENDING} AND (requester, line) <= (SELECT requester, line FROM dispatched))
                  OR (state = {SETTLED} AND outcome = 'unknown')"
@@ -741,6 +953,20 @@ impl Shared {
         Shared { journal, jobs: Mutex::new(Some(tx)), writer: Mutex::new(Some(writer)), failed, skip: skip_writes }
     }
 
+    /// The journal back, once every queued write is committed and the writer has stopped;
+    /// the writer's failure, if it had one.
+    pub fn into_journal(shared: Arc<Shared>) -> Result<Journal, String> {
+        let (journal, failed) = (Arc::clone(&shared.journal), Arc::clone(&shared.failed));
+        // Every sender is done: this is the last holder, and dropping it drains the queue and
+        // joins the writer.
+        drop(shared);
+        if let Some(e) = failed.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            return Err(e);
+        }
+        let journal = Arc::try_unwrap(journal).map_err(|_| "the journal is still shared".to_owned())?;
+        Ok(journal.into_inner().unwrap_or_else(PoisonError::into_inner))
+    }
+
     pub fn lock(&self) -> MutexGuard<'_, Journal> {
         self.journal.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -806,6 +1032,21 @@ pub struct ReportRow {
     pub code: Option<String>,
     pub reason: Option<String>,
     pub held: Option<bool>,
+    /// The answer an edge had when verification found the service does not hold it.
+    pub answered: Option<String>,
+}
+
+/// An edge the import recorded as done, as `--undo` reads it.
+#[derive(Debug, Clone)]
+pub struct DoneEdge {
+    pub line: u64,
+    pub requester: String,
+    pub user: String,
+    pub outcome: String,
+    /// The relation `--check-first` found before anything was sent (`none`, `outgoing`, ...).
+    pub pre: Option<String>,
+    /// The reverse edge (the target's line naming the requester) is in the journal as `added`.
+    pub reverse_added: bool,
 }
 
 #[cfg(test)]
@@ -813,7 +1054,14 @@ mod tests {
     use super::*;
 
     fn fingerprint() -> Fingerprint {
-        Fingerprint { input: "sha".into(), api: "api".into(), app: "app".into(), params: String::new() }
+        Fingerprint {
+            input: "sha".into(),
+            api: "api".into(),
+            app: "app".into(),
+            params: String::new(),
+            service: "http://127.0.0.1:1".into(),
+            instance: "i".into(),
+        }
     }
 
     fn outcome(word: &str) -> Settled {
@@ -823,7 +1071,8 @@ mod tests {
     /// Requester `a` has lines 1..=4 (line 2 invalid), `b` has lines 5..=6.
     fn journal(dir: &Path) -> Journal {
         let rows = [("a", 1), ("b", 5), ("a", 2), ("a", 3), ("b", 6), ("a", 4)].map(|(r, line)| {
-            let row = Row { line, requester: r.into(), user: format!("u{line}"), item: "{}".into() };
+            let row =
+                Row { line, requester: r.into(), user: format!("u{line}"), item: "{}".into(), fixed: String::new() };
             let settled = (line == 2).then(|| Settled { code: Some("7".into()), ..outcome("invalid") });
             Ok(Loaded { row, settled, registration: None })
         });
@@ -856,7 +1105,7 @@ mod tests {
             "dispatched, unanswered; b is not dispatched"
         );
         let mut seen = Vec::new();
-        j.report(true, |r| seen.push((r.line, r.outcome, r.code))).expect("report");
+        j.report(true, true, |r| seen.push((r.line, r.outcome, r.code))).expect("report");
         assert_eq!(seen[1], (2, "invalid".to_owned(), Some("7".to_owned())));
         assert_eq!(seen[3], (4, "unknown".to_owned(), None), "under the mark, unanswered: it may have been sent");
         assert_eq!(seen[4], (5, "not_attempted".to_owned(), None), "past the mark: never sent");
@@ -882,7 +1131,7 @@ mod tests {
         .expect("an old journal");
         drop(old);
         let refused = Journal::open_existing(&path).err().expect("refused");
-        assert!(refused.0.contains("another version of imspec (journal schema 1, this one reads 2)"), "{}", refused.0);
+        assert!(refused.0.contains("another version of imspec (journal schema 1, this one reads 3)"), "{}", refused.0);
         assert!(Journal::probe(&path).expect("a journal").is_some(), "--restart may remove it");
         let foreign = dir.path().join("other.db");
         Connection::open(&foreign).expect("db").execute_batch("CREATE TABLE t (x)").expect("a table");

@@ -34,6 +34,15 @@ impl Fixed {
         Ok(fixed)
     }
 
+    /// These values and an edge's own request-level fields (a JSON object's text; empty: none).
+    pub fn with_fields(&self, own: &str) -> Fixed {
+        let mut fixed = self.clone();
+        if let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(own) {
+            fixed.fields.extend(fields);
+        }
+        fixed
+    }
+
     /// A canonical text of the values, for the journal's fingerprint.
     pub fn canonical(&self) -> String {
         let mut params = self.params.clone();
@@ -70,11 +79,24 @@ pub fn request(
         }
     }
     let body = Value::Object(body);
-    let body = match &entry.info.batch {
-        Some(batch) => batch.with_items(&body, items),
-        None => body,
+    let body = match (&entry.info.batch, entry.info.relation.as_ref().and_then(|r| r.target_param)) {
+        (Some(batch), _) => batch.with_items(&body, items),
+        // One target a call, named in the path (a DELETE of one friend).
+        (None, Some(target)) => {
+            if let Some(item) = items.first() {
+                params.push((target.to_owned(), item.as_str().map_or_else(|| item.to_string(), str::to_owned)));
+            }
+            body
+        }
+        (None, None) => body,
     };
     (body, params)
+}
+
+/// A value as the wire carries it: JSON where the spec's text reads as JSON (`0`, `true`),
+/// else the text (an enum word).
+pub fn wire_value(text: &str) -> Value {
+    serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::from(text))
 }
 
 /// The batch item of a graph line: the value under the batch field's name where the batch is
