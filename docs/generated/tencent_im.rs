@@ -646,6 +646,27 @@ impl Client {
     > {
         self.inner.send_typed(&friend_check::ENTRY, request, &[]).await
     }
+    /// 删除好友 — `tencent_im/friend_delete`
+    ///
+    /// 删除好友，支持单向删除好友和双向删除好友。
+    ///
+    /// - Source `page`: 删除好友 pages/tencent_im/friend_delete.md
+    /// - Source `relation_chain`: 关系链管理 pages/tencent_im/relation_chain.md
+    /// - Source `rest_intro`: REST API 简介 https://intl.cloud.tencent.com/document/product/1047/34620
+    /// - Source `delete_all`: 删除所有好友 https://intl.cloud.tencent.com/document/product/1047/34906
+    /// - Source `providers`: Provider facts docs/providers.md
+    ///
+    /// Validates the request (invalid items are reported, the others sent), chunks it to
+    /// the batch maximum, paces, signs and retries; one outcome per item.
+    pub async fn friend_delete(
+        &self,
+        request: &friend_delete::Request,
+    ) -> ::std::result::Result<
+        ::imspec_runtime::Outcomes<friend_delete::Response, friend_delete::ErrorCode>,
+        ::imspec_runtime::ClientError,
+    > {
+        self.inner.send_typed(&friend_delete::ENTRY, request, &[]).await
+    }
     /// 拉取好友 — `tencent_im/friend_get`
     ///
     /// 分页拉取全量好友数据。
@@ -714,6 +735,7 @@ pub static APIS: &[&::imspec_runtime::ApiEntry] = &[
     &account_check::ENTRY,
     &friend_add::ENTRY,
     &friend_check::ENTRY,
+    &friend_delete::ENTRY,
     &friend_get::ENTRY,
     &friend_import::ENTRY,
     &multiaccount_import::ENTRY,
@@ -3579,6 +3601,773 @@ pub mod friend_check {
             );
         }
         validate_friend_check_request_json(
+            value,
+            &::imspec_runtime::Path::Root,
+            value,
+            limits,
+            v,
+        );
+    }
+    /// [`validate_json`] at the documented limits.
+    pub fn validate_json_documented(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::DOCUMENTED, v);
+    }
+    /// [`validate_json`] with the named limits raised (names as in [`LIMITS`]; others stay
+    /// documented).
+    pub fn validate_json_raised(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        raised: &::imspec_runtime::Raised,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::raised(raised), v);
+    }
+}
+/// 删除好友 — `tencent_im/friend_delete`
+///
+/// 删除好友，支持单向删除好友和双向删除好友。
+///
+/// - Source `page`: 删除好友 pages/tencent_im/friend_delete.md
+/// - Source `relation_chain`: 关系链管理 pages/tencent_im/relation_chain.md
+/// - Source `rest_intro`: REST API 简介 https://intl.cloud.tencent.com/document/product/1047/34620
+/// - Source `delete_all`: 删除所有好友 https://intl.cloud.tencent.com/document/product/1047/34906
+/// - Source `providers`: Provider facts docs/providers.md
+pub mod friend_delete {
+    /// The endpoint, rate limit and batch dimension of this API, from its spec.
+    pub const INFO: ::imspec_runtime::ApiInfo = ::imspec_runtime::ApiInfo {
+        id: "tencent_im/friend_delete",
+        method: "POST",
+        path: "/v4/sns/friend_delete",
+        query: &[],
+        headers: &[],
+        content_type: "application/json",
+        rate_limit: ::imspec_runtime::RateLimit {
+            per_second: 200u32,
+            scope: ::imspec_runtime::RateScope::App,
+            raisable: false,
+            answer: ::imspec_runtime::Code::Int(60007i64),
+            budget: "tencent_im/friend_delete",
+        },
+        operation: ::imspec_runtime::Operation::Remove,
+        batch: ::std::option::Option::Some(::imspec_runtime::Batch {
+            field: "To_Account",
+            item_id: ::std::option::Option::None,
+            max_items: ::std::option::Option::Some(1000u64),
+            raisable_to: ::std::option::Option::None,
+            raisable: false,
+            code: ::std::option::Option::Some(::imspec_runtime::Code::Int(30001i64)),
+            limit: ::std::option::Option::None,
+        }),
+        schema_error_code: ::imspec_runtime::Code::Int(30001i64),
+        envelope: ::imspec_runtime::Envelope {
+            code: "ErrorCode",
+            message: "ErrorInfo",
+            ok: ::std::option::Option::Some(::imspec_runtime::Code::Int(0i64)),
+        },
+        results: ::std::option::Option::Some(::imspec_runtime::Results::PerItem {
+            list: &["ResultItem"],
+            ids: &["To_Account"],
+            code: "ResultCode",
+            ok: ::imspec_runtime::Code::Int(0i64),
+            relation: ::std::option::Option::None,
+            registered: ::std::option::Option::None,
+            failures: ::std::option::Option::None,
+        }),
+        unlisted: ::std::option::Option::None,
+        paging: ::std::option::Option::None,
+        already_registered: ::std::option::Option::None,
+        vendor: &super::VENDOR,
+        errors: ERRORS,
+        #[cfg(feature = "service")]
+        answer: ::imspec_runtime::ApiAnswer {
+            item_message: ::std::option::Option::Some("ResultInfo"),
+            failed_ids: ::std::option::Option::None,
+            invalid_ids: ::std::option::Option::None,
+            all_failed: &[],
+            fill: &[("ErrorDisplay", ::imspec_runtime::Fill::Str(""))],
+        },
+        relation: ::std::option::Option::Some(::imspec_runtime::Relation {
+            requester: ::imspec_runtime::Requester::Field("From_Account"),
+            direction: ::imspec_runtime::Direction::OneWay,
+            direction_field: ::std::option::Option::Some((
+                "DeleteType",
+                &[
+                    ("Delete_Type_Single", ::imspec_runtime::Direction::OneWay),
+                    ("Delete_Type_Both", ::imspec_runtime::Direction::Both),
+                ],
+            )),
+            unknown_user: ::std::option::Option::Some(
+                ::imspec_runtime::Code::Int(30003i64),
+            ),
+            unknown_requester: ::std::option::Option::Some(
+                ::imspec_runtime::Code::Int(30003i64),
+            ),
+            already_friends: ::std::option::Option::None,
+            pending: ::std::option::Option::None,
+            force: ::std::option::Option::None,
+            target_param: ::std::option::Option::None,
+            not_friends: ::std::option::Option::Some(
+                ::imspec_runtime::Code::Int(31704i64),
+            ),
+            check_values: &[],
+        }),
+        #[cfg(feature = "service")]
+        state: ::imspec_runtime::StateLimits {
+            friends_per_user: ::std::option::Option::None,
+            peer_friends_per_user: ::std::option::Option::None,
+            groups_per_user: ::std::option::Option::None,
+            pending_per_user: ::std::option::Option::None,
+        },
+    };
+    /// Path and query parameters of this API.
+    pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[];
+    /// This API as the runtime client and the emulator reach it.
+    pub static ENTRY: ::imspec_runtime::ApiEntry = ::imspec_runtime::ApiEntry {
+        info: &INFO,
+        params: PARAMS,
+        validate_json: validate_json_documented,
+        limits: LIMITS,
+        validate_json_raised,
+        typed: ::imspec_runtime::TypedFns {
+            validate_at: |value, now_ms| {
+                let request: FriendDeleteRequest = ::imspec_runtime::__private::serde_json::from_value(
+                        value.clone(),
+                    )
+                    .map_err(|e| ::std::string::ToString::to_string(&e))?;
+                let mut v = ::imspec_runtime::Violations::at(now_ms);
+                request.validate_with(&Limits::DOCUMENTED, &mut v);
+                ::std::result::Result::Ok(v.into_vec())
+            },
+            request_roundtrip: ::imspec_runtime::value::roundtrip::<FriendDeleteRequest>,
+            response_roundtrip: ::imspec_runtime::value::roundtrip::<
+                FriendDeleteResponse,
+            >,
+        },
+    };
+    /// The request body of this API.
+    pub type Request = FriendDeleteRequest;
+    /// The response body (HTTP 200) of this API.
+    pub type Response = FriendDeleteResponse;
+    /// Source: page §请求包字段说明
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct FriendDeleteRequest {
+        /// 需要删除该 UserID 的好友
+        #[serde(rename = "From_Account")]
+        pub from_account: ::std::string::String,
+        /// 待删除的好友的 UserID 列表，单次请求的 To_Account 数不得超过1000
+        #[serde(rename = "To_Account")]
+        pub to_account: ::std::vec::Vec<::std::string::String>,
+        /// 删除模式，详情可参见 [删除好友](https://intl.cloud.tencent.com/document/product/1047/33521)
+        #[serde(
+            rename = "DeleteType",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none",
+            deserialize_with = "::imspec_runtime::deserialize_present"
+        )]
+        pub delete_type: ::std::option::Option<DeleteType>,
+    }
+    impl FriendDeleteRequest {
+        ///A `FriendDeleteRequest` from its required fields; the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new(
+            from_account: impl ::std::convert::Into<::std::string::String>,
+            to_account: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            FriendDeleteRequest {
+                from_account: from_account.into(),
+                to_account: to_account.into(),
+                delete_type: ::std::option::Option::None,
+            }
+        }
+        ///Sets `DeleteType`.
+        #[must_use]
+        pub fn with_delete_type(
+            mut self,
+            value: impl ::std::convert::Into<DeleteType>,
+        ) -> Self {
+            self.delete_type = ::std::option::Option::Some(value.into());
+            self
+        }
+    }
+    /// 删除模式
+    ///
+    /// Source: relation_chain §删除好友
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::marker::Copy,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq,
+        ::std::hash::Hash
+    )]
+    pub enum DeleteType {
+        /// `Delete_Type_Single`
+        ///
+        /// 单向删除好友：只将 To_Account 从 From_Account 的好友表中删除，但不会将 From_Account 从 To_Account 的好友表中删除
+        DeleteTypeSingle,
+        /// `Delete_Type_Both`
+        ///
+        /// 双向删除好友：将 To_Account 从 From_Account 的好友表中删除，同时将 From_Account 从 To_Account 的好友表中删除
+        DeleteTypeBoth,
+    }
+    impl DeleteType {
+        /// Every value the spec lists, as written on the wire.
+        pub const WIRE: &'static [&'static str] = &[
+            "Delete_Type_Single",
+            "Delete_Type_Both",
+        ];
+        /// The value as written on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                DeleteType::DeleteTypeSingle => "Delete_Type_Single",
+                DeleteType::DeleteTypeBoth => "Delete_Type_Both",
+            }
+        }
+        /// The value for a wire string, if the spec lists it.
+        pub fn from_wire(s: &str) -> ::std::option::Option<Self> {
+            ::std::option::Option::Some(
+                match s {
+                    "Delete_Type_Single" => DeleteType::DeleteTypeSingle,
+                    "Delete_Type_Both" => DeleteType::DeleteTypeBoth,
+                    _ => return ::std::option::Option::None,
+                },
+            )
+        }
+    }
+    impl ::std::fmt::Display for DeleteType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::imspec_runtime::__private::serde::Serialize for DeleteType {
+        fn serialize<S: ::imspec_runtime::__private::serde::Serializer>(
+            &self,
+            s: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            s.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::imspec_runtime::__private::serde::Deserialize<'de> for DeleteType {
+        fn deserialize<D: ::imspec_runtime::__private::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let s = <::std::string::String as ::imspec_runtime::__private::serde::Deserialize>::deserialize(
+                d,
+            )?;
+            DeleteType::from_wire(&s)
+                .ok_or_else(|| {
+                    <D::Error as ::imspec_runtime::__private::serde::de::Error>::unknown_variant(
+                        &s,
+                        DeleteType::WIRE,
+                    )
+                })
+        }
+    }
+    /// Source: page §应答包字段说明
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct FriendDeleteResponse {
+        /// 批量删除好友的结果对象数组
+        #[serde(
+            rename = "ResultItem",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub result_item: ::std::option::Option<::std::vec::Vec<DeleteResultItem>>,
+        /// 请求包的处理结果，OK 表示处理成功，FAIL 表示失败
+        #[serde(
+            rename = "ActionStatus",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub action_status: ::std::option::Option<super::ActionStatus>,
+        /// 错误码，0表示成功，非0表示失败，非0取值的详细描述请参见 [错误码说明](#ErrorCode)
+        #[serde(
+            rename = "ErrorCode",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_code: ::std::option::Option<i64>,
+        /// 详细错误信息
+        #[serde(
+            rename = "ErrorInfo",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_info: ::std::option::Option<::std::string::String>,
+        /// 详细的客户端展示信息
+        #[serde(
+            rename = "ErrorDisplay",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_display: ::std::option::Option<::std::string::String>,
+    }
+    /// 批量删除好友的结果对象数组
+    ///
+    /// Source: page §应答包字段说明
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct DeleteResultItem {
+        /// 请求删除的好友的 UserID
+        #[serde(
+            rename = "To_Account",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub to_account: ::std::option::Option<::std::string::String>,
+        /// To_Account 的处理结果，0表示成功，非0表示失败，非0取值的详细描述请参见 [错误码说明](#ErrorCode)
+        #[serde(
+            rename = "ResultCode",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub result_code: ::std::option::Option<i64>,
+        /// To_Account 的错误描述信息，成功时该字段为空
+        #[serde(
+            rename = "ResultInfo",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub result_info: ::std::option::Option<::std::string::String>,
+    }
+    /// This API's own error table (the codes its vendor shares are in `super::ERRORS`).
+    pub const ERRORS: &[::imspec_runtime::ErrorRow] = &[
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30001i64),
+            name: "InvalidParameter",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "请求参数错误，请根据错误描述检查请求参数",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30002i64),
+            name: "SdkAppIdMismatch",
+            class: ::imspec_runtime::ErrorClass::Auth,
+            meaning: "SDKAppID 不匹配",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30003i64),
+            name: "AccountNotFound",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "请求的用户帐号不存在",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30004i64),
+            name: "AppAdminPermissionRequired",
+            class: ::imspec_runtime::ErrorClass::Auth,
+            meaning: "请求需要 App 管理员权限",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30006i64),
+            name: "InternalServerError",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "服务器内部错误，请重试",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30007i64),
+            name: "NetworkTimeout",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "网络超时，请稍后重试",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(30008i64),
+            name: "WriteConflict",
+            class: ::imspec_runtime::ErrorClass::Retryable,
+            meaning: "并发写导致写冲突，建议使用批量方式",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(31704i64),
+            name: "NotFriends",
+            class: ::imspec_runtime::ErrorClass::AlreadyDone,
+            meaning: "与请求删除的帐号之间不存在好友关系",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(31707i64),
+            name: "BlockedBySecurityPolicy",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "删除好友请求被安全策略打击，请勿频繁发起删除好友请求",
+            advice: ::std::option::Option::None,
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+    ];
+    /// Every code this API can answer, for one `match`: its own error table (9 codes, [`ERRORS`]), the codes its vendor shares as `ErrorCode::Vendor` ([`super::VendorError`]), and `Unknown`.
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq,
+        ::std::hash::Hash
+    )]
+    #[non_exhaustive]
+    pub enum ErrorCode {
+        /// `30001` — 请求参数错误，请根据错误描述检查请求参数
+        ///
+        /// Class: `caller_error`.
+        InvalidParameter,
+        /// `30002` — SDKAppID 不匹配
+        ///
+        /// Class: `auth`.
+        SdkAppIdMismatch,
+        /// `30003` — 请求的用户帐号不存在
+        ///
+        /// Class: `permanent`.
+        AccountNotFound,
+        /// `30004` — 请求需要 App 管理员权限
+        ///
+        /// Class: `auth`.
+        AppAdminPermissionRequired,
+        /// `30006` — 服务器内部错误，请重试
+        ///
+        /// Class: `retryable`.
+        InternalServerError,
+        /// `30007` — 网络超时，请稍后重试
+        ///
+        /// Class: `retryable`.
+        NetworkTimeout,
+        /// `30008` — 并发写导致写冲突，建议使用批量方式
+        ///
+        /// Class: `retryable`.
+        WriteConflict,
+        /// `31704` — 与请求删除的帐号之间不存在好友关系
+        ///
+        /// Class: `already_done`.
+        NotFriends,
+        /// `31707` — 删除好友请求被安全策略打击，请勿频繁发起删除好友请求
+        ///
+        /// Class: `permanent`.
+        BlockedBySecurityPolicy,
+        /// A code every API of the vendor shares, and this API's own table does not list.
+        Vendor(super::VendorError),
+        /// A code the spec does not list.
+        Unknown(::imspec_runtime::Code),
+    }
+    impl ErrorCode {
+        /// The API's own codes, in the order of [`ERRORS`].
+        const OWN: &'static [ErrorCode] = &[
+            ErrorCode::InvalidParameter,
+            ErrorCode::SdkAppIdMismatch,
+            ErrorCode::AccountNotFound,
+            ErrorCode::AppAdminPermissionRequired,
+            ErrorCode::InternalServerError,
+            ErrorCode::NetworkTimeout,
+            ErrorCode::WriteConflict,
+            ErrorCode::NotFriends,
+            ErrorCode::BlockedBySecurityPolicy,
+        ];
+    }
+    impl ::imspec_runtime::VendorCode for ErrorCode {
+        fn from_code(code: &::imspec_runtime::Code) -> Self {
+            match INFO.error_at(code) {
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Api(i)) => {
+                    ErrorCode::OWN[i].clone()
+                }
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Vendor(i)) => {
+                    ErrorCode::Vendor(super::VendorError::ALL[i])
+                }
+                ::std::option::Option::None => ErrorCode::Unknown(code.clone()),
+            }
+        }
+        fn row(
+            &self,
+        ) -> ::std::result::Result<
+            &'static ::imspec_runtime::ErrorRow,
+            &::imspec_runtime::Code,
+        > {
+            ::std::result::Result::Ok(
+                match self {
+                    ErrorCode::InvalidParameter => &ERRORS[0],
+                    ErrorCode::SdkAppIdMismatch => &ERRORS[1],
+                    ErrorCode::AccountNotFound => &ERRORS[2],
+                    ErrorCode::AppAdminPermissionRequired => &ERRORS[3],
+                    ErrorCode::InternalServerError => &ERRORS[4],
+                    ErrorCode::NetworkTimeout => &ERRORS[5],
+                    ErrorCode::WriteConflict => &ERRORS[6],
+                    ErrorCode::NotFriends => &ERRORS[7],
+                    ErrorCode::BlockedBySecurityPolicy => &ERRORS[8],
+                    ErrorCode::Vendor(shared) => shared.row(),
+                    ErrorCode::Unknown(code) => return ::std::result::Result::Err(code),
+                },
+            )
+        }
+    }
+    impl ::std::fmt::Display for ErrorCode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            use ::imspec_runtime::VendorCode as _;
+            write!(f, "{} {}", self.code(), self.meaning())
+        }
+    }
+    /// The limits the vendor raises on request, by name, as the runtime lists them.
+    pub const LIMITS: &[::imspec_runtime::LimitInfo] = &[];
+    /// Limits the vendor raises on request. Validation uses these instead of the documented
+    /// values, so a client is not stopped by a limit the vendor has relaxed for this app.
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::marker::Copy,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq
+    )]
+    pub struct Limits {}
+    impl Limits {
+        /// The limits as the vendor's page documents them.
+        pub const DOCUMENTED: Limits = Limits {};
+        /// Fails when a limit is raised beyond what the vendor says it grants.
+        pub fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+            ::std::result::Result::Ok(())
+        }
+        /// The documented limits with the named ones raised; names not in [`LIMITS`] are
+        /// ignored here (`ApiEntry::check_raised` refuses them).
+        pub fn raised(raised: &::imspec_runtime::Raised) -> Limits {
+            #[allow(unused_mut)]
+            let mut limits = Limits::DOCUMENTED;
+            let _ = raised;
+            limits
+        }
+    }
+    impl ::std::default::Default for Limits {
+        fn default() -> Self {
+            Limits::DOCUMENTED
+        }
+    }
+    #[allow(unused_variables)]
+    fn validate_friend_delete_request(
+        value: &FriendDeleteRequest,
+        path: &::imspec_runtime::Path<'_>,
+        root: &FriendDeleteRequest,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {}
+    #[allow(unused_variables)]
+    fn validate_friend_delete_request_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        path: &::imspec_runtime::Path<'_>,
+        root: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        let ::std::option::Option::Some(object) = value.as_object() else {
+            v.schema(
+                path,
+                ::imspec_runtime::Rule::Type,
+                ::imspec_runtime::Code::Int(30001i64),
+                ::std::format!(
+                    "expected an object ({}), found {}", "FriendDeleteRequest",
+                    ::imspec_runtime::json_kind(value)
+                ),
+            );
+            return;
+        };
+        {
+            let p = path.field("From_Account");
+            match object.get("From_Account") {
+                ::std::option::Option::None => {
+                    v.schema(
+                        &p,
+                        ::imspec_runtime::Rule::Required,
+                        ::imspec_runtime::Code::Int(30001i64),
+                        "is required",
+                    )
+                }
+                ::std::option::Option::Some(x) => {
+                    match x.as_str() {
+                        ::std::option::Option::Some(s) => {}
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(30001i64),
+                                ::std::format!(
+                                    "expected a string, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        {
+            let p = path.field("To_Account");
+            match object.get("To_Account") {
+                ::std::option::Option::None => {
+                    v.schema(
+                        &p,
+                        ::imspec_runtime::Rule::Required,
+                        ::imspec_runtime::Code::Int(30001i64),
+                        "is required",
+                    )
+                }
+                ::std::option::Option::Some(x) => {
+                    match x.as_array() {
+                        ::std::option::Option::Some(items) => {
+                            for (i, x) in items.iter().enumerate() {
+                                let p = p.index(i);
+                                match x.as_str() {
+                                    ::std::option::Option::Some(s) => {}
+                                    ::std::option::Option::None => {
+                                        v.schema(
+                                            &p,
+                                            ::imspec_runtime::Rule::Type,
+                                            ::imspec_runtime::Code::Int(30001i64),
+                                            ::std::format!(
+                                                "expected a string, found {}",
+                                                ::imspec_runtime::json_kind(x)
+                                            ),
+                                        )
+                                    }
+                                }
+                            }
+                        }
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(30001i64),
+                                ::std::format!(
+                                    "expected an array, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        {
+            let p = path.field("DeleteType");
+            match object.get("DeleteType") {
+                ::std::option::Option::None => {}
+                ::std::option::Option::Some(x) => {
+                    match x.as_str() {
+                        ::std::option::Option::Some(s) => {
+                            if !DeleteType::WIRE.contains(&s) {
+                                v.schema(
+                                    &p,
+                                    ::imspec_runtime::Rule::Enum,
+                                    ::imspec_runtime::Code::Int(30001i64),
+                                    ::std::format!(
+                                        "`{}` is not one of {}", s, DeleteType::WIRE.join(", ")
+                                    ),
+                                );
+                            }
+                        }
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(30001i64),
+                                ::std::format!(
+                                    "expected a string, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+    }
+    impl FriendDeleteRequest {
+        /// Every violation of the spec's rules at the documented limits, each with its JSON
+        /// path and the code the vendor would answer. Empty when the request is valid.
+        pub fn validate(&self) -> ::std::vec::Vec<::imspec_runtime::Violation> {
+            let mut v = ::imspec_runtime::Violations::new();
+            self.validate_with(&Limits::DOCUMENTED, &mut v);
+            v.into_vec()
+        }
+        /// Validates against `limits` (raised ones included) into `v`; allocates nothing
+        /// when the request is valid.
+        pub fn validate_with(
+            &self,
+            limits: &Limits,
+            v: &mut ::imspec_runtime::Violations,
+        ) {
+            if let ::std::option::Option::Some(n) = ::std::option::Option::Some(
+                self.to_account.len(),
+            ) {
+                v.batch(
+                    &::imspec_runtime::Path::Root.field("To_Account"),
+                    n,
+                    1000u64,
+                    ::imspec_runtime::Code::Int(30001i64),
+                );
+            }
+            validate_friend_delete_request(
+                self,
+                &::imspec_runtime::Path::Root,
+                self,
+                limits,
+                v,
+            );
+        }
+    }
+    /// Validates a request body given as JSON: schema problems (missing fields, wrong
+    /// types, values outside an enum) and every rule, all in one pass. The batch maximum
+    /// comes first, so that a bounded [`::imspec_runtime::Violations`] always keeps it.
+    pub fn validate_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        if let ::std::option::Option::Some(items) = value
+            .get("To_Account")
+            .and_then(|x| x.as_array())
+        {
+            v.batch(
+                &::imspec_runtime::Path::Root.field("To_Account"),
+                items.len(),
+                1000u64,
+                ::imspec_runtime::Code::Int(30001i64),
+            );
+        }
+        validate_friend_delete_request_json(
             value,
             &::imspec_runtime::Path::Root,
             value,

@@ -475,6 +475,26 @@ impl Client {
     > {
         self.inner.send_typed(&check_friends::ENTRY, request, &[]).await
     }
+    /// 批量删除好友 — `zego_zim/delete_friends`
+    ///
+    /// 调用此接口，可为用户批量单向或双向删除至多 20 名好友。
+    ///
+    /// - Source `page`: 批量删除好友 pages/zego_zim/delete_friends.md
+    /// - Source `return_codes`: 全局返回码 https://www.zegocloud.com/docs/zim-server/return-codes
+    /// - Source `access`: 调用方式 https://www.zegocloud.com/docs/zim-server/accessing-server-apis
+    /// - Source `providers`: Provider facts docs/providers.md
+    ///
+    /// Validates the request (invalid items are reported, the others sent), chunks it to
+    /// the batch maximum, paces, signs and retries; one outcome per item.
+    pub async fn delete_friends(
+        &self,
+        request: &delete_friends::Request,
+    ) -> ::std::result::Result<
+        ::imspec_runtime::Outcomes<delete_friends::Response, delete_friends::ErrorCode>,
+        ::imspec_runtime::ClientError,
+    > {
+        self.inner.send_typed(&delete_friends::ENTRY, request, &[]).await
+    }
     /// 查询好友列表 — `zego_zim/query_friends`
     ///
     /// 根据用户 ID 分页拉取其好友列表，获取备注、好友关系建立时间等信息。
@@ -521,6 +541,7 @@ impl Client {
 pub static APIS: &[&::imspec_runtime::ApiEntry] = &[
     &add_friends::ENTRY,
     &check_friends::ENTRY,
+    &delete_friends::ENTRY,
     &query_friends::ENTRY,
     &register_users::ENTRY,
 ];
@@ -2757,6 +2778,825 @@ pub mod check_friends {
             );
         }
         validate_check_friends_request_json(
+            value,
+            &::imspec_runtime::Path::Root,
+            value,
+            limits,
+            v,
+        );
+    }
+    /// [`validate_json`] at the documented limits.
+    pub fn validate_json_documented(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::DOCUMENTED, v);
+    }
+    /// [`validate_json`] with the named limits raised (names as in [`LIMITS`]; others stay
+    /// documented).
+    pub fn validate_json_raised(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        raised: &::imspec_runtime::Raised,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        validate_json(value, &Limits::raised(raised), v);
+    }
+}
+/// 批量删除好友 — `zego_zim/delete_friends`
+///
+/// 调用此接口，可为用户批量单向或双向删除至多 20 名好友。
+///
+/// - Source `page`: 批量删除好友 pages/zego_zim/delete_friends.md
+/// - Source `return_codes`: 全局返回码 https://www.zegocloud.com/docs/zim-server/return-codes
+/// - Source `access`: 调用方式 https://www.zegocloud.com/docs/zim-server/accessing-server-apis
+/// - Source `providers`: Provider facts docs/providers.md
+pub mod delete_friends {
+    /// The endpoint, rate limit and batch dimension of this API, from its spec.
+    pub const INFO: ::imspec_runtime::ApiInfo = ::imspec_runtime::ApiInfo {
+        id: "zego_zim/delete_friends",
+        method: "POST",
+        path: "/",
+        query: &[("Action", "DeleteFriends")],
+        headers: &[],
+        content_type: "application/json",
+        rate_limit: ::imspec_runtime::RateLimit {
+            per_second: 20u32,
+            scope: ::imspec_runtime::RateScope::App,
+            raisable: false,
+            answer: ::imspec_runtime::Code::Int(660300005i64),
+            budget: "zego_zim/delete_friends",
+        },
+        operation: ::imspec_runtime::Operation::Remove,
+        batch: ::std::option::Option::Some(::imspec_runtime::Batch {
+            field: "UserIds",
+            item_id: ::std::option::Option::None,
+            max_items: ::std::option::Option::Some(20u64),
+            raisable_to: ::std::option::Option::Some(50u64),
+            raisable: true,
+            code: ::std::option::Option::Some(::imspec_runtime::Code::Int(660800019i64)),
+            limit: ::std::option::Option::Some("user_ids_max_items"),
+        }),
+        schema_error_code: ::imspec_runtime::Code::Int(660000002i64),
+        envelope: ::imspec_runtime::Envelope {
+            code: "Code",
+            message: "Message",
+            ok: ::std::option::Option::Some(::imspec_runtime::Code::Int(0i64)),
+        },
+        results: ::std::option::Option::Some(::imspec_runtime::Results::FailuresOnly {
+            list: &["ErrorList"],
+            ids: &["UserId", "UserID"],
+            code: ::std::option::Option::Some("SubCode"),
+            class: ::std::option::Option::None,
+        }),
+        unlisted: ::std::option::Option::None,
+        paging: ::std::option::Option::None,
+        already_registered: ::std::option::Option::None,
+        vendor: &super::VENDOR,
+        errors: ERRORS,
+        #[cfg(feature = "service")]
+        answer: ::imspec_runtime::ApiAnswer {
+            item_message: ::std::option::Option::None,
+            failed_ids: ::std::option::Option::None,
+            invalid_ids: ::std::option::Option::None,
+            all_failed: &[],
+            fill: &[],
+        },
+        relation: ::std::option::Option::Some(::imspec_runtime::Relation {
+            requester: ::imspec_runtime::Requester::Field("FromUserId"),
+            direction: ::imspec_runtime::Direction::OneWay,
+            direction_field: ::std::option::Option::Some((
+                "DeleteType",
+                &[
+                    ("0", ::imspec_runtime::Direction::Both),
+                    ("1", ::imspec_runtime::Direction::OneWay),
+                ],
+            )),
+            unknown_user: ::std::option::Option::None,
+            unknown_requester: ::std::option::Option::Some(
+                ::imspec_runtime::Code::Int(660500002i64),
+            ),
+            already_friends: ::std::option::Option::None,
+            pending: ::std::option::Option::None,
+            force: ::std::option::Option::None,
+            target_param: ::std::option::Option::None,
+            not_friends: ::std::option::Option::Some(
+                ::imspec_runtime::Code::Int(660800034i64),
+            ),
+            check_values: &[],
+        }),
+        #[cfg(feature = "service")]
+        state: ::imspec_runtime::StateLimits {
+            friends_per_user: ::std::option::Option::None,
+            peer_friends_per_user: ::std::option::Option::None,
+            groups_per_user: ::std::option::Option::None,
+            pending_per_user: ::std::option::Option::None,
+        },
+    };
+    /// Path and query parameters of this API.
+    pub const PARAMS: &[::imspec_runtime::ParamInfo] = &[];
+    /// This API as the runtime client and the emulator reach it.
+    pub static ENTRY: ::imspec_runtime::ApiEntry = ::imspec_runtime::ApiEntry {
+        info: &INFO,
+        params: PARAMS,
+        validate_json: validate_json_documented,
+        limits: LIMITS,
+        validate_json_raised,
+        typed: ::imspec_runtime::TypedFns {
+            validate_at: |value, now_ms| {
+                let request: DeleteFriendsRequest = ::imspec_runtime::__private::serde_json::from_value(
+                        value.clone(),
+                    )
+                    .map_err(|e| ::std::string::ToString::to_string(&e))?;
+                let mut v = ::imspec_runtime::Violations::at(now_ms);
+                request.validate_with(&Limits::DOCUMENTED, &mut v);
+                ::std::result::Result::Ok(v.into_vec())
+            },
+            request_roundtrip: ::imspec_runtime::value::roundtrip::<
+                DeleteFriendsRequest,
+            >,
+            response_roundtrip: ::imspec_runtime::value::roundtrip::<
+                DeleteFriendsResponse,
+            >,
+        },
+    };
+    /// The request body of this API.
+    pub type Request = DeleteFriendsRequest;
+    /// The response body (HTTP 200) of this API.
+    pub type Response = DeleteFriendsResponse;
+    /// Source: page §请求参数
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct DeleteFriendsRequest {
+        /// 为此 UserId 删除好友。
+        ///
+        /// Limits: charset `user_id` → 660000002; ≤ 32 bytes → 660000012.
+        #[serde(rename = "FromUserId")]
+        pub from_user_id: ::std::string::String,
+        /// 删除目标好友列表。默认数量上限为 20。
+        ///
+        /// Limits: unique → 660800022; each item: charset `user_id` → 660000002; each item: ≤ 32 bytes → 660000012; each item: ≠ `$.FromUserId` → 660800033.
+        #[serde(rename = "UserIds")]
+        pub user_ids: ::std::vec::Vec<::std::string::String>,
+        /// 删除类型：
+        /// - 0：双向删除。
+        /// - 1：单向删除。
+        ///
+        /// Limits: one of `0`, `1` → 660000002.
+        #[serde(rename = "DeleteType")]
+        pub delete_type: i64,
+    }
+    impl DeleteFriendsRequest {
+        ///A `DeleteFriendsRequest` from its required fields; the optional ones start empty (set them with `with_*`).
+        #[allow(clippy::too_many_arguments)]
+        #[must_use]
+        pub fn new(
+            from_user_id: impl ::std::convert::Into<::std::string::String>,
+            user_ids: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+            delete_type: impl ::std::convert::Into<i64>,
+        ) -> Self {
+            DeleteFriendsRequest {
+                from_user_id: from_user_id.into(),
+                user_ids: user_ids.into(),
+                delete_type: delete_type.into(),
+            }
+        }
+    }
+    /// Source: page §响应参数
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct DeleteFriendsResponse {
+        /// 返回码。
+        /// 说明：当您发起请求同时删除多名好友时：
+        /// - 如果成功删除 1 名或更多好友，Code 都会返回 0。此时请参考 ErrorList 中的具体信息，确认操作结果。
+        /// - 如果全部目标好友删除失败，Code 会返回相关返回码，具体请参考[全局返回码](/zim-server/return-codes)。
+        #[serde(
+            rename = "Code",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub code: ::std::option::Option<i64>,
+        /// 请求结果的说明信息。
+        #[serde(
+            rename = "Message",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub message: ::std::option::Option<::std::string::String>,
+        /// 请求 ID。
+        #[serde(
+            rename = "RequestId",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub request_id: ::std::option::Option<::std::string::String>,
+        /// 失败信息列表。
+        /// - Code 为 0：
+        ///   - ErrorList 为空，成功删除全部目标好友。
+        ///   - ErrorList 不为空，表示删除部分好友失败，请参考 SubCode 处理。
+        /// - Code 不为 0：
+        ///   - ErrorList 为空，表示参数错误、接口频率限制、系统错误。
+        ///   - ErrorList 不为空，表示全部指定好友删除失败。
+        #[serde(
+            rename = "ErrorList",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub error_list: ::std::option::Option<::std::vec::Vec<DeleteFriendsError>>,
+    }
+    /// 失败信息列表。
+    ///
+    /// Source: page §响应参数
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::imspec_runtime::__private::serde::Serialize,
+        ::imspec_runtime::__private::serde::Deserialize
+    )]
+    #[serde(crate = "::imspec_runtime::__private::serde")]
+    pub struct DeleteFriendsError {
+        /// 无法删除 UserID 为此的好友。
+        #[serde(
+            rename = "UserId",
+            alias = "UserID",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub user_id: ::std::option::Option<::std::string::String>,
+        /// 具体失败返回码。
+        #[serde(
+            rename = "SubCode",
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub sub_code: ::std::option::Option<i64>,
+    }
+    /// This API's own error table (the codes its vendor shares are in `super::ERRORS`).
+    pub const ERRORS: &[::imspec_runtime::ErrorRow] = &[
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660000002i64),
+            name: "InputParamError",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "输入参数错误。",
+            advice: ::std::option::Option::Some("请检查输入的参数。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660300005i64),
+            name: "AppRateLimited",
+            class: ::imspec_runtime::ErrorClass::RateLimited,
+            meaning: "调用接口的频率超出了 AppID 级别限制。",
+            advice: ::std::option::Option::Some("请稍后再试。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660500002i64),
+            name: "FromUserNotRegistered",
+            class: ::imspec_runtime::ErrorClass::Permanent,
+            meaning: "`FromUserId` 未注册。",
+            advice: ::std::option::Option::Some("请先注册 `FromUserId`。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660800019i64),
+            name: "BatchLimitExceeded",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "单次批量操作超过上限。",
+            advice: ::std::option::Option::Some("减少单次批量操作数量。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660800022i64),
+            name: "DuplicateUserId",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "参数中的用户 ID 相关参数重复。",
+            advice: ::std::option::Option::Some("请删除或修改重复参数。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660800033i64),
+            name: "CannotDeleteSelf",
+            class: ::imspec_runtime::ErrorClass::CallerError,
+            meaning: "`UserIds` 中的字符串不能与 `FromUserId` 相同。",
+            advice: ::std::option::Option::Some(
+                "请修改 `UserIds` 中与 `FromUserId` 相同的字符串。",
+            ),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+        ::imspec_runtime::ErrorRow {
+            code: ::imspec_runtime::Code::Int(660800034i64),
+            name: "NotFriends",
+            class: ::imspec_runtime::ErrorClass::AlreadyDone,
+            meaning: "目标用户不是 `FromUserId` 的好友。",
+            advice: ::std::option::Option::Some("无需处理。"),
+            message: ::std::option::Option::None,
+            http_status: ::std::option::Option::None,
+        },
+    ];
+    /// Every code this API can answer, for one `match`: its own error table (7 codes, [`ERRORS`]), the codes its vendor shares as `ErrorCode::Vendor` ([`super::VendorError`]), and `Unknown`.
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq,
+        ::std::hash::Hash
+    )]
+    #[non_exhaustive]
+    pub enum ErrorCode {
+        /// `660000002` — 输入参数错误。
+        ///
+        /// Advice: 请检查输入的参数。
+        ///
+        /// Class: `caller_error`.
+        InputParamError,
+        /// `660300005` — 调用接口的频率超出了 AppID 级别限制。
+        ///
+        /// Advice: 请稍后再试。
+        ///
+        /// Class: `rate_limited`.
+        AppRateLimited,
+        /// `660500002` — `FromUserId` 未注册。
+        ///
+        /// Advice: 请先注册 `FromUserId`。
+        ///
+        /// Class: `permanent`.
+        FromUserNotRegistered,
+        /// `660800019` — 单次批量操作超过上限。
+        ///
+        /// Advice: 减少单次批量操作数量。
+        ///
+        /// Class: `caller_error`.
+        BatchLimitExceeded,
+        /// `660800022` — 参数中的用户 ID 相关参数重复。
+        ///
+        /// Advice: 请删除或修改重复参数。
+        ///
+        /// Class: `caller_error`.
+        DuplicateUserId,
+        /// `660800033` — `UserIds` 中的字符串不能与 `FromUserId` 相同。
+        ///
+        /// Advice: 请修改 `UserIds` 中与 `FromUserId` 相同的字符串。
+        ///
+        /// Class: `caller_error`.
+        CannotDeleteSelf,
+        /// `660800034` — 目标用户不是 `FromUserId` 的好友。
+        ///
+        /// Advice: 无需处理。
+        ///
+        /// Class: `already_done`.
+        NotFriends,
+        /// A code every API of the vendor shares, and this API's own table does not list.
+        Vendor(super::VendorError),
+        /// A code the spec does not list.
+        Unknown(::imspec_runtime::Code),
+    }
+    impl ErrorCode {
+        /// The API's own codes, in the order of [`ERRORS`].
+        const OWN: &'static [ErrorCode] = &[
+            ErrorCode::InputParamError,
+            ErrorCode::AppRateLimited,
+            ErrorCode::FromUserNotRegistered,
+            ErrorCode::BatchLimitExceeded,
+            ErrorCode::DuplicateUserId,
+            ErrorCode::CannotDeleteSelf,
+            ErrorCode::NotFriends,
+        ];
+    }
+    impl ::imspec_runtime::VendorCode for ErrorCode {
+        fn from_code(code: &::imspec_runtime::Code) -> Self {
+            match INFO.error_at(code) {
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Api(i)) => {
+                    ErrorCode::OWN[i].clone()
+                }
+                ::std::option::Option::Some(::imspec_runtime::ErrorAt::Vendor(i)) => {
+                    ErrorCode::Vendor(super::VendorError::ALL[i])
+                }
+                ::std::option::Option::None => ErrorCode::Unknown(code.clone()),
+            }
+        }
+        fn row(
+            &self,
+        ) -> ::std::result::Result<
+            &'static ::imspec_runtime::ErrorRow,
+            &::imspec_runtime::Code,
+        > {
+            ::std::result::Result::Ok(
+                match self {
+                    ErrorCode::InputParamError => &ERRORS[0],
+                    ErrorCode::AppRateLimited => &ERRORS[1],
+                    ErrorCode::FromUserNotRegistered => &ERRORS[2],
+                    ErrorCode::BatchLimitExceeded => &ERRORS[3],
+                    ErrorCode::DuplicateUserId => &ERRORS[4],
+                    ErrorCode::CannotDeleteSelf => &ERRORS[5],
+                    ErrorCode::NotFriends => &ERRORS[6],
+                    ErrorCode::Vendor(shared) => shared.row(),
+                    ErrorCode::Unknown(code) => return ::std::result::Result::Err(code),
+                },
+            )
+        }
+    }
+    impl ::std::fmt::Display for ErrorCode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            use ::imspec_runtime::VendorCode as _;
+            write!(f, "{} {}", self.code(), self.meaning())
+        }
+    }
+    /// The limits the vendor raises on request, by name, as the runtime lists them.
+    pub const LIMITS: &[::imspec_runtime::LimitInfo] = &[
+        ::imspec_runtime::LimitInfo {
+            name: "user_ids_max_items",
+            documented: 20u64,
+            raisable_to: ::std::option::Option::Some(50u64),
+        },
+    ];
+    /// Limits the vendor raises on request. Validation uses these instead of the documented
+    /// values, so a client is not stopped by a limit the vendor has relaxed for this app.
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::marker::Copy,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq
+    )]
+    pub struct Limits {
+        /// Most items of `UserIds` per call.
+        ///
+        /// Documented: 20.
+        /// The vendor raises it on request up to 50.
+        pub user_ids_max_items: u64,
+    }
+    impl Limits {
+        /// The limits as the vendor's page documents them.
+        pub const DOCUMENTED: Limits = Limits {
+            user_ids_max_items: 20u64,
+        };
+        /// Fails when a limit is raised beyond what the vendor says it grants.
+        pub fn check(&self) -> ::std::result::Result<(), ::std::string::String> {
+            if self.user_ids_max_items > 50u64 {
+                return ::std::result::Result::Err(
+                    ::std::format!(
+                        "{} = {} is above {}, the most the vendor grants",
+                        "user_ids_max_items", self.user_ids_max_items, 50u64
+                    ),
+                );
+            }
+            ::std::result::Result::Ok(())
+        }
+        /// The documented limits with the named ones raised; names not in [`LIMITS`] are
+        /// ignored here (`ApiEntry::check_raised` refuses them).
+        pub fn raised(raised: &::imspec_runtime::Raised) -> Limits {
+            #[allow(unused_mut)]
+            let mut limits = Limits::DOCUMENTED;
+            for (name, value) in raised {
+                #[allow(clippy::single_match)]
+                match name.as_str() {
+                    "user_ids_max_items" => limits.user_ids_max_items = *value,
+                    _ => {}
+                }
+            }
+            limits
+        }
+    }
+    impl ::std::default::Default for Limits {
+        fn default() -> Self {
+            Limits::DOCUMENTED
+        }
+    }
+    const CHARSET_USER_ID: ::imspec_runtime::Charset = {
+        const RANGES: &[(char, char)] = &[('0', '9'), ('a', 'z'), ('A', 'Z')];
+        ::imspec_runtime::Charset {
+            name: "user_id",
+            ranges: RANGES,
+            chars: "!#$%&()+-:;<=.>?@[]^_{}|~",
+            ascii: ::imspec_runtime::Charset::ascii_table(
+                RANGES,
+                "!#$%&()+-:;<=.>?@[]^_{}|~",
+            ),
+        }
+    };
+    #[allow(unused_variables)]
+    fn validate_delete_friends_request(
+        value: &DeleteFriendsRequest,
+        path: &::imspec_runtime::Path<'_>,
+        root: &DeleteFriendsRequest,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        {
+            let p = path.field("FromUserId");
+            let x = &value.from_user_id;
+            let s: &str = x.as_str();
+            v.charset(
+                &p,
+                s,
+                &CHARSET_USER_ID,
+                ::imspec_runtime::Code::Int(660000002i64),
+                false,
+            );
+            v.max_len(
+                &p,
+                s,
+                32u64,
+                ::imspec_runtime::LenUnit::Bytes,
+                ::imspec_runtime::Code::Int(660000012i64),
+            );
+        }
+        {
+            let p = path.field("UserIds");
+            let x = &value.user_ids;
+            let items = x.as_slice();
+            v.unique(
+                &p,
+                items.iter().map(::std::option::Option::Some),
+                ::std::option::Option::None,
+                ::imspec_runtime::Code::Int(660800022i64),
+            );
+            for (i, x) in items.iter().enumerate() {
+                let p = p.index(i);
+                let s: &str = x.as_str();
+                v.charset(
+                    &p,
+                    s,
+                    &CHARSET_USER_ID,
+                    ::imspec_runtime::Code::Int(660000002i64),
+                    false,
+                );
+                v.max_len(
+                    &p,
+                    s,
+                    32u64,
+                    ::imspec_runtime::LenUnit::Bytes,
+                    ::imspec_runtime::Code::Int(660000012i64),
+                );
+                v.not_equal(
+                    &p,
+                    x,
+                    ::std::option::Option::Some(root).map(|r| &r.from_user_id),
+                    "$.FromUserId",
+                    ::imspec_runtime::Code::Int(660800033i64),
+                );
+            }
+        }
+        {
+            let p = path.field("DeleteType");
+            let x = &value.delete_type;
+            let n: i64 = *x;
+            v.one_of_int(
+                &p,
+                n,
+                &[0i64, 1i64],
+                ::imspec_runtime::Code::Int(660000002i64),
+            );
+        }
+    }
+    #[allow(unused_variables)]
+    fn validate_delete_friends_request_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        path: &::imspec_runtime::Path<'_>,
+        root: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        let ::std::option::Option::Some(object) = value.as_object() else {
+            v.schema(
+                path,
+                ::imspec_runtime::Rule::Type,
+                ::imspec_runtime::Code::Int(660000002i64),
+                ::std::format!(
+                    "expected an object ({}), found {}", "DeleteFriendsRequest",
+                    ::imspec_runtime::json_kind(value)
+                ),
+            );
+            return;
+        };
+        {
+            let p = path.field("FromUserId");
+            match object.get("FromUserId") {
+                ::std::option::Option::None => {
+                    v.schema(
+                        &p,
+                        ::imspec_runtime::Rule::Required,
+                        ::imspec_runtime::Code::Int(660000002i64),
+                        "is required",
+                    )
+                }
+                ::std::option::Option::Some(x) => {
+                    match x.as_str() {
+                        ::std::option::Option::Some(s) => {
+                            v.charset(
+                                &p,
+                                s,
+                                &CHARSET_USER_ID,
+                                ::imspec_runtime::Code::Int(660000002i64),
+                                false,
+                            );
+                            v.max_len(
+                                &p,
+                                s,
+                                32u64,
+                                ::imspec_runtime::LenUnit::Bytes,
+                                ::imspec_runtime::Code::Int(660000012i64),
+                            );
+                        }
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(660000002i64),
+                                ::std::format!(
+                                    "expected a string, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        {
+            let p = path.field("UserIds");
+            match object.get("UserIds") {
+                ::std::option::Option::None => {
+                    v.schema(
+                        &p,
+                        ::imspec_runtime::Rule::Required,
+                        ::imspec_runtime::Code::Int(660000002i64),
+                        "is required",
+                    )
+                }
+                ::std::option::Option::Some(x) => {
+                    match x.as_array() {
+                        ::std::option::Option::Some(items) => {
+                            v.unique(
+                                &p,
+                                items.iter().map(::std::option::Option::Some),
+                                ::std::option::Option::None,
+                                ::imspec_runtime::Code::Int(660800022i64),
+                            );
+                            for (i, x) in items.iter().enumerate() {
+                                let p = p.index(i);
+                                match x.as_str() {
+                                    ::std::option::Option::Some(s) => {
+                                        v.charset(
+                                            &p,
+                                            s,
+                                            &CHARSET_USER_ID,
+                                            ::imspec_runtime::Code::Int(660000002i64),
+                                            false,
+                                        );
+                                        v.max_len(
+                                            &p,
+                                            s,
+                                            32u64,
+                                            ::imspec_runtime::LenUnit::Bytes,
+                                            ::imspec_runtime::Code::Int(660000012i64),
+                                        );
+                                        v.not_equal(
+                                            &p,
+                                            x,
+                                            root.pointer("/FromUserId"),
+                                            "$.FromUserId",
+                                            ::imspec_runtime::Code::Int(660800033i64),
+                                        );
+                                    }
+                                    ::std::option::Option::None => {
+                                        v.schema(
+                                            &p,
+                                            ::imspec_runtime::Rule::Type,
+                                            ::imspec_runtime::Code::Int(660000002i64),
+                                            ::std::format!(
+                                                "expected a string, found {}",
+                                                ::imspec_runtime::json_kind(x)
+                                            ),
+                                        )
+                                    }
+                                }
+                            }
+                        }
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(660000002i64),
+                                ::std::format!(
+                                    "expected an array, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        {
+            let p = path.field("DeleteType");
+            match object.get("DeleteType") {
+                ::std::option::Option::None => {
+                    v.schema(
+                        &p,
+                        ::imspec_runtime::Rule::Required,
+                        ::imspec_runtime::Code::Int(660000002i64),
+                        "is required",
+                    )
+                }
+                ::std::option::Option::Some(x) => {
+                    match x.as_i64() {
+                        ::std::option::Option::Some(n) => {
+                            v.one_of_int(
+                                &p,
+                                n,
+                                &[0i64, 1i64],
+                                ::imspec_runtime::Code::Int(660000002i64),
+                            );
+                        }
+                        ::std::option::Option::None => {
+                            v.schema(
+                                &p,
+                                ::imspec_runtime::Rule::Type,
+                                ::imspec_runtime::Code::Int(660000002i64),
+                                ::std::format!(
+                                    "expected an integer, found {}",
+                                    ::imspec_runtime::json_kind(x)
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+    }
+    impl DeleteFriendsRequest {
+        /// Every violation of the spec's rules at the documented limits, each with its JSON
+        /// path and the code the vendor would answer. Empty when the request is valid.
+        pub fn validate(&self) -> ::std::vec::Vec<::imspec_runtime::Violation> {
+            let mut v = ::imspec_runtime::Violations::new();
+            self.validate_with(&Limits::DOCUMENTED, &mut v);
+            v.into_vec()
+        }
+        /// Validates against `limits` (raised ones included) into `v`; allocates nothing
+        /// when the request is valid.
+        pub fn validate_with(
+            &self,
+            limits: &Limits,
+            v: &mut ::imspec_runtime::Violations,
+        ) {
+            if let ::std::option::Option::Some(n) = ::std::option::Option::Some(
+                self.user_ids.len(),
+            ) {
+                v.batch(
+                    &::imspec_runtime::Path::Root.field("UserIds"),
+                    n,
+                    limits.user_ids_max_items,
+                    ::imspec_runtime::Code::Int(660800019i64),
+                );
+            }
+            validate_delete_friends_request(
+                self,
+                &::imspec_runtime::Path::Root,
+                self,
+                limits,
+                v,
+            );
+        }
+    }
+    /// Validates a request body given as JSON: schema problems (missing fields, wrong
+    /// types, values outside an enum) and every rule, all in one pass. The batch maximum
+    /// comes first, so that a bounded [`::imspec_runtime::Violations`] always keeps it.
+    pub fn validate_json(
+        value: &::imspec_runtime::__private::serde_json::Value,
+        limits: &Limits,
+        v: &mut ::imspec_runtime::Violations,
+    ) {
+        if let ::std::option::Option::Some(items) = value
+            .get("UserIds")
+            .and_then(|x| x.as_array())
+        {
+            v.batch(
+                &::imspec_runtime::Path::Root.field("UserIds"),
+                items.len(),
+                limits.user_ids_max_items,
+                ::imspec_runtime::Code::Int(660800019i64),
+            );
+        }
+        validate_delete_friends_request_json(
             value,
             &::imspec_runtime::Path::Root,
             value,
