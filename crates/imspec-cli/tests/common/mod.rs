@@ -6,6 +6,8 @@ use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value;
 
+pub mod graphs;
+
 /// Runs `imspec ARGS` from the repository root, feeding `stdin`.
 pub fn imspec(args: &[&str], stdin: Option<&str>) -> Output {
     imspec_env(args, stdin, &[])
@@ -45,8 +47,13 @@ impl Emulator {
 
     /// `imspec emulator --listen 127.0.0.1:0 ARGS`.
     pub fn start_with(args: &[&str]) -> Emulator {
+        Emulator::start_at("127.0.0.1:0", args)
+    }
+
+    /// `imspec emulator --listen ADDR ARGS` (a restart on the address of one that stopped).
+    pub fn start_at(listen: &str, args: &[&str]) -> Emulator {
         let mut child = Command::new(env!("CARGO_BIN_EXE_imspec"))
-            .args(["emulator", "--listen", "127.0.0.1:0"])
+            .args(["emulator", "--listen", listen])
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
