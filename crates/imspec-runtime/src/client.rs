@@ -742,14 +742,19 @@ impl VendorClient {
                 }
                 continue;
             }
+            // Some items of this answer went through: the others failed on their own (item
+            // codes), not the call as a whole.
+            let item_level = outcomes.iter().any(|o| o.outcome != Outcome::Failed);
             let mut still = Vec::new();
             for (&p, o) in pending.iter().zip(outcomes) {
                 // No code and no class: no usable answer for this item (a transport failure, or
                 // an answer that does not account for it). A retry settles it: a re-add is
                 // answered as done.
                 let failure = if is_transport(&o) { Failure::Transport } else { Failure::Code(o.class) };
-                let retry =
-                    o.outcome == Outcome::Failed && policy.retries(failure) && !(final_http && is_transport(&o));
+                let retry = o.outcome == Outcome::Failed
+                    && policy.retries(failure)
+                    && !(final_http && is_transport(&o))
+                    && (policy.items || !item_level || is_transport(&o));
                 if retry {
                     last[p] = Some(o);
                     still.push(p);

@@ -29,6 +29,13 @@ pub struct RetryPolicy {
     pub min_delay: Duration,
     /// Longest single wait before jitter (default 10 s); jitter adds up to as much again.
     pub max_delay: Duration,
+    /// Whether items the service refused with a retryable code, in an answer that took other
+    /// items of the same call, are tried again within their chunk (default true). A bulk
+    /// loader that gathers such items from many chunks into full calls of its own turns this
+    /// off: a retry of two items in a call of their own spends a call of the rate as a full
+    /// one does. A call refused as a whole (rate limited, a transport failure) is retried
+    /// either way.
+    pub items: bool,
 }
 
 impl Default for RetryPolicy {
@@ -38,6 +45,7 @@ impl Default for RetryPolicy {
             within: Duration::from_secs(60),
             min_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(10),
+            items: true,
         }
     }
 }

@@ -547,6 +547,58 @@ impl Journal {
         })
     }
 
+    /// How many edges `which` holds.
+    pub fn count(&self, which: &Edges) -> Result<u64, JournalError> {
+        self.conn
+            .query_row(&format!("SELECT COUNT(*) FROM edges WHERE {}", which.condition()), [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(err(&self.path))
+    }
+
+    /// Forgets what an earlier verification found for these edges (they are asked again).
+    pub fn forget_held(&self, which: &Edges) -> Result<(), JournalError> {
+        self.conn
+            .execute(&format!("UPDATE edges SET held = NULL WHERE held IS NOT NULL AND ({})", which.condition()), [])
+            .map(drop)
+            .map_err(err(&self.path))
+    }
+
+    /// Puts the edges that failed with one of `codes` (a retry may fix them) back to be sent.
+    pub fn requeue_codes(&self, codes: &[String]) -> Result<u64, JournalError> {
+        if codes.is_empty() {
+            return Ok(0);
+        }
+        self.conn
+            .execute(
+                &format!(
+                    "UPDATE edges SET state = {PENDING}, outcome = NULL, code = NULL, reason = NULL
+                     WHERE state = {SETTLED} AND outcome = 'failed' AND code IN ({})",
+                    quoted(codes)
+                ),
+                [],
+            )
+            .map(|n| n as u64)
+            .map_err(err(&self.path))
+    }
+
+    /// How many edges failed with one of `codes`.
+    pub fn count_codes(&self, codes: &[String]) -> Result<u64, JournalError> {
+        if codes.is_empty() {
+            return Ok(0);
+        }
+        self.conn
+            .query_row(
+                &format!(
+                    "SELECT COUNT(*) FROM edges WHERE state = {SETTLED} AND outcome = 'failed' AND code IN ({})",
+                    quoted(codes)
+                ),
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(err(&self.path))
+    }
+
     /// Puts every edge that verification found the service does not hold back to be sent
     /// (`--repair`); returns how many.
     pub fn requeue_not_held(&self) -> Result<u64, JournalError> {
@@ -675,11 +727,18 @@ impl Journal {
 
     /// The next `limit` users after `after`, by id, with what the journal keeps of their
     /// registration.
-    pub fn users_page(&self, after: Option<&str>, limit: usize) -> Result<Vec<KnownUser>, JournalError> {
+    /// With `unregistered`, only the users whose registration did not succeed (`registered`
+    /// and `already_registered` are the successes).
+    pub fn users_page(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+        unregistered: bool,
+    ) -> Result<Vec<KnownUser>, JournalError> {
         let mut stmt = self.conn.prepare_cached(USERS_PAGE).map_err(err(&self.path))?;
         // The first page starts at the smallest id there is, the empty one included; each
         // condition keeps to the primary key's order (one seek per page, not a scan).
-        stmt.query_map(params![after.unwrap_or_default(), limit as i64, after.is_none()], |r| {
+        stmt.query_map(params![after.unwrap_or_default(), limit as i64, after.is_none(), unregistered], |r| {
             Ok(KnownUser {
                 id: r.get(0)?,
                 fields: r.get(1)?,
@@ -780,6 +839,28 @@ impl Journal {
         Ok(())
     }
 
+    /// The number of edges of `which` per requester (a phase's floor: a call asks about one
+    /// requester).
+    pub fn sizes_of(&self, which: &Edges, mut each: impl FnMut(u64)) -> Result<(), JournalError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT COUNT(*) FROM edges WHERE {} GROUP BY requester", which.condition()))
+            .map_err(err(&self.path))?;
+        let mut rows = stmt.query([]).map_err(err(&self.path))?;
+        while let Some(r) = rows.next().map_err(err(&self.path))? {
+            each(r.get::<_, i64>(0).map_err(err(&self.path))? as u64);
+        }
+        Ok(())
+    }
+
+    /// How many users `--register` registers.
+    pub fn user_count(&self) -> Result<u64, JournalError> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(err(&self.path))
+    }
+
     /// The number of valid edges per requester (for the floor: a call carries one requester).
     pub fn requester_sizes(&self, mut each: impl FnMut(u64)) -> Result<(), JournalError> {
         let mut stmt = self
@@ -818,12 +899,16 @@ pub enum Edges {
     Lost,
     /// Settled with one of these outcomes (what `--verify` checks).
     Settled(Vec<&'static str>),
+    /// Those of the inner set whose holding is not known (no verification answered for them).
+    Unverified(Box<Edges>),
 }
 
 /// A page of users: each page one seek into the primary key (the first one starts before any
 /// id, the empty one included).
 const USERS_PAGE: &str = "SELECT id, fields, generated, listed, outcome FROM users
-                          WHERE id > ?1 OR (id = ?1 AND ?3) ORDER BY id LIMIT ?2";
+                          WHERE (id > ?1 OR (id = ?1 AND ?3))
+                            AND (NOT ?4 OR outcome IS NULL OR outcome NOT IN ('registered', 'already_registered'))
+                          ORDER BY id LIMIT ?2";
 
 impl Edges {
     /// A page of these edges: one seek into the (requester, line) key, then its order.
@@ -844,12 +929,16 @@ impl Edges {
                 "(state = {PENDING} AND (requester, line) <= (SELECT requester, line FROM dispatched))
                  OR (state = {SETTLED} AND outcome = 'unknown')"
             ),
-            Edges::Settled(words) => {
-                let list: Vec<String> = words.iter().map(|w| format!("'{}'", w.replace('\'', "''"))).collect();
-                format!("state = {SETTLED} AND outcome IN ({})", list.join(","))
-            }
+            Edges::Settled(words) => format!("state = {SETTLED} AND outcome IN ({})", quoted(words)),
+            Edges::Unverified(inner) => format!("({}) AND held IS NULL", inner.condition()),
         }
     }
+}
+
+/// Words as an SQL list of string literals.
+fn quoted<S: AsRef<str>>(words: &[S]) -> String {
+    let list: Vec<String> = words.iter().map(|w| format!("'{}'", w.as_ref().replace('\'', "''"))).collect();
+    list.join(",")
 }
 
 /// One line of the input, as the load gives it to the journal.
@@ -1144,16 +1233,17 @@ mod tests {
     fn every_page_seeks_into_its_key() {
         let dir = tempfile::tempdir().expect("dir");
         let j = journal(dir.path());
-        let plan = |sql: &str| -> String {
+        let plan = |sql: &str, values: &[&dyn rusqlite::ToSql]| -> String {
             let mut stmt = j.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).expect("plan");
-            let rows = stmt.query_map(params!["", 0, 10], |r| r.get::<_, String>(3)).expect("plan");
+            let rows = stmt.query_map(values, |r| r.get::<_, String>(3)).expect("plan");
             rows.collect::<Result<Vec<_>, _>>().expect("plan").join("; ")
         };
-        for which in [Edges::Pending, Edges::Lost, Edges::Settled(vec!["added"])] {
-            let p = plan(&which.page_sql());
+        let unverified = Edges::Unverified(Box::new(Edges::Settled(vec!["added"])));
+        for which in [Edges::Pending, Edges::Unchecked, Edges::Lost, Edges::Settled(vec!["added"]), unverified] {
+            let p = plan(&which.page_sql(), params!["", 0, 10]);
             assert!(p.starts_with("SEARCH edges USING PRIMARY KEY"), "{which:?}: {p}");
         }
-        let p = plan(USERS_PAGE);
+        let p = plan(USERS_PAGE, params!["", 10, true, true]);
         assert!(p.starts_with("SEARCH users USING INDEX sqlite_autoindex_users_1"), "{p}");
         assert!(!p.contains("TEMP B-TREE"), "no sort: {p}");
     }
@@ -1164,8 +1254,10 @@ mod tests {
         let mut j = journal(dir.path());
         j.registered(&[("", "registered"), ("a", "registered"), ("b", "registered")]).expect("users");
         let ids = |p: Vec<KnownUser>| p.into_iter().map(|u| u.id).collect::<Vec<_>>();
-        assert_eq!(ids(j.users_page(None, 2).expect("page")), ["", "a"]);
-        assert_eq!(ids(j.users_page(Some("a"), 2).expect("page")), ["b"]);
+        assert_eq!(ids(j.users_page(None, 2, false).expect("page")), ["", "a"]);
+        assert_eq!(ids(j.users_page(Some("a"), 2, false).expect("page")), ["b"]);
+        j.registered(&[("a", "failed")]).expect("users");
+        assert_eq!(ids(j.users_page(None, 5, true).expect("page")), ["a"], "only what did not register");
     }
 
     #[test]

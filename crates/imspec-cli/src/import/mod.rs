@@ -35,7 +35,7 @@ use serde_json::{Value, json};
 
 use crate::validate::{InputError, find};
 use journal::{Fingerprint, Journal, Loaded, Row, Settled, Shared};
-use phases::{Asker, Notes, Phase};
+use phases::{Asker, Mark, Notes, Phase};
 use service::Service;
 use shape::Fixed;
 
@@ -176,6 +176,9 @@ pub fn run(args: &Args) -> Result<Ended, InputError> {
         instance: target.service.instance.clone().unwrap_or_default(),
     };
     let mut options = ClientOptions::default();
+    // The import gathers items refused with a retryable code into full calls of its own (a
+    // pass per phase) instead of retrying them in calls of a few.
+    options.retry.items = false;
     options.pacing =
         Pacing { margin: args.margin.unwrap_or(options.pacing.margin), unpaced: args.unpaced, ..options.pacing };
     let cancel = options.cancel.clone();
@@ -479,7 +482,12 @@ async fn import(
     phase.reconcile(notes).await?;
     journal.lock().retry_transport_failures()?;
     if args.register && !stopped() && !journal.lock().flag("registered")? {
+        let mark = Mark::start(client);
         let (listed, list) = register::register(entry, client, journal, phase.workers).await?;
+        if let Some(reg) = shape::register_api(entry) {
+            let max = reg.max_items(&[]).unwrap_or(u64::MAX).max(1);
+            notes.phase("register", mark, client, phases::floor_s(reg, journal.lock().user_count()?.div_ceil(max)));
+        }
         if listed > 0 && args.endpoint.is_some() {
             eprintln!("{listed} registered users' generated fields are in {}", list.display());
         }
@@ -491,11 +499,17 @@ async fn import(
         if !phase.asker.can_ask() {
             return Err(InputError(format!("--check-first: {} has no check or list API to ask", entry.info.vendor.id)));
         }
+        let (mark, floor) = (Mark::start(client), phase.asker.floor_s(journal, &journal::Edges::Unchecked)?);
         phase.check_first(direction, notes).await?;
+        notes.phase("check_first", mark, client, floor);
     }
+    let (mark, floor) = (Mark::start(client), send_floor_s(entry, journal)?);
     phase.send_all(notes).await?;
+    notes.phase("send", mark, client, floor);
     if (args.verify || args.repair) && !stopped() {
+        let (mark, floor) = (Mark::start(client), phase.asker.floor_s(journal, &verified_edges(entry))?);
         notes.verified = Some(phase.verify().await?);
+        notes.phase("verify", mark, client, floor);
         if args.repair && !stopped() {
             let again = journal.lock().requeue_not_held()?;
             notes.repaired = Some(again);
@@ -508,6 +522,23 @@ async fn import(
         }
     }
     Ok(())
+}
+
+/// The edges verification asks about: those answered as done.
+fn verified_edges(entry: &ApiEntry) -> journal::Edges {
+    let op = entry.info.operation;
+    journal::Edges::Settled(
+        [Some(Outcome::done(op)), Outcome::already(op)].into_iter().flatten().map(Outcome::as_str).collect(),
+    )
+}
+
+/// The fewest seconds sending what is pending takes at the documented rate (a call carries
+/// one requester, up to the batch maximum).
+fn send_floor_s(entry: &ApiEntry, journal: &Shared) -> Result<f64, InputError> {
+    let max = entry.max_items(&[]).unwrap_or(u64::MAX).max(1);
+    let mut calls = 0;
+    journal.lock().sizes_of(&journal::Edges::Pending, |n| calls += n.div_ceil(max))?;
+    Ok(phases::floor_s(entry, calls))
 }
 
 /// The direction the import adds in: the add API's direction field as `--param` sets it, else
@@ -598,6 +629,16 @@ fn notes_into(summary: &mut Value, notes: &Notes, mismatch: &str) {
         if !complete {
             summary["verified"]["complete"] = Value::from(false);
         }
+    }
+    if !notes.phases.is_empty() {
+        let phases: serde_json::Map<String, Value> = notes
+            .phases
+            .iter()
+            .map(|(name, elapsed, calls, floor)| {
+                ((*name).to_owned(), json!({"elapsed_s": round3(*elapsed), "calls": calls, "floor_s": round3(*floor)}))
+            })
+            .collect();
+        summary["phases"] = Value::Object(phases);
     }
     if let Some(again) = notes.repaired {
         summary["repaired"] = json!({"sent_again": again});

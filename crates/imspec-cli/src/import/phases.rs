@@ -58,6 +58,30 @@ pub struct Notes {
     pub repaired: Option<u64>,
     /// Edges handed to the senders.
     pub sent: u64,
+    /// Each phase that ran: its name, wall time, calls (retries included) and floor (the
+    /// fewest calls it needs, at its API's documented rate).
+    pub phases: Vec<(&'static str, f64, u64, f64)>,
+}
+
+/// The start of a phase, to time it and count its calls.
+pub struct Mark(std::time::Instant, u64);
+
+impl Mark {
+    pub fn start(client: &VendorClient) -> Mark {
+        Mark(std::time::Instant::now(), client.calls())
+    }
+}
+
+impl Notes {
+    /// Records a phase begun at `mark` whose floor is `floor_s`.
+    pub fn phase(&mut self, name: &'static str, mark: Mark, client: &VendorClient, floor_s: f64) {
+        self.phases.push((name, mark.0.elapsed().as_secs_f64(), client.calls() - mark.1, floor_s));
+    }
+}
+
+/// The time `calls` calls of `api` take at its documented rate.
+pub fn floor_s(api: &ApiEntry, calls: u64) -> f64 {
+    calls as f64 / f64::from(api.info.rate_limit.per_second.max(1))
 }
 
 impl Phase<'_> {
@@ -69,16 +93,33 @@ impl Phase<'_> {
     /// Reconcile what a crash left, resend transport failures, then send and reconcile the
     /// `unknown` answers, a few rounds at most.
     pub async fn send_all(&self, notes: &mut Notes) -> Result<(), InputError> {
+        let retryable = self.retryable_codes();
         for _ in 0..ROUNDS {
             if stopped() {
                 break;
             }
+            // Items refused with a retryable code are gathered here from every chunk into
+            // full calls (the client does not retry them within their chunk).
+            self.journal.lock().requeue_codes(&retryable)?;
             notes.sent += self.send_pending().await?;
-            if self.reconcile(notes).await? == 0 {
+            let again = self.reconcile(notes).await?;
+            if again == 0 && self.journal.lock().count_codes(&retryable)? == 0 {
                 break;
             }
         }
         Ok(())
+    }
+
+    /// The codes of the API's table (its own and its vendor's) that a retry may fix.
+    fn retryable_codes(&self) -> Vec<String> {
+        let info = self.entry.info;
+        info.errors
+            .iter()
+            .chain(info.vendor.errors)
+            .map(|row| &row.code)
+            .filter(|code| info.class(code).is_some_and(imspec_runtime::ErrorClass::is_retryable))
+            .map(ToString::to_string)
+            .collect()
     }
 
     /// Edges whose answer was lost (dispatched and unanswered at a crash, or `unknown`): the
@@ -132,17 +173,25 @@ impl Phase<'_> {
         };
         let before = self.client.calls();
         let (mut asked, mut found_held) = (0u64, 0u64);
-        self.ask(&Edges::Unchecked, |rows, found| {
-            let marks: Vec<(Key, &'static str, bool)> = rows
-                .iter()
-                .zip(found)
-                .filter_map(|(r, w)| w.map(|w| (r.key(), w.as_str(), covers(w, add_direction))))
-                .collect();
-            asked += marks.len() as u64;
-            found_held += marks.iter().filter(|(_, _, h)| *h).count() as u64;
-            Ok(self.journal.lock().checked_first(&marks, &already)?)
-        })
-        .await?;
+        // Each pass asks what the last could not say, in full calls.
+        for _ in 0..ROUNDS {
+            let before = asked;
+            let complete = self
+                .ask(&Edges::Unchecked, |rows, found| {
+                    let marks: Vec<(Key, &'static str, bool)> = rows
+                        .iter()
+                        .zip(found)
+                        .filter_map(|(r, w)| w.map(|w| (r.key(), w.as_str(), covers(w, add_direction))))
+                        .collect();
+                    asked += marks.len() as u64;
+                    found_held += marks.iter().filter(|(_, _, h)| *h).count() as u64;
+                    Ok(self.journal.lock().checked_first(&marks, &already)?)
+                })
+                .await?;
+            if !complete || asked == before || self.journal.lock().count(&Edges::Unchecked)? == 0 {
+                break;
+            }
+        }
         notes.checked_first = Some((asked, found_held, self.client.calls() - before));
         Ok(())
     }
@@ -150,21 +199,30 @@ impl Phase<'_> {
     /// Asks the service about every edge that succeeded, and records whether it holds each;
     /// returns (edges checked, edges not as the goal wants them, whether every one was checked).
     pub async fn verify(&self) -> Result<(u64, u64, bool), InputError> {
-        let op = self.entry.info.operation;
-        let words: Vec<&'static str> =
-            [Some(Outcome::done(op)), Outcome::already(op)].into_iter().flatten().map(Outcome::as_str).collect();
         let wants = self.wants_held();
-        let (mut checked, mut missing) = (0, 0);
-        let complete = self
-            .ask(&Edges::Settled(words), |page, found| {
-                // Interrupted, the rows not asked about are left unmarked.
-                let marks: Vec<(Key, bool)> =
-                    page.iter().zip(found).filter_map(|(r, w)| w.map(|w| (r.key(), held(w)))).collect();
-                checked += marks.len() as u64;
-                missing += marks.iter().filter(|(_, h)| *h != wants).count() as u64;
-                Ok(self.journal.lock().held(&marks)?)
-            })
-            .await?;
+        let done = super::verified_edges(self.entry);
+        // What an earlier verification found is asked again; each pass then asks only what the
+        // last could not say (an item refused with a retryable code), in full calls.
+        self.journal.lock().forget_held(&done)?;
+        let unverified = Edges::Unverified(Box::new(done));
+        let (mut checked, mut missing, mut complete) = (0, 0, false);
+        for _ in 0..ROUNDS {
+            let before = checked;
+            complete = self
+                .ask(&unverified, |page, found| {
+                    // Interrupted, or not answered, the rows are left unmarked.
+                    let marks: Vec<(Key, bool)> =
+                        page.iter().zip(found).filter_map(|(r, w)| w.map(|w| (r.key(), held(w)))).collect();
+                    checked += marks.len() as u64;
+                    missing += marks.iter().filter(|(_, h)| *h != wants).count() as u64;
+                    Ok(self.journal.lock().held(&marks)?)
+                })
+                .await?;
+            if !complete || checked == before || self.journal.lock().count(&unverified)? == 0 {
+                break;
+            }
+        }
+        let complete = complete && self.journal.lock().count(&unverified)? == 0;
         Ok((checked, missing, complete))
     }
 
@@ -406,6 +464,19 @@ impl Asker {
     /// Whether the service can be asked at all.
     pub fn can_ask(&self) -> bool {
         self.check.is_some() || self.list.is_some()
+    }
+
+    /// The fewest seconds asking about these requesters' edges takes at the documented rate:
+    /// a check call per batch maximum of each requester's edges, or a listing per requester.
+    pub fn floor_s(&self, journal: &Shared, which: &Edges) -> Result<f64, InputError> {
+        let (api, max) = match (&self.check, self.list) {
+            (Some((check, _, _)), _) => (*check, check.max_items(&[]).unwrap_or(u64::MAX).max(1)),
+            (None, Some(list)) => (list, u64::MAX),
+            (None, None) => return Ok(0.0),
+        };
+        let mut calls = 0;
+        journal.lock().sizes_of(which, |n| calls += n.div_ceil(max))?;
+        Ok(floor_s(api, calls))
     }
 
     /// How the service holds each edge of one requester's group, from the requester's side;

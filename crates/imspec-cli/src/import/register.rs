@@ -35,12 +35,41 @@ pub async fn register(
     let max = reg.max_items(&[]).map_or(PAGE, |m| usize::try_from(m).unwrap_or(PAGE)).max(1);
     journal.lock().list_users()?;
     let list_path = PathBuf::from(format!("{}.users.jsonl", journal.lock().path.display()));
+    let mut listed = 0;
+    // The first pass walks every user; each next one only those the last could not register
+    // (a retryable refusal), gathered into full calls.
+    for pass in 0..PASSES {
+        let (sent, n) = register_pass(reg, client, journal, &fields, &list_path, max, workers, pass > 0).await?;
+        listed += n;
+        if sent == 0 || stopped() {
+            break;
+        }
+    }
+    Ok((listed, list_path))
+}
+
+/// Passes over the users at most.
+const PASSES: usize = 3;
+
+/// One walk over the users (with `unregistered`, those whose registration did not succeed);
+/// returns the users sent and those listed.
+#[allow(clippy::too_many_arguments)]
+async fn register_pass(
+    reg: &'static ApiEntry,
+    client: &VendorClient,
+    journal: &Shared,
+    fields: &[String],
+    list_path: &Path,
+    max: usize,
+    workers: usize,
+    unregistered: bool,
+) -> Result<(usize, usize), InputError> {
     // Pages of users, read in id order (one seek each); each page one call.
     let pages = futures_util::stream::unfold((None::<String>, false), |(after, done)| async move {
         if done || stopped() {
             return None;
         }
-        match journal.lock().users_page(after.as_deref(), max) {
+        match journal.lock().users_page(after.as_deref(), max, unregistered) {
             Ok(page) if page.is_empty() => None,
             Ok(page) => {
                 let next = page.last().map(|u| u.id.clone());
@@ -49,17 +78,17 @@ pub async fn register(
             Err(e) => Some((Err(InputError::from(e)), (after, true))),
         }
     });
-    let (fields, list_path_ref) = (&fields, &list_path);
     let mut calls = std::pin::pin!(
         pages
-            .map(|page| async move { register_page(reg, client, journal, fields, list_path_ref, page?).await })
+            .map(|page| async move { register_page(reg, client, journal, fields, list_path, page?).await })
             .buffer_unordered(workers.max(1))
     );
-    let mut listed = 0;
+    let (mut sent, mut listed) = (0, 0);
     while let Some(done) = calls.next().await {
-        listed += done?;
+        let (s, l) = done?;
+        (sent, listed) = (sent + s, listed + l);
     }
-    Ok((listed, list_path.clone()))
+    Ok((sent, listed))
 }
 
 /// One page of users: those not registered yet in one call; the generated items listed.
@@ -70,7 +99,7 @@ async fn register_page(
     fields: &[String],
     list_path: &Path,
     page: Vec<KnownUser>,
-) -> Result<usize, InputError> {
+) -> Result<(usize, usize), InputError> {
     // Generated items not yet in the operator's list: (item, outcome, user).
     let mut to_list: Vec<(Value, String, &str)> = Vec::new();
     // A user registered in an earlier run (or there already) is not registered again; one
@@ -118,7 +147,7 @@ async fn register_page(
         }
     }
     if to_list.is_empty() {
-        return Ok(0);
+        return Ok((to_send.len(), 0));
     }
     let lines: String = to_list
         .iter()
@@ -133,7 +162,7 @@ async fn register_page(
     })?;
     let ids: Vec<&str> = to_list.iter().map(|(_, _, id)| *id).collect();
     journal.lock().mark_listed(&ids)?;
-    Ok(ids.len())
+    Ok((to_send.len(), ids.len()))
 }
 
 /// The register API refused items (they came from the graph: generated values are valid):
