@@ -77,9 +77,10 @@ enum Command {
     },
     /// Import a whole friend graph (JSONL or CSV, one edge per line, keys as wire names) with an
     /// add API: every edge journaled in SQLite as its outcome becomes known, so that a rerun
-    /// after a crash resumes (lost answers reconciled with the vendor's check or list API).
+    /// after a crash resumes (lost answers reconciled with the vendor's check or list API);
+    /// --verify / --repair prove what the service holds, --undo takes back what it created.
     /// Prints one JSON summary; exit 0 when every edge succeeded, 1 otherwise, 2 for unreadable
-    /// input, config or journal (a journal made for another file, API, app or parameters).
+    /// input, config or journal (one made for another file, API, app, parameters or service).
     Import(import::Args),
     /// Serve every API on one port at the vendors' own paths (Easemob's /token included), with
     /// the control API under /_emulator/. The first line printed is `listening on http://ADDR`.
