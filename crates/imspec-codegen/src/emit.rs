@@ -420,7 +420,8 @@ fn api_info(a: &ApiIr) -> TokenStream {
     let (id, method, path, content_type) = (&a.id, &a.method, &a.path, &a.content_type);
     let query = a.query.iter().map(|(k, v)| quote!((#k, #v)));
     let headers = a.headers.iter().map(|(k, v)| quote!((#k, #v)));
-    let per_second = Literal::u32_suffixed(u32::try_from(a.rate_per_second).unwrap_or(u32::MAX));
+    let per_second = Literal::u32_suffixed(a.rate_per_second);
+    let scope = format_ident!("{}", a.rate_scope);
     let rate_raisable = a.rate_raisable;
     let rate_answer = code_tokens(&a.rate_answer);
     let batch = option(a.batch.as_ref().map(|b| {
@@ -553,7 +554,7 @@ fn api_info(a: &ApiIr) -> TokenStream {
             content_type: #content_type,
             rate_limit: ::imspec_runtime::RateLimit {
                 per_second: #per_second,
-                scope: ::imspec_runtime::RateScope::App,
+                scope: ::imspec_runtime::RateScope::#scope,
                 raisable: #rate_raisable,
                 answer: #rate_answer,
                 budget: #budget,

@@ -130,7 +130,10 @@ pub struct ApiIr {
     pub query: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
     pub content_type: String,
-    pub rate_per_second: u64,
+    /// Calls per second (the runtime's width; lint refuses a rate that does not fit).
+    pub rate_per_second: u32,
+    /// The runtime's `RateScope` variant.
+    pub rate_scope: &'static str,
     pub rate_raisable: bool,
     pub rate_answer: Code,
     /// The vendor envelope: code field, message field, success value.
@@ -664,7 +667,10 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         query: scalar_pairs(&spec.endpoint.query),
         headers: scalar_pairs(&spec.endpoint.headers),
         content_type: spec.endpoint.content_type.clone(),
-        rate_per_second: spec.rate_limit.per_second.value,
+        rate_per_second: u32::try_from(spec.rate_limit.per_second.value).map_err(|_| {
+            format!("{}: rate_limit.per_second {} does not fit u32", api.id(), spec.rate_limit.per_second.value)
+        })?,
+        rate_scope: rate_scope_variant(spec.rate_limit.scope),
         rate_raisable: spec.rate_limit.raisable,
         rate_answer: spec.rate_limit.answer.value.clone(),
         envelope,
@@ -996,6 +1002,13 @@ fn check_ident(name: &str) -> Result<(), String> {
     match ident_problem(name) {
         Some(p) => Err(p),
         None => Ok(()),
+    }
+}
+
+/// The runtime's `RateScope` variant of a spec's scope.
+fn rate_scope_variant(scope: imspec_spec::RateScope) -> &'static str {
+    match scope {
+        imspec_spec::RateScope::App => "App",
     }
 }
 

@@ -1,5 +1,6 @@
-//! The generated code of every vendor, pretty-printed: each spec change shows its code diff in
-//! review. The imspec crate compiles the same expansion.
+//! Properties of the generated code. The code itself is kept once, as the golden
+//! `docs/generated/<vendor>.rs` that `cargo xtask codegen` writes and `tests/generated.rs` (like
+//! `cargo xtask codegen --check`) holds fresh; the imspec crate compiles the same expansion.
 
 use std::path::Path;
 
@@ -10,18 +11,10 @@ fn specs() -> imspec_spec::SpecSet {
 }
 
 #[test]
-fn generated_code_per_vendor() {
-    let set = specs();
-    for vendor in ["easemob", "tencent_im", "zego_zim"] {
-        let code = imspec_codegen::vendor_module_pretty(&set, vendor).expect("generates");
-        insta::assert_snapshot!(vendor, code);
-    }
-}
-
-#[test]
 fn generating_twice_gives_identical_tokens() {
     let set = specs();
-    for vendor in ["easemob", "tencent_im", "zego_zim"] {
+    for vendor in &set.vendors {
+        let vendor = vendor.id.value.as_str();
         let a = imspec_codegen::vendor_module(&set, vendor).expect("generates").to_string();
         let b = imspec_codegen::vendor_module(&set, vendor).expect("generates").to_string();
         assert_eq!(a, b, "{vendor}");

@@ -362,6 +362,19 @@ fn check_api(api: Api<'_>, cx: &mut Cx) {
             "a rate limit of 0 calls per second allows no call",
         ));
     }
+    if u32::try_from(spec.rate_limit.per_second.value).is_err() {
+        cx.push(
+            Diagnostic::error(
+                &spec.rate_limit.per_second.loc,
+                format!(
+                    "a rate of {} calls per second does not fit the runtime's rate (at most {})",
+                    spec.rate_limit.per_second.value,
+                    u32::MAX
+                ),
+            )
+            .help("no vendor documents such a rate: check the page's unit (per second, not per day)"),
+        );
+    }
     check_results(&scope, spec, cx);
     if let Some(limits) = &spec.state_limits {
         for limit in limits.named().into_iter().filter_map(|(_, l)| l) {
