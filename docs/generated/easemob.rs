@@ -11,12 +11,21 @@ pub const VENDOR: ::imspec_runtime::VendorInfo = ::imspec_runtime::VendorInfo {
     id: "easemob",
     hosts: HOSTS,
     default_host: DEFAULT_HOST,
-    auth: ::imspec_runtime::AuthInfo::EasemobAppToken(::imspec_runtime::AppTokenParams {
-        token_path: "/{org_name}/{app_name}/token",
-        grant_type: "client_credentials",
-        header: "Authorization",
-        header_prefix: "Bearer ",
-    }),
+    auth: ::imspec_runtime::AuthInfo {
+        scheme: "easemob_app_token",
+        params: &[
+            (
+                "token_path",
+                ::imspec_runtime::AuthParam::Text("/{org_name}/{app_name}/token"),
+            ),
+            ("grant_type", ::imspec_runtime::AuthParam::Text("client_credentials")),
+            ("token_request", ::imspec_runtime::AuthParam::Text("TokenRequest")),
+            ("token_response", ::imspec_runtime::AuthParam::Text("TokenResponse")),
+            ("header", ::imspec_runtime::AuthParam::Text("Authorization")),
+            ("header_prefix", ::imspec_runtime::AuthParam::Text("Bearer ")),
+            ("token_rate_limit_per_second", ::imspec_runtime::AuthParam::Count(300u64)),
+        ],
+    },
     #[cfg(feature = "service")]
     refusals: ::imspec_runtime::Refusals {
         missing: &[

@@ -22,15 +22,21 @@ pub const VENDOR: ::imspec_runtime::VendorInfo = ::imspec_runtime::VendorInfo {
     id: "tencent_im",
     hosts: HOSTS,
     default_host: DEFAULT_HOST,
-    auth: ::imspec_runtime::AuthInfo::TencentUsersig(::imspec_runtime::UsersigParams {
-        app_id: "sdkappid",
-        identifier: "identifier",
-        signature: "usersig",
-        nonce: "random",
-        nonce_max: 4294967295u64,
-        default_validity_seconds: 15552000u64,
-        fixed_query: &[("contenttype", "json")],
-    }),
+    auth: ::imspec_runtime::AuthInfo {
+        scheme: "tencent_usersig",
+        params: &[
+            ("app_id_param", ::imspec_runtime::AuthParam::Text("sdkappid")),
+            ("identifier_param", ::imspec_runtime::AuthParam::Text("identifier")),
+            ("signature_param", ::imspec_runtime::AuthParam::Text("usersig")),
+            ("nonce_param", ::imspec_runtime::AuthParam::Text("random")),
+            (
+                "fixed_query",
+                ::imspec_runtime::AuthParam::Pairs(&[("contenttype", "json")]),
+            ),
+            ("nonce_max", ::imspec_runtime::AuthParam::Count(4294967295u64)),
+            ("default_validity_seconds", ::imspec_runtime::AuthParam::Count(15552000u64)),
+        ],
+    },
     #[cfg(feature = "service")]
     refusals: ::imspec_runtime::Refusals {
         missing: &[

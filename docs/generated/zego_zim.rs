@@ -21,15 +21,18 @@ pub const VENDOR: ::imspec_runtime::VendorInfo = ::imspec_runtime::VendorInfo {
     id: "zego_zim",
     hosts: HOSTS,
     default_host: DEFAULT_HOST,
-    auth: ::imspec_runtime::AuthInfo::ZegoMd5(::imspec_runtime::ZegoMd5Params {
-        app_id: "AppId",
-        nonce: "SignatureNonce",
-        timestamp: "Timestamp",
-        version_param: "SignatureVersion",
-        signature: "Signature",
-        version: "2.0",
-        max_skew_seconds: 600u64,
-    }),
+    auth: ::imspec_runtime::AuthInfo {
+        scheme: "zego_md5",
+        params: &[
+            ("app_id_param", ::imspec_runtime::AuthParam::Text("AppId")),
+            ("nonce_param", ::imspec_runtime::AuthParam::Text("SignatureNonce")),
+            ("timestamp_param", ::imspec_runtime::AuthParam::Text("Timestamp")),
+            ("version_param", ::imspec_runtime::AuthParam::Text("SignatureVersion")),
+            ("signature_param", ::imspec_runtime::AuthParam::Text("Signature")),
+            ("version", ::imspec_runtime::AuthParam::Text("2.0")),
+            ("max_skew_seconds", ::imspec_runtime::AuthParam::Count(600u64)),
+        ],
+    },
     #[cfg(feature = "service")]
     refusals: ::imspec_runtime::Refusals {
         missing: &[

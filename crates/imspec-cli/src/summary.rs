@@ -35,7 +35,7 @@ fn api_summary(out: &mut String, api: Api<'_>) {
             let _ = writeln!(out, "  hosts       per app (configure a base URL)");
         }
     }
-    let _ = writeln!(out, "  auth        {}", api.vendor.auth.scheme.value);
+    let _ = writeln!(out, "  auth        {}", api.vendor.auth.scheme.name);
     let rl = &spec.rate_limit;
     let _ = writeln!(
         out,

@@ -113,25 +113,23 @@ pub fn vendor(v: &VendorIr) -> TokenStream {
 }
 
 fn auth_info(v: &VendorIr) -> TokenStream {
-    let a = &v.auth;
-    let variant = format_ident!("{}", a.variant);
-    let params = format_ident!("{}", a.params_type);
-    let strings = a.strings.iter().map(|(k, v)| {
-        let k = ident(k);
-        quote!(#k: #v)
-    });
-    let numbers = a.numbers.iter().map(|(k, v)| {
-        let k = ident(k);
-        let v = u64_lit(*v);
-        quote!(#k: #v)
-    });
-    let pairs = a.pairs.iter().map(|(k, v)| {
-        let k = ident(k);
-        let v = v.iter().map(|(a, b)| quote!((#a, #b)));
-        quote!(#k: &[#(#v),*])
+    let scheme = v.auth.scheme;
+    let params = v.auth.params.iter().map(|(key, value)| {
+        let value = match value {
+            AuthParamIr::Text(t) => quote!(::imspec_runtime::AuthParam::Text(#t)),
+            AuthParamIr::Count(n) => {
+                let n = u64_lit(*n);
+                quote!(::imspec_runtime::AuthParam::Count(#n))
+            }
+            AuthParamIr::Pairs(pairs) => {
+                let pairs = pairs.iter().map(|(a, b)| quote!((#a, #b)));
+                quote!(::imspec_runtime::AuthParam::Pairs(&[#(#pairs),*]))
+            }
+        };
+        quote!((#key, #value))
     });
     quote! {
-        ::imspec_runtime::AuthInfo::#variant(::imspec_runtime::#params { #(#strings,)* #(#numbers,)* #(#pairs,)* })
+        ::imspec_runtime::AuthInfo { scheme: #scheme, params: &[#(#params),*] }
     }
 }
 

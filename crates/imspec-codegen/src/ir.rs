@@ -31,15 +31,19 @@ pub struct VendorIr {
     pub apis: Vec<ApiIr>,
 }
 
-/// A signer and its parameters, as the runtime's `AuthInfo` takes them.
+/// A signer by its scheme's name and its parameters, as the runtime's `AuthInfo` takes them.
 #[derive(Debug, Clone)]
 pub struct AuthIr {
-    /// The runtime's variant and parameter struct.
-    pub variant: &'static str,
-    pub params_type: &'static str,
-    pub strings: Vec<(&'static str, String)>,
-    pub numbers: Vec<(&'static str, u64)>,
-    pub pairs: Vec<(&'static str, Vec<(String, String)>)>,
+    pub scheme: &'static str,
+    pub params: Vec<(&'static str, AuthParamIr)>,
+}
+
+/// One auth parameter's value: the runtime's `AuthParam`.
+#[derive(Debug, Clone)]
+pub enum AuthParamIr {
+    Text(String),
+    Count(u64),
+    Pairs(Vec<(String, String)>),
 }
 
 /// A field's value in an answer.
@@ -806,47 +810,22 @@ fn fills(map: &Map<imspec_spec::decode::Spanned<Scalar>>) -> Vec<(String, FillIr
 }
 
 fn lower_auth(vendor: &VendorSpec) -> AuthIr {
-    use imspec_spec::AuthParams;
-    match &vendor.auth.params {
-        AuthParams::TencentUsersig(p) => AuthIr {
-            variant: "TencentUsersig",
-            params_type: "UsersigParams",
-            strings: vec![
-                ("app_id", p.app_id_param.clone()),
-                ("identifier", p.identifier_param.clone()),
-                ("signature", p.signature_param.clone()),
-                ("nonce", p.nonce_param.clone()),
-            ],
-            numbers: vec![("nonce_max", p.nonce_max), ("default_validity_seconds", p.default_validity_seconds)],
-            pairs: vec![("fixed_query", scalar_pairs(&p.fixed_query))],
-        },
-        AuthParams::EasemobAppToken(p) => AuthIr {
-            variant: "EasemobAppToken",
-            params_type: "AppTokenParams",
-            strings: vec![
-                ("token_path", p.token_path.value.clone()),
-                ("grant_type", p.grant_type.clone()),
-                ("header", p.header.clone()),
-                ("header_prefix", p.header_prefix.clone()),
-            ],
-            numbers: vec![],
-            pairs: vec![],
-        },
-        AuthParams::ZegoMd5(p) => AuthIr {
-            variant: "ZegoMd5",
-            params_type: "ZegoMd5Params",
-            strings: vec![
-                ("app_id", p.app_id_param.clone()),
-                ("nonce", p.nonce_param.clone()),
-                ("timestamp", p.timestamp_param.clone()),
-                ("version_param", p.version_param.clone()),
-                ("signature", p.signature_param.clone()),
-                ("version", p.version.clone()),
-            ],
-            numbers: vec![("max_skew_seconds", p.max_skew_seconds)],
-            pairs: vec![],
-        },
-    }
+    use imspec_spec::auth::ParamValue;
+    let params = vendor
+        .auth
+        .params
+        .entries
+        .iter()
+        .map(|(def, value)| {
+            let value = match &value.value {
+                ParamValue::Text(t) => AuthParamIr::Text(t.clone()),
+                ParamValue::Count(n) => AuthParamIr::Count(*n),
+                ParamValue::Pairs(pairs) => AuthParamIr::Pairs(pairs.clone()),
+            };
+            (def.key, value)
+        })
+        .collect();
+    AuthIr { scheme: vendor.auth.scheme.value.name, params }
 }
 
 /// Gives each raisable constraint of a field a `Limits` field.

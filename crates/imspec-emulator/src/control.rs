@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::Inner;
 use crate::answer::Reply;
-use crate::auth::lock;
+use crate::lock;
 
 pub fn handle(em: &Inner, method: &Method, rest: &str, body: &[u8]) -> Reply {
     let parts: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
@@ -33,9 +33,7 @@ pub fn handle(em: &Inner, method: &Method, rest: &str, body: &[u8]) -> Reply {
             for api in &em.apis {
                 out.insert(api.entry.info.id.to_owned(), api.stats.json());
             }
-            if let Some(v) =
-                em.vendors.iter().find(|v| matches!(v.info.auth, imspec_runtime::AuthInfo::EasemobAppToken(_)))
-            {
+            if let Some(v) = em.vendors.iter().find(|v| v.verifier.token_path().is_some()) {
                 out.insert(format!("{}/token", v.info.id), em.token_stats.json());
             }
             Reply::json(200, Value::Object(out))
@@ -83,7 +81,9 @@ pub fn handle(em: &Inner, method: &Method, rest: &str, body: &[u8]) -> Reply {
                 *lock(&api.bucket) = api.rate.map(imspec_runtime::ratelimit::TokenBucket::new);
             }
             em.token_stats.reset();
-            em.tokens.clear();
+            for v in &em.vendors {
+                v.verifier.clear();
+            }
             lock(&em.seen).clear();
             em.request_ids.store(0, Ordering::Relaxed);
             // Everything the service held is gone: it is another instance now.

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use imspec_runtime::Code;
 
-use crate::auth::lock;
+use crate::lock;
 use crate::settings::Faults;
 
 /// FNV-1a: a stable, non-cryptographic hash (fault keys; an app's `application` id).

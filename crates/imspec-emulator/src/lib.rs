@@ -16,7 +16,6 @@
 //! ```
 
 mod answer;
-mod auth;
 mod control;
 mod faults;
 mod ops;
@@ -34,16 +33,21 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use imspec_runtime::auth::{Presented, TokenGrant, TokenRefusal, Verify};
 use imspec_runtime::ratelimit::TokenBucket;
-use imspec_runtime::{ApiEntry, AuthInfo, Code, ConfigError, Credentials, Requester, Results, VendorInfo, Violations};
+use imspec_runtime::{ApiEntry, Code, ConfigError, Requester, Results, VendorInfo, Violations};
 use serde_json::{Map, Value};
 
 pub use answer::Reply;
 pub use settings::{Faults, RateLimits, Settings};
 
 use answer::{Body, Context};
-use auth::{Tokens, lock};
 use state::{Graph, Limits};
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave these maps half-updated in a way that matters.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// The configuration the command line uses when given none: demo credentials for every vendor.
 pub const DEFAULT_CONFIG: &str = include_str!("../default.toml");
@@ -59,7 +63,6 @@ struct Inner {
     settings: Settings,
     vendors: Vec<VendorState>,
     apis: Vec<Served>,
-    tokens: Tokens,
     origin: Instant,
     /// How many times each request body was seen (by hash), for fault decisions.
     seen: Mutex<HashMap<u64, u64>>,
@@ -95,7 +98,8 @@ fn instance_id() -> String {
 #[derive(Debug)]
 struct VendorState {
     info: &'static VendorInfo,
-    creds: Credentials,
+    /// The service's side of the vendor's auth scheme: checks calls, serves its token endpoint.
+    verifier: Box<dyn Verify>,
     /// Values of the configuration keys that parameters bind to (`org`, `app`).
     binds: BTreeMap<&'static str, String>,
     graph: Mutex<Graph>,
@@ -247,7 +251,12 @@ impl Emulator {
                     let Ok(section) = config.vendor(vendor_id) else { continue };
                     let creds = section.credentials(&info.vendor.auth)?;
                     let binds = BTreeMap::new();
-                    vendors.push(VendorState { info: info.vendor, creds, binds, graph: Mutex::new(Graph::default()) });
+                    vendors.push(VendorState {
+                        info: info.vendor,
+                        verifier: creds.verifier(),
+                        binds,
+                        graph: Mutex::new(Graph::default()),
+                    });
                     vendors.len() - 1
                 }
             };
@@ -303,16 +312,12 @@ impl Emulator {
             }
         }
         // The token endpoint of the vendor whose scheme has one, matched once per request.
-        let token_route = vendors.iter().enumerate().find_map(|(i, v)| match &v.info.auth {
-            AuthInfo::EasemobAppToken(p) => Some((i, segments(p.token_path))),
-            _ => None,
-        });
+        let token_route = vendors.iter().enumerate().find_map(|(i, v)| Some((i, segments(v.verifier.token_path()?))));
         Ok(Emulator {
             inner: std::sync::Arc::new(Inner {
                 settings,
                 vendors,
                 apis,
-                tokens: Tokens::default(),
                 origin: Instant::now(),
                 seen: Mutex::new(HashMap::new()),
                 token_stats: Stats::default(),
@@ -473,10 +478,10 @@ async fn route(
     if em.settings.latency_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(em.settings.latency_ms)).await;
     }
-    let auth_header = match &em.vendors[em.apis[api].vendor].info.auth {
-        AuthInfo::EasemobAppToken(p) => headers.get(p.header).and_then(|h| h.to_str().ok()).map(str::to_owned),
-        _ => None,
-    };
+    let auth_header = em.vendors[em.apis[api].vendor]
+        .verifier
+        .header()
+        .and_then(|name| headers.get(name)?.to_str().ok().map(str::to_owned));
     let method = method.as_str().to_owned();
     if body.len() < OFF_REACTOR_BYTES {
         return em.call(&em.apis[api], &params, &query, auth_header.as_deref(), &body, &method, started);
@@ -557,7 +562,7 @@ impl Inner {
         port_ok && (loopback || own.is_some_and(|a| name.parse() == Ok(a.ip())))
     }
 
-    /// The Easemob-style token endpoint, when `path` is one.
+    /// The token endpoint of the vendor whose auth scheme has one, when `path` is it.
     fn token(&self, method: &Method, parts: &[&str], body: &[u8], started: Instant) -> Option<Reply> {
         let (index, template) = self.token_route.as_ref()?;
         let params = match_path(template, parts)?;
@@ -565,7 +570,6 @@ impl Inner {
             return None;
         }
         let vendor = &self.vendors[*index];
-        let AuthInfo::EasemobAppToken(p) = &vendor.info.auth else { return None };
         self.token_stats.calls.fetch_add(1, Ordering::Relaxed);
         // Answers come in the vendor's shape: borrow the first of its APIs for the envelope.
         let api = self.apis.iter().find(|a| a.vendor == *index)?;
@@ -584,37 +588,19 @@ impl Inner {
         let Ok(request) = serde_json::from_slice::<Value>(body) else {
             return Some(refuse(vendor.info.answer.unreadable.as_ref(), Some("request body is not JSON".into())));
         };
-        let text = |k: &str| request.get(k).and_then(Value::as_str).unwrap_or("");
-        if text("grant_type") != p.grant_type
-            || !auth::client_credentials(&vendor.creds, text("client_id"), text("client_secret"))
-        {
-            return Some(refuse(refusals.bad_credentials.as_ref(), None));
-        }
-        // `ttl` is documented as a number but sent as a string by the page's own examples.
-        let ttl = match request.get("ttl") {
-            None | Some(Value::Null) => Some(self.settings.token_ttl_seconds),
-            Some(Value::Number(n)) => n.as_u64(),
-            Some(Value::String(s)) => s.parse().ok(),
-            Some(_) => None,
-        };
-        let Some(ttl) = ttl else {
-            return Some(refuse(Some(&info.schema_error_code), Some("`ttl` must be a number of seconds".into())));
-        };
-        let token = match self.tokens.issue(ttl, unix_now()) {
-            Ok(token) => token,
-            Err(auth::NoRandomness(why)) => {
-                return Some(Reply::json(500, serde_json::json!({ "error": format!("no randomness: {why}") })));
-            }
-        };
         // The app's id, as the vendor's uuid-like `application`: fixed per app, and no part of
         // any token.
         let app = vendor.binds.values().cloned().collect::<Vec<_>>().join("#");
         let application =
             format!("{:032x}", u128::from(faults::fnv(app.as_bytes())) << 64 | u128::from(faults::fnv(b"app")));
-        Some(Reply::json(
-            200,
-            serde_json::json!({ "access_token": token, "expires_in": ttl, "application": application }),
-        ))
+        let grant =
+            TokenGrant { default_ttl: self.settings.token_ttl_seconds, now: unix_now(), application: &application };
+        Some(match vendor.verifier.issue(&request, &grant, refusals) {
+            Ok(answer) => Reply::json(200, answer),
+            Err(TokenRefusal::Refused(code)) => refuse(code.as_ref(), None),
+            Err(TokenRefusal::Malformed(why)) => refuse(Some(&info.schema_error_code), Some(why)),
+            Err(TokenRefusal::Internal(why)) => Reply::json(500, serde_json::json!({ "error": why })),
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -644,15 +630,8 @@ impl Inner {
                 return answer::failure(info, &info.rate_limit.answer, None, &cx);
             }
         }
-        if let Err(code) = auth::check(
-            &vendor.info.auth,
-            &vendor.info.refusals,
-            &vendor.creds,
-            &self.tokens,
-            query,
-            auth_header,
-            unix_now(),
-        ) {
+        let presented = Presented { query, header: auth_header, now: unix_now() };
+        if let Err(code) = vendor.verifier.check(&presented, &vendor.info.refusals) {
             return reject(code, None);
         }
         if !vendor.binds_match(api.entry, path_params) {

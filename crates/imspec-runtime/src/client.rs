@@ -15,6 +15,7 @@ use serde_json::Value;
 use tracing::Instrument as _;
 
 use crate::api::{ApiEntry, ParamIn};
+use crate::auth::{Credentials, FetchToken, Sign, SignError};
 use crate::code::ErrorClass;
 use crate::config::{Config, ConfigError};
 use crate::outcome::{self, ItemOutcome, Outcome};
@@ -23,7 +24,6 @@ use crate::ratelimit::shared::SharedPacing;
 use crate::ratelimit::{Pace, Pacer, Pacing, budget_key};
 use crate::retry::{Failure, RetryPolicy};
 use crate::service::VendorInfo;
-use crate::signer::{SignError, Signer};
 use crate::validate::{Policy, Violation, Violations};
 
 /// Why a list was not read on: the client was cancelled before the page's call was made.
@@ -47,8 +47,9 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// Chunks in flight at once (default 16); pacing still bounds the rate.
     pub concurrency: usize,
-    /// UserSig validity (default: the spec's).
-    pub usersig_validity: Option<Duration>,
+    /// How long a credential the client makes itself stays valid (a Tencent UserSig); the
+    /// spec's default when `None`.
+    pub credential_validity: Option<Duration>,
     /// Limits the vendor raised for this app, by API id: `(limit name, value)` (names as in
     /// each API's `LIMITS`; the batch maximum is one of them). Checked before anything is sent.
     pub raised_limits: BTreeMap<String, Vec<(String, u64)>>,
@@ -68,7 +69,7 @@ impl Default for ClientOptions {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             concurrency: 16,
-            usersig_validity: None,
+            credential_validity: None,
             raised_limits: BTreeMap::new(),
             cancel: tokio_util::sync::CancellationToken::new(),
         }
@@ -262,13 +263,27 @@ struct Inner {
     vendor: &'static VendorInfo,
     base: reqwest::Url,
     binds: HashMap<String, String>,
-    signer: Signer,
+    creds: Arc<dyn Credentials>,
+    signer: Box<dyn Sign>,
     http: reqwest::Client,
     options: ClientOptions,
     pacers: std::sync::Mutex<HashMap<&'static str, Arc<dyn Pace>>>,
     calls: AtomicU64,
     /// Seeds each chunk's retry jitter, so that clients and sends do not back off in lockstep.
     seeds: std::collections::hash_map::RandomState,
+}
+
+/// Posts a scheme's token requests through the client (its base URL, its path parameters).
+struct TokenFetcher<'a> {
+    client: &'a VendorClient,
+    api: &'static ApiEntry,
+    params: &'a [(String, String)],
+}
+
+impl FetchToken for TokenFetcher<'_> {
+    fn fetch(&self, path: String, body: Value) -> futures_util::future::BoxFuture<'_, Result<(u16, Value), String>> {
+        Box::pin(self.client.fetch_token(self.api, path, body, self.params))
+    }
 }
 
 /// Makes ring the process's TLS provider, which reqwest (built without one) needs.
@@ -328,7 +343,7 @@ impl VendorClient {
     /// The same client talking to another base URL (an emulator, a proxy).
     pub fn with_base_url(&self, base: &str) -> Result<Self, String> {
         let inner = &self.inner;
-        let creds = inner.signer.credentials().clone();
+        let creds = Arc::clone(&inner.creds);
         Self::build(inner.vendor, base, inner.binds.clone(), creds, inner.options.clone())
     }
 
@@ -336,7 +351,7 @@ impl VendorClient {
         vendor: &'static VendorInfo,
         base: &str,
         binds: HashMap<String, String>,
-        creds: crate::config::Credentials,
+        creds: Arc<dyn Credentials>,
         options: ClientOptions,
     ) -> Result<Self, String> {
         let base = reqwest::Url::parse(base).map_err(|e| format!("`{base}` is not a URL: {e}"))?;
@@ -349,12 +364,13 @@ impl VendorClient {
             .connect_timeout(options.connect_timeout)
             .build()
             .map_err(|e| e.without_url().to_string())?;
-        let signer = Signer::new(vendor.auth.clone(), creds, options.usersig_validity);
+        let signer = Arc::clone(&creds).signer(options.credential_validity);
         Ok(VendorClient {
             inner: Arc::new(Inner {
                 vendor,
                 base,
                 binds,
+                creds,
                 signer,
                 http,
                 options,
@@ -560,7 +576,7 @@ impl VendorClient {
                     if class == Some(ErrorClass::Auth) && self.inner.signer.refetches_on_refusal() && !refetched {
                         refetched = true;
                         if let Some(generation) = token {
-                            self.inner.signer.invalidate_token(generation).await;
+                            self.inner.signer.invalidate(generation).await;
                         }
                         continue;
                     }
@@ -606,9 +622,7 @@ impl VendorClient {
         let pacer = pacers.entry(budget).or_insert_with(|| match &inner.options.shared_pacing {
             _ if inner.options.pacing.unpaced => Arc::new(crate::ratelimit::Unpaced),
             None => Arc::new(Pacer::new(&api.info.rate_limit, inner.options.pacing)),
-            Some(shared) => {
-                Arc::new(shared.pacer(api, inner.signer.credentials(), &inner.binds, budget, inner.options.pacing))
-            }
+            Some(shared) => Arc::new(shared.pacer(api, &*inner.creds, &inner.binds, budget, inner.options.pacing)),
         });
         Arc::clone(pacer)
     }
@@ -735,7 +749,7 @@ impl VendorClient {
                 refetched = true;
                 // Only the token this call used: another chunk may have fetched a new one already.
                 if let Some(generation) = generation {
-                    self.inner.signer.invalidate_token(generation).await;
+                    self.inner.signer.invalidate(generation).await;
                 }
                 for (&p, o) in pending.iter().zip(outcomes) {
                     last[p] = Some(o);
@@ -826,7 +840,8 @@ impl VendorClient {
         let mut url = inner.base.clone();
         let path = self.fill_path(info.path, api, params)?;
         url.set_path(&format!("{}{}", inner.base.path().trim_end_matches('/'), path));
-        let sign = inner.signer.sign(|path, body| self.fetch_token(api, path, body, params));
+        let fetcher = TokenFetcher { client: self, api, params };
+        let sign = inner.signer.sign(&fetcher);
         let signed = match tokio::time::timeout_at(deadline.into(), sign).await {
             Ok(Ok(s)) => s,
             Ok(Err(e)) => return Ok(Answer::NotSent(e)),

@@ -1,11 +1,7 @@
 //! The credentials and settings file (TOML) that clients and the emulator share. Each vendor has
-//! a section named by its id; which keys a section needs depends on the vendor's auth scheme:
-//!
-//! | scheme | keys |
-//! |---|---|
-//! | `tencent_usersig` | `sdkappid`, `secret_key`, `admin` |
-//! | `easemob_app_token` | `client_id`, `client_secret` (and the keys parameters bind to, e.g. `org`, `app`) |
-//! | `zego_md5` | `app_id`, `server_secret` |
+//! a section named by its id; which keys a section needs depends on the vendor's auth scheme
+//! (each scheme's [`crate::auth::Scheme::keys`]), plus the keys its APIs' parameters bind to
+//! (e.g. `org`, `app`).
 //!
 //! Clients also read `region` or `base_url`. `[emulator]` belongs to the emulator; `[pacing]`
 //! (`redis_url`) makes clients share each app's rate through Redis.
@@ -16,12 +12,12 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use secrecy::SecretString;
-
 use crate::service::AuthInfo;
 
-/// The keys holding secrets, by scheme: UserSig key, app-token client secret, ZEGO server secret.
-const SECRET_KEYS: [&str; 3] = [USERSIG_KEYS[1], APP_TOKEN_KEYS[1], ZEGO_MD5_KEYS[1]];
+/// Whether `key` holds a secret under some scheme.
+fn is_secret(key: &str) -> bool {
+    crate::auth::SCHEMES.iter().flat_map(|s| s.keys()).any(|k| k.secret && k.name == key)
+}
 
 /// A problem with the configuration, naming the file, the key and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,8 +158,7 @@ impl Config {
                 .filter(|a| a.info.vendor.id == vendor.id)
                 .flat_map(|a| a.params.iter())
                 .filter_map(|p| p.bind);
-            let known: Vec<&str> =
-                credential_keys(&vendor.auth).iter().copied().chain(CLIENT_KEYS).chain(binds).collect();
+            let known: Vec<&str> = credential_keys(&vendor.auth).chain(CLIENT_KEYS).chain(binds).collect();
             if let Some(key) = table.keys().find(|k| !known.contains(&k.as_str())) {
                 return Err(ConfigError(format!(
                     "{origin}: [{id}] unknown key `{key}`{}",
@@ -269,7 +264,7 @@ impl<'a> Section<'a> {
     pub fn texts(&self) -> std::collections::HashMap<String, String> {
         self.table
             .iter()
-            .filter(|(k, _)| !SECRET_KEYS.contains(&k.as_str()))
+            .filter(|(k, _)| !is_secret(k))
             .filter_map(|(k, v)| match v {
                 toml::Value::String(s) => Some((k.clone(), s.clone())),
                 toml::Value::Integer(i) => Some((k.clone(), i.to_string())),
@@ -278,46 +273,23 @@ impl<'a> Section<'a> {
             .collect()
     }
 
-    /// The vendor's credentials, read by its auth scheme (the keys [`credential_keys`] lists).
-    pub fn credentials(&self, auth: &AuthInfo) -> Result<Credentials, ConfigError> {
-        Ok(match (auth, credential_keys(auth)) {
-            (AuthInfo::TencentUsersig(_), [sdkappid, secret_key, admin]) => Credentials::Usersig {
-                sdkappid: self.u64(sdkappid)?,
-                secret_key: SecretString::from(self.str(secret_key)?.to_owned()),
-                admin: self.str(admin)?.to_owned(),
-            },
-            (AuthInfo::EasemobAppToken(_), [client_id, client_secret]) => Credentials::AppToken {
-                client_id: self.str(client_id)?.to_owned(),
-                client_secret: SecretString::from(self.str(client_secret)?.to_owned()),
-            },
-            (AuthInfo::ZegoMd5(_), [app_id, server_secret]) => {
-                let app_id = self.u64(app_id)?;
-                Credentials::ZegoMd5 {
-                    app_id: u32::try_from(app_id).map_err(|_| self.error("app_id", "must fit in 32 bits"))?,
-                    server_secret: SecretString::from(self.str(server_secret)?.to_owned()),
-                }
-            }
-            (_, keys) => {
-                let why = format!("cannot be read as {keys:?}");
-                return Err(self.error("credentials", &why));
-            }
-        })
+    /// The vendor's credentials, read by its auth scheme.
+    pub fn credentials(&self, auth: &AuthInfo) -> Result<std::sync::Arc<dyn crate::auth::Credentials>, ConfigError> {
+        let scheme = crate::auth::scheme(auth.scheme)
+            .ok_or_else(|| self.error("credentials", &format!("this runtime has no auth scheme `{}`", auth.scheme)))?;
+        scheme.credentials(auth, self)
+    }
+
+    /// The vendor's id (the section's name).
+    pub fn vendor_id(&self) -> &str {
+        self.vendor
     }
 }
 
-/// The keys each auth scheme's credentials are read from, in the order
-/// [`Section::credentials`] takes them.
-pub fn credential_keys(auth: &AuthInfo) -> &'static [&'static str] {
-    match auth {
-        AuthInfo::TencentUsersig(_) => &USERSIG_KEYS,
-        AuthInfo::EasemobAppToken(_) => &APP_TOKEN_KEYS,
-        AuthInfo::ZegoMd5(_) => &ZEGO_MD5_KEYS,
-    }
+/// The keys a scheme's credentials are read from.
+fn credential_keys(auth: &AuthInfo) -> impl Iterator<Item = &'static str> {
+    crate::auth::scheme(auth.scheme).map_or(&[][..], |s| s.keys()).iter().map(|k| k.name)
 }
-
-const USERSIG_KEYS: [&str; 3] = ["sdkappid", "secret_key", "admin"];
-const APP_TOKEN_KEYS: [&str; 2] = ["client_id", "client_secret"];
-const ZEGO_MD5_KEYS: [&str; 2] = ["app_id", "server_secret"];
 
 /// Top-level keys other than the vendors' sections.
 const TOP_LEVEL: [&str; 3] = ["listen", "emulator", PACING];
@@ -343,14 +315,6 @@ fn did_you_mean<'k>(name: &str, known: impl Iterator<Item = &'k str>, show: impl
 
 fn key_name(k: &str) -> String {
     format!("`{k}`")
-}
-
-/// A vendor's credentials; `Debug` never shows a secret.
-#[derive(Debug, Clone)]
-pub enum Credentials {
-    Usersig { sdkappid: u64, secret_key: SecretString, admin: String },
-    AppToken { client_id: String, client_secret: SecretString },
-    ZegoMd5 { app_id: u32, server_secret: SecretString },
 }
 
 #[cfg(test)]

@@ -13,7 +13,6 @@ pub mod plan;
 pub mod ratelimit;
 pub mod retry;
 pub mod service;
-pub mod signer;
 pub mod validate;
 pub mod value;
 
@@ -21,17 +20,18 @@ pub use api::{
     ApiEntry, ApiInfo, Batch, Carrier, Envelope, ErrorAt, LimitInfo, Operation, Paging, ParamIn, ParamInfo, ParamType,
     Raised, RateLimit, RateScope, Results, TypedFns,
 };
+pub use auth::Credentials;
 pub use client::{ClientError, ClientOptions, Item, Listing, Outcomes, Report, VendorClient};
 pub use code::{Code, ErrorClass, VendorCode};
 pub use config::Section;
-pub use config::{Config, ConfigError, Credentials};
+pub use config::{Config, ConfigError};
 pub use outcome::{ItemOutcome, Outcome};
 pub use ratelimit::Pacing;
 pub use ratelimit::shared::SharedPacing;
 pub use retry::RetryPolicy;
 pub use service::{
-    ApiAnswer, AppTokenParams, AuthInfo, Direction, ErrorRow, Fill, IdList, Refusals, Relation, RelationWord,
-    Requester, StateLimit, StateLimits, StatusField, UsersigParams, VendorAnswer, VendorInfo, ZegoMd5Params,
+    ApiAnswer, AuthInfo, AuthParam, Direction, ErrorRow, Fill, IdList, Refusals, Relation, RelationWord, Requester,
+    StateLimit, StateLimits, StatusField, VendorAnswer, VendorInfo,
 };
 pub use validate::{Charset, LenUnit, Path, Policy, Rule, TimeUnit, Violation, Violations, json_kind};
 pub use value::{StringOrInt, deserialize_present};

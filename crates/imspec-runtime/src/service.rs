@@ -31,46 +31,58 @@ impl VendorInfo {
     }
 }
 
-/// How calls authenticate: a signer and its parameters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthInfo {
-    TencentUsersig(UsersigParams),
-    EasemobAppToken(AppTokenParams),
-    ZegoMd5(ZegoMd5Params),
+/// How calls authenticate: the scheme's name (found in [`crate::auth::SCHEMES`]) and the
+/// spec's parameters of it, which the scheme reads by key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthInfo {
+    pub scheme: &'static str,
+    pub params: &'static [(&'static str, AuthParam)],
 }
 
-/// Query parameters of a Tencent UserSig call.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsersigParams {
-    pub app_id: &'static str,
-    pub identifier: &'static str,
-    pub signature: &'static str,
-    pub nonce: &'static str,
-    pub fixed_query: &'static [(&'static str, &'static str)],
-    pub nonce_max: u64,
-    pub default_validity_seconds: u64,
+/// One auth parameter's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthParam {
+    Text(&'static str),
+    Count(u64),
+    Pairs(&'static [(&'static str, &'static str)]),
 }
 
-/// An app token fetched with client credentials and sent as a header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppTokenParams {
-    /// Path template of the token endpoint (`{org_name}`-style segments).
-    pub token_path: &'static str,
-    pub grant_type: &'static str,
-    pub header: &'static str,
-    pub header_prefix: &'static str,
-}
+impl AuthInfo {
+    fn param(&self, key: &str) -> Option<AuthParam> {
+        self.params.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
 
-/// Query parameters of a ZEGO md5-signed call.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ZegoMd5Params {
-    pub app_id: &'static str,
-    pub nonce: &'static str,
-    pub timestamp: &'static str,
-    pub version_param: &'static str,
-    pub signature: &'static str,
-    pub version: &'static str,
-    pub max_skew_seconds: u64,
+    fn wrong(&self, key: &str, kind: &str) -> String {
+        match self.param(key) {
+            None => format!("the spec gives no parameter `{key}`"),
+            Some(_) => format!("the spec's parameter `{key}` is not {kind}"),
+        }
+    }
+
+    /// A text parameter.
+    pub fn text(&self, key: &str) -> Result<&'static str, String> {
+        match self.param(key) {
+            Some(AuthParam::Text(t)) => Ok(t),
+            _ => Err(self.wrong(key, "a text")),
+        }
+    }
+
+    /// A count parameter.
+    pub fn count(&self, key: &str) -> Result<u64, String> {
+        match self.param(key) {
+            Some(AuthParam::Count(n)) => Ok(n),
+            _ => Err(self.wrong(key, "a number")),
+        }
+    }
+
+    /// A mapping parameter; empty when absent.
+    pub fn pairs(&self, key: &str) -> Result<&'static [(&'static str, &'static str)], String> {
+        match self.param(key) {
+            Some(AuthParam::Pairs(p)) => Ok(p),
+            None => Ok(&[]),
+            Some(_) => Err(self.wrong(key, "a mapping")),
+        }
+    }
 }
 
 /// What the service answers for each way a credential fails.

@@ -1,7 +1,7 @@
 //! Our UserSig against Tencent's official implementation (`tls-sig-api-v2` from PyPI, module
 //! `TLSSigAPIv2`): what it signs, we verify; what we sign, it agrees with.
 
-use imspec_runtime::auth::usersig;
+use imspec_runtime::auth::tencent_usersig as usersig;
 use secrecy::{ExposeSecret as _, SecretString};
 
 const KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
@@ -72,23 +72,38 @@ fn a_usersig_with_a_userbuf_from_the_official_library_verifies() {
 /// carries the configured validity, and the official library accepts its HMAC.
 #[tokio::test]
 async fn the_signers_usersig_is_reused_and_the_official_library_accepts_it() {
-    use imspec_runtime::signer::Signer;
-    use imspec_runtime::{AuthInfo, Credentials, UsersigParams};
+    use imspec_runtime::{AuthInfo, AuthParam, Config};
 
-    let params = UsersigParams {
-        app_id: "sdkappid",
-        identifier: "identifier",
-        signature: "usersig",
-        nonce: "random",
-        fixed_query: &[],
-        nonce_max: u64::from(u32::MAX),
-        default_validity_seconds: 180 * 86_400,
+    // The spec's parameters as generated code carries them (`specs/tencent_im/vendor.yaml`).
+    let auth = AuthInfo {
+        scheme: "tencent_usersig",
+        params: &[
+            ("app_id_param", AuthParam::Text("sdkappid")),
+            ("identifier_param", AuthParam::Text("identifier")),
+            ("signature_param", AuthParam::Text("usersig")),
+            ("nonce_param", AuthParam::Text("random")),
+            ("nonce_max", AuthParam::Count(u32::MAX as u64)),
+            ("default_validity_seconds", AuthParam::Count(180 * 86_400)),
+        ],
     };
-    let creds =
-        Credentials::Usersig { sdkappid: SDKAPPID, secret_key: SecretString::from(KEY), admin: "administrator".into() };
-    let signer = Signer::new(AuthInfo::TencentUsersig(params), creds, Some(std::time::Duration::from_secs(7200)));
-    let no_token = |_: String, _: serde_json::Value| async { Err::<(u16, serde_json::Value), String>("unused".into()) };
-    let usersig_of = |signed: imspec_runtime::signer::Signed| {
+    let config = Config::default()
+        .with("tencent_im", "sdkappid", SDKAPPID as i64)
+        .with("tencent_im", "secret_key", KEY)
+        .with("tencent_im", "admin", "administrator");
+    let creds = config.vendor("tencent_im").and_then(|s| s.credentials(&auth)).expect("credentials");
+    let signer = creds.signer(Some(std::time::Duration::from_secs(7200)));
+    struct NoToken;
+    impl imspec_runtime::auth::FetchToken for NoToken {
+        fn fetch(
+            &self,
+            _: String,
+            _: serde_json::Value,
+        ) -> futures_util::future::BoxFuture<'_, Result<(u16, serde_json::Value), String>> {
+            Box::pin(async { Err("unused".to_owned()) })
+        }
+    }
+    let no_token = &NoToken;
+    let usersig_of = |signed: imspec_runtime::auth::Signed| {
         let (_, value) = signed.query.into_iter().find(|(k, _)| *k == "usersig").expect("a usersig parameter");
         value.expose_secret().to_owned()
     };

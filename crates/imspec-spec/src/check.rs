@@ -245,14 +245,13 @@ fn check_vendor(v: &VendorSpec, cx: &mut Cx) {
         let d = Diagnostic::error(&default.loc, format!("default region `{}` is not among `regions`", default.value));
         cx.push(d.suggest(&default.value, keys.iter().map(String::as_str), format!("regions: {}", keys.join(", "))));
     }
-    if let AuthParams::EasemobAppToken(p) = &v.auth.params {
-        for ty in [&p.token_request, &p.token_response] {
-            if v.types.get(&ty.value).and_then(|d| d.fields.as_ref()).is_none() {
-                cx.push(
-                    Diagnostic::error(&ty.loc, format!("`{}` is not an object type of this vendor", ty.value))
-                        .help("declare it under the vendor's `types`"),
-                );
-            }
+    for (def, value) in &v.auth.params.entries {
+        let Some(ty) = value.as_text().filter(|_| def.kind == crate::auth::ParamKind::ObjectType) else { continue };
+        if v.types.get(ty).and_then(|d| d.fields.as_ref()).is_none() {
+            cx.push(
+                Diagnostic::error(&value.loc, format!("`{ty}` is not an object type of this vendor"))
+                    .help("declare it under the vendor's `types`"),
+            );
         }
     }
     if let Some(body) = &v.envelope.error_body {
@@ -273,12 +272,12 @@ fn check_vendor(v: &VendorSpec, cx: &mut Cx) {
     check_charsets(&v.charsets, cx);
     check_types(&scope, &v.types, cx);
     check_errors(&v.errors, &BTreeMap::new(), cx);
-    let roles = credential_roles(v.auth.scheme.value);
+    let scheme = v.auth.scheme.value;
+    let roles = scheme.roles;
     for (role, _) in v.auth.refusals.missing.iter() {
         let role_text = role.value.to_string();
         if !roles.contains(&role_text.as_str()) {
-            let d =
-                Diagnostic::error(&role.loc, format!("`{role_text}` is not a credential of `{}`", v.auth.scheme.value));
+            let d = Diagnostic::error(&role.loc, format!("`{role_text}` is not a credential of `{}`", scheme.name));
             cx.push(d.suggest(&role_text, roles.iter().copied(), format!("its credentials: {}", roles.join(", "))));
         }
     }

@@ -9,6 +9,7 @@
 //! }
 //! ```
 
+pub mod auth;
 pub mod check;
 pub mod decode;
 pub mod diag;

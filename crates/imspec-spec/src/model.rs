@@ -102,73 +102,6 @@ spec_struct! {
     }
 }
 
-spec_enum! {
-    /// The runtime's signers.
-    pub enum AuthScheme {
-        /// Tencent TLSSigAPIv2 UserSig in the query string.
-        "tencent_usersig" => TencentUsersig,
-        /// Easemob app token (client credentials) as a bearer header.
-        "easemob_app_token" => EasemobAppToken,
-        /// ZEGO md5 signature over AppId, nonce, secret and timestamp in the query string.
-        "zego_md5" => ZegoMd5,
-    }
-}
-
-spec_struct! {
-    /// Parameters of `tencent_usersig`.
-    pub struct TencentUsersigParams {
-        /// Query parameter carrying the SDKAppID.
-        "app_id_param" required app_id_param: String,
-        /// Query parameter carrying the admin identifier.
-        "identifier_param" required identifier_param: String,
-        /// Query parameter carrying the UserSig.
-        "signature_param" required signature_param: String,
-        /// Query parameter carrying the per-call random number.
-        "nonce_param" required nonce_param: String,
-        /// Largest value the nonce may take.
-        "nonce_max" required nonce_max: u64,
-        /// Query parameters every call carries unchanged.
-        "fixed_query" default fixed_query: Map<Scalar>,
-        /// UserSig validity when none is configured, in seconds.
-        "default_validity_seconds" required default_validity_seconds: u64,
-    }
-}
-
-spec_struct! {
-    /// Parameters of `easemob_app_token`.
-    pub struct EasemobAppTokenParams {
-        /// Path template of the token endpoint.
-        "token_path" required token_path: Spanned<String>,
-        /// `grant_type` value for client credentials.
-        "grant_type" required grant_type: String,
-        /// Type of the token request body (in the vendor's `types`).
-        "token_request" required token_request: Spanned<String>,
-        /// Type of the token response body (in the vendor's `types`).
-        "token_response" required token_response: Spanned<String>,
-        /// Header carrying the token.
-        "header" required header: String,
-        /// Text before the token in that header.
-        "header_prefix" required header_prefix: String,
-        /// Rate limit of the token endpoint.
-        "token_rate_limit_per_second" optional token_rate_limit_per_second: u64,
-    }
-}
-
-spec_struct! {
-    /// Parameters of `zego_md5`.
-    pub struct ZegoMd5Params {
-        "app_id_param" required app_id_param: String,
-        "nonce_param" required nonce_param: String,
-        "timestamp_param" required timestamp_param: String,
-        "version_param" required version_param: String,
-        "signature_param" required signature_param: String,
-        /// Value of the version parameter.
-        "version" required version: String,
-        /// Largest accepted clock difference, in seconds.
-        "max_skew_seconds" required max_skew_seconds: u64,
-    }
-}
-
 spec_struct! {
     /// What the service answers for each way a credential can fail, as the signer's verifier
     /// finds it. Every code must be in the vendor's error table.
@@ -227,29 +160,13 @@ impl AuthRefusals {
     }
 }
 
-/// The parameter roles of a scheme, as `refusals.missing` names them.
-pub fn credential_roles(scheme: AuthScheme) -> &'static [&'static str] {
-    match scheme {
-        AuthScheme::TencentUsersig => &["app_id", "identifier", "signature", "nonce"],
-        AuthScheme::EasemobAppToken => &["token"],
-        AuthScheme::ZegoMd5 => &["app_id", "nonce", "timestamp", "version", "signature"],
-    }
-}
-
-/// A signer's parameters, by scheme.
-#[derive(Debug, Clone)]
-pub enum AuthParams {
-    TencentUsersig(TencentUsersigParams),
-    EasemobAppToken(EasemobAppTokenParams),
-    ZegoMd5(ZegoMd5Params),
-}
-
 /// How calls authenticate: a runtime signer by name and its parameters.
 #[derive(Debug, Clone)]
 pub struct Auth {
     pub loc: Loc,
-    pub scheme: Spanned<AuthScheme>,
-    pub params: AuthParams,
+    /// The scheme's row of [`crate::auth::SCHEMES`], named where it was written.
+    pub scheme: Spanned<&'static crate::auth::SchemeDef>,
+    pub params: crate::auth::Params,
     /// What the service answers for each kind of credential failure.
     pub refusals: AuthRefusals,
     pub source: Option<SourceRef>,
@@ -259,19 +176,26 @@ pub struct Auth {
 impl Decode for Auth {
     fn decode(node: &Node, cx: &mut Cx) -> Option<Self> {
         let fields = Fields::open(node, cx, "Auth", &["scheme", "params", "refusals", "source", "notes"])?;
-        let scheme = fields.required::<Spanned<AuthScheme>>(cx, "scheme");
+        let name = fields.required::<Spanned<String>>(cx, "scheme");
         let refusals = fields.required::<AuthRefusals>(cx, "refusals");
         let source = fields.optional::<SourceRef>(cx, "source");
         let notes = fields.default::<Vec<Note>>(cx, "notes");
-        let params = match scheme.as_ref().map(|s| s.value) {
-            Some(AuthScheme::TencentUsersig) => {
-                fields.required::<TencentUsersigParams>(cx, "params").map(AuthParams::TencentUsersig)
+        let scheme = name.and_then(|name| {
+            let found = crate::auth::scheme(&name.value);
+            if found.is_none() {
+                let names = || crate::auth::SCHEMES.iter().map(|s| s.name);
+                let d = Diagnostic::error(&name.loc, format!("`{}` is not an auth scheme", name.value));
+                cx.push(d.suggest(&name.value, names(), format!("schemes: {}", crate::diag::one_of_list(names()))));
             }
-            Some(AuthScheme::EasemobAppToken) => {
-                fields.required::<EasemobAppTokenParams>(cx, "params").map(AuthParams::EasemobAppToken)
+            Some(Spanned { value: found?, loc: name.loc })
+        });
+        let params = match (&scheme, fields.node("params")) {
+            (Some(s), Some(n)) => crate::auth::Params::decode(s.value, n, cx),
+            (Some(_), None) => {
+                cx.push(Diagnostic::error(&node.loc, "missing key `params` in Auth").help("add `params: ...`"));
+                None
             }
-            Some(AuthScheme::ZegoMd5) => fields.required::<ZegoMd5Params>(cx, "params").map(AuthParams::ZegoMd5),
-            None => None,
+            (None, _) => None,
         };
         Some(Auth {
             loc: node.loc.clone(),
@@ -288,27 +212,23 @@ impl Decode for Auth {
             let source = SourceRef::schema(sg);
             let notes = Vec::<Note>::schema(sg);
             let refusals = AuthRefusals::schema(sg);
-            let variants: Vec<Json> = [
-                (AuthScheme::TencentUsersig, TencentUsersigParams::schema(sg)),
-                (AuthScheme::EasemobAppToken, EasemobAppTokenParams::schema(sg)),
-                (AuthScheme::ZegoMd5, ZegoMd5Params::schema(sg)),
-            ]
-            .into_iter()
-            .map(|(scheme, params)| {
-                json!({
-                    "type": "object",
-                    "properties": {
-                        "scheme": { "const": scheme.as_str() },
-                        "params": params,
-                        "refusals": refusals,
-                        "source": source,
-                        "notes": notes,
-                    },
-                    "required": ["scheme", "params", "refusals"],
-                    "additionalProperties": false,
+            let variants: Vec<Json> = crate::auth::SCHEMES
+                .iter()
+                .map(|scheme| {
+                    json!({
+                        "type": "object",
+                        "properties": {
+                            "scheme": { "const": scheme.name, "description": scheme.doc },
+                            "params": crate::auth::Params::schema(scheme, sg),
+                            "refusals": refusals,
+                            "source": source,
+                            "notes": notes,
+                        },
+                        "required": ["scheme", "params", "refusals"],
+                        "additionalProperties": false,
+                    })
                 })
-            })
-            .collect();
+                .collect();
             json!({ "description": "How calls authenticate: a runtime signer by name and its parameters.",
                     "oneOf": variants })
         })

@@ -119,7 +119,7 @@ fn api_section(out: &mut String, api: Api<'_>) {
             let _ = writeln!(out, "- Hosts: {}", regions.join(", "));
         }
     }
-    let _ = writeln!(out, "- Auth: `{}`", api.vendor.auth.scheme.value);
+    let _ = writeln!(out, "- Auth: `{}`", api.vendor.auth.scheme.name);
     let refusals: Vec<String> =
         api.vendor.auth.refusals.codes().iter().map(|(what, code)| format!("{what} → {}", code.value)).collect();
     if !refusals.is_empty() {

@@ -211,14 +211,16 @@ fn wire_names(api: Api<'_>) -> Vec<String> {
         names.extend(lists.keys());
     }
     names.push("data".into());
-    if let imspec_spec::AuthParams::TencentUsersig(p) = &api.vendor.auth.params {
-        names.extend([
-            p.app_id_param.clone(),
-            p.identifier_param.clone(),
-            p.signature_param.clone(),
-            p.nonce_param.clone(),
-        ]);
-    }
+    // The auth parameters that name a query parameter (`*_param`: `sdkappid`, `usersig`, …).
+    names.extend(
+        api.vendor
+            .auth
+            .params
+            .entries
+            .iter()
+            .filter(|(d, _)| d.key.ends_with("_param"))
+            .filter_map(|(_, v)| v.as_text().map(str::to_owned)),
+    );
     names
 }
 

@@ -69,7 +69,7 @@ async fn control_latency() {
     let sizes = big.len();
     let send = |nonce: &str| {
         let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-        let sig = imspec::runtime::auth::zego::signature(app_id, nonce, &secret, ts);
+        let sig = imspec::runtime::auth::zego_md5::signature(app_id, nonce, &secret, ts);
         let url = format!(
             "{url}/?Action=AddFriends&AppId={app_id}&SignatureNonce={nonce}&Timestamp={ts}&SignatureVersion=2.0&Signature={sig}"
         );

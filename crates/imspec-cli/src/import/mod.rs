@@ -158,7 +158,7 @@ pub fn run(args: &Args) -> Result<Ended, InputError> {
     let config = crate::config::load(args.config.as_deref()).map_err(|e| InputError(e.to_string()))?;
     let section = config.vendor(entry.info.vendor.id).map_err(|e| InputError(e.to_string()))?;
     let credentials = section.credentials(&entry.info.vendor.auth).map_err(|e| InputError(e.to_string()))?;
-    let app = imspec_runtime::ratelimit::shared::app_identity(entry, &credentials, &section.texts());
+    let app = credentials.app_identity(entry, &section.texts());
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -16,8 +16,8 @@ use futures_util::future::BoxFuture;
 
 use super::{Pace, Pacer, Pacing};
 use crate::api::ApiEntry;
-use crate::config::{Config, ConfigError, Credentials};
-use crate::service::AuthInfo;
+use crate::auth::Credentials;
+use crate::config::{Config, ConfigError};
 
 /// Reserves the next slot of a GCRA bucket on the server's clock and answers how long to wait
 /// for it, in microseconds (0: go now); when that is more than the horizon, reserves nothing
@@ -110,13 +110,13 @@ impl SharedPacing {
     pub fn pacer(
         &self,
         api: &ApiEntry,
-        credentials: &Credentials,
+        credentials: &dyn Credentials,
         binds: &HashMap<String, String>,
         budget: &str,
         pacing: Pacing,
     ) -> SharedPacer {
         let info = api.info;
-        let app = app_identity(api, credentials, binds);
+        let app = credentials.app_identity(api, binds);
         let key = bucket_key(info.vendor.id, &app, budget);
         let (rate, burst) = pacing.quota(&info.rate_limit);
         let interval_us = (1e6 / rate).ceil() as u64;
@@ -245,32 +245,6 @@ impl Pace for SharedPacer {
 /// The Redis key of a vendor's app's budget: `imspec:pace:{vendor}:{app}:{budget}`.
 pub fn bucket_key(vendor: &str, app: &str, budget: &str) -> String {
     format!("imspec:pace:{vendor}:{app}:{budget}")
-}
-
-/// What names the app whose rate the vendor counts: the app id the credentials carry, or, for
-/// an app token, the configuration values its token path binds (the app's own path), else the
-/// client id.
-pub fn app_identity(api: &ApiEntry, credentials: &Credentials, binds: &HashMap<String, String>) -> String {
-    match credentials {
-        Credentials::Usersig { sdkappid, .. } => sdkappid.to_string(),
-        Credentials::ZegoMd5 { app_id, .. } => app_id.to_string(),
-        Credentials::AppToken { client_id, .. } => {
-            let AuthInfo::EasemobAppToken(p) = &api.info.vendor.auth else { return client_id.clone() };
-            let bound: Option<Vec<&str>> = p
-                .token_path
-                .split('/')
-                .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
-                .map(|name| {
-                    let key = api.params.iter().find(|q| q.name == name).and_then(|q| q.bind)?;
-                    binds.get(key).map(String::as_str)
-                })
-                .collect();
-            match bound {
-                Some(parts) if !parts.is_empty() => parts.join("#"),
-                _ => client_id.clone(),
-            }
-        }
-    }
 }
 
 /// A Redis URL with its password, if any, replaced by `***`.
