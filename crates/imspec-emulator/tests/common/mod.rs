@@ -11,6 +11,9 @@ use serde_json::Value;
 #[path = "../../../../tests/support/python.rs"]
 mod python;
 
+mod facts;
+pub use facts::*;
+
 pub const SDKAPPID: u64 = 1_400_000_000;
 pub const TENCENT_KEY: &str = "imspec-demo-tencent-secret-key";
 pub const ADMIN: &str = "administrator";
