@@ -11,7 +11,10 @@ use serde_json::Value;
 #[path = "../../../../tests/support/python.rs"]
 mod python;
 
+#[path = "../../../../tests/support/facts.rs"]
 mod facts;
+// Not every test file reads a fact.
+#[allow(unused_imports)]
 pub use facts::*;
 
 pub const SDKAPPID: u64 = 1_400_000_000;

@@ -1,7 +1,9 @@
-//! The vendor facts the tests expect, read from the registry (the generated constants) and the
-//! spec set, so that a spec edit moves the tests with it.
+//! The vendor facts tests expect, read from the registry (the generated constants) and the spec
+//! set, so that a spec edit moves the tests with it. Included by path (`#[path]`) into the tests
+//! of each crate that needs it.
+#![allow(dead_code)]
 
-use imspec_runtime::{ApiInfo, Code, ErrorClass, Refusals, Relation};
+use imspec::runtime::{ApiInfo, Code, ErrorClass, Refusals, Relation};
 use serde_json::Value;
 
 /// The generated facts of an API, by id.
@@ -79,4 +81,12 @@ pub fn example_json(ex: &imspec_spec::Example) -> Value {
 /// Who an API's calls are about and what the service answers about users.
 pub fn relation(api: &str) -> &'static Relation {
     info(api).relation.as_ref().unwrap_or_else(|| panic!("{api} names no relation"))
+}
+
+/// The field a request chooses its direction with, and its value for `direction` (a number
+/// where the vendor's value is one).
+pub fn direction_value(api: &str, direction: imspec::runtime::Direction) -> (&'static str, Value) {
+    let (field, values) = relation(api).direction_field.unwrap_or_else(|| panic!("{api} has no direction field"));
+    let (value, _) = values.iter().find(|(_, d)| *d == direction).unwrap_or_else(|| panic!("{api}: no {direction:?}"));
+    (field, serde_json::from_str(value).unwrap_or_else(|_| Value::from(*value)))
 }
