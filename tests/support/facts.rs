@@ -90,3 +90,8 @@ pub fn direction_value(api: &str, direction: imspec::runtime::Direction) -> (&'s
     let (value, _) = values.iter().find(|(_, d)| *d == direction).unwrap_or_else(|| panic!("{api}: no {direction:?}"));
     (field, serde_json::from_str(value).unwrap_or_else(|_| Value::from(*value)))
 }
+
+/// The code of the first of a field's constraints that `is` takes.
+pub fn rule_code(api: &str, ty: &str, field: &str, is: impl Fn(&imspec_spec::Rule) -> bool) -> Value {
+    field_rule(api, ty, field, |r| is(r).then_some(())).1
+}

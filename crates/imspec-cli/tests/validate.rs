@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{batch, field_rule, imspec, info, max_len};
+use common::{batch, field_rule, imspec, info, max_len, rule_code};
 use imspec_spec::Rule;
 use std::process::Output;
 
@@ -24,7 +24,7 @@ fn an_invalid_request_prints_one_line_per_violation_and_exits_1() {
     assert_eq!(o.status.code(), Some(1));
     // Each rule's limit and code as the spec gives them; the lengths as the file has them.
     let api = "zego_zim/add_friends";
-    let ((), not_self) = field_rule(api, "FriendInfo", "UserId", |r| matches!(r, Rule::NotEqual(_)).then_some(()));
+    let not_self = rule_code(api, "FriendInfo", "UserId", |r| matches!(r, Rule::NotEqual(_)));
     let (longest, too_long) = max_len(api, "FriendInfo", "Wording");
     let (keys, bad_key) = field_rule(api, "FriendAttribute", "Key", |r| match r {
         Rule::OneOf(values) => {
@@ -78,9 +78,7 @@ fn json_output_names_the_code_as_the_vendor_answers_it() {
         ),
     );
     let out: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
-    let ((), flag) = field_rule("tencent_im/friend_add", "FriendAddRequest", "ForceAddFlags", |r| {
-        matches!(r, Rule::OneOf(_)).then_some(())
-    });
+    let flag = rule_code("tencent_im/friend_add", "FriendAddRequest", "ForceAddFlags", |r| matches!(r, Rule::OneOf(_)));
     assert!(flag.is_number(), "Tencent's codes are numbers: {flag}");
     assert_eq!(out["violations"][0]["code"], flag);
     assert_eq!(out["violations"][0]["path"], "$.ForceAddFlags");

@@ -335,8 +335,8 @@ async fn documented_limits_get_their_documented_codes() {
     assert_eq!(answer["ResultItem"][0]["ResultCode"], groups_limit.code.to_json(), "{answer}");
     assert_eq!(answer["Fail_Account"], json!(["t9"]));
     // A malformed item is refused as invalid, not failed.
-    let ((), malformed) = field_rule("tencent_im/friend_import", "ImportFriendItem", "AddSource", |r| {
-        matches!(r, imspec_spec::Rule::Prefix { .. }).then_some(())
+    let malformed = rule_code("tencent_im/friend_import", "ImportFriendItem", "AddSource", |r| {
+        matches!(r, imspec_spec::Rule::Prefix { .. })
     });
     let item = json!({"To_Account": "t8", "AddSource": "NotAPrefix"});
     let (_, answer) =
