@@ -28,9 +28,9 @@ fn the_first_line_is_the_address_and_the_emulator_answers_there() {
     assert!(addr.parse::<std::net::SocketAddr>().is_ok(), "{addr}");
     let stats = stats.unwrap_or_default();
     assert!(stats.starts_with("HTTP/1.1 200"), "{stats}");
-    for api in ["tencent_im/friend_import", "tencent_im/friend_add", "easemob/contacts_import", "zego_zim/add_friends"]
-    {
-        assert!(stats.contains(api), "{api} is served: {stats}");
+    // Every API of the registry is served.
+    for api in imspec::apis() {
+        assert!(stats.contains(api.info.id), "{} is served: {stats}", api.info.id);
     }
 }
 

@@ -75,7 +75,7 @@ fn tencent_migration_through_send_only() {
     assert_eq!(code, 0, "{out}");
     assert_eq!((out["user"].as_str(), out["calls"].as_u64()), (Some("t0"), Some(1)));
     assert_eq!(listed(&out), friends, "every friend once, in order");
-    // An unknown requester is the documented 30003.
+    // An unknown requester is refused (with the code the spec names for it).
     let (code, _) = send(
         &url,
         &config,
@@ -160,7 +160,7 @@ fn zego_migration_through_send_only() {
     let mut users = vec!["z0".to_owned()];
     users.extend(friends.iter().cloned());
 
-    // Register: register_users; again is already_registered (660700002).
+    // Register: register_users; again is already_registered (the spec's code for it).
     let info: Vec<Value> = users.iter().map(|u| json!({"UserId": u})).collect();
     let (code, out) = send(&url, &config, "zego_zim/register_users", &[], &json!({"UserInfo": info}).to_string());
     assert_eq!((code, items(&out)), (0, rows(&users, "registered", Value::Null)), "{out}");

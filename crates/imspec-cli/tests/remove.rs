@@ -7,7 +7,8 @@ mod common;
 
 use std::sync::OnceLock;
 
-use common::{Emulator, http, items, no_auto_register_config, send};
+use common::{Emulator, code, direction_value, http, items, no_auto_register_config, relation, send};
+use imspec::runtime::Direction;
 use serde_json::{Value, json};
 
 /// One config file for every test of this file (it is named after the process).
@@ -25,8 +26,14 @@ fn friends(url: &str, vendor: &str, user: &str) -> Vec<String> {
 
 /// The code the API's spec names for a target that is not a friend, from the registry.
 fn not_friends_code(api: &str) -> Value {
-    let entry = imspec::apis().into_iter().find(|a| a.info.id == api).expect("the API is in the registry");
-    entry.info.relation.as_ref().and_then(|r| r.not_friends.as_ref()).expect("a not-friends code").to_json()
+    code(&relation(api).not_friends, "a target that is not a friend")
+}
+
+/// `body` asking `api` for a remove in `direction`, with the value the spec names for it.
+fn toward(api: &str, mut body: Value, direction: Direction) -> Value {
+    let (field, value) = direction_value(api, direction);
+    body[field] = value;
+    body
 }
 
 fn row(user: &str, outcome: &str, extra: Value) -> (String, String, Value) {
@@ -35,6 +42,7 @@ fn row(user: &str, outcome: &str, extra: Value) -> (String, String, Value) {
 
 #[test]
 fn tencent_friend_delete_follows_delete_type() {
+    const DELETE: &str = "tencent_im/friend_delete";
     let emulator = Emulator::start_with(&["--config", config()]);
     let url = emulator.url().expect("listening").to_owned();
     let send = |api: &str, body: Value| send(&url, config(), api, &[], &body.to_string());
@@ -54,21 +62,21 @@ fn tencent_friend_delete_follows_delete_type() {
     );
 
     // Delete_Type_Single: b leaves a's list, a stays in b's.
-    let single = json!({"From_Account": "a", "To_Account": ["b"], "DeleteType": "Delete_Type_Single"});
+    let single = toward(DELETE, json!({"From_Account": "a", "To_Account": ["b"]}), Direction::OneWay);
     let (code, out) = send("tencent_im/friend_delete", single);
     assert_eq!((code, items(&out)), (0, vec![row("b", "removed", Value::Null)]), "{out}");
     assert_eq!(friends(&url, "tencent_im", "a"), ["c"]);
     assert_eq!(friends(&url, "tencent_im", "b"), ["a"], "the reverse direction is still held");
 
     // Delete_Type_Both: c leaves a's list and a leaves c's.
-    let both = json!({"From_Account": "a", "To_Account": ["c"], "DeleteType": "Delete_Type_Both"});
+    let both = toward(DELETE, json!({"From_Account": "a", "To_Account": ["c"]}), Direction::Both);
     let (code, out) = send("tencent_im/friend_delete", both);
     assert_eq!((code, items(&out)), (0, vec![row("c", "removed", Value::Null)]), "{out}");
     assert_eq!(friends(&url, "tencent_im", "a"), Vec::<String>::new());
     assert_eq!(friends(&url, "tencent_im", "c"), Vec::<String>::new());
 
     // Deleting again, and deleting a registered user who never was a friend: not friends, a success.
-    let again = json!({"From_Account": "a", "To_Account": ["b", "d"], "DeleteType": "Delete_Type_Single"});
+    let again = toward(DELETE, json!({"From_Account": "a", "To_Account": ["b", "d"]}), Direction::OneWay);
     let (code, out) = send("tencent_im/friend_delete", again);
     assert_eq!(
         (code, items(&out)),
@@ -81,6 +89,7 @@ fn tencent_friend_delete_follows_delete_type() {
 
 #[test]
 fn zego_delete_friends_follows_delete_type() {
+    const DELETE: &str = "zego_zim/delete_friends";
     let emulator = Emulator::start_with(&["--config", config()]);
     let url = emulator.url().expect("listening").to_owned();
     let send = |api: &str, body: Value| send(&url, config(), api, &[], &body.to_string());
@@ -96,20 +105,22 @@ fn zego_delete_friends_follows_delete_type() {
         (vec!["za".into()], vec!["za".into()])
     );
 
-    // DeleteType 1 (单向删除): zb leaves za's list, za stays in zb's.
-    let (code, out) = send("zego_zim/delete_friends", json!({"FromUserId": "za", "UserIds": ["zb"], "DeleteType": 1}));
+    // One-way (DeleteType 1, 单向删除): zb leaves za's list, za stays in zb's.
+    let single = toward(DELETE, json!({"FromUserId": "za", "UserIds": ["zb"]}), Direction::OneWay);
+    let (code, out) = send("zego_zim/delete_friends", single);
     assert_eq!((code, items(&out)), (0, vec![row("zb", "removed", Value::Null)]), "{out}");
     assert_eq!(friends(&url, "zego_zim", "za"), ["zc"]);
     assert_eq!(friends(&url, "zego_zim", "zb"), ["za"], "the reverse direction is still held");
 
-    // DeleteType 0 (双向删除): neither is the other's friend any more.
-    let (code, out) = send("zego_zim/delete_friends", json!({"FromUserId": "za", "UserIds": ["zc"], "DeleteType": 0}));
+    // Both ways (DeleteType 0, 双向删除): neither is the other's friend any more.
+    let both = toward(DELETE, json!({"FromUserId": "za", "UserIds": ["zc"]}), Direction::Both);
+    let (code, out) = send("zego_zim/delete_friends", both);
     assert_eq!((code, items(&out)), (0, vec![row("zc", "removed", Value::Null)]), "{out}");
     assert_eq!(friends(&url, "zego_zim", "za"), Vec::<String>::new());
     assert_eq!(friends(&url, "zego_zim", "zc"), Vec::<String>::new());
 
     // Deleting again, and deleting a registered user who never was a friend: not friends, a success.
-    let again = json!({"FromUserId": "za", "UserIds": ["zb", "zd"], "DeleteType": 1});
+    let again = toward(DELETE, json!({"FromUserId": "za", "UserIds": ["zb", "zd"]}), Direction::OneWay);
     let (code, out) = send("zego_zim/delete_friends", again);
     assert_eq!(
         (code, items(&out)),

@@ -8,10 +8,11 @@ use std::sync::LazyLock;
 use imspec_drift::{Kind, Report};
 use imspec_spec::Loaded;
 
-const FRIEND_IMPORT: (&str, &str) = ("tencent_im/friend_import", "000_f40b817d19dc639d.txt");
-const FRIEND_ADD: (&str, &str) = ("tencent_im/friend_add", "001_08c38fb0787eb343.txt");
-const CONTACTS_IMPORT: (&str, &str) = ("easemob/contacts_import", "002_d5c9c8a45b1a35b5.txt");
-const ADD_FRIENDS: (&str, &str) = ("zego_zim/add_friends", "003_1c4dfcfb89ee9064.txt");
+// The APIs whose seeds the planted edits below are made in; each seed is found from its spec.
+const FRIEND_IMPORT: &str = "tencent_im/friend_import";
+const FRIEND_ADD: &str = "tencent_im/friend_add";
+const CONTACTS_IMPORT: &str = "easemob/contacts_import";
+const ADD_FRIENDS: &str = "zego_zim/add_friends";
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -25,8 +26,21 @@ fn run(api: &str, page: &str) -> Report {
     imspec_drift::drift(api, page)
 }
 
-fn seed((_, file): (&str, &str)) -> String {
+/// The file under `seeds/` an API's spec cites as a source, if it cites one.
+fn seed_file(api: imspec_spec::Api<'_>) -> Option<String> {
+    api.spec.sources.iter().find_map(|(_, s)| s.file.as_deref()?.strip_prefix("seeds/").map(str::to_owned))
+}
+
+/// The text of the seed an API's spec transcribes.
+fn seed(api: &str) -> String {
+    assert!(!SPECS.has_errors());
+    let file = seed_file(SPECS.set.api(api).expect("api")).unwrap_or_else(|| panic!("{api} cites no seed"));
     std::fs::read_to_string(root().join("seeds").join(file)).expect("seed")
+}
+
+/// The spec of an API.
+fn spec(api: &str) -> imspec_spec::Api<'static> {
+    SPECS.set.api(api).expect("api")
 }
 
 fn fixture(name: &str) -> String {
@@ -34,9 +48,9 @@ fn fixture(name: &str) -> String {
 }
 
 /// The seed with `from` replaced once by `to` (which must be there).
-fn edit(page: (&str, &str), from: &str, to: &str) -> String {
-    let text = seed(page);
-    assert_eq!(text.matches(from).count(), 1, "`{from}` is not once in {}", page.1);
+fn edit(api: &str, from: &str, to: &str) -> String {
+    let text = seed(api);
+    assert_eq!(text.matches(from).count(), 1, "`{from}` is not once in {api}'s seed");
     text.replacen(from, to, 1)
 }
 
@@ -51,46 +65,71 @@ fn found(report: &Report) -> Vec<(Kind, String, usize)> {
 
 #[test]
 fn each_seed_against_its_spec_shows_nothing() {
-    for page in [FRIEND_IMPORT, FRIEND_ADD, CONTACTS_IMPORT, ADD_FRIENDS] {
-        let report = run(page.0, &seed(page));
-        assert!(report.is_clean(), "{}:\n{}", page.0, report.render(page.1));
+    assert!(!SPECS.has_errors());
+    let mut compared = Vec::new();
+    for api in SPECS.set.apis() {
+        let Some(file) = seed_file(api) else { continue };
+        let report = run(&api.id(), &seed(&api.id()));
+        assert!(report.is_clean(), "{}:\n{}", api.id(), report.render(&file));
+        compared.push(file);
     }
+    // Every seed on disk is some spec's source.
+    let mut on_disk: Vec<String> = std::fs::read_dir(root().join("seeds"))
+        .expect("seeds")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".txt"))
+        .collect();
+    on_disk.sort();
+    compared.sort();
+    assert_eq!(compared, on_disk);
 }
 
 #[test]
 fn a_changed_rate() {
-    let page = edit(FRIEND_IMPORT, "100次/秒", "150次/秒");
-    let report = run(FRIEND_IMPORT.0, &page);
-    assert_eq!(found(&report), [(Kind::RateLimit, "rate_limit".into(), line_of(&page, "150次/秒"))]);
-    assert_eq!((report.differences[0].spec.clone(), report.differences[0].page.clone()), (100.into(), 150.into()));
+    // The seed states the spec's rate; the copy states another.
+    let rate = spec(FRIEND_IMPORT).spec.rate_limit.per_second.value;
+    let page = edit(FRIEND_IMPORT, &format!("{rate}次/秒"), &format!("{}次/秒", rate + 50));
+    let report = run(FRIEND_IMPORT, &page);
+    let line = line_of(&page, &format!("{}次/秒", rate + 50));
+    assert_eq!(found(&report), [(Kind::RateLimit, "rate_limit".into(), line)]);
+    assert_eq!(
+        (report.differences[0].spec.clone(), report.differences[0].page.clone()),
+        (rate.into(), (rate + 50).into())
+    );
     assert!(report.missing.is_empty());
 
-    let page = edit(ADD_FRIENDS, "调用频率限制：20 次/秒", "调用频率限制：30 次/秒");
-    assert_eq!(found(&run(ADD_FRIENDS.0, &page)), [(Kind::RateLimit, "rate_limit".into(), 31)]);
+    let rate = spec(ADD_FRIENDS).spec.rate_limit.per_second.value;
+    let more = format!("调用频率限制：{} 次/秒", rate + 10);
+    let page = edit(ADD_FRIENDS, &format!("调用频率限制：{rate} 次/秒"), &more);
+    assert_eq!(found(&run(ADD_FRIENDS, &page)), [(Kind::RateLimit, "rate_limit".into(), line_of(&page, &more))]);
 }
 
 #[test]
 fn a_deleted_code_row() {
     // The line of a removal is where the row was: the next row now stands there.
+    // pins seeds/000_f40b817d19dc639d.txt: its error table's row for 30805
     let row = "| 30805 | 好友导入获取组信息和序列号元数据错误，请再次尝试或联系技术客服。    | \n";
     let page = edit(FRIEND_IMPORT, row, "");
-    let report = run(FRIEND_IMPORT.0, &page);
+    let report = run(FRIEND_IMPORT, &page);
     assert_eq!(
         found(&report),
         [(Kind::CodeRemoved, "errors.30805".into(), line_of(&seed(FRIEND_IMPORT), "| 30805 |"))]
     );
 
     let text = seed(ADD_FRIENDS);
+    // pins seeds/003_1c4dfcfb89ee9064.txt: its row for 660800021, followed by the row for 660800022
     let row = "<tr>\n<td>660800021</td>\n<td>`FriendAlias` 或 `Wording` 超过长度上限。</td>\n<td>请缩减相关字段的内容长度。</td>\n</tr>\n";
     let page = edit(ADD_FRIENDS, row, "");
-    let report = run(ADD_FRIENDS.0, &page);
+    let report = run(ADD_FRIENDS, &page);
     assert_eq!(found(&report), [(Kind::CodeRemoved, "errors.660800021".into(), line_of(&page, "<td>660800022</td>"))]);
     assert_eq!(line_of(&page, "<td>660800022</td>"), line_of(&text, "<td>660800021</td>"));
 
+    // pins seeds/002_d5c9c8a45b1a35b5.txt: its row for exceed_limit, after the row for illegal_argument
     let row = "| 403     | exceed_limit   | Inviter's contact max count.";
     let text = seed(CONTACTS_IMPORT);
     let page: String = text.lines().filter(|l| !l.starts_with(row)).map(|l| format!("{l}\n")).collect();
-    let report = run(CONTACTS_IMPORT.0, &page);
+    let report = run(CONTACTS_IMPORT, &page);
     assert_eq!(
         found(&report),
         [(Kind::CodeRemoved, "errors.exceed_limit".into(), line_of(&page, "illegal_argument") + 1)]
@@ -99,8 +138,9 @@ fn a_deleted_code_row() {
 
 #[test]
 fn an_added_code_row() {
+    // pins seeds/001_08c38fb0787eb343.txt: its error table has a row for 30540 and none for 30541
     let page = edit(FRIEND_ADD, "| 30540  |", "| 30541  | 新的错误码 |\n| 30540  |");
-    let report = run(FRIEND_ADD.0, &page);
+    let report = run(FRIEND_ADD, &page);
     assert_eq!(found(&report), [(Kind::CodeAdded, "errors.30541".into(), line_of(&page, "30541"))]);
 }
 
@@ -110,7 +150,7 @@ fn an_added_field_row() {
     let row = "<tr data-row-level=\"4-5\">\n<td>└FriendAlias</td>";
     let added = "<tr data-row-level=\"4-9\">\n<td>└Remark</td>\n<td>String</td>\n<td>否</td>\n<td>备注。</td>\n</tr>\n";
     let page = edit(ADD_FRIENDS, row, &format!("{added}{row}"));
-    let report = run(ADD_FRIENDS.0, &page);
+    let report = run(ADD_FRIENDS, &page);
     assert_eq!(found(&report), [(Kind::FieldAdded, "$.FriendInfos[].Remark".into(), line_of(&page, "└Remark"))]);
 
     // A row in Tencent's Markdown response table.
@@ -119,7 +159,7 @@ fn an_added_field_row() {
         "| ErrorDisplay | String  |",
         "| ErrorTime | Integer | 时间。 |\n| ErrorDisplay | String  |",
     );
-    let report = run(FRIEND_IMPORT.0, &page);
+    let report = run(FRIEND_IMPORT, &page);
     assert_eq!(found(&report), [(Kind::FieldAdded, "$.ErrorTime".into(), line_of(&page, "ErrorTime"))]);
     assert_eq!(report.differences[0].page, "Integer");
 }
@@ -127,7 +167,7 @@ fn an_added_field_row() {
 #[test]
 fn a_removed_response_field_row() {
     let page = edit(FRIEND_IMPORT, "| Invalid_Account | Array | 返回处理失败的用户列表。  |\n", "");
-    let report = run(FRIEND_IMPORT.0, &page);
+    let report = run(FRIEND_IMPORT, &page);
     assert_eq!(
         found(&report),
         [(Kind::FieldRemoved, "$.Invalid_Account".into(), line_of(&seed(FRIEND_IMPORT), "| Invalid_Account"))]
@@ -137,31 +177,33 @@ fn a_removed_response_field_row() {
 #[test]
 fn a_changed_type_and_required() {
     let page = edit(FRIEND_ADD, "|To_Account|String|必填|", "|To_Account|String|选填|");
-    let report = run(FRIEND_ADD.0, &page);
+    let report = run(FRIEND_ADD, &page);
     assert_eq!(
         found(&report),
         [(Kind::FieldRequired, "$.AddFriendItem[].To_Account".into(), line_of(&page, "|To_Account|"))]
     );
 
     let page = edit(ADD_FRIENDS, "<td>└FriendTime</td>\n<td>Number</td>", "<td>└FriendTime</td>\n<td>String</td>");
-    let report = run(ADD_FRIENDS.0, &page);
+    let report = run(ADD_FRIENDS, &page);
     assert_eq!(
         found(&report),
         [(Kind::FieldType, "$.FriendInfos[].FriendTime".into(), line_of(&page, "└FriendTime") + 1)]
     );
 
+    // pins seeds/003_1c4dfcfb89ee9064.txt: at most 5 attributes (上限 5 个), of 1024 bytes in all
     let page = edit(ADD_FRIENDS, "好友属性，上限 5 个。", "好友属性，上限 8 个。");
-    let report = run(ADD_FRIENDS.0, &page);
+    let report = run(ADD_FRIENDS, &page);
     assert_eq!(found(&report), [(Kind::Limit, "$.FriendInfos[].Attributes".into(), line_of(&page, "上限 8 个"))]);
     let page = edit(ADD_FRIENDS, "总长度上限为 1024 字节", "总长度上限为 2048 字节");
-    let report = run(ADD_FRIENDS.0, &page);
+    let report = run(ADD_FRIENDS, &page);
     assert_eq!(found(&report), [(Kind::Limit, "$.FriendInfos[].Attributes".into(), line_of(&page, "2048 字节"))]);
 }
 
 #[test]
 fn a_changed_limit_in_a_description() {
+    // pins seeds/003_1c4dfcfb89ee9064.txt: UserId is at most 32 bytes, Wording 256 chars
     let page = edit(ADD_FRIENDS, "长度上限为 32 字节", "长度上限为 64 字节");
-    let report = run(ADD_FRIENDS.0, &page);
+    let report = run(ADD_FRIENDS, &page);
     assert_eq!(found(&report), [(Kind::Limit, "$.FriendInfos[].UserId".into(), line_of(&page, "64 字节"))]);
     assert_eq!(
         (report.differences[0].spec.clone(), report.differences[0].page.clone()),
@@ -173,41 +215,45 @@ fn a_changed_limit_in_a_description() {
         "长度上限为 256 字符。</td>\n</tr>\n<tr data-row-level=\"4-5\">",
         "长度上限为 256 字节。</td>\n</tr>\n<tr data-row-level=\"4-5\">",
     );
-    let report = run(ADD_FRIENDS.0, &page);
+    let report = run(ADD_FRIENDS, &page);
     assert_eq!(found(&report), [(Kind::Limit, "$.FriendInfos[].Wording".into(), line_of(&page, "256 字节"))]);
     assert_eq!(
         (report.differences[0].spec.clone(), report.differences[0].page.clone()),
         ("256 chars".into(), "256 bytes".into())
     );
 
+    // pins seeds/000_f40b817d19dc639d.txt: AddSource's custom part is at most 8 bytes
     let page = edit(FRIEND_IMPORT, "最长不超过8字节", "最长不超过16字节");
-    assert_eq!(found(&run(FRIEND_IMPORT.0, &page)), [(Kind::Limit, "$.AddFriendItem[].AddSource".into(), 129)]);
+    let line = line_of(&page, "最长不超过16字节");
+    assert_eq!(found(&run(FRIEND_IMPORT, &page)), [(Kind::Limit, "$.AddFriendItem[].AddSource".into(), line)]);
 }
 
 #[test]
 fn a_changed_batch_maximum() {
-    let page = edit(
-        CONTACTS_IMPORT,
-        "- 支持批量导入好友，一次最多可导入 10 个。",
-        "- 支持批量导入好友，一次最多可导入 20 个。",
+    // The seed states the spec's batch maximum; the copy states twice as many.
+    let max = spec(CONTACTS_IMPORT).spec.batch.as_ref().and_then(|b| b.max_items).expect("a batch maximum");
+    let more = format!("- 支持批量导入好友，一次最多可导入 {} 个。", 2 * max);
+    let page = edit(CONTACTS_IMPORT, &format!("- 支持批量导入好友，一次最多可导入 {max} 个。"), &more);
+    let report = run(CONTACTS_IMPORT, &page);
+    assert_eq!(found(&report), [(Kind::BatchMax, "batch.max_items".into(), line_of(&page, &more))]);
+    assert_eq!(
+        (report.differences[0].spec.clone(), report.differences[0].page.clone()),
+        (max.into(), (2 * max).into())
     );
-    let report = run(CONTACTS_IMPORT.0, &page);
-    assert_eq!(found(&report), [(Kind::BatchMax, "batch.max_items".into(), 5)]);
-    assert_eq!((report.differences[0].spec.clone(), report.differences[0].page.clone()), (10.into(), 20.into()));
 }
 
 #[test]
 fn a_page_cut_before_its_error_table_reports_it_missing() {
     let text = seed(FRIEND_IMPORT);
     let cut = &text[..text.find("### 2.10 错误码说明").expect("section")];
-    let report = run(FRIEND_IMPORT.0, cut);
+    let report = run(FRIEND_IMPORT, cut);
     assert!(report.differences.is_empty(), "{}", report.render("cut"));
     assert_eq!(report.missing.iter().map(|m| m.part.as_str()).collect::<Vec<_>>(), ["errors"]);
     assert_eq!(report.to_json()["missing"], serde_json::json!(["errors"]));
 
     let text = seed(ADD_FRIENDS);
     let cut = &text[..text.find("## 返回码").expect("section")];
-    let report = run(ADD_FRIENDS.0, cut);
+    let report = run(ADD_FRIENDS, cut);
     assert!(report.differences.is_empty(), "{}", report.render("cut"));
     assert_eq!(report.missing.iter().map(|m| m.part.as_str()).collect::<Vec<_>>(), ["errors"]);
 }
@@ -216,13 +262,14 @@ fn a_page_cut_before_its_error_table_reports_it_missing() {
 fn a_page_cut_inside_its_error_table_removes_nothing() {
     let text = seed(FRIEND_IMPORT);
     let cut = &text[..text.find("好友导入获取组信息和序列号元数据错误").expect("row")];
-    let report = run(FRIEND_IMPORT.0, cut);
+    let report = run(FRIEND_IMPORT, cut);
     assert!(report.differences.is_empty(), "{}", report.render("cut"));
     assert_eq!(report.missing.iter().map(|m| m.part.as_str()).collect::<Vec<_>>(), ["errors"]);
 
     let text = seed(ADD_FRIENDS);
+    // pins seeds/003_1c4dfcfb89ee9064.txt: 660800025 is a row in the middle of its error table
     let cut = &text[..text.find("<td>660800025</td>").expect("row")];
-    let report = run(ADD_FRIENDS.0, cut);
+    let report = run(ADD_FRIENDS, cut);
     assert!(report.differences.is_empty(), "{}", report.render("cut"));
     assert_eq!(report.missing.iter().map(|m| m.part.as_str()).collect::<Vec<_>>(), ["errors"]);
 }
@@ -231,7 +278,7 @@ fn a_page_cut_inside_its_error_table_removes_nothing() {
 fn a_page_cut_inside_its_response_table() {
     let text = seed(FRIEND_IMPORT);
     let cut = &text[..text.find("| Fail_Account | Array |").expect("row") + 10];
-    let report = run(FRIEND_IMPORT.0, cut);
+    let report = run(FRIEND_IMPORT, cut);
     assert!(report.differences.is_empty(), "{}", report.render("cut"));
     assert_eq!(report.missing.iter().map(|m| m.part.as_str()).collect::<Vec<_>>(), ["response", "errors"]);
 }
@@ -239,13 +286,15 @@ fn a_page_cut_inside_its_response_table() {
 #[test]
 fn a_newer_friend_import_page() {
     let page = fixture("tencent_friend_import_newer.md");
-    let report = run(FRIEND_IMPORT.0, &page);
+    let report = run(FRIEND_IMPORT, &page);
     let has = |kind: Kind, what: &str| report.differences.iter().any(|d| d.kind == kind && d.what == what);
     assert!(has(Kind::RateLimit, "rate_limit"));
     // The spec already takes the batch maximum from this newer page (`source: newer_page`):
     // a fact from another source is not compared.
     assert!(!has(Kind::BatchMax, "batch.max_items"));
     assert!(has(Kind::FieldRemoved, "$.Invalid_Account"));
+    // pins tests/pages/tencent_friend_import_newer.md: its table drops the seed's 30801–30813
+    // and lists 30005–30011 instead
     for code in 30801..=30813 {
         assert!(has(Kind::CodeRemoved, &format!("errors.{code}")), "{code}");
     }
@@ -260,41 +309,45 @@ fn a_newer_friend_import_page() {
 #[test]
 fn a_newer_friend_add_page_in_english() {
     let page = fixture("tencent_friend_add_intl.md");
-    let report = run(FRIEND_ADD.0, &page);
+    let report = run(FRIEND_ADD, &page);
     insta::assert_snapshot!("friend_add_intl", report.render("tencent_friend_add_intl.md"));
 }
 
 #[test]
 fn every_planted_edit_at_once() {
     let mut page = seed(FRIEND_IMPORT);
+    // pins seeds/000_f40b817d19dc639d.txt: 100次/秒, RemarkTime an optional Integer, a 30813 row
     for (from, to) in [
         ("100次/秒", "200次/秒"),
         ("| RemarkTime | Integer | 选填 |", "| RemarkTime | String | 必填 |"),
+        // pins seeds/000_f40b817d19dc639d.txt: 30813 is its groups-full row (好友导入组满)
         ("| 30813 | 好友导入组满", "| 30814 | 好友导入组满"),
         ("| Invalid_Account | Array | 返回处理失败的用户列表。  |\n", ""),
     ] {
         page = page.replacen(from, to, 1);
     }
-    insta::assert_snapshot!("friend_import_edited", run(FRIEND_IMPORT.0, &page).render("friend_import.md"));
+    insta::assert_snapshot!("friend_import_edited", run(FRIEND_IMPORT, &page).render("friend_import.md"));
 }
 
 #[test]
 fn a_page_of_several_apis_is_read_in_the_apis_section() {
     // Easemob: a common part (shared parameter tables), the section of another API, then ours.
     let page = fixture("easemob_user_relationship.md");
-    let report = run(CONTACTS_IMPORT.0, &page);
+    let report = run(CONTACTS_IMPORT, &page);
     assert!(report.is_clean(), "{}", report.render("easemob_user_relationship.md"));
+    // pins tests/pages/easemob_user_relationship.md: contacts import at 100 次/秒/App Key
     let edited = page.replacen("100 次/秒/App Key", "50 次/秒/App Key", 1);
-    let report = run(CONTACTS_IMPORT.0, &edited);
+    let report = run(CONTACTS_IMPORT, &edited);
     assert_eq!(found(&report), [(Kind::RateLimit, "rate_limit".into(), line_of(&edited, "50 次/秒"))]);
 
     // ZEGO: another API's section first, with its own fields and return codes.
     let page = fixture("zego_two_apis.md");
-    let report = run(ADD_FRIENDS.0, &page);
+    let report = run(ADD_FRIENDS, &page);
     assert!(report.is_clean(), "{}", report.render("zego_two_apis.md"));
     let ours = page.find("# 批量添加好友").expect("our section");
+    // pins tests/pages/zego_two_apis.md: in our section the row for 660800027 precedes 660800028
     let edited = format!("{}{}", &page[..ours], page[ours..].replacen("<td>660800027</td>", "<td>660800099</td>", 1));
-    let report = run(ADD_FRIENDS.0, &edited);
+    let report = run(ADD_FRIENDS, &edited);
     assert_eq!(
         found(&report),
         [
@@ -311,7 +364,7 @@ fn an_added_row_sits_where_it_is_drawn() {
     let added = "<tr data-row-level=\"4-7-3\">\n<td>&nbsp;&nbsp;&nbsp;&nbsp;└Scope</td>\n<td>String</td>\n<td>否</td>\n<td>范围。</td>\n</tr>\n";
     let page = edit(ADD_FRIENDS, row, &format!("{row}{added}"));
     assert_eq!(
-        found(&run(ADD_FRIENDS.0, &page)),
+        found(&run(ADD_FRIENDS, &page)),
         [(Kind::FieldAdded, "$.FriendInfos[].Attributes[].Scope".into(), line_of(&page, "└Scope"))]
     );
 }

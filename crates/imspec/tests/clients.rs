@@ -110,7 +110,8 @@ async fn batches_are_chunked_to_the_documented_maximum() {
         .collect();
     let request = zego_zim::add_friends::AddFriendsRequest { from_user_id: "zz".into(), friend_infos: friends };
     let out = zego.add_friends(&request).await.expect("sent");
-    assert_eq!(out.calls, 5, "100 friends, 20 per call");
+    let max = zego_zim::add_friends::INFO.batch.as_ref().and_then(|b| b.max_items).expect("a batch limit");
+    assert_eq!(out.calls, 100u64.div_ceil(max), "100 friends, at the documented most per call");
     assert_eq!(s.friends("zego_zim", "zz").await.len(), 100);
 }
 
@@ -133,19 +134,24 @@ async fn invalid_items_are_reported_and_the_valid_ones_still_sent() {
 
 #[tokio::test]
 async fn a_thousand_friend_import_is_paced_below_the_rate_limit() {
-    let s = emulator("").await; // documented rate limits: ZEGO 20 calls/s
+    let s = emulator("").await; // the documented rate limits
     let zego = zego_zim::Client::new(&s.config()).expect("client");
+    let info = &zego_zim::add_friends::INFO;
+    let max = info.batch.as_ref().and_then(|b| b.max_items).expect("a batch limit");
     let friends: Vec<Value> = (0..1000).map(|i| json!({"UserId": format!("p{i}")})).collect();
     let body = json!({"FromUserId": "pacer", "FriendInfos": friends});
     let started = std::time::Instant::now();
     let report = zego.runtime().send(&zego_zim::add_friends::ENTRY, &body, &[]).await.expect("sent");
     let elapsed = started.elapsed();
-    assert_eq!(report.calls, 50);
+    let calls = 1000u64.div_ceil(max);
+    assert_eq!(report.calls, calls);
     assert!(report.all_succeeded());
     let stats = s.stats("zego_zim/add_friends").await;
-    assert_eq!(stats, json!({"calls": 50, "rate_limited": 0, "rejected": 0}), "not one rate-limit rejection");
-    // 50 calls at 90% of 20/s with a burst of 10: at least (50 - 10) / 18 s.
-    assert!(elapsed >= Duration::from_millis(2100), "paced: {elapsed:?}");
+    assert_eq!(stats, json!({"calls": calls, "rate_limited": 0, "rejected": 0}), "not one rate-limit rejection");
+    // The calls past the first burst go at the paced rate: at least (calls - burst) / rate seconds.
+    let (rate, burst) = imspec::runtime::Pacing::default().quota(&info.rate_limit);
+    let floor = Duration::from_secs_f64((calls - u64::from(burst)) as f64 / rate);
+    assert!(elapsed + Duration::from_millis(100) >= floor, "paced: {elapsed:?} (at least {floor:?})");
     assert_eq!(s.friends("zego_zim", "pacer").await.len(), 1000);
 }
 
@@ -233,14 +239,14 @@ async fn wrong_credentials_fail_fast_with_the_vendor_code() {
     let report = zego.runtime().send(&zego_zim::add_friends::ENTRY, &body, &[]).await.expect("sent");
     assert_eq!(report.calls, 1, "no retry storm");
     assert_eq!(report.items[0].outcome, Outcome::Failed);
-    assert_eq!(report.items[0].code.as_ref().map(ToString::to_string).as_deref(), Some("100000005"));
+    assert_eq!(report.items[0].code, zego_zim::VENDOR.refusals.bad_signature, "a bad signature");
 
     let tencent_cfg = bad("imspec-demo-tencent-secret-key", "wrong-key");
     let tencent = tencent_im::Client::new(&tencent_cfg).expect("client").with_base_url(&s.url).expect("url");
     let body = json!({"From_Account": "a", "AddFriendItem": [{"To_Account": "b", "AddSource": "AddSource_Type_X"}]});
     let report = tencent.runtime().send(&tencent_im::friend_add::ENTRY, &body, &[]).await.expect("sent");
     assert_eq!(report.calls, 1);
-    assert_eq!(report.items[0].code.as_ref().map(ToString::to_string).as_deref(), Some("70009"));
+    assert_eq!(report.items[0].code, tencent_im::VENDOR.refusals.bad_signature, "a bad signature");
 
     let easemob_cfg = {
         let mut c = bad("imspec-demo-client-secret", "wrong-secret");
@@ -349,22 +355,26 @@ async fn an_answer_without_a_code_to_a_wrong_url_is_final_not_retried() {
 
 #[tokio::test]
 async fn a_limit_the_vendor_raised_is_used_by_the_client_and_the_emulator() {
-    let s = emulator("[emulator.raised_limits.\"zego_zim/add_friends\"]\nfriend_infos_max_items = 50\n").await;
+    // As far as the vendor raises the batch.
+    let to = zego_zim::add_friends::INFO.batch.as_ref().and_then(|b| b.raisable_to).expect("how far it is raised");
+    let s =
+        emulator(&format!("[emulator.raised_limits.\"zego_zim/add_friends\"]\nfriend_infos_max_items = {to}\n")).await;
     let raised = |n: u64| ClientOptions {
         raised_limits: [("zego_zim/add_friends".to_owned(), vec![("friend_infos_max_items".to_owned(), n)])].into(),
         ..ClientOptions::default()
     };
-    let zego = zego_zim::Client::with_options(&s.config(), raised(50)).expect("client");
+    let zego = zego_zim::Client::with_options(&s.config(), raised(to)).expect("client");
     let friends: Vec<Value> = (0..100).map(|i| json!({"UserId": format!("r{i}")})).collect();
     let body = json!({"FromUserId": "raised", "FriendInfos": friends});
     let report = zego.runtime().send(&zego_zim::add_friends::ENTRY, &body, &[]).await.expect("sent");
-    assert_eq!(report.calls, 2, "100 friends at the raised 50 per call");
+    assert_eq!(report.calls, 100u64.div_ceil(to), "100 friends at the raised most per call");
     assert!(report.all_succeeded(), "{:?}", report.items.iter().find(|i| !i.outcome.is_success()));
     assert_eq!(s.friends("zego_zim", "raised").await.len(), 100);
-    // Beyond what the vendor grants (50), or a limit the API does not have: refused before sending.
-    let too_far = zego_zim::Client::with_options(&s.config(), raised(51)).expect("client");
+    // Beyond what the vendor grants, or a limit the API does not have: refused before sending.
+    let too_far = zego_zim::Client::with_options(&s.config(), raised(to + 1)).expect("client");
     let err = too_far.runtime().send(&zego_zim::add_friends::ENTRY, &body, &[]).await.expect_err("refused");
-    assert!(err.to_string().contains("friend_infos_max_items = 51 is above 50"), "{err}");
+    let refused = format!("friend_infos_max_items = {} is above {to}", to + 1);
+    assert!(err.to_string().contains(&refused), "{err}");
     assert_eq!(too_far.runtime().calls(), 0);
 }
 
@@ -434,8 +444,10 @@ async fn chunks_waiting_for_the_pacer_are_not_sent_once_cancelled() {
     let report = report.expect("a report");
     let seen = s.stats("zego_zim/add_friends").await["calls"].as_u64().unwrap_or(0);
     assert_eq!(report.calls, seen, "every call made was answered and counted");
-    assert!(report.calls < 30, "{} of 30 chunks sent", report.calls);
+    let max = zego_zim::add_friends::INFO.batch.as_ref().and_then(|b| b.max_items).expect("a batch limit");
+    let chunks = 600u64.div_ceil(max);
+    assert!(report.calls < chunks, "{} of {chunks} chunks sent", report.calls);
     let waiting = report.items.iter().filter(|i| i.outcome == Outcome::NotAttempted).count();
-    assert_eq!(waiting as u64, 600 - 20 * report.calls, "the chunks that waited are not attempted");
-    assert_eq!(s.friends("zego_zim", "z").await.len() as u64, 20 * report.calls);
+    assert_eq!(waiting as u64, 600 - max * report.calls, "the chunks that waited are not attempted");
+    assert_eq!(s.friends("zego_zim", "z").await.len() as u64, max * report.calls);
 }

@@ -5,7 +5,7 @@
 mod common;
 
 use imspec::runtime::outcome::{self, ItemOutcome, Outcome};
-use imspec::runtime::{ApiInfo, Code, ErrorClass};
+use imspec::runtime::{ApiInfo, ErrorClass, VendorCode};
 use serde_json::{Value, json};
 
 fn read(info: &ApiInfo, http_ok: bool, body: &Value, sent: &[&str]) -> Vec<(String, Outcome, Option<String>)> {
@@ -33,22 +33,29 @@ fn tencent_friend_add_batch_example() {
         read(&INFO, true, &body, &["id1", "id2", "id3"]),
         vec![
             row("id1", Outcome::Added, None),
+            // pins seeds/001_08c38fb0787eb343.txt: its batch answer fails id2 with 30006 and id3 with 30002
             row("id2", Outcome::Failed, Some("30006")),
             row("id3", Outcome::Failed, Some("30002"))
         ]
     );
     // A user sent twice takes one entry each, in order.
+    let bad = &INFO.schema_error_code;
     let twice = json!({"ActionStatus":"OK","ErrorCode":0,"ResultItem":[
-        {"To_Account":"a","ResultCode":0,"ResultInfo":""},{"To_Account":"a","ResultCode":30001,"ResultInfo":"x"}]});
+        {"To_Account":"a","ResultCode":0,"ResultInfo":""},{"To_Account":"a","ResultCode":bad.to_json(),"ResultInfo":"x"}]});
     assert_eq!(
         read(&INFO, true, &twice, &["a", "a"]),
-        vec![row("a", Outcome::Added, None), row("a", Outcome::Failed, Some("30001"))]
+        vec![row("a", Outcome::Added, None), row("a", Outcome::Failed, Some(bad.to_string().as_str()))]
     );
-    // 30539 is "pending approval": a success of another kind.
-    let pending = json!({"ActionStatus":"OK","ErrorCode":0,"ResultItem":[{"To_Account":"id1","ResultCode":30539,"ResultInfo":""}]});
-    assert_eq!(read(&INFO, true, &pending, &["id1"]), vec![row("id1", Outcome::Pending, Some("30539"))]);
+    // Pending approval is a success of another kind.
+    let pending = INFO.relation.as_ref().and_then(|r| r.pending.as_ref()).expect("a pending code");
+    let answer = json!({"ActionStatus":"OK","ErrorCode":0,"ResultItem":[{"To_Account":"id1","ResultCode":pending.to_json(),"ResultInfo":""}]});
+    assert_eq!(
+        read(&INFO, true, &answer, &["id1"]),
+        vec![row("id1", Outcome::Pending, Some(pending.to_string().as_str()))]
+    );
     // A failed request fails every item with its code.
-    let limited = json!({"ActionStatus":"FAIL","ErrorCode":60007,"ErrorInfo":"rate limited"});
+    let limited =
+        json!({"ActionStatus":"FAIL","ErrorCode":INFO.rate_limit.answer.to_json(),"ErrorInfo":"rate limited"});
     assert_eq!(
         outcome::read(&INFO, true, &limited, &["id1"], imspec::runtime::Direction::OneWay)[0].class,
         Some(ErrorClass::RateLimited)
@@ -67,45 +74,59 @@ fn tencent_friend_import_batch_example() {
 
 #[test]
 fn zego_example_and_its_code_semantics() {
-    use imspec::zego_zim::add_friends::INFO;
+    use imspec::zego_zim::add_friends::{ErrorCode, INFO};
     let body = page_response("zego_zim/add_friends", "response");
     assert_eq!(
         read(&INFO, true, &body, &["usera1", "usera2"]),
+        // pins seeds/003_1c4dfcfb89ee9064.txt: its answer fails usera2 with SubCode 660800022
         vec![row("usera1", Outcome::Added, None), row("usera2", Outcome::Failed, Some("660800022"))]
     );
     // Already friends is a success.
-    let again = json!({"Code":0,"Message":"success","RequestId":"1","ErrorList":[{"UserId":"a","SubCode":660800027}]});
-    assert_eq!(read(&INFO, true, &again, &["a", "b"])[0], row("a", Outcome::AlreadyFriends, Some("660800027")));
+    let already = INFO.relation.as_ref().and_then(|r| r.already_friends.as_ref()).expect("an already-friends code");
+    let again =
+        json!({"Code":0,"Message":"success","RequestId":"1","ErrorList":[{"UserId":"a","SubCode":already.to_json()}]});
+    assert_eq!(
+        read(&INFO, true, &again, &["a", "b"])[0],
+        row("a", Outcome::AlreadyFriends, Some(already.to_string().as_str()))
+    );
     // The table's `UserID` spelling and a numeric id are read too.
-    let spelled = json!({"Code":0,"Message":"success","RequestId":"4","ErrorList":[{"UserID":"b","SubCode":660800028},{"UserId":7,"SubCode":660800028}]});
+    let full = ErrorCode::FriendLimitReached.code();
+    let (full_json, full) = (full.to_json(), full.to_string());
+    let spelled = json!({"Code":0,"Message":"success","RequestId":"4","ErrorList":[{"UserID":"b","SubCode":full_json},{"UserId":7,"SubCode":full_json}]});
     assert_eq!(
         read(&INFO, true, &spelled, &["a", "b", "7"]),
         vec![
             row("a", Outcome::Added, None),
-            row("b", Outcome::Failed, Some("660800028")),
-            row("7", Outcome::Failed, Some("660800028"))
+            row("b", Outcome::Failed, Some(full.as_str())),
+            row("7", Outcome::Failed, Some(full.as_str()))
         ]
     );
     // A failure that names no item we sent: the unlisted items are not claimed as added.
-    let stray = json!({"Code":0,"Message":"success","RequestId":"5","ErrorList":[{"SubCode":660800028}]});
+    let stray = json!({"Code":0,"Message":"success","RequestId":"5","ErrorList":[{"SubCode":full_json}]});
     assert_eq!(read(&INFO, true, &stray, &["a"]), vec![row("a", Outcome::Failed, None)]);
     // Code ≠ 0 with an empty list: the whole call failed.
-    let total = json!({"Code":660300005,"Message":"qps","RequestId":"2","ErrorList":[]});
+    let qps = &INFO.rate_limit.answer;
+    let total = json!({"Code":qps.to_json(),"Message":"qps","RequestId":"2","ErrorList":[]});
+    let qps = qps.to_string();
     assert_eq!(
         read(&INFO, true, &total, &["a", "b"]),
-        vec![row("a", Outcome::Failed, Some("660300005")), row("b", Outcome::Failed, Some("660300005"))]
+        vec![row("a", Outcome::Failed, Some(qps.as_str())), row("b", Outcome::Failed, Some(qps.as_str()))]
     );
     // Code ≠ 0 with a list: listed items carry their own code, the rest the call's.
-    let all = json!({"Code":660800025,"Message":"none registered","RequestId":"3","ErrorList":[{"UserId":"a","SubCode":660700015}]});
+    let (none, unknown) = (ErrorCode::NoTargetRegistered.code(), ErrorCode::UserNotRegistered.code());
+    let all = json!({"Code":none.to_json(),"Message":"none registered","RequestId":"3","ErrorList":[{"UserId":"a","SubCode":unknown.to_json()}]});
     assert_eq!(
         read(&INFO, true, &all, &["a", "b"]),
-        vec![row("a", Outcome::Failed, Some("660700015")), row("b", Outcome::Failed, Some("660800025"))]
+        vec![
+            row("a", Outcome::Failed, Some(unknown.to_string().as_str())),
+            row("b", Outcome::Failed, Some(none.to_string().as_str()))
+        ]
     );
 }
 
 #[test]
 fn easemob_example_lists_and_error_bodies() {
-    use imspec::easemob::contacts_import::INFO;
+    use imspec::easemob::contacts_import::{ErrorCode, INFO};
     let body = page_response("easemob/contacts_import", "response");
     assert_eq!(
         read(&INFO, true, &body, &["username1", "username2", "username3"]),
@@ -115,21 +136,30 @@ fn easemob_example_lists_and_error_bodies() {
             row("username3", Outcome::Added, None)
         ]
     );
-    let mixed =
-        json!({"status":"ok","data":{"success":["a"],"UnKnowFailed":["b"],"NotExistFailed":["c"],"maxLimitFailed":[]}});
+    // Each failure list is named by its code.
+    let (unknown, missing, full) =
+        (ErrorCode::UnknownFailed.code(), ErrorCode::NotExistFailed.code(), ErrorCode::MaxLimitFailed.code());
+    let (unknown, missing, full) = (unknown.to_string(), missing.to_string(), full.to_string());
+    let lists = |success: &[&str], unknown_ids: &[&str], missing_ids: &[&str]| {
+        let mut data = json!({"success": success});
+        data[unknown.as_str()] = json!(unknown_ids);
+        data[missing.as_str()] = json!(missing_ids);
+        data[full.as_str()] = json!([]);
+        json!({"status": "ok", "data": data})
+    };
+    let mixed = lists(&["a"], &["b"], &["c"]);
     let out = outcome::read(&INFO, true, &mixed, &["a", "b", "c"], imspec::runtime::Direction::OneWay);
     assert_eq!(out[1].class, Some(ErrorClass::Retryable));
     assert_eq!(out[2].outcome, Outcome::Failed);
     // Listed as both succeeded and failed: failed, which a retry can only confirm.
-    let both =
-        json!({"status":"ok","data":{"success":["a"],"UnKnowFailed":["a"],"NotExistFailed":[],"maxLimitFailed":[]}});
-    assert_eq!(read(&INFO, true, &both, &["a"]), vec![row("a", Outcome::Failed, Some("UnKnowFailed"))]);
+    let both = lists(&["a"], &["a"], &[]);
+    assert_eq!(read(&INFO, true, &both, &["a"]), vec![row("a", Outcome::Failed, Some(unknown.as_str()))]);
     // HTTP 429 with Easemob's error body: every item failed, rate limited.
-    let limited = json!({"error":"reach_limit","exception":"x","timestamp":1,"duration":0,"error_description":"This request has reached api limit"});
+    let limited = json!({"error":INFO.rate_limit.answer.to_json(),"exception":"x","timestamp":1,"duration":0,"error_description":"This request has reached api limit"});
     let out = outcome::read(&INFO, false, &limited, &["a"], imspec::runtime::Direction::OneWay);
     assert_eq!(
         (out[0].outcome, out[0].class, out[0].code.clone()),
-        (Outcome::Failed, Some(ErrorClass::RateLimited), Some(Code::from("reach_limit")))
+        (Outcome::Failed, Some(ErrorClass::RateLimited), Some(INFO.rate_limit.answer.clone()))
     );
 }
 

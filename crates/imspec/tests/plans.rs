@@ -2,6 +2,8 @@
 //! chunked to the documented or raised maximum — 45 Easemob usernames make 5 calls, 100 ZEGO
 //! friends make 5 — and a broken request-level field sends nothing.
 
+mod common;
+
 use imspec::runtime::plan::plan;
 use imspec::runtime::{Policy, Violations};
 use serde_json::{Value, json};
@@ -43,13 +45,17 @@ fn invalid_items_are_filtered_and_the_rest_is_sent() {
     use imspec::zego_zim::add_friends::Limits;
     let mut body = zego(3);
     body["FriendInfos"][1]["UserId"] = json!("owner"); // adding oneself
-    body["FriendInfos"][2]["Wording"] = json!("好".repeat(257));
+    let (longest, _) = common::max_len("zego_zim/add_friends", "FriendInfo", "Wording");
+    body["FriendInfos"][2]["Wording"] = json!("好".repeat(longest + 1));
     let v = violations_zego(&body, &Limits::DOCUMENTED);
     let p = plan(batch(), batch().max_items, Policy::Strict, &body, &v);
     assert_eq!(p.chunks.len(), 1);
     assert_eq!(p.chunks[0].users, ["u0"]);
     assert_eq!(p.invalid.iter().map(|x| (x.index, x.user.as_str())).collect::<Vec<_>>(), [(1, "owner"), (2, "u2")]);
-    assert_eq!(p.invalid[0].violations[0].code.to_string(), "660800020");
+    let not_self = common::rule_code("zego_zim/add_friends", "FriendInfo", "UserId", |r| {
+        matches!(r, imspec_spec::Rule::NotEqual(_))
+    });
+    assert_eq!(p.invalid[0].violations[0].code.to_json(), not_self);
 
     // Warn sends everything; the violations stay reported by validation.
     let p = plan(batch(), batch().max_items, Policy::Warn, &body, &v);

@@ -8,6 +8,12 @@ use serde_json::Value;
 
 pub mod graphs;
 
+#[path = "../../../../tests/support/facts.rs"]
+mod facts;
+// Not every test file reads a fact.
+#[allow(unused_imports)]
+pub use facts::*;
+
 /// Runs `imspec ARGS` from the repository root, feeding `stdin`.
 pub fn imspec(args: &[&str], stdin: Option<&str>) -> Output {
     imspec_env(args, stdin, &[])

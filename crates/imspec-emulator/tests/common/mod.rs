@@ -11,6 +11,12 @@ use serde_json::Value;
 #[path = "../../../../tests/support/python.rs"]
 mod python;
 
+#[path = "../../../../tests/support/facts.rs"]
+mod facts;
+// Not every test file reads a fact.
+#[allow(unused_imports)]
+pub use facts::*;
+
 pub const SDKAPPID: u64 = 1_400_000_000;
 pub const TENCENT_KEY: &str = "imspec-demo-tencent-secret-key";
 pub const ADMIN: &str = "administrator";

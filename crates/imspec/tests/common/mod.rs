@@ -2,16 +2,14 @@
 
 #![allow(dead_code)]
 
-use std::path::Path;
-
 use imspec::runtime::{Violation, Violations};
 use serde_json::Value;
 
-pub fn specs() -> imspec_spec::SpecSet {
-    let loaded = imspec_spec::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs"));
-    assert!(!loaded.has_errors(), "{}", imspec_spec::render_all(&loaded.diagnostics));
-    loaded.set
-}
+#[path = "../../../../tests/support/facts.rs"]
+mod facts;
+// Not every test file reads a fact.
+#[allow(unused_imports)]
+pub use facts::*;
 
 /// The generated pieces of one API, type-erased so tests can iterate over APIs.
 pub struct Generated {
@@ -47,12 +45,6 @@ pub fn all() -> Vec<Generated> {
             response_roundtrip: entry.typed.response_roundtrip,
         })
         .collect()
-}
-
-/// The JSON text of an example as the page has it, or corrected when an erratum says so.
-pub fn example_json(ex: &imspec_spec::Example) -> Value {
-    let text = ex.erratum.as_ref().map(|e| &e.corrected.value).unwrap_or(&ex.body.value);
-    serde_json::from_str(text).expect("lint guarantees the (corrected) example is JSON")
 }
 
 /// A JSON path `$.A[0].B` of a violation, with its code, as the tests compare them.
