@@ -20,6 +20,7 @@ use crate::code::ErrorClass;
 use crate::config::{Config, ConfigError};
 use crate::outcome::{self, ItemOutcome, Outcome};
 use crate::plan::{self, Chunk};
+#[cfg(feature = "shared-pacing")]
 use crate::ratelimit::shared::SharedPacing;
 use crate::ratelimit::{Pace, Pacer, Pacing, budget_key};
 use crate::retry::{Failure, RetryPolicy};
@@ -35,7 +36,9 @@ pub struct ClientOptions {
     /// Pace each API at `1 - margin` of its documented rate (default 10%), burst at most N/2.
     pub pacing: Pacing,
     /// Share each app's rate with every process pacing through the same Redis (default: the
-    /// config file's `[pacing] redis_url`, else in-process only).
+    /// config file's `[pacing] redis_url`, else in-process only). Needs the `shared-pacing`
+    /// feature.
+    #[cfg(feature = "shared-pacing")]
     pub shared_pacing: Option<SharedPacing>,
     /// Retries per chunk (default 8 attempts within 60 s).
     pub retry: RetryPolicy,
@@ -63,6 +66,7 @@ impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
             pacing: Pacing::default(),
+            #[cfg(feature = "shared-pacing")]
             shared_pacing: None,
             retry: RetryPolicy::default(),
             policy: Policy::Strict,
@@ -331,10 +335,20 @@ impl VendorClient {
         vendor: &'static VendorInfo,
         config: &Config,
         base: &str,
-        mut options: ClientOptions,
+        options: ClientOptions,
     ) -> Result<Self, ClientError> {
         let section = config.vendor(vendor.id)?;
-        options.shared_pacing = SharedPacing::configured(options.shared_pacing, config)?;
+        #[cfg(feature = "shared-pacing")]
+        let options =
+            ClientOptions { shared_pacing: SharedPacing::configured(options.shared_pacing, config)?, ..options };
+        #[cfg(not(feature = "shared-pacing"))]
+        if config.redis_url.is_some() {
+            return Err(ClientError::Config(ConfigError(format!(
+                "{}: [pacing] `redis_url` asks for pacing shared through Redis, which this build leaves out: \
+                 enable the `shared-pacing` feature of `imspec` (or `imspec-runtime`), or remove the key",
+                config.origin
+            ))));
+        }
         let creds = section.credentials(&vendor.auth)?;
         Self::build(vendor, base, section.texts(), creds, options)
             .map_err(|e| ClientError::Config(ConfigError(format!("{}: [{}] base URL: {e}", config.origin, vendor.id))))
@@ -619,10 +633,15 @@ impl VendorClient {
         let inner = &*self.inner;
         let budget = budget_key(api.info);
         let mut pacers = inner.pacers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let pacer = pacers.entry(budget).or_insert_with(|| match &inner.options.shared_pacing {
-            _ if inner.options.pacing.unpaced => Arc::new(crate::ratelimit::Unpaced),
-            None => Arc::new(Pacer::new(&api.info.rate_limit, inner.options.pacing)),
-            Some(shared) => Arc::new(shared.pacer(api, &*inner.creds, &inner.binds, budget, inner.options.pacing)),
+        let pacer = pacers.entry(budget).or_insert_with(|| -> Arc<dyn Pace> {
+            if inner.options.pacing.unpaced {
+                return Arc::new(crate::ratelimit::Unpaced);
+            }
+            #[cfg(feature = "shared-pacing")]
+            if let Some(shared) = &inner.options.shared_pacing {
+                return Arc::new(shared.pacer(api, &*inner.creds, &inner.binds, budget, inner.options.pacing));
+            }
+            Arc::new(Pacer::new(&api.info.rate_limit, inner.options.pacing))
         });
         Arc::clone(pacer)
     }

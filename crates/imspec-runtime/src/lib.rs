@@ -27,6 +27,7 @@ pub use config::Section;
 pub use config::{Config, ConfigError};
 pub use outcome::{ItemOutcome, Outcome};
 pub use ratelimit::Pacing;
+#[cfg(feature = "shared-pacing")]
 pub use ratelimit::shared::SharedPacing;
 pub use retry::RetryPolicy;
 pub use service::{

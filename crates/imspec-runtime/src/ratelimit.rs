@@ -7,9 +7,10 @@
 //!   the network delays calls unevenly.
 //! - [`Pace`]: what the client asks of a pacer — wait until a call may go. [`Pacer`] is the
 //!   in-process one; [`shared::SharedPacer`] takes the same slots from a bucket in Redis that
-//!   every process calling the app shares.
+//!   every process calling the app shares (with the `shared-pacing` feature).
 //! - [`budget_key`]: which bucket an API's calls draw from.
 
+#[cfg(feature = "shared-pacing")]
 pub mod shared;
 
 use std::num::NonZeroU32;
