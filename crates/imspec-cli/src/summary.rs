@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use imspec_spec::decode::Map;
-use imspec_spec::reference::constraint_text;
 use imspec_spec::{Api, ErrorClass, Field, SpecSet, TypeExpr};
 
 pub fn render(set: &SpecSet) -> String {
@@ -60,7 +59,7 @@ fn api_summary(out: &mut String, api: Api<'_>) {
     walk(api, &spec.request.value, "$", &mut Vec::new(), &mut |path, f| {
         fields += 1;
         for c in f.constraints.iter().chain(&f.items) {
-            constraints.push(format!("{path}: {}", constraint_text(c)));
+            constraints.push(format!("{path}: {}", c.describe()));
         }
     });
     let _ = writeln!(out, "  request     {} ({fields} fields, {} constraints)", spec.request.value, constraints.len());

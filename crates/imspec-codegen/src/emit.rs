@@ -1366,7 +1366,7 @@ fn value_check(
     };
     match ty {
         Ty::Str => {
-            let checks = constraints.iter().map(|c| str_check(c, f, source));
+            let checks = constraints.iter().map(|c| rule_check(c, f, On::Str, source));
             let checks: Vec<TokenStream> = checks.collect();
             match source {
                 Source::Typed if checks.is_empty() => quote!(),
@@ -1378,7 +1378,7 @@ fn value_check(
             }
         }
         Ty::Int => {
-            let checks: Vec<TokenStream> = constraints.iter().map(|c| int_check(c, f, source)).collect();
+            let checks: Vec<TokenStream> = constraints.iter().map(|c| rule_check(c, f, On::Int, source)).collect();
             match source {
                 Source::Typed if checks.is_empty() => quote!(),
                 Source::Typed => quote! { let n: i64 = *x; #(#checks)* },
@@ -1396,7 +1396,7 @@ fn value_check(
             }
         },
         Ty::StrOrInt => {
-            let checks: Vec<TokenStream> = constraints.iter().map(|c| str_check(c, f, source)).collect();
+            let checks: Vec<TokenStream> = constraints.iter().map(|c| rule_check(c, f, On::Str, source)).collect();
             match source {
                 Source::Typed if checks.is_empty() => quote!(),
                 Source::Typed => quote! { if let ::std::option::Option::Some(s) = x.as_str() { #(#checks)* } },
@@ -1415,7 +1415,7 @@ fn value_check(
             Source::Json => {
                 let ty = named(name, *home);
                 let err = type_error("a string");
-                let checks: Vec<TokenStream> = constraints.iter().map(|c| str_check(c, f, source)).collect();
+                let checks: Vec<TokenStream> = constraints.iter().map(|c| rule_check(c, f, On::Str, source)).collect();
                 quote! {
                     match x.as_str() {
                         ::std::option::Option::Some(s) => {
@@ -1436,7 +1436,7 @@ fn value_check(
         }
         Ty::Array(el) => {
             let array_checks: Vec<TokenStream> =
-                constraints.iter().map(|c| array_check(c, types, el, source)).collect();
+                constraints.iter().map(|c| rule_check(c, f, On::Array { types, el }, source)).collect();
             let element = {
                 let inner = value_check(a, types, f, el, items, &[], source);
                 (!inner.is_empty()).then(|| {
@@ -1487,8 +1487,19 @@ fn unit_tokens(u: imspec_spec::LenUnit) -> TokenStream {
     quote!(::imspec_runtime::LenUnit::#u)
 }
 
-/// A rule on a string `s` (the value `x`).
-fn str_check(c: &CheckIr, f: &FieldIr, source: Source) -> TokenStream {
+/// What a rule is checked on, as the generated code has it bound: a string `s`, an integer
+/// `n`, or an array `items` whose elements are `el` (the value itself is `x` in each).
+#[derive(Clone, Copy)]
+enum On<'a> {
+    Str,
+    Int,
+    Array { types: &'a Types<'a>, el: &'a Ty },
+}
+
+/// A rule's check, one arm per kind. The checker has already refused a kind on a value it does
+/// not fit, so each arm uses the binding of its kind; a spec that slipped past it would make the
+/// generated code fail to compile, never check nothing.
+fn rule_check(c: &CheckIr, f: &FieldIr, on: On<'_>, source: Source) -> TokenStream {
     let code = code_tokens(&c.code);
     let sensitive = f.sensitive;
     match &c.rule {
@@ -1500,16 +1511,25 @@ fn str_check(c: &CheckIr, f: &FieldIr, source: Source) -> TokenStream {
             let (min, unit) = (u64_lit(*min), unit_tokens(*unit));
             quote!(v.min_len(&p, s, #min, #unit, #code);)
         }
-        Rule::OneOf(values) => {
-            let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
-            // An inline `match` compiles to length-and-byte tests; the runtime records a miss.
-            quote! {
-                match s {
-                    #(#values)|* => {}
-                    _ => v.one_of_str(&p, s, &[#(#values),*], #code, #sensitive),
+        Rule::OneOf(values) => match on {
+            On::Int => {
+                let values = values.iter().filter_map(|v| match v {
+                    imspec_spec::decode::Scalar::Int(i) => Some(Literal::i64_suffixed(*i)),
+                    imspec_spec::decode::Scalar::Str(_) | imspec_spec::decode::Scalar::Bool(_) => None,
+                });
+                quote!(v.one_of_int(&p, n, &[#(#values),*], #code);)
+            }
+            On::Str | On::Array { .. } => {
+                let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+                // An inline `match` compiles to length-and-byte tests; the runtime records a miss.
+                quote! {
+                    match s {
+                        #(#values)|* => {}
+                        _ => v.one_of_str(&p, s, &[#(#values),*], #code, #sensitive),
+                    }
                 }
             }
-        }
+        },
         Rule::Prefix { prefix, rest_max_len } => {
             let rest = option(rest_max_len.map(|(n, u)| {
                 let (n, u) = (u64_lit(n), unit_tokens(u));
@@ -1522,21 +1542,6 @@ fn str_check(c: &CheckIr, f: &FieldIr, source: Source) -> TokenStream {
             quote!(v.charset(&p, s, &#set, #code, #sensitive);)
         }
         Rule::NotEqual(path) => not_equal(c, path, source, &code),
-        _ => quote!(),
-    }
-}
-
-/// A rule on an integer `n` (the value `x`).
-fn int_check(c: &CheckIr, f: &FieldIr, source: Source) -> TokenStream {
-    let code = code_tokens(&c.code);
-    match &c.rule {
-        Rule::OneOf(values) => {
-            let values = values.iter().filter_map(|v| match v {
-                imspec_spec::decode::Scalar::Int(i) => Some(Literal::i64_suffixed(*i)),
-                _ => None,
-            });
-            quote!(v.one_of_int(&p, n, &[#(#values),*], #code);)
-        }
         Rule::Min(min) => {
             let min = Literal::i64_suffixed(*min);
             quote!(v.min(&p, n, #min, #code);)
@@ -1548,13 +1553,75 @@ fn int_check(c: &CheckIr, f: &FieldIr, source: Source) -> TokenStream {
         Rule::NotAfterNow => {
             let unit = match f.unit {
                 Some(TimeUnit::Seconds) => quote!(::imspec_runtime::TimeUnit::Seconds),
-                _ => quote!(::imspec_runtime::TimeUnit::Millis),
+                Some(TimeUnit::Millis) | None => quote!(::imspec_runtime::TimeUnit::Millis),
             };
             quote!(v.not_after_now(&p, n, #unit, #code);)
         }
-        Rule::NotEqual(path) => not_equal(c, path, source, &code),
-        _ => quote!(),
+        Rule::MaxItems(max) => {
+            let limit = limit_expr(c.limit_field.as_deref(), *max);
+            quote!(v.max_items(&p, items.len(), #limit, #code);)
+        }
+        Rule::MinItems(min) => {
+            let min = u64_lit(*min);
+            quote!(v.min_items(&p, items.len(), #min, #code);)
+        }
+        Rule::Unique { by } => {
+            let keys = match (by, source, on) {
+                (None, _, _) => quote!(items.iter().map(::std::option::Option::Some)),
+                (Some(by), Source::Json, _) => quote!(items.iter().map(|i| i.get(#by))),
+                (Some(by), Source::Typed, On::Array { types, el }) => match item_field(types, el, by) {
+                    Some(field) => {
+                        let rust = ident(&field.rust);
+                        if field.required {
+                            quote!(items.iter().map(|i| ::std::option::Option::Some(&i.#rust)))
+                        } else {
+                            quote!(items.iter().map(|i| i.#rust.as_ref()))
+                        }
+                    }
+                    None => unchecked(&format!("`unique` by `{by}`, which is not a field of the items")),
+                },
+                (Some(by), Source::Typed, On::Str | On::Int) => {
+                    unchecked(&format!("`unique` by `{by}` on a value that is not an array"))
+                }
+            };
+            let by = option(by.as_ref());
+            quote!(v.unique(&p, #keys, #by, #code);)
+        }
+        Rule::MaxTotalLen { max, unit, of } => {
+            let limit = limit_expr(c.limit_field.as_deref(), *max);
+            let unit = unit_tokens(*unit);
+            let label = of.join(" + ");
+            let parts: Vec<TokenStream> = of
+                .iter()
+                .map(|name| match (source, on) {
+                    (Source::Json, _) => quote!(i.get(#name).and_then(|x| x.as_str())),
+                    (Source::Typed, On::Array { types, el }) => match item_field(types, el, name) {
+                        Some(field) => {
+                            let rust = ident(&field.rust);
+                            match (&field.ty, field.required) {
+                                (Ty::StrOrInt, true) => quote!(i.#rust.as_str()),
+                                (Ty::StrOrInt, false) => quote!(i.#rust.as_ref().and_then(|x| x.as_str())),
+                                (_, true) => quote!(::std::option::Option::Some(i.#rust.as_str())),
+                                (_, false) => quote!(i.#rust.as_deref()),
+                            }
+                        }
+                        None => unchecked(&format!("`max_total_len` of `{name}`, which is not a field of the items")),
+                    },
+                    (Source::Typed, On::Str | On::Int) => {
+                        unchecked(&format!("`max_total_len` of `{name}` on a value that is not an array"))
+                    }
+                })
+                .collect();
+            quote!(v.max_total_len(&p, items.iter().flat_map(|i| [#(#parts),*]).flatten(), #limit, #unit, #label, #code);)
+        }
     }
+}
+
+/// Generated code that refuses to compile, saying which rule could not be checked: what a
+/// spec the checker should have refused becomes, instead of a check that checks nothing.
+fn unchecked(what: &str) -> TokenStream {
+    let message = format!("imspec cannot check {what}");
+    quote!(::core::compile_error!(#message))
 }
 
 fn not_equal(c: &CheckIr, path: &str, source: Source, code: &TokenStream) -> TokenStream {
@@ -1575,61 +1642,6 @@ fn not_equal(c: &CheckIr, path: &str, source: Source, code: &TokenStream) -> Tok
             let pointer = format!("/{}", path.trim_start_matches("$.").replace('.', "/"));
             quote!(v.not_equal(&p, x, root.pointer(#pointer), #path, #code);)
         }
-    }
-}
-
-/// A rule on an array `items` whose elements are `el`.
-fn array_check(c: &CheckIr, types: &Types<'_>, el: &Ty, source: Source) -> TokenStream {
-    let code = code_tokens(&c.code);
-    match &c.rule {
-        Rule::MaxItems(max) => {
-            let limit = limit_expr(c.limit_field.as_deref(), *max);
-            quote!(v.max_items(&p, items.len(), #limit, #code);)
-        }
-        Rule::MinItems(min) => {
-            let min = u64_lit(*min);
-            quote!(v.min_items(&p, items.len(), #min, #code);)
-        }
-        Rule::Unique { by } => {
-            let keys = match (by, source) {
-                (None, _) => quote!(items.iter().map(::std::option::Option::Some)),
-                (Some(by), Source::Json) => quote!(items.iter().map(|i| i.get(#by))),
-                (Some(by), Source::Typed) => {
-                    let Some(field) = item_field(types, el, by) else { return quote!() };
-                    let rust = ident(&field.rust);
-                    if field.required {
-                        quote!(items.iter().map(|i| ::std::option::Option::Some(&i.#rust)))
-                    } else {
-                        quote!(items.iter().map(|i| i.#rust.as_ref()))
-                    }
-                }
-            };
-            let by = option(by.as_ref());
-            quote!(v.unique(&p, #keys, #by, #code);)
-        }
-        Rule::MaxTotalLen { max, unit, of } => {
-            let limit = limit_expr(c.limit_field.as_deref(), *max);
-            let unit = unit_tokens(*unit);
-            let label = of.join(" + ");
-            let parts: Vec<TokenStream> = of
-                .iter()
-                .filter_map(|name| match source {
-                    Source::Json => Some(quote!(i.get(#name).and_then(|x| x.as_str()))),
-                    Source::Typed => {
-                        let field = item_field(types, el, name)?;
-                        let rust = ident(&field.rust);
-                        Some(match (&field.ty, field.required) {
-                            (Ty::StrOrInt, true) => quote!(i.#rust.as_str()),
-                            (Ty::StrOrInt, false) => quote!(i.#rust.as_ref().and_then(|x| x.as_str())),
-                            (_, true) => quote!(::std::option::Option::Some(i.#rust.as_str())),
-                            (_, false) => quote!(i.#rust.as_deref()),
-                        })
-                    }
-                })
-                .collect();
-            quote!(v.max_total_len(&p, items.iter().flat_map(|i| [#(#parts),*]).flatten(), #limit, #unit, #label, #code);)
-        }
-        _ => quote!(),
     }
 }
 

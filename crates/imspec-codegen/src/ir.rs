@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 
 use imspec_spec::decode::{Map, Scalar};
 use imspec_spec::names::{ident_problem, pascal_case, snake_case};
-use imspec_spec::reference::constraint_text;
 use imspec_spec::{
     Api, ApiSpec, Code, Constraint, ErrorClass, Field, LenUnit, ROOT_BATCH, Rule, SpecSet, TimeUnit, TypeDef, TypeExpr,
     VendorSpec,
@@ -832,12 +831,9 @@ fn lower_auth(vendor: &VendorSpec) -> AuthIr {
 fn name_limits(type_name: &str, f: &mut FieldIr, limits: &mut Vec<LimitIr>) {
     for c in f.constraints.iter_mut().chain(f.items.iter_mut()) {
         let Some(raisable_to) = c.limit_field.take().map(|t| t.parse::<u64>().ok()) else { continue };
-        let (kind, documented) = match &c.rule {
-            Rule::MaxLen { max, .. } => ("max_len", *max),
-            Rule::MaxItems(max) => ("max_items", *max),
-            Rule::MaxTotalLen { max, .. } => ("max_total_len", *max),
-            _ => continue,
-        };
+        // Lint lets `raisable` only on a kind whose check reads a raised limit.
+        let Some(documented) = c.rule.raisable_limit() else { continue };
+        let kind = c.rule.kind().key;
         let field = format!("{}_{}_{kind}", snake_case(type_name), f.rust.trim_start_matches("r#"));
         limits.push(LimitIr {
             field: field.clone(),
@@ -911,8 +907,8 @@ fn lower_field(wire: &str, f: &Field, resolve: &impl Fn(&str) -> Option<(Home, b
     let limits: Vec<String> = f
         .constraints
         .iter()
-        .map(constraint_text)
-        .chain(f.items.iter().map(|c| format!("each item: {}", constraint_text(c))))
+        .map(imspec_spec::Constraint::describe)
+        .chain(f.items.iter().map(|c| format!("each item: {}", c.describe())))
         .collect();
     if !limits.is_empty() {
         doc.push(String::new());

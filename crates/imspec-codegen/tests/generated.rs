@@ -36,5 +36,5 @@ fn the_schema_describes_the_format() {
         assert!(api["properties"].get(key).is_some(), "ApiSpec lacks `{key}`");
     }
     let constraint = &schema["$defs"]["Constraint"];
-    assert_eq!(constraint["oneOf"].as_array().map(Vec::len), Some(imspec_spec::CONSTRAINT_KINDS.len()));
+    assert_eq!(constraint["oneOf"].as_array().map(Vec::len), Some(imspec_spec::constraint::KINDS.len()));
 }

@@ -3,7 +3,8 @@
 //! batch maximum. A fact whose `source` names another page than the spec's own is marked so,
 //! and is never compared with the page.
 
-use imspec_spec::{Api, Code, ErrorOrigin, Field, LenUnit, Rule, SourceRef, TypeExpr};
+use imspec_spec::constraint::Measure;
+use imspec_spec::{Api, Code, ErrorOrigin, Field, LenUnit, SourceRef, TypeExpr};
 
 use crate::text::{self, Unit};
 
@@ -175,21 +176,13 @@ fn walk<'a>(
         };
         let mut limits = Vec::new();
         for c in &field.constraints {
-            let limit = match c.rule() {
-                Some(Rule::MaxLen { max, unit }) | Some(Rule::MaxTotalLen { max, unit, .. }) => {
-                    Some((max, unit.into_unit()))
-                }
-                Some(Rule::Prefix { rest_max_len: Some((max, unit)), .. }) => Some((max, unit.into_unit())),
-                Some(Rule::MaxItems(max)) => Some((max, Unit::Items)),
-                _ => None,
-            };
-            if let Some((value, unit)) = limit {
-                limits.push(SpecLimit { value, unit, on_page: on_page(c.source.as_ref()) });
+            if let Some((value, measure)) = c.rule().and_then(|r| r.upper_limit()) {
+                limits.push(SpecLimit { value, unit: measure.into_unit(), on_page: on_page(c.source.as_ref()) });
             }
         }
         for c in &field.items {
-            if let Some(Rule::MaxLen { max, unit }) = c.rule() {
-                limits.push(SpecLimit { value: max, unit: unit.into_unit(), on_page: on_page(c.source.as_ref()) });
+            if let Some((value, measure @ Measure::Len(_))) = c.rule().and_then(|r| r.upper_limit()) {
+                limits.push(SpecLimit { value, unit: measure.into_unit(), on_page: on_page(c.source.as_ref()) });
             }
         }
         let doc_limits = field
@@ -258,11 +251,12 @@ trait IntoUnit {
     fn into_unit(self) -> Unit;
 }
 
-impl IntoUnit for LenUnit {
+impl IntoUnit for Measure {
     fn into_unit(self) -> Unit {
         match self {
-            LenUnit::Bytes => Unit::Bytes,
-            LenUnit::Chars => Unit::Chars,
+            Measure::Len(LenUnit::Bytes) => Unit::Bytes,
+            Measure::Len(LenUnit::Chars) => Unit::Chars,
+            Measure::Items => Unit::Items,
         }
     }
 }

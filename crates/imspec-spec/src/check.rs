@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
 
+use crate::constraint::{Around, Fits};
 use crate::decode::{Cx, Map, Scalar, Spanned};
 use crate::diag::{Diagnostic, Loc};
 use crate::instance::{self, Options, UnknownFields};
@@ -217,7 +218,7 @@ impl<'a> Scope<'a> {
     }
 }
 
-fn check_sources(scope: &Scope<'_>, refs: &[SourceRef], file: &str, cx: &mut Cx) {
+fn check_sources(scope: &Scope<'_>, refs: &[crate::decode::Cited], file: &str, cx: &mut Cx) {
     for r in refs.iter().filter(|r| r.loc.file.name == file) {
         if !scope.sources.iter().any(|m| m.get(&r.id).is_some()) {
             let ids: Vec<String> = scope.sources.iter().flat_map(|m| m.keys()).collect();
@@ -577,142 +578,50 @@ fn check_scalar_fits(scope: &Scope<'_>, ty: &TypeExpr, value: &Spanned<Scalar>, 
 
 fn check_constraint(scope: &Scope<'_>, field: &Field, ty: &TypeExpr, c: &Constraint, cx: &mut Cx) {
     scope.check_code(&c.code, "this constraint", cx);
-    let kinds = c.kinds();
-    match kinds.len() {
-        0 => {
-            cx.push(
-                Diagnostic::error(&c.loc, "a constraint needs a kind")
-                    .help(format!("use exactly one of: {}", CONSTRAINT_KINDS.join(", "))),
-            );
-            return;
-        }
-        1 => {}
-        _ => {
-            cx.push(
-                Diagnostic::error(&c.loc, format!("a constraint has exactly one kind, found {}", kinds.join(", ")))
-                    .help("split it into one constraint per kind"),
-            );
-            return;
+    c.lint(&ConstraintScope { scope, field, ty }, cx);
+}
+
+/// What a constraint's lint sees of the spec around it: the field and its type.
+struct ConstraintScope<'s, 'a> {
+    scope: &'s Scope<'a>,
+    field: &'s Field,
+    ty: &'s TypeExpr,
+}
+
+impl Around for ConstraintScope<'_, '_> {
+    fn ty(&self) -> &TypeExpr {
+        self.ty
+    }
+
+    fn fits(&self, fits: Fits) -> bool {
+        let (scope, ty) = (self.scope, self.ty);
+        match fits {
+            Fits::Strings => scope.is_stringy(ty),
+            Fits::Arrays => ty.element().is_some(),
+            Fits::Integers | Fits::Timestamps => *ty == TypeExpr::Integer,
+            Fits::Scalars => scope.is_scalar(ty),
         }
     }
-    let kind = kinds[0];
-    let needs_unit =
-        matches!(kind, "max_len" | "min_len" | "max_total_len") || (kind == "prefix" && c.rest_max_len.is_some());
-    match (&c.unit, needs_unit) {
-        (None, true) => cx.push(
-            Diagnostic::error(&c.loc, format!("`{kind}` needs a `unit`"))
-                .help("say what is counted: `unit: bytes` (UTF-8 bytes) or `unit: chars` (characters)"),
-        ),
-        (Some(u), false) => {
-            cx.push(Diagnostic::error(&u.loc, format!("`unit` has no meaning on `{kind}`")).help("remove it"))
-        }
-        _ => {}
+
+    fn has_time_unit(&self) -> bool {
+        self.field.unit.is_some()
     }
-    if c.by.is_some() && kind != "unique" {
-        cx.push(Diagnostic::error(&c.loc, "`by` goes with `unique`"));
+
+    fn charsets(&self) -> Vec<String> {
+        self.scope.charsets.iter().flat_map(|m| m.keys()).collect()
     }
-    if c.of.is_some() && kind != "max_total_len" {
-        cx.push(Diagnostic::error(&c.loc, "`of` goes with `max_total_len`"));
+
+    fn item_fields(&self) -> Option<Vec<(String, bool)>> {
+        let fields = self.scope.object_fields(self.ty)?;
+        Some(fields.iter().map(|(name, f)| (name.value.to_string(), self.scope.is_stringy(&f.ty.value))).collect())
     }
-    if c.rest_max_len.is_some() && kind != "prefix" {
-        cx.push(Diagnostic::error(&c.loc, "`rest_max_len` goes with `prefix`"));
+
+    fn check_value(&self, value: &Spanned<Scalar>, cx: &mut Cx) {
+        check_scalar_fits(self.scope, self.ty, value, cx);
     }
-    let limit = c.max_len.or(c.max_items).or(c.max_total_len).or(c.max.and_then(|m| u64::try_from(m).ok()));
-    if let (Some(to), Some(limit)) = (c.raisable_to, limit)
-        && to <= limit
-    {
-        cx.push(Diagnostic::error(&c.loc, format!("`raisable_to: {to}` does not raise the limit of {limit}")));
-    }
-    let wrong_type = |cx: &mut Cx, what: &str| {
-        cx.push(
-            Diagnostic::error(&c.loc, format!("`{kind}` applies to {what}, but the field is `{ty}`"))
-                .help("move the rule to a field of the right type, or use `items` for array elements"),
-        );
-    };
-    match kind {
-        "max_len" | "min_len" | "prefix" | "charset" if !scope.is_stringy(ty) => wrong_type(cx, "strings"),
-        "max_items" | "min_items" | "unique" | "max_total_len" if ty.element().is_none() => wrong_type(cx, "arrays"),
-        "min" | "max" if *ty != TypeExpr::Integer => wrong_type(cx, "integers"),
-        "one_of" | "not_equal" if !scope.is_scalar(ty) => wrong_type(cx, "scalars"),
-        "not_after" => {
-            if *ty != TypeExpr::Integer {
-                wrong_type(cx, "integer timestamps");
-            } else if field.unit.is_none() {
-                cx.push(
-                    Diagnostic::error(&c.loc, "`not_after` needs the field's `unit` (`ms` or `s`)")
-                        .help("add `unit: ms` or `unit: s` to the field"),
-                );
-            }
-            if let Some(v) = &c.not_after
-                && v.value != "now"
-            {
-                cx.push(
-                    Diagnostic::error(&v.loc, format!("`not_after: {}` is not understood", v.value))
-                        .help("write `not_after: now`"),
-                );
-            }
-        }
-        "charset" => {
-            if let Some(name) = &c.charset
-                && !scope.charsets.iter().any(|m| m.get(&name.value).is_some())
-            {
-                let names: Vec<String> = scope.charsets.iter().flat_map(|m| m.keys()).collect();
-                let d = Diagnostic::error(&name.loc, format!("unknown charset `{}`", name.value));
-                cx.push(d.suggest(&name.value, names.iter().map(String::as_str), "declare it under `charsets`"));
-            }
-        }
-        "unique" => {
-            let item_fields = scope.object_fields(ty);
-            match (&c.by, item_fields) {
-                (Some(by), Some(fields)) if fields.get(&by.value).is_none() => {
-                    let keys: Vec<String> = fields.keys().collect();
-                    let d = Diagnostic::error(&by.loc, format!("`{}` is not a field of the items", by.value));
-                    cx.push(d.suggest(
-                        &by.value,
-                        keys.iter().map(String::as_str),
-                        format!("fields: {}", keys.join(", ")),
-                    ));
-                }
-                (None, Some(_)) => {
-                    cx.push(Diagnostic::error(&c.loc, "`unique` on an array of objects needs `by: <field>`"))
-                }
-                (Some(by), None) => cx.push(Diagnostic::error(&by.loc, "`by` needs an array of objects")),
-                _ => {}
-            }
-            if c.unique == Some(false) {
-                cx.push(Diagnostic::warning(&c.loc, "`unique: false` checks nothing").help("remove the constraint"));
-            }
-        }
-        "max_total_len" => match (scope.object_fields(ty), &c.of) {
-            (Some(fields), Some(of)) => {
-                for f in of {
-                    match fields.get(&f.value) {
-                        None => {
-                            cx.push(Diagnostic::error(&f.loc, format!("`{}` is not a field of the items", f.value)))
-                        }
-                        Some(field) if !scope.is_stringy(&field.ty.value) => {
-                            cx.push(Diagnostic::error(&f.loc, format!("`{}` is not a string field", f.value)))
-                        }
-                        Some(_) => {}
-                    }
-                }
-            }
-            (_, None) => cx.push(Diagnostic::error(&c.loc, "`max_total_len` needs `of: [fields]`")),
-            (None, Some(_)) => cx.push(Diagnostic::error(&c.loc, "`max_total_len` sums fields of an array of objects")),
-        },
-        "one_of" => {
-            if let Some(values) = &c.one_of {
-                for v in values {
-                    check_scalar_fits(scope, ty, &Spanned { value: v.clone(), loc: c.loc.clone() }, cx);
-                }
-            }
-        }
-        "not_equal" => {
-            if let Some(path) = &c.not_equal {
-                check_request_path(scope, path, cx);
-            }
-        }
-        _ => {}
+
+    fn check_path(&self, path: &Spanned<String>, cx: &mut Cx) {
+        check_request_path(self.scope, path, cx);
     }
 }
 

@@ -14,7 +14,15 @@ use crate::yaml::{Node, Value};
 pub struct Cx {
     pub diags: Vec<Diagnostic>,
     /// Every `source:` reference decoded, checked once the file's `sources` are known.
-    pub source_refs: Vec<crate::model::SourceRef>,
+    pub source_refs: Vec<Cited>,
+}
+
+/// Where a `source:` reference names a source.
+#[derive(Debug, Clone)]
+pub struct Cited {
+    /// The source's id.
+    pub id: String,
+    pub loc: Loc,
 }
 
 impl Cx {

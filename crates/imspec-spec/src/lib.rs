@@ -11,11 +11,13 @@
 
 pub mod auth;
 pub mod check;
+pub mod constraint;
 pub mod decode;
 pub mod diag;
 pub mod instance;
 pub mod model;
 pub mod names;
+pub mod primitives;
 pub mod reference;
 pub mod yaml;
 

@@ -359,8 +359,8 @@ fn type_rows(out: &mut String, api: Api<'_>, name: &str, path: &str, seen: &mut 
     }
     seen.push(name.to_owned());
     for (key, f) in fields.iter() {
-        let mut limits: Vec<String> = f.constraints.iter().map(constraint_text).collect();
-        limits.extend(f.items.iter().map(|c| format!("each: {}", constraint_text(c))));
+        let mut limits: Vec<String> = f.constraints.iter().map(Constraint::describe).collect();
+        limits.extend(f.items.iter().map(|c| format!("each: {}", c.describe())));
         if *path == *"$"
             && let Some(batch) = &api.spec.batch
             && key.value.to_string() == batch.field.value
@@ -398,38 +398,6 @@ fn type_rows(out: &mut String, api: Api<'_>, name: &str, path: &str, seen: &mut 
         }
     }
     seen.pop();
-}
-
-/// A constraint in words, e.g. `≤ 8 bytes → 1` for a `max_len` of 8 bytes with code 1.
-pub fn constraint_text(c: &Constraint) -> String {
-    let raise = match (c.raisable_to, c.raisable) {
-        (Some(to), _) => format!(" (raisable to {to})"),
-        (None, true) => " (raisable)".into(),
-        _ => String::new(),
-    };
-    let rule = match c.rule() {
-        Some(Rule::MaxLen { max, unit }) => format!("≤ {max} {unit}"),
-        Some(Rule::MinLen { min, unit }) => format!("≥ {min} {unit}"),
-        Some(Rule::MaxItems(n)) => format!("≤ {n} items"),
-        Some(Rule::MinItems(n)) => format!("≥ {n} items"),
-        Some(Rule::OneOf(vs)) => {
-            format!("one of {}", vs.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "))
-        }
-        Some(Rule::Prefix { prefix, rest_max_len }) => match rest_max_len {
-            Some((n, unit)) => format!("`{prefix}` + ≤ {n} {unit}"),
-            None => format!("starts with `{prefix}`"),
-        },
-        Some(Rule::Charset(name)) => format!("charset `{name}`"),
-        Some(Rule::Unique { by: Some(by) }) => format!("`{by}` unique"),
-        Some(Rule::Unique { by: None }) => "unique".into(),
-        Some(Rule::NotEqual(p)) => format!("≠ `{p}`"),
-        Some(Rule::NotAfterNow) => "not in the future".into(),
-        Some(Rule::MaxTotalLen { max, unit, of }) => format!("Σ {} ≤ {max} {unit}", of.join("+")),
-        Some(Rule::Min(n)) => format!("≥ {n}"),
-        Some(Rule::Max(n)) => format!("≤ {n}"),
-        None => "(malformed)".into(),
-    };
-    format!("{rule}{raise} → {}", c.code.value)
 }
 
 fn collect_notes(api: Api<'_>) -> Vec<&Note> {
