@@ -73,11 +73,11 @@ impl Paging {
     pub fn next_position(&self, body: &serde_json::Value) -> Option<serde_json::Value> {
         if let Some((path, value)) = self.complete {
             let want = serde_json::from_str::<serde_json::Value>(value).ok();
-            if want.is_some() && crate::outcome::at(body, path) == want.as_ref() {
+            if want.is_some() && crate::json::at(body, path) == want.as_ref() {
                 return None;
             }
         }
-        let next = crate::outcome::at(body, self.next?)?;
+        let next = crate::json::at(body, self.next?)?;
         let done = match next {
             serde_json::Value::Null => true,
             serde_json::Value::String(s) => s.is_empty(),
@@ -128,7 +128,7 @@ impl Paging {
 
     /// The entries of a page: each friend's id and the entry (for its fields).
     pub fn entries<'v>(&self, body: &'v serde_json::Value) -> Vec<(String, &'v serde_json::Value)> {
-        let list = crate::outcome::at(body, self.items).and_then(serde_json::Value::as_array);
+        let list = crate::json::at(body, self.items).and_then(serde_json::Value::as_array);
         list.map(Vec::as_slice)
             .unwrap_or_default()
             .iter()
@@ -137,7 +137,7 @@ impl Paging {
                     Some(field) => entry.get(field)?,
                     None => entry,
                 };
-                Some((crate::outcome::id_text(id)?, entry))
+                Some((crate::json::id_text(id)?, entry))
             })
             .collect()
     }

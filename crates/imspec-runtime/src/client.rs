@@ -506,7 +506,7 @@ impl VendorClient {
         let info = api.info;
         let owner = match info.relation.as_ref().map(|r| r.requester) {
             Some(crate::Requester::Param(p)) => param_value(params, p),
-            Some(crate::Requester::Field(f)) => body.get(f).and_then(outcome::id_text).unwrap_or_default(),
+            Some(crate::Requester::Field(f)) => body.get(f).and_then(crate::json::id_text).unwrap_or_default(),
             None => String::new(),
         };
         let mut listing = Listing { user: owner, friends: Vec::new(), complete: false, failure: None };
@@ -546,7 +546,7 @@ impl VendorClient {
                 None => break,
                 Some(crate::api::Carrier::Param(name)) => {
                     params.retain(|(n, _)| n != name);
-                    params.push((name.to_owned(), outcome::id_text(&next).unwrap_or_default()));
+                    params.push((name.to_owned(), crate::json::id_text(&next).unwrap_or_default()));
                 }
                 Some(crate::api::Carrier::Field(name)) => {
                     if let Some(obj) = body.as_object_mut() {

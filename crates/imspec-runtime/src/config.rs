@@ -14,22 +14,7 @@ use std::fmt;
 
 use crate::service::AuthInfo;
 
-/// Whether `key` holds a secret under some scheme.
-fn is_secret(key: &str) -> bool {
-    crate::auth::SCHEMES.iter().flat_map(|s| s.keys()).any(|k| k.secret && k.name == key)
-}
-
-/// A problem with the configuration, naming the file, the key and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError(pub String);
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ConfigError {}
+pub use crate::section::{ConfigError, Section};
 
 /// The whole file.
 #[derive(Clone, Default)]
@@ -196,93 +181,9 @@ impl Config {
     /// A vendor's section, or an error naming what is missing.
     pub fn vendor(&self, id: &str) -> Result<Section<'_>, ConfigError> {
         match self.vendors.get_key_value(id) {
-            Some((vendor, table)) => Ok(Section { origin: &self.origin, vendor, table }),
+            Some((vendor, table)) => Ok(Section::new(&self.origin, vendor, table)),
             None => Err(ConfigError(format!("{}: no `[{id}]` section", self.origin))),
         }
-    }
-}
-
-/// One vendor's section.
-#[derive(Clone, Copy)]
-pub struct Section<'a> {
-    origin: &'a str,
-    vendor: &'a str,
-    table: &'a toml::Table,
-}
-
-impl fmt::Debug for Section<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Section").field("vendor", &self.vendor).finish_non_exhaustive()
-    }
-}
-
-impl<'a> Section<'a> {
-    fn error(&self, key: &str, why: &str) -> ConfigError {
-        ConfigError(format!("{}: [{}] `{key}`: {why}", self.origin, self.vendor))
-    }
-
-    /// A string value, if present.
-    pub fn opt_str(&self, key: &str) -> Result<Option<&'a str>, ConfigError> {
-        match self.table.get(key) {
-            None => Ok(None),
-            Some(toml::Value::String(s)) => Ok(Some(s)),
-            Some(other) => Err(self.error(key, &format!("expected a string, found {}", other.type_str()))),
-        }
-    }
-
-    pub fn str(&self, key: &str) -> Result<&'a str, ConfigError> {
-        self.opt_str(key)?.ok_or_else(|| self.error(key, "is required"))
-    }
-
-    /// A non-negative integer value, if present.
-    pub fn opt_u64(&self, key: &str) -> Result<Option<u64>, ConfigError> {
-        match self.table.get(key) {
-            None => Ok(None),
-            Some(toml::Value::Integer(i)) => {
-                u64::try_from(*i).map(Some).map_err(|_| self.error(key, "must not be negative"))
-            }
-            Some(other) => Err(self.error(key, &format!("expected an integer, found {}", other.type_str()))),
-        }
-    }
-
-    pub fn u64(&self, key: &str) -> Result<u64, ConfigError> {
-        self.opt_u64(key)?.ok_or_else(|| self.error(key, "is required"))
-    }
-
-    /// A value as text, for parameters bound to configuration (`org`, `app`).
-    pub fn text(&self, key: &str) -> Result<String, ConfigError> {
-        match self.table.get(key) {
-            Some(toml::Value::String(s)) => Ok(s.clone()),
-            Some(toml::Value::Integer(i)) => Ok(i.to_string()),
-            Some(other) => Err(self.error(key, &format!("expected a string, found {}", other.type_str()))),
-            None => Err(self.error(key, "is required")),
-        }
-    }
-
-    /// Every string or integer value as text, for parameters bound to configuration keys;
-    /// the credential keys are left out (they are read only by [`Section::credentials`]).
-    pub fn texts(&self) -> std::collections::HashMap<String, String> {
-        self.table
-            .iter()
-            .filter(|(k, _)| !is_secret(k))
-            .filter_map(|(k, v)| match v {
-                toml::Value::String(s) => Some((k.clone(), s.clone())),
-                toml::Value::Integer(i) => Some((k.clone(), i.to_string())),
-                _ => None,
-            })
-            .collect()
-    }
-
-    /// The vendor's credentials, read by its auth scheme.
-    pub fn credentials(&self, auth: &AuthInfo) -> Result<std::sync::Arc<dyn crate::auth::Credentials>, ConfigError> {
-        let scheme = crate::auth::scheme(auth.scheme)
-            .ok_or_else(|| self.error("credentials", &format!("this runtime has no auth scheme `{}`", auth.scheme)))?;
-        scheme.credentials(auth, self)
-    }
-
-    /// The vendor's id (the section's name).
-    pub fn vendor_id(&self) -> &str {
-        self.vendor
     }
 }
 

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::api::{ApiInfo, Operation, Results};
 use crate::code::{Code, ErrorClass};
+use crate::json::{at, id_text};
 use crate::service::{Direction, RelationWord};
 
 /// What became of one item: the operation's success words, and the ways any item can end.
@@ -378,20 +379,6 @@ impl Pool {
             self.by_id.entry(id).or_default().extend(entries);
         }
     }
-}
-
-/// An id as text: a string, or a number's digits.
-pub(crate) fn id_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// The value at a path of wire names from the root.
-pub(crate) fn at<'v>(body: &'v Value, path: &[&str]) -> Option<&'v Value> {
-    path.iter().try_fold(body, |v, k| v.get(*k))
 }
 
 pub(crate) fn code_of(v: &Value) -> Option<Code> {

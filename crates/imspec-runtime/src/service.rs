@@ -283,7 +283,7 @@ impl Relation {
     pub fn direction_of(&self, body: &serde_json::Value) -> Direction {
         self.direction_field
             .and_then(|(field, values)| {
-                let value = crate::outcome::id_text(body.get(field)?)?;
+                let value = crate::json::id_text(body.get(field)?)?;
                 values.iter().find(|(v, _)| *v == value).map(|(_, d)| *d)
             })
             .unwrap_or(self.direction)

@@ -13,7 +13,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use super::{Cached, ConfigKey, Credentials, FetchToken, Scheme, Sign, SignError, Signed, later, renew_after};
 use crate::api::ApiEntry;
 use crate::code::Code;
-use crate::config::{ConfigError, Section};
+use crate::section::{ConfigError, Section};
 use crate::service::AuthInfo;
 
 /// The `easemob_app_token` scheme.

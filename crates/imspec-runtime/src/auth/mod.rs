@@ -25,7 +25,7 @@ use secrecy::SecretString;
 
 use crate::api::ApiEntry;
 use crate::code::Code;
-use crate::config::{ConfigError, Section};
+use crate::section::{ConfigError, Section};
 use crate::service::AuthInfo;
 
 /// Every scheme this runtime implements, by the name specs give it.
@@ -35,6 +35,26 @@ pub static SCHEMES: &[&dyn Scheme] =
 /// The scheme a spec names `name`.
 pub fn scheme(name: &str) -> Option<&'static dyn Scheme> {
     SCHEMES.iter().copied().find(|s| s.name() == name)
+}
+
+/// Whether `key` holds a secret under some scheme.
+pub fn is_secret(key: &str) -> bool {
+    SCHEMES.iter().flat_map(|s| s.keys()).any(|k| k.secret && k.name == key)
+}
+
+impl Section<'_> {
+    /// Every string or integer value as text, for parameters bound to configuration keys;
+    /// the credential keys are left out (they are read only by [`Section::credentials`]).
+    pub fn texts(&self) -> HashMap<String, String> {
+        self.texts_except(is_secret)
+    }
+
+    /// The vendor's credentials, read by its auth scheme.
+    pub fn credentials(&self, auth: &AuthInfo) -> Result<Arc<dyn Credentials>, ConfigError> {
+        let scheme = scheme(auth.scheme)
+            .ok_or_else(|| self.error("credentials", &format!("this runtime has no auth scheme `{}`", auth.scheme)))?;
+        scheme.credentials(auth, self)
+    }
 }
 
 /// One auth scheme.

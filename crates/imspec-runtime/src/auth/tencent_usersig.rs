@@ -19,7 +19,7 @@ use super::{
 use crate::api::ApiEntry;
 #[cfg(feature = "service")]
 use crate::code::Code;
-use crate::config::{ConfigError, Section};
+use crate::section::{ConfigError, Section};
 use crate::service::AuthInfo;
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;

@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 
 use super::{ConfigKey, Credentials, FetchToken, Nonces, Scheme, Sign, SignError, Signed, unix_now};
 use crate::api::ApiEntry;
-use crate::config::{ConfigError, Section};
+use crate::section::{ConfigError, Section};
 use crate::service::AuthInfo;
 
 /// The signature of one call.
