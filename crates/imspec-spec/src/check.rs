@@ -625,6 +625,37 @@ impl Around for ConstraintScope<'_, '_> {
     }
 }
 
+/// What a call does when the request leaves out its direction field: `direction:` must say so
+/// for an optional field, and agree with what the field's `default:` means.
+fn check_default_direction(rel: &Relation, df: &DirectionField, field: &Field, cx: &mut Cx) {
+    let name = &df.field.value;
+    match (&rel.direction, &field.default) {
+        (None, _) if !field.required => cx.push(
+            Diagnostic::error(&df.field.loc, format!("`{name}` is optional, and nothing says the direction of a request without it"))
+                .help("write `relation.direction`: what the page says a request without it does (what its `default` means, when it has one)"),
+        ),
+        (Some(direction), Some(default)) => {
+            if let Some(meant) = df.values.get(&default.value.to_string())
+                && meant != direction
+            {
+                cx.push(
+                    Diagnostic::error(
+                        &default.loc,
+                        format!(
+                            "`{name}` defaults to `{}`, which means `{}`, but `relation.direction` says `{}`",
+                            default.value,
+                            meant,
+                            direction
+                        ),
+                    )
+                    .help("a request without the field does one thing: make the two agree"),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
 /// A `$.A.B` path must lead through the request's object types to a scalar.
 fn check_request_path(scope: &Scope<'_>, path: &Spanned<String>, cx: &mut Cx) {
     let Some(rest) = path.value.strip_prefix("$.") else {
@@ -1047,6 +1078,9 @@ fn check_relation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
                 }),
                 _ => None,
             });
+        if let Some(field) = request.and_then(|fields| fields.get(&df.field.value)) {
+            check_default_direction(rel, df, field, cx);
+        }
         match values {
             None => cx.push(
                 Diagnostic::error(&df.field.loc, format!("`{}` is not an enum field of the request", df.field.value))
