@@ -2,6 +2,10 @@
 //! companions, the types it fits, whether a raised limit applies, its rule as the other layers
 //! read it (`Rule`), its words in the reference and the limit drift compares.
 
+use std::collections::HashMap;
+
+use serde_json::Value as Json;
+
 use crate::decode::{Cx, Scalar, Spanned};
 use crate::diag::Diagnostic;
 use crate::primitives::{Code, LenUnit, Note, SourceRef, TypeExpr};
@@ -543,5 +547,181 @@ impl Constraint {
             | Rule::Min(_)
             | Rule::Max(_) => {}
         }
+    }
+}
+
+/// A value a rule is checked on: where it is, and what the rule may ask of the request around it.
+pub trait Instance {
+    /// The value's JSON path, e.g. `$.Items[0].Id`.
+    fn path(&self) -> &str;
+    /// The value at a `$.`-path of the request.
+    fn resolve(&self, path: &str) -> Option<&Json>;
+    /// Whether the value is never shown in messages.
+    fn sensitive(&self) -> bool;
+    /// "Now", in the unit of the field's timestamps.
+    fn now(&self) -> i64;
+    /// Membership in the named charset, when it is declared.
+    fn charset(&self, name: &str) -> Option<Box<dyn Fn(char) -> bool + '_>>;
+}
+
+impl Rule {
+    /// Reports, as (JSON path, message), each way `value` breaks the rule: how the spec itself
+    /// reads it, which the generated validators are tested against.
+    pub fn violations(&self, value: &Json, at: &dyn Instance, report: &mut dyn FnMut(String, String)) {
+        match *self {
+            Rule::MaxLen { max, unit } => {
+                if let Some(s) = value.as_str() {
+                    let n = measure(s, unit);
+                    if n > max {
+                        report(at.path().to_owned(), format!("is {n} {unit} long; at most {max} {unit} allowed"));
+                    }
+                }
+            }
+            Rule::MinLen { min, unit } => {
+                if let Some(s) = value.as_str() {
+                    let n = measure(s, unit);
+                    if n < min {
+                        report(at.path().to_owned(), format!("is {n} {unit} long; at least {min} {unit} required"));
+                    }
+                }
+            }
+            Rule::MaxItems(max) => {
+                if let Some(a) = value.as_array()
+                    && a.len() as u64 > max
+                {
+                    report(at.path().to_owned(), format!("holds {} items; at most {max} allowed", a.len()));
+                }
+            }
+            Rule::MinItems(min) => {
+                if let Some(a) = value.as_array()
+                    && (a.len() as u64) < min
+                {
+                    report(at.path().to_owned(), format!("holds {} items; at least {min} required", a.len()));
+                }
+            }
+            Rule::OneOf(ref allowed) => {
+                if !allowed.iter().any(|a| scalar_eq(a, value)) {
+                    let list: Vec<String> = allowed.iter().map(|a| a.to_string()).collect();
+                    let shown = if at.sensitive() { "the value".to_owned() } else { format!("`{}`", show(value)) };
+                    report(at.path().to_owned(), format!("{shown} is not one of {}", list.join(", ")));
+                }
+            }
+            Rule::Prefix { ref prefix, rest_max_len } => {
+                if let Some(s) = value.as_str() {
+                    match s.strip_prefix(prefix.as_str()) {
+                        None => report(at.path().to_owned(), format!("must start with `{prefix}`")),
+                        Some(rest) => {
+                            if let Some((max, unit)) = rest_max_len {
+                                let n = measure(rest, unit);
+                                if n > max {
+                                    report(
+                                        at.path().to_owned(),
+                                        format!("has {n} {unit} after `{prefix}`; at most {max} {unit} allowed"),
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Rule::Charset(ref name) => {
+                if let (Some(s), Some(set)) = (value.as_str(), at.charset(name))
+                    && let Some((i, bad)) = s.chars().enumerate().find(|(_, ch)| !set(*ch))
+                {
+                    let what = if at.sensitive() { "a character".to_owned() } else { format!("`{bad}`") };
+                    report(
+                        at.path().to_owned(),
+                        format!("contains {what} (at character {i}) outside the `{name}` charset"),
+                    );
+                }
+            }
+            Rule::Unique { ref by } => {
+                if let Some(items) = value.as_array() {
+                    let mut seen: HashMap<String, usize> = HashMap::new();
+                    for (i, item) in items.iter().enumerate() {
+                        let key = match &by {
+                            Some(by) => item.get(by),
+                            None => Some(item),
+                        };
+                        let Some(key) = key else { continue };
+                        if let Some(first) = seen.insert(key.to_string(), i) {
+                            let (p, what) = match &by {
+                                Some(by) => (format!("{}[{i}].{by}", at.path()), format!("`{by}`")),
+                                None => (format!("{}[{i}]", at.path()), "value".to_owned()),
+                            };
+                            report(p, format!("repeats the {what} of item {first}"));
+                            seen.insert(key.to_string(), first);
+                        }
+                    }
+                }
+            }
+            Rule::NotEqual(ref other) => {
+                if let Some(o) = at.resolve(other)
+                    && o == value
+                {
+                    report(at.path().to_owned(), format!("must differ from {other}"));
+                }
+            }
+            Rule::NotAfterNow => {
+                if let Some(t) = value.as_i64()
+                    && t > at.now()
+                {
+                    report(at.path().to_owned(), format!("{t} lies in the future (now is {})", at.now()));
+                }
+            }
+            Rule::MaxTotalLen { max, unit, ref of } => {
+                if let Some(items) = value.as_array() {
+                    let total: u64 = items
+                        .iter()
+                        .flat_map(|item| of.iter().filter_map(move |f| item.get(f)?.as_str()))
+                        .map(|s| measure(s, unit))
+                        .sum();
+                    if total > max {
+                        report(
+                            at.path().to_owned(),
+                            format!("{} total {total} {unit}; at most {max} {unit} allowed", of.join(" + ")),
+                        );
+                    }
+                }
+            }
+            Rule::Min(min) => {
+                if let Some(n) = value.as_i64()
+                    && n < min
+                {
+                    report(at.path().to_owned(), format!("is {n}; at least {min} required"));
+                }
+            }
+            Rule::Max(max) => {
+                if let Some(n) = value.as_i64()
+                    && n > max
+                {
+                    report(at.path().to_owned(), format!("is {n}; at most {max} allowed"));
+                }
+            }
+        }
+    }
+}
+
+/// Length of `s` in `unit`: UTF-8 bytes or Unicode scalar values.
+pub fn measure(s: &str, unit: LenUnit) -> u64 {
+    match unit {
+        LenUnit::Bytes => s.len() as u64,
+        LenUnit::Chars => s.chars().count() as u64,
+    }
+}
+
+fn scalar_eq(a: &Scalar, v: &Json) -> bool {
+    match (a, v) {
+        (Scalar::Str(s), Json::String(t)) => s == t,
+        (Scalar::Int(i), Json::Number(n)) => n.as_i64() == Some(*i),
+        (Scalar::Bool(b), Json::Bool(c)) => b == c,
+        _ => false,
+    }
+}
+
+fn show(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }

@@ -3,12 +3,11 @@
 //! The linter uses it to prove the doc examples satisfy their specs; generated validators are
 //! tested against it, so the two implementations check each other.
 
-use std::collections::HashMap;
-
 use serde_json::Value as Json;
 
-use crate::model::{Charset, Code, Constraint, Field, LenUnit, Rule, TimeUnit, TypeExpr};
-use crate::{Api, decode::Scalar};
+use crate::Api;
+use crate::constraint::Instance;
+use crate::model::{Charset, Code, Constraint, Field, TimeUnit, TypeExpr};
 
 /// One broken rule in a value.
 #[derive(Debug, Clone, PartialEq)]
@@ -186,164 +185,47 @@ impl Validator<'_> {
 
     fn check_constraint(&mut self, c: &Constraint, field: &Field, value: &Json, path: &str) {
         let Some(rule) = c.rule() else { return };
-        let code = c.code.value.clone();
-        let push = |this: &mut Self, rule: &'static str, message: String| {
-            this.out.push(Violation { path: path.to_owned(), code: code.clone(), rule, message });
+        let now = match field.unit.as_ref().map(|u| u.value) {
+            Some(TimeUnit::Seconds) => self.opts.now_ms / 1000,
+            Some(TimeUnit::Millis) | None => self.opts.now_ms,
         };
-        match rule {
-            Rule::MaxLen { max, unit } => {
-                if let Some(s) = value.as_str() {
-                    let n = measure(s, unit);
-                    if n > max {
-                        push(self, "max_len", format!("is {n} {unit} long; at most {max} {unit} allowed"));
-                    }
-                }
-            }
-            Rule::MinLen { min, unit } => {
-                if let Some(s) = value.as_str() {
-                    let n = measure(s, unit);
-                    if n < min {
-                        push(self, "min_len", format!("is {n} {unit} long; at least {min} {unit} required"));
-                    }
-                }
-            }
-            Rule::MaxItems(max) => {
-                if let Some(a) = value.as_array()
-                    && a.len() as u64 > max
-                {
-                    push(self, "max_items", format!("holds {} items; at most {max} allowed", a.len()));
-                }
-            }
-            Rule::MinItems(min) => {
-                if let Some(a) = value.as_array()
-                    && (a.len() as u64) < min
-                {
-                    push(self, "min_items", format!("holds {} items; at least {min} required", a.len()));
-                }
-            }
-            Rule::OneOf(allowed) => {
-                if !allowed.iter().any(|a| scalar_eq(a, value)) {
-                    let list: Vec<String> = allowed.iter().map(|a| a.to_string()).collect();
-                    let shown = if field.sensitive { "the value".to_owned() } else { format!("`{}`", show(value)) };
-                    push(self, "one_of", format!("{shown} is not one of {}", list.join(", ")));
-                }
-            }
-            Rule::Prefix { prefix, rest_max_len } => {
-                if let Some(s) = value.as_str() {
-                    match s.strip_prefix(prefix.as_str()) {
-                        None => push(self, "prefix", format!("must start with `{prefix}`")),
-                        Some(rest) => {
-                            if let Some((max, unit)) = rest_max_len {
-                                let n = measure(rest, unit);
-                                if n > max {
-                                    push(
-                                        self,
-                                        "prefix",
-                                        format!("has {n} {unit} after `{prefix}`; at most {max} {unit} allowed"),
-                                    );
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            Rule::Charset(name) => {
-                if let (Some(s), Some(set)) = (value.as_str(), self.api.charset(&name)) {
-                    let set = CharsetMatcher::new(set);
-                    if let Some((i, bad)) = s.chars().enumerate().find(|(_, ch)| !set.contains(*ch)) {
-                        let what = if field.sensitive { "a character".to_owned() } else { format!("`{bad}`") };
-                        push(
-                            self,
-                            "charset",
-                            format!("contains {what} (at character {i}) outside the `{name}` charset"),
-                        );
-                    }
-                }
-            }
-            Rule::Unique { by } => {
-                if let Some(items) = value.as_array() {
-                    let mut seen: HashMap<String, usize> = HashMap::new();
-                    for (i, item) in items.iter().enumerate() {
-                        let key = match &by {
-                            Some(by) => item.get(by),
-                            None => Some(item),
-                        };
-                        let Some(key) = key else { continue };
-                        if let Some(first) = seen.insert(key.to_string(), i) {
-                            let (p, what) = match &by {
-                                Some(by) => (format!("{path}[{i}].{by}"), format!("`{by}`")),
-                                None => (format!("{path}[{i}]"), "value".to_owned()),
-                            };
-                            self.out.push(Violation {
-                                path: p,
-                                code: code.clone(),
-                                rule: "unique",
-                                message: format!("repeats the {what} of item {first}"),
-                            });
-                            seen.insert(key.to_string(), first);
-                        }
-                    }
-                }
-            }
-            Rule::NotEqual(other) => {
-                if let Some(o) = resolve(self.root, &other)
-                    && o == value
-                {
-                    push(self, "not_equal", format!("must differ from {other}"));
-                }
-            }
-            Rule::NotAfterNow => {
-                if let Some(t) = value.as_i64() {
-                    let now = match field.unit.as_ref().map(|u| u.value) {
-                        Some(TimeUnit::Seconds) => self.opts.now_ms / 1000,
-                        _ => self.opts.now_ms,
-                    };
-                    if t > now {
-                        push(self, "not_after", format!("{t} lies in the future (now is {now})"));
-                    }
-                }
-            }
-            Rule::MaxTotalLen { max, unit, of } => {
-                if let Some(items) = value.as_array() {
-                    let total: u64 = items
-                        .iter()
-                        .flat_map(|item| of.iter().filter_map(move |f| item.get(f)?.as_str()))
-                        .map(|s| measure(s, unit))
-                        .sum();
-                    if total > max {
-                        push(
-                            self,
-                            "max_total_len",
-                            format!("{} total {total} {unit}; at most {max} {unit} allowed", of.join(" + ")),
-                        );
-                    }
-                }
-            }
-            Rule::Min(min) => {
-                if let Some(n) = value.as_i64()
-                    && n < min
-                {
-                    push(self, "min", format!("is {n}; at least {min} required"));
-                }
-            }
-            Rule::Max(max) => {
-                if let Some(n) = value.as_i64()
-                    && n > max
-                {
-                    push(self, "max", format!("is {n}; at most {max} allowed"));
-                }
-            }
-        }
+        let at = At { validator: self, path, sensitive: field.sensitive, now };
+        let mut found = Vec::new();
+        rule.violations(value, &at, &mut |path, message| found.push((path, message)));
+        let code = c.code.value.clone();
+        let rule = rule.kind().key;
+        self.out.extend(found.into_iter().map(|(path, message)| Violation { path, code: code.clone(), rule, message }));
     }
 }
 
-/// Length of `s` in `unit`: UTF-8 bytes or Unicode scalar values.
-pub fn measure(s: &str, unit: LenUnit) -> u64 {
-    match unit {
-        LenUnit::Bytes => s.len() as u64,
-        LenUnit::Chars => s.chars().count() as u64,
+/// A value being checked, as a rule sees it.
+struct At<'v, 'a> {
+    validator: &'v Validator<'a>,
+    path: &'v str,
+    sensitive: bool,
+    now: i64,
+}
+
+impl Instance for At<'_, '_> {
+    fn path(&self) -> &str {
+        self.path
+    }
+    fn resolve(&self, path: &str) -> Option<&Json> {
+        resolve(self.validator.root, path)
+    }
+    fn sensitive(&self) -> bool {
+        self.sensitive
+    }
+    fn now(&self) -> i64 {
+        self.now
+    }
+    fn charset(&self, name: &str) -> Option<Box<dyn Fn(char) -> bool + '_>> {
+        let set = CharsetMatcher::new(self.validator.api.charset(name)?);
+        Some(Box::new(move |c| set.contains(c)))
     }
 }
+
+pub use crate::constraint::measure;
 
 /// Membership test for a declared charset.
 #[derive(Debug)]
@@ -374,22 +256,6 @@ pub fn parse_range(text: &str) -> Option<(char, char)> {
 pub fn resolve<'j>(root: &'j Json, path: &str) -> Option<&'j Json> {
     let rest = path.strip_prefix("$.")?;
     rest.split('.').try_fold(root, |v, key| v.get(key))
-}
-
-fn scalar_eq(a: &Scalar, v: &Json) -> bool {
-    match (a, v) {
-        (Scalar::Str(s), Json::String(t)) => s == t,
-        (Scalar::Int(i), Json::Number(n)) => n.as_i64() == Some(*i),
-        (Scalar::Bool(b), Json::Bool(c)) => b == c,
-        _ => false,
-    }
-}
-
-fn show(v: &Json) -> String {
-    match v {
-        Json::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 fn kind(v: &Json) -> &'static str {
