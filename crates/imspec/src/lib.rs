@@ -38,34 +38,37 @@
 
 pub use imspec_runtime as runtime;
 
-/// Tencent Cloud IM (TIM) REST API.
-#[cfg(feature = "tencent-im")]
-pub mod tencent_im {
-    imspec_macros::vendor!("specs/tencent_im");
+/// Declares each vendor once: its module (expanded from its specs by `vendor!`), behind its
+/// cargo feature, and its place in [`apis`].
+macro_rules! vendors {
+    ($($(#[$doc:meta])* $feature:literal => $module:ident $dir:tt;)*) => {
+        $(
+            $(#[$doc])*
+            #[cfg(feature = $feature)]
+            pub mod $module {
+                imspec_macros::vendor!($dir);
+            }
+        )*
+
+        /// Every API compiled in (by the enabled features), for callers that reach APIs by id.
+        pub fn apis() -> Vec<&'static runtime::ApiEntry> {
+            let mut all: Vec<&'static runtime::ApiEntry> = Vec::new();
+            $(
+                #[cfg(feature = $feature)]
+                all.extend($module::APIS.iter().copied());
+            )*
+            all
+        }
+    };
 }
 
-/// Easemob (环信) IM RESTful API.
-#[cfg(feature = "easemob")]
-pub mod easemob {
-    imspec_macros::vendor!("specs/easemob");
-}
-
-/// ZEGO ZIM server API.
-#[cfg(feature = "zego-zim")]
-pub mod zego_zim {
-    imspec_macros::vendor!("specs/zego_zim");
-}
-
-/// Every API compiled in (by the enabled features), for callers that reach APIs by id.
-pub fn apis() -> Vec<&'static runtime::ApiEntry> {
-    let mut all: Vec<&'static runtime::ApiEntry> = Vec::new();
-    #[cfg(feature = "easemob")]
-    all.extend(easemob::APIS.iter().copied());
-    #[cfg(feature = "tencent-im")]
-    all.extend(tencent_im::APIS.iter().copied());
-    #[cfg(feature = "zego-zim")]
-    all.extend(zego_zim::APIS.iter().copied());
-    all
+vendors! {
+    /// Easemob (环信) IM RESTful API.
+    "easemob" => easemob "specs/easemob";
+    /// Tencent Cloud IM (TIM) REST API.
+    "tencent-im" => tencent_im "specs/tencent_im";
+    /// ZEGO ZIM server API.
+    "zego-zim" => zego_zim "specs/zego_zim";
 }
 
 /// The API with this id (`vendor/api`), if compiled in.
