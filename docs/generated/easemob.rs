@@ -600,7 +600,7 @@ pub mod contact_remove {
             item_message: ::std::option::Option::None,
             failed_ids: ::std::option::Option::None,
             invalid_ids: ::std::option::Option::None,
-            all_failed: &[],
+            all_failed: ::std::option::Option::None,
             fill: &[
                 ("action", ::imspec_runtime::Fill::Method),
                 ("timestamp", ::imspec_runtime::Fill::NowMs),
@@ -1201,7 +1201,7 @@ pub mod contacts_import {
             item_message: ::std::option::Option::None,
             failed_ids: ::std::option::Option::None,
             invalid_ids: ::std::option::Option::None,
-            all_failed: &[],
+            all_failed: ::std::option::Option::None,
             fill: &[
                 ("status", ::imspec_runtime::Fill::Str("ok")),
                 ("action", ::imspec_runtime::Fill::Method),
@@ -1912,7 +1912,7 @@ pub mod contacts_list {
             item_message: ::std::option::Option::None,
             failed_ids: ::std::option::Option::None,
             invalid_ids: ::std::option::Option::None,
-            all_failed: &[],
+            all_failed: ::std::option::Option::None,
             fill: &[],
         },
         relation: ::std::option::Option::Some(::imspec_runtime::Relation {
@@ -2545,7 +2545,7 @@ pub mod contacts_list_all {
             item_message: ::std::option::Option::None,
             failed_ids: ::std::option::Option::None,
             invalid_ids: ::std::option::Option::None,
-            all_failed: &[],
+            all_failed: ::std::option::Option::None,
             fill: &[],
         },
         relation: ::std::option::Option::Some(::imspec_runtime::Relation {
@@ -3059,7 +3059,7 @@ pub mod users_register {
             item_message: ::std::option::Option::None,
             failed_ids: ::std::option::Option::None,
             invalid_ids: ::std::option::Option::None,
-            all_failed: &[],
+            all_failed: ::std::option::Option::None,
             fill: &[
                 ("action", ::imspec_runtime::Fill::Method),
                 ("timestamp", ::imspec_runtime::Fill::NowMs),

@@ -874,7 +874,7 @@ pub mod account_check {
             item_message: ::std::option::Option::Some("ResultInfo"),
             failed_ids: ::std::option::Option::None,
             invalid_ids: ::std::option::Option::None,
-            all_failed: &[],
+            all_failed: ::std::option::Option::None,
             fill: &[],
         },
         relation: ::std::option::Option::None,
@@ -1550,7 +1550,7 @@ pub mod friend_add {
                 classes: &[],
             }),
             invalid_ids: ::std::option::Option::None,
-            all_failed: &[],
+            all_failed: ::std::option::Option::None,
             fill: &[("ErrorDisplay", ::imspec_runtime::Fill::Str(""))],
         },
         relation: ::std::option::Option::Some(::imspec_runtime::Relation {
@@ -2861,7 +2861,7 @@ pub mod friend_check {
                 classes: &[],
             }),
             invalid_ids: ::std::option::Option::None,
-            all_failed: &[],
+            all_failed: ::std::option::Option::None,
             fill: &[("ErrorDisplay", ::imspec_runtime::Fill::Str(""))],
         },
         relation: ::std::option::Option::Some(::imspec_runtime::Relation {
@@ -3691,7 +3691,7 @@ pub mod friend_delete {
             item_message: ::std::option::Option::Some("ResultInfo"),
             failed_ids: ::std::option::Option::None,
             invalid_ids: ::std::option::Option::None,
-            all_failed: &[],
+            all_failed: ::std::option::Option::None,
             fill: &[("ErrorDisplay", ::imspec_runtime::Fill::Str(""))],
         },
         relation: ::std::option::Option::Some(::imspec_runtime::Relation {
@@ -4451,7 +4451,7 @@ pub mod friend_get {
             item_message: ::std::option::Option::None,
             failed_ids: ::std::option::Option::None,
             invalid_ids: ::std::option::Option::None,
-            all_failed: &[],
+            all_failed: ::std::option::Option::None,
             fill: &[],
         },
         relation: ::std::option::Option::Some(::imspec_runtime::Relation {
@@ -5127,7 +5127,7 @@ pub mod friend_import {
                 always: true,
                 classes: &[::imspec_runtime::ErrorClass::CallerError],
             }),
-            all_failed: &[],
+            all_failed: ::std::option::Option::None,
             fill: &[("ErrorDisplay", ::imspec_runtime::Fill::Str(""))],
         },
         relation: ::std::option::Option::Some(::imspec_runtime::Relation {
@@ -6528,7 +6528,7 @@ pub mod multiaccount_import {
             item_message: ::std::option::Option::None,
             failed_ids: ::std::option::Option::None,
             invalid_ids: ::std::option::Option::None,
-            all_failed: &[],
+            all_failed: ::std::option::Option::None,
             fill: &[],
         },
         relation: ::std::option::Option::None,

@@ -603,12 +603,14 @@ pub mod add_friends {
             item_message: ::std::option::Option::None,
             failed_ids: ::std::option::Option::None,
             invalid_ids: ::std::option::Option::None,
-            all_failed: &[
-                (
-                    ::imspec_runtime::Code::Int(660700015i64),
-                    ::imspec_runtime::Code::Int(660800025i64),
-                ),
-            ],
+            all_failed: ::std::option::Option::Some(
+                &[
+                    (
+                        ::imspec_runtime::Code::Int(660700015i64),
+                        ::imspec_runtime::Code::Int(660800025i64),
+                    ),
+                ],
+            ),
             fill: &[],
         },
         relation: ::std::option::Option::Some(::imspec_runtime::Relation {
@@ -2070,7 +2072,7 @@ pub mod check_friends {
             item_message: ::std::option::Option::None,
             failed_ids: ::std::option::Option::None,
             invalid_ids: ::std::option::Option::None,
-            all_failed: &[],
+            all_failed: ::std::option::Option::Some(&[]),
             fill: &[],
         },
         relation: ::std::option::Option::Some(::imspec_runtime::Relation {
@@ -2861,7 +2863,7 @@ pub mod delete_friends {
             item_message: ::std::option::Option::None,
             failed_ids: ::std::option::Option::None,
             invalid_ids: ::std::option::Option::None,
-            all_failed: &[],
+            all_failed: ::std::option::Option::Some(&[]),
             fill: &[],
         },
         relation: ::std::option::Option::Some(::imspec_runtime::Relation {
@@ -3679,7 +3681,7 @@ pub mod query_friends {
             item_message: ::std::option::Option::None,
             failed_ids: ::std::option::Option::None,
             invalid_ids: ::std::option::Option::None,
-            all_failed: &[],
+            all_failed: ::std::option::Option::None,
             fill: &[],
         },
         relation: ::std::option::Option::Some(::imspec_runtime::Relation {
@@ -4260,7 +4262,7 @@ pub mod register_users {
             item_message: ::std::option::Option::Some("SubMessage"),
             failed_ids: ::std::option::Option::None,
             invalid_ids: ::std::option::Option::None,
-            all_failed: &[],
+            all_failed: ::std::option::Option::Some(&[]),
             fill: &[],
         },
         relation: ::std::option::Option::None,

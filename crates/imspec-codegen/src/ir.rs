@@ -76,7 +76,9 @@ pub struct ApiAnswerIr {
     pub item_message: Option<String>,
     pub failed_ids: Option<IdListIr>,
     pub invalid_ids: Option<IdListIr>,
-    pub all_failed: Vec<(Code, Code)>,
+    /// `None`: the envelope says success whatever the items; else the map of item codes to
+    /// the call's code when every item failed.
+    pub all_failed: Option<Vec<(Code, Code)>>,
     pub fill: Vec<(String, FillIr)>,
 }
 
@@ -611,11 +613,10 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
             .map(|m| m.value.clone()),
         failed_ids: per_item.and_then(|p| p.failed_ids.as_ref()).map(id_list),
         invalid_ids: per_item.and_then(|p| p.invalid_ids.as_ref()).map(id_list),
-        all_failed: failures_only
-            .map(|f| {
-                f.all_failed.iter().filter_map(|(k, v)| Some((Code::from_scalar(&k.value)?, v.value.clone()))).collect()
-            })
-            .unwrap_or_default(),
+        all_failed: per_item
+            .and_then(|p| p.all_failed.as_ref())
+            .or_else(|| failures_only.and_then(|f| f.all_failed.as_ref()))
+            .map(|a| a.map.iter().filter_map(|(k, v)| Some((Code::from_scalar(&k.value)?, v.value.clone()))).collect()),
         fill: r.map(|r| fills(&r.fill)).unwrap_or_default(),
     };
     let both = |d: &imspec_spec::Direction| *d == imspec_spec::Direction::Both;

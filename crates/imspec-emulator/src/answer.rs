@@ -130,6 +130,27 @@ pub fn success(info: &ApiInfo, results: &[Answered], cx: &Context<'_>) -> Result
     let ok_code = info.envelope.ok.clone();
     let item_message = |code: &Option<Code>| code.as_ref().map(|c| message_of(info, c)).unwrap_or_default();
     let listed: Vec<&Answered> = results.iter().filter(|r| r.listed).collect();
+    // The envelope's code: success, unless every item failed and the spec says the envelope
+    // then carries a failure — the items' common code (or the call code paired with it), else
+    // the first item's. Items of a success class (already friends, pending) did not fail.
+    let failed = |c: &Option<Code>| c.as_ref().is_some_and(|c| !info.class(c).is_some_and(|k| k.is_success()));
+    let top = match answer.all_failed {
+        Some(map) if !results.is_empty() && results.iter().all(|r| failed(&r.code)) => {
+            let first = results.iter().find_map(|r| r.code.clone());
+            let common = first.as_ref().filter(|f| results.iter().all(|r| r.code.as_ref() == Some(*f)));
+            let mapped = common.and_then(|c| map.iter().find(|(from, _)| from == c).map(|(_, to)| to));
+            mapped.cloned().or(first)
+        }
+        _ => ok_code.clone(),
+    };
+    let set_envelope = |obj: &mut Map<String, Value>| {
+        if let Some(top) = &top {
+            let ok = Some(top) == ok_code.as_ref();
+            let message = if ok { String::new() } else { message_of(info, top) };
+            let name = if ok { None } else { info.error(top).map(|r| r.name) };
+            envelope(obj, info, top, message, ok, cx, name);
+        }
+    };
     let Some(shape) = &info.results else {
         // The envelope alone says how the call's item went.
         if let Some(code) = results.iter().find_map(|r| r.code.clone()) {
@@ -186,30 +207,11 @@ pub fn success(info: &ApiInfo, results: &[Answered], cx: &Context<'_>) -> Result
                     obj.insert(list.field.to_owned(), Value::Array(ids));
                 }
             }
-            if let Some(ok) = &ok_code {
-                envelope(&mut obj, info, ok, String::new(), true, cx, None);
-            }
+            set_envelope(&mut obj);
         }
         Results::FailuresOnly { list, ids, code, .. } => {
             let failures: Vec<&&Answered> = listed.iter().filter(|r| r.code.is_some()).collect();
-            // Listed items of a success class (already friends, pending) did not fail.
-            let failed = |c: &Option<Code>| c.as_ref().is_some_and(|c| !info.class(c).is_some_and(|k| k.is_success()));
-            let all_failed = !results.is_empty() && results.iter().all(|r| failed(&r.code));
-            let top = if all_failed {
-                let first = failures.first().and_then(|r| r.code.clone());
-                let common = first.as_ref().filter(|f| failures.iter().all(|r| r.code.as_ref() == Some(*f)));
-                let mapped =
-                    common.and_then(|c| answer.all_failed.iter().find(|(from, _)| from == c).map(|(_, to)| to));
-                mapped.cloned().or(first)
-            } else {
-                ok_code.clone()
-            };
-            if let Some(top) = &top {
-                let ok = Some(top) == ok_code.as_ref();
-                let message = if ok { String::new() } else { message_of(info, top) };
-                let name = info.error(top).map(|r| r.name);
-                envelope(&mut obj, info, top, message, ok, cx, if ok { None } else { name });
-            }
+            set_envelope(&mut obj);
             let entries: Vec<Value> = failures
                 .iter()
                 .map(|r| {

@@ -459,7 +459,8 @@ async fn without_auto_registration_unknown_users_get_the_documented_answers() {
     assert_eq!(answer["Code"], 0, "partial success: {answer}");
     assert_eq!(answer["ErrorList"], json!([{"UserId": "ghost", "SubCode": unknown.to_json()}]));
     // When every item fails with the same code, the call's code is the one the spec pairs with it.
-    let all_failed = info("zego_zim/add_friends").answer.all_failed.iter().find(|(item, _)| item == unknown);
+    let all_failed =
+        info("zego_zim/add_friends").answer.all_failed.into_iter().flatten().find(|(item, _)| item == unknown);
     let (_, none_registered) = all_failed.expect("a call code for no target registered");
     let body = json!({"FromUserId": "a", "FriendInfos": [{"UserId": "ghost"}, {"UserId": "ghost2"}]});
     let (_, answer) = h.call("zego_zim/add_friends", &body, None).await;
@@ -732,4 +733,27 @@ async fn a_huge_body_is_answered_with_the_batch_code_first() {
     let (_, answer) = h.call("zego_zim/add_friends", &body, None).await;
     assert_eq!(answer["Code"], batch("zego_zim/add_friends").1, "{answer}");
     assert!(h.friends("zego_zim", "r").await.is_empty());
+}
+
+/// A check whose every target fails is answered with a failure in the envelope, as the spec's
+/// `all_failed` says (pins pages/zego_zim/check_friends.md: 如果…全部目标用户的好友关系都检查失败，
+/// Code 会返回相关返回码), and the items are still listed with their own codes.
+#[tokio::test]
+async fn a_call_whose_every_item_fails_says_so_in_its_envelope() {
+    let h = start("[emulator]\nauto_register = false\n").await;
+    h.post("/_emulator/users/zego_zim", &[], &json!({"users": ["a", "b"]}).to_string()).await;
+    let check = info("zego_zim/check_friends");
+    assert!(check.answer.all_failed.is_some(), "the spec states the rule");
+    let ok = check.envelope.ok.clone().expect("ZEGO's Code has a success value").to_json();
+    let body = json!({"FromUserId": "a", "UserIds": ["ghost", "ghost2"], "CheckType": 0});
+    let (_, answer) = h.call("zego_zim/check_friends", &body, None).await;
+    let fails = answer["Fails"].as_array().expect("the failures are listed");
+    assert_eq!(fails.len(), 2, "{answer}");
+    assert_ne!(answer["Code"], ok, "{answer}");
+    assert_eq!(answer["Code"], fails[0]["SubCode"], "the items' common code: {answer}");
+    // One target that answers: the call succeeds, the other is listed as failed.
+    let body = json!({"FromUserId": "a", "UserIds": ["b", "ghost"], "CheckType": 0});
+    let (_, answer) = h.call("zego_zim/check_friends", &body, None).await;
+    assert_eq!(answer["Code"], ok, "{answer}");
+    assert_eq!(answer["Fails"].as_array().map(Vec::len), Some(1), "{answer}");
 }

@@ -231,7 +231,9 @@ pub fn read(info: &ApiInfo, http_ok: bool, body: &Value, sent: &[&str], mode: Di
                     return all_failed(request_code);
                 }
                 pool.absorb(failed);
-            } else if request_failed {
+            } else if request_failed && pool.is_empty() {
+                // A failed call that lists nothing failed as a whole; one that lists its items
+                // (every item failed, and the envelope says so) is read item by item.
                 return all_failed(request_code);
             }
             sent.iter()
@@ -257,6 +259,10 @@ pub fn read(info: &ApiInfo, http_ok: bool, body: &Value, sent: &[&str], mode: Di
                     }
                     Some(Entry { code: Some(c), .. }) => of_code(u, c),
                     Some(Entry { code: None, .. }) => unknown(u),
+                    None if request_failed => match &request_code {
+                        Some(c) => of_code(u, c.clone()),
+                        None => unknown(u),
+                    },
                     None => unlisted(u),
                 })
                 .collect()

@@ -189,8 +189,10 @@ pub struct ApiAnswer {
     pub item_message: Option<&'static str>,
     pub failed_ids: Option<IdList>,
     pub invalid_ids: Option<IdList>,
-    /// When every item failed: the envelope's code for the items' common code.
-    pub all_failed: &'static [(Code, Code)],
+    /// When every item failed, the envelope carries a failure: the items' common code, or
+    /// the call code this map pairs with it, else the first item's code. `None`: the envelope
+    /// says success whatever its items say.
+    pub all_failed: Option<&'static [(Code, Code)]>,
     pub fill: &'static [(&'static str, Fill)],
 }
 

@@ -656,6 +656,17 @@ fn check_default_direction(rel: &Relation, df: &DirectionField, field: &Field, c
     }
 }
 
+/// The codes an `all_failed` rule pairs are codes of the tables.
+fn check_all_failed(scope: &Scope<'_>, a: &AllFailed, cx: &mut Cx) {
+    for (from, to) in a.map.iter() {
+        match Code::from_scalar(&from.value) {
+            Some(code) => scope.check_code(&Spanned { value: code, loc: from.loc.clone() }, "`all_failed`", cx),
+            None => cx.push(Diagnostic::error(&from.loc, "`all_failed` is keyed by vendor codes")),
+        }
+        scope.check_code(to, "`all_failed`", cx);
+    }
+}
+
 /// A `$.A.B` path must lead through the request's object types to a scalar.
 fn check_request_path(scope: &Scope<'_>, path: &Spanned<String>, cx: &mut Cx) {
     let Some(rest) = path.value.strip_prefix("$.") else {
@@ -924,6 +935,9 @@ fn check_results(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
             }
         }
     };
+    if let Some(a) = r.per_item.as_ref().and_then(|p| p.all_failed.as_ref()) {
+        check_all_failed(scope, a, cx);
+    }
     if let Some(p) = &r.per_item
         && let Some(fields) = item_fields(&p.list, cx)
     {
@@ -975,12 +989,8 @@ fn check_results(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
                 ),
             },
         }
-        for (from, to) in p.all_failed.iter() {
-            match Code::from_scalar(&from.value) {
-                Some(code) => scope.check_code(&Spanned { value: code, loc: from.loc.clone() }, "`all_failed`", cx),
-                None => cx.push(Diagnostic::error(&from.loc, "`all_failed` is keyed by vendor codes")),
-            }
-            scope.check_code(to, "`all_failed`", cx);
+        if let Some(a) = &p.all_failed {
+            check_all_failed(scope, a, cx);
         }
     }
     if let Some(lists) = &r.id_lists {

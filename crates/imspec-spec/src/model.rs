@@ -578,6 +578,8 @@ spec_struct! {
         /// A second list holding the failed items with their `code` (ZEGO's `Fails`); the
         /// entries of `list` then carry no code and are successes.
         "failures" optional failures: Spanned<String>,
+        /// What the envelope's code says when every item failed.
+        "all_failed" optional all_failed: AllFailed,
     }
 }
 
@@ -602,9 +604,29 @@ spec_struct! {
         /// reads the page (`retryable` when it gives no reason).
         "class" optional class: Spanned<ErrorClass>,
         "message" optional message: Spanned<String>,
-        /// When every item failed, the envelope carries the failure instead of success: the code
-        /// this map gives for the items' common code, else the first item's code.
-        "all_failed" default all_failed: Map<Spanned<Code>>,
+        /// What the envelope's code says when every item failed.
+        "all_failed" optional all_failed: AllFailed,
+    }
+}
+
+spec_enum! {
+    /// What the envelope's code carries when every item of a call failed.
+    pub enum AllFailedCode {
+        /// A failure: the items' common code (through `map`), else the first item's code.
+        "items" => Items,
+    }
+}
+
+spec_struct! {
+    /// When every item of a call failed, the envelope carries a failure instead of success
+    /// (absent: the envelope says success whatever its items say).
+    pub struct AllFailed {
+        /// Which failure the envelope's code carries.
+        "code" required code: AllFailedCode,
+        /// An item code whose call code is another one: the page's code for the whole call.
+        "map" default map: Map<Spanned<Code>>,
+        "source" optional source: SourceRef,
+        "notes" default notes: Vec<Note>,
     }
 }
 

@@ -124,6 +124,24 @@ fn zego_example_and_its_code_semantics() {
     );
 }
 
+/// A per-item answer whose envelope carries a failure because every item failed: each item is
+/// read with its own code, not the call's.
+#[test]
+fn a_failed_call_that_lists_its_items_is_read_item_by_item() {
+    use imspec::zego_zim::check_friends::INFO;
+    let ok = INFO.envelope.ok.clone().expect("a success value");
+    // Two failure codes of the API's table: one for the listed item, one for the call.
+    let mut failures = INFO.errors.iter().map(|r| r.code.clone()).filter(|c| *c != ok);
+    let (item, call) = (failures.next().expect("a code").to_json(), failures.next().expect("another").to_json());
+    let body = json!({"Code": call, "Message": "failed", "RequestId": "1", "Successes": [],
+        "Fails": [{"UserId": "x", "SubCode": item}]});
+    let (item, call) = (item.to_string(), call.to_string());
+    assert_eq!(
+        read(&INFO, true, &body, &["x", "y"]),
+        vec![row("x", Outcome::Failed, Some(item.as_str())), row("y", Outcome::Failed, Some(call.as_str()))]
+    );
+}
+
 #[test]
 fn easemob_example_lists_and_error_bodies() {
     use imspec::easemob::contacts_import::{ErrorCode, INFO};

@@ -10,11 +10,13 @@ use serde_json::Value;
 /// TOML (an `[emulator]` table, or replacements of demo values).
 pub fn config(url: &str, extra: &str) -> Config {
     let base = imspec_emulator::DEFAULT_CONFIG.split("[emulator]").next().unwrap_or_default();
+    let sections: std::collections::BTreeSet<String> =
+        imspec::apis().iter().map(|a| format!("[{}]", a.info.vendor.id)).collect();
     let mut text = String::new();
     for line in base.lines() {
         text.push_str(line);
         text.push('\n');
-        if matches!(line, "[tencent_im]" | "[easemob]" | "[zego_zim]") {
+        if sections.contains(line) {
             text.push_str(&format!("base_url = \"{url}\"\n"));
         }
     }
