@@ -52,6 +52,9 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// The configuration the command line uses when given none: demo credentials for every vendor.
 pub const DEFAULT_CONFIG: &str = include_str!("../default.toml");
 
+/// A request as routing sees it: method, path segments (parameters alike), fixed query.
+type Route = (&'static str, Vec<&'static str>, Vec<(&'static str, &'static str)>);
+
 /// A configured emulator, ready to serve.
 #[derive(Debug, Clone)]
 pub struct Emulator {
@@ -298,6 +301,22 @@ impl Emulator {
                 },
                 retryable,
             });
+        }
+        // One host serves every vendor: two APIs answering the same request could not be told
+        // apart, so the emulator refuses to start rather than serve one of them silently.
+        let mut routes: HashMap<Route, &str> = HashMap::new();
+        for a in &apis {
+            let info = a.entry.info;
+            let path = info.path.split('/').map(|s| if s.starts_with('{') { "{}" } else { s }).collect();
+            let mut query = info.query.to_vec();
+            query.sort_unstable();
+            if let Some(other) = routes.insert((info.method, path, query), info.id) {
+                return Err(ConfigError(format!(
+                    "`{other}` and `{}` answer the same request ({} {}): one emulator serves every vendor on one \
+                     host and could not tell them apart",
+                    info.id, info.method, info.path
+                )));
+            }
         }
         // Tables keyed by API id must name served APIs.
         let overrides = match &settings.rate_limits {
