@@ -1,0 +1,310 @@
+//! What an API does to the service: its relation, its operation's needs, and its paging.
+
+use crate::decode::Cx;
+use crate::diag::{Diagnostic, Loc};
+use crate::model::*;
+
+use super::answers::*;
+use super::scope::*;
+
+/// What a call does when the request leaves out its direction field: `direction:` must say so
+/// for an optional field, and agree with what the field's `default:` means.
+pub(crate) fn check_default_direction(rel: &Relation, df: &DirectionField, field: &Field, cx: &mut Cx) {
+    let name = &df.field.value;
+    match (&rel.direction, &field.default) {
+        (None, _) if !field.required => cx.push(
+            Diagnostic::error(&df.field.loc, format!("`{name}` is optional, and nothing says the direction of a request without it"))
+                .help("write `relation.direction`: what the page says a request without it does (what its `default` means, when it has one)"),
+        ),
+        (Some(direction), Some(default)) => {
+            if let Some(meant) = df.values.get(&default.value.to_string())
+                && meant != direction
+            {
+                cx.push(
+                    Diagnostic::error(
+                        &default.loc,
+                        format!(
+                            "`{name}` defaults to `{}`, which means `{}`, but `relation.direction` says `{}`",
+                            default.value,
+                            meant,
+                            direction
+                        ),
+                    )
+                    .help("a request without the field does one thing: make the two agree"),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+pub(crate) fn check_relation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
+    let Some(rel) = &spec.relation else { return };
+    let request = scope.object_fields(&TypeExpr::Named(spec.request.value.clone()));
+    match (&rel.requester_field, &rel.requester_param) {
+        (Some(field), None) => check_request_field(request, field, cx),
+        (None, Some(param)) => check_param(spec, param, cx),
+        _ => cx.push(
+            Diagnostic::error(&rel.loc, "a relation names its requester exactly once")
+                .help("use `requester_field` (a request field) or `requester_param` (a path parameter)"),
+        ),
+    }
+    if let Some(param) = &rel.target_param {
+        check_param(spec, param, cx);
+    }
+    if let Some(df) = &rel.direction_field {
+        // A string enum's values, or an integer field's `one_of` values.
+        let values: Option<Vec<String>> =
+            request.and_then(|fields| fields.get(&df.field.value)).and_then(|f| match &f.ty.value {
+                TypeExpr::Named(n) => scope.type_def(n)?.variants.as_ref().map(|v| v.keys().collect()),
+                TypeExpr::Integer => f.constraints.iter().find_map(|c| match c.rule() {
+                    Some(Rule::OneOf(values)) => Some(values.iter().map(|v| v.to_string()).collect()),
+                    _ => None,
+                }),
+                _ => None,
+            });
+        if let Some(field) = request.and_then(|fields| fields.get(&df.field.value)) {
+            check_default_direction(rel, df, field, cx);
+        }
+        match values {
+            None => cx.push(
+                Diagnostic::error(&df.field.loc, format!("`{}` is not an enum field of the request", df.field.value))
+                    .help("a string enum type, or an integer field with a `one_of` constraint"),
+            ),
+            Some(values) => {
+                for v in &values {
+                    if df.values.get(v).is_none() {
+                        cx.push(Diagnostic::error(&df.field.loc, format!("`values` does not say what `{v}` means")));
+                    }
+                }
+                for (k, _) in df.values.iter() {
+                    if !values.contains(&k.value.to_string()) {
+                        cx.push(Diagnostic::error(
+                            &k.loc,
+                            format!("`{}` is not a value of `{}`", k.value, df.field.value),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    for code in [&rel.unknown_user, &rel.unknown_requester, &rel.already_friends, &rel.pending, &rel.not_friends]
+        .into_iter()
+        .flatten()
+    {
+        scope.check_code(code, "the relation", cx);
+    }
+    if let Some(code) = &rel.not_friends {
+        check_class(scope, code, ErrorClass::AlreadyDone, cx);
+    }
+    if let Some(code) = &rel.pending {
+        check_class(scope, code, ErrorClass::Pending, cx);
+    }
+    if let Some(force) = &rel.force {
+        check_request_field(request, &force.field, cx);
+    }
+    if let Some(code) = &rel.already_friends {
+        check_class(scope, code, ErrorClass::AlreadyDone, cx);
+    }
+}
+
+/// Each operation has the parts it needs and none that it cannot use: what codegen, the
+/// client and the emulator refuse is refused here first, at its place in the YAML.
+pub(crate) fn check_operation(spec: &ApiSpec, cx: &mut Cx) {
+    use Operation::*;
+    let op = spec.operation.value;
+    let at = &spec.operation.loc;
+    let need = |cx: &mut Cx, what: &str, why: &str| {
+        cx.push(Diagnostic::error(at, format!("operation `{op}` needs `{what}`")).help(why.to_owned()));
+    };
+    let refuse = |cx: &mut Cx, loc: &Loc, what: &str| {
+        cx.push(
+            Diagnostic::error(loc, format!("`{what}` has no meaning for operation `{op}`"))
+                .help("remove it, or say what the API does with `operation`"),
+        );
+    };
+    let rel = spec.relation.as_ref();
+    let target_param = rel.and_then(|r| r.target_param.as_ref());
+    // Who the call is about, and the targets.
+    match op {
+        Add | Remove | Check | List => {
+            if rel.is_none() {
+                need(cx, "relation", "name the requester (`requester_field` or `requester_param`)");
+            }
+        }
+        Register | CheckUsers => {
+            if let Some(r) = rel {
+                refuse(cx, &r.loc, "relation");
+            }
+        }
+    }
+    match op {
+        Add | Remove | Check => match (&spec.batch, target_param) {
+            (None, None) => {
+                need(cx, "batch", "the array of targets, or `relation.target_param` for one target in the path")
+            }
+            (Some(b), Some(_)) => cx.push(
+                Diagnostic::error(&b.loc, "targets come from `batch` or from `relation.target_param`, not both")
+                    .help("keep the one the page uses"),
+            ),
+            _ => {}
+        },
+        Register | CheckUsers => {
+            if spec.batch.is_none() {
+                need(cx, "batch", "the array of users");
+            }
+        }
+        List => {
+            if let Some(b) = &spec.batch {
+                refuse(cx, &b.loc, "batch");
+            }
+            if let Some(t) = target_param {
+                refuse(cx, &t.loc, "relation.target_param");
+            }
+        }
+    }
+    if matches!(op, Add | Remove | Check) && rel.is_some_and(|r| r.direction.is_none() && r.direction_field.is_none()) {
+        need(cx, "relation.direction", "`one_way` or `both` (or a `direction_field` that chooses)");
+    }
+    if let Some(r) = rel {
+        for (loc, what, ok) in [
+            (r.already_friends.as_ref().map(|c| &c.loc), "relation.already_friends", op == Add),
+            (r.pending.as_ref().map(|c| &c.loc), "relation.pending", op == Add),
+            (r.force.as_ref().map(|f| &f.field.loc), "relation.force", op == Add),
+            (r.not_friends.as_ref().map(|c| &c.loc), "relation.not_friends", op == Remove),
+            (r.check_values.as_ref().map(|c| &c.loc), "relation.check_values", op == Check),
+        ] {
+            if let Some(loc) = loc
+                && !ok
+            {
+                refuse(cx, loc, what);
+            }
+        }
+        if op == Check && r.check_values.is_none() {
+            need(cx, "relation.check_values", "the vendor's relation values in each mode");
+        }
+    }
+    // How outcomes are read.
+    let per_item = spec.results.as_ref().and_then(|r| r.per_item.as_ref());
+    match op {
+        List => {
+            if let Some(r) = &spec.results {
+                refuse(cx, &r.loc, "results");
+            }
+            if spec.paging.is_none() {
+                need(cx, "paging", "where the request carries the position and the answer the entries");
+            }
+        }
+        Check if per_item.and_then(|p| p.relation.as_ref()).is_none() => {
+            need(cx, "results.per_item.relation", "the item field carrying the relation value")
+        }
+        CheckUsers if per_item.and_then(|p| p.registered.as_ref()).is_none() => {
+            need(cx, "results.per_item.registered", "the item field saying whether the user is registered")
+        }
+        _ => {}
+    }
+    if let Some(p) = per_item {
+        if let Some(f) = &p.relation
+            && op != Check
+        {
+            refuse(cx, &f.loc, "results.per_item.relation");
+        }
+        if let Some(f) = &p.registered
+            && op != CheckUsers
+        {
+            refuse(cx, &f.field.loc, "results.per_item.registered");
+        }
+    }
+    if let Some(p) = &spec.paging
+        && op != List
+    {
+        refuse(cx, &p.loc, "paging");
+    }
+    if let Some(u) = &spec.users
+        && op != Register
+    {
+        refuse(cx, &u.loc, "users");
+    }
+    if let Some(l) = &spec.state_limits
+        && op != Add
+    {
+        refuse(cx, &l.loc, "state_limits");
+    }
+}
+
+/// Where the request carries a value of the paging: a declared parameter or a request field.
+pub(crate) fn check_carrier(scope: &Scope<'_>, spec: &ApiSpec, c: &Carrier, what: &str, cx: &mut Cx) {
+    match (&c.param, &c.field) {
+        (Some(param), None) => check_param(spec, param, cx),
+        (None, Some(field)) => {
+            check_request_field(scope.object_fields(&TypeExpr::Named(spec.request.value.clone())), field, cx)
+        }
+        _ => cx.push(
+            Diagnostic::error(&c.loc, format!("`{what}` names exactly one of `param` and `field`"))
+                .help("`{ param: cursor }` for a path or query parameter, `{ field: StartIndex }` for a body field"),
+        ),
+    }
+}
+
+pub(crate) fn check_paging(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
+    let Some(p) = &spec.paging else { return };
+    match (&p.cursor, &p.next) {
+        (Some(cursor), _) => check_carrier(scope, spec, cursor, "paging.cursor", cx),
+        (None, Some(next)) => cx.push(
+            Diagnostic::error(&next.loc, "a next position needs `paging.cursor` to send it back")
+                .help("say where the request carries the position, or remove `next` for a list read in one answer"),
+        ),
+        (None, None) => {}
+    }
+    if let Some(size) = &p.page_size {
+        check_carrier(scope, spec, size, "paging.page_size", cx);
+    }
+    let root = spec.response.value.as_str();
+    if let Some(ty) = response_path(scope, root, &p.items, cx) {
+        match (ty.element(), &p.item_id) {
+            (None, _) => cx.push(Diagnostic::error(&p.items.loc, format!("`{}` is not an array", p.items.value))),
+            (Some(el), Some(id)) => {
+                let fields = scope.object_fields(el);
+                if fields.and_then(|f| f.get(&id.value)).is_none_or(|f| !scope.is_scalar(&f.ty.value)) {
+                    cx.push(Diagnostic::error(&id.loc, format!("`{}` is not a scalar field of the entries", id.value)));
+                }
+                if let Some(pairs) = &p.fields {
+                    let pair = fields
+                        .and_then(|f| f.get(&pairs.list.value))
+                        .and_then(|f| f.ty.value.element().and_then(|el| scope.object_fields(el)));
+                    match pair {
+                        None => cx.push(Diagnostic::error(
+                            &pairs.list.loc,
+                            format!("`{}` is not an array of objects in the entries", pairs.list.value),
+                        )),
+                        Some(pair) => {
+                            for name in [&pairs.key, &pairs.value] {
+                                if pair.get(&name.value).is_none() {
+                                    let d = Diagnostic::error(
+                                        &name.loc,
+                                        format!("`{}` is not a field of the pairs", name.value),
+                                    );
+                                    cx.push(d);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            (Some(el), None) => {
+                if !scope.is_scalar(el) {
+                    cx.push(
+                        Diagnostic::error(&p.items.loc, "the entries are objects: say which field is the friend's id")
+                            .help("add `item_id`"),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(next) = &p.next {
+        response_path(scope, root, next, cx);
+    }
+    if let Some(c) = &p.complete {
+        response_path(scope, root, &c.field, cx);
+    }
+}
