@@ -52,8 +52,9 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// The configuration the command line uses when given none: demo credentials for every vendor.
 pub const DEFAULT_CONFIG: &str = include_str!("../default.toml");
 
-/// A request as routing sees it: method, path segments (parameters alike), fixed query.
-type Route = (&'static str, Vec<&'static str>, Vec<(&'static str, &'static str)>);
+/// A request as routing sees it: method, path segments (`None` for a parameter, any value),
+/// fixed query.
+type Route = (&'static str, Vec<Option<&'static str>>, Vec<(&'static str, &'static str)>);
 
 /// A configured emulator, ready to serve.
 #[derive(Debug, Clone)]
@@ -307,7 +308,14 @@ impl Emulator {
         let mut routes: HashMap<Route, &str> = HashMap::new();
         for a in &apis {
             let info = a.entry.info;
-            let path = info.path.split('/').map(|s| if s.starts_with('{') { "{}" } else { s }).collect();
+            let path = a
+                .segments
+                .iter()
+                .map(|s| match s {
+                    Segment::Lit(lit) => Some(*lit),
+                    Segment::Param(_) => None,
+                })
+                .collect();
             let mut query = info.query.to_vec();
             query.sort_unstable();
             if let Some(other) = routes.insert((info.method, path, query), info.id) {

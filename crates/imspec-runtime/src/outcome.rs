@@ -187,14 +187,12 @@ pub fn read(info: &ApiInfo, http_ok: bool, body: &Value, sent: &[&str], mode: Di
         (Some(_), None) => true,
         (None, _) => false,
     };
-    let all_failed = |code: Option<Code>| -> Vec<ItemOutcome> {
-        sent.iter()
-            .map(|u| match &code {
-                Some(c) => of_code(u, c.clone()),
-                None => unknown(u),
-            })
-            .collect()
+    // An item the failed call's code speaks for (the call's, or none).
+    let of_call = |user: &str| match &request_code {
+        Some(c) => of_code(user, c.clone()),
+        None => unknown(user),
     };
+    let all_failed = || -> Vec<ItemOutcome> { sent.iter().map(|u| of_call(u)).collect() };
 
     // Each entry of the answer serves one sent item: a user sent twice takes the first two
     // entries for it, in order. Ids compare as text (a string, or a number's digits).
@@ -214,7 +212,7 @@ pub fn read(info: &ApiInfo, http_ok: bool, body: &Value, sent: &[&str], mode: Di
 
     let Some(results) = &info.results else {
         // The envelope alone says how the call's items went.
-        return if request_failed { all_failed(request_code) } else { sent.iter().map(|u| done(u)).collect() };
+        return if request_failed { all_failed() } else { sent.iter().map(|u| done(u)).collect() };
     };
     match results {
         Results::PerItem { list, ids, code, ok, relation, registered, failures } => {
@@ -228,13 +226,13 @@ pub fn read(info: &ApiInfo, http_ok: bool, body: &Value, sent: &[&str], mode: Di
                 let failed = entries(failures, ids, Some(code), extra);
                 // With nothing listed, a failed call failed as a whole.
                 if request_failed && failed.is_empty() && pool.is_empty() {
-                    return all_failed(request_code);
+                    return all_failed();
                 }
                 pool.absorb(failed);
             } else if request_failed && pool.is_empty() {
                 // A failed call that lists nothing failed as a whole; one that lists its items
                 // (every item failed, and the envelope says so) is read item by item.
-                return all_failed(request_code);
+                return all_failed();
             }
             sent.iter()
                 .map(|u| match pool.take(u) {
@@ -259,10 +257,7 @@ pub fn read(info: &ApiInfo, http_ok: bool, body: &Value, sent: &[&str], mode: Di
                     }
                     Some(Entry { code: Some(c), .. }) => of_code(u, c),
                     Some(Entry { code: None, .. }) => unknown(u),
-                    None if request_failed => match &request_code {
-                        Some(c) => of_code(u, c.clone()),
-                        None => unknown(u),
-                    },
+                    None if request_failed => of_call(u),
                     None => unlisted(u),
                 })
                 .collect()
@@ -272,7 +267,7 @@ pub fn read(info: &ApiInfo, http_ok: bool, body: &Value, sent: &[&str], mode: Di
             // ZEGO: a failed request with an empty list failed as a whole; otherwise listed items
             // carry their own code and the others share the request's outcome.
             if request_failed && pool.is_empty() {
-                return all_failed(request_code);
+                return all_failed();
             }
             let out: Vec<ItemOutcome> = sent
                 .iter()
@@ -287,10 +282,7 @@ pub fn read(info: &ApiInfo, http_ok: bool, body: &Value, sent: &[&str], mode: Di
                         },
                         None => unknown(u),
                     },
-                    None if request_failed => match &request_code {
-                        Some(c) => of_code(u, c.clone()),
-                        None => unknown(u),
-                    },
+                    None if request_failed => of_call(u),
                     None => done(u),
                 })
                 .collect();
@@ -306,7 +298,7 @@ pub fn read(info: &ApiInfo, http_ok: bool, body: &Value, sent: &[&str], mode: Di
         }
         Results::IdLists { lists } => {
             if request_failed {
-                return all_failed(request_code);
+                return all_failed();
             }
             // Failure lists first: an id listed as both failed and succeeded counts as failed,
             // which a retry can only confirm.

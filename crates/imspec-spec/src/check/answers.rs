@@ -86,23 +86,10 @@ pub(crate) fn response_path<'a>(
     path: &Spanned<String>,
     cx: &mut Cx,
 ) -> Option<TypeExpr> {
-    let mut ty = TypeExpr::Named(root.to_owned());
-    for key in path.value.split('.') {
-        let fields = match &ty {
-            TypeExpr::Named(n) => scope.type_def(n).and_then(|d| d.fields.as_ref()),
-            _ => None,
-        }?;
-        match fields.get(key) {
-            Some(f) => ty = f.ty.value.clone(),
-            None => {
-                let keys: Vec<String> = fields.keys().collect();
-                let d = Diagnostic::error(&path.loc, format!("`{key}` in `{}` is not a response field", path.value));
-                cx.push(d.suggest(key, keys.iter().map(String::as_str), format!("fields: {}", keys.join(", "))));
-                return None;
-            }
-        }
+    match scope.follow(root, &path.value, path, "a response field", cx) {
+        Followed::To(ty) => Some(ty),
+        Followed::ThroughScalar | Followed::Unknown => None,
     }
-    Some(ty)
 }
 
 pub(crate) fn check_results(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {

@@ -18,7 +18,41 @@ pub(crate) struct Scope<'a> {
     pub(crate) request: Option<&'a str>,
 }
 
+/// Where a dotted path of wire names leads from a root type.
+pub(crate) enum Followed {
+    /// To a field of this type.
+    To(TypeExpr),
+    /// Through a value that is not an object.
+    ThroughScalar,
+    /// To a name that is not a field (reported).
+    Unknown,
+}
+
 impl<'a> Scope<'a> {
+    /// Follows `keys` (`A.B`) from the type `root`; an unknown name is reported at `path`,
+    /// `what` saying what the names should be (`a response field`).
+    pub(crate) fn follow(&self, root: &str, keys: &str, path: &Spanned<String>, what: &str, cx: &mut Cx) -> Followed {
+        let mut ty = TypeExpr::Named(root.to_owned());
+        for key in keys.split('.') {
+            let Some(fields) = (match &ty {
+                TypeExpr::Named(n) => self.type_def(n).and_then(|d| d.fields.as_ref()),
+                _ => None,
+            }) else {
+                return Followed::ThroughScalar;
+            };
+            match fields.get(key) {
+                Some(f) => ty = f.ty.value.clone(),
+                None => {
+                    let keys: Vec<String> = fields.keys().collect();
+                    let d = Diagnostic::error(&path.loc, format!("`{key}` in `{}` is not {what}", path.value));
+                    cx.push(d.suggest(key, keys.iter().map(String::as_str), format!("fields: {}", keys.join(", "))));
+                    return Followed::Unknown;
+                }
+            }
+        }
+        Followed::To(ty)
+    }
+
     pub(crate) fn vendor(v: &'a VendorSpec) -> Self {
         Scope {
             types: vec![&v.types],
@@ -159,25 +193,14 @@ pub(crate) fn check_request_path(scope: &Scope<'_>, path: &Spanned<String>, cx: 
         cx.push(Diagnostic::error(&path.loc, "`not_equal` is only meaningful in an API's request types"));
         return;
     };
-    let mut ty = TypeExpr::Named(root.to_owned());
-    for key in rest.split('.') {
-        let Some(fields) = (match &ty {
-            TypeExpr::Named(n) => scope.type_def(n).and_then(|d| d.fields.as_ref()),
-            _ => None,
-        }) else {
+    let ty = match scope.follow(root, rest, path, "a field", cx) {
+        Followed::To(ty) => ty,
+        Followed::ThroughScalar => {
             cx.push(Diagnostic::error(&path.loc, format!("`{}` does not lead through objects", path.value)));
             return;
-        };
-        match fields.get(key) {
-            Some(f) => ty = f.ty.value.clone(),
-            None => {
-                let keys: Vec<String> = fields.keys().collect();
-                let d = Diagnostic::error(&path.loc, format!("`{key}` in `{}` is not a field", path.value));
-                cx.push(d.suggest(key, keys.iter().map(String::as_str), format!("fields: {}", keys.join(", "))));
-                return;
-            }
         }
-    }
+        Followed::Unknown => return,
+    };
     if !scope.is_scalar(&ty) {
         cx.push(Diagnostic::error(&path.loc, format!("`{}` is not a scalar field", path.value)));
     }
