@@ -9,6 +9,8 @@ fn main() {
     let mut files = Vec::new();
     collect(&specs, &mut files);
     files.sort();
+    // A binary with no specs would start and then refuse every API: stop the build instead.
+    assert!(!files.is_empty(), "no spec files (*.yaml) found under {}", specs.display());
     let mut out = String::from(
         "/// Every spec file, as (path relative to specs/, text).\npub const SPECS: &[(&str, &str)] = &[\n",
     );
@@ -25,7 +27,10 @@ fn main() {
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => panic!("cannot read {}: {e}", dir.display()),
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {

@@ -781,7 +781,7 @@ impl ActionStatus {
             ActionStatus::Unknown(s) => s.as_str(),
         }
     }
-    /// The value for a wire string; unlisted strings become `Unknown`.
+    /// The value for a wire value; unlisted ones become `Unknown`.
     pub fn from_wire(s: &str) -> Self {
         match s {
             "OK" => ActionStatus::Ok,
@@ -1082,7 +1082,7 @@ pub mod account_check {
                 AccountStatus::Unknown(s) => s.as_str(),
             }
         }
-        /// The value for a wire string; unlisted strings become `Unknown`.
+        /// The value for a wire value; unlisted ones become `Unknown`.
         pub fn from_wire(s: &str) -> Self {
             match s {
                 "Imported" => AccountStatus::Imported,
@@ -1826,7 +1826,7 @@ pub mod friend_add {
                 AddType::AddTypeBoth => "Add_Type_Both",
             }
         }
-        /// The value for a wire string, if the spec lists it.
+        /// The value for a wire value, if the spec lists it.
         pub fn from_wire(s: &str) -> ::std::option::Option<Self> {
             ::std::option::Option::Some(
                 match s {
@@ -1864,12 +1864,10 @@ pub mod friend_add {
                 d,
             )?;
             AddType::from_wire(&s)
-                .ok_or_else(|| {
-                    <D::Error as ::imspec_runtime::__private::serde::de::Error>::unknown_variant(
-                        &s,
-                        AddType::WIRE,
-                    )
-                })
+                .ok_or_else(|| <D::Error as ::imspec_runtime::__private::serde::de::Error>::unknown_variant(
+                    &s,
+                    AddType::WIRE,
+                ))
         }
     }
     /// Source: seed §应答包字段说明
@@ -3025,7 +3023,7 @@ pub mod friend_check {
                 CheckType::CheckResultTypeBoth => "CheckResult_Type_Both",
             }
         }
-        /// The value for a wire string, if the spec lists it.
+        /// The value for a wire value, if the spec lists it.
         pub fn from_wire(s: &str) -> ::std::option::Option<Self> {
             ::std::option::Option::Some(
                 match s {
@@ -3057,12 +3055,10 @@ pub mod friend_check {
                 d,
             )?;
             CheckType::from_wire(&s)
-                .ok_or_else(|| {
-                    <D::Error as ::imspec_runtime::__private::serde::de::Error>::unknown_variant(
-                        &s,
-                        CheckType::WIRE,
-                    )
-                })
+                .ok_or_else(|| <D::Error as ::imspec_runtime::__private::serde::de::Error>::unknown_variant(
+                    &s,
+                    CheckType::WIRE,
+                ))
         }
     }
     /// 校验成功时 To_Account 与 From_Account 之间的好友关系
@@ -3115,7 +3111,7 @@ pub mod friend_check {
                 CheckRelation::Unknown(s) => s.as_str(),
             }
         }
-        /// The value for a wire string; unlisted strings become `Unknown`.
+        /// The value for a wire value; unlisted ones become `Unknown`.
         pub fn from_wire(s: &str) -> Self {
             match s {
                 "CheckResult_Type_BothWay" => CheckRelation::CheckResultTypeBothWay,
@@ -3839,7 +3835,7 @@ pub mod friend_delete {
                 DeleteType::DeleteTypeBoth => "Delete_Type_Both",
             }
         }
-        /// The value for a wire string, if the spec lists it.
+        /// The value for a wire value, if the spec lists it.
         pub fn from_wire(s: &str) -> ::std::option::Option<Self> {
             ::std::option::Option::Some(
                 match s {
@@ -3871,12 +3867,10 @@ pub mod friend_delete {
                 d,
             )?;
             DeleteType::from_wire(&s)
-                .ok_or_else(|| {
-                    <D::Error as ::imspec_runtime::__private::serde::de::Error>::unknown_variant(
-                        &s,
-                        DeleteType::WIRE,
-                    )
-                })
+                .ok_or_else(|| <D::Error as ::imspec_runtime::__private::serde::de::Error>::unknown_variant(
+                    &s,
+                    DeleteType::WIRE,
+                ))
         }
     }
     /// Source: page §应答包字段说明

@@ -2185,10 +2185,8 @@ pub mod check_friends {
         /// 检查类型：
         /// - 0：双向检查。
         /// - 1：单向检查。
-        ///
-        /// Limits: one of `0`, `1` → 660000002.
         #[serde(rename = "CheckType")]
-        pub check_type: i64,
+        pub check_type: CheckType,
     }
     impl CheckFriendsRequest {
         ///A `CheckFriendsRequest` from its required fields; the optional ones start empty (set them with `with_*`).
@@ -2197,13 +2195,82 @@ pub mod check_friends {
         pub fn new(
             from_user_id: impl ::std::convert::Into<::std::string::String>,
             user_ids: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
-            check_type: impl ::std::convert::Into<i64>,
+            check_type: impl ::std::convert::Into<CheckType>,
         ) -> Self {
             CheckFriendsRequest {
                 from_user_id: from_user_id.into(),
                 user_ids: user_ids.into(),
                 check_type: check_type.into(),
             }
+        }
+    }
+    /// 检查类型
+    ///
+    /// Source: page §请求参数
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::marker::Copy,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq,
+        ::std::hash::Hash
+    )]
+    pub enum CheckType {
+        /// `0`
+        ///
+        /// 双向检查。
+        Both,
+        /// `1`
+        ///
+        /// 单向检查。
+        OneWay,
+    }
+    impl CheckType {
+        /// Every value the spec lists, as written on the wire.
+        pub const WIRE: &'static [i64] = &[0i64, 1i64];
+        /// The integer the wire carries.
+        pub fn as_i64(&self) -> i64 {
+            match self {
+                CheckType::Both => 0i64,
+                CheckType::OneWay => 1i64,
+            }
+        }
+        /// The value for a wire value, if the spec lists it.
+        pub fn from_wire(s: i64) -> ::std::option::Option<Self> {
+            ::std::option::Option::Some(
+                match s {
+                    0i64 => CheckType::Both,
+                    1i64 => CheckType::OneWay,
+                    _ => return ::std::option::Option::None,
+                },
+            )
+        }
+    }
+    impl ::std::fmt::Display for CheckType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            ::std::write!(f, "{}", self.as_i64())
+        }
+    }
+    impl ::imspec_runtime::__private::serde::Serialize for CheckType {
+        fn serialize<S: ::imspec_runtime::__private::serde::Serializer>(
+            &self,
+            s: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            s.serialize_i64(self.as_i64())
+        }
+    }
+    impl<'de> ::imspec_runtime::__private::serde::Deserialize<'de> for CheckType {
+        fn deserialize<D: ::imspec_runtime::__private::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let s = <i64 as ::imspec_runtime::__private::serde::Deserialize>::deserialize(
+                d,
+            )?;
+            CheckType::from_wire(s)
+                .ok_or_else(|| <D::Error as ::imspec_runtime::__private::serde::de::Error>::invalid_value(
+                    ::imspec_runtime::__private::serde::de::Unexpected::Signed(s),
+                    &"one of 0, 1",
+                ))
         }
     }
     /// Source: page §响应参数
@@ -2554,17 +2621,6 @@ pub mod check_friends {
                 );
             }
         }
-        {
-            let p = path.field("CheckType");
-            let x = &value.check_type;
-            let n: i64 = *x;
-            v.one_of_int(
-                &p,
-                n,
-                &[0i64, 1i64],
-                ::imspec_runtime::Code::Int(660000002i64),
-            );
-        }
     }
     #[allow(unused_variables)]
     fn validate_check_friends_request_json(
@@ -2706,12 +2762,18 @@ pub mod check_friends {
                 ::std::option::Option::Some(x) => {
                     match x.as_i64() {
                         ::std::option::Option::Some(n) => {
-                            v.one_of_int(
-                                &p,
-                                n,
-                                &[0i64, 1i64],
-                                ::imspec_runtime::Code::Int(660000002i64),
-                            );
+                            if !CheckType::WIRE.contains(&n) {
+                                v.schema(
+                                    &p,
+                                    ::imspec_runtime::Rule::Enum,
+                                    ::imspec_runtime::Code::Int(660000002i64),
+                                    ::std::format!(
+                                        "`{}` is not one of {}", n, CheckType::WIRE.iter()
+                                        .map(::std::string::ToString::to_string).collect:: <
+                                        ::std::vec::Vec < _ >> ().join(", ")
+                                    ),
+                                );
+                            }
                         }
                         ::std::option::Option::None => {
                             v.schema(
@@ -2951,10 +3013,8 @@ pub mod delete_friends {
         /// 删除类型：
         /// - 0：双向删除。
         /// - 1：单向删除。
-        ///
-        /// Limits: one of `0`, `1` → 660000002.
         #[serde(rename = "DeleteType")]
-        pub delete_type: i64,
+        pub delete_type: DeleteType,
     }
     impl DeleteFriendsRequest {
         ///A `DeleteFriendsRequest` from its required fields; the optional ones start empty (set them with `with_*`).
@@ -2963,13 +3023,82 @@ pub mod delete_friends {
         pub fn new(
             from_user_id: impl ::std::convert::Into<::std::string::String>,
             user_ids: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
-            delete_type: impl ::std::convert::Into<i64>,
+            delete_type: impl ::std::convert::Into<DeleteType>,
         ) -> Self {
             DeleteFriendsRequest {
                 from_user_id: from_user_id.into(),
                 user_ids: user_ids.into(),
                 delete_type: delete_type.into(),
             }
+        }
+    }
+    /// 删除类型
+    ///
+    /// Source: page §请求参数
+    #[derive(
+        ::std::fmt::Debug,
+        ::std::clone::Clone,
+        ::std::marker::Copy,
+        ::std::cmp::PartialEq,
+        ::std::cmp::Eq,
+        ::std::hash::Hash
+    )]
+    pub enum DeleteType {
+        /// `0`
+        ///
+        /// 双向删除。
+        Both,
+        /// `1`
+        ///
+        /// 单向删除。
+        OneWay,
+    }
+    impl DeleteType {
+        /// Every value the spec lists, as written on the wire.
+        pub const WIRE: &'static [i64] = &[0i64, 1i64];
+        /// The integer the wire carries.
+        pub fn as_i64(&self) -> i64 {
+            match self {
+                DeleteType::Both => 0i64,
+                DeleteType::OneWay => 1i64,
+            }
+        }
+        /// The value for a wire value, if the spec lists it.
+        pub fn from_wire(s: i64) -> ::std::option::Option<Self> {
+            ::std::option::Option::Some(
+                match s {
+                    0i64 => DeleteType::Both,
+                    1i64 => DeleteType::OneWay,
+                    _ => return ::std::option::Option::None,
+                },
+            )
+        }
+    }
+    impl ::std::fmt::Display for DeleteType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            ::std::write!(f, "{}", self.as_i64())
+        }
+    }
+    impl ::imspec_runtime::__private::serde::Serialize for DeleteType {
+        fn serialize<S: ::imspec_runtime::__private::serde::Serializer>(
+            &self,
+            s: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            s.serialize_i64(self.as_i64())
+        }
+    }
+    impl<'de> ::imspec_runtime::__private::serde::Deserialize<'de> for DeleteType {
+        fn deserialize<D: ::imspec_runtime::__private::serde::Deserializer<'de>>(
+            d: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let s = <i64 as ::imspec_runtime::__private::serde::Deserialize>::deserialize(
+                d,
+            )?;
+            DeleteType::from_wire(s)
+                .ok_or_else(|| <D::Error as ::imspec_runtime::__private::serde::de::Error>::invalid_value(
+                    ::imspec_runtime::__private::serde::de::Unexpected::Signed(s),
+                    &"one of 0, 1",
+                ))
         }
     }
     /// Source: page §响应参数
@@ -3360,17 +3489,6 @@ pub mod delete_friends {
                 );
             }
         }
-        {
-            let p = path.field("DeleteType");
-            let x = &value.delete_type;
-            let n: i64 = *x;
-            v.one_of_int(
-                &p,
-                n,
-                &[0i64, 1i64],
-                ::imspec_runtime::Code::Int(660000002i64),
-            );
-        }
     }
     #[allow(unused_variables)]
     fn validate_delete_friends_request_json(
@@ -3525,12 +3643,18 @@ pub mod delete_friends {
                 ::std::option::Option::Some(x) => {
                     match x.as_i64() {
                         ::std::option::Option::Some(n) => {
-                            v.one_of_int(
-                                &p,
-                                n,
-                                &[0i64, 1i64],
-                                ::imspec_runtime::Code::Int(660000002i64),
-                            );
+                            if !DeleteType::WIRE.contains(&n) {
+                                v.schema(
+                                    &p,
+                                    ::imspec_runtime::Rule::Enum,
+                                    ::imspec_runtime::Code::Int(660000002i64),
+                                    ::std::format!(
+                                        "`{}` is not one of {}", n, DeleteType::WIRE.iter()
+                                        .map(::std::string::ToString::to_string).collect:: <
+                                        ::std::vec::Vec < _ >> ().join(", ")
+                                    ),
+                                );
+                            }
                         }
                         ::std::option::Option::None => {
                             v.schema(

@@ -95,13 +95,17 @@ impl Validator<'_> {
             return;
         };
         if let Some(variants) = &def.variants {
-            match value.as_str() {
-                Some(s) if variants.get(s).is_some() => {}
+            let (text, expected) = match def.is_integer_enum() {
+                true => (value.as_i64().map(|n| n.to_string()), "an integer"),
+                false => (value.as_str().map(str::to_owned), "a string"),
+            };
+            match text {
+                Some(s) if variants.get(&s).is_some() => {}
                 Some(s) => {
                     let allowed: Vec<String> = variants.keys().collect();
                     self.schema(path, "enum", format!("`{s}` is not one of {}", allowed.join(", ")));
                 }
-                None => self.schema(path, "type", format!("expected a string ({name}), found {}", kind(value))),
+                None => self.schema(path, "type", format!("expected {expected} ({name}), found {}", kind(value))),
             }
             return;
         }

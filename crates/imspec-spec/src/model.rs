@@ -436,8 +436,17 @@ spec_struct! {
     }
 }
 
+spec_enum! {
+    /// How an enum's values travel: as JSON strings or as JSON integers.
+    pub enum EnumWire {
+        "string" => String,
+        /// Each key of `enum` is an integer (`0`, `1`) and each value names its `rust_name`.
+        "integer" => Integer,
+    }
+}
+
 spec_struct! {
-    /// One value of a string enum, keyed by its wire text.
+    /// One value of an enum, keyed by its wire text (or its integer).
     pub struct EnumVariant {
         "doc" optional doc: String,
         /// The Rust variant name; default: the wire text in PascalCase.
@@ -446,12 +455,15 @@ spec_struct! {
 }
 
 spec_struct! {
-    /// A declared type: an object (`fields`), a string enum (`enum`), or a list of objects
-    /// (`items`: a request body that is a JSON array, whose batch is the body itself).
+    /// A declared type: an object (`fields`), an enum (`enum`, string or integer on the wire),
+    /// or a list of objects (`items`: a request body that is a JSON array, whose batch is the
+    /// body itself).
     pub struct TypeDef {
         "doc" optional doc: String,
         "fields" optional fields: Map<Field>,
         "enum" optional variants: Map<EnumVariant>,
+        /// For enums: how the values travel; default `string`.
+        "wire" optional wire: Spanned<EnumWire>,
         /// The object type of each element of a list type.
         "items" optional items: Spanned<String>,
         /// Rules on a list type as a whole (`unique`, `max_items`, ...).
@@ -819,6 +831,11 @@ spec_struct! {
 }
 
 impl TypeDef {
+    /// Whether this is an enum whose values are JSON integers.
+    pub fn is_integer_enum(&self) -> bool {
+        self.variants.is_some() && self.wire.as_ref().is_some_and(|w| w.value == EnumWire::Integer)
+    }
+
     /// A list type as the field it amounts to: a required `array<items>` holding the list's
     /// rules, so that field rules (checks, validation, generated code) apply to it unchanged.
     pub fn list_field(&self) -> Option<Field> {

@@ -114,7 +114,11 @@ impl<'a> Gen<'a> {
             TypeExpr::Array(inner) => json!([self.synth(inner, None)]),
             TypeExpr::Named(n) => match self.api.type_def(n) {
                 Some(def) if def.variants.is_some() => {
-                    json!(def.variants.as_ref().and_then(|v| v.keys().next()).unwrap_or_default())
+                    let first = def.variants.as_ref().and_then(|v| v.keys().next()).unwrap_or_default();
+                    match def.is_integer_enum() {
+                        true => json!(first.parse::<i64>().expect("an integer enum's keys are integers")),
+                        false => json!(first),
+                    }
                 }
                 _ => {
                     let mut obj = serde_json::Map::new();
@@ -188,7 +192,10 @@ impl<'a> Gen<'a> {
             }
             self.fail(format!("{path} missing"), body, path.clone(), &code);
         }
+        let api = self.api;
+        let integer_enum = |n: &str| api.type_def(n).is_some_and(|d| d.is_integer_enum());
         let wrong = match &field.ty.value {
+            TypeExpr::Named(n) if integer_enum(n) => json!("12"),
             TypeExpr::String | TypeExpr::Named(_) => json!(12),
             TypeExpr::Integer | TypeExpr::Boolean | TypeExpr::StringOrInteger | TypeExpr::Array(_) => json!({"x": 1}),
             TypeExpr::Json => return,
@@ -197,7 +204,16 @@ impl<'a> Gen<'a> {
         if let TypeExpr::Named(n) = &field.ty.value
             && self.api.type_def(n).is_some_and(|d| d.variants.is_some())
         {
-            self.fail(format!("{path} outside the enum"), set(base, here, json!("Not_A_Listed_Value")), path, &code);
+            let outside = match integer_enum(n) {
+                // One past the largest listed value is listed by none.
+                true => json!(
+                    api.type_def(n)
+                        .and_then(|d| d.variants.as_ref())
+                        .map_or(0, |v| { v.keys().filter_map(|k| k.parse::<i64>().ok()).max().unwrap_or(0) + 1 })
+                ),
+                false => json!("Not_A_Listed_Value"),
+            };
+            self.fail(format!("{path} outside the enum"), set(base, here, outside), path, &code);
         }
     }
 

@@ -468,3 +468,31 @@ async fn chunks_waiting_for_the_pacer_are_not_sent_once_cancelled() {
     assert_eq!(waiting as u64, 600 - max * report.calls, "the chunks that waited are not attempted");
     assert_eq!(s.friends("zego_zim", "z").await.len() as u64, max * report.calls);
 }
+
+/// An integer wire enum is a Rust enum: the typed call says `DeleteType::OneWay`, the wire
+/// carries the page's integer, and a value the spec does not list cannot be decoded.
+#[tokio::test]
+async fn an_integer_wire_enum_is_typed_and_travels_as_its_integer() {
+    use zego_zim::delete_friends::{DeleteFriendsRequest, DeleteType};
+    let s = emulator("").await;
+    let register = json!({"users": ["ea", "eb"]}).to_string();
+    s.http.post(format!("{}/_emulator/users/zego_zim", s.url)).body(register).send().await.expect("register");
+    let zego = zego_zim::Client::new(&s.config()).expect("client");
+    let add = serde_json::from_value(json!({"FromUserId": "ea", "FriendInfos": [{"UserId": "eb"}]})).expect("typed");
+    assert!(zego.add_friends(&add).await.expect("sent").all_succeeded());
+
+    let request = DeleteFriendsRequest::new("ea", vec!["eb".to_owned()], DeleteType::OneWay);
+    let wire = serde_json::to_value(&request).expect("serialize");
+    let listed: Vec<Value> = DeleteType::WIRE.iter().map(|n| json!(n)).collect();
+    assert!(listed.contains(&wire["DeleteType"]), "an integer of the spec's values: {wire}");
+    assert_eq!(DeleteType::from_wire(DeleteType::OneWay.as_i64()), Some(DeleteType::OneWay));
+    let out = zego.delete_friends(&request).await.expect("sent");
+    assert_eq!(out.items.iter().map(|i| i.outcome).collect::<Vec<_>>(), [Outcome::Removed]);
+    assert_eq!(s.friends("zego_zim", "ea").await, Vec::<String>::new());
+    assert_eq!(s.friends("zego_zim", "eb").await, ["ea"], "one way leaves the reverse");
+
+    let unlisted = DeleteType::WIRE.iter().max().expect("values") + 1;
+    let err = serde_json::from_value::<DeleteType>(json!(unlisted)).expect_err("not a listed value");
+    assert!(err.to_string().contains(&unlisted.to_string()), "{err}");
+    assert!(serde_json::from_value::<DeleteType>(json!("1")).is_err(), "a string is not the integer");
+}

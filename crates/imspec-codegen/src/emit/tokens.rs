@@ -56,7 +56,7 @@ pub(crate) fn rust_ty(ty: &Ty) -> TokenStream {
             let inner = rust_ty(inner);
             quote!(::std::vec::Vec<#inner>)
         }
-        Ty::Struct(n, home) | Ty::Enum(n, home) => named(n, *home),
+        Ty::Struct(n, home) | Ty::Enum(n, home, _) => named(n, *home),
     }
 }
 

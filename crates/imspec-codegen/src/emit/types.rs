@@ -1,4 +1,4 @@
-//! The spec's types as Rust: structs with their constructors and builders, string enums, list
+//! The spec's types as Rust: structs with their constructors and builders, enums (string or integer), list
 //! bodies.
 
 use proc_macro2::TokenStream;
@@ -11,7 +11,7 @@ use super::tokens::*;
 pub(crate) fn type_def(t: &TypeIr, _siblings: &[TypeIr], _vendor: &[TypeIr]) -> TokenStream {
     match &t.kind {
         TypeKind::Struct { fields } => struct_def(t, fields),
-        TypeKind::Enum { variants, default, open } => enum_def(t, variants, default.as_deref(), *open),
+        TypeKind::Enum { variants, default, open, wire } => enum_def(t, variants, default.as_deref(), *open, *wire),
         TypeKind::List { field } => list_def(t, &field.ty),
     }
 }
@@ -158,7 +158,13 @@ pub(crate) fn builders(type_name: &str, fields: &[FieldIr]) -> TokenStream {
     }
 }
 
-pub(crate) fn enum_def(t: &TypeIr, variants: &[VariantIr], default: Option<&str>, open: bool) -> TokenStream {
+pub(crate) fn enum_def(
+    t: &TypeIr,
+    variants: &[VariantIr],
+    default: Option<&str>,
+    open: bool,
+    wire: Wire,
+) -> TokenStream {
     let name = ident(&t.name);
     let mut doc_lines = t.doc.clone();
     if open {
@@ -176,53 +182,106 @@ pub(crate) fn enum_def(t: &TypeIr, variants: &[VariantIr], default: Option<&str>
         let doc = docs(&lines);
         quote!(#doc #rust,)
     });
-    let wires: Vec<&String> = variants.iter().map(|v| &v.wire).collect();
-    let to_str = variants.iter().map(|v| {
+    // Each variant's wire value as a literal: a string, or an integer the spec check parsed.
+    let literals: Vec<TokenStream> = variants
+        .iter()
+        .map(|v| match wire {
+            Wire::Str => {
+                let text = &v.wire;
+                quote!(#text)
+            }
+            Wire::Int => match v.wire.parse::<i64>() {
+                Ok(n) => quote!(#n),
+                Err(_) => {
+                    let msg = format!("enum value `{}` of `{}` is not an integer", v.wire, t.name);
+                    quote!(::std::compile_error!(#msg))
+                }
+            },
+        })
+        .collect();
+    let to_wire = variants.iter().zip(&literals).map(|(v, lit)| {
         let rust = ident(&v.rust);
-        let wire = &v.wire;
-        quote!(#name::#rust => #wire,)
+        quote!(#name::#rust => #lit,)
     });
-    let from_str = variants.iter().map(|v| {
+    let from_wire = variants.iter().zip(&literals).map(|(v, lit)| {
         let rust = ident(&v.rust);
-        let wire = &v.wire;
-        quote!(#wire => #name::#rust,)
+        quote!(#lit => #name::#rust,)
     });
-    let (unknown_variant, unknown_to_str, from_wire, derive_copy) = if open {
+    // What differs by wire: the value's Rust type, its accessor, and how serde reads and writes it.
+    let (value_ty, wire_ty, accessor, accessor_doc, unknown_ty, unknown_back, display, serialize, read) = match wire {
+        Wire::Str => (
+            quote!(&str),
+            quote!(&'static str),
+            format_ident!("as_str"),
+            " The value as written on the wire.",
+            quote!(::std::string::String),
+            quote!(s.as_str()),
+            quote!(f.write_str(self.as_str())),
+            quote!(s.serialize_str(self.as_str())),
+            quote!(::std::string::String),
+        ),
+        Wire::Int => (
+            quote!(i64),
+            quote!(i64),
+            format_ident!("as_i64"),
+            " The integer the wire carries.",
+            quote!(i64),
+            quote!(*s),
+            quote!(::std::write!(f, "{}", self.as_i64())),
+            quote!(s.serialize_i64(self.as_i64())),
+            quote!(i64),
+        ),
+    };
+    let (to_owned, by_ref, unexpected) = match wire {
+        Wire::Str => (
+            quote!(other.to_owned()),
+            quote!(&s),
+            quote!(<D::Error as ::imspec_runtime::__private::serde::de::Error>::unknown_variant(&s, #name::WIRE)),
+        ),
+        Wire::Int => {
+            let expected =
+                format!("one of {}", variants.iter().map(|v| v.wire.as_str()).collect::<Vec<_>>().join(", "));
+            (
+                quote!(other),
+                quote!(s),
+                quote!(<D::Error as ::imspec_runtime::__private::serde::de::Error>::invalid_value(
+                    ::imspec_runtime::__private::serde::de::Unexpected::Signed(s), &#expected)),
+            )
+        }
+    };
+    let copy = quote!(::std::marker::Copy,);
+    let (unknown_variant, unknown_to_wire, from_wire_fn, derive_copy) = if open {
         (
             quote! {
                 /// A value this spec does not list.
-                Unknown(::std::string::String),
+                Unknown(#unknown_ty),
             },
-            quote!(#name::Unknown(s) => s.as_str(),),
+            quote!(#name::Unknown(s) => #unknown_back,),
             quote! {
-                /// The value for a wire string; unlisted strings become `Unknown`.
-                pub fn from_wire(s: &str) -> Self {
-                    match s { #(#from_str)* other => #name::Unknown(other.to_owned()) }
+                /// The value for a wire value; unlisted ones become `Unknown`.
+                pub fn from_wire(s: #value_ty) -> Self {
+                    match s { #(#from_wire)* other => #name::Unknown(#to_owned) }
                 }
             },
-            quote!(),
+            if wire == Wire::Int { copy } else { quote!() },
         )
     } else {
         (
             quote!(),
             quote!(),
             quote! {
-                /// The value for a wire string, if the spec lists it.
-                pub fn from_wire(s: &str) -> ::std::option::Option<Self> {
-                    ::std::option::Option::Some(match s { #(#from_str)* _ => return ::std::option::Option::None })
+                /// The value for a wire value, if the spec lists it.
+                pub fn from_wire(s: #value_ty) -> ::std::option::Option<Self> {
+                    ::std::option::Option::Some(match s { #(#from_wire)* _ => return ::std::option::Option::None })
                 }
             },
-            quote!(::std::marker::Copy,),
+            copy,
         )
     };
     let deserialize_body = if open {
-        quote!(::std::result::Result::Ok(#name::from_wire(&s)))
+        quote!(::std::result::Result::Ok(#name::from_wire(#by_ref)))
     } else {
-        quote! {
-            #name::from_wire(&s).ok_or_else(|| {
-                <D::Error as ::imspec_runtime::__private::serde::de::Error>::unknown_variant(&s, #name::WIRE)
-            })
-        }
+        quote!(#name::from_wire(#by_ref).ok_or_else(|| #unexpected))
     };
     let default_impl = default.and_then(|d| variants.iter().find(|v| v.wire == d)).map(|v| {
         let rust = ident(&v.rust);
@@ -243,33 +302,33 @@ pub(crate) fn enum_def(t: &TypeIr, variants: &[VariantIr], default: Option<&str>
 
         impl #name {
             /// Every value the spec lists, as written on the wire.
-            pub const WIRE: &'static [&'static str] = &[#(#wires),*];
+            pub const WIRE: &'static [#wire_ty] = &[#(#literals),*];
 
-            /// The value as written on the wire.
-            pub fn as_str(&self) -> &str {
-                match self { #(#to_str)* #unknown_to_str }
+            #[doc = #accessor_doc]
+            pub fn #accessor(&self) -> #value_ty {
+                match self { #(#to_wire)* #unknown_to_wire }
             }
 
-            #from_wire
+            #from_wire_fn
         }
 
         #default_impl
 
         impl ::std::fmt::Display for #name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
+                #display
             }
         }
 
         impl ::imspec_runtime::__private::serde::Serialize for #name {
             fn serialize<S: ::imspec_runtime::__private::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
+                #serialize
             }
         }
 
         impl<'de> ::imspec_runtime::__private::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::imspec_runtime::__private::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
-                let s = <::std::string::String as ::imspec_runtime::__private::serde::Deserialize>::deserialize(d)?;
+                let s = <#read as ::imspec_runtime::__private::serde::Deserialize>::deserialize(d)?;
                 #deserialize_body
             }
         }

@@ -383,18 +383,29 @@ pub(crate) fn value_check(
             }
         }
         Ty::Json => quote!(),
-        Ty::Enum(name, home) => match source {
+        Ty::Enum(name, home, wire) => match source {
             Source::Typed => quote!(),
             Source::Json => {
                 let ty = named(name, *home);
-                let err = type_error("a string");
-                let checks: Vec<TokenStream> = constraints.iter().map(|c| rule_check(c, f, On::Str, source)).collect();
+                let (read, binding, on, listed, err) = match wire {
+                    Wire::Str => {
+                        (quote!(x.as_str()), quote!(s), On::Str, quote!(#ty::WIRE.join(", ")), type_error("a string"))
+                    }
+                    Wire::Int => (
+                        quote!(x.as_i64()),
+                        quote!(n),
+                        On::Int,
+                        quote!(#ty::WIRE.iter().map(::std::string::ToString::to_string).collect::<::std::vec::Vec<_>>().join(", ")),
+                        type_error("an integer"),
+                    ),
+                };
+                let checks: Vec<TokenStream> = constraints.iter().map(|c| rule_check(c, f, on, source)).collect();
                 quote! {
-                    match x.as_str() {
-                        ::std::option::Option::Some(s) => {
-                            if !#ty::WIRE.contains(&s) {
+                    match #read {
+                        ::std::option::Option::Some(#binding) => {
+                            if !#ty::WIRE.contains(&#binding) {
                                 v.schema(&p, ::imspec_runtime::Rule::Enum, #schema_code,
-                                    ::std::format!("`{}` is not one of {}", s, #ty::WIRE.join(", ")));
+                                    ::std::format!("`{}` is not one of {}", #binding, #listed));
                             }
                             #(#checks)*
                         }

@@ -53,7 +53,7 @@ pub(crate) fn check_relation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
         check_param(spec, param, cx);
     }
     if let Some(df) = &rel.direction_field {
-        // A string enum's values, or an integer field's `one_of` values.
+        // An enum's values (string or integer), or an integer field's `one_of` values.
         let values: Option<Vec<String>> =
             request.and_then(|fields| fields.get(&df.field.value)).and_then(|f| match &f.ty.value {
                 TypeExpr::Named(n) => scope.type_def(n)?.variants.as_ref().map(|v| v.keys().collect()),
@@ -69,7 +69,7 @@ pub(crate) fn check_relation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
         match values {
             None => cx.push(
                 Diagnostic::error(&df.field.loc, format!("`{}` is not an enum field of the request", df.field.value))
-                    .help("a string enum type, or an integer field with a `one_of` constraint"),
+                    .help("an enum type, or an integer field with a `one_of` constraint"),
             ),
             Some(values) => {
                 for v in &values {

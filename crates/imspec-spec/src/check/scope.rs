@@ -109,7 +109,7 @@ impl<'a> Scope<'a> {
         }
     }
 
-    /// Whether `ty` ends in a scalar (string, integer, boolean, string_or_integer, or string enum).
+    /// Whether `ty` ends in a scalar (string, integer, boolean, string_or_integer, or an enum).
     pub(crate) fn is_scalar(&self, ty: &TypeExpr) -> bool {
         match ty {
             TypeExpr::String | TypeExpr::Integer | TypeExpr::Boolean | TypeExpr::StringOrInteger => true,
@@ -171,13 +171,25 @@ pub(crate) fn check_scalar_fits(scope: &Scope<'_>, ty: &TypeExpr, value: &Spanne
         | (TypeExpr::Integer, Scalar::Int(_))
         | (TypeExpr::Boolean, Scalar::Bool(_)) => true,
         (TypeExpr::StringOrInteger, Scalar::Str(_) | Scalar::Int(_)) => true,
-        (TypeExpr::Named(n), Scalar::Str(s)) => {
-            scope.type_def(n).and_then(|d| d.variants.as_ref()).is_some_and(|v| v.get(s).is_some())
-        }
+        (TypeExpr::Named(n), Scalar::Str(_) | Scalar::Int(_)) => scope.type_def(n).is_some_and(|d| {
+            let integer = matches!(value.value, Scalar::Int(_));
+            d.is_integer_enum() == integer
+                && d.variants.as_ref().is_some_and(|v| v.get(&value.value.to_string()).is_some())
+        }),
         _ => false,
     };
     if !fits {
-        cx.push(Diagnostic::error(&value.loc, format!("`{}` is not a value of type `{ty}`", value.value)));
+        let d = Diagnostic::error(&value.loc, format!("`{}` is not a value of type `{ty}`", value.value));
+        let quoted_integer = match (ty, &value.value) {
+            (TypeExpr::Named(n), Scalar::Str(s)) => {
+                scope.type_def(n).is_some_and(|d| d.is_integer_enum()) && s.parse::<i64>().is_ok()
+            }
+            _ => false,
+        };
+        cx.push(match quoted_integer {
+            true => d.help(format!("`{ty}` travels as integers: write {} without quotes", value.value)),
+            false => d,
+        });
     }
 }
 

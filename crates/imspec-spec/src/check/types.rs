@@ -25,7 +25,15 @@ pub(crate) fn check_types(scope: &Scope<'_>, types: &Map<TypeDef>, cx: &mut Cx) 
                     &def.loc,
                     format!("type `{name_text}` needs exactly one of `fields`, `enum` or `items`"),
                 )
-                .help("an object type has `fields`; a string enum has `enum`; a list body has `items`"),
+                .help("an object type has `fields`; an enum has `enum`; a list body has `items`"),
+            );
+        }
+        if let Some(wire) = &def.wire
+            && def.variants.is_none()
+        {
+            cx.push(
+                Diagnostic::error(&wire.loc, format!("only an enum type has `wire`; `{name_text}` has no `enum`"))
+                    .help("remove `wire`, or list the values under `enum`"),
             );
         }
         if let Some(items) = &def.items
@@ -49,7 +57,18 @@ pub(crate) fn check_types(scope: &Scope<'_>, types: &Map<TypeDef>, cx: &mut Cx) 
         }
         if let Some(variants) = &def.variants {
             let mut rust: BTreeMap<String, Loc> = BTreeMap::new();
+            let integer = def.is_integer_enum();
             for (wire, v) in variants.iter() {
+                if integer && wire.value.to_string().parse::<i64>().is_err() {
+                    cx.push(
+                        Diagnostic::error(
+                            &wire.loc,
+                            format!("`{}` is not an integer, but the enum's `wire` is `integer`", wire.value),
+                        )
+                        .help("key each value by the integer the page gives it, e.g. `0: { rust_name: Both }`"),
+                    );
+                    continue;
+                }
                 let rust_name = v
                     .rust_name
                     .as_ref()
