@@ -203,8 +203,8 @@ fn main() -> ExitCode {
             })
         }
         Command::Import(args) => match import::run(&args) {
-            Ok(import::Ended::AllSucceeded) => ExitCode::SUCCESS,
-            Ok(import::Ended::SomeFailed) => ExitCode::FAILURE,
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
             Err(validate::InputError(message)) => {
                 eprintln!("error: {message}");
                 ExitCode::from(2)

@@ -404,6 +404,12 @@ impl VendorClient {
         self.inner.calls.load(Ordering::Relaxed)
     }
 
+    /// Whether the client's cancellation token (`ClientOptions::cancel`) is cancelled: nothing
+    /// new is sent once it is.
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.options.cancel.is_cancelled()
+    }
+
     /// App tokens fetched by this client and its clones.
     pub fn token_fetches(&self) -> u64 {
         self.inner.signer.token_fetches()

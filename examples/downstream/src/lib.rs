@@ -43,3 +43,40 @@ pub async fn import(client: &zego_zim::Client, user: &str, friends: &[&str]) -> 
         })
         .collect())
 }
+
+/// Imports a whole friend graph the application holds — `(requester, friend)` pairs — into
+/// ZEGO ZIM through `imspec-import`: journaled at `journal` (a rerun resumes it), registering
+/// the users first and verifying every edge after. `cancel` stops it gracefully (what is in
+/// flight is recorded, nothing new is sent); `on_progress` sees each step of the send as
+/// `(edges answered, edges to send)`.
+pub async fn import_graph(
+    config: imspec::runtime::Config,
+    endpoint: &str,
+    journal: &std::path::Path,
+    edges: Vec<(String, String)>,
+    cancel: tokio_util::sync::CancellationToken,
+    on_progress: impl Fn(u64, u64) + Send + Sync + 'static,
+) -> Result<imspec_import::Summary, imspec_import::ImportError> {
+    let api = imspec::api("zego_zim/add_friends").expect("ZEGO's add API is in the registry");
+    // One JSON object per edge, keyed as the API's items are (a graph file's lines, in memory).
+    let graph = imspec_import::Graph::lines(move || {
+        edges
+            .clone()
+            .into_iter()
+            .map(|(from, to)| serde_json::json!({ "FromUserId": from, "UserId": to }))
+            .filter_map(|line| line.as_object().cloned())
+    });
+    imspec_import::Import::new(api, graph)
+        .endpoint(endpoint)
+        .credentials(config)
+        .journal(journal)
+        .register(true)
+        .verify(true)
+        .on_event(move |event| {
+            if let imspec_import::Event::Progress(counts) = event {
+                on_progress(counts.done, counts.total);
+            }
+        })
+        .run(cancel)
+        .await
+}

@@ -85,9 +85,9 @@ pub struct Journal {
 pub struct JournalError(pub String);
 
 /// A journal that cannot be read or written is unreadable input (exit 2).
-impl From<JournalError> for crate::validate::InputError {
+impl From<JournalError> for crate::ImportError {
     fn from(e: JournalError) -> Self {
-        crate::validate::InputError(e.0)
+        crate::ImportError(e.0)
     }
 }
 

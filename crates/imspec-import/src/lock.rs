@@ -6,7 +6,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read as _, Seek as _, Write as _};
 use std::path::{Path, PathBuf};
 
-use crate::validate::InputError;
+use crate::ImportError;
 
 /// Held while the import runs; the lock goes with the process (a kill included).
 #[derive(Debug)]
@@ -19,9 +19,9 @@ pub fn path_of(journal: &Path) -> PathBuf {
 }
 
 /// Takes the journal's lock, or says which process holds it.
-pub fn take(journal: &Path) -> Result<Lock, InputError> {
+pub fn take(journal: &Path) -> Result<Lock, ImportError> {
     let path = path_of(journal);
-    let io = |e: std::io::Error| InputError(format!("journal lock {}: {e}", path.display()));
+    let io = |e: std::io::Error| ImportError(format!("journal lock {}: {e}", path.display()));
     let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(io)?;
     match file.try_lock() {
         Ok(()) => {}
@@ -32,7 +32,7 @@ pub fn take(journal: &Path) -> Result<Lock, InputError> {
                 "" => String::new(),
                 pid => format!(" (pid {pid})"),
             };
-            return Err(InputError(format!(
+            return Err(ImportError(format!(
                 "journal {} is in use by another import{who}; wait for it to end, or give --journal another file",
                 journal.display()
             )));

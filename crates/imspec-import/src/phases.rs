@@ -17,8 +17,8 @@ use serde_json::Value;
 
 use super::journal::{Edges, Key, Row, Settled, Shared, Write};
 use super::shape::{self, Fixed};
-use super::{progress, stopped};
-use crate::validate::InputError;
+use crate::ImportError;
+use crate::progress::{Observer, Progress};
 
 /// Pending edges read from the journal, and marked dispatched, at a time while sending:
 /// memory stays flat, and a kill leaves at most about this many edges (plus the calls queued
@@ -43,6 +43,8 @@ pub struct Phase<'a> {
     pub workers: usize,
     /// How the service is asked whether it holds an edge.
     pub asker: Asker,
+    /// Told how sending goes.
+    pub observer: &'a Observer,
 }
 
 /// What the phases did besides sending.
@@ -92,10 +94,10 @@ impl Phase<'_> {
 
     /// Reconcile what a crash left, resend transport failures, then send and reconcile the
     /// `unknown` answers, a few rounds at most.
-    pub async fn send_all(&self, notes: &mut Notes) -> Result<(), InputError> {
+    pub async fn send_all(&self, notes: &mut Notes) -> Result<(), ImportError> {
         let retryable = self.retryable_codes();
         for _ in 0..ROUNDS {
-            if stopped() {
+            if self.client.is_cancelled() {
                 break;
             }
             // Items refused with a retryable code are gathered here from every chunk into
@@ -125,7 +127,7 @@ impl Phase<'_> {
     /// Edges whose answer was lost (dispatched and unanswered at a crash, or `unknown`): the
     /// service is asked; where the goal holds they settle as done (`added`, `removed`), the
     /// others go back to be sent. Returns how many went back.
-    pub async fn reconcile(&self, notes: &mut Notes) -> Result<u64, InputError> {
+    pub async fn reconcile(&self, notes: &mut Notes) -> Result<u64, ImportError> {
         let done =
             Settled { outcome: Outcome::done(self.entry.info.operation).as_str().to_owned(), code: None, reason: None };
         let before = self.client.calls();
@@ -141,7 +143,7 @@ impl Phase<'_> {
                     match word.map(held) {
                         Some(h) if h == wants => settle.push(row.key()),
                         // Interrupted before it was asked about: it stays lost, for the rerun.
-                        None if stopped() => {}
+                        None if self.client.is_cancelled() => {}
                         // Not as wanted, or the service could not say: sending again settles it.
                         _ => again.push(row.key()),
                     }
@@ -165,7 +167,7 @@ impl Phase<'_> {
     /// `--check-first`: asks the service, before anything is sent for them, which pending
     /// edges it already holds; those settle as `already` and are not sent, and every answer
     /// is kept (what `--undo` needs to tell what the import created).
-    pub async fn check_first(&self, add_direction: Direction, notes: &mut Notes) -> Result<(), InputError> {
+    pub async fn check_first(&self, add_direction: Direction, notes: &mut Notes) -> Result<(), ImportError> {
         let already = Settled {
             outcome: Outcome::AlreadyFriends.as_str().to_owned(),
             code: None,
@@ -198,7 +200,7 @@ impl Phase<'_> {
 
     /// Asks the service about every edge that succeeded, and records whether it holds each;
     /// returns (edges checked, edges not as the goal wants them, whether every one was checked).
-    pub async fn verify(&self) -> Result<(u64, u64, bool), InputError> {
+    pub async fn verify(&self) -> Result<(u64, u64, bool), ImportError> {
         let wants = self.wants_held();
         let done = super::verified_edges(self.entry);
         // What an earlier verification found is asked again; each pass then asks only what the
@@ -232,21 +234,21 @@ impl Phase<'_> {
     async fn ask(
         &self,
         which: &Edges,
-        mut record: impl FnMut(&[Row], &[Option<RelationWord>]) -> Result<(), InputError>,
-    ) -> Result<bool, InputError> {
-        let groups = std::pin::pin!(groups(self.journal, which));
+        mut record: impl FnMut(&[Row], &[Option<RelationWord>]) -> Result<(), ImportError>,
+    ) -> Result<bool, ImportError> {
+        let groups = std::pin::pin!(groups(self.journal, which, self.client));
         let mut answers = groups
             .map(|group| async move {
                 let group = group?;
                 let found = self.asker.relations(self.client, &group).await;
-                Ok::<_, InputError>((group, found))
+                Ok::<_, ImportError>((group, found))
             })
             .buffer_unordered(self.workers.max(1));
         while let Some(answer) = answers.next().await {
             let (group, found) = answer?;
             record(&group, &found)?;
         }
-        Ok(!stopped())
+        Ok(!self.client.is_cancelled())
     }
 
     /// Sends every pending edge: the journal streams them by requester; each requester's edges
@@ -254,13 +256,13 @@ impl Phase<'_> {
     /// client's one pacer for this API and app. Each page of edges is marked dispatched
     /// (committed) before any of it is sent; outcomes are recorded as they come; the mark is
     /// cleared once every outcome of the round is committed.
-    pub async fn send_pending(&self) -> Result<u64, InputError> {
+    pub async fn send_pending(&self) -> Result<u64, ImportError> {
         let (entry, client, journal, workers) = (self.entry, self.client, self.journal, self.workers.max(1));
         let max = entry.max_items(&[]).map_or(usize::MAX, |m| usize::try_from(m).unwrap_or(usize::MAX)).max(1);
         // Without a batch, a call carries one edge (its target in the path).
         let max = if entry.info.batch.is_some() { max } else { 1 };
         let total = journal.lock().pending_count()?;
-        let progress = progress::Progress::start(total);
+        let progress = Progress::start(total, self.observer);
         let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Row>>(workers * 2);
         let rx = Arc::new(tokio::sync::Mutex::new(rx));
         let failure: Arc<Mutex<Option<String>>> = Arc::default();
@@ -280,7 +282,7 @@ impl Phase<'_> {
                 loop {
                     let chunk = { rx.lock().await.recv().await };
                     // Interrupted: the chunks left in the queue are not sent (their edges stay pending).
-                    let Some(chunk) = chunk.filter(|_| !stopped()) else { break };
+                    let Some(chunk) = chunk.filter(|_| !client.is_cancelled()) else { break };
                     let settled = send_chunk(entry, &fixed, &client, &chunk, &progress).await;
                     sent.fetch_add(settled.len() as u64, Ordering::Relaxed);
                     if settled.is_empty() {
@@ -300,11 +302,11 @@ impl Phase<'_> {
         let produced = async {
             let mut after: Option<Key> = None;
             let mut chunk: Vec<Row> = Vec::new();
-            while !failed() && !stopped() {
+            while !failed() && !client.is_cancelled() {
                 let page = journal.lock().page(&Edges::Pending, after.as_ref(), PAGE)?;
                 let Some(last) = page.last() else { break };
                 after = Some(last.key());
-                journal.commit(Write::Dispatched(after.clone())).await.map_err(InputError)?;
+                journal.commit(Write::Dispatched(after.clone())).await.map_err(ImportError)?;
                 for row in page {
                     let full = chunk.first().is_some_and(|c| c.requester != row.requester || c.fixed != row.fixed)
                         || chunk.len() == max;
@@ -314,10 +316,10 @@ impl Phase<'_> {
                     chunk.push(row);
                 }
             }
-            if !chunk.is_empty() && !failed() && !stopped() {
+            if !chunk.is_empty() && !failed() && !client.is_cancelled() {
                 let _ = tx.send(chunk).await;
             }
-            Ok::<(), InputError>(())
+            Ok::<(), ImportError>(())
         }
         .await;
         drop(tx);
@@ -330,10 +332,10 @@ impl Phase<'_> {
         progress.finish();
         produced?;
         if let Some(e) = failure.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            return Err(InputError(e));
+            return Err(ImportError(e));
         }
         // Every outcome is committed before the mark goes (the queue is in order).
-        journal.commit(Write::Dispatched(None)).await.map_err(InputError)?;
+        journal.commit(Write::Dispatched(None)).await.map_err(ImportError)?;
         Ok(sent.load(Ordering::Relaxed))
     }
 }
@@ -358,7 +360,7 @@ async fn send_chunk(
     fixed: &Fixed,
     client: &VendorClient,
     chunk: &[Row],
-    progress: &progress::Progress,
+    progress: &Progress,
 ) -> Vec<(Key, Settled)> {
     let items: Vec<Value> = chunk.iter().map(|r| serde_json::from_str(&r.item).unwrap_or(Value::Null)).collect();
     let requester = shape::requester_key(entry).map(|_| chunk[0].requester.as_str());
@@ -368,7 +370,7 @@ async fn send_chunk(
         vec![Settled { outcome: outcome.as_str().to_owned(), code, reason: Some(reason) }; chunk.len()]
     };
     let outcomes: Vec<Settled> = match client.send(entry, &body, &params).await {
-        Ok(report) if stopped() && report.calls == 0 => return Vec::new(),
+        Ok(report) if client.is_cancelled() && report.calls == 0 => return Vec::new(),
         Ok(report) if report.items.len() == chunk.len() => report
             .items
             .iter()
@@ -399,7 +401,8 @@ async fn send_chunk(
 fn groups<'a>(
     journal: &'a Shared,
     which: &'a Edges,
-) -> impl futures_util::Stream<Item = Result<Vec<Row>, InputError>> + 'a {
+    client: &'a VendorClient,
+) -> impl futures_util::Stream<Item = Result<Vec<Row>, ImportError>> + 'a {
     struct Walk {
         after: Option<Key>,
         carry: Vec<Row>,
@@ -412,7 +415,7 @@ fn groups<'a>(
             if let Some(group) = walk.ready.pop_front() {
                 return Some((Ok(group), walk));
             }
-            if walk.done || stopped() {
+            if walk.done || client.is_cancelled() {
                 return None;
             }
             let page = match journal.lock().page(which, walk.after.as_ref(), PAGE) {
@@ -468,7 +471,7 @@ impl Asker {
 
     /// The fewest seconds asking about these requesters' edges takes at the documented rate:
     /// a check call per batch maximum of each requester's edges, or a listing per requester.
-    pub fn floor_s(&self, journal: &Shared, which: &Edges) -> Result<f64, InputError> {
+    pub fn floor_s(&self, journal: &Shared, which: &Edges) -> Result<f64, ImportError> {
         let (api, max) = match (&self.check, self.list) {
             (Some((check, _, _)), _) => (*check, check.max_items(&[]).unwrap_or(u64::MAX).max(1)),
             (None, Some(list)) => (list, u64::MAX),

@@ -17,8 +17,7 @@ use serde_json::Value;
 use super::journal::{KnownUser, Shared};
 use super::phases::PAGE;
 use super::shape::{self, Fixed};
-use super::stopped;
-use crate::validate::InputError;
+use crate::ImportError;
 
 /// Registers every user of the journal's graph; returns how many users' generated fields were
 /// written to the operator's list, and the list's path.
@@ -27,9 +26,9 @@ pub async fn register(
     client: &VendorClient,
     journal: &Shared,
     workers: usize,
-) -> Result<(usize, PathBuf), InputError> {
+) -> Result<(usize, PathBuf), ImportError> {
     let Some(reg) = shape::register_api(entry) else {
-        return Err(InputError(format!("--register: {} has no register API", entry.info.vendor.id)));
+        return Err(ImportError(format!("--register: {} has no register API", entry.info.vendor.id)));
     };
     let fields = shape::required_fields(reg);
     let max = reg.max_items(&[]).map_or(PAGE, |m| usize::try_from(m).unwrap_or(PAGE)).max(1);
@@ -41,7 +40,7 @@ pub async fn register(
     for pass in 0..PASSES {
         let (sent, n) = register_pass(reg, client, journal, &fields, &list_path, max, workers, pass > 0).await?;
         listed += n;
-        if sent == 0 || stopped() {
+        if sent == 0 || client.is_cancelled() {
             break;
         }
     }
@@ -63,10 +62,10 @@ async fn register_pass(
     max: usize,
     workers: usize,
     unregistered: bool,
-) -> Result<(usize, usize), InputError> {
+) -> Result<(usize, usize), ImportError> {
     // Pages of users, read in id order (one seek each); each page one call.
     let pages = futures_util::stream::unfold((None::<String>, false), |(after, done)| async move {
-        if done || stopped() {
+        if done || client.is_cancelled() {
             return None;
         }
         match journal.lock().users_page(after.as_deref(), max, unregistered) {
@@ -75,7 +74,7 @@ async fn register_pass(
                 let next = page.last().map(|u| u.id.clone());
                 Some((Ok(page), (next, false)))
             }
-            Err(e) => Some((Err(InputError::from(e)), (after, true))),
+            Err(e) => Some((Err(ImportError::from(e)), (after, true))),
         }
     });
     let mut calls = std::pin::pin!(
@@ -99,7 +98,7 @@ async fn register_page(
     fields: &[String],
     list_path: &Path,
     page: Vec<KnownUser>,
-) -> Result<(usize, usize), InputError> {
+) -> Result<(usize, usize), ImportError> {
     // Generated items not yet in the operator's list: (item, outcome, user).
     let mut to_list: Vec<(Value, String, &str)> = Vec::new();
     // A user registered in an earlier run (or there already) is not registered again; one
@@ -122,7 +121,7 @@ async fn register_page(
                 Err(_) if fields.is_empty() => (shape::bare_item(reg, &u.id), false),
                 Err(_) => {
                     let item =
-                        generated_item(reg, &u.id, fields).map_err(|e| InputError(format!("--register: {e}")))?;
+                        generated_item(reg, &u.id, fields).map_err(|e| ImportError(format!("--register: {e}")))?;
                     generated.push((u.id.as_str(), item.to_string()));
                     (item, true)
                 }
@@ -134,7 +133,7 @@ async fn register_page(
         journal.lock().save_generated(&generated)?;
         let ids: Vec<&str> = to_send.iter().map(|u| u.id.as_str()).collect();
         let (body, params) = shape::request(reg, &Fixed::default(), None, items.clone());
-        let report = client.send(reg, &body, &params).await.map_err(|e| InputError(format!("--register: {e}")))?;
+        let report = client.send(reg, &body, &params).await.map_err(|e| ImportError(format!("--register: {e}")))?;
         refused(&report, &ids)?;
         let outcomes: Vec<(&str, &str)> =
             ids.iter().zip(&report.items).map(|(u, o)| (*u, o.outcome.as_str())).collect();
@@ -158,7 +157,7 @@ async fn register_page(
         })
         .collect();
     append_private(list_path, &lines).map_err(|e| {
-        InputError(format!("--register: {}: {e} (the journal keeps the generated fields)", list_path.display()))
+        ImportError(format!("--register: {}: {e} (the journal keeps the generated fields)", list_path.display()))
     })?;
     let ids: Vec<&str> = to_list.iter().map(|(_, _, id)| *id).collect();
     journal.lock().mark_listed(&ids)?;
@@ -167,7 +166,7 @@ async fn register_page(
 
 /// The register API refused items (they came from the graph: generated values are valid):
 /// the import stops before adding anything, naming the users.
-fn refused(report: &imspec::runtime::Report, part: &[&str]) -> Result<(), InputError> {
+fn refused(report: &imspec::runtime::Report, part: &[&str]) -> Result<(), ImportError> {
     let invalid: Vec<usize> =
         report.items.iter().enumerate().filter(|(_, o)| o.outcome == Outcome::Invalid).map(|(i, _)| i).collect();
     let mut why: Vec<String> = report
@@ -185,7 +184,7 @@ fn refused(report: &imspec::runtime::Report, part: &[&str]) -> Result<(), InputE
     if why.is_empty() {
         return Ok(());
     }
-    Err(InputError(format!("--register: the register API refuses: {}", why.join("; "))))
+    Err(ImportError(format!("--register: the register API refuses: {}", why.join("; "))))
 }
 
 /// Appends `text` to `path`, creating it readable by its owner only (it holds passwords).

@@ -18,11 +18,11 @@ use imspec::runtime::{ApiEntry, VendorClient};
 use imspec_runtime::{Direction, Operation, Outcome, RelationWord};
 use serde_json::json;
 
-use super::journal::{DoneEdge, Fingerprint, Journal, Loaded, Row, Settled, Shared};
-use super::phases::{Asker, Notes, Phase};
-use super::shape::{self, Fixed};
-use super::{Args, Ended, ReportFile, add_direction, line_succeeded, lock, notes_into, refuse_other, round3, stopped};
-use crate::validate::InputError;
+use crate::journal::{DoneEdge, Fingerprint, Journal, Loaded, Row, Settled, Shared};
+use crate::phases::{Asker, Notes, Phase};
+use crate::shape::{self, Fixed};
+use crate::summary::{self, Summary};
+use crate::{ImportError, Options, add_direction, lock, refuse_other};
 
 pub async fn run(
     entry: &'static ApiEntry,
@@ -30,10 +30,10 @@ pub async fn run(
     client: &VendorClient,
     import_path: &Path,
     fingerprint: &Fingerprint,
-    args: &Args,
-) -> Result<Ended, InputError> {
+    args: &Options,
+) -> Result<Summary, ImportError> {
     let Some(import) = Journal::open_existing(import_path)? else {
-        return Err(InputError(format!(
+        return Err(ImportError(format!(
             "--undo: there is no import journal at {}: nothing to undo",
             import_path.display()
         )));
@@ -42,20 +42,20 @@ pub async fn run(
     refuse_other(&import, fingerprint)?;
     let unsettled = import.unsettled()?;
     if unsettled > 0 {
-        return Err(InputError(format!(
+        return Err(ImportError(format!(
             "--undo: {unsettled} edges of the import in {} have no final answer yet (pending or unknown); \
              rerun the import to settle them, then undo",
             import_path.display()
         )));
     }
     let Some(remove) = shape::sibling(entry, Operation::Remove, |a| a.info.relation.is_some()) else {
-        return Err(InputError(format!("--undo: {} has no remove API", entry.info.vendor.id)));
+        return Err(ImportError(format!("--undo: {} has no remove API", entry.info.vendor.id)));
     };
     let tells = entry.info.relation.as_ref().is_some_and(|r| r.already_friends.is_some());
     if !tells && !args.force {
         let unchecked = import.added_unchecked()?;
         if unchecked > 0 {
-            return Err(InputError(format!(
+            return Err(ImportError(format!(
                 "--undo: journal {} cannot tell which of its {unchecked} `added` edges the import created: {} answers \
                  success for a friend the service held already, and the import did not ask first. Undo would remove \
                  friends the service held before the import. Import with --check-first to know, or give --force to \
@@ -111,15 +111,16 @@ pub async fn run(
         journal: &shared,
         workers: args.concurrency.max(1),
         asker: Asker::of(remove, Direction::OneWay),
+        observer: &args.observer,
     };
     phase.reconcile(&mut notes).await?;
     shared.lock().retry_transport_failures()?;
     phase.send_all(&mut notes).await?;
-    if args.verify && !stopped() {
+    if args.verify && !client.is_cancelled() {
         notes.verified = Some(phase.verify().await?);
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let journal = Shared::into_journal(shared).map_err(InputError)?;
+    let journal = Shared::into_journal(shared).map_err(ImportError)?;
     let ended = finish(&journal, client, args, elapsed, &notes, kept)?;
     journal.close_run()?;
     Ok(ended)
@@ -196,43 +197,23 @@ fn word(text: &str) -> Option<RelationWord> {
         .find(|w| w.as_str() == text)
 }
 
-/// The undo's report (one line per relation it set out to remove), summary and exit: 0 when
-/// every one is gone (`removed`, `not_friends`) and, verified, none is held.
+/// The undo's report (one line per relation it set out to remove) and summary: it succeeded
+/// when every one is gone (`removed`, `not_friends`) and, verified, none is held.
 fn finish(
     journal: &Journal,
     client: &VendorClient,
-    args: &Args,
+    args: &Options,
     elapsed: f64,
     notes: &Notes,
     kept: u64,
-) -> Result<Ended, InputError> {
-    let mut outcomes: std::collections::BTreeMap<String, u64> = Default::default();
-    let (mut edges, mut all_ok) = (0u64, true);
-    let mut report = args.report.as_deref().map(ReportFile::create).transpose()?;
-    journal.report(report.is_some(), false, |r| {
-        edges += 1;
-        *outcomes.entry(r.outcome.clone()).or_default() += 1;
-        all_ok &= line_succeeded(&r.outcome) && r.held != Some(true);
-        if let Some(out) = report.as_mut() {
-            out.line(&r, None);
-        }
-    })?;
-    if let Some(out) = report {
-        out.commit()?;
-    }
+) -> Result<Summary, ImportError> {
+    let (edges, outcomes, all_ok) = summary::tally(journal, args.report.as_deref(), false, |r| r.held != Some(true))?;
     let calls = client.calls();
-    let mut summary = json!({
-        "undo": true,
-        "edges": edges,
-        "outcomes": outcomes,
-        "kept": kept,
-        "calls": calls,
-        "calls_total": journal.add_calls(calls)?,
-        "elapsed_s": round3(elapsed),
-        "sent": notes.sent,
-        "journal": journal.path.display().to_string(),
-    });
-    notes_into(&mut summary, notes, "still_held");
-    println!("{summary}");
-    Ok(if all_ok && !stopped() { Ended::AllSucceeded } else { Ended::SomeFailed })
+    let mut summary = Summary::counted(edges, outcomes, calls, journal.add_calls(calls)?);
+    summary.undo = true;
+    summary.kept = Some(kept);
+    summary.journal = Some(journal.path.clone());
+    summary.add_notes(notes, elapsed, client.is_cancelled());
+    summary.succeeded = all_ok && !client.is_cancelled();
+    Ok(summary)
 }

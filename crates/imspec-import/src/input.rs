@@ -10,27 +10,36 @@ use std::path::Path;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+/// A graph file's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// One JSON object per line.
     Jsonl,
+    /// A header row naming the keys, then one edge per row.
     Csv,
 }
 
 impl Format {
-    /// By `--format`, else by extension (`.csv`; anything else is JSONL).
-    pub fn of(path: &Path, given: Option<&str>) -> Result<Format, String> {
-        match given {
-            Some("jsonl" | "json") => Ok(Format::Jsonl),
-            Some("csv") => Ok(Format::Csv),
-            Some(other) => Err(format!("--format `{other}`: expected jsonl or csv")),
-            None if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => Ok(Format::Csv),
-            None => Ok(Format::Jsonl),
+    /// By extension: `.csv`, else JSONL.
+    pub fn of(path: &Path) -> Format {
+        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) { Format::Csv } else { Format::Jsonl }
+    }
+
+    /// By name: `jsonl` (or `json`) or `csv`.
+    pub fn named(name: &str) -> Result<Format, String> {
+        match name {
+            "jsonl" | "json" => Ok(Format::Jsonl),
+            "csv" => Ok(Format::Csv),
+            other => Err(format!("--format `{other}`: expected jsonl or csv")),
         }
     }
 }
 
 /// One line of the graph: its keys and values, or why it could not be read.
 pub type Record = Result<Map<String, Value>, String>;
+
+/// The graph's records, each with its line number.
+pub type Records = Box<dyn Iterator<Item = (u64, Record)> + Send>;
 
 /// The SHA-256 of the file's bytes, hex.
 pub fn digest(path: &Path) -> Result<String, String> {
@@ -44,11 +53,25 @@ pub fn digest(path: &Path) -> Result<String, String> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex(&hasher.finalize()))
+}
+
+/// The SHA-256 of lines a program holds, as the JSONL text they would be, hex.
+pub fn digest_lines(lines: impl Iterator<Item = Map<String, Value>>) -> String {
+    let mut hasher = Sha256::new();
+    for line in lines {
+        hasher.update(Value::Object(line).to_string().as_bytes());
+        hasher.update(b"\n");
+    }
+    hex(&hasher.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Every record of the file with its line number, streamed.
-pub fn records(path: &Path, format: Format) -> Result<Box<dyn Iterator<Item = (u64, Record)> + Send>, String> {
+pub fn records(path: &Path, format: Format) -> Result<Records, String> {
     let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut reader = BufReader::new(file);
     // A byte order mark (editors on Windows write one) is not part of the first line.

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::validate::InputError;
+use crate::ImportError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Service {
@@ -20,9 +20,9 @@ pub struct Service {
 const PROBE: Duration = Duration::from_secs(10);
 
 /// The endpoint, normalised: the same service however its URL is written.
-pub fn normalise(base: &str) -> Result<String, InputError> {
-    let url = reqwest::Url::parse(base).map_err(|e| InputError(format!("--endpoint `{base}`: {e}")))?;
-    let host = url.host_str().ok_or_else(|| InputError(format!("--endpoint `{base}` names no host")))?;
+pub fn normalise(base: &str) -> Result<String, ImportError> {
+    let url = reqwest::Url::parse(base).map_err(|e| ImportError(format!("--endpoint `{base}`: {e}")))?;
+    let host = url.host_str().ok_or_else(|| ImportError(format!("--endpoint `{base}` names no host")))?;
     let port = url.port_or_known_default().map(|p| format!(":{p}")).unwrap_or_default();
     Ok(format!("{}://{}{port}{}", url.scheme(), host.to_ascii_lowercase(), url.path().trim_end_matches('/')))
 }
@@ -30,18 +30,18 @@ pub fn normalise(base: &str) -> Result<String, InputError> {
 /// Identifies the service at `base`. A service that cannot be reached is an error (there is
 /// nothing to import into); one that answers the probe with anything but an instance id is no
 /// emulator.
-pub async fn identify(base: &str) -> Result<Service, InputError> {
+pub async fn identify(base: &str) -> Result<Service, ImportError> {
     let endpoint = normalise(base)?;
     imspec_runtime::client::install_tls_provider();
     let client = reqwest::Client::builder()
         .timeout(PROBE)
         .build()
-        .map_err(|e| InputError(format!("cannot make an HTTP client: {e}")))?;
+        .map_err(|e| ImportError(format!("cannot make an HTTP client: {e}")))?;
     let answer = client
         .get(format!("{endpoint}/_emulator/instance"))
         .send()
         .await
-        .map_err(|e| InputError(format!("cannot reach the service at {endpoint}: {}", chain(&e))))?;
+        .map_err(|e| ImportError(format!("cannot reach the service at {endpoint}: {}", chain(&e))))?;
     let instance = if answer.status().is_success() {
         answer
             .json::<serde_json::Value>()
