@@ -13,13 +13,75 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use imspec_runtime::Outcome;
 use rusqlite::{Connection, OptionalExtension, params};
 
 pub const PENDING: i64 = 0;
 pub const SETTLED: i64 = 2;
 
-/// The outcome of a line that repeats an earlier line's edge.
-pub const DUPLICATE: &str = "duplicate";
+/// What the journal records of an edge or a user: an outcome of the runtime, or a line that
+/// repeats an earlier line's edge. Stored as its word and read back typed: a word the journal
+/// does not know is an error naming it, never taken for another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Word {
+    Outcome(Outcome),
+    /// The line repeats an earlier line's edge (that line stands for both).
+    Duplicate,
+}
+
+impl Word {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Word::Outcome(o) => o.as_str(),
+            Word::Duplicate => "duplicate",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Word> {
+        if word == Word::Duplicate.as_str() {
+            Some(Word::Duplicate)
+        } else {
+            Outcome::from_word(word).map(Word::Outcome)
+        }
+    }
+
+    /// A success: the operations' success words, and a duplicate line (its first stands for it).
+    pub fn succeeded(self) -> bool {
+        match self {
+            Word::Outcome(o) => o.is_success(),
+            Word::Duplicate => true,
+        }
+    }
+
+    /// The word as an SQL string literal, for a condition on the `outcome` column.
+    fn sql(self) -> String {
+        format!("'{}'", self.as_str())
+    }
+}
+
+impl From<Outcome> for Word {
+    fn from(o: Outcome) -> Word {
+        Word::Outcome(o)
+    }
+}
+
+impl rusqlite::ToSql for Word {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::Borrowed(rusqlite::types::ValueRef::Text(self.as_str().as_bytes())))
+    }
+}
+
+impl rusqlite::types::FromSql for Word {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Word> {
+        let text = value.as_str()?;
+        Word::parse(text).ok_or_else(|| rusqlite::types::FromSqlError::Other(format!("`{text}` is no outcome").into()))
+    }
+}
+
+/// An outcome word as an SQL string literal.
+fn sql(o: Outcome) -> String {
+    Word::Outcome(o).sql()
+}
 
 /// What a journal is tied to; each part is compared on its own, so a refusal can name it.
 /// The service is part of it: a journal's answers are trusted only against the service that
@@ -360,7 +422,7 @@ impl Journal {
                      WHERE staging.requester = d.requester AND staging.user = d.user
                        AND staging.line > d.first AND staging.state = {PENDING}"
                 ),
-                [DUPLICATE],
+                [Word::Duplicate],
             )
             .map_err(err(&path))?;
             tx.execute_batch(
@@ -428,9 +490,8 @@ impl Journal {
         self.conn
             .execute(
                 "UPDATE edges SET state = ?1, outcome = NULL, reason = NULL
-                 WHERE state = ?2 AND ((outcome = 'failed' AND code IS NULL AND reason IS NOT NULL)
-                                       OR outcome = 'not_attempted')",
-                params![PENDING, SETTLED],
+                 WHERE state = ?2 AND ((outcome = ?3 AND code IS NULL AND reason IS NOT NULL) OR outcome = ?4)",
+                params![PENDING, SETTLED, Word::from(Outcome::Failed), Word::from(Outcome::NotAttempted)],
             )
             .map(|n| n as u64)
             .map_err(err(&self.path))
@@ -572,7 +633,8 @@ impl Journal {
             .execute(
                 &format!(
                     "UPDATE edges SET state = {PENDING}, outcome = NULL, code = NULL, reason = NULL
-                     WHERE state = {SETTLED} AND outcome = 'failed' AND code IN ({})",
+                     WHERE state = {SETTLED} AND outcome = {} AND code IN ({})",
+                    sql(Outcome::Failed),
                     quoted(codes)
                 ),
                 [],
@@ -589,7 +651,8 @@ impl Journal {
         self.conn
             .query_row(
                 &format!(
-                    "SELECT COUNT(*) FROM edges WHERE state = {SETTLED} AND outcome = 'failed' AND code IN ({})",
+                    "SELECT COUNT(*) FROM edges WHERE state = {SETTLED} AND outcome = {} AND code IN ({})",
+                    sql(Outcome::Failed),
                     quoted(codes)
                 ),
                 [],
@@ -645,8 +708,8 @@ impl Journal {
     pub fn added_unchecked(&self) -> Result<u64, JournalError> {
         self.conn
             .query_row(
-                "SELECT COUNT(*) FROM edges WHERE state = ?1 AND outcome = 'added' AND pre IS NULL",
-                [SETTLED],
+                "SELECT COUNT(*) FROM edges WHERE state = ?1 AND outcome = ?2 AND pre IS NULL",
+                params![SETTLED, Word::from(Outcome::Added)],
                 |r| r.get::<_, i64>(0),
             )
             .map(|n| n as u64)
@@ -656,9 +719,11 @@ impl Journal {
     /// How many edges have no final answer yet (pending, or `unknown`).
     pub fn unsettled(&self) -> Result<u64, JournalError> {
         self.conn
-            .query_row("SELECT COUNT(*) FROM edges WHERE state = ?1 OR outcome = 'unknown'", [PENDING], |r| {
-                r.get::<_, i64>(0)
-            })
+            .query_row(
+                "SELECT COUNT(*) FROM edges WHERE state = ?1 OR outcome = ?2",
+                params![PENDING, Word::from(Outcome::Unknown)],
+                |r| r.get::<_, i64>(0),
+            )
             .map(|n| n as u64)
             .map_err(err(&self.path))
     }
@@ -680,9 +745,11 @@ impl Journal {
             .prepare(&format!(
                 "SELECT e.line, e.requester, e.user, e.outcome, e.pre,
                         EXISTS (SELECT 1 FROM edges r WHERE r.requester = e.user AND r.user = e.requester
-                                                        AND r.state = {SETTLED} AND r.outcome = 'added')
-                 FROM edges e WHERE e.state = {SETTLED} AND e.outcome IN ('added', 'already_friends')
-                 ORDER BY e.requester, e.line"
+                                                        AND r.state = {SETTLED} AND r.outcome = {added})
+                 FROM edges e WHERE e.state = {SETTLED} AND e.outcome IN ({added}, {already})
+                 ORDER BY e.requester, e.line",
+                added = sql(Outcome::Added),
+                already = sql(Outcome::AlreadyFriends),
             ))
             .map_err(err(&self.path))?;
         let rows = stmt
@@ -717,11 +784,12 @@ impl Journal {
     /// lines gave register fields for are there already): what `--register` pages through.
     pub fn list_users(&mut self) -> Result<(), JournalError> {
         self.transaction(|tx| {
-            tx.execute_batch(
+            tx.execute_batch(&format!(
                 "INSERT OR IGNORE INTO users (id, fields)
-                     SELECT requester, '' FROM edges WHERE outcome IS NOT 'invalid'
-                     UNION SELECT user, '' FROM edges WHERE outcome IS NOT 'invalid';",
-            )
+                     SELECT requester, '' FROM edges WHERE outcome IS NOT {invalid}
+                     UNION SELECT user, '' FROM edges WHERE outcome IS NOT {invalid};",
+                invalid = sql(Outcome::Invalid)
+            ))
         })
     }
 
@@ -735,7 +803,7 @@ impl Journal {
         limit: usize,
         unregistered: bool,
     ) -> Result<Vec<KnownUser>, JournalError> {
-        let mut stmt = self.conn.prepare_cached(USERS_PAGE).map_err(err(&self.path))?;
+        let mut stmt = self.conn.prepare_cached(&users_page_sql()).map_err(err(&self.path))?;
         // The first page starts at the smallest id there is, the empty one included; each
         // condition keeps to the primary key's order (one seek per page, not a scan).
         stmt.query_map(params![after.unwrap_or_default(), limit as i64, after.is_none(), unregistered], |r| {
@@ -762,11 +830,11 @@ impl Journal {
     }
 
     /// Records registration outcomes, in one transaction.
-    pub fn registered(&mut self, outcomes: &[(&str, &str)]) -> Result<(), JournalError> {
+    pub fn registered(&mut self, outcomes: &[(&str, Outcome)]) -> Result<(), JournalError> {
         self.each_user(
             "INSERT INTO users (id, fields, outcome) VALUES (?1, '', ?2)
              ON CONFLICT (id) DO UPDATE SET outcome = excluded.outcome",
-            outcomes,
+            &outcomes.iter().map(|(id, o)| (*id, Word::from(*o))).collect::<Vec<_>>(),
         )
     }
 
@@ -795,9 +863,12 @@ impl Journal {
     pub fn user_outcomes(&self) -> Result<Vec<(String, u64)>, JournalError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT COALESCE(outcome, 'not_attempted'), COUNT(*) FROM users GROUP BY 1 ORDER BY 1")
+            .prepare(&format!(
+                "SELECT COALESCE(outcome, {}), COUNT(*) FROM users GROUP BY 1 ORDER BY 1",
+                sql(Outcome::NotAttempted)
+            ))
             .map_err(err(&self.path))?;
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
+        stmt.query_map([], |r| Ok((r.get::<_, Word>(0)?.as_str().to_owned(), r.get::<_, i64>(1)? as u64)))
             .map_err(err(&self.path))?
             .collect::<Result<_, _>>()
             .map_err(err(&self.path))
@@ -815,11 +886,13 @@ impl Journal {
             .conn
             .prepare(&format!(
                 "SELECT line, requester, user,
-                        CASE WHEN held = {missing} AND state = {SETTLED} THEN 'not_held'
+                        CASE WHEN held = {missing} AND state = {SETTLED} THEN {not_held}
                              ELSE COALESCE(outcome, CASE WHEN (requester, line) <= (SELECT requester, line FROM dispatched)
-                                                         THEN 'unknown' END) END,
+                                                         THEN {unknown} END) END,
                         code, reason, held, CASE WHEN held = {missing} AND state = {SETTLED} THEN outcome END
-                 FROM edges {order}"
+                 FROM edges {order}",
+                not_held = sql(Outcome::NotHeld),
+                unknown = sql(Outcome::Unknown),
             ))
             .map_err(err(&self.path))?;
         let mut rows = stmt.query([]).map_err(err(&self.path))?;
@@ -829,7 +902,7 @@ impl Journal {
                 line: r.get::<_, i64>(0).map_err(get)? as u64,
                 requester: r.get(1).map_err(get)?,
                 user: r.get(2).map_err(get)?,
-                outcome: r.get::<_, Option<String>>(3).map_err(get)?.unwrap_or_else(|| "not_attempted".to_owned()),
+                outcome: r.get::<_, Option<Word>>(3).map_err(get)?.unwrap_or(Word::Outcome(Outcome::NotAttempted)),
                 code: r.get(4).map_err(get)?,
                 reason: r.get(5).map_err(get)?,
                 held: r.get(6).map_err(get)?,
@@ -865,9 +938,9 @@ impl Journal {
     pub fn requester_sizes(&self, mut each: impl FnMut(u64)) -> Result<(), JournalError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT COUNT(*) FROM edges WHERE outcome IS NOT 'invalid' GROUP BY requester")
+            .prepare("SELECT COUNT(*) FROM edges WHERE outcome IS NOT ?1 GROUP BY requester")
             .map_err(err(&self.path))?;
-        let mut rows = stmt.query([]).map_err(err(&self.path))?;
+        let mut rows = stmt.query([Word::from(Outcome::Invalid)]).map_err(err(&self.path))?;
         while let Some(r) = rows.next().map_err(err(&self.path))? {
             each(r.get::<_, i64>(0).map_err(err(&self.path))? as u64);
         }
@@ -885,7 +958,7 @@ pub struct KnownUser {
     pub generated: bool,
     pub listed: bool,
     /// The registration's outcome, once answered.
-    pub outcome: Option<String>,
+    pub outcome: Option<Word>,
 }
 
 /// Which edges a page holds.
@@ -898,17 +971,23 @@ pub enum Edges {
     /// Answer lost: pending up to the `dispatched` mark a crash left, or `unknown`.
     Lost,
     /// Settled with one of these outcomes (what `--verify` checks).
-    Settled(Vec<&'static str>),
+    Settled(Vec<Word>),
     /// Those of the inner set whose holding is not known (no verification answered for them).
     Unverified(Box<Edges>),
 }
 
 /// A page of users: each page one seek into the primary key (the first one starts before any
 /// id, the empty one included).
-const USERS_PAGE: &str = "SELECT id, fields, generated, listed, outcome FROM users
-                          WHERE (id > ?1 OR (id = ?1 AND ?3))
-                            AND (NOT ?4 OR outcome IS NULL OR outcome NOT IN ('registered', 'already_registered'))
-                          ORDER BY id LIMIT ?2";
+fn users_page_sql() -> String {
+    format!(
+        "SELECT id, fields, generated, listed, outcome FROM users
+         WHERE (id > ?1 OR (id = ?1 AND ?3))
+           AND (NOT ?4 OR outcome IS NULL OR outcome NOT IN ({}, {}))
+         ORDER BY id LIMIT ?2",
+        sql(Outcome::Registered),
+        sql(Outcome::AlreadyRegistered)
+    )
+}
 
 impl Edges {
     /// A page of these edges: one seek into the (requester, line) key, then its order.
@@ -927,9 +1006,13 @@ impl Edges {
             Edges::Unchecked => format!("state = {PENDING} AND pre IS NULL"),
             Edges::Lost => format!(
                 "(state = {PENDING} AND (requester, line) <= (SELECT requester, line FROM dispatched))
-                 OR (state = {SETTLED} AND outcome = 'unknown')"
+                 OR (state = {SETTLED} AND outcome = {})",
+                sql(Outcome::Unknown)
             ),
-            Edges::Settled(words) => format!("state = {SETTLED} AND outcome IN ({})", quoted(words)),
+            Edges::Settled(words) => {
+                let list: Vec<String> = words.iter().map(|w| w.sql()).collect();
+                format!("state = {SETTLED} AND outcome IN ({})", list.join(","))
+            }
             Edges::Unverified(inner) => format!("({}) AND held IS NULL", inner.condition()),
         }
     }
@@ -1108,7 +1191,7 @@ impl Drop for Shared {
 /// A known outcome of one edge.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settled {
-    pub outcome: String,
+    pub outcome: Word,
     pub code: Option<String>,
     pub reason: Option<String>,
 }
@@ -1117,12 +1200,12 @@ pub struct ReportRow {
     pub line: u64,
     pub requester: String,
     pub user: String,
-    pub outcome: String,
+    pub outcome: Word,
     pub code: Option<String>,
     pub reason: Option<String>,
     pub held: Option<bool>,
     /// The answer an edge had when verification found the service does not hold it.
-    pub answered: Option<String>,
+    pub answered: Option<Word>,
 }
 
 /// An edge the import recorded as done, as `--undo` reads it.
@@ -1131,7 +1214,7 @@ pub struct DoneEdge {
     pub line: u64,
     pub requester: String,
     pub user: String,
-    pub outcome: String,
+    pub outcome: Word,
     /// The relation `--check-first` found before anything was sent (`none`, `outgoing`, ...).
     pub pre: Option<String>,
     /// The reverse edge (the target's line naming the requester) is in the journal as `added`.
@@ -1154,7 +1237,7 @@ mod tests {
     }
 
     fn outcome(word: &str) -> Settled {
-        Settled { outcome: word.into(), code: None, reason: None }
+        Settled { outcome: Word::parse(word).expect("a word"), code: None, reason: None }
     }
 
     /// Requester `a` has lines 1..=4 (line 2 invalid), `b` has lines 5..=6.
@@ -1177,6 +1260,15 @@ mod tests {
     }
 
     #[test]
+    fn an_outcome_the_journal_does_not_know_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().expect("dir");
+        let j = journal(dir.path());
+        j.conn.execute("UPDATE edges SET state = ?1, outcome = 'addded' WHERE line = 1", [SETTLED]).expect("edit");
+        let err = j.report(true, true, |_| {}).expect_err("an unknown word");
+        assert!(err.0.contains("`addded` is no outcome"), "{}", err.0);
+    }
+
+    #[test]
     fn the_pending_edges_up_to_the_dispatched_mark_are_lost_until_reconciled() {
         let dir = tempfile::tempdir().expect("dir");
         let mut j = journal(dir.path());
@@ -1194,7 +1286,7 @@ mod tests {
             "dispatched, unanswered; b is not dispatched"
         );
         let mut seen = Vec::new();
-        j.report(true, true, |r| seen.push((r.line, r.outcome, r.code))).expect("report");
+        j.report(true, true, |r| seen.push((r.line, r.outcome.as_str().to_owned(), r.code))).expect("report");
         assert_eq!(seen[1], (2, "invalid".to_owned(), Some("7".to_owned())));
         assert_eq!(seen[3], (4, "unknown".to_owned(), None), "under the mark, unanswered: it may have been sent");
         assert_eq!(seen[4], (5, "not_attempted".to_owned(), None), "past the mark: never sent");
@@ -1238,12 +1330,14 @@ mod tests {
             let rows = stmt.query_map(values, |r| r.get::<_, String>(3)).expect("plan");
             rows.collect::<Result<Vec<_>, _>>().expect("plan").join("; ")
         };
-        let unverified = Edges::Unverified(Box::new(Edges::Settled(vec!["added"])));
-        for which in [Edges::Pending, Edges::Unchecked, Edges::Lost, Edges::Settled(vec!["added"]), unverified] {
+        let unverified = Edges::Unverified(Box::new(Edges::Settled(vec![Outcome::Added.into()])));
+        for which in
+            [Edges::Pending, Edges::Unchecked, Edges::Lost, Edges::Settled(vec![Outcome::Added.into()]), unverified]
+        {
             let p = plan(&which.page_sql(), params!["", 0, 10]);
             assert!(p.starts_with("SEARCH edges USING PRIMARY KEY"), "{which:?}: {p}");
         }
-        let p = plan(USERS_PAGE, params!["", 10, true, true]);
+        let p = plan(&users_page_sql(), params!["", 10, true, true]);
         assert!(p.starts_with("SEARCH users USING INDEX sqlite_autoindex_users_1"), "{p}");
         assert!(!p.contains("TEMP B-TREE"), "no sort: {p}");
     }
@@ -1252,11 +1346,12 @@ mod tests {
     fn users_page_from_the_empty_id_on() {
         let dir = tempfile::tempdir().expect("dir");
         let mut j = journal(dir.path());
-        j.registered(&[("", "registered"), ("a", "registered"), ("b", "registered")]).expect("users");
+        j.registered(&[("", Outcome::Registered), ("a", Outcome::Registered), ("b", Outcome::Registered)])
+            .expect("users");
         let ids = |p: Vec<KnownUser>| p.into_iter().map(|u| u.id).collect::<Vec<_>>();
         assert_eq!(ids(j.users_page(None, 2, false).expect("page")), ["", "a"]);
         assert_eq!(ids(j.users_page(Some("a"), 2, false).expect("page")), ["b"]);
-        j.registered(&[("a", "failed")]).expect("users");
+        j.registered(&[("a", Outcome::Failed)]).expect("users");
         assert_eq!(ids(j.users_page(None, 5, true).expect("page")), ["a"], "only what did not register");
     }
 

@@ -51,7 +51,7 @@ use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 pub use input::Format;
-use journal::{Fingerprint, Journal, Loaded, Row, Settled, Shared};
+use journal::{Fingerprint, Journal, Loaded, Row, Settled, Shared, Word};
 use phases::{Asker, Mark, Notes, Phase};
 pub use progress::{Counts, Event, Observer};
 use service::Service;
@@ -583,8 +583,7 @@ fn load(
     let rows = records.map(move |(line, record)| {
         let invalid = |requester: String, user: String, reason: String, code: String| {
             let row = Row { line, requester, user, item: String::new(), fixed: String::new() };
-            let settled =
-                Settled { outcome: Outcome::Invalid.as_str().to_owned(), code: Some(code), reason: Some(reason) };
+            let settled = Settled { outcome: Outcome::Invalid.into(), code: Some(code), reason: Some(reason) };
             Ok(Loaded { row, settled: Some(settled), registration: None })
         };
         let record = match record {
@@ -763,7 +762,7 @@ async fn import(
 fn verified_edges(entry: &ApiEntry) -> journal::Edges {
     let op = entry.info.operation;
     journal::Edges::Settled(
-        [Some(Outcome::done(op)), Outcome::already(op)].into_iter().flatten().map(Outcome::as_str).collect(),
+        [Some(Outcome::done(op)), Outcome::already(op)].into_iter().flatten().map(Word::from).collect(),
     )
 }
 

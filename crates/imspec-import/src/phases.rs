@@ -128,8 +128,7 @@ impl Phase<'_> {
     /// service is asked; where the goal holds they settle as done (`added`, `removed`), the
     /// others go back to be sent. Returns how many went back.
     pub async fn reconcile(&self, notes: &mut Notes) -> Result<u64, ImportError> {
-        let done =
-            Settled { outcome: Outcome::done(self.entry.info.operation).as_str().to_owned(), code: None, reason: None };
+        let done = Settled { outcome: Outcome::done(self.entry.info.operation).into(), code: None, reason: None };
         let before = self.client.calls();
         let (mut held_count, mut again_count, mut any) = (0, 0, false);
         let wants = self.wants_held();
@@ -169,7 +168,7 @@ impl Phase<'_> {
     /// is kept (what `--undo` needs to tell what the import created).
     pub async fn check_first(&self, add_direction: Direction, notes: &mut Notes) -> Result<(), ImportError> {
         let already = Settled {
-            outcome: Outcome::AlreadyFriends.as_str().to_owned(),
+            outcome: Outcome::AlreadyFriends.into(),
             code: None,
             reason: Some("held before this import sent anything (--check-first)".to_owned()),
         };
@@ -367,7 +366,7 @@ async fn send_chunk(
     let own = fixed.with_fields(&chunk[0].fixed);
     let (body, params) = shape::request(entry, &own, requester, items);
     let all = |outcome: Outcome, code: Option<String>, reason: String| {
-        vec![Settled { outcome: outcome.as_str().to_owned(), code, reason: Some(reason) }; chunk.len()]
+        vec![Settled { outcome: outcome.into(), code, reason: Some(reason) }; chunk.len()]
     };
     let outcomes: Vec<Settled> = match client.send(entry, &body, &params).await {
         Ok(report) if client.is_cancelled() && report.calls == 0 => return Vec::new(),
@@ -379,7 +378,7 @@ async fn send_chunk(
                     (o.outcome == Outcome::Invalid)
                         .then(|| report.violations.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("; "))
                 });
-                Settled { outcome: o.outcome.as_str().to_owned(), code: o.code.as_ref().map(|c| c.to_string()), reason }
+                Settled { outcome: o.outcome.into(), code: o.code.as_ref().map(|c| c.to_string()), reason }
             })
             .collect(),
         // The request itself was refused before sending: nothing of it was applied.
@@ -391,7 +390,7 @@ async fn send_chunk(
         Ok(_) => all(Outcome::Unknown, None, "the answer does not account for every item".into()),
         Err(e) => all(Outcome::Failed, None, e.to_string()),
     };
-    let failed = outcomes.iter().filter(|s| !Outcome::from_word(&s.outcome).is_some_and(Outcome::is_success)).count();
+    let failed = outcomes.iter().filter(|s| !s.outcome.succeeded()).count();
     progress.advance(chunk.len() as u64, failed as u64);
     chunk.iter().map(Row::key).zip(outcomes).collect()
 }

@@ -14,7 +14,7 @@ use imspec::runtime::{ApiEntry, VendorClient};
 use imspec_runtime::Outcome;
 use serde_json::Value;
 
-use super::journal::{KnownUser, Shared};
+use super::journal::{KnownUser, Shared, Word};
 use super::phases::PAGE;
 use super::shape::{self, Fixed};
 use crate::ImportError;
@@ -100,14 +100,14 @@ async fn register_page(
     page: Vec<KnownUser>,
 ) -> Result<(usize, usize), ImportError> {
     // Generated items not yet in the operator's list: (item, outcome, user).
-    let mut to_list: Vec<(Value, String, &str)> = Vec::new();
+    let mut to_list: Vec<(Value, Word, &str)> = Vec::new();
     // A user registered in an earlier run (or there already) is not registered again; one
     // whose registration failed or went unanswered is.
     let (answered, to_send): (Vec<&KnownUser>, Vec<&KnownUser>) =
-        page.iter().partition(|u| u.outcome.as_deref().and_then(Outcome::from_word).is_some_and(Outcome::is_success));
+        page.iter().partition(|u| u.outcome.is_some_and(Word::succeeded));
     for u in answered.into_iter().filter(|u| u.generated && !u.listed) {
         if let Ok(item) = serde_json::from_str::<Value>(&u.fields) {
-            to_list.push((item, u.outcome.clone().unwrap_or_default(), &u.id));
+            to_list.push((item, u.outcome.unwrap_or(Word::Outcome(Outcome::NotAttempted)), &u.id));
         }
     }
     if !to_send.is_empty() {
@@ -135,13 +135,12 @@ async fn register_page(
         let (body, params) = shape::request(reg, &Fixed::default(), None, items.clone());
         let report = client.send(reg, &body, &params).await.map_err(|e| ImportError(format!("--register: {e}")))?;
         refused(&report, &ids)?;
-        let outcomes: Vec<(&str, &str)> =
-            ids.iter().zip(&report.items).map(|(u, o)| (*u, o.outcome.as_str())).collect();
+        let outcomes: Vec<(&str, Outcome)> = ids.iter().zip(&report.items).map(|(u, o)| (*u, o.outcome)).collect();
         journal.lock().registered(&outcomes)?;
         for (i, ((u, item), made)) in to_send.iter().zip(items).zip(made).enumerate() {
             if made && !u.listed {
-                let outcome = report.items.get(i).map_or("not_attempted", |o| o.outcome.as_str());
-                to_list.push((item, outcome.to_owned(), &u.id));
+                let outcome = report.items.get(i).map_or(Outcome::NotAttempted, |o| o.outcome);
+                to_list.push((item, outcome.into(), &u.id));
             }
         }
     }

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use imspec_runtime::Outcome;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -188,12 +187,6 @@ fn phases_by_name<S: serde::Serializer>(phases: &[PhaseTime], s: S) -> Result<S:
     s.collect_map(phases.iter().map(|p| (p.name, p)))
 }
 
-/// Whether a report line's outcome is a success: the operations' success words, and a line
-/// that repeats an earlier line's edge (that line stands for both).
-pub(crate) fn line_succeeded(outcome: &str) -> bool {
-    outcome == journal::DUPLICATE || Outcome::from_word(outcome).is_some_and(Outcome::is_success)
-}
-
 /// Walks the journal's report: counts the outcomes, writes the report file when asked (beside
 /// its place, renamed into it, so a full disk never leaves a truncated report), and says
 /// whether every line satisfies `ok`.
@@ -208,8 +201,8 @@ pub(crate) fn tally(
     let mut file = report.map(ReportFile::create).transpose()?;
     journal.report(file.is_some(), import, |r| {
         edges += 1;
-        *outcomes.entry(r.outcome.clone()).or_default() += 1;
-        all_ok &= line_succeeded(&r.outcome) && ok(&r);
+        *outcomes.entry(r.outcome.as_str().to_owned()).or_default() += 1;
+        all_ok &= r.outcome.succeeded() && ok(&r);
         if let Some(out) = file.as_mut() {
             out.line(&r);
         }
@@ -240,7 +233,7 @@ impl ReportFile {
     /// `held` and `answered` (the answer of an edge the service does not hold).
     fn line(&mut self, r: &ReportRow) {
         use std::io::Write as _;
-        let mut line = json!({"line": r.line, "requester": r.requester, "user": r.user, "outcome": r.outcome});
+        let mut line = json!({"line": r.line, "requester": r.requester, "user": r.user, "outcome": r.outcome.as_str()});
         if let Some(c) = &r.code {
             line["code"] = Value::from(c.as_str());
         }

@@ -137,7 +137,7 @@ fn removal(remove: &'static ApiEntry, added: Direction, edge: &DoneEdge) -> Opti
         Some(RelationWord::Incoming) => (false, true),
         _ => (false, false),
     };
-    let (out, inc) = if edge.outcome == Outcome::Added.as_str() {
+    let (out, inc) = if edge.outcome == Outcome::Added.into() {
         (!before_out, both && !before_in)
     } else if both && edge.reverse_added {
         // The reverse line's add created this relation too: it is the import's own.
@@ -161,10 +161,7 @@ fn removal(remove: &'static ApiEntry, added: Direction, edge: &DoneEdge) -> Opti
                 words(direction),
                 words(direction)
             );
-            (
-                String::new(),
-                Some(Settled { outcome: Outcome::Failed.as_str().to_owned(), code: None, reason: Some(why) }),
-            )
+            (String::new(), Some(Settled { outcome: Outcome::Failed.into(), code: None, reason: Some(why) }))
         }
     };
     let row = Row { line: edge.line, requester: requester.clone(), user: user.clone(), item, fixed };
