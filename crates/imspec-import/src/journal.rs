@@ -892,7 +892,8 @@ impl Journal {
                         code, reason, held, CASE WHEN held = {missing} AND state = {SETTLED} THEN outcome END
                  FROM edges {order}",
                 not_held = sql(Outcome::NotHeld),
-                unknown = sql(Outcome::Unknown),
+                // Under the mark: it may have been sent.
+                unknown = sql(Outcome::NotAttempted.given_maybe_applied()),
             ))
             .map_err(err(&self.path))?;
         let mut rows = stmt.query([]).map_err(err(&self.path))?;

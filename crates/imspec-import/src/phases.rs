@@ -387,7 +387,7 @@ async fn send_chunk(
             all(Outcome::Invalid, report.rejected.first().map(|v| v.code.to_string()), why)
         }
         // An answer that does not account for the chunk: it may have been applied.
-        Ok(_) => all(Outcome::Unknown, None, "the answer does not account for every item".into()),
+        Ok(_) => all(Outcome::Failed.given_maybe_applied(), None, "the answer does not account for every item".into()),
         Err(e) => all(Outcome::Failed, None, e.to_string()),
     };
     let failed = outcomes.iter().filter(|s| !s.outcome.succeeded()).count();

@@ -575,15 +575,12 @@ impl VendorClient {
     ) -> Result<Value, String> {
         let info = api.info;
         let policy = self.inner.options.retry;
-        let deadline = Instant::now() + policy.within;
-        let mut delays = policy.delays(self.inner.seeds.hash_one((self.calls(), "page")));
-        let pacer = self.pacer(api);
-        let mut refetched = false;
+        let mut attempts = Attempts::new(self, api, self.inner.seeds.hash_one((self.calls(), "page")));
         loop {
-            if !self.unless_cancelled(pacer.acquire()).await {
+            if !attempts.turn().await {
                 return Err(CANCELLED.to_owned());
             }
-            let answer = self.call_once(api, body, params, deadline).await.map_err(|e| e.to_string())?;
+            let answer = self.call_once(api, body, params, attempts.deadline).await.map_err(|e| e.to_string())?;
             let (why, retry) = match answer {
                 Answer::Sent { status, body: answer, token } => {
                     report.calls += 1;
@@ -593,11 +590,7 @@ impl VendorClient {
                         return Ok(answer);
                     }
                     let class = code.as_ref().and_then(|c| info.class(c));
-                    if class == Some(ErrorClass::Auth) && self.inner.signer.refetches_on_refusal() && !refetched {
-                        refetched = true;
-                        if let Some(generation) = token {
-                            self.inner.signer.invalidate(generation).await;
-                        }
+                    if class == Some(ErrorClass::Auth) && attempts.refetch(token).await {
                         continue;
                     }
                     let why = match &code {
@@ -613,13 +606,8 @@ impl VendorClient {
                 Answer::NotSent(e) => (e.to_string(), matches!(e, SignError::Transport(_))),
             };
             tracing::debug!(api = info.id, %why, retry, "page not read");
-            match delays.next() {
-                Some(d) if retry && Instant::now() + d < deadline => {
-                    if !self.unless_cancelled(tokio::time::sleep(d)).await {
-                        return Err(why);
-                    }
-                }
-                _ => return Err(why),
+            if !retry || !attempts.backoff(1).await {
+                return Err(why);
             }
         }
     }
@@ -661,9 +649,7 @@ impl VendorClient {
     ) -> ChunkDone {
         let info = api.info;
         let policy = self.inner.options.retry;
-        let deadline = Instant::now() + policy.within;
-        let mut delays = policy.delays(seed);
-        let pacer = self.pacer(api);
+        let mut attempts = Attempts::new(self, api, seed);
         let n = chunk.users.len();
         let mut pending: Vec<usize> = (0..n).collect();
         let mut finished: Vec<Option<ItemOutcome>> = vec![None; n];
@@ -671,10 +657,7 @@ impl VendorClient {
         // Whether an attempt that carried the item may have been applied without our knowing.
         let mut maybe_applied = vec![false; n];
         let mut done = ChunkDone::default();
-        let mut refetched = false;
-        let mut attempt = 0u32;
         while !pending.is_empty() {
-            attempt += 1;
             let body = match &info.batch {
                 Some(batch) if pending.len() < n => {
                     let all = batch.items(&chunk.body).map(Vec::as_slice).unwrap_or_default();
@@ -684,11 +667,12 @@ impl VendorClient {
             };
             let users: Vec<&str> = pending.iter().map(|&p| chunk.users[p].as_str()).collect();
             // Cancelled while waiting for its turn: the call is not made.
-            if !self.unless_cancelled(pacer.acquire()).await {
+            if !attempts.turn().await {
                 break;
             }
+            let attempt = attempts.attempt;
             let span = tracing::info_span!("imspec.call", api = info.id, attempt, items = users.len());
-            let answer = match self.call_once(api, &body, params, deadline).instrument(span).await {
+            let answer = match self.call_once(api, &body, params, attempts.deadline).instrument(span).await {
                 Ok(answer) => answer,
                 Err(e) => {
                     // Nothing was sent: the request cannot be made at all (a missing parameter).
@@ -770,12 +754,7 @@ impl VendorClient {
             };
             // A refused token is fetched again once, and the call repeated at once.
             let auth_refused = outcomes.iter().all(|o| o.class == Some(ErrorClass::Auth));
-            if auth_refused && self.inner.signer.refetches_on_refusal() && !refetched {
-                refetched = true;
-                // Only the token this call used: another chunk may have fetched a new one already.
-                if let Some(generation) = generation {
-                    self.inner.signer.invalidate(generation).await;
-                }
+            if auth_refused && attempts.refetch(generation).await {
                 for (&p, o) in pending.iter().zip(outcomes) {
                     last[p] = Some(o);
                 }
@@ -805,23 +784,8 @@ impl VendorClient {
             if pending.is_empty() {
                 break;
             }
-            match delays.next() {
-                Some(d) if Instant::now() + d < deadline => {
-                    tracing::debug!(
-                        api = info.id,
-                        attempt,
-                        items = pending.len(),
-                        delay_ms = d.as_millis() as u64,
-                        "retrying"
-                    );
-                    if !self.unless_cancelled(tokio::time::sleep(d)).await {
-                        break;
-                    }
-                }
-                _ => {
-                    tracing::debug!(api = info.id, attempts = attempt, items = pending.len(), "retries exhausted");
-                    break;
-                }
+            if !attempts.backoff(pending.len()).await {
+                break;
             }
         }
         for p in pending {
@@ -835,10 +799,9 @@ impl VendorClient {
             .zip(maybe_applied)
             .map(|(((&i, o), user), maybe)| {
                 let o = o.unwrap_or_else(|| ItemOutcome::new(user.as_str(), Outcome::NotAttempted));
-                // A failure after an attempt that may have been applied says nothing of that
-                // attempt: the item's fate is unknown, never `failed`.
-                let o = if maybe && matches!(o.outcome, Outcome::Failed | Outcome::NotAttempted) {
-                    ItemOutcome { outcome: Outcome::Unknown, ..o }
+                // A failure after an attempt that may have been applied: unknown, never failed.
+                let o = if maybe && o.outcome.given_maybe_applied() != o.outcome {
+                    ItemOutcome { outcome: o.outcome.given_maybe_applied(), ..o }
                 } else if maybe && Outcome::already(info.operation) == Some(o.outcome) {
                     // "Already done" after an attempt that may have been applied: that attempt
                     // did it (a timed-out add whose retry finds the friend) — this call's work.
@@ -996,6 +959,75 @@ fn method(m: &str) -> reqwest::Method {
 }
 
 /// What one attempt came to.
+/// The attempts of one call, as every call the client makes takes them (a chunk, a page of a
+/// list): the pacer's turn before each, one new app token when the service refuses the one a
+/// call carried, and a backoff between attempts within the retry policy's deadline. Once the
+/// client is cancelled, no turn is taken and no backoff waited out.
+struct Attempts<'c> {
+    client: &'c VendorClient,
+    api: &'static str,
+    pacer: Arc<dyn Pace>,
+    delays: Box<dyn Iterator<Item = Duration> + Send + 'c>,
+    /// When the call gives up, whatever attempt it is at.
+    deadline: Instant,
+    /// Attempts begun (their turns taken).
+    attempt: u32,
+    refetched: bool,
+}
+
+impl<'c> Attempts<'c> {
+    fn new(client: &'c VendorClient, api: &'static ApiEntry, seed: u64) -> Attempts<'c> {
+        let policy = &client.inner.options.retry;
+        Attempts {
+            client,
+            api: api.info.id,
+            pacer: client.pacer(api),
+            delays: Box::new(policy.delays(seed)),
+            deadline: Instant::now() + policy.within,
+            attempt: 0,
+            refetched: false,
+        }
+    }
+
+    /// Waits for the next attempt's turn at the pacer; false when the client was cancelled
+    /// first (the attempt is not made).
+    async fn turn(&mut self) -> bool {
+        self.attempt += 1;
+        self.client.unless_cancelled(self.pacer.acquire()).await
+    }
+
+    /// After the service refused the app token of `generation`: whether a new one was fetched
+    /// (once per call, and only for a scheme that fetches tokens) so the call is repeated at
+    /// once. Only that generation is dropped: another call may have fetched a new one already.
+    async fn refetch(&mut self, generation: Option<u64>) -> bool {
+        let signer = &self.client.inner.signer;
+        if self.refetched || !signer.refetches_on_refusal() {
+            return false;
+        }
+        self.refetched = true;
+        if let Some(generation) = generation {
+            signer.invalidate(generation).await;
+        }
+        true
+    }
+
+    /// Waits before another attempt for `items` items; false when none is left (the policy's
+    /// attempts or its deadline) or the client was cancelled meanwhile.
+    async fn backoff(&mut self, items: usize) -> bool {
+        let (api, attempt) = (self.api, self.attempt);
+        match self.delays.next() {
+            Some(d) if Instant::now() + d < self.deadline => {
+                tracing::debug!(api, attempt, items, delay_ms = d.as_millis() as u64, "retrying");
+                self.client.unless_cancelled(tokio::time::sleep(d)).await
+            }
+            _ => {
+                tracing::debug!(api, attempts = attempt, items, "retries exhausted");
+                false
+            }
+        }
+    }
+}
+
 enum Answer {
     /// `token`: the generation of the app token the call carried.
     Sent { status: u16, body: Value, token: Option<u64> },

@@ -109,6 +109,17 @@ impl Outcome {
         }
     }
 
+    /// The outcome of an item when a request carrying it may have been applied without our
+    /// knowing (its answer was lost after it was sent): a failure, or no attempt since, says
+    /// nothing of that request, so the item's fate is `unknown` — never `failed`. The one
+    /// statement of the rule: the client's retries, the import's journal and its report use it.
+    pub fn given_maybe_applied(self) -> Outcome {
+        match self {
+            Outcome::Failed | Outcome::NotAttempted => Outcome::Unknown,
+            other => other,
+        }
+    }
+
     /// What an "already done" code means for an operation (`None`: nothing, a failure).
     pub fn already(operation: Operation) -> Option<Outcome> {
         match operation {
