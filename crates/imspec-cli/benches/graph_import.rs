@@ -9,13 +9,17 @@
 //!    disk, in memory (`--no-journal`), and recording nothing while sending (the hidden
 //!    `--bench-skip-writes`): the journal's cost.
 //!
+//! 4. Scale, rate limits off: 100,000, 1,000,000 and 10,000,000 edges into ZEGO at 100 per
+//!    requester — wall time, edges/s, the import's peak memory, the journal's size on disk, and
+//!    the emulator's resident memory holding the graph (bytes per held edge).
+//!
 //! 3. Every phase as concurrent as the send: 200,000 edges over 5,000 requesters into ZEGO with
 //!    `--register --verify`, documented rates, 20 ms latency and 5% retryable item faults; each
 //!    phase's wall time against its floor (the calls it needs at its API's documented rate).
 //!
 //! `cargo bench -p imspec-cli --bench graph_import` (about 35 minutes: the documented rates
 //! bound parts 1 and 3). `IMSPEC_BENCH_SCALE=0.1` runs every graph at a tenth of its size;
-//! `IMSPEC_BENCH_PART=1`, `2` or `3` runs one part; `IMSPEC_BENCH_ROUNDS` (default 5) sets how
+//! `IMSPEC_BENCH_PART=1`, `2`, `3` or `4` runs one part; `IMSPEC_BENCH_ROUNDS` (default 5) sets how
 //! many times each 1M-edge variant of part 2 runs (the medians are reported).
 
 use std::io::{BufRead as _, BufReader, Write as _};
@@ -90,6 +94,20 @@ struct Measured {
     summary: Value,
     wall_s: f64,
     peak_kib: u64,
+    /// The journal's size on disk at the end (with its write-ahead log).
+    journal_bytes: u64,
+}
+
+/// A process's resident memory now (VmRSS), KiB.
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .map(|v| v.trim().trim_end_matches(" kB").trim().parse().unwrap_or(0))
+        })
+        .unwrap_or(0)
 }
 
 /// Runs an import to its end, polling its peak resident memory (VmHWM).
@@ -135,10 +153,13 @@ fn import(api: &str, graph: &Path, url: &str, extra: &[&str]) -> Measured {
         use std::io::Read as _;
         let _ = out.read_to_string(&mut stdout);
     }
+    let mut journal_bytes = 0;
     for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", journal.display()));
+        let file = format!("{}{suffix}", journal.display());
+        journal_bytes += std::fs::metadata(&file).map_or(0, |m| m.len());
+        let _ = std::fs::remove_file(file);
     }
-    Measured { summary: serde_json::from_str(&stdout).unwrap_or(Value::Null), wall_s, peak_kib: peak }
+    Measured { summary: serde_json::from_str(&stdout).unwrap_or(Value::Null), wall_s, peak_kib: peak, journal_bytes }
 }
 
 fn scale() -> f64 {
@@ -152,6 +173,31 @@ fn part(n: u8) -> bool {
 fn main() {
     let s = scale();
     let n = |x: f64| ((x * s) as usize).max(1);
+    if part(4) {
+        println!("## Scale: rate limits off, ZEGO add_friends, 100 edges per requester");
+        println!(
+            "| edges | requesters | wall_s | edges/s | import peak RSS (MiB) | journal (MiB) | emulator RSS (MiB) | bytes/edge held |"
+        );
+        println!("|---|---|---|---|---|---|---|---|");
+        let emulator = Emulator::start("latency_ms = 0\nrate_limits = \"off\"");
+        let idle = rss_kib(emulator.child.id());
+        for edges in [100_000.0, 1_000_000.0, 10_000_000.0] {
+            let g = graph("scale", "FromUserId", "UserId", n(edges), n(edges / 100.0));
+            let m = import("zego_zim/add_friends", &g, &emulator.url, &["--unpaced"]);
+            let held = rss_kib(emulator.child.id());
+            let count = m.summary["edges"].as_u64().unwrap_or(0);
+            println!(
+                "| {count} | {} | {:.1} | {:.0} | {:.1} | {:.1} | {:.1} | {:.0} |",
+                n(edges / 100.0),
+                m.wall_s,
+                count as f64 / m.wall_s.max(1e-9),
+                m.peak_kib as f64 / 1024.0,
+                m.journal_bytes as f64 / (1024.0 * 1024.0),
+                held as f64 / 1024.0,
+                (held.saturating_sub(idle) * 1024) as f64 / count.max(1) as f64,
+            );
+        }
+    }
     if part(1) {
         println!("## Throughput: 50 ms latency, documented rate limits");
         println!("| vendor | edges | requesters | margin | elapsed_s | floor_s | floor/elapsed | edges/s | calls |");

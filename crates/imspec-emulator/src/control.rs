@@ -17,14 +17,13 @@ pub fn handle(em: &Inner, method: &Method, rest: &str, body: &[u8]) -> Reply {
             let user = crate::percent_decode(user, false);
             let Some(v) = em.vendors.iter().find(|v| v.info.id == *vendor) else { return no_vendor(em, vendor) };
             let graph = lock(&v.graph);
-            let list = |m: Option<&serde_json::Map<String, Value>>| -> Vec<Value> {
-                m.map(|f| f.iter().map(|(id, fields)| json!({ "id": id, "fields": fields })).collect())
-                    .unwrap_or_default()
+            let list = |relations: Vec<(&str, Map<String, Value>)>| -> Vec<Value> {
+                relations.into_iter().map(|(id, fields)| json!({ "id": id, "fields": fields })).collect()
             };
-            let mut out = json!({ "user": user, "friends": list(graph.friends(&user)) });
+            let mut out = json!({ "user": user, "friends": list(graph.friends(&user, 0..usize::MAX)) });
             // Requests awaiting the other side's confirmation, when there are any.
             if let Some(pending) = graph.pending(&user) {
-                out["pending"] = Value::Array(list(Some(pending)));
+                out["pending"] = Value::Array(list(pending));
             }
             Reply::json(200, out)
         }

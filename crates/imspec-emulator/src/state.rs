@@ -1,24 +1,101 @@
 //! What the service holds: registered users and each user's friends, with every field the
 //! request carried.
+//!
+//! Held lean, since an import of millions of edges lives here: every user id is stored once
+//! (its number in `Ids`, the text in one buffer), a relation is one 64-bit key in a set and one
+//! number in its owner's list, and a relation's fields are kept as their JSON text, only when
+//! there are any.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
+use std::ops::Range;
 
 use imspec_runtime::{Code, Direction, StateLimits};
+use indexmap::IndexMap;
 use serde_json::{Map, Value};
+
+/// A user's number in [`Ids`].
+type Id = u32;
+
+/// The fields stored with a relation: the JSON text of the object, `None` when empty.
+type Stored = Option<Box<str>>;
+
+/// A relation, `owner → friend`, as one key.
+fn pair(owner: Id, friend: Id) -> u64 {
+    (u64::from(owner) << 32) | u64::from(friend)
+}
+
+/// Every user id the service has seen, each stored once in one buffer and known by its number.
+#[derive(Default)]
+struct Ids {
+    text: String,
+    /// Where each id ends in `text` (it starts where the one before ends).
+    ends: Vec<usize>,
+    index: hashbrown::HashTable<Id>,
+    hasher: RandomState,
+}
+
+impl std::fmt::Debug for Ids {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Ids({} users)", self.ends.len())
+    }
+}
+
+impl Ids {
+    fn name(&self, id: Id) -> &str {
+        name_in(&self.text, &self.ends, id)
+    }
+
+    fn get(&self, user: &str) -> Option<Id> {
+        self.index.find(self.hasher.hash_one(user), |&id| self.name(id) == user).copied()
+    }
+
+    fn intern(&mut self, user: &str) -> Id {
+        if let Some(id) = self.get(user) {
+            return id;
+        }
+        let id = self.ends.len() as Id;
+        self.text.push_str(user);
+        self.ends.push(self.text.len());
+        let (text, ends, hasher) = (&self.text, &self.ends, &self.hasher);
+        self.index.insert_unique(hasher.hash_one(user), id, |&other| hasher.hash_one(name_in(text, ends, other)));
+        id
+    }
+}
+
+/// The id numbered `id` in a buffer and its ends.
+fn name_in<'a>(text: &'a str, ends: &[usize], id: Id) -> &'a str {
+    let i = id as usize;
+    let start = if i == 0 { 0 } else { ends.get(i - 1).copied().unwrap_or(0) };
+    ends.get(i).and_then(|&end| text.get(start..end)).unwrap_or("")
+}
 
 /// One vendor's users and friend lists.
 #[derive(Debug, Default)]
 pub struct Graph {
-    registered: HashSet<String>,
-    /// User → friend id → stored fields (insertion order kept).
-    friends: HashMap<String, Map<String, Value>>,
+    ids: Ids,
+    registered: HashSet<Id>,
+    /// Every relation held, `owner → friend`.
+    held: HashSet<u64>,
+    /// Each user's friends, in the order they were added (lists page by it).
+    order: HashMap<Id, Vec<Id>>,
+    /// The fields stored with a relation, for those that carried any.
+    fields: HashMap<u64, Box<str>>,
     /// Users who confirm each friend request (registered with `confirm`).
-    confirming: HashSet<String>,
-    /// User → requested friend id → stored fields, awaiting the other side's confirmation.
-    pending: HashMap<String, Map<String, Value>>,
+    confirming: HashSet<Id>,
+    /// User → requested friend → stored fields, awaiting the other side's confirmation.
+    pending: HashMap<Id, IndexMap<Id, Stored>>,
     /// User → group name → how many of the user's friends are in it (a counted group limit
     /// is checked in time proportional to the new friend's groups, not to the friend list).
-    groups: HashMap<String, HashMap<String, u64>>,
+    groups: HashMap<Id, HashMap<Box<str>, u64>>,
+}
+
+fn store(fields: &Map<String, Value>) -> Stored {
+    (!fields.is_empty()).then(|| serde_json::to_string(fields).unwrap_or_default().into_boxed_str())
+}
+
+fn fields_of(stored: Option<&str>) -> Map<String, Value> {
+    stored.and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default()
 }
 
 /// The limits in force for one API: the documented ones, with a configured friend limit.
@@ -60,28 +137,33 @@ pub enum Added {
 }
 
 impl Graph {
+    fn id(&self, user: &str) -> Option<Id> {
+        self.ids.get(user)
+    }
+
     pub fn is_registered(&self, user: &str) -> bool {
-        self.registered.contains(user)
+        self.id(user).is_some_and(|id| self.registered.contains(&id))
     }
 
     pub fn register(&mut self, user: &str) {
-        if !self.registered.contains(user) {
-            self.registered.insert(user.to_owned());
-        }
+        let id = self.ids.intern(user);
+        self.registered.insert(id);
     }
 
     /// Marks a user as confirming every friend request.
     pub fn confirm_requests(&mut self, user: &str) {
-        self.confirming.insert(user.to_owned());
+        let id = self.ids.intern(user);
+        self.confirming.insert(id);
     }
 
     pub fn confirms(&self, user: &str) -> bool {
-        self.confirming.contains(user)
+        self.id(user).is_some_and(|id| self.confirming.contains(&id))
     }
 
-    /// A user's requests awaiting confirmation.
-    pub fn pending(&self, user: &str) -> Option<&Map<String, Value>> {
-        self.pending.get(user).filter(|p| !p.is_empty())
+    /// A user's requests awaiting confirmation, as (id, fields); `None` when there are none.
+    pub fn pending(&self, user: &str) -> Option<Vec<(&str, Map<String, Value>)>> {
+        let requested = self.id(user).and_then(|id| self.pending.get(&id)).filter(|p| !p.is_empty())?;
+        Some(requested.iter().map(|(id, stored)| (self.ids.name(*id), fields_of(stored.as_deref()))).collect())
     }
 
     /// Holds a request from `requester` to `target` until the target confirms; `code` answers
@@ -94,29 +176,31 @@ impl Graph {
         code: &Code,
         limits: Limits<'_>,
     ) -> Added {
-        if self.friends.get(requester).is_some_and(|f| f.contains_key(target)) {
+        if self.has(requester, target) {
             return Added::Already;
         }
-        let held = self.pending.get(requester).map_or(0, Map::len) as u64;
+        let (r, t) = (self.ids.intern(requester), self.ids.intern(target));
+        let requested = self.pending.get(&r);
         if let Some(limit) = &limits.state.pending_per_user
             && let Some(max) = limit.max
-            && held >= max
-            && !self.pending.get(requester).is_some_and(|p| p.contains_key(target))
+            && requested.map_or(0, IndexMap::len) as u64 >= max
+            && !requested.is_some_and(|p| p.contains_key(&t))
         {
             return Added::Refused(limit.code.clone());
         }
-        self.pending.entry(requester.to_owned()).or_default().insert(target.to_owned(), Value::Object(fields));
+        self.pending.entry(r).or_default().insert(t, store(&fields));
         Added::Refused(code.clone())
     }
 
     /// Whether `a`'s friend list holds `b`.
     pub fn has(&self, a: &str, b: &str) -> bool {
-        self.friends.get(a).is_some_and(|f| f.contains_key(b))
+        let (Some(a), Some(b)) = (self.id(a), self.id(b)) else { return false };
+        self.held.contains(&pair(a, b))
     }
 
     /// Every registered user, sorted.
     pub fn users(&self) -> Vec<&str> {
-        let mut users: Vec<&str> = self.registered.iter().map(String::as_str).collect();
+        let mut users: Vec<&str> = self.registered.iter().map(|id| self.ids.name(*id)).collect();
         users.sort_unstable();
         users
     }
@@ -124,17 +208,27 @@ impl Graph {
     /// Removes `target` from `requester`'s friends (and the reverse for `Direction::Both`);
     /// whether the requester held it.
     pub fn remove(&mut self, requester: &str, target: &str, direction: Direction, group_field: Option<&str>) -> bool {
-        let held = self.unlink(requester, target, group_field);
+        let (Some(r), Some(t)) = (self.id(requester), self.id(target)) else { return false };
+        let held = self.unlink(r, t, group_field);
         if direction == Direction::Both {
-            self.unlink(target, requester, group_field);
+            self.unlink(t, r, group_field);
         }
         held
     }
 
-    fn unlink(&mut self, owner: &str, friend: &str, group_field: Option<&str>) -> bool {
-        // `shift_remove` keeps the others in the order they were added (lists page by it).
-        let Some(fields) = self.friends.get_mut(owner).and_then(|f| f.shift_remove(friend)) else { return false };
-        if let (Some(field), Some(counts)) = (group_field, self.groups.get_mut(owner)) {
+    fn unlink(&mut self, owner: Id, friend: Id, group_field: Option<&str>) -> bool {
+        if !self.held.remove(&pair(owner, friend)) {
+            return false;
+        }
+        // Removed in place: the others stay in the order they were added.
+        if let Some(order) = self.order.get_mut(&owner)
+            && let Some(at) = order.iter().position(|f| *f == friend)
+        {
+            order.remove(at);
+        }
+        let stored = self.fields.remove(&pair(owner, friend));
+        if let (Some(field), Some(counts)) = (group_field, self.groups.get_mut(&owner)) {
+            let fields = fields_of(stored.as_deref());
             let names: HashSet<&str> = group_names(fields.get(field)).into_iter().collect();
             for name in names {
                 if let Some(n) = counts.get_mut(name) {
@@ -149,12 +243,30 @@ impl Graph {
     }
 
     pub fn count(&self, user: &str) -> usize {
-        self.friends.get(user).map_or(0, Map::len)
+        self.id(user).and_then(|id| self.order.get(&id)).map_or(0, Vec::len)
     }
 
-    /// A user's friends and their stored fields, in the order they were added.
-    pub fn friends(&self, user: &str) -> Option<&Map<String, Value>> {
-        self.friends.get(user)
+    /// A user's friends in `range` of the order they were added (clamped to the list), with
+    /// their stored fields.
+    pub fn friends(&self, user: &str, range: Range<usize>) -> Vec<(&str, Map<String, Value>)> {
+        let Some((owner, order)) = self.id(user).and_then(|id| Some((id, self.order.get(&id)?))) else {
+            return Vec::new();
+        };
+        let end = range.end.min(order.len());
+        let start = range.start.min(end);
+        order[start..end]
+            .iter()
+            .map(|f| (self.ids.name(*f), fields_of(self.fields.get(&pair(owner, *f)).map(|s| &**s))))
+            .collect()
+    }
+
+    fn link(&mut self, owner: Id, friend: Id, fields: Stored) {
+        if self.held.insert(pair(owner, friend)) {
+            self.order.entry(owner).or_default().push(friend);
+        }
+        if let Some(text) = fields {
+            self.fields.insert(pair(owner, friend), text);
+        }
     }
 
     /// Adds `target` to `requester`'s friends (and the reverse for `Direction::Both`), storing
@@ -167,13 +279,11 @@ impl Graph {
         direction: Direction,
         limits: Limits<'_>,
     ) -> Added {
-        let has = |g: &Graph, a: &str, b: &str| g.friends.get(a).is_some_and(|f| f.contains_key(b));
-        if has(self, requester, target) {
-            if direction == Direction::Both && !has(self, target, requester) {
-                self.friends
-                    .entry(target.to_owned())
-                    .or_default()
-                    .insert(requester.to_owned(), Value::Object(Map::new()));
+        let (r, t) = (self.ids.intern(requester), self.ids.intern(target));
+        let holds = |g: &Graph, a: Id, b: Id| g.held.contains(&pair(a, b));
+        if holds(self, r, t) {
+            if direction == Direction::Both && !holds(self, t, r) {
+                self.link(t, r, None);
             }
             return Added::Already;
         }
@@ -183,7 +293,7 @@ impl Graph {
             return Added::Refused(code.clone());
         }
         if direction == Direction::Both
-            && !has(self, target, requester)
+            && !holds(self, t, r)
             && let Some((max, code)) = limits.peer_max()
             && self.count(target) as u64 >= max
         {
@@ -193,7 +303,7 @@ impl Graph {
         if let Some(groups) = &limits.state.groups_per_user
             && let (Some(field), Some(max)) = (groups.field, groups.max)
         {
-            let held = self.groups.get(requester);
+            let held = self.groups.get(&r);
             let new: HashSet<&str> = group_names(fields.get(field))
                 .into_iter()
                 .filter(|name| !held.is_some_and(|h| h.contains_key(*name)))
@@ -204,14 +314,14 @@ impl Graph {
         }
         if let Some(field) = group_field {
             let names: HashSet<&str> = group_names(fields.get(field)).into_iter().collect();
-            let held = self.groups.entry(requester.to_owned()).or_default();
+            let held = self.groups.entry(r).or_default();
             for name in names {
-                *held.entry(name.to_owned()).or_default() += 1;
+                *held.entry(name.into()).or_default() += 1;
             }
         }
-        self.friends.entry(requester.to_owned()).or_default().insert(target.to_owned(), Value::Object(fields));
-        if direction == Direction::Both && !has(self, target, requester) {
-            self.friends.entry(target.to_owned()).or_default().insert(requester.to_owned(), Value::Object(Map::new()));
+        self.link(r, t, store(&fields));
+        if direction == Direction::Both && !holds(self, t, r) {
+            self.link(t, r, None);
         }
         Added::New
     }
@@ -223,5 +333,44 @@ fn group_names(value: Option<&Value>) -> Vec<&str> {
         Some(Value::String(s)) => vec![s.as_str()],
         Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_id_is_kept_once_and_read_back_by_its_number() {
+        let mut ids = Ids::default();
+        let names = ["", "alice", "bob", "アリス", "alice2"];
+        let numbers: Vec<Id> = names.iter().map(|n| ids.intern(n)).collect();
+        assert_eq!(numbers, [0, 1, 2, 3, 4]);
+        assert_eq!(ids.intern("bob"), 2, "a known id keeps its number");
+        for (n, name) in numbers.iter().zip(names) {
+            assert_eq!(ids.name(*n), name);
+            assert_eq!(ids.get(name), Some(*n));
+        }
+        assert_eq!(ids.get("carol"), None);
+        assert_eq!(ids.text, "alicebobアリスalice2");
+    }
+
+    #[test]
+    fn a_removed_friend_leaves_the_others_in_the_order_they_were_added() {
+        let mut g = Graph::default();
+        let state = StateLimits::default();
+        let limits = Limits { state: &state, friends_override: None };
+        for f in ["a", "b", "c"] {
+            let mut fields = Map::new();
+            fields.insert("Remark".into(), Value::from(format!("hi {f}")));
+            assert_eq!(g.add("r", f, fields, Direction::OneWay, limits), Added::New);
+        }
+        assert!(g.remove("r", "b", Direction::OneWay, None));
+        assert!(!g.remove("r", "b", Direction::OneWay, None), "gone already");
+        let listed: Vec<(&str, Value)> =
+            g.friends("r", 0..10).into_iter().map(|(id, f)| (id, f["Remark"].clone())).collect();
+        assert_eq!(listed, [("a", Value::from("hi a")), ("c", Value::from("hi c"))]);
+        assert_eq!(g.friends("r", 1..2).len(), 1);
+        assert!(g.friends("nobody", 0..10).is_empty());
     }
 }

@@ -3,7 +3,7 @@
 //! next position while more remain and the completeness flag when the spec has one.
 
 use imspec_runtime::Carrier;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::Call;
 use crate::state::Graph;
@@ -32,14 +32,11 @@ pub(super) fn run(call: &Call<'_>, graph: &mut Graph) -> Vec<(&'static [&'static
         .as_ref()
         .and_then(|c| given(c).and_then(|s| s.parse().ok()).or_else(|| default_size(c)))
         .filter(|n| *n > 0);
-    let friends: Vec<(&String, &Value)> =
-        graph.friends(&call.requester).map(|f| f.iter().collect()).unwrap_or_default();
-    let end = size.map_or(friends.len(), |n| start.saturating_add(n).min(friends.len()));
-    let page = friends.get(start.min(friends.len())..end).unwrap_or_default();
-    let no_fields = Map::new();
-    let entries: Vec<Value> =
-        page.iter().map(|(id, fields)| paging.entry(id, fields.as_object().unwrap_or(&no_fields))).collect();
-    let more = end < friends.len();
+    let held = graph.count(&call.requester);
+    let end = size.map_or(held, |n| start.saturating_add(n).min(held));
+    let page = graph.friends(&call.requester, start..end);
+    let entries: Vec<Value> = page.iter().map(|(id, fields)| paging.entry(id, fields)).collect();
+    let more = end < held;
     let mut out: Vec<(&'static [&'static str], Value)> = vec![(paging.items, Value::Array(entries))];
     if let Some(next) = paging.next {
         // The position travels as the cursor did: text for a parameter, a number in a body.
