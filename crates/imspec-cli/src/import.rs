@@ -5,7 +5,7 @@
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use imspec_import::{Counts, Event, Format, Graph, Import, Summary};
@@ -88,8 +88,34 @@ pub struct Args {
 /// `Ok(false)` when some edge did not succeed or it was interrupted (exit 1).
 pub fn run(args: &Args) -> Result<bool, InputError> {
     let entry = find(&args.api)?;
-    let format = args.format.as_deref().map(Format::named).transpose().map_err(InputError)?;
+    // What is wrong with the request is told before what is wrong with its files, and both
+    // before anything starts: the API, the options, the parameters, the format, the config.
+    let format = args.format.as_deref().map(Format::named).transpose();
+    let graph = match format {
+        Ok(Some(format)) => Graph::file_as(&args.graph, format),
+        _ => Graph::file(&args.graph),
+    };
+    let drawing = Drawing::new();
+    let mut import = Import::new(entry, graph)
+        .params(args.params.iter().cloned())
+        .register(args.register)
+        .verify(args.verify)
+        .repair(args.repair)
+        .check_first(args.check_first)
+        .undo(args.undo)
+        .force(args.force)
+        .dry_run(args.dry_run)
+        .restart(args.restart)
+        .concurrency(args.concurrency)
+        .in_memory_journal(args.no_journal)
+        .unpaced(args.unpaced)
+        .skip_writes_for_benchmarks(args.bench_skip_writes)
+        .on_event(move |event| drawing.draw(event));
+    import.check().map_err(|e| InputError(e.0))?;
+    format.map_err(InputError)?;
     let config = crate::config::load(args.config.as_deref()).map_err(|e| InputError(e.to_string()))?;
+    import = import.credentials(config.clone());
+    import.check().map_err(|e| InputError(e.0))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -109,28 +135,7 @@ pub fn run(args: &Args) -> Result<bool, InputError> {
                 .to_owned(),
         ));
     }
-    let graph = match format {
-        Some(format) => Graph::file_as(&args.graph, format),
-        None => Graph::file(&args.graph),
-    };
-    let drawing = Drawing::new();
-    let mut import = Import::new(entry, graph)
-        .endpoint(base)
-        .credentials(config)
-        .params(args.params.iter().cloned())
-        .register(args.register)
-        .verify(args.verify)
-        .repair(args.repair)
-        .check_first(args.check_first)
-        .undo(args.undo)
-        .force(args.force)
-        .dry_run(args.dry_run)
-        .restart(args.restart)
-        .concurrency(args.concurrency)
-        .in_memory_journal(args.no_journal)
-        .unpaced(args.unpaced)
-        .skip_writes_for_benchmarks(args.bench_skip_writes)
-        .on_event(move |event| drawing.draw(event));
+    import = import.endpoint(base);
     if let Some(margin) = args.margin {
         import = import.margin(margin);
     }
@@ -163,11 +168,21 @@ pub fn run(args: &Args) -> Result<bool, InputError> {
 }
 
 /// Progress on standard error: a bar on a terminal (edges done / total, edges/s, ETA,
-/// failures), a plain line every few seconds otherwise; warnings and notices as lines.
+/// failures), a new one for each round of sending; otherwise a plain line every few seconds
+/// while sending, answers or not. Warnings and notices as lines.
 struct Drawing {
+    terminal: bool,
+    round: Arc<Mutex<Round>>,
+}
+
+/// The round of sending being drawn.
+#[derive(Default)]
+struct Round {
     bar: Option<indicatif::ProgressBar>,
-    /// When the last plain line was printed.
-    last: Mutex<Instant>,
+    /// The counts so far and when sending began; `None` between rounds.
+    counts: Option<(Counts, Instant)>,
+    /// Which round this is: a plain-line ticker stops when its round has ended.
+    number: u64,
 }
 
 /// Seconds between plain lines.
@@ -175,44 +190,60 @@ const EVERY: Duration = Duration::from_secs(5);
 
 impl Drawing {
     fn new() -> Drawing {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = indicatif::ProgressBar::hidden();
-            let style =
-                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} edges  {per_sec}  ETA {eta}  {msg}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-            bar.set_style(style);
-            bar
-        });
-        Drawing { bar, last: Mutex::new(Instant::now()) }
+        Drawing { terminal: std::io::stderr().is_terminal(), round: Arc::default() }
     }
 
     fn draw(&self, event: &Event) {
-        match (event, &self.bar) {
-            (Event::Warning(w), _) => eprintln!("warning: {w}"),
-            (Event::Notice(n), _) => eprintln!("{n}"),
-            (Event::Sending { total }, Some(bar)) => {
-                bar.set_length(*total);
-                bar.set_position(0);
-                bar.reset_eta();
-                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-            }
-            (Event::Sending { .. }, None) => *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now(),
-            (Event::Progress(c), Some(bar)) => {
-                bar.set_position(c.done);
-                if c.failed > 0 {
-                    bar.set_message(format!("{} not added", c.failed));
+        let mut round = self.round.lock().unwrap_or_else(|p| p.into_inner());
+        match event {
+            Event::Warning(w) => eprintln!("warning: {w}"),
+            Event::Notice(n) => eprintln!("{n}"),
+            Event::Sending { total } => {
+                round.number += 1;
+                round.counts =
+                    Some((Counts { done: 0, total: *total, failed: 0, elapsed: Duration::ZERO }, Instant::now()));
+                if self.terminal {
+                    round.bar = Some(bar(*total));
+                } else if *total > 0 {
+                    tokio::spawn(tick(Arc::downgrade(&self.round), round.number));
                 }
             }
-            (Event::Progress(c), None) => {
-                let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-                if last.elapsed() >= EVERY {
-                    *last = Instant::now();
-                    eprintln!("{}", line(c));
+            Event::Progress(c) => {
+                if let Some(bar) = &round.bar {
+                    bar.set_position(c.done);
+                    if c.failed > 0 {
+                        bar.set_message(format!("{} not added", c.failed));
+                    }
+                }
+                if let Some((counts, _)) = &mut round.counts {
+                    *counts = *c;
                 }
             }
-            (Event::Sent(_), Some(bar)) => bar.finish_and_clear(),
+            Event::Sent(_) => {
+                if let Some(bar) = round.bar.take() {
+                    bar.finish_and_clear();
+                }
+                round.counts = None;
+            }
             _ => {}
         }
+    }
+}
+
+fn bar(total: u64) -> indicatif::ProgressBar {
+    let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} edges  {per_sec}  ETA {eta}  {msg}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    indicatif::ProgressBar::new(total).with_style(style)
+}
+
+/// Prints round `number`'s plain line every few seconds until it ends.
+async fn tick(round: Weak<Mutex<Round>>, number: u64) {
+    loop {
+        tokio::time::sleep(EVERY).await;
+        let Some(round) = round.upgrade() else { return };
+        let round = round.lock().unwrap_or_else(|p| p.into_inner());
+        let Some((counts, started)) = round.counts.filter(|_| round.number == number) else { return };
+        eprintln!("{}", line(&Counts { elapsed: started.elapsed(), ..counts }));
     }
 }
 

@@ -367,12 +367,18 @@ impl Import {
         self
     }
 
-    /// Runs the import (or the undo) to its end, or until `cancel` is cancelled: then the
-    /// calls in flight finish and are recorded, nothing new is sent, and the summary says
-    /// `interrupted`; a rerun on the same journal goes on from there. Runs on the caller's
-    /// tokio runtime (the journal's writes on a thread of their own).
-    pub async fn run(self, cancel: CancellationToken) -> Result<Summary, ImportError> {
-        let Import { entry, graph, endpoint, config, options: args } = self;
+    /// Checks what needs neither the service nor the graph: that the API adds friends in
+    /// batches, that the options go together, the parameters and — once credentials are given —
+    /// that they hold what the vendor's auth needs. [`Import::run`] checks the same first; a
+    /// caller checks earlier to refuse a wrong request before starting what the import needs.
+    pub fn check(&self) -> Result<(), ImportError> {
+        self.checked().map(|_| ())
+    }
+
+    /// What [`Import::check`] checks, and what it found: the fixed parameters and, with
+    /// credentials, the app's identity (for the journal's fingerprint).
+    fn checked(&self) -> Result<(Fixed, Option<String>), ImportError> {
+        let entry = self.entry;
         if entry.info.operation != Operation::Add || entry.info.batch.is_none() {
             let adds: Vec<&str> = imspec::apis()
                 .iter()
@@ -385,18 +391,38 @@ impl Import {
                 adds.join(", ")
             )));
         }
-        refuse_combinations(&args)?;
-        let (Some(base), Some(config)) = (endpoint, config) else {
+        refuse_combinations(&self.options)?;
+        let fixed = Fixed::parse(entry, &self.options.params).map_err(ImportError)?;
+        let app = match &self.config {
+            Some(config) => {
+                let section = config.vendor(entry.info.vendor.id).map_err(|e| ImportError(e.to_string()))?;
+                let credentials =
+                    section.credentials(&entry.info.vendor.auth).map_err(|e| ImportError(e.to_string()))?;
+                Some(credentials.app_identity(entry, &section.texts()))
+            }
+            None => None,
+        };
+        Ok((fixed, app))
+    }
+
+    /// Runs the import (or the undo) to its end, or until `cancel` is cancelled: then the
+    /// calls in flight finish and are recorded, nothing new is sent, and the summary says
+    /// `interrupted`; a rerun on the same journal goes on from there. Runs on the caller's
+    /// tokio runtime (the journal's writes on a thread of their own).
+    pub async fn run(self, cancel: CancellationToken) -> Result<Summary, ImportError> {
+        let (fixed, app) = self.checked()?;
+        let Import { entry, graph, endpoint, config, options: args } = self;
+        let (Some(base), Some(config), Some(app)) = (endpoint, config, app) else {
             return Err(ImportError("an import needs an endpoint and credentials".to_owned()));
         };
-        let fixed = Fixed::parse(entry, &args.params).map_err(ImportError)?;
-        let section = config.vendor(entry.info.vendor.id).map_err(|e| ImportError(e.to_string()))?;
-        let credentials = section.credentials(&entry.info.vendor.auth).map_err(|e| ImportError(e.to_string()))?;
-        let app = credentials.app_identity(entry, &section.texts());
-        let target = target(&args, &graph, &base).await?;
+        let target = target(&args, &graph, &base, &cancel).await?;
         let _lock = if args.in_memory { None } else { Some(lock::take(&target.journal)?) };
+        let digest = {
+            let graph = graph.clone();
+            blocking(move || graph.digest()).await?
+        };
         let fingerprint = Fingerprint {
-            input: graph.digest()?,
+            input: digest,
             api: entry.info.id.to_owned(),
             app,
             params: fixed.canonical(),
@@ -415,7 +441,11 @@ impl Import {
         if args.undo {
             return undo::run(entry, &fixed, &client, &target.journal, &fingerprint, &args).await;
         }
-        let journal = open_or_load(&target.journal, &args, entry, &fixed, &graph, &fingerprint)?;
+        let journal = {
+            let (path, args, fixed, graph, fingerprint) =
+                (target.journal.clone(), args.clone(), fixed.clone(), graph.clone(), fingerprint.clone());
+            blocking(move || open_or_load(&path, &args, entry, &fixed, &graph, &fingerprint)).await?
+        };
         if journal.open_run()? {
             args.observer.emit(Event::Warning(format!(
                 "journal {}: its write-ahead log is gone since a run that did not end cleanly: \
@@ -472,13 +502,9 @@ fn refuse_combinations(args: &Options) -> Result<(), ImportError> {
 }
 
 /// The journal's path and the service it is bound to. A temporary journal (and a dry run's,
-/// which sends nothing and keeps nothing) lives in a directory removed when the run ends.
-async fn target(args: &Options, graph: &Graph, base: &str) -> Result<Target, ImportError> {
-    let service = if args.dry_run {
-        Service { endpoint: service::normalise(base)?, instance: None }
-    } else {
-        service::identify(base).await?
-    };
+/// which sends nothing and keeps nothing) lives in a directory removed when the run ends. The
+/// path is settled before the service is asked, and the asking ends when `cancel` is.
+async fn target(args: &Options, graph: &Graph, base: &str, cancel: &CancellationToken) -> Result<Target, ImportError> {
     let path = match (&args.journal, &graph.0) {
         _ if args.dry_run => None,
         (JournalAt::Temporary, _) => None,
@@ -488,11 +514,23 @@ async fn target(args: &Options, graph: &Graph, base: &str) -> Result<Target, Imp
             p.push(".journal");
             Some(PathBuf::from(p))
         }
+        // A journal kept in memory needs no file: only the users' generated fields do.
+        (JournalAt::BesideGraph, Source::Lines(_)) if args.in_memory => None,
         (JournalAt::BesideGraph, Source::Lines(_)) => {
             return Err(ImportError(
                 "a graph of lines has no file to keep its journal beside: name a journal, or use a temporary one"
                     .to_owned(),
             ));
+        }
+    };
+    let service = if args.dry_run {
+        Service { endpoint: service::normalise(base)?, instance: None }
+    } else {
+        tokio::select! {
+            service = service::identify(base) => service?,
+            () = cancel.cancelled() => {
+                return Err(ImportError("interrupted before anything was sent".to_owned()));
+            }
         }
     };
     match path {
@@ -505,6 +543,14 @@ async fn target(args: &Options, graph: &Graph, base: &str) -> Result<Target, Imp
             Ok(Target { journal: dir.path().join("graph.journal"), service, temporary: Some(dir) })
         }
     }
+}
+
+/// Runs `work` (reading or hashing the graph, loading the journal: seconds of disk and CPU
+/// for a large graph) on a thread for blocking work, off the caller's async tasks.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ImportError> + Send + 'static,
+) -> Result<T, ImportError> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| ImportError(format!("the graph's reader stopped: {e}")))?
 }
 
 /// The journal made for this run (same input, API, app, parameters and service), or a new

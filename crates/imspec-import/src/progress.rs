@@ -2,20 +2,20 @@
 //! (the CLI draws a bar or a plain line from them; a service forwards them, a test counts them).
 //! Nothing here prints.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// What the import tells its observer while it runs.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
-    /// A phase began: `register`, `check_first`, `send`, `verify`, `reconcile` (an undo's
-    /// phases carry the same names).
+    /// A phase of an import began: `register`, `check_first`, `send` or `verify` (a repair
+    /// sends and verifies again).
     Phase(&'static str),
     /// Sending began: `total` edges are pending.
     Sending { total: u64 },
-    /// Edges were answered while sending.
+    /// Edges were answered while sending. Successive counts never go back: `done` and
+    /// `failed` only grow.
     Progress(Counts),
     /// Sending ended (every pending edge answered, or the import was cancelled).
     Sent(Counts),
@@ -85,8 +85,9 @@ pub struct Progress(Arc<Inner>);
 
 struct Inner {
     total: u64,
-    done: AtomicU64,
-    failed: AtomicU64,
+    /// Edges answered and, of those, failed. One lock for counting and telling, so the
+    /// observer sees the counts in the order they grew.
+    answered: Mutex<(u64, u64)>,
     started: Instant,
     observer: Observer,
 }
@@ -96,29 +97,52 @@ impl Progress {
         observer.emit(Event::Sending { total });
         Progress(Arc::new(Inner {
             total,
-            done: AtomicU64::new(0),
-            failed: AtomicU64::new(0),
+            answered: Mutex::new((0, 0)),
             started: Instant::now(),
             observer: observer.clone(),
         }))
     }
 
     pub fn advance(&self, edges: u64, failed: u64) {
-        self.0.done.fetch_add(edges, Ordering::Relaxed);
-        self.0.failed.fetch_add(failed, Ordering::Relaxed);
-        self.0.observer.emit(Event::Progress(self.counts()));
+        let mut answered = self.0.answered.lock().unwrap_or_else(|p| p.into_inner());
+        answered.0 += edges;
+        answered.1 += failed;
+        self.0.observer.emit(Event::Progress(self.counts(*answered)));
     }
 
     pub fn finish(&self) {
-        self.0.observer.emit(Event::Sent(self.counts()));
+        let answered = self.0.answered.lock().unwrap_or_else(|p| p.into_inner());
+        self.0.observer.emit(Event::Sent(self.counts(*answered)));
     }
 
-    fn counts(&self) -> Counts {
-        Counts {
-            done: self.0.done.load(Ordering::Relaxed),
-            total: self.0.total,
-            failed: self.0.failed.load(Ordering::Relaxed),
-            elapsed: self.0.started.elapsed(),
-        }
+    fn counts(&self, (done, failed): (u64, u64)) -> Counts {
+        Counts { done, total: self.0.total, failed, elapsed: self.0.started.elapsed() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_told_from_many_threads_never_go_back() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        let observer = Observer::new(move |e| {
+            if let Event::Progress(c) = e {
+                log.lock().expect("not poisoned").push((c.done, c.failed));
+            }
+        });
+        let progress = Progress::start(8 * 1000 * 3, &observer);
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                let progress = progress.clone();
+                s.spawn(move || (0..1000).for_each(|i| progress.advance(3, u64::from(i % 2 == 0))));
+            }
+        });
+        let seen = seen.lock().expect("not poisoned");
+        assert_eq!(seen.len(), 8000);
+        assert!(seen.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1), "counts went back");
+        assert_eq!(seen.last(), Some(&(24_000, 4000)));
     }
 }
