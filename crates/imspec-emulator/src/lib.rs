@@ -505,20 +505,19 @@ async fn route(
     if em.settings.latency_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(em.settings.latency_ms)).await;
     }
-    let auth_header = em.vendors[em.apis[api].vendor]
-        .verifier
-        .header()
-        .and_then(|name| headers.get(name)?.to_str().ok().map(str::to_owned));
+    // Headers that are not text are none a scheme reads.
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+        .collect();
     let method = method.as_str().to_owned();
     if body.len() < OFF_REACTOR_BYTES {
-        return em.call(&em.apis[api], &params, &query, auth_header.as_deref(), &body, &method, started);
+        return em.call(&em.apis[api], &params, &query, &headers, &body, &method, started);
     }
     let em = em.clone();
-    tokio::task::spawn_blocking(move || {
-        em.call(&em.apis[api], &params, &query, auth_header.as_deref(), &body, &method, started)
-    })
-    .await
-    .unwrap_or_else(|e| Reply::json(500, serde_json::json!({ "error": format!("the call failed: {e}") })))
+    tokio::task::spawn_blocking(move || em.call(&em.apis[api], &params, &query, &headers, &body, &method, started))
+        .await
+        .unwrap_or_else(|e| Reply::json(500, serde_json::json!({ "error": format!("the call failed: {e}") })))
 }
 
 fn respond(reply: Reply) -> Response {
@@ -636,7 +635,7 @@ impl Inner {
         api: &Served,
         path_params: &[(&'static str, String)],
         query: &[(String, String)],
-        auth_header: Option<&str>,
+        headers: &[(String, String)],
         body: &[u8],
         method: &str,
         started: Instant,
@@ -657,7 +656,7 @@ impl Inner {
                 return answer::failure(info, &info.rate_limit.answer, None, &cx);
             }
         }
-        let presented = Presented { query, header: auth_header, now: unix_now() };
+        let presented = Presented { query, headers, now: unix_now() };
         if let Err(code) = vendor.verifier.check(&presented, &vendor.info.refusals) {
             return reject(code, None);
         }

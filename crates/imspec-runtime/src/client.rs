@@ -856,7 +856,7 @@ impl VendorClient {
         for (k, v) in info.headers {
             req = req.header(*k, *v);
         }
-        if let Some((name, value)) = &signed.header {
+        for (name, value) in &signed.headers {
             let mut value = reqwest::header::HeaderValue::from_str(value.expose_secret())
                 .map_err(|_| ClientError::MissingParam("a valid credential header"))?;
             value.set_sensitive(true);

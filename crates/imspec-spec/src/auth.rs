@@ -96,6 +96,19 @@ pub const SCHEMES: &[SchemeDef] = &[
         ],
         roles: &["app_id", "nonce", "timestamp", "version", "signature"],
     },
+    SchemeDef {
+        name: "netease_checksum",
+        doc: "NetEase Yunxin SHA1 checksum over secret, nonce and time, in four request headers.",
+        params: &[
+            p("app_key_header", Text, "Header carrying the AppKey."),
+            p("nonce_header", Text, "Header carrying the per-call nonce."),
+            p("time_header", Text, "Header carrying the current Unix time in seconds, as text."),
+            p("checksum_header", Text, "Header carrying the checksum."),
+            p("nonce_max_len", Count, "Longest nonce accepted, in characters."),
+            p("max_skew_seconds", Count, "Largest accepted clock difference, in seconds."),
+        ],
+        roles: &["app_key", "nonce", "timestamp", "signature"],
+    },
 ];
 
 /// The scheme named `name`.

@@ -182,7 +182,7 @@ impl Harness {
                 for (k, v) in &signed.query {
                     query.push(format!("{k}={}", secrecy::ExposeSecret::expose_secret(v)));
                 }
-                if let Some((k, v)) = &signed.header {
+                for (k, v) in &signed.headers {
                     headers.push(((*k).to_owned(), secrecy::ExposeSecret::expose_secret(v).to_owned()));
                 }
             }

@@ -126,7 +126,7 @@ impl Sign for Signer {
                 }
             };
             let header = SecretString::from(format!("{}{}", c.header_prefix, token.expose_secret()));
-            Ok(Signed { query: Vec::new(), header: Some((c.header, header)), token: Some(generation) })
+            Ok(Signed { query: Vec::new(), headers: vec![(c.header, header)], token: Some(generation) })
         })
     }
 
@@ -194,13 +194,12 @@ impl Verifier {
 
 #[cfg(feature = "service")]
 impl super::Verify for Verifier {
-    fn header(&self) -> Option<&'static str> {
-        Some(self.creds.header)
-    }
-
     fn check(&self, call: &super::Presented<'_>, refusals: &crate::service::Refusals) -> Result<(), Option<Code>> {
         let missing = || refusals.missing("token").cloned();
-        let token = call.header.and_then(|h| h.strip_prefix(self.creds.header_prefix)).ok_or_else(missing)?;
+        let token = call
+            .header(self.creds.header)
+            .and_then(|h| h.strip_prefix(self.creds.header_prefix))
+            .ok_or_else(missing)?;
         if token.is_empty() {
             return Err(missing());
         }

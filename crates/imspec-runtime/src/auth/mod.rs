@@ -10,6 +10,7 @@
 //! `auth::SCHEMES` (its name, parameters and credential roles) and its tests.
 
 pub mod easemob_app_token;
+pub mod netease_checksum;
 pub mod tencent_usersig;
 pub mod zego_md5;
 
@@ -29,8 +30,12 @@ use crate::section::{ConfigError, Section};
 use crate::service::AuthInfo;
 
 /// Every scheme this runtime implements, by the name specs give it.
-pub static SCHEMES: &[&dyn Scheme] =
-    &[&tencent_usersig::TencentUsersig, &easemob_app_token::EasemobAppToken, &zego_md5::ZegoMd5];
+pub static SCHEMES: &[&dyn Scheme] = &[
+    &tencent_usersig::TencentUsersig,
+    &easemob_app_token::EasemobAppToken,
+    &zego_md5::ZegoMd5,
+    &netease_checksum::NeteaseChecksum,
+];
 
 /// The scheme a spec names `name`.
 pub fn scheme(name: &str) -> Option<&'static dyn Scheme> {
@@ -118,8 +123,8 @@ pub trait FetchToken: Sync {
 pub struct Signed {
     /// Query parameters; values may be secrets, so never log them.
     pub query: Vec<(&'static str, SecretString)>,
-    /// A header and its value.
-    pub header: Option<(&'static str, SecretString)>,
+    /// Headers and their values; secrets too, so never log them.
+    pub headers: Vec<(&'static str, SecretString)>,
     /// Which token the call carries (its fetch number), to refuse exactly that one.
     pub token: Option<u64>,
 }
@@ -151,10 +156,6 @@ impl std::error::Error for SignError {}
 /// has one.
 #[cfg(feature = "service")]
 pub trait Verify: Send + Sync + std::fmt::Debug {
-    /// The request header that carries the credential, when the scheme uses one.
-    fn header(&self) -> Option<&'static str> {
-        None
-    }
     /// Checks one call's credential; the refusal's code from `refusals` (`None` when the spec
     /// names none).
     fn check(&self, call: &Presented<'_>, refusals: &crate::service::Refusals) -> Result<(), Option<Code>>;
@@ -181,8 +182,8 @@ pub trait Verify: Send + Sync + std::fmt::Debug {
 #[derive(Debug, Clone, Copy)]
 pub struct Presented<'a> {
     pub query: &'a [(String, String)],
-    /// The value of the scheme's header ([`Verify::header`]).
-    pub header: Option<&'a str>,
+    /// The request's headers (names as sent; looked up in any case).
+    pub headers: &'a [(String, String)],
     /// The service's clock, in Unix seconds.
     pub now: i64,
 }
@@ -192,6 +193,11 @@ impl Presented<'_> {
     /// The last value of query parameter `name`.
     pub fn query(&self, name: &str) -> Option<&str> {
         self.query.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The value of header `name` (header names are not case-sensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 

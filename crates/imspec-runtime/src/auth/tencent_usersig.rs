@@ -262,7 +262,7 @@ impl Sign for Signer {
             (c.nonce_param, SecretString::from(nonce.to_string())),
         ];
         query.extend(c.fixed_query.iter().map(|(k, v)| (*k, SecretString::from(*v))));
-        Box::pin(std::future::ready(Ok(Signed { query, header: None, token: None })))
+        Box::pin(std::future::ready(Ok(Signed { query, headers: Vec::new(), token: None })))
     }
 }
 

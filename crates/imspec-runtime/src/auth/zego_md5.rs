@@ -117,7 +117,7 @@ impl Sign for Signer {
             (c.version_param, SecretString::from(c.version)),
             (c.signature_param, SecretString::from(sig)),
         ];
-        Box::pin(std::future::ready(Ok(Signed { query, header: None, token: None })))
+        Box::pin(std::future::ready(Ok(Signed { query, headers: Vec::new(), token: None })))
     }
 }
 
