@@ -568,6 +568,7 @@ pub mod contact_remove {
         query: &[],
         headers: &[("Accept", "application/json")],
         content_type: "application/json",
+        body: ::imspec_runtime::BodyEncoding::Json,
         rate_limit: ::imspec_runtime::RateLimit {
             per_second: 100u32,
             scope: ::imspec_runtime::RateScope::App,
@@ -575,10 +576,14 @@ pub mod contact_remove {
             answer: ::imspec_runtime::Code::Str(
                 ::std::borrow::Cow::Borrowed("reach_limit"),
             ),
+            penalty_seconds: ::std::option::Option::None,
             budget: "easemob/contact_remove",
         },
         operation: ::imspec_runtime::Operation::Remove,
         batch: ::std::option::Option::None,
+        target: ::std::option::Option::Some(
+            ::imspec_runtime::Carrier::Param("friend_username"),
+        ),
         schema_error_code: ::imspec_runtime::Code::Str(
             ::std::borrow::Cow::Borrowed("illegal_argument"),
         ),
@@ -624,7 +629,6 @@ pub mod contact_remove {
             already_friends: ::std::option::Option::None,
             pending: ::std::option::Option::None,
             force: ::std::option::Option::None,
-            target_param: ::std::option::Option::Some("friend_username"),
             not_friends: ::std::option::Option::None,
             check_values: &[],
         }),
@@ -1131,6 +1135,7 @@ pub mod contacts_import {
         query: &[],
         headers: &[("Accept", "application/json")],
         content_type: "application/json",
+        body: ::imspec_runtime::BodyEncoding::Json,
         rate_limit: ::imspec_runtime::RateLimit {
             per_second: 100u32,
             scope: ::imspec_runtime::RateScope::App,
@@ -1138,6 +1143,7 @@ pub mod contacts_import {
             answer: ::imspec_runtime::Code::Str(
                 ::std::borrow::Cow::Borrowed("reach_limit"),
             ),
+            penalty_seconds: ::std::option::Option::None,
             budget: "easemob/contacts_import",
         },
         operation: ::imspec_runtime::Operation::Add,
@@ -1154,6 +1160,7 @@ pub mod contacts_import {
             ),
             limit: ::std::option::Option::None,
         }),
+        target: ::std::option::Option::None,
         schema_error_code: ::imspec_runtime::Code::Str(
             ::std::borrow::Cow::Borrowed("illegal_argument"),
         ),
@@ -1226,7 +1233,6 @@ pub mod contacts_import {
             already_friends: ::std::option::Option::None,
             pending: ::std::option::Option::None,
             force: ::std::option::Option::None,
-            target_param: ::std::option::Option::None,
             not_friends: ::std::option::Option::None,
             check_values: &[],
         }),
@@ -1870,6 +1876,7 @@ pub mod contacts_list {
         query: &[],
         headers: &[("Accept", "application/json")],
         content_type: "application/json",
+        body: ::imspec_runtime::BodyEncoding::Json,
         rate_limit: ::imspec_runtime::RateLimit {
             per_second: 100u32,
             scope: ::imspec_runtime::RateScope::App,
@@ -1877,10 +1884,12 @@ pub mod contacts_list {
             answer: ::imspec_runtime::Code::Str(
                 ::std::borrow::Cow::Borrowed("reach_limit"),
             ),
+            penalty_seconds: ::std::option::Option::None,
             budget: "easemob/contacts_list",
         },
         operation: ::imspec_runtime::Operation::List,
         batch: ::std::option::Option::None,
+        target: ::std::option::Option::None,
         schema_error_code: ::imspec_runtime::Code::Str(
             ::std::borrow::Cow::Borrowed("illegal_argument"),
         ),
@@ -1928,7 +1937,6 @@ pub mod contacts_list {
             already_friends: ::std::option::Option::None,
             pending: ::std::option::Option::None,
             force: ::std::option::Option::None,
-            target_param: ::std::option::Option::None,
             not_friends: ::std::option::Option::None,
             check_values: &[],
         }),
@@ -2507,6 +2515,7 @@ pub mod contacts_list_all {
         query: &[],
         headers: &[("Accept", "application/json")],
         content_type: "application/json",
+        body: ::imspec_runtime::BodyEncoding::Json,
         rate_limit: ::imspec_runtime::RateLimit {
             per_second: 100u32,
             scope: ::imspec_runtime::RateScope::App,
@@ -2514,10 +2523,12 @@ pub mod contacts_list_all {
             answer: ::imspec_runtime::Code::Str(
                 ::std::borrow::Cow::Borrowed("reach_limit"),
             ),
+            penalty_seconds: ::std::option::Option::None,
             budget: "easemob/contacts_list_all",
         },
         operation: ::imspec_runtime::Operation::List,
         batch: ::std::option::Option::None,
+        target: ::std::option::Option::None,
         schema_error_code: ::imspec_runtime::Code::Str(
             ::std::borrow::Cow::Borrowed("illegal_argument"),
         ),
@@ -2561,7 +2572,6 @@ pub mod contacts_list_all {
             already_friends: ::std::option::Option::None,
             pending: ::std::option::Option::None,
             force: ::std::option::Option::None,
-            target_param: ::std::option::Option::None,
             not_friends: ::std::option::Option::None,
             check_values: &[],
         }),
@@ -2999,6 +3009,7 @@ pub mod users_register {
         query: &[],
         headers: &[],
         content_type: "application/json",
+        body: ::imspec_runtime::BodyEncoding::Json,
         rate_limit: ::imspec_runtime::RateLimit {
             per_second: 100u32,
             scope: ::imspec_runtime::RateScope::App,
@@ -3006,6 +3017,7 @@ pub mod users_register {
             answer: ::imspec_runtime::Code::Str(
                 ::std::borrow::Cow::Borrowed("reach_limit"),
             ),
+            penalty_seconds: ::std::option::Option::None,
             budget: "users_register",
         },
         operation: ::imspec_runtime::Operation::Register,
@@ -3022,6 +3034,7 @@ pub mod users_register {
             ),
             limit: ::std::option::Option::None,
         }),
+        target: ::std::option::Option::None,
         schema_error_code: ::imspec_runtime::Code::Str(
             ::std::borrow::Cow::Borrowed("illegal_argument"),
         ),

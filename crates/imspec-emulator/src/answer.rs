@@ -228,6 +228,24 @@ pub fn success(info: &ApiInfo, results: &[Answered], cx: &Context<'_>) -> Result
                 .collect();
             set_path(&mut obj, list, Value::Array(entries));
         }
+        Results::Single { item, ids, relation, .. } => {
+            // A failed item fails the call: its code is the envelope's.
+            if let Some(code) = results.iter().find_map(|r| r.code.clone()) {
+                return Err(code);
+            }
+            // The item, unless a check found no relation (`absent`).
+            if let Some(r) = listed.first()
+                && (relation.is_none() || r.extra.is_some())
+            {
+                let mut e = Map::new();
+                e.insert(ids[0].to_owned(), Value::from(r.user.as_str()));
+                if let (Some(field), Some(value)) = (relation, &r.extra) {
+                    e.insert((*field).to_owned(), value.clone());
+                }
+                set_path(&mut obj, item, Value::Object(e));
+            }
+            set_envelope(&mut obj);
+        }
         Results::IdLists { lists } => {
             if let Some(r) = listed.iter().find(|r| !lists.iter().any(|(_, code)| *code == r.code)) {
                 return Err(r.code.clone().unwrap_or_else(|| info.schema_error_code.clone()));

@@ -77,7 +77,7 @@ pub fn handle(em: &Inner, method: &Method, rest: &str, body: &[u8]) -> Reply {
             }
             for api in &em.apis {
                 api.stats.reset();
-                *lock(&api.bucket) = api.rate.map(imspec_runtime::ratelimit::TokenBucket::new);
+                *lock(&api.bucket) = crate::bucket(api.rate, api.entry.info);
             }
             em.token_stats.reset();
             for v in &em.vendors {

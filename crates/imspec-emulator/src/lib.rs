@@ -35,7 +35,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use imspec_runtime::auth::{Presented, TokenGrant, TokenRefusal, Verify};
 use imspec_runtime::ratelimit::TokenBucket;
-use imspec_runtime::{ApiEntry, Code, ConfigError, Requester, Results, VendorInfo, Violations};
+use imspec_runtime::{ApiEntry, Carrier, Code, ConfigError, Requester, Results, VendorInfo, Violations};
 use serde_json::{Map, Value};
 
 pub use answer::Reply;
@@ -289,7 +289,7 @@ impl Emulator {
                 bucket: std::sync::Arc::clone(
                     buckets
                         .entry((index, imspec_runtime::ratelimit::budget_key(info)))
-                        .or_insert_with(|| std::sync::Arc::new(Mutex::new(rate.map(TokenBucket::new)))),
+                        .or_insert_with(|| std::sync::Arc::new(Mutex::new(bucket(rate, info)))),
                 ),
                 stats: Stats::default(),
                 friends_override: settings.friend_limits.get(vendor_id).copied(),
@@ -520,6 +520,11 @@ async fn route(
         .unwrap_or_else(|e| Reply::json(500, serde_json::json!({ "error": format!("the call failed: {e}") })))
 }
 
+/// An API's rate bucket: its rate (none when limits are off) and the penalty its spec states.
+fn bucket(rate: Option<u32>, info: &imspec_runtime::ApiInfo) -> Option<TokenBucket> {
+    rate.map(|n| TokenBucket::new(n).penalized(info.rate_limit.penalty_seconds))
+}
+
 fn respond(reply: Reply) -> Response {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if reply.drop {
@@ -673,11 +678,9 @@ impl Inner {
         let json = if body.is_empty() && matches!(info.method, "GET" | "DELETE") {
             Value::Object(Map::new())
         } else {
-            match serde_json::from_slice::<Value>(body) {
+            match info.body.decode(body) {
                 Ok(json) => json,
-                Err(_) => {
-                    return reject(vendor.info.answer.unreadable.clone(), Some("request body is not JSON".into()));
-                }
+                Err(why) => return reject(vendor.info.answer.unreadable.clone(), Some(why)),
             }
         };
         let mut violations = Violations::new();
@@ -708,14 +711,30 @@ impl Inner {
             None => None,
         }
         .unwrap_or_default();
-        // The items: the batch array's, or the one target a path parameter names.
-        let items: Vec<(String, Value)> = match (batch, relation.and_then(|r| r.target_param)) {
+        // The items: the batch array's, or the one target a path parameter or body field names
+        // (the item of a body field: the body's fields but the requester's and those that
+        // choose how the call adds).
+        let items: Vec<(String, Value)> = match (batch, info.target) {
             (Some(b), _) => b
                 .items(&json)
                 .map(|items| items.iter().map(|item| (b.user_of(item), item.clone())).collect())
                 .unwrap_or_default(),
-            (None, Some(target)) => param(target).map(|t| vec![(t.clone(), Value::from(t))]).unwrap_or_default(),
-            (None, None) => Vec::new(),
+            (None, Some(Carrier::Param(target))) => {
+                param(target).map(|t| vec![(t.clone(), Value::from(t))]).unwrap_or_default()
+            }
+            (None, Some(Carrier::Field(target))) if json.get(target).is_some() => {
+                let mut item = json.as_object().cloned().unwrap_or_default();
+                if let Some(rel) = relation {
+                    if let Requester::Field(f) = rel.requester {
+                        item.remove(f);
+                    }
+                    for f in rel.force.map(|(f, _)| f).into_iter().chain(rel.direction_field.map(|(f, _)| f)) {
+                        item.remove(f);
+                    }
+                }
+                vec![(info.single_target(&json, &given), Value::Object(item))]
+            }
+            (None, _) => Vec::new(),
         };
         let op = ops::Call {
             info,

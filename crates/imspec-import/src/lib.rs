@@ -379,14 +379,11 @@ impl Import {
     /// credentials, the app's identity (for the journal's fingerprint).
     fn checked(&self) -> Result<(Fixed, Option<String>), ImportError> {
         let entry = self.entry;
-        if entry.info.operation != Operation::Add || entry.info.batch.is_none() {
-            let adds: Vec<&str> = imspec::apis()
-                .iter()
-                .filter(|a| a.info.operation == Operation::Add && a.info.batch.is_some())
-                .map(|a| a.info.id)
-                .collect();
+        if entry.info.operation != Operation::Add {
+            let adds: Vec<&str> =
+                imspec::apis().iter().filter(|a| a.info.operation == Operation::Add).map(|a| a.info.id).collect();
             return Err(ImportError(format!(
-                "`{}` does not add friends in batches; import into one of: {}",
+                "`{}` does not add friends; import into one of: {}",
                 entry.info.id,
                 adds.join(", ")
             )));
@@ -644,7 +641,7 @@ fn load(
         }
         let attempt = |record: &serde_json::Map<String, Value>| {
             let item = shape::item_of(entry, record, &exclude)?;
-            let user = entry.info.batch.as_ref().map(|b| b.user_of(&item)).unwrap_or_default();
+            let user = entry.info.user_of(&item);
             let (body, params) = shape::request(entry, fixed, key.map(|_| requester.as_str()), vec![item.clone()]);
             Ok::<_, String>((item, user, shape::violations(entry, &body, &params)))
         };
@@ -758,7 +755,7 @@ async fn import(
         let mark = Mark::start(client);
         let (listed, list) = register::register(entry, client, journal, phase.workers).await?;
         if let Some(reg) = shape::register_api(entry) {
-            let max = reg.max_items(&[]).unwrap_or(u64::MAX).max(1);
+            let max = reg.per_call(&[]);
             notes.phase("register", mark, client, phases::floor_s(reg, journal.lock().user_count()?.div_ceil(max)));
         }
         if listed > 0 && !temporary {
@@ -815,7 +812,7 @@ fn verified_edges(entry: &ApiEntry) -> journal::Edges {
 /// The fewest seconds sending what is pending takes at the documented rate (a call carries
 /// one requester, up to the batch maximum).
 fn send_floor_s(entry: &ApiEntry, journal: &Shared) -> Result<f64, ImportError> {
-    let max = entry.max_items(&[]).unwrap_or(u64::MAX).max(1);
+    let max = entry.per_call(&[]);
     let mut calls = 0;
     journal.lock().sizes_of(&journal::Edges::Pending, |n| calls += n.div_ceil(max))?;
     Ok(phases::floor_s(entry, calls))
@@ -844,7 +841,7 @@ fn finish(
         args.observer.emit(Event::Warning(format!("{} holds no edge: nothing to import", graph.name())));
     }
     // The floor: the fewest calls this graph needs (one requester per call), at the rate.
-    let max = entry.max_items(&[]).unwrap_or(u64::MAX).max(1);
+    let max = entry.per_call(&[]);
     let mut fewest = 0u64;
     journal.requester_sizes(|n| fewest += n.div_ceil(max))?;
     let floor_s = fewest as f64 / f64::from(entry.info.rate_limit.per_second.max(1));

@@ -257,9 +257,8 @@ impl Phase<'_> {
     /// cleared once every outcome of the round is committed.
     pub async fn send_pending(&self) -> Result<u64, ImportError> {
         let (entry, client, journal, workers) = (self.entry, self.client, self.journal, self.workers.max(1));
-        let max = entry.max_items(&[]).map_or(usize::MAX, |m| usize::try_from(m).unwrap_or(usize::MAX)).max(1);
-        // Without a batch, a call carries one edge (its target in the path).
-        let max = if entry.info.batch.is_some() { max } else { 1 };
+        // Without a batch, a call carries one edge (its target in the path or a body field).
+        let max = usize::try_from(entry.per_call(&[])).unwrap_or(usize::MAX);
         let total = journal.lock().pending_count()?;
         let progress = Progress::start(total, self.observer);
         let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Row>>(workers * 2);
@@ -454,11 +453,10 @@ pub struct Asker {
 impl Asker {
     /// The asker for `entry`'s vendor; a check in `mode` where the check API has that mode.
     pub fn of(entry: &ApiEntry, mode: Direction) -> Asker {
-        let check = shape::sibling(entry, Operation::Check, |a| a.info.relation.is_some() && a.info.batch.is_some())
-            .map(|check| {
-                let (fixed, mode) = check_mode(check, mode);
-                (check, fixed, mode)
-            });
+        let check = shape::sibling(entry, Operation::Check, |a| a.info.relation.is_some()).map(|check| {
+            let (fixed, mode) = check_mode(check, mode);
+            (check, fixed, mode)
+        });
         let list = shape::sibling(entry, Operation::List, |a| a.info.relation.is_some());
         Asker { check, list }
     }
@@ -472,7 +470,7 @@ impl Asker {
     /// a check call per batch maximum of each requester's edges, or a listing per requester.
     pub fn floor_s(&self, journal: &Shared, which: &Edges) -> Result<f64, ImportError> {
         let (api, max) = match (&self.check, self.list) {
-            (Some((check, _, _)), _) => (*check, check.max_items(&[]).unwrap_or(u64::MAX).max(1)),
+            (Some((check, _, _)), _) => (*check, check.per_call(&[])),
             (None, Some(list)) => (list, u64::MAX),
             (None, None) => return Ok(0.0),
         };
@@ -488,11 +486,15 @@ impl Asker {
         let Some(first) = group.first() else { return out };
         let requester = first.requester.as_str();
         if let Some((check, fixed, _)) = &self.check {
-            let items: Vec<Value> = group.iter().map(|r| shape::bare_item(check, &r.user)).collect();
-            let (body, params) = shape::request(check, fixed, Some(requester), items);
-            if let Ok(report) = client.send(check, &body, &params).await {
-                for (slot, o) in out.iter_mut().zip(&report.items) {
-                    *slot = o.relation;
+            // A call per batch maximum of targets (one each where the check has no batch).
+            let per_call = usize::try_from(check.per_call(&[])).unwrap_or(usize::MAX);
+            for (rows, slots) in group.chunks(per_call).zip(out.chunks_mut(per_call)) {
+                let items: Vec<Value> = rows.iter().map(|r| shape::bare_item(check, &r.user)).collect();
+                let (body, params) = shape::request(check, fixed, Some(requester), items);
+                if let Ok(report) = client.send(check, &body, &params).await {
+                    for (slot, o) in slots.iter_mut().zip(&report.items) {
+                        *slot = o.relation;
+                    }
                 }
             }
         } else if let Some(list) = self.list {

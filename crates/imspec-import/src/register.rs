@@ -31,7 +31,10 @@ pub async fn register(
         return Err(ImportError(format!("--register: {} has no register API", entry.info.vendor.id)));
     };
     let fields = shape::required_fields(reg);
-    let max = reg.max_items(&[]).map_or(PAGE, |m| usize::try_from(m).unwrap_or(PAGE)).max(1);
+    let max = match reg.per_call(&[]) {
+        u64::MAX => PAGE,
+        n => usize::try_from(n).unwrap_or(PAGE),
+    };
     journal.lock().list_users()?;
     let list_path = PathBuf::from(format!("{}.users.jsonl", journal.lock().path.display()));
     let mut listed = 0;

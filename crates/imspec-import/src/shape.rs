@@ -1,9 +1,10 @@
-//! How an API's request carries a requester and a batch of items, read from its spec's facts
-//! (`relation.requester`, `batch`), so that one edge, a chunk of edges, a check of targets and
-//! a registration of users are built the same way for every vendor.
+//! How an API's request carries a requester and a batch of items — or its one target, where it
+//! has no batch — read from its spec's facts (`relation.requester`, `batch`, `relation.target`),
+//! so that one edge, a chunk of edges, a check of targets and a registration of users are
+//! built the same way for every vendor.
 
 use imspec::runtime::ApiEntry;
-use imspec_runtime::{Operation, Requester, Violations};
+use imspec_runtime::{Carrier, Operation, Requester, Violations};
 use serde_json::{Map, Value};
 
 /// A request-level value from `--param`: a path or query parameter of the API, or a body field
@@ -78,19 +79,23 @@ pub fn request(
             Requester::Param(p) => params.push((p.to_owned(), who.to_owned())),
         }
     }
-    let body = Value::Object(body);
-    let body = match (&entry.info.batch, entry.info.relation.as_ref().and_then(|r| r.target_param)) {
-        (Some(batch), _) => batch.with_items(&body, items),
+    match (&entry.info.batch, entry.info.target) {
+        (Some(batch), _) => return (batch.with_items(&Value::Object(body), items), params),
         // One target a call, named in the path (a DELETE of one friend).
-        (None, Some(target)) => {
+        (None, Some(Carrier::Param(target))) => {
             if let Some(item) = items.first() {
                 params.push((target.to_owned(), item.as_str().map_or_else(|| item.to_string(), str::to_owned)));
             }
-            body
         }
-        (None, None) => body,
-    };
-    (body, params)
+        // One target a call, a body field beside the item's other fields (NetEase's `faccid`).
+        (None, Some(Carrier::Field(_))) => {
+            if let Some(Value::Object(item)) = items.into_iter().next() {
+                body.extend(item);
+            }
+        }
+        (None, None) => {}
+    }
+    (Value::Object(body), params)
 }
 
 /// A value as the wire carries it: JSON where the spec's text reads as JSON (`0`, `true`),
@@ -103,9 +108,12 @@ pub fn wire_value(text: &str) -> Value {
 /// a list of ids, else the line's other keys (every key but those in `exclude`: the requester's,
 /// and the columns that carry the requester's registration).
 pub fn item_of(entry: &ApiEntry, line: &Map<String, Value>, exclude: &[String]) -> Result<Value, String> {
-    let batch = entry.info.batch.as_ref().ok_or_else(|| format!("`{}` takes no batch of items", entry.info.id))?;
-    match batch.item_id {
-        None => line.get(batch.field).cloned().ok_or_else(|| format!("the line has no `{}`", batch.field)),
+    let bare = entry.info.batch.as_ref().map(|b| b.field);
+    match entry.info.target_field() {
+        None => {
+            let field = bare.ok_or_else(|| format!("`{}` takes no batch of items", entry.info.id))?;
+            line.get(field).cloned().ok_or_else(|| format!("the line has no `{field}`"))
+        }
         Some(id) => {
             if !line.contains_key(id) {
                 return Err(format!("the line has no `{id}`"));
@@ -122,9 +130,9 @@ pub fn sibling(entry: &ApiEntry, op: Operation, also: impl Fn(&ApiEntry) -> bool
     imspec::apis().into_iter().find(|a| a.info.vendor.id == entry.info.vendor.id && a.info.operation == op && also(a))
 }
 
-/// The vendor's register API (one that registers a batch of users), if it has one.
+/// The vendor's register API (a batch of users a call, or one), if it has one.
 pub fn register_api(entry: &ApiEntry) -> Option<&'static ApiEntry> {
-    sibling(entry, Operation::Register, |a| a.info.batch.is_some())
+    sibling(entry, Operation::Register, |_| true)
 }
 
 /// The fields a register item requires besides the user's id (Easemob's `password`), found by
@@ -150,7 +158,7 @@ pub fn violations(entry: &ApiEntry, body: &Value, params: &[(String, String)]) -
 
 /// The item that names `user` in `entry`'s batch: the id itself, or an object with the id field.
 pub fn bare_item(entry: &ApiEntry, user: &str) -> Value {
-    match entry.info.batch.as_ref().and_then(|b| b.item_id) {
+    match entry.info.target_field() {
         Some(id) => {
             let mut m = Map::new();
             m.insert(id.to_owned(), Value::from(user));

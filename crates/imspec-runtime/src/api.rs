@@ -21,6 +21,9 @@ pub struct RateLimit {
     pub answer: Code,
     /// The bucket this API draws from: its own id, or a budget several APIs share.
     pub budget: &'static str,
+    /// After a call over the limit, the service refuses every call of the budget for this
+    /// many seconds; the client's pacer then holds them all back as long.
+    pub penalty_seconds: Option<u64>,
 }
 
 /// What an API does to the service.
@@ -195,15 +198,10 @@ impl Batch {
 
     /// The target id of an item, as text (`""` when it has none).
     pub fn user_of(&self, item: &serde_json::Value) -> String {
-        let id = match self.item_id {
+        id_text(match self.item_id {
             Some(field) => item.get(field),
             None => Some(item),
-        };
-        match id {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
-            None => String::new(),
-        }
+        })
     }
 
     /// The index of the item a JSON path (`$.Items[3].Id`) points into, if it points into one.
@@ -229,12 +227,17 @@ pub struct ApiInfo {
     /// Fixed headers.
     pub headers: &'static [(&'static str, &'static str)],
     pub content_type: &'static str,
+    /// How the request body travels (from `content_type`).
+    pub body: crate::BodyEncoding,
     pub rate_limit: RateLimit,
     /// What the API does; decides the outcome words and what the emulator does.
     pub operation: Operation,
     /// The chunked array of targets or users; `None` when the call names one target in its
     /// path, or lists.
     pub batch: Option<Batch>,
+    /// Where a call without a batch names its one target or user: a path parameter (a DELETE
+    /// of one friend) or a body field (NetEase's `faccid`, or the `accid` it registers).
+    pub target: Option<Carrier>,
     /// The code schema problems (missing field, wrong type, bad enum value) answer.
     pub schema_error_code: Code,
     /// How every response of the vendor says how it went.
@@ -280,6 +283,38 @@ impl ApiInfo {
         match self.errors.iter().position(|e| &e.code == code) {
             Some(i) => Some(ErrorAt::Api(i)),
             None => self.vendor.errors.iter().position(|e| &e.code == code).map(ErrorAt::Vendor),
+        }
+    }
+
+    /// The one target a call without a batch names, as text (`""` when it names none): its
+    /// path parameter's value, or its body field's.
+    pub fn single_target(&self, body: &serde_json::Value, params: &[(String, String)]) -> String {
+        match self.target {
+            Some(Carrier::Param(name)) => {
+                params.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
+            }
+            Some(Carrier::Field(name)) => id_text(body.get(name)),
+            None => String::new(),
+        }
+    }
+
+    /// The field that names an item's target: a batch item's id field, or the body field of a
+    /// call's one target; `None` when items are bare ids or the target is in the path.
+    pub fn target_field(&self) -> Option<&'static str> {
+        match (&self.batch, self.target) {
+            (Some(batch), _) => batch.item_id,
+            (None, Some(Carrier::Field(name))) => Some(name),
+            (None, _) => None,
+        }
+    }
+
+    /// The target id an item names, as text (`""` when it has none): its target field's value,
+    /// or the item itself where items are bare ids.
+    pub fn user_of(&self, item: &serde_json::Value) -> String {
+        match (&self.batch, self.target) {
+            (Some(batch), _) => batch.user_of(item),
+            (None, Some(Carrier::Field(field))) => id_text(item.get(field)),
+            (None, _) => id_text(Some(item)),
         }
     }
 
@@ -336,6 +371,15 @@ pub enum Results {
     },
     /// Lists of ids, each meaning success (`None`) or a code (Easemob `data.*`).
     IdLists { lists: &'static [(&'static [&'static str], Option<Code>)] },
+    /// The one item of a call without a batch, as an object at `item` (NetEase `friend`):
+    /// `ids` its target field and that field's other spellings; `relation` a check's field
+    /// carrying the relation value, `absent` what a successful answer without the item means.
+    Single {
+        item: &'static [&'static str],
+        ids: &'static [&'static str],
+        relation: Option<&'static str>,
+        absent: Option<crate::RelationWord>,
+    },
 }
 
 /// Where a parameter travels.
@@ -437,6 +481,15 @@ impl ApiEntry {
         batch.limit.and_then(|l| raised.iter().rev().find(|(n, _)| n == l).map(|(_, v)| *v)).or(batch.max_items)
     }
 
+    /// How many items one call carries at most: the batch maximum (unbounded where the page
+    /// states none), or one for an API without a batch.
+    pub fn per_call(&self, raised: &Raised) -> u64 {
+        match &self.info.batch {
+            Some(_) => self.max_items(raised).unwrap_or(u64::MAX).max(1),
+            None => 1,
+        }
+    }
+
     /// Checks caller-supplied parameters: required ones present (those bound to config are
     /// not the caller's), values of the declared type. Unknown names are rejected by the caller.
     pub fn validate_params(&self, given: &[(String, String)], v: &mut crate::Violations) {
@@ -484,4 +537,9 @@ impl ApiEntry {
             }
         }
     }
+}
+
+/// A user id as text: a string as itself, another value as its JSON (`""` when absent).
+fn id_text(id: Option<&serde_json::Value>) -> String {
+    id.map(|v| crate::json::id_text(v).unwrap_or_else(|| v.to_string())).unwrap_or_default()
 }

@@ -448,14 +448,13 @@ impl VendorClient {
         if let Some(paging) = &info.paging {
             return Ok(self.list(api, paging, body, params, violations).await);
         }
-        // The items: the batch array's, or the one target a path parameter names.
-        let (plan, items_len) = match (&info.batch, info.relation.as_ref().and_then(|r| r.target_param)) {
-            (Some(batch), _) => {
+        // The items: the batch array's, or the one target a path parameter or body field names.
+        let (plan, items_len) = match &info.batch {
+            Some(batch) => {
                 let plan = plan::plan(batch, api.max_items(raised), policy, body, &violations);
                 (plan, batch.items(body).map_or(0, Vec::len))
             }
-            (None, Some(target)) => (plan::single(param_value(params, target), policy, body, &violations), 1),
-            (None, None) => (plan::single(String::new(), policy, body, &violations), 1),
+            None => (plan::single(info.single_target(body, params), policy, body, &violations), 1),
         };
         let mut slots: Vec<Option<ItemOutcome>> = vec![None; items_len];
         for inv in &plan.invalid {
@@ -590,6 +589,9 @@ impl VendorClient {
                         return Ok(answer);
                     }
                     let class = code.as_ref().and_then(|c| info.class(c));
+                    if class == Some(ErrorClass::RateLimited) {
+                        attempts.over_limit();
+                    }
                     if class == Some(ErrorClass::Auth) && attempts.refetch(token).await {
                         continue;
                     }
@@ -752,6 +754,9 @@ impl VendorClient {
                     outcomes
                 }
             };
+            if outcomes.iter().any(|o| o.class == Some(ErrorClass::RateLimited)) {
+                attempts.over_limit();
+            }
             // A refused token is fetched again once, and the call repeated at once.
             let auth_refused = outcomes.iter().all(|o| o.class == Some(ErrorClass::Auth));
             if auth_refused && attempts.refetch(generation).await {
@@ -864,7 +869,7 @@ impl VendorClient {
         }
         // GET and DELETE carry their parameters in the URL, never a body.
         if !matches!(info.method, "GET" | "DELETE") {
-            req = req.body(body.to_string());
+            req = req.body(info.body.encode(body));
         }
         inner.calls.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
@@ -973,6 +978,7 @@ struct Attempts<'c> {
     /// Attempts begun (their turns taken).
     attempt: u32,
     refetched: bool,
+    penalty_seconds: Option<u64>,
 }
 
 impl<'c> Attempts<'c> {
@@ -986,6 +992,15 @@ impl<'c> Attempts<'c> {
             deadline: Instant::now() + policy.within,
             attempt: 0,
             refetched: false,
+            penalty_seconds: api.info.rate_limit.penalty_seconds,
+        }
+    }
+
+    /// After an answer over the rate limit: where the service then blocks every call for a
+    /// while (`penalty_seconds`), the pacer holds every call of this API back as long.
+    fn over_limit(&self) {
+        if let Some(seconds) = self.penalty_seconds {
+            self.pacer.hold(Duration::from_secs(seconds));
         }
     }
 

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod body;
 pub mod client;
 pub mod code;
 pub mod config;
@@ -23,6 +24,7 @@ pub use api::{
     Raised, RateLimit, RateScope, Results, TypedFns,
 };
 pub use auth::Credentials;
+pub use body::BodyEncoding;
 pub use client::{ClientError, ClientOptions, Item, Listing, Outcomes, Report, VendorClient};
 pub use code::{Code, ErrorClass, VendorCode};
 pub use config::Section;

@@ -307,6 +307,36 @@ pub fn read(info: &ApiInfo, http_ok: bool, body: &Value, sent: &[&str], mode: Di
                     .collect()
             }
         }
+        Results::Single { item, ids, relation, absent } => {
+            if request_failed {
+                return all_failed();
+            }
+            let found = at(body, item).filter(|v| v.is_object());
+            sent.iter()
+                .map(|u| {
+                    let mut o = done(u);
+                    let Some(field) = relation else { return o };
+                    o.relation = match found {
+                        // The item must be about the target sent, where it names one.
+                        Some(entry)
+                            if ids.iter().find_map(|k| entry.get(*k)).and_then(id_text).is_some_and(|id| id != *u) =>
+                        {
+                            None
+                        }
+                        Some(entry) => entry
+                            .get(*field)
+                            .map(|v| id_text(v).unwrap_or_else(|| v.to_string()))
+                            .and_then(|v| info.relation.as_ref()?.word_of(&v, mode)),
+                        None => *absent,
+                    };
+                    if o.relation.is_none() {
+                        o.outcome = Outcome::Failed;
+                        o.reason = Some(format!("unreadable relation in {found:?}"));
+                    }
+                    o
+                })
+                .collect()
+        }
         Results::IdLists { lists } => {
             if request_failed {
                 return all_failed();

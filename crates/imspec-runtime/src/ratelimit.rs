@@ -35,6 +35,11 @@ pub fn budget_key(info: &ApiInfo) -> &'static str {
 pub trait Pace: std::fmt::Debug + Send + Sync {
     /// Resolves when the next call may be sent.
     fn acquire(&self) -> BoxFuture<'_, ()>;
+    /// The service blocks every call for `penalty` (it answered one over its limit, and says
+    /// it then refuses all for that long): no call is let through before it ends.
+    fn hold(&self, penalty: Duration) {
+        let _ = penalty;
+    }
 }
 
 const NANOS_PER_SEC: u128 = 1_000_000_000;
@@ -47,18 +52,37 @@ pub struct TokenBucket {
     /// Tokens, in billionths (exact integer arithmetic: N tokens/s = N billionths per ns).
     nano_tokens: u128,
     last_ns: u128,
+    /// After a refusal, every take is refused this long (ns; 0: no penalty).
+    penalty_ns: u128,
+    /// Refusing every take until then.
+    blocked_until_ns: u128,
 }
 
 impl TokenBucket {
     pub fn new(per_second: u32) -> Self {
         let per_second = u128::from(per_second);
-        TokenBucket { per_second, nano_tokens: per_second * NANOS_PER_SEC, last_ns: 0 }
+        TokenBucket {
+            per_second,
+            nano_tokens: per_second * NANOS_PER_SEC,
+            last_ns: 0,
+            penalty_ns: 0,
+            blocked_until_ns: 0,
+        }
+    }
+
+    /// The bucket of a service that, once it refused a call over its limit, refuses every call
+    /// for `penalty_seconds` (the limit's `penalty_seconds`).
+    pub fn penalized(self, penalty_seconds: Option<u64>) -> Self {
+        TokenBucket { penalty_ns: u128::from(penalty_seconds.unwrap_or(0)) * NANOS_PER_SEC, ..self }
     }
 
     /// Takes a token at `now_ns` if there is one; `false` means the call is over the limit.
     /// Times earlier than the last one seen are treated as that time.
     pub fn try_take(&mut self, now_ns: u128) -> bool {
         let now = now_ns.max(self.last_ns);
+        if now < self.blocked_until_ns {
+            return false;
+        }
         let capacity = self.per_second * NANOS_PER_SEC;
         let refill = (now - self.last_ns).saturating_mul(self.per_second);
         self.nano_tokens = self.nano_tokens.saturating_add(refill).min(capacity);
@@ -67,6 +91,7 @@ impl TokenBucket {
             self.nano_tokens -= NANOS_PER_SEC;
             true
         } else {
+            self.blocked_until_ns = now.saturating_add(self.penalty_ns);
             false
         }
     }
@@ -122,6 +147,8 @@ pub struct Pacer<C: Clock + Clone = DefaultClock> {
     clock: C,
     rate: f64,
     burst: u32,
+    /// Until when the service refuses every call ([`Pace::hold`]).
+    held: Arc<std::sync::Mutex<Option<tokio::time::Instant>>>,
 }
 
 impl Pacer<DefaultClock> {
@@ -138,7 +165,13 @@ impl<C: Clock + Clone> Pacer<C> {
         let period = Duration::from_nanos((1e9 / rate).ceil() as u64);
         let quota =
             Quota::with_period(period).unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN)).allow_burst(nz(burst));
-        Pacer { limiter: Arc::new(RateLimiter::direct_with_clock(quota, clock.clone())), clock, rate, burst }
+        Pacer {
+            limiter: Arc::new(RateLimiter::direct_with_clock(quota, clock.clone())),
+            clock,
+            rate,
+            burst,
+            held: Arc::default(),
+        }
     }
 
     /// Calls per second and burst this pacer allows.
@@ -155,11 +188,30 @@ impl<C: Clock + Clone> Pacer<C> {
 impl Pace for Pacer<DefaultClock> {
     fn acquire(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
+            // A hold may be extended while it is waited out: wait until none is ahead.
+            loop {
+                let until = *self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                match until {
+                    Some(until) if until > tokio::time::Instant::now() => {
+                        tracing::debug!(wait_ms = (until - tokio::time::Instant::now()).as_millis() as u64, "held");
+                        tokio::time::sleep_until(until).await;
+                    }
+                    _ => break,
+                }
+            }
             while let Err(wait) = self.try_acquire() {
                 tracing::trace!(wait_ms = wait.as_millis() as u64, "pacing");
                 tokio::time::sleep(wait).await;
             }
         })
+    }
+
+    fn hold(&self, penalty: Duration) {
+        let until = tokio::time::Instant::now() + penalty;
+        let mut held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if held.is_none_or(|h| h < until) {
+            *held = Some(until);
+        }
     }
 }
 
@@ -170,7 +222,14 @@ mod tests {
     use crate::code::Code;
 
     fn limit(n: u32) -> RateLimit {
-        RateLimit { per_second: n, scope: RateScope::App, raisable: false, answer: Code::Int(1), budget: "test" }
+        RateLimit {
+            per_second: n,
+            scope: RateScope::App,
+            raisable: false,
+            answer: Code::Int(1),
+            budget: "test",
+            penalty_seconds: None,
+        }
     }
 
     #[test]
@@ -201,5 +260,34 @@ mod tests {
         );
         assert_eq!(q(Pacing { margin: 0.10, max_burst: Some(3), unpaced: false }, 200), (180.0, 3));
         assert_eq!(q(Pacing::default(), 1), (0.9, 1), "the margin holds at N = 1 too");
+    }
+
+    #[test]
+    fn a_penalized_bucket_refuses_everything_while_blocked() {
+        let second = NANOS_PER_SEC;
+        let mut b = TokenBucket::new(2).penalized(Some(10));
+        assert!(b.try_take(0) && b.try_take(0));
+        assert!(!b.try_take(0), "over the limit");
+        // Refilled after a second, but blocked for ten.
+        assert!(!b.try_take(5 * second));
+        assert!(!b.try_take(10 * second - 1));
+        assert!(b.try_take(10 * second));
+        // Without a penalty, a refill is enough.
+        let mut free = TokenBucket::new(2).penalized(None);
+        assert!(free.try_take(0) && free.try_take(0) && !free.try_take(0));
+        assert!(free.try_take(second));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_held_pacer_lets_no_call_through_before_the_hold_ends() {
+        let pacer = Pacer::new(&limit(100), Pacing::default());
+        let started = tokio::time::Instant::now();
+        pacer.acquire().await;
+        assert!(started.elapsed() < Duration::from_millis(1), "a fresh pacer lets a call go at once");
+        pacer.hold(Duration::from_secs(10));
+        // A shorter hold does not shorten a longer one.
+        pacer.hold(Duration::from_secs(1));
+        pacer.acquire().await;
+        assert!(started.elapsed() >= Duration::from_secs(10), "held back {:?}", started.elapsed());
     }
 }

@@ -227,8 +227,6 @@ pub struct Relation {
     pub pending: Option<Code>,
     /// A request field and the value (as JSON text) that adds without confirmation.
     pub force: Option<(&'static str, &'static str)>,
-    /// The path parameter naming the one target of a call without a batch.
-    pub target_param: Option<&'static str>,
     /// Remove: per-item code for a target that is not a friend.
     pub not_friends: Option<Code>,
     /// Check: each vendor relation value, the mode it answers in, and what it means.

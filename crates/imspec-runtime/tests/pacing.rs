@@ -10,7 +10,14 @@ use imspec_runtime::{Code, RateLimit, RateScope};
 use proptest::prelude::*;
 
 fn limit(n: u32) -> RateLimit {
-    RateLimit { per_second: n, scope: RateScope::App, raisable: false, answer: Code::Int(1), budget: "test" }
+    RateLimit {
+        per_second: n,
+        scope: RateScope::App,
+        raisable: false,
+        answer: Code::Int(1),
+        budget: "test",
+        penalty_seconds: None,
+    }
 }
 
 /// Send times (ns) of `calls` calls made as fast as the pacer allows, with idle pauses after

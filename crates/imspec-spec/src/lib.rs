@@ -10,6 +10,7 @@
 //! ```
 
 pub mod auth;
+pub mod body;
 pub mod check;
 pub mod constraint;
 pub mod decode;

@@ -243,6 +243,10 @@ spec_struct! {
         "requester_param" optional requester_param: Spanned<String>,
         /// The path parameter naming the one target of a call without a batch (a DELETE).
         "target_param" optional target_param: Spanned<String>,
+        /// The request body field naming the one target of a call without a batch (NetEase's
+        /// `faccid`): the body's twin of `target_param`, as `requester_field` is of
+        /// `requester_param`.
+        "target_field" optional target_field: Spanned<String>,
         /// How a call links (or unlinks, or checks) the two users when `direction_field` does
         /// not say.
         "direction" optional direction: Direction,
@@ -315,6 +319,9 @@ spec_struct! {
     pub struct Users {
         /// Per-item code for a user who is registered already (class `already_done`).
         "already_registered" optional already_registered: Spanned<Code>,
+        /// The request body field naming the one user of a call without a batch (NetEase's
+        /// `accid`).
+        "user_field" optional user_field: Spanned<String>,
         "source" optional source: SourceRef,
         "notes" default notes: Vec<Note>,
     }
@@ -521,7 +528,8 @@ spec_struct! {
         "headers" default headers: Map<Scalar>,
         /// Path and query parameters supplied per call.
         "params" default params: Map<Param>,
-        "content_type" required content_type: String,
+        /// The request body's media type: it names the body's encoding (`body::ENCODINGS`).
+        "content_type" required content_type: Spanned<String>,
         "source" optional source: SourceRef,
         "notes" default notes: Vec<Note>,
     }
@@ -565,6 +573,9 @@ spec_struct! {
         /// APIs naming the same budget share one bucket (Easemob's single and batch
         /// registration share 100/s); each API is its own budget otherwise.
         "budget" optional budget: Spanned<String>,
+        /// After answering a call over the limit, the service refuses every call of the
+        /// budget for this many seconds (NetEase: blocked 10 s after a 416).
+        "penalty_seconds" optional penalty_seconds: u64,
         "source" optional source: SourceRef,
         "notes" default notes: Vec<Note>,
     }
@@ -643,9 +654,26 @@ spec_struct! {
 }
 
 spec_struct! {
+    /// The answer of a call with one target that carries its item as an object, not in a
+    /// list (NetEase's `friend`).
+    pub struct Single {
+        /// The item's path in the response.
+        "item" required item: Spanned<String>,
+        /// The item's field naming its target.
+        "id" required id: Spanned<String>,
+        /// Check: the item field carrying the vendor's relation value.
+        "relation" optional relation: Spanned<String>,
+        /// Check: the relation a successful answer without the item means (`none`).
+        "absent" optional absent: Spanned<RelationWord>,
+    }
+}
+
+spec_struct! {
     /// How per-item outcomes are read from a successful response: exactly one shape.
     pub struct Results {
         "per_item" optional per_item: PerItem,
+        /// A call's one item, as an object: only for a call without a batch.
+        "single" optional single: Single,
         "failures_only" optional failures_only: FailuresOnly,
         /// Lists of ids by outcome: `ok` or a code of the error table. A path may go through
         /// an array of objects: `entities[].username`.

@@ -104,7 +104,7 @@ fn api_section(out: &mut String, api: Api<'_>) {
         ep.method.value,
         ep.path.value,
         fixed_query(&ep.query),
-        ep.content_type
+        ep.content_type.value
     );
     if let Some(hosts) = &api.vendor.hosts {
         let regions: Vec<String> = hosts
@@ -256,6 +256,9 @@ fn relation_summary(r: &crate::model::Relation, operation: crate::model::Operati
     if let Some(target) = &r.target_param {
         parts.push(format!("target parameter `{}`", target.value));
     }
+    if let Some(target) = &r.target_field {
+        parts.push(format!("target field `{}`", target.value));
+    }
     if let Some(direction) = r.direction {
         parts.push(format!("{} by default", direction.as_str().replace('_', "-")));
     }
@@ -333,6 +336,15 @@ fn results_summary(r: &Results) -> String {
                 class.as_ref().map(|c| format!(", {}", c.value)).unwrap_or_default()
             ),
         };
+    }
+    if let Some(s) = &r.single {
+        return format!(
+            "the one item as the object `{}` (`{}`{}){}",
+            s.item.value,
+            s.id.value,
+            s.relation.as_ref().map(|f| format!(", relation `{}`", f.value)).unwrap_or_default(),
+            s.absent.as_ref().map(|a| format!("; absent: {}", a.value.as_str())).unwrap_or_default()
+        );
     }
     if let Some(lists) = &r.id_lists {
         let parts: Vec<String> = lists.iter().map(|(k, v)| format!("`{}` → {}", k.value, v.value)).collect();

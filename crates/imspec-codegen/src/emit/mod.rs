@@ -160,7 +160,6 @@ fn relation_tokens(r: &RelationIr) -> TokenStream {
         .map(|c| option(c.as_ref().map(code_tokens)));
     let [unknown_user, unknown_requester, already_friends, pending, not_friends] = codes;
     let force = option(r.force.as_ref().map(|(field, value)| quote!((#field, #value))));
-    let target_param = option(r.target_param.as_ref());
     let check_values = r.check_values.iter().map(|(value, both, word)| {
         let d = direction(*both);
         let w = format_ident!("{}", word);
@@ -176,7 +175,6 @@ fn relation_tokens(r: &RelationIr) -> TokenStream {
             already_friends: #already_friends,
             pending: #pending,
             force: #force,
-            target_param: #target_param,
             not_friends: #not_friends,
             check_values: &[#(#check_values),*],
         }
@@ -381,10 +379,21 @@ fn api(a: &ApiIr, vendor_types: &[TypeIr]) -> TokenStream {
 fn api_info(a: &ApiIr) -> TokenStream {
     let (id, method, path, content_type) = (&a.id, &a.method, &a.path, &a.content_type);
     let query = a.query.iter().map(|(k, v)| quote!((#k, #v)));
+    let body = match &a.form {
+        None => quote!(::imspec_runtime::BodyEncoding::Json),
+        Some(fields) => {
+            let fields = fields.iter().map(|(name, ty)| {
+                let ty = format_ident!("{}", ty);
+                quote!((#name, ::imspec_runtime::ParamType::#ty))
+            });
+            quote!(::imspec_runtime::BodyEncoding::Form { fields: &[#(#fields),*] })
+        }
+    };
     let headers = a.headers.iter().map(|(k, v)| quote!((#k, #v)));
     let per_second = Literal::u32_suffixed(a.rate_per_second);
     let scope = format_ident!("{}", a.rate_scope);
     let rate_raisable = a.rate_raisable;
+    let rate_penalty = option(a.rate_penalty_seconds.map(u64_lit));
     let rate_answer = code_tokens(&a.rate_answer);
     let batch = option(a.batch.as_ref().map(|b| {
         let b_field = &b.field;
@@ -406,6 +415,10 @@ fn api_info(a: &ApiIr) -> TokenStream {
                 limit: #limit,
             }
         }
+    }));
+    let target = option(a.target.as_ref().map(|(kind, name)| {
+        let kind = format_ident!("{}", kind);
+        quote!(::imspec_runtime::Carrier::#kind(#name))
     }));
     let operation = format_ident!("{}", a.operation);
     let budget = &a.budget;
@@ -468,6 +481,16 @@ fn api_info(a: &ApiIr) -> TokenStream {
                 ::imspec_runtime::Results::FailuresOnly { list: &[#(#list),*], ids: &[#(#ids),*], code: #code, class: #class }
             }
         }
+        ResultsIr::Single { item, ids, relation, absent } => {
+            let relation = option(relation.as_ref());
+            let absent = option(absent.map(|w| {
+                let w = format_ident!("{}", w);
+                quote!(::imspec_runtime::RelationWord::#w)
+            }));
+            quote! {
+                ::imspec_runtime::Results::Single { item: &[#(#item),*], ids: &[#(#ids),*], relation: #relation, absent: #absent }
+            }
+        }
         ResultsIr::IdLists { lists } => {
             let entries = lists.iter().map(|(path, code)| {
                 let code = option(code.as_ref().map(code_tokens));
@@ -514,15 +537,18 @@ fn api_info(a: &ApiIr) -> TokenStream {
             query: &[#(#query),*],
             headers: &[#(#headers),*],
             content_type: #content_type,
+            body: #body,
             rate_limit: ::imspec_runtime::RateLimit {
                 per_second: #per_second,
                 scope: ::imspec_runtime::RateScope::#scope,
                 raisable: #rate_raisable,
                 answer: #rate_answer,
+                penalty_seconds: #rate_penalty,
                 budget: #budget,
             },
             operation: ::imspec_runtime::Operation::#operation,
             batch: #batch,
+            target: #target,
             schema_error_code: #schema_code,
             envelope: ::imspec_runtime::Envelope { code: #env_code, message: #env_message, ok: #env_ok },
             results: #results,

@@ -219,6 +219,13 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
             code: f.code.as_ref().map(|c| c.value.clone()),
             class: f.class.as_ref().map(|c| c.value),
         })
+    } else if let Some(s) = r.and_then(|r| r.single.as_ref()) {
+        Some(ResultsIr::Single {
+            item: split(&s.item.value),
+            ids: ids(&s.item.value, &s.id.value),
+            relation: s.relation.as_ref().map(|f| f.value.clone()),
+            absent: s.absent.as_ref().map(|a| relation_word_variant(&a.value)),
+        })
     } else if let Some(lists) = r.and_then(|r| r.id_lists.as_ref()) {
         Some(ResultsIr::IdLists {
             lists: lists
@@ -296,12 +303,14 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         path: spec.endpoint.path.value.clone(),
         query: scalar_pairs(&spec.endpoint.query),
         headers: scalar_pairs(&spec.endpoint.headers),
-        content_type: spec.endpoint.content_type.clone(),
+        content_type: spec.endpoint.content_type.value.clone(),
+        form: form_fields(api, &types)?,
         rate_per_second: u32::try_from(spec.rate_limit.per_second.value).map_err(|_| {
             format!("{}: rate_limit.per_second {} does not fit u32", api.id(), spec.rate_limit.per_second.value)
         })?,
         rate_scope: rate_scope_variant(spec.rate_limit.scope),
         rate_raisable: spec.rate_limit.raisable,
+        rate_penalty_seconds: spec.rate_limit.penalty_seconds,
         rate_answer: spec.rate_limit.answer.value.clone(),
         envelope,
         operation: operation_variant(spec.operation.value),
@@ -310,6 +319,15 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         unlisted: r.and_then(|r| r.unlisted.as_ref()).map(|c| c.value),
         paging,
         already_registered: spec.users.as_ref().and_then(|u| u.already_registered.as_ref()).map(|c| c.value.clone()),
+        target: {
+            let rel = spec.relation.as_ref();
+            let param = rel.and_then(|r| r.target_param.as_ref()).map(|p| ("Param", p.value.clone()));
+            let field = rel
+                .and_then(|r| r.target_field.as_ref())
+                .or_else(|| spec.users.as_ref().and_then(|u| u.user_field.as_ref()))
+                .map(|f| ("Field", f.value.clone()));
+            param.or(field)
+        },
         batch: spec.batch.as_ref().map(|b| BatchIr {
             field: b.field.value.clone(),
             root: b.is_root(),
@@ -355,12 +373,7 @@ fn lower_relation(api: Api<'_>, rel: &imspec_spec::Relation) -> Result<RelationI
         (None, None) => return Err(format!("`{}` names no requester", api.id())),
     };
     let both = |d: &imspec_spec::Direction| *d == imspec_spec::Direction::Both;
-    let word = |w: &imspec_spec::RelationWord| match w {
-        imspec_spec::RelationWord::None => "None",
-        imspec_spec::RelationWord::Outgoing => "Outgoing",
-        imspec_spec::RelationWord::Incoming => "Incoming",
-        imspec_spec::RelationWord::Both => "Both",
-    };
+    let word = relation_word_variant;
     let check_values = rel
         .check_values
         .iter()
@@ -380,7 +393,6 @@ fn lower_relation(api: Api<'_>, rel: &imspec_spec::Relation) -> Result<RelationI
         already_friends: rel.already_friends.as_ref().map(|c| c.value.clone()),
         pending: rel.pending.as_ref().map(|c| c.value.clone()),
         force: rel.force.as_ref().map(|f| (f.field.value.clone(), f.value.to_json().to_string())),
-        target_param: rel.target_param.as_ref().map(|t| t.value.clone()),
         not_friends: rel.not_friends.as_ref().map(|c| c.value.clone()),
         check_values,
     })
@@ -466,5 +478,34 @@ fn scalar_code(s: &Scalar) -> Option<Code> {
 fn rate_scope_variant(scope: imspec_spec::RateScope) -> &'static str {
     match scope {
         imspec_spec::RateScope::App => "App",
+    }
+}
+
+/// A form-encoded API's request fields and how each value is read back from its text; `None`
+/// for a JSON body (the encoding by the spec crate's `body::ENCODINGS`, which the lint checked).
+fn form_fields(api: Api<'_>, types: &[TypeIr]) -> Result<Option<Vec<(String, &'static str)>>, String> {
+    if imspec_spec::body::encoding(&api.spec.endpoint.content_type.value) != Some(imspec_spec::body::Encoding::Form) {
+        return Ok(None);
+    }
+    let request = &api.spec.request.value;
+    let Some(TypeKind::Struct { fields }) = types.iter().find(|t| &t.name == request).map(|t| &t.kind) else {
+        return Err(format!("{}: a form-encoded request `{request}` is an object type of the API", api.id()));
+    };
+    let read_as = |ty: &Ty| match ty {
+        Ty::Int | Ty::Enum(_, _, Wire::Int) => Ok("Integer"),
+        Ty::Bool => Ok("Boolean"),
+        Ty::Str | Ty::StrOrInt | Ty::Enum(..) => Ok("String"),
+        other => Err(format!("{}: a form-encoded field is a scalar, not {other:?}", api.id())),
+    };
+    fields.iter().map(|f| Ok((f.wire.clone(), read_as(&f.ty)?))).collect::<Result<Vec<_>, String>>().map(Some)
+}
+
+/// The runtime's `RelationWord` variant of a spec's relation word.
+fn relation_word_variant(w: &imspec_spec::RelationWord) -> &'static str {
+    match w {
+        imspec_spec::RelationWord::None => "None",
+        imspec_spec::RelationWord::Outgoing => "Outgoing",
+        imspec_spec::RelationWord::Incoming => "Incoming",
+        imspec_spec::RelationWord::Both => "Both",
     }
 }

@@ -94,7 +94,6 @@ pub struct RelationIr {
     pub pending: Option<Code>,
     /// The field and its value as JSON text.
     pub force: Option<(String, String)>,
-    pub target_param: Option<String>,
     pub not_friends: Option<Code>,
     /// Each vendor value, its mode (`true`: two-way) and its word (`None`, `Outgoing`, ...).
     pub check_values: Vec<(String, bool, &'static str)>,
@@ -135,11 +134,15 @@ pub struct ApiIr {
     pub query: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
     pub content_type: String,
+    /// Form-encoded: the request's fields and the runtime's `ParamType` variant of each;
+    /// `None`: JSON.
+    pub form: Option<Vec<(String, &'static str)>>,
     /// Calls per second (the runtime's width; lint refuses a rate that does not fit).
     pub rate_per_second: u32,
     /// The runtime's `RateScope` variant.
     pub rate_scope: &'static str,
     pub rate_raisable: bool,
+    pub rate_penalty_seconds: Option<u64>,
     pub rate_answer: Code,
     /// The vendor envelope: code field, message field, success value.
     pub envelope: (String, String, Option<Code>),
@@ -153,6 +156,8 @@ pub struct ApiIr {
     pub paging: Option<PagingIr>,
     pub already_registered: Option<Code>,
     pub batch: Option<BatchIr>,
+    /// The one target or user of a call without a batch: `Param` or `Field`, and its name.
+    pub target: Option<(&'static str, String)>,
     pub request: String,
     pub response: String,
     pub schema_code: Code,
@@ -193,6 +198,13 @@ pub enum ResultsIr {
     },
     IdLists {
         lists: Vec<(Vec<String>, Option<Code>)>,
+    },
+    Single {
+        item: Vec<String>,
+        ids: Vec<String>,
+        relation: Option<String>,
+        /// The runtime's `RelationWord` variant an absent item means.
+        absent: Option<&'static str>,
     },
 }
 

@@ -11,7 +11,7 @@ pub(super) fn run(call: &Call<'_>, graph: &mut Graph) -> Result<Vec<Answered>, C
     if let Some(code) = call.limits.full(graph, &call.requester) {
         return Err(code);
     }
-    let id_field = call.info.batch.as_ref().and_then(|b| b.item_id);
+    let id_field = call.info.target_field();
     let requester = call.requester.as_str();
     let out = per_item(call, graph, |target, item, graph| {
         graph.register(target);

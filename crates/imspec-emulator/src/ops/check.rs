@@ -17,7 +17,12 @@ pub(super) fn run(call: &Call<'_>, graph: &mut Graph) -> Vec<Answered> {
     })
 }
 
-/// A spec value as the vendor sends it: an integer where it reads as one (ZEGO's 1..6).
+/// A spec value as the vendor sends it: an integer where it reads as one (ZEGO's 1..6), a
+/// boolean where it reads as one (NetEase's `bidirection`).
 pub(super) fn vendor_value(text: &str) -> Value {
-    text.parse::<i64>().map_or_else(|_| Value::from(text), Value::from)
+    match (text.parse::<i64>(), text.parse::<bool>()) {
+        (Ok(n), _) => Value::from(n),
+        (_, Ok(b)) => Value::from(b),
+        _ => Value::from(text),
+    }
 }

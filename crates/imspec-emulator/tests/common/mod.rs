@@ -190,7 +190,7 @@ impl Harness {
         let url = format!("{}{path}?{}", self.url, query.join("&"));
         let mut req = self.http.request(reqwest::Method::from_bytes(info.method.as_bytes()).expect("method"), url);
         if !matches!(info.method, "GET" | "DELETE") {
-            req = req.header("Content-Type", "application/json").body(body.to_string());
+            req = req.header("Content-Type", info.content_type).body(info.body.encode(body));
         }
         for (k, v) in &headers {
             req = req.header(k.as_str(), v.as_str());

@@ -94,12 +94,40 @@ pub(crate) fn response_path<'a>(
 
 pub(crate) fn check_results(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
     let Some(r) = &spec.results else { return };
-    let shapes = [r.per_item.is_some(), r.failures_only.is_some(), r.id_lists.is_some()].iter().filter(|x| **x).count();
+    let shapes = [r.per_item.is_some(), r.failures_only.is_some(), r.id_lists.is_some(), r.single.is_some()]
+        .iter()
+        .filter(|x| **x)
+        .count();
     if shapes != 1 {
         cx.push(
             Diagnostic::error(&r.loc, format!("`results` has exactly one shape, found {shapes}"))
-                .help("use one of `per_item`, `failures_only`, `id_lists`"),
+                .help("use one of `per_item`, `failures_only`, `id_lists`, `single`"),
         );
+    }
+    if let Some(s) = &r.single {
+        if let Some(b) = &spec.batch {
+            cx.push(
+                Diagnostic::error(&s.item.loc, "`results.single` reads the one item of a call without a batch")
+                    .note(format!("this API chunks `{}`", b.field.value))
+                    .help("read a batch's items with `per_item`, `failures_only` or `id_lists`"),
+            );
+        }
+        if let Some(ty) = response_path(scope, spec.response.value.as_str(), &s.item, cx) {
+            match scope.object_fields(&ty) {
+                Some(fields) if ty.element().is_none() => {
+                    for n in [Some(&s.id), s.relation.as_ref()].into_iter().flatten() {
+                        if fields.get(&n.value).is_none() {
+                            let keys: Vec<String> = fields.keys().collect();
+                            cx.push(
+                                Diagnostic::error(&n.loc, format!("`{}` is not a field of the item", n.value))
+                                    .help(format!("fields: {}", keys.join(", "))),
+                            );
+                        }
+                    }
+                }
+                _ => cx.push(Diagnostic::error(&s.item.loc, format!("`{}` is not an object", s.item.value))),
+            }
+        }
     }
     let root = spec.response.value.as_str();
     let item_fields = |list: &Spanned<String>, cx: &mut Cx| -> Option<&Map<Field>> {

@@ -58,11 +58,18 @@ pub(crate) fn check_examples(api: Api<'_>, cx: &mut Cx) {
 /// Parses an example's text and validates it: `None` when it satisfies the spec, else a
 /// diagnostic at the offending line listing every violation.
 pub fn example_problem(api: Api<'_>, role: ExampleRole, text: &Spanned<String>) -> Option<Diagnostic> {
-    let value: Json = match serde_json::from_str(&text.value) {
-        Ok(v) => v,
-        Err(e) => {
-            let loc = text_loc(text, e.line(), e.column());
-            return Some(Diagnostic::error(&loc, format!("not valid JSON: {e}")));
+    // A request travels in the endpoint's encoding; every answer is JSON.
+    let form = role == ExampleRole::Request
+        && crate::body::encoding(&api.spec.endpoint.content_type.value) == Some(crate::body::Encoding::Form);
+    let value: Json = if form {
+        form_json(api, text.value.trim())
+    } else {
+        match serde_json::from_str(&text.value) {
+            Ok(v) => v,
+            Err(e) => {
+                let loc = text_loc(text, e.line(), e.column());
+                return Some(Diagnostic::error(&loc, format!("not valid JSON: {e}")));
+            }
         }
     };
     let opts = Options::now(UnknownFields::Reject);
@@ -97,4 +104,27 @@ pub(crate) fn text_loc(text: &Spanned<String>, line: usize, col: usize) -> Loc {
         loc.len = 1;
     }
     loc
+}
+
+/// A form-encoded request example as the JSON the validators read: each value as its request
+/// field's type reads it (an integer or an integer enum from its digits, a boolean from
+/// `true`/`false`), else as text — so a value its field cannot take is reported as wrong.
+fn form_json(api: Api<'_>, text: &str) -> Json {
+    let fields = api.type_def(&api.spec.request.value).and_then(|d| d.fields.as_ref());
+    let mut out = serde_json::Map::new();
+    for (name, value) in form_urlencoded::parse(text.as_bytes()) {
+        let ty = fields.and_then(|f| f.get(name.as_ref())).map(|f| &f.ty.value);
+        let integer = match ty {
+            Some(TypeExpr::Integer) => true,
+            Some(TypeExpr::Named(n)) => api.type_def(n).is_some_and(TypeDef::is_integer_enum),
+            _ => false,
+        };
+        let read = match ty {
+            _ if integer => value.parse::<i64>().ok().map(Json::from),
+            Some(TypeExpr::Boolean) => value.parse::<bool>().ok().map(Json::from),
+            _ => None,
+        };
+        out.entry(name.into_owned()).or_insert_with(|| read.unwrap_or_else(|| Json::from(value.as_ref())));
+    }
+    Json::Object(out)
 }

@@ -233,6 +233,7 @@ fn check_api(api: Api<'_>, cx: &mut Cx) {
         );
     }
     check_endpoint(&scope, &spec.endpoint, cx);
+    check_body(&scope, spec, cx);
     check_batch(&scope, spec, cx);
     scope.check_code(&spec.rate_limit.answer, "the rate-limit answer", cx);
     if let Some(e) = api.error(&spec.rate_limit.answer.value)
@@ -287,7 +288,7 @@ fn check_api(api: Api<'_>, cx: &mut Cx) {
         }
     }
     check_relation(&scope, spec, cx);
-    check_operation(spec, cx);
+    check_operation(&scope, spec, cx);
     check_paging(&scope, spec, cx);
     if let Some(code) = spec.users.as_ref().and_then(|u| u.already_registered.as_ref()) {
         scope.check_code(code, "`users.already_registered`", cx);
@@ -378,6 +379,39 @@ fn check_unused_types(scope: &Scope<'_>, api: Api<'_>, cx: &mut Cx) {
                 )
                 .help("remove it, or reference it from a field"),
             );
+        }
+    }
+}
+
+/// The endpoint's `content_type` names an encoding the runtime has, and a form-encoded body
+/// is a flat object of scalar fields (each value travels as text).
+fn check_body(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
+    let ct = &spec.endpoint.content_type;
+    match crate::body::encoding(&ct.value) {
+        None => {
+            let known: Vec<&str> = crate::body::ENCODINGS.iter().map(|(name, _)| *name).collect();
+            cx.push(
+                Diagnostic::error(&ct.loc, format!("`{}` is no body encoding this project has", ct.value))
+                    .help(format!("one of: {}", known.join(", "))),
+            );
+        }
+        Some(crate::body::Encoding::Json) => {}
+        Some(crate::body::Encoding::Form) => {
+            let Some(fields) = scope.type_def(&spec.request.value).and_then(|d| d.fields.as_ref()) else { return };
+            for (name, field) in fields.iter() {
+                if !scope.is_scalar(&field.ty.value) {
+                    cx.push(
+                        Diagnostic::error(
+                            &field.ty.loc,
+                            format!(
+                                "`{}` is not a scalar, but a form-encoded body carries only text values",
+                                name.value
+                            ),
+                        )
+                        .note(format!("`endpoint.content_type` is `{}`", ct.value)),
+                    );
+                }
+            }
         }
     }
 }

@@ -52,6 +52,9 @@ pub(crate) fn check_relation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
     if let Some(param) = &rel.target_param {
         check_param(spec, param, cx);
     }
+    if let Some(field) = &rel.target_field {
+        check_request_field(request, field, cx);
+    }
     if let Some(df) = &rel.direction_field {
         // An enum's values (string or integer), or an integer field's `one_of` values.
         let values: Option<Vec<String>> =
@@ -110,7 +113,7 @@ pub(crate) fn check_relation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
 
 /// Each operation has the parts it needs and none that it cannot use: what codegen, the
 /// client and the emulator refuse is refused here first, at its place in the YAML.
-pub(crate) fn check_operation(spec: &ApiSpec, cx: &mut Cx) {
+pub(crate) fn check_operation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
     use Operation::*;
     let op = spec.operation.value;
     let at = &spec.operation.loc;
@@ -124,7 +127,14 @@ pub(crate) fn check_operation(spec: &ApiSpec, cx: &mut Cx) {
         );
     };
     let rel = spec.relation.as_ref();
-    let target_param = rel.and_then(|r| r.target_param.as_ref());
+    // The one target of a call without a batch: a path parameter or a body field.
+    let target = rel.and_then(|r| {
+        r.target_param
+            .as_ref()
+            .map(|t| (t, "relation.target_param"))
+            .or_else(|| r.target_field.as_ref().map(|t| (t, "relation.target_field")))
+    });
+    let both_targets = rel.and_then(|r| r.target_param.as_ref().and(r.target_field.as_ref()));
     // Who the call is about, and the targets.
     match op {
         Add | Remove | Check | List => {
@@ -139,17 +149,45 @@ pub(crate) fn check_operation(spec: &ApiSpec, cx: &mut Cx) {
         }
     }
     match op {
-        Add | Remove | Check => match (&spec.batch, target_param) {
-            (None, None) => {
-                need(cx, "batch", "the array of targets, or `relation.target_param` for one target in the path")
-            }
-            (Some(b), Some(_)) => cx.push(
-                Diagnostic::error(&b.loc, "targets come from `batch` or from `relation.target_param`, not both")
+        Add | Remove | Check => match (&spec.batch, target) {
+            (None, None) => need(
+                cx,
+                "batch",
+                "the array of targets, or `relation.target_param` (a path parameter) or `relation.target_field` \
+                 (a body field) for one target a call",
+            ),
+            (Some(b), Some((_, what))) => cx.push(
+                Diagnostic::error(&b.loc, format!("targets come from `batch` or from `{what}`, not both"))
                     .help("keep the one the page uses"),
             ),
-            _ => {}
+            (None, Some(_)) => {
+                if let Some(field) = both_targets {
+                    cx.push(
+                        Diagnostic::error(
+                            &field.loc,
+                            "a call's one target is a path parameter or a body field, not both",
+                        )
+                        .help("keep `target_param` or `target_field`, the one the page uses"),
+                    );
+                }
+            }
+            (Some(_), None) => {}
         },
-        Register | CheckUsers => {
+        Register => {
+            let user_field = spec.users.as_ref().and_then(|u| u.user_field.as_ref());
+            match (&spec.batch, user_field) {
+                (None, None) => need(cx, "batch", "the array of users, or `users.user_field` for one user a call"),
+                (Some(b), Some(_)) => cx.push(
+                    Diagnostic::error(&b.loc, "users come from `batch` or from `users.user_field`, not both")
+                        .help("keep the one the page uses"),
+                ),
+                (None, Some(field)) => {
+                    check_request_field(scope.object_fields(&TypeExpr::Named(spec.request.value.clone())), field, cx)
+                }
+                (Some(_), None) => {}
+            }
+        }
+        CheckUsers => {
             if spec.batch.is_none() {
                 need(cx, "batch", "the array of users");
             }
@@ -158,8 +196,8 @@ pub(crate) fn check_operation(spec: &ApiSpec, cx: &mut Cx) {
             if let Some(b) = &spec.batch {
                 refuse(cx, &b.loc, "batch");
             }
-            if let Some(t) = target_param {
-                refuse(cx, &t.loc, "relation.target_param");
+            if let Some((t, what)) = target {
+                refuse(cx, &t.loc, what);
             }
         }
     }
@@ -186,6 +224,7 @@ pub(crate) fn check_operation(spec: &ApiSpec, cx: &mut Cx) {
     }
     // How outcomes are read.
     let per_item = spec.results.as_ref().and_then(|r| r.per_item.as_ref());
+    let single = spec.results.as_ref().and_then(|r| r.single.as_ref());
     match op {
         List => {
             if let Some(r) = &spec.results {
@@ -195,13 +234,32 @@ pub(crate) fn check_operation(spec: &ApiSpec, cx: &mut Cx) {
                 need(cx, "paging", "where the request carries the position and the answer the entries");
             }
         }
-        Check if per_item.and_then(|p| p.relation.as_ref()).is_none() => {
-            need(cx, "results.per_item.relation", "the item field carrying the relation value")
+        Check
+            if per_item.and_then(|p| p.relation.as_ref()).is_none()
+                && single.and_then(|s| s.relation.as_ref()).is_none() =>
+        {
+            need(
+                cx,
+                "results.per_item.relation",
+                "the item field carrying the relation value (`results.single.relation` for one item)",
+            )
         }
         CheckUsers if per_item.and_then(|p| p.registered.as_ref()).is_none() => {
             need(cx, "results.per_item.registered", "the item field saying whether the user is registered")
         }
         _ => {}
+    }
+    if let Some(s) = single
+        && op != Check
+    {
+        for (f, what) in [
+            (s.relation.as_ref().map(|f| &f.loc), "results.single.relation"),
+            (s.absent.as_ref().map(|a| &a.loc), "results.single.absent"),
+        ] {
+            if let Some(loc) = f {
+                refuse(cx, loc, what);
+            }
+        }
     }
     if let Some(p) = per_item {
         if let Some(f) = &p.relation
