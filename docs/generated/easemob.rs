@@ -63,6 +63,7 @@ pub const VENDOR: ::imspec_runtime::VendorInfo = ::imspec_runtime::VendorInfo {
     answer: ::imspec_runtime::VendorAnswer {
         status: ::std::option::Option::None,
         request_id: ::std::option::Option::None,
+        message_on_failure_only: false,
         unreadable: ::std::option::Option::Some(
             ::imspec_runtime::Code::Str(::std::borrow::Cow::Borrowed("json_parse")),
         ),

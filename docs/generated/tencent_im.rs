@@ -68,6 +68,7 @@ pub const VENDOR: ::imspec_runtime::VendorInfo = ::imspec_runtime::VendorInfo {
             fail: "FAIL",
         }),
         request_id: ::std::option::Option::None,
+        message_on_failure_only: false,
         unreadable: ::std::option::Option::Some(::imspec_runtime::Code::Int(60003i64)),
         error_body: false,
         fill: &[],

@@ -65,6 +65,7 @@ pub const VENDOR: ::imspec_runtime::VendorInfo = ::imspec_runtime::VendorInfo {
     answer: ::imspec_runtime::VendorAnswer {
         status: ::std::option::Option::None,
         request_id: ::std::option::Option::Some("RequestId"),
+        message_on_failure_only: false,
         unreadable: ::std::option::Option::None,
         error_body: false,
         fill: &[],

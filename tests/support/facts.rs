@@ -72,10 +72,15 @@ pub fn max_len(api: &str, ty: &str, field: &str) -> (usize, Value) {
     (usize::try_from(max).expect("a length fits in usize"), code)
 }
 
-/// The JSON of a page example, as its spec's erratum corrects it when it has one.
-pub fn example_json(ex: &imspec_spec::Example) -> Value {
+/// The JSON of a page example of `api`, as its spec's erratum corrects it when it has one: a
+/// request decoded from the API's body encoding (a form, for NetEase), an answer from JSON.
+pub fn example_json(api: imspec_spec::Api<'_>, ex: &imspec_spec::Example) -> Value {
     let text = ex.erratum.as_ref().map(|e| &e.corrected.value).unwrap_or(&ex.body.value);
-    serde_json::from_str(text).expect("lint guarantees the (corrected) example is JSON")
+    let body = match ex.role.value {
+        imspec_spec::ExampleRole::Request => info(&api.id()).body,
+        imspec_spec::ExampleRole::Response => imspec::runtime::BodyEncoding::Json,
+    };
+    body.decode(text.trim().as_bytes()).expect("lint guarantees the (corrected) example reads in its encoding")
 }
 
 /// Who an API's calls are about and what the service answers about users.

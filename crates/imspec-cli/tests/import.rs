@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use common::Emulator;
 use common::graphs::{
-    EASEMOB, TENCENT, ZEGO, assert_imported, calls, config, edge, graph, import, report, scratch, spawn_import,
+    EASEMOB, NETEASE, TENCENT, ZEGO, assert_imported, calls, config, edge, graph, import, report, scratch, spawn_import,
 };
 use serde_json::{Value, json};
 
@@ -51,6 +51,61 @@ fn each_vendor_registers_imports_and_verifies_a_graph() {
         let users = PathBuf::from(format!("{}.journal.users.jsonl", g.path.display()));
         assert_eq!(users.exists(), shape.vendor == "easemob", "{}", users.display());
     }
+}
+
+/// An add API without a batch (NetEase's, one friend a call, its `type` given as a parameter
+/// as Tencent's `AddType` is): registered one user a call, imported one edge a call, and
+/// verified one relation a call, from nothing — every valid edge held, the invalid lines
+/// `invalid` with the vendor's code, exit 1.
+#[test]
+fn an_api_without_a_batch_imports_one_edge_a_call() {
+    let shape = &NETEASE;
+    let dir = scratch(shape.vendor);
+    let config = config(&dir, &["auto_register = false", "rate_limits = \"off\""]);
+    let emulator = Emulator::start_with(&["--config", &config]);
+    let url = emulator.url().expect("listening").to_owned();
+    let g = graph(&dir, "graph", shape, 60, 9);
+    assert!(g.lines > 200 && !g.invalid.is_empty(), "a few hundred edges, some invalid");
+    let report_path = dir.join("report.jsonl");
+    let report_arg = report_path.to_str().expect("a UTF-8 path");
+    let run = import(
+        &url,
+        &config,
+        shape.api,
+        &g.path,
+        &["--param", "type=1", "--register", "--verify", "--report", report_arg],
+    );
+    assert_eq!(run.code, 1, "invalid lines make exit 1: {} {}", run.summary, run.stderr);
+    assert_imported(&url, shape, &g, &report_path);
+    let s = &run.summary;
+    let valid: u64 = g.valid.values().map(|t| t.len() as u64).sum();
+    assert_eq!(s["outcomes"]["added"], valid, "{s}");
+    assert_eq!(s["verified"]["not_held"], 0, "{s}");
+    assert_eq!(calls(&url, shape.api), valid, "one call per valid edge");
+    assert!(s["registered"]["registered"].as_u64().is_some_and(|n| n > 0), "{s}");
+    let register = imspec::apis()
+        .into_iter()
+        .find(|a| a.info.vendor.id == shape.vendor && a.info.operation == imspec::runtime::Operation::Register)
+        .expect("a register API");
+    assert_eq!(calls(&url, register.info.id), s["registered"]["registered"].as_u64().unwrap_or(0), "one user a call");
+}
+
+/// Against the documented limits, an import one edge a call keeps under the rate: no call is
+/// answered over the limit (whose answer would block the API for seconds).
+#[test]
+fn an_import_one_edge_a_call_draws_no_rate_limited_answer() {
+    let shape = &NETEASE;
+    let dir = scratch("netease-paced");
+    let config = config(&dir, &[]);
+    let emulator = Emulator::start_with(&["--config", &config]);
+    let url = emulator.url().expect("listening").to_owned();
+    let g = graph(&dir, "graph", shape, 30, 8);
+    let run = import(&url, &config, shape.api, &g.path, &["--param", "type=1", "--margin", "0.02"]);
+    assert_eq!(run.code, 1, "only the invalid lines fail: {} {}", run.summary, run.stderr);
+    let (_, stats) = common::http(&url, "GET", "/_emulator/stats", "");
+    assert_eq!(stats[shape.api]["rate_limited"], 0, "{stats}");
+    let valid: u64 = g.valid.values().map(|t| t.len() as u64).sum();
+    assert_eq!(run.summary["outcomes"]["added"], valid, "{}", run.summary);
 }
 
 /// Killed with SIGKILL at three moments and rerun each time, the import ends as a clean one

@@ -99,7 +99,9 @@ fn envelope(
         obj.insert(status.field.to_owned(), Value::from(if ok { status.ok } else { status.fail }));
     }
     obj.insert(info.envelope.code.to_owned(), code.to_json());
-    obj.insert(info.envelope.message.to_owned(), Value::from(message));
+    if !(ok && answer.message_on_failure_only) {
+        obj.insert(info.envelope.message.to_owned(), Value::from(message));
+    }
     if let Some(field) = answer.request_id {
         obj.insert(field.to_owned(), Value::from(cx.request_id.to_string()));
     }

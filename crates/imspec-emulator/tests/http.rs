@@ -60,7 +60,7 @@ async fn every_doc_example_request_gets_an_answer_of_the_docs_shape() {
             if ex.role.value != imspec_spec::ExampleRole::Request {
                 continue;
             }
-            let body = example_json(ex);
+            let body = example_json(api, ex);
             let params: Vec<(String, String)> =
                 ex.params.iter().map(|(k, v)| (k.value.to_string(), v.to_string())).collect();
             let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -73,7 +73,7 @@ async fn every_doc_example_request_gets_an_answer_of_the_docs_shape() {
                 .iter()
                 .find(|(_, r)| r.answers.as_ref().is_some_and(|a| a.value == name.value.to_string()));
             if let Some((_, doc)) = doc {
-                let doc = example_json(doc);
+                let doc = example_json(api, doc);
                 let optional: Vec<String> = api
                     .spec
                     .results
@@ -116,7 +116,7 @@ async fn a_doc_example_is_stored_with_every_field_it_carried() {
     // The page's fullest request (2.6.2 完整形式), as its spec's erratum corrects it.
     let set = specs();
     let api = set.api("tencent_im/friend_import").expect("friend_import's spec");
-    let body = example_json(api.spec.examples.get("request_full").expect("the full example"));
+    let body = example_json(api, api.spec.examples.get("request_full").expect("the full example"));
     let (_, answer) = h.call("tencent_im/friend_import", &body, None).await;
     assert_eq!(answer["ResultItem"][0]["ResultCode"], 0, "{answer}");
     let (from, to) = (body["From_Account"].as_str().expect("a requester"), &body["AddFriendItem"][0]["To_Account"]);
@@ -227,6 +227,61 @@ async fn zego_credentials_are_checked_as_zego_does() {
     assert_eq!(code_of(good.replace(&format!("Timestamp={now}"), "Timestamp=soon")).await, bad_timestamp);
     let unknown_app = code(&r.unknown_app, "an unknown app");
     assert_eq!(code_of(good.replace(&format!("AppId={ZEGO_APP}"), "AppId=99")).await, unknown_app);
+}
+
+/// NetEase signs with four headers. A call whose CheckSum the test's own oracle made from the
+/// page's formula is accepted; a wrong secret, a CurTime outside the window, a bad CurTime or
+/// a missing header is refused with the code the spec records.
+#[tokio::test]
+async fn netease_checksums_are_checked_as_netease_does() {
+    let h = start("").await;
+    let api = info("netease_yunxin/friend_add");
+    let auth = api.vendor.auth;
+    let header = |role: &str| auth.text(&format!("{role}_header")).unwrap_or_else(|e| panic!("NetEase's headers: {e}"));
+    let skew = auth.count("max_skew_seconds").expect("a window") as i64;
+    let r = refusals("netease_yunxin");
+    let now = unix_now();
+    // (secret, CurTime) of each call, and the headers it leaves out.
+    let calls: [(&str, i64, &str); 6] = [
+        (NETEASE_SECRET, now, ""),
+        (NETEASE_SECRET, now - skew + 10, ""),
+        ("another secret", now, ""),
+        (NETEASE_SECRET, now - skew - 1, ""),
+        (NETEASE_SECRET, now + skew + 1, ""),
+        (NETEASE_SECRET, now, "nonce"),
+    ];
+    let nonces: Vec<String> = (0..calls.len()).map(|i| format!("nonce{i}")).collect();
+    let sums = netease_checksums(
+        &calls.iter().zip(&nonces).map(|((secret, t, _), n)| (*secret, n.as_str(), *t)).collect::<Vec<_>>(),
+    );
+    let mut codes = Vec::new();
+    for (i, ((_, cur_time, without), sum)) in calls.iter().zip(&sums).enumerate() {
+        let cur_time = cur_time.to_string();
+        let all = [
+            (header("app_key"), NETEASE_KEY, "app_key"),
+            (header("nonce"), nonces[i].as_str(), "nonce"),
+            (header("time"), cur_time.as_str(), "time"),
+            (header("checksum"), sum.as_str(), "checksum"),
+        ];
+        let headers: Vec<(&str, &str)> =
+            all.iter().filter(|(_, _, r)| r != without).map(|(h, v, _)| (*h, *v)).collect();
+        // A new friend each time, so that only the credentials decide the answer.
+        let body = format!("accid=a&faccid=b{i}&type=1");
+        let (status, answer) = h.post_as(api.path, api.content_type, &headers, &body).await;
+        assert_eq!(status, 200, "{answer}");
+        codes.push(answer[api.envelope.code].clone());
+    }
+    let ok = api.envelope.ok.as_ref().expect("a success code").to_json();
+    let expired = code(&r.expired, "a CurTime outside the window");
+    let bad = code(&r.bad_signature, "a bad CheckSum");
+    let missing = code(&r.missing.iter().find(|(role, _)| *role == "nonce").map(|(_, c)| c.clone()), "no nonce");
+    assert_eq!(codes, [ok.clone(), ok, bad, expired.clone(), expired, missing]);
+    // A CurTime that is no number.
+    let sum = &netease_checksums(&[(NETEASE_SECRET, "n", 0)])[0];
+    let headers =
+        [(header("app_key"), NETEASE_KEY), (header("nonce"), "n"), (header("time"), "soon"), (header("checksum"), sum)];
+    let (_, answer) = h.post_as(api.path, api.content_type, &headers, "accid=a&faccid=c&type=1").await;
+    assert_eq!(answer[api.envelope.code], code(&r.bad_timestamp, "a CurTime that is no number"));
 }
 
 #[tokio::test]

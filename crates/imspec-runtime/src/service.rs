@@ -153,6 +153,8 @@ pub struct StatusField {
 pub struct VendorAnswer {
     pub status: Option<StatusField>,
     pub request_id: Option<&'static str>,
+    /// A success carries no message field.
+    pub message_on_failure_only: bool,
     /// The code for a body that is not JSON; the API's schema code when `None`.
     pub unreadable: Option<Code>,
     /// Failures come as non-200 statuses with an error body (Easemob), not in a 200 envelope.

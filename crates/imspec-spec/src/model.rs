@@ -202,6 +202,9 @@ spec_struct! {
         "status" optional status: StatusField,
         /// Field carrying an id of the answer (ZEGO `RequestId`).
         "request_id" optional request_id: Spanned<String>,
+        /// The message field comes with failures only: a success is the code alone
+        /// (NetEase's `{"code":200}`).
+        "message_on_failure_only" default message_on_failure_only: bool,
         /// The code answered for a body that is not JSON; the API's `schema_error_code` when absent.
         "unreadable" optional unreadable: Spanned<Code>,
         /// Fields every answer carries: a literal, or `$now_ms`, `$elapsed_ms`, `$method`,

@@ -71,6 +71,8 @@ vendors! {
     "tencent-im" => tencent_im "specs/tencent_im";
     /// ZEGO ZIM server API.
     "zego-zim" => zego_zim "specs/zego_zim";
+    /// NetEase Yunxin (网易云信) IM server API v1.
+    "netease-yunxin" => netease_yunxin "specs/netease_yunxin";
 }
 
 /// The API with this id (`vendor/api`), if compiled in.

@@ -457,17 +457,50 @@ fn first_items_only(v: &mut Value) {
     }
 }
 
+/// The base of an API's cases: its fullest request example, or — for an API whose page shows
+/// none — the least request its spec allows (every required field, each at a valid value).
 fn base_request(api: Api<'_>) -> Value {
-    let mut best = api
+    let best = api
         .spec
         .examples
         .iter()
         .filter(|(_, e)| e.role.value == ExampleRole::Request)
-        .map(|(_, e)| example_json(e))
-        .max_by_key(|v| v.to_string().len())
-        .expect("every API has a request example");
+        .map(|(_, e)| example_json(api, e))
+        .max_by_key(|v| v.to_string().len());
+    let mut best = best.unwrap_or_else(|| least(api, &TypeExpr::Named(api.spec.request.value.clone())));
     first_items_only(&mut best);
     best
+}
+
+/// The least valid value of `ty`: an object of its required fields, the first value an enum
+/// or a `one_of` allows, the least integer a `min` allows, a one-character string.
+fn least(api: Api<'_>, ty: &TypeExpr) -> Value {
+    let one_of = |field: &Field| {
+        field.constraints.iter().find_map(|c| match c.rule() {
+            Some(Rule::OneOf(values)) => values.first().map(Scalar::to_json),
+            Some(Rule::Min(n)) => Some(json!(n)),
+            _ => None,
+        })
+    };
+    match ty {
+        TypeExpr::String | TypeExpr::StringOrInteger => json!("a"),
+        TypeExpr::Integer => json!(1),
+        TypeExpr::Boolean => json!(true),
+        TypeExpr::Json => json!({}),
+        TypeExpr::Array(inner) => json!([least(api, inner)]),
+        TypeExpr::Named(name) => {
+            let def = api.type_def(name).unwrap_or_else(|| panic!("{}: no type {name}", api.id()));
+            if let Some((value, _)) = def.variants.as_ref().and_then(|v| v.entries.first()) {
+                return value.value.to_json();
+            }
+            let fields = def.fields.iter().flat_map(|f| f.iter()).filter(|(_, f)| f.required);
+            Value::Object(
+                fields
+                    .map(|(name, f)| (name.value.to_string(), one_of(f).unwrap_or_else(|| least(api, &f.ty.value))))
+                    .collect(),
+            )
+        }
+    }
 }
 
 fn batch_cases(g: &mut Gen<'_>, base: &Value) {

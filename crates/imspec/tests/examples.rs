@@ -14,7 +14,7 @@ fn every_example_round_trips_through_the_generated_types() {
     for g in all() {
         let api = set.api(g.id).expect("api in specs");
         for (name, ex) in api.spec.examples.iter() {
-            let json = example_json(ex);
+            let json = example_json(api, ex);
             let back = match ex.role.value {
                 ExampleRole::Request => (g.request_roundtrip)(&json),
                 ExampleRole::Response => (g.response_roundtrip)(&json),
@@ -35,7 +35,7 @@ fn valid_request_examples_pass_the_generated_validators() {
     for g in all() {
         let api = set.api(g.id).expect("api");
         for (name, ex) in api.spec.examples.iter().filter(|(_, e)| e.role.value == ExampleRole::Request) {
-            let json = example_json(ex);
+            let json = example_json(api, ex);
             assert_eq!(g.validate_json(&json, now), vec![], "{} `{}` (JSON)", g.id, name.value);
             assert_eq!((g.validate_typed)(&json, now), Ok(vec![]), "{} `{}` (typed)", g.id, name.value);
         }

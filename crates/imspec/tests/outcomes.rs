@@ -18,7 +18,7 @@ fn read(info: &ApiInfo, http_ok: bool, body: &Value, sent: &[&str]) -> Vec<(Stri
 fn page_response(api: &str, name: &str) -> Value {
     let set = common::specs();
     let api = set.api(api).expect("api");
-    common::example_json(api.spec.examples.get(name).expect("example"))
+    common::example_json(api, api.spec.examples.get(name).expect("example"))
 }
 
 fn row(user: &str, outcome: Outcome, code: Option<&str>) -> (String, Outcome, Option<String>) {

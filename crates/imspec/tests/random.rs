@@ -92,7 +92,7 @@ proptest! {
         for g in all() {
             let api = set.api(g.id).expect("api");
             for (_, ex) in api.spec.examples.iter().filter(|(_, e)| e.role.value == ExampleRole::Request) {
-                let mut body = example_json(ex);
+                let mut body = example_json(api, ex);
                 mutate(&mut body, &mut rng);
                 let generated = summary(&g.validate_json(&body, NOW_MS));
                 let interpreted = instance::validate_request(api, &body, Options { now_ms: NOW_MS, unknown_fields: UnknownFields::Ignore });

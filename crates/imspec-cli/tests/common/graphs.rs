@@ -29,6 +29,14 @@ pub const TENCENT: Shape = Shape {
     target: "To_Account",
     extra: Some(("AddSource", "AddSource_Type_Web")),
 };
+/// No batch: one friend a call, named by a body field.
+pub const NETEASE: Shape = Shape {
+    api: "netease_yunxin/friend_add",
+    vendor: "netease_yunxin",
+    requester: "accid",
+    target: "faccid",
+    extra: None,
+};
 pub const EASEMOB: Shape = Shape {
     api: "easemob/contacts_import",
     vendor: "easemob",

@@ -51,6 +51,7 @@ pub fn vendor(v: &VendorIr) -> TokenStream {
             .map(|(field, ok, fail)| quote!(::imspec_runtime::StatusField { field: #field, ok: #ok, fail: #fail })),
     );
     let request_id = option(a.request_id.as_ref());
+    let message_on_failure_only = a.message_on_failure_only;
     let unreadable = option(a.unreadable.as_ref().map(code_tokens));
     let error_body = a.error_body;
     let fill = fill_tokens(&a.fill);
@@ -75,6 +76,7 @@ pub fn vendor(v: &VendorIr) -> TokenStream {
             answer: ::imspec_runtime::VendorAnswer {
                 status: #status,
                 request_id: #request_id,
+                message_on_failure_only: #message_on_failure_only,
                 unreadable: #unreadable,
                 error_body: #error_body,
                 fill: #fill,

@@ -45,6 +45,7 @@ pub fn lower_vendor(set: &SpecSet, vendor_id: &str) -> Result<VendorIr, String> 
     let answer = VendorAnswerIr {
         status: env.status.as_ref().map(|s| (s.field.value.clone(), s.ok.clone(), s.fail.clone())),
         request_id: env.request_id.as_ref().map(|r| r.value.clone()),
+        message_on_failure_only: env.message_on_failure_only,
         unreadable: env.unreadable.as_ref().map(|c| c.value.clone()),
         error_body: env.error_body.is_some(),
         fill: fills(&env.fill),

@@ -59,6 +59,7 @@ pub enum FillIr {
 pub struct VendorAnswerIr {
     pub status: Option<(String, String, String)>,
     pub request_id: Option<String>,
+    pub message_on_failure_only: bool,
     pub unreadable: Option<Code>,
     pub error_body: bool,
     pub fill: Vec<(String, FillIr)>,

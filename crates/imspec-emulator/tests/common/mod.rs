@@ -26,6 +26,8 @@ pub const ORG: &str = "demo-org";
 pub const APP: &str = "demo-app";
 pub const CLIENT_ID: &str = "imspec-demo-client-id";
 pub const CLIENT_SECRET: &str = "imspec-demo-client-secret";
+pub const NETEASE_KEY: &str = "imspec-demo-netease-app-key";
+pub const NETEASE_SECRET: &str = "imspec-demo-netease-app-secret";
 
 /// The demo credentials (the emulator's built-in file) plus `extra` TOML (an `[emulator]` table).
 pub fn config(extra: &str) -> imspec_runtime::Config {
@@ -85,6 +87,18 @@ pub fn tencent_query(identifier: &str, sig: &str) -> String {
     format!("sdkappid={SDKAPPID}&identifier={identifier}&usersig={sig}&random=12345&contenttype=json")
 }
 
+/// NetEase's CheckSum of each `(secret, nonce, cur_time)`, by an independent oracle: Python's
+/// `hashlib` computing the page's formula, SHA1(AppSecret + Nonce + CurTime) in lowercase hex.
+pub fn netease_checksums(calls: &[(&str, &str, i64)]) -> Vec<String> {
+    let args: Vec<String> = calls.iter().map(|(s, n, t)| format!("({s:?}, {n:?}, {t:?})")).collect();
+    let script = format!(
+        "import hashlib\nfor s, n, t in [{}]:\n    print(hashlib.sha1((s + n + str(t)).encode()).hexdigest())",
+        args.join(", ")
+    );
+    let tmp = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    python::run(tmp, "hashlib", "hashlib", &script, None).lines().map(str::to_owned).collect()
+}
+
 /// ZEGO's signature, by hand: md5 of AppId, nonce, secret and timestamp, in lowercase hex.
 pub fn zego_signature(app: u32, nonce: &str, secret: &str, ts: i64) -> String {
     md5::Md5::digest(format!("{app}{nonce}{secret}{ts}").as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
@@ -108,8 +122,19 @@ pub fn zego_auth_at(ts: i64) -> String {
 
 impl Harness {
     pub async fn post(&self, path_and_query: &str, headers: &[(&str, &str)], body: &str) -> (u16, Value) {
+        self.post_as(path_and_query, "application/json", headers, body).await
+    }
+
+    /// A POST of `body` in `content_type`.
+    pub async fn post_as(
+        &self,
+        path_and_query: &str,
+        content_type: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, Value) {
         let mut req = self.http.post(format!("{}{path_and_query}", self.url)).body(body.to_owned());
-        req = req.header("Content-Type", "application/json");
+        req = req.header("Content-Type", content_type);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
