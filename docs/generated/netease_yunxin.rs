@@ -632,6 +632,13 @@ pub mod friend_add {
             already_friends: ::std::option::Option::None,
             pending: ::std::option::Option::None,
             force: ::std::option::Option::Some(("type", "1")),
+            request_flow: ::std::option::Option::Some(::imspec_runtime::RequestFlow {
+                field: "type",
+                request: "2",
+                accept: "3",
+                decline: "4",
+                no_request: ::imspec_runtime::Code::Int(414i64),
+            }),
             not_friends: ::std::option::Option::None,
             check_values: &[],
         }),
@@ -1343,6 +1350,7 @@ pub mod friend_delete {
             already_friends: ::std::option::Option::None,
             pending: ::std::option::Option::None,
             force: ::std::option::Option::None,
+            request_flow: ::std::option::Option::None,
             not_friends: ::std::option::Option::None,
             check_values: &[],
         }),
@@ -1845,6 +1853,7 @@ pub mod friend_get {
             already_friends: ::std::option::Option::None,
             pending: ::std::option::Option::None,
             force: ::std::option::Option::None,
+            request_flow: ::std::option::Option::None,
             not_friends: ::std::option::Option::None,
             check_values: &[],
         }),
@@ -2364,6 +2373,7 @@ pub mod friend_get_by_accid {
             already_friends: ::std::option::Option::None,
             pending: ::std::option::Option::None,
             force: ::std::option::Option::None,
+            request_flow: ::std::option::Option::None,
             not_friends: ::std::option::Option::None,
             check_values: &[
                 (

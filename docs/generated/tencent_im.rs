@@ -1579,6 +1579,7 @@ pub mod friend_add {
             already_friends: ::std::option::Option::None,
             pending: ::std::option::Option::Some(::imspec_runtime::Code::Int(30539i64)),
             force: ::std::option::Option::Some(("ForceAddFlags", "1")),
+            request_flow: ::std::option::Option::None,
             not_friends: ::std::option::Option::None,
             check_values: &[],
         }),
@@ -2890,6 +2891,7 @@ pub mod friend_check {
             already_friends: ::std::option::Option::None,
             pending: ::std::option::Option::None,
             force: ::std::option::Option::None,
+            request_flow: ::std::option::Option::None,
             not_friends: ::std::option::Option::None,
             check_values: &[
                 (
@@ -3720,6 +3722,7 @@ pub mod friend_delete {
             already_friends: ::std::option::Option::None,
             pending: ::std::option::Option::None,
             force: ::std::option::Option::None,
+            request_flow: ::std::option::Option::None,
             not_friends: ::std::option::Option::Some(
                 ::imspec_runtime::Code::Int(31704i64),
             ),
@@ -4472,6 +4475,7 @@ pub mod friend_get {
             already_friends: ::std::option::Option::None,
             pending: ::std::option::Option::None,
             force: ::std::option::Option::None,
+            request_flow: ::std::option::Option::None,
             not_friends: ::std::option::Option::None,
             check_values: &[],
         }),
@@ -5152,6 +5156,7 @@ pub mod friend_import {
             already_friends: ::std::option::Option::None,
             pending: ::std::option::Option::None,
             force: ::std::option::Option::None,
+            request_flow: ::std::option::Option::None,
             not_friends: ::std::option::Option::None,
             check_values: &[],
         }),

@@ -632,6 +632,7 @@ pub mod add_friends {
             ),
             pending: ::std::option::Option::None,
             force: ::std::option::Option::None,
+            request_flow: ::std::option::Option::None,
             not_friends: ::std::option::Option::None,
             check_values: &[],
         }),
@@ -2096,6 +2097,7 @@ pub mod check_friends {
             already_friends: ::std::option::Option::None,
             pending: ::std::option::Option::None,
             force: ::std::option::Option::None,
+            request_flow: ::std::option::Option::None,
             not_friends: ::std::option::Option::None,
             check_values: &[
                 (
@@ -2953,6 +2955,7 @@ pub mod delete_friends {
             already_friends: ::std::option::Option::None,
             pending: ::std::option::Option::None,
             force: ::std::option::Option::None,
+            request_flow: ::std::option::Option::None,
             not_friends: ::std::option::Option::Some(
                 ::imspec_runtime::Code::Int(660800034i64),
             ),
@@ -3827,6 +3830,7 @@ pub mod query_friends {
             already_friends: ::std::option::Option::None,
             pending: ::std::option::Option::None,
             force: ::std::option::Option::None,
+            request_flow: ::std::option::Option::None,
             not_friends: ::std::option::Option::None,
             check_values: &[],
         }),

@@ -73,7 +73,7 @@ fn an_api_without_a_batch_imports_one_edge_a_call() {
         &config,
         shape.api,
         &g.path,
-        &["--param", "type=1", "--register", "--verify", "--report", report_arg],
+        &[shape.fixed, &["--register", "--verify", "--report", report_arg]].concat(),
     );
     assert_eq!(run.code, 1, "invalid lines make exit 1: {} {}", run.summary, run.stderr);
     assert_imported(&url, shape, &g, &report_path);
@@ -100,7 +100,7 @@ fn an_import_one_edge_a_call_draws_no_rate_limited_answer() {
     let emulator = Emulator::start_with(&["--config", &config]);
     let url = emulator.url().expect("listening").to_owned();
     let g = graph(&dir, "graph", shape, 30, 8);
-    let run = import(&url, &config, shape.api, &g.path, &["--param", "type=1", "--margin", "0.02"]);
+    let run = import(&url, &config, shape.api, &g.path, &[shape.fixed, &["--margin", "0.02"]].concat());
     assert_eq!(run.code, 1, "only the invalid lines fail: {} {}", run.summary, run.stderr);
     let (_, stats) = common::http(&url, "GET", "/_emulator/stats", "");
     assert_eq!(stats[shape.api]["rate_limited"], 0, "{stats}");
@@ -143,6 +143,32 @@ fn an_import_killed_three_times_resumes_to_the_same_end() {
     let again = import(&url, &config, shape.api, &g.path, &args);
     assert_eq!((again.code, again.summary["sent"].as_u64()), (1, Some(0)), "{}", again.summary);
     assert_eq!(calls(&url, shape.api), adds);
+}
+
+/// NetEase checks one relation a call: the lost answers of an import killed mid-way are
+/// reconciled one check a call, and the import ends with exactly the valid edges.
+#[test]
+fn a_killed_import_one_edge_a_call_is_reconciled_one_check_a_call() {
+    let shape = &NETEASE;
+    let dir = scratch("killed-netease");
+    let config = config(&dir, &["rate_limits = \"off\"", "latency_ms = 40"]);
+    let emulator = Emulator::start_with(&["--config", &config]);
+    let url = emulator.url().expect("listening").to_owned();
+    let g = graph(&dir, "graph", shape, 40, 8);
+    let report_path = dir.join("report.jsonl");
+    let args = [shape.fixed, &["--concurrency", "4", "--report", report_path.to_str().expect("a UTF-8 path")]].concat();
+    let valid: u64 = g.valid.values().map(|t| t.len() as u64).sum();
+    for wait_ms in [500, 1200] {
+        let mut child = spawn_import(&url, &config, shape.api, &g.path, &args);
+        std::thread::sleep(Duration::from_millis(wait_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let run = import(&url, &config, shape.api, &g.path, &args);
+    assert_eq!(run.code, 1, "{} {}", run.summary, run.stderr);
+    assert_imported(&url, shape, &g, &report_path);
+    // At most one add per edge, plus the few in flight at each kill.
+    assert!(calls(&url, shape.api) <= valid + 2 * 4, "{} add calls for {valid} edges", calls(&url, shape.api));
 }
 
 /// Easemob has no check API: lost answers are reconciled with its list API.

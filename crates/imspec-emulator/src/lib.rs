@@ -728,7 +728,9 @@ impl Inner {
                     if let Requester::Field(f) = rel.requester {
                         item.remove(f);
                     }
-                    for f in rel.force.map(|(f, _)| f).into_iter().chain(rel.direction_field.map(|(f, _)| f)) {
+                    let flow = rel.request_flow.as_ref().map(|f| f.field);
+                    let chooses = rel.force.map(|(f, _)| f).into_iter().chain(rel.direction_field.map(|(f, _)| f));
+                    for f in chooses.chain(flow) {
                         item.remove(f);
                     }
                 }

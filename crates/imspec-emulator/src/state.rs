@@ -167,13 +167,14 @@ impl Graph {
     }
 
     /// Holds a request from `requester` to `target` until the target confirms; `code` answers
-    /// it, unless the requester's pending limit is reached or the two are friends already.
+    /// it (`None`: a success, the request held), unless the requester's pending limit is
+    /// reached or the two are friends already.
     pub fn hold(
         &mut self,
         requester: &str,
         target: &str,
         fields: Map<String, Value>,
-        code: &Code,
+        code: Option<&Code>,
         limits: Limits<'_>,
     ) -> Added {
         if self.has(requester, target) {
@@ -189,7 +190,19 @@ impl Graph {
             return Added::Refused(limit.code.clone());
         }
         self.pending.entry(r).or_default().insert(t, store(&fields));
-        Added::Refused(code.clone())
+        code.map_or(Added::New, |code| Added::Refused(code.clone()))
+    }
+
+    /// Takes the request `from` sent `to` out of the held ones: its fields, or `None` when
+    /// there is none.
+    pub fn take_request(&mut self, from: &str, to: &str) -> Option<Map<String, Value>> {
+        let (f, t) = (self.id(from)?, self.id(to)?);
+        let requested = self.pending.get_mut(&f)?;
+        let stored = requested.shift_remove(&t)?;
+        if requested.is_empty() {
+            self.pending.remove(&f);
+        }
+        Some(fields_of(stored.as_deref()))
     }
 
     /// Whether `a`'s friend list holds `b`.

@@ -367,8 +367,8 @@ impl Import {
         self
     }
 
-    /// Checks what needs neither the service nor the graph: that the API adds friends in
-    /// batches, that the options go together, the parameters and — once credentials are given —
+    /// Checks what needs neither the service nor the graph: that the API adds friends (in
+    /// batches, or one a call), that the options go together, the parameters and — once credentials are given —
     /// that they hold what the vendor's auth needs. [`Import::run`] checks the same first; a
     /// caller checks earlier to refuse a wrong request before starting what the import needs.
     pub fn check(&self) -> Result<(), ImportError> {
@@ -641,6 +641,7 @@ fn load(
         }
         let attempt = |record: &serde_json::Map<String, Value>| {
             let item = shape::item_of(entry, record, &exclude)?;
+            shape::overrides_nothing(entry, fixed, &item)?;
             let user = entry.info.user_of(&item);
             let (body, params) = shape::request(entry, fixed, key.map(|_| requester.as_str()), vec![item.clone()]);
             Ok::<_, String>((item, user, shape::violations(entry, &body, &params)))

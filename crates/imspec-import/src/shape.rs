@@ -108,10 +108,15 @@ pub fn wire_value(text: &str) -> Value {
 /// a list of ids, else the line's other keys (every key but those in `exclude`: the requester's,
 /// and the columns that carry the requester's registration).
 pub fn item_of(entry: &ApiEntry, line: &Map<String, Value>, exclude: &[String]) -> Result<Value, String> {
-    let bare = entry.info.batch.as_ref().map(|b| b.field);
+    // Bare ids: under the batch field's name, or the path parameter naming the one target.
+    let bare = match (&entry.info.batch, entry.info.target) {
+        (Some(b), _) => Some(b.field),
+        (None, Some(Carrier::Param(p))) => Some(p),
+        (None, _) => None,
+    };
     match entry.info.target_field() {
         None => {
-            let field = bare.ok_or_else(|| format!("`{}` takes no batch of items", entry.info.id))?;
+            let field = bare.ok_or_else(|| format!("`{}` names no target", entry.info.id))?;
             line.get(field).cloned().ok_or_else(|| format!("the line has no `{field}`"))
         }
         Some(id) => {
@@ -122,6 +127,19 @@ pub fn item_of(entry: &ApiEntry, line: &Map<String, Value>, exclude: &[String]) 
                 line.iter().filter(|(k, _)| !exclude.contains(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
             Ok(Value::Object(item))
         }
+    }
+}
+
+/// Refuses an item whose fields would replace a request-level value (`--param type=1`) where
+/// the item's fields sit beside them in the body root (a call without a batch): a line's own
+/// `type` is not quietly sent instead of the one the journal was made with.
+pub fn overrides_nothing(entry: &ApiEntry, fixed: &Fixed, item: &Value) -> Result<(), String> {
+    if entry.info.batch.is_some() {
+        return Ok(());
+    }
+    match item.as_object().and_then(|fields| fields.keys().find(|k| fixed.fields.contains_key(*k))) {
+        Some(k) => Err(format!("`{k}` is given for every call by --param: a line does not give it again")),
+        None => Ok(()),
     }
 }
 

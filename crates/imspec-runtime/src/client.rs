@@ -696,6 +696,12 @@ impl VendorClient {
                     final_http = (400..500).contains(&status) && status != 408 && status != 429;
                     let mode = info.relation.as_ref().map_or(crate::Direction::OneWay, |r| r.direction_of(&chunk.body));
                     let mut outcomes = outcome::read(info, status == 200, &body, &users, mode);
+                    // A step of a friend request that succeeded did what the step does.
+                    if let Some(step) = info.relation.as_ref().and_then(|r| r.flow_step(&chunk.body)) {
+                        for o in outcomes.iter_mut().filter(|o| o.outcome == Outcome::Added) {
+                            o.outcome = step.outcome();
+                        }
+                    }
                     if status != 200 {
                         let code = body.get(info.envelope.code).map(Value::to_string).unwrap_or_default();
                         tracing::debug!(api = info.id, attempt, status, code, "refused");

@@ -35,8 +35,8 @@ pub use ratelimit::Pacing;
 pub use ratelimit::shared::SharedPacing;
 pub use retry::RetryPolicy;
 pub use service::{
-    ApiAnswer, AuthInfo, AuthParam, Direction, ErrorRow, Fill, IdList, Refusals, Relation, RelationWord, Requester,
-    StateLimit, StateLimits, StatusField, VendorAnswer, VendorInfo,
+    ApiAnswer, AuthInfo, AuthParam, Direction, ErrorRow, Fill, FlowStep, IdList, Refusals, Relation, RelationWord,
+    RequestFlow, Requester, StateLimit, StateLimits, StatusField, VendorAnswer, VendorInfo,
 };
 pub use validate::{Charset, LenUnit, Path, Policy, Rule, TimeUnit, Violation, Violations, json_kind};
 pub use value::{StringOrInt, deserialize_present};

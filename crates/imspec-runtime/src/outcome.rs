@@ -40,11 +40,13 @@ pub enum Outcome {
     /// Verified afterwards, the service does not hold what an answer said it did (an import's
     /// `--verify`; the answer is kept beside it).
     NotHeld,
+    /// A friend request was declined as asked (a success: nothing is held).
+    Declined,
 }
 
 impl Outcome {
     /// Every outcome.
-    pub const ALL: [Outcome; 13] = [
+    pub const ALL: [Outcome; 14] = [
         Outcome::Added,
         Outcome::AlreadyFriends,
         Outcome::Pending,
@@ -58,6 +60,7 @@ impl Outcome {
         Outcome::NotAttempted,
         Outcome::Unknown,
         Outcome::NotHeld,
+        Outcome::Declined,
     ];
 
     /// The outcome a word names (as [`Outcome::as_str`] prints it).
@@ -81,6 +84,7 @@ impl Outcome {
             Outcome::NotAttempted => "not_attempted",
             Outcome::Unknown => "unknown",
             Outcome::NotHeld => "not_held",
+            Outcome::Declined => "declined",
         }
     }
 
@@ -96,6 +100,7 @@ impl Outcome {
                 | Outcome::Registered
                 | Outcome::AlreadyRegistered
                 | Outcome::Checked
+                | Outcome::Declined
         )
     }
 
@@ -311,7 +316,9 @@ pub fn read(info: &ApiInfo, http_ok: bool, body: &Value, sent: &[&str], mode: Di
             if request_failed {
                 return all_failed();
             }
-            let found = at(body, item).filter(|v| v.is_object());
+            // Only no item (or `null`) is the absent one; an item that is not an object is
+            // unreadable, never "no relation".
+            let found = at(body, item).filter(|v| !v.is_null());
             sent.iter()
                 .map(|u| {
                     let mut o = done(u);

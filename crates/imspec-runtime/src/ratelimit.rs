@@ -185,29 +185,40 @@ impl<C: Clock + Clone> Pacer<C> {
     }
 }
 
+impl<C: Clock + Clone> Pacer<C> {
+    /// When the hold ahead ends; `None` when none is.
+    fn held_until(&self) -> Option<tokio::time::Instant> {
+        let until = *self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        until.filter(|u| *u > tokio::time::Instant::now())
+    }
+}
+
 impl Pace for Pacer<DefaultClock> {
     fn acquire(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
-            // A hold may be extended while it is waited out: wait until none is ahead.
             loop {
-                let until = *self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                match until {
-                    Some(until) if until > tokio::time::Instant::now() => {
-                        tracing::debug!(wait_ms = (until - tokio::time::Instant::now()).as_millis() as u64, "held");
-                        tokio::time::sleep_until(until).await;
-                    }
-                    _ => break,
+                // A hold may begin or grow while a call waits for its slot: a slot is only
+                // taken with no hold ahead, and given up when one began meanwhile.
+                while let Some(until) = self.held_until() {
+                    tracing::debug!(wait_ms = (until - tokio::time::Instant::now()).as_millis() as u64, "held");
+                    tokio::time::sleep_until(until).await;
                 }
-            }
-            while let Err(wait) = self.try_acquire() {
-                tracing::trace!(wait_ms = wait.as_millis() as u64, "pacing");
-                tokio::time::sleep(wait).await;
+                match self.try_acquire() {
+                    Ok(()) if self.held_until().is_none() => return,
+                    Ok(()) => {}
+                    Err(wait) => {
+                        tracing::trace!(wait_ms = wait.as_millis() as u64, "pacing");
+                        tokio::time::sleep(wait).await;
+                    }
+                }
             }
         })
     }
 
     fn hold(&self, penalty: Duration) {
-        let until = tokio::time::Instant::now() + penalty;
+        // A penalty too long for the clock holds as long as it can say.
+        let now = tokio::time::Instant::now();
+        let until = now.checked_add(penalty).unwrap_or_else(|| now + Duration::from_secs(u64::from(u32::MAX)));
         let mut held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if held.is_none_or(|h| h < until) {
             *held = Some(until);

@@ -229,6 +229,8 @@ pub struct Relation {
     pub pending: Option<Code>,
     /// A request field and the value (as JSON text) that adds without confirmation.
     pub force: Option<(&'static str, &'static str)>,
+    /// A request field whose values run a friend request instead of adding at once.
+    pub request_flow: Option<RequestFlow>,
     /// Remove: per-item code for a target that is not a friend.
     pub not_friends: Option<Code>,
     /// Check: each vendor relation value, the mode it answers in, and what it means.
@@ -271,7 +273,50 @@ impl RelationWord {
     }
 }
 
+/// The values (as JSON text) of one request field that run a friend request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestFlow {
+    pub field: &'static str,
+    pub request: &'static str,
+    pub accept: &'static str,
+    pub decline: &'static str,
+    /// What an accept or a decline with no request to answer is answered.
+    pub no_request: Code,
+}
+
+/// The step of a friend request a call takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowStep {
+    /// Asks the target; nothing is held until it accepts.
+    Request,
+    /// The one asked accepts the request of the one it names: they become friends.
+    Accept,
+    /// The one asked declines it: the request is gone, nothing is held.
+    Decline,
+}
+
+impl FlowStep {
+    /// What a call of this step that succeeded did.
+    pub fn outcome(self) -> crate::Outcome {
+        match self {
+            FlowStep::Request => crate::Outcome::Pending,
+            FlowStep::Accept => crate::Outcome::Added,
+            FlowStep::Decline => crate::Outcome::Declined,
+        }
+    }
+}
+
 impl Relation {
+    /// The step of a friend request this request takes; `None`: it adds at once.
+    pub fn flow_step(&self, body: &serde_json::Value) -> Option<FlowStep> {
+        let flow = self.request_flow.as_ref()?;
+        let value = body.get(flow.field)?;
+        let is = |text: &str| serde_json::from_str::<serde_json::Value>(text).ok().as_ref() == Some(value);
+        [(flow.request, FlowStep::Request), (flow.accept, FlowStep::Accept), (flow.decline, FlowStep::Decline)]
+            .into_iter()
+            .find_map(|(text, step)| is(text).then_some(step))
+    }
+
     /// Whether a request asks to add without the target's confirmation.
     pub fn forced(&self, body: &serde_json::Value) -> bool {
         self.force.is_some_and(|(field, value)| {

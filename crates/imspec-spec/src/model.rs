@@ -266,6 +266,9 @@ spec_struct! {
         "pending" optional pending: Spanned<Code>,
         /// A request field that, at this value, adds without the target's confirmation.
         "force" optional force: ForceField,
+        /// A request field whose values run a friend request instead of adding at once
+        /// (NetEase's `type`: 2 asks, 3 accepts, 4 declines).
+        "request_flow" optional request_flow: RequestFlow,
         /// Remove: per-item code for a target that is not a friend (class `already_done`).
         "not_friends" optional not_friends: Spanned<Code>,
         /// Check: the vendor's relation values in each mode, by what they mean.
@@ -394,6 +397,22 @@ spec_struct! {
     pub struct ForceField {
         "field" required field: Spanned<String>,
         "value" required value: Scalar,
+    }
+}
+
+spec_struct! {
+    /// The values of one request field that run a friend request: `request` holds a request
+    /// from the requester to the target (the call's success is `pending`); `accept` (called by
+    /// the one asked, naming who asked) makes them friends; `decline` drops the request.
+    pub struct RequestFlow {
+        "field" required field: Spanned<String>,
+        "request" required request: Scalar,
+        "accept" required accept: Scalar,
+        "decline" required decline: Scalar,
+        /// What an accept or a decline with no request to answer is answered.
+        "no_request" required no_request: Spanned<Code>,
+        "source" optional source: SourceRef,
+        "notes" default notes: Vec<Note>,
     }
 }
 
@@ -578,7 +597,7 @@ spec_struct! {
         "budget" optional budget: Spanned<String>,
         /// After answering a call over the limit, the service refuses every call of the
         /// budget for this many seconds (NetEase: blocked 10 s after a 416).
-        "penalty_seconds" optional penalty_seconds: u64,
+        "penalty_seconds" optional penalty_seconds: Spanned<u64>,
         "source" optional source: SourceRef,
         "notes" default notes: Vec<Note>,
     }

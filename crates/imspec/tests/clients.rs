@@ -498,3 +498,50 @@ async fn an_integer_wire_enum_is_typed_and_travels_as_its_integer() {
     assert!(err.to_string().contains(&unlisted.to_string()), "{err}");
     assert!(serde_json::from_value::<DeleteType>(json!("1")).is_err(), "a string is not the integer");
 }
+
+/// A friend request run by a request field (NetEase's `type`): asking is a success that holds
+/// nothing yet (`pending`); the one asked accepting makes both friends (`added`); declining
+/// drops the request (`declined`, nothing held); an accept with nothing asked is refused with
+/// the spec's code.
+#[tokio::test]
+async fn a_friend_request_is_held_until_accepted_or_declined() {
+    use imspec::runtime::{Carrier, FlowStep, Requester, VendorClient};
+    let s = emulator("").await;
+    let cfg = s.config();
+    let api = imspec::apis()
+        .into_iter()
+        .find(|a| a.info.relation.as_ref().is_some_and(|r| r.request_flow.is_some()))
+        .expect("an add API that runs friend requests");
+    let rel = api.info.relation.as_ref().expect("a relation");
+    let flow = rel.request_flow.as_ref().expect("a flow");
+    let (Requester::Field(requester), Some(Carrier::Field(target))) = (rel.requester, api.info.target) else {
+        panic!("{}: requester and target in the body", api.info.id)
+    };
+    let vendor = api.info.vendor.id;
+    let client = VendorClient::new(api.info.vendor, &cfg, ClientOptions::default()).expect("client");
+    let step = |step: FlowStep| match step {
+        FlowStep::Request => flow.request,
+        FlowStep::Accept => flow.accept,
+        FlowStep::Decline => flow.decline,
+    };
+    let call = |from: &'static str, to: &'static str, s: FlowStep| {
+        let value: Value = serde_json::from_str(step(s)).expect("a JSON value");
+        let body = json!({ requester: from, target: to, flow.field: value });
+        let client = &client;
+        async move { client.send(api, &body, &[]).await.expect("sent").items.remove(0) }
+    };
+    let asked = call("ann", "bob", FlowStep::Request).await;
+    assert_eq!(asked.outcome, Outcome::Pending, "{asked:?}");
+    assert!(!s.friends(vendor, "ann").await.contains(&"bob".to_owned()), "nothing held before an answer");
+    let accepted = call("bob", "ann", FlowStep::Accept).await;
+    assert_eq!(accepted.outcome, Outcome::Added, "{accepted:?}");
+    assert!(s.friends(vendor, "ann").await.contains(&"bob".to_owned()));
+    assert!(s.friends(vendor, "bob").await.contains(&"ann".to_owned()));
+
+    assert_eq!(call("cid", "dan", FlowStep::Request).await.outcome, Outcome::Pending);
+    let declined = call("dan", "cid", FlowStep::Decline).await;
+    assert_eq!(declined.outcome, Outcome::Declined, "{declined:?}");
+    assert!(s.friends(vendor, "cid").await.is_empty() && s.friends(vendor, "dan").await.is_empty());
+    let nothing = call("dan", "cid", FlowStep::Accept).await;
+    assert_eq!((nothing.outcome, nothing.code), (Outcome::Failed, Some(flow.no_request.clone())), "nothing asked");
+}

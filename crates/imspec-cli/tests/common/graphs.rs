@@ -18,16 +18,25 @@ pub struct Shape {
     pub target: &'static str,
     /// A field every item needs besides the target, with a valid value.
     pub extra: Option<(&'static str, &'static str)>,
+    /// Flags every import into it takes (a request-level field the add requires).
+    pub fixed: &'static [&'static str],
 }
 
-pub const ZEGO: Shape =
-    Shape { api: "zego_zim/add_friends", vendor: "zego_zim", requester: "FromUserId", target: "UserId", extra: None };
+pub const ZEGO: Shape = Shape {
+    api: "zego_zim/add_friends",
+    vendor: "zego_zim",
+    requester: "FromUserId",
+    target: "UserId",
+    extra: None,
+    fixed: &[],
+};
 pub const TENCENT: Shape = Shape {
     api: "tencent_im/friend_import",
     vendor: "tencent_im",
     requester: "From_Account",
     target: "To_Account",
     extra: Some(("AddSource", "AddSource_Type_Web")),
+    fixed: &[],
 };
 /// No batch: one friend a call, named by a body field.
 pub const NETEASE: Shape = Shape {
@@ -36,6 +45,7 @@ pub const NETEASE: Shape = Shape {
     requester: "accid",
     target: "faccid",
     extra: None,
+    fixed: &["--param", "type=1"],
 };
 pub const EASEMOB: Shape = Shape {
     api: "easemob/contacts_import",
@@ -43,6 +53,7 @@ pub const EASEMOB: Shape = Shape {
     requester: "username",
     target: "usernames",
     extra: None,
+    fixed: &[],
 };
 
 /// A graph file and what it should come to.

@@ -162,6 +162,18 @@ fn relation_tokens(r: &RelationIr) -> TokenStream {
         .map(|c| option(c.as_ref().map(code_tokens)));
     let [unknown_user, unknown_requester, already_friends, pending, not_friends] = codes;
     let force = option(r.force.as_ref().map(|(field, value)| quote!((#field, #value))));
+    let request_flow = option(r.request_flow.as_ref().map(|(field, [request, accept, decline], no_request)| {
+        let no_request = code_tokens(no_request);
+        quote! {
+            ::imspec_runtime::RequestFlow {
+                field: #field,
+                request: #request,
+                accept: #accept,
+                decline: #decline,
+                no_request: #no_request,
+            }
+        }
+    }));
     let check_values = r.check_values.iter().map(|(value, both, word)| {
         let d = direction(*both);
         let w = format_ident!("{}", word);
@@ -177,6 +189,7 @@ fn relation_tokens(r: &RelationIr) -> TokenStream {
             already_friends: #already_friends,
             pending: #pending,
             force: #force,
+            request_flow: #request_flow,
             not_friends: #not_friends,
             check_values: &[#(#check_values),*],
         }

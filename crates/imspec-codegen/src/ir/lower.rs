@@ -311,7 +311,7 @@ fn lower_api(api: Api<'_>) -> Result<ApiIr, String> {
         })?,
         rate_scope: rate_scope_variant(spec.rate_limit.scope),
         rate_raisable: spec.rate_limit.raisable,
-        rate_penalty_seconds: spec.rate_limit.penalty_seconds,
+        rate_penalty_seconds: spec.rate_limit.penalty_seconds.as_ref().map(|p| p.value),
         rate_answer: spec.rate_limit.answer.value.clone(),
         envelope,
         operation: operation_variant(spec.operation.value),
@@ -394,6 +394,10 @@ fn lower_relation(api: Api<'_>, rel: &imspec_spec::Relation) -> Result<RelationI
         already_friends: rel.already_friends.as_ref().map(|c| c.value.clone()),
         pending: rel.pending.as_ref().map(|c| c.value.clone()),
         force: rel.force.as_ref().map(|f| (f.field.value.clone(), f.value.to_json().to_string())),
+        request_flow: rel.request_flow.as_ref().map(|f| {
+            let text = |v: &Scalar| v.to_json().to_string();
+            (f.field.value.clone(), [text(&f.request), text(&f.accept), text(&f.decline)], f.no_request.value.clone())
+        }),
         not_friends: rel.not_friends.as_ref().map(|c| c.value.clone()),
         check_values,
     })

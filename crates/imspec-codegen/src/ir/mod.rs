@@ -95,6 +95,9 @@ pub struct RelationIr {
     pub pending: Option<Code>,
     /// The field and its value as JSON text.
     pub force: Option<(String, String)>,
+    /// The request flow's field, its request / accept / decline values as JSON text, and the
+    /// code of an answer to no request.
+    pub request_flow: Option<(String, [String; 3], Code)>,
     pub not_friends: Option<Code>,
     /// Each vendor value, its mode (`true`: two-way) and its word (`None`, `Outgoing`, ...).
     pub check_values: Vec<(String, bool, &'static str)>,

@@ -240,6 +240,12 @@ impl Pace for SharedPacer {
             self.local.acquire().await;
         })
     }
+
+    /// Holds this process's calls (through its local pacer, which every call also passes);
+    /// other processes sharing the budget learn of the block from their own over-limit answer.
+    fn hold(&self, penalty: Duration) {
+        self.local.hold(penalty);
+    }
 }
 
 /// The Redis key of a vendor's app's budget: `imspec:pace:{vendor}:{app}:{budget}`.

@@ -92,6 +92,7 @@ pub(crate) fn check_set(set: &SpecSet, cx: &mut Cx) {
         }
         check_vendor(v, cx);
     }
+    check_budgets(set, cx);
     let vendor_ids: Vec<&str> = set.vendors.iter().map(|v| v.id.value.as_str()).collect();
     for a in &set.apis {
         match set.vendor(&a.vendor.value) {
@@ -266,6 +267,17 @@ fn check_api(api: Api<'_>, cx: &mut Cx) {
             .help("no vendor documents such a rate: check the page's unit (per second, not per day)"),
         );
     }
+    if let Some(p) = &spec.rate_limit.penalty_seconds
+        && p.value > MAX_PENALTY_SECONDS
+    {
+        cx.push(
+            Diagnostic::error(
+                &p.loc,
+                format!("a block of {} seconds after an over-limit answer is longer than a week", p.value),
+            )
+            .help("no vendor documents such a block: check the page's unit (seconds, not milliseconds)"),
+        );
+    }
     check_results(&scope, spec, cx);
     if let Some(limits) = &spec.state_limits {
         for limit in limits.named().into_iter().filter_map(|(_, l)| l) {
@@ -413,5 +425,30 @@ fn check_body(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
                 }
             }
         }
+    }
+}
+
+/// The longest block after an over-limit answer a spec may state (the longest documented is a day).
+const MAX_PENALTY_SECONDS: u64 = 7 * 86_400;
+
+/// APIs that share a rate budget share one bucket: they state the same rate, scope and block.
+fn check_budgets(set: &SpecSet, cx: &mut Cx) {
+    let mut first: BTreeMap<(&str, &str), &ApiSpec> = BTreeMap::new();
+    for a in &set.apis {
+        let Some(budget) = &a.rate_limit.budget else { continue };
+        let Some(other) = first.insert((a.vendor.value.as_str(), budget.value.as_str()), a) else { continue };
+        let (mine, theirs) = (&a.rate_limit, &other.rate_limit);
+        let penalty = |r: &RateLimit| r.penalty_seconds.as_ref().map(|p| p.value);
+        if mine.per_second.value != theirs.per_second.value
+            || mine.scope != theirs.scope
+            || penalty(mine) != penalty(theirs)
+        {
+            cx.push(
+                Diagnostic::error(&budget.loc, format!("budget `{}` is stated two ways", budget.value))
+                    .note(format!("`{}` shares it at {}", other.id.value, other.rate_limit.per_second.loc.position()))
+                    .help("APIs of one budget draw from one bucket: give them the same `per_second`, `scope` and `penalty_seconds`"),
+            );
+        }
+        first.insert((a.vendor.value.as_str(), budget.value.as_str()), other);
     }
 }

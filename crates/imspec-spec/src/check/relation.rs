@@ -1,6 +1,6 @@
 //! What an API does to the service: its relation, its operation's needs, and its paging.
 
-use crate::decode::Cx;
+use crate::decode::{Cx, Map, Spanned};
 use crate::diag::{Diagnostic, Loc};
 use crate::model::*;
 
@@ -53,7 +53,13 @@ pub(crate) fn check_relation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
         check_param(spec, param, cx);
     }
     if let Some(field) = &rel.target_field {
-        check_request_field(request, field, cx);
+        check_body_id(spec, request, field, "the call's one target", cx);
+        if rel.requester_field.as_ref().is_some_and(|r| r.value == field.value) {
+            cx.push(Diagnostic::error(
+                &field.loc,
+                format!("`{}` names both the requester and the target", field.value),
+            ));
+        }
     }
     if let Some(df) = &rel.direction_field {
         // An enum's values (string or integer), or an integer field's `one_of` values.
@@ -105,6 +111,20 @@ pub(crate) fn check_relation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
     }
     if let Some(force) = &rel.force {
         check_request_field(request, &force.field, cx);
+    }
+    if let Some(flow) = &rel.request_flow {
+        check_request_field(request, &flow.field, cx);
+        scope.check_code(&flow.no_request, "`relation.request_flow.no_request`", cx);
+        let values = [&flow.request, &flow.accept, &flow.decline];
+        if values.iter().enumerate().any(|(i, v)| values[..i].contains(v)) {
+            cx.push(
+                Diagnostic::error(
+                    &flow.field.loc,
+                    "a request flow's `request`, `accept` and `decline` are three values",
+                )
+                .help("give each step the field's value the page names for it"),
+            );
+        }
     }
     if let Some(code) = &rel.already_friends {
         check_class(scope, code, ErrorClass::AlreadyDone, cx);
@@ -181,9 +201,13 @@ pub(crate) fn check_operation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
                     Diagnostic::error(&b.loc, "users come from `batch` or from `users.user_field`, not both")
                         .help("keep the one the page uses"),
                 ),
-                (None, Some(field)) => {
-                    check_request_field(scope.object_fields(&TypeExpr::Named(spec.request.value.clone())), field, cx)
-                }
+                (None, Some(field)) => check_body_id(
+                    spec,
+                    scope.object_fields(&TypeExpr::Named(spec.request.value.clone())),
+                    field,
+                    "the call's one user",
+                    cx,
+                ),
                 (Some(_), None) => {}
             }
         }
@@ -209,6 +233,7 @@ pub(crate) fn check_operation(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
             (r.already_friends.as_ref().map(|c| &c.loc), "relation.already_friends", op == Add),
             (r.pending.as_ref().map(|c| &c.loc), "relation.pending", op == Add),
             (r.force.as_ref().map(|f| &f.field.loc), "relation.force", op == Add),
+            (r.request_flow.as_ref().map(|f| &f.field.loc), "relation.request_flow", op == Add),
             (r.not_friends.as_ref().map(|c| &c.loc), "relation.not_friends", op == Remove),
             (r.check_values.as_ref().map(|c| &c.loc), "relation.check_values", op == Check),
         ] {
@@ -364,5 +389,28 @@ pub(crate) fn check_paging(scope: &Scope<'_>, spec: &ApiSpec, cx: &mut Cx) {
     }
     if let Some(c) = &p.complete {
         response_path(scope, root, &c.field, cx);
+    }
+}
+
+/// A body field naming a call's one target or user (`relation.target_field`,
+/// `users.user_field`): a required string of the request, in a body the method sends.
+fn check_body_id(spec: &ApiSpec, request: Option<&Map<Field>>, field: &Spanned<String>, what: &str, cx: &mut Cx) {
+    check_request_field(request, field, cx);
+    if let Some(f) = request.and_then(|fields| fields.get(&field.value))
+        && (!f.required || f.ty.value != TypeExpr::String)
+    {
+        cx.push(
+            Diagnostic::error(&field.loc, format!("`{}` is {what}: a required string field", field.value))
+                .help("without it a call names no one; mark it `required: true`, `type: string`"),
+        );
+    }
+    if matches!(spec.endpoint.method.value, HttpMethod::Get | HttpMethod::Delete) {
+        cx.push(
+            Diagnostic::error(
+                &field.loc,
+                format!("a {} call carries no body for `{}`", spec.endpoint.method.value, field.value),
+            )
+            .help("name the one target in the path (`relation.target_param`)"),
+        );
     }
 }
