@@ -1,6 +1,6 @@
 //! Every operation through `imspec send` only, against one `imspec emulator` that registers
 //! nobody on first use: register users, add friends, check relations both ways, list a user's
-//! friends page by page, remove a friend twice.
+//! friends page by page, remove a friend twice; NetEase's one-a-call APIs and friend request.
 
 mod common;
 
@@ -101,5 +101,43 @@ fn register_check_list_and_remove_through_send_only() {
     let ghost = ["--param", "owner_username=owner", "--param", "friend_username=ghost"];
     let (code, out) = send(&url, &config, "easemob/contact_remove", &ghost, "");
     assert_eq!((code, items(&out)), (1, vec![row("ghost", "failed", json!("service_resource_not_found"))]));
+
+    // NetEase, one user or friend a call in form bodies: register, check, add directly, list,
+    // a friend request asked and accepted, remove.
+    let ne = |api: &str, body: Value| {
+        let (code, out) = send(&url, &config, &format!("netease_yunxin/{api}"), &[], &body.to_string());
+        (code, items(&out))
+    };
+    for user in ["na", "nb", "nc"] {
+        assert_eq!(ne("user_create", json!({"accid": user})), (0, vec![row(user, "registered", Value::Null)]));
+    }
+    let check = |to: &str| ne("friend_get_by_accid", json!({"accid": "na", "faccid": to}));
+    assert_eq!(check("nb"), (0, vec![row("nb", "checked", json!("none"))]));
+    assert_eq!(
+        ne("friend_add", json!({"accid": "na", "faccid": "nb", "type": 1})),
+        (0, vec![row("nb", "added", Value::Null)])
+    );
+    assert_eq!(check("nb"), (0, vec![row("nb", "checked", json!("both"))]));
+    let (code, out) =
+        send(&url, &config, "netease_yunxin/friend_get", &[], &json!({"accid": "na", "updatetime": 0}).to_string());
+    assert_eq!((code, &out["friends"][0]["id"]), (0, &json!("nb")), "{out}");
+    assert_eq!(
+        ne("friend_add", json!({"accid": "na", "faccid": "nc", "type": 2})),
+        (0, vec![row("nc", "pending", Value::Null)])
+    );
+    assert_eq!(check("nc"), (0, vec![row("nc", "checked", json!("none"))]), "a request holds nothing");
+    assert_eq!(
+        ne("friend_add", json!({"accid": "nc", "faccid": "na", "type": 3})),
+        (0, vec![row("na", "added", Value::Null)])
+    );
+    assert_eq!(check("nc"), (0, vec![row("nc", "checked", json!("both"))]));
+    assert_eq!(
+        ne("friend_delete", json!({"accid": "na", "faccid": "nb"})),
+        (0, vec![row("nb", "removed", Value::Null)])
+    );
+    assert_eq!(check("nb").1[0].2, json!("none"));
+    // Unknown users get the code the spec records.
+    let (code, out) = ne("friend_add", json!({"accid": "na", "faccid": "ghost", "type": 1}));
+    assert_eq!((code, out[0].1.as_str()), (1, "failed"), "{out:?}");
     drop(emulator);
 }

@@ -252,6 +252,33 @@ impl Nonces {
     }
 }
 
+/// The signer of a scheme that signs every call afresh from its credentials, a nonce and the
+/// clock (ZEGO, NetEase): no token, nothing cached.
+struct PerCall<C> {
+    creds: Arc<C>,
+    nonces: Nonces,
+    /// The credentials of one call, from a fresh random number and the Unix time in seconds.
+    sign: fn(&C, u64, i64) -> Signed,
+}
+
+impl<C: Send + Sync + 'static> PerCall<C> {
+    fn boxed(creds: Arc<C>, sign: fn(&C, u64, i64) -> Signed) -> Box<dyn Sign> {
+        Box::new(PerCall { creds, nonces: Nonces::new(), sign })
+    }
+}
+
+impl<C> std::fmt::Debug for PerCall<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PerCall").finish_non_exhaustive()
+    }
+}
+
+impl<C: Send + Sync> Sign for PerCall<C> {
+    fn sign<'a>(&'a self, _: &'a dyn FetchToken) -> BoxFuture<'a, Result<Signed, SignError>> {
+        Box::pin(std::future::ready(Ok((self.sign)(&self.creds, self.nonces.next(), unix_now()))))
+    }
+}
+
 /// A credential reused until shortly before it expires.
 #[derive(Debug)]
 struct Cached {

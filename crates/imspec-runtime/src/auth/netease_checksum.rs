@@ -7,11 +7,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::BoxFuture;
 use secrecy::{ExposeSecret as _, SecretString};
 use sha1::Digest as _;
 
-use super::{ConfigKey, Credentials, FetchToken, Nonces, Scheme, Sign, SignError, Signed, unix_now};
+use super::{ConfigKey, Credentials, PerCall, Scheme, Sign, Signed};
 use crate::api::ApiEntry;
 use crate::section::{ConfigError, Section};
 use crate::service::AuthInfo;
@@ -82,7 +81,7 @@ impl Credentials for Creds {
     }
 
     fn signer(self: Arc<Self>, _: Option<Duration>) -> Box<dyn Sign> {
-        Box::new(Signer { creds: self, nonces: Nonces::new() })
+        PerCall::boxed(self, sign)
     }
 
     #[cfg(feature = "service")]
@@ -91,26 +90,18 @@ impl Credentials for Creds {
     }
 }
 
-#[derive(Debug)]
-struct Signer {
-    creds: Arc<Creds>,
-    nonces: Nonces,
-}
-
-impl Sign for Signer {
-    fn sign<'a>(&'a self, _: &'a dyn FetchToken) -> BoxFuture<'a, Result<Signed, SignError>> {
-        let c = &*self.creds;
-        let nonce = format!("{:016x}", self.nonces.next());
-        let cur_time = unix_now().to_string();
-        let sum = checksum(&c.app_secret, &nonce, &cur_time);
-        let headers = vec![
-            (c.app_key_header, SecretString::from(c.app_key.clone())),
-            (c.nonce_header, SecretString::from(nonce)),
-            (c.time_header, SecretString::from(cur_time)),
-            (c.checksum_header, SecretString::from(sum)),
-        ];
-        Box::pin(std::future::ready(Ok(Signed { query: Vec::new(), headers, token: None })))
-    }
+/// One call's headers: the app key, a fresh nonce (16 hex characters), the time and the checksum.
+fn sign(c: &Creds, random: u64, now: i64) -> Signed {
+    let nonce = format!("{random:016x}");
+    let cur_time = now.to_string();
+    let sum = checksum(&c.app_secret, &nonce, &cur_time);
+    let headers = vec![
+        (c.app_key_header, SecretString::from(c.app_key.clone())),
+        (c.nonce_header, SecretString::from(nonce)),
+        (c.time_header, SecretString::from(cur_time)),
+        (c.checksum_header, SecretString::from(sum)),
+    ];
+    Signed { query: Vec::new(), headers, token: None }
 }
 
 #[cfg(feature = "service")]

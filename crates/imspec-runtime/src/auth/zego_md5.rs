@@ -5,11 +5,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::BoxFuture;
 use md5::Digest as _;
 use secrecy::{ExposeSecret as _, SecretString};
 
-use super::{ConfigKey, Credentials, FetchToken, Nonces, Scheme, Sign, SignError, Signed, unix_now};
+use super::{ConfigKey, Credentials, PerCall, Scheme, Sign, Signed};
 use crate::api::ApiEntry;
 use crate::section::{ConfigError, Section};
 use crate::service::AuthInfo;
@@ -89,7 +88,7 @@ impl Credentials for Creds {
     }
 
     fn signer(self: Arc<Self>, _: Option<Duration>) -> Box<dyn Sign> {
-        Box::new(Signer { creds: self, nonces: Nonces::new() })
+        PerCall::boxed(self, sign)
     }
 
     #[cfg(feature = "service")]
@@ -98,27 +97,18 @@ impl Credentials for Creds {
     }
 }
 
-#[derive(Debug)]
-struct Signer {
-    creds: Arc<Creds>,
-    nonces: Nonces,
-}
-
-impl Sign for Signer {
-    fn sign<'a>(&'a self, _: &'a dyn FetchToken) -> BoxFuture<'a, Result<Signed, SignError>> {
-        let c = &*self.creds;
-        let nonce = nonce(self.nonces.next());
-        let ts = unix_now();
-        let sig = signature(c.app_id, &nonce, &c.server_secret, ts);
-        let query = vec![
-            (c.app_id_param, SecretString::from(c.app_id.to_string())),
-            (c.nonce_param, SecretString::from(nonce)),
-            (c.timestamp_param, SecretString::from(ts.to_string())),
-            (c.version_param, SecretString::from(c.version)),
-            (c.signature_param, SecretString::from(sig)),
-        ];
-        Box::pin(std::future::ready(Ok(Signed { query, headers: Vec::new(), token: None })))
-    }
+/// One call's query: the AppId, a fresh nonce, the timestamp, the version and the signature.
+fn sign(c: &Creds, random: u64, ts: i64) -> Signed {
+    let nonce = nonce(random);
+    let sig = signature(c.app_id, &nonce, &c.server_secret, ts);
+    let query = vec![
+        (c.app_id_param, SecretString::from(c.app_id.to_string())),
+        (c.nonce_param, SecretString::from(nonce)),
+        (c.timestamp_param, SecretString::from(ts.to_string())),
+        (c.version_param, SecretString::from(c.version)),
+        (c.signature_param, SecretString::from(sig)),
+    ];
+    Signed { query, headers: Vec::new(), token: None }
 }
 
 #[cfg(feature = "service")]
