@@ -102,3 +102,41 @@ async fn a_graph_of_lines_imports_as_the_same_graph_in_a_file() {
     assert_eq!(outcome(&from_file), outcome(&from_lines));
     assert_eq!(from_file.journal, Some(dir.path().join("graph.jsonl.journal")), "a file's journal is beside it");
 }
+
+/// What the library refuses before it starts, and how it stops when told to while it waits
+/// for a service: a wrong request is refused by `check` with nothing running; a graph of lines
+/// needs a named journal or one kept in memory; a cancelled token ends the wait for a service
+/// that never answers at once.
+#[tokio::test]
+async fn the_library_refuses_before_it_starts_and_stops_when_told() {
+    let api = imspec::api("zego_zim/add_friends").expect("registry");
+    let lines = || {
+        Graph::lines(|| {
+            let line = serde_json::json!({"FromUserId": "a", "UserId": "b"});
+            line.as_object().cloned().into_iter().collect::<Vec<_>>()
+        })
+    };
+    let wrong = Import::new(api, lines()).undo(true).register(true).check().expect_err("refused");
+    assert!(wrong.0.contains("--undo does not go with --register"), "{wrong}");
+
+    let (config, running) = emulator().await;
+    let beside = Import::new(api, lines()).endpoint(running.url()).credentials(config.clone());
+    let refused = beside.run(CancellationToken::new()).await.expect_err("no file to keep a journal beside");
+    assert!(refused.0.contains("no file to keep its journal beside"), "{refused}");
+    let in_memory = Import::new(api, lines())
+        .endpoint(running.url())
+        .credentials(config.clone())
+        .in_memory_journal(true)
+        .run(CancellationToken::new())
+        .await
+        .expect("a journal in memory");
+    assert_eq!(in_memory.outcomes.get("added"), Some(&1), "{}", in_memory.to_json());
+
+    // Accepts connections, never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", silent.local_addr().expect("an address"));
+    let cancel = CancellationToken::new();
+    cancel.cancel();
+    let stopped = Import::new(api, lines()).endpoint(url).credentials(config).temporary_journal().run(cancel).await;
+    assert!(stopped.as_ref().is_err_and(|e| e.0.contains("interrupted")), "{stopped:?}");
+}
