@@ -290,9 +290,7 @@ impl ApiInfo {
     /// path parameter's value, or its body field's.
     pub fn single_target(&self, body: &serde_json::Value, params: &[(String, String)]) -> String {
         match self.target {
-            Some(Carrier::Param(name)) => {
-                params.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
-            }
+            Some(Carrier::Param(name)) => param_value(params, name),
             Some(Carrier::Field(name)) => id_text(body.get(name)),
             None => String::new(),
         }
@@ -541,5 +539,10 @@ impl ApiEntry {
 
 /// A user id as text: a string as itself, another value as its JSON (`""` when absent).
 fn id_text(id: Option<&serde_json::Value>) -> String {
-    id.map(|v| crate::json::id_text(v).unwrap_or_else(|| v.to_string())).unwrap_or_default()
+    id.map(crate::json::text).unwrap_or_default()
+}
+
+/// The last value given for parameter `name` (`""` when none is).
+pub(crate) fn param_value(params: &[(String, String)], name: &str) -> String {
+    params.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
 }

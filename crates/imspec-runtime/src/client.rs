@@ -510,7 +510,7 @@ impl VendorClient {
     ) -> Report {
         let info = api.info;
         let owner = match info.relation.as_ref().map(|r| r.requester) {
-            Some(crate::Requester::Param(p)) => param_value(params, p),
+            Some(crate::Requester::Param(p)) => crate::api::param_value(params, p),
             Some(crate::Requester::Field(f)) => body.get(f).and_then(crate::json::id_text).unwrap_or_default(),
             None => String::new(),
         };
@@ -950,11 +950,6 @@ impl VendorClient {
         }
         Ok(out)
     }
-}
-
-/// A caller's parameter by name (the last one given wins); empty when absent.
-fn param_value(params: &[(String, String)], name: &str) -> String {
-    params.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
 }
 
 fn url_encode_segment(s: &str) -> impl Iterator<Item = char> + '_ {

@@ -11,6 +11,11 @@ pub(crate) fn id_text(v: &Value) -> Option<String> {
     }
 }
 
+/// A value as text: a string as itself, a number's digits, anything else its JSON.
+pub(crate) fn text(v: &Value) -> String {
+    id_text(v).unwrap_or_else(|| v.to_string())
+}
+
 /// The value at a path of wire names from the root.
 pub(crate) fn at<'v>(body: &'v Value, path: &[&str]) -> Option<&'v Value> {
     path.iter().try_fold(body, |v, k| v.get(*k))

@@ -332,7 +332,7 @@ pub fn read(info: &ApiInfo, http_ok: bool, body: &Value, sent: &[&str], mode: Di
                         }
                         Some(entry) => entry
                             .get(*field)
-                            .map(|v| id_text(v).unwrap_or_else(|| v.to_string()))
+                            .map(crate::json::text)
                             .and_then(|v| info.relation.as_ref()?.word_of(&v, mode)),
                         None => *absent,
                     };

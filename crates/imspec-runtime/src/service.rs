@@ -306,23 +306,24 @@ impl FlowStep {
     }
 }
 
+/// Whether a request's `field` holds the spec value written as JSON text `value`.
+fn field_is(body: &serde_json::Value, field: &str, value: &str) -> bool {
+    let want = serde_json::from_str::<serde_json::Value>(value).ok();
+    body.get(field).is_some_and(|v| Some(v) == want.as_ref())
+}
+
 impl Relation {
     /// The step of a friend request this request takes; `None`: it adds at once.
     pub fn flow_step(&self, body: &serde_json::Value) -> Option<FlowStep> {
         let flow = self.request_flow.as_ref()?;
-        let value = body.get(flow.field)?;
-        let is = |text: &str| serde_json::from_str::<serde_json::Value>(text).ok().as_ref() == Some(value);
         [(flow.request, FlowStep::Request), (flow.accept, FlowStep::Accept), (flow.decline, FlowStep::Decline)]
             .into_iter()
-            .find_map(|(text, step)| is(text).then_some(step))
+            .find_map(|(value, step)| field_is(body, flow.field, value).then_some(step))
     }
 
     /// Whether a request asks to add without the target's confirmation.
     pub fn forced(&self, body: &serde_json::Value) -> bool {
-        self.force.is_some_and(|(field, value)| {
-            let want = serde_json::from_str::<serde_json::Value>(value).ok();
-            body.get(field).is_some_and(|v| Some(v) == want.as_ref())
-        })
+        self.force.is_some_and(|(field, value)| field_is(body, field, value))
     }
 
     /// The direction (or check mode) a request asks for: its `direction_field`'s value, a
